@@ -1,0 +1,1 @@
+//! Use cases: import, evaluate, summarise, build the demo; authorise, compute, persist with audit.

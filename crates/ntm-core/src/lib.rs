@@ -1,0 +1,18 @@
+//! The ntm domain core: administrative units with their history, criteria sets as data,
+//! the evaluation engine and the statistics the province reports.
+//!
+//! Architecture invariant: this crate performs no I/O, never reads the clock, the
+//! environment or a random source, and has no serde derives. Dates, years and values
+//! come in as arguments; results come out as plain types that explain themselves.
+
+pub mod criteria;
+pub mod evaluation;
+pub mod rollup;
+pub mod text;
+pub mod unit;
+pub mod value;
+
+pub use criteria::{Catalogue, Comparison, Confidence, CriteriaSet, Level, SetId};
+pub use evaluation::{CriterionStatus, IndicatorStatus, UnitContext};
+pub use unit::{Unit, UnitId, UnitLevel, UnitRegistry, UnitType};
+pub use value::Value;

@@ -1,0 +1,70 @@
+//! Keys for searching and ordering Vietnamese text.
+//!
+//! SQLite and PostgreSQL neither compare nor fold Vietnamese the same way, so the keys are
+//! computed here once and stored; both backends then filter and order by plain ASCII.
+
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
+
+/// Lower-case ASCII form of `text` for diacritic-insensitive search: marks removed, `đ`
+/// mapped to `d`, runs of whitespace collapsed. "Kỳ Lạc" and "ky  lac" give the same key.
+pub fn search_key(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut pending_space = false;
+    for c in text.nfd() {
+        if is_combining_mark(c) {
+            continue;
+        }
+        let c = match c {
+            'đ' | 'Đ' => 'd',
+            c => c,
+        };
+        if c.is_whitespace() {
+            pending_space = !out.is_empty();
+            continue;
+        }
+        if pending_space {
+            out.push(' ');
+            pending_space = false;
+        }
+        out.extend(c.to_lowercase());
+    }
+    out
+}
+
+/// Whether every word of `query` occurs, in order-insensitive fashion, in `text`, both
+/// folded with [`search_key`].
+pub fn matches(text: &str, query: &str) -> bool {
+    let hay = search_key(text);
+    search_key(query).split(' ').filter(|w| !w.is_empty()).all(|w| hay.contains(w))
+}
+
+/// NFC form, so that names typed on different keyboards compare equal.
+pub fn nfc(text: &str) -> String {
+    text.nfc().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_vietnamese_diacritics_and_d_stroke() {
+        for (input, expected) in [
+            ("Kỳ Lạc", "ky lac"),
+            ("Xã Đức  Hương", "xa duc huong"),
+            ("THỊ TRẤN Tây Sơn", "thi tran tay son"),
+            ("Cẩm Vịnh", "cam vinh"),
+            ("", ""),
+        ] {
+            assert_eq!(search_key(input), expected, "{input}");
+        }
+    }
+
+    #[test]
+    fn query_words_match_in_any_order() {
+        assert!(matches("Xã Kỳ Lạc", "ky lac"));
+        assert!(matches("Xã Kỳ Lạc", "lạc kỳ"));
+        assert!(!matches("Xã Kỳ Tây", "ky lac"));
+    }
+}

@@ -1,0 +1,1 @@
+//! One behaviour suite run against every store backend.

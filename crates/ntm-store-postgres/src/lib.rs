@@ -1,0 +1,1 @@
+//! The PostgreSQL implementation of the ntm store (large deployments).

@@ -1,0 +1,1 @@
+//! Storage traits, records and errors; no driver.
