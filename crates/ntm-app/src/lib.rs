@@ -1,1 +1,50 @@
-//! Use cases: import, evaluate, summarise, build the demo; authorise, compute, persist with audit.
+//! Use cases of ntm: import units, criteria sets and values; evaluate units; compile the
+//! province summary; build the demo.
+//!
+//! Architecture invariant: this crate knows the domain core and the storage traits, and
+//! nothing of HTTP, HTML, SQL or the terminal. Every write goes through one store call
+//! (one transaction with its audit entries). Time comes in through [`AuditContext`], never
+//! from the clock.
+
+pub mod criteria;
+pub mod demo;
+pub mod evaluate;
+pub mod summary;
+pub mod units;
+pub mod values;
+
+use std::fmt;
+
+pub use ntm_store::AuditContext;
+use ntm_store::StoreError;
+
+/// What a use case can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Something asked for does not exist (a unit, a set).
+    #[error("{0}")]
+    NotFound(String),
+    /// Input was refused; every problem is listed, and nothing was written.
+    #[error("{}", Problems(.0))]
+    Invalid(Vec<String>),
+    /// The request cannot be answered as asked (e.g. two criteria sets are equally
+    /// applicable and none was chosen).
+    #[error("{0}")]
+    Ambiguous(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+struct Problems<'a>(&'a [String]);
+
+impl fmt::Display for Problems<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} lỗi:", self.0.len())?;
+        for p in self.0 {
+            write!(f, "\n  - {p}")?;
+        }
+        Ok(())
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;

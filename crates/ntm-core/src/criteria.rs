@@ -97,8 +97,9 @@ impl Comparison {
 }
 
 /// How sure the research is of a fact (see `shared/reference/ntm/README.md`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub enum Confidence {
+    #[default]
     Low,
     Medium,
     High,
@@ -170,12 +171,6 @@ pub struct LegalBasis {
     pub note: Option<String>,
 }
 
-impl Default for Confidence {
-    fn default() -> Self {
-        Confidence::Low
-    }
-}
-
 /// What a threshold applies to; an absent key matches any unit.
 #[derive(Debug, Clone, PartialEq, Eq, Default, PartialOrd, Ord, Hash)]
 pub struct Selector {
@@ -186,7 +181,9 @@ pub struct Selector {
 
 impl Selector {
     pub fn specificity(&self) -> usize {
-        usize::from(self.region.is_some()) + usize::from(self.group.is_some()) + usize::from(self.year.is_some())
+        usize::from(self.region.is_some())
+            + usize::from(self.group.is_some())
+            + usize::from(self.year.is_some())
     }
     /// Whether some unit could match both selectors.
     pub fn compatible(&self, other: &Selector) -> bool {
@@ -196,7 +193,9 @@ impl Selector {
                 _ => true,
             }
         }
-        ok(&self.region, &other.region) && ok(&self.group, &other.group) && ok(&self.year, &other.year)
+        ok(&self.region, &other.region)
+            && ok(&self.group, &other.group)
+            && ok(&self.year, &other.year)
     }
 }
 
@@ -212,7 +211,11 @@ impl fmt::Display for Selector {
         if let Some(y) = self.year {
             parts.push(format!("năm {y}"));
         }
-        if parts.is_empty() { f.write_str("mức chung") } else { f.write_str(&parts.join(", ")) }
+        if parts.is_empty() {
+            f.write_str("mức chung")
+        } else {
+            f.write_str(&parts.join(", "))
+        }
     }
 }
 
@@ -299,7 +302,9 @@ impl Indicator {
     }
     /// Whether the value is a percentage (and so cannot exceed 100).
     pub fn is_percent(&self) -> bool {
-        self.unit.as_deref().is_some_and(|u| u.trim_start().starts_with('%'))
+        self.unit
+            .as_deref()
+            .is_some_and(|u| u.trim_start().starts_with('%'))
     }
 }
 
@@ -381,7 +386,9 @@ impl CriteriaSet {
         &self.header.id
     }
     pub fn indicators(&self) -> impl Iterator<Item = (&Criterion, &Indicator)> {
-        self.criteria.iter().flat_map(|c| c.indicators.iter().map(move |i| (c, i)))
+        self.criteria
+            .iter()
+            .flat_map(|c| c.indicators.iter().map(move |i| (c, i)))
     }
     pub fn indicator(&self, id: &str) -> Option<&Indicator> {
         self.indicators().map(|(_, i)| i).find(|i| i.id == id)
@@ -409,7 +416,13 @@ impl fmt::Display for Problem {
         if self.path.is_empty() {
             write!(f, "{}: {}", self.set, self.message)
         } else {
-            write!(f, "{} › {}: {}", self.set, self.path.join(" › "), self.message)
+            write!(
+                f,
+                "{} › {}: {}",
+                self.set,
+                self.path.join(" › "),
+                self.message
+            )
         }
     }
 }
@@ -428,7 +441,11 @@ impl Catalogue {
         for def in definitions {
             let id = def.header.id.clone();
             if defs.contains_key(&id) {
-                problems.push(Problem { set: id.0.clone(), path: vec![], message: "trùng mã bộ tiêu chí".into() });
+                problems.push(Problem {
+                    set: id.0.clone(),
+                    path: vec![],
+                    message: "trùng mã bộ tiêu chí".into(),
+                });
                 continue;
             }
             defs.insert(id, def);
@@ -449,7 +466,11 @@ impl Catalogue {
         }
         problems.sort_by(|a, b| (&a.set, &a.path).cmp(&(&b.set, &b.path)));
         problems.dedup();
-        if problems.is_empty() { Ok(catalogue) } else { Err(problems) }
+        if problems.is_empty() {
+            Ok(catalogue)
+        } else {
+            Err(problems)
+        }
     }
 
     pub fn get(&self, id: &SetId) -> Option<&CriteriaSet> {
@@ -469,16 +490,27 @@ impl Catalogue {
     /// applicable sets of that level, the most derived one (a provincial variant beats the
     /// national set it derives from). `None` when there is none, or when two sets are
     /// equally derived (the user must choose).
-    pub fn default_set(&self, unit_type: UnitType, year: i32, level: Level) -> Result<&CriteriaSet, DefaultSetError> {
-        let mut candidates: Vec<&CriteriaSet> =
-            self.sets.values().filter(|s| s.header.level == level && s.applies(unit_type, year)).collect();
+    pub fn default_set(
+        &self,
+        unit_type: UnitType,
+        year: i32,
+        level: Level,
+    ) -> Result<&CriteriaSet, DefaultSetError> {
+        let mut candidates: Vec<&CriteriaSet> = self
+            .sets
+            .values()
+            .filter(|s| s.header.level == level && s.applies(unit_type, year))
+            .collect();
         candidates.sort_by_key(|s| std::cmp::Reverse(s.depth));
         match candidates.as_slice() {
             [] => Err(DefaultSetError::None),
             [one] => Ok(one),
             [a, b, ..] if a.depth > b.depth => Ok(a),
             many => Err(DefaultSetError::Ambiguous(
-                many.iter().filter(|s| s.depth == many[0].depth).map(|s| s.id().0.clone()).collect(),
+                many.iter()
+                    .filter(|s| s.depth == many[0].depth)
+                    .map(|s| s.id().0.clone())
+                    .collect(),
             )),
         }
     }
@@ -498,8 +530,11 @@ impl Catalogue {
         down.reverse();
         let mut top = down.last().copied();
         while let Some(t) = top {
-            let next: Vec<&CriteriaSet> =
-                self.sets.values().filter(|s| s.header.requires.as_ref() == Some(t.id())).collect();
+            let next: Vec<&CriteriaSet> = self
+                .sets
+                .values()
+                .filter(|s| s.header.requires.as_ref() == Some(t.id()))
+                .collect();
             top = match next.as_slice() {
                 [one] if !down.iter().any(|d| d.id() == one.id()) => Some(*one),
                 _ => None,
@@ -527,7 +562,11 @@ fn resolve(
     chain: &mut Vec<SetId>,
 ) -> Result<CriteriaSet, Vec<Problem>> {
     let def = &defs[id];
-    let err = |path: Vec<String>, message: String| Problem { set: id.0.clone(), path, message };
+    let err = |path: Vec<String>, message: String| Problem {
+        set: id.0.clone(),
+        path,
+        message,
+    };
     let Some(base_id) = &def.derivation.base else {
         return Ok(CriteriaSet {
             header: def.header.clone(),
@@ -537,14 +576,23 @@ fn resolve(
         });
     };
     if chain.contains(base_id) {
-        return Err(vec![err(vec![], format!("vòng lặp kế thừa: {} → {}", chain_text(chain), base_id))]);
+        return Err(vec![err(
+            vec![],
+            format!("vòng lặp kế thừa: {} → {}", chain_text(chain), base_id),
+        )]);
     }
     if !defs.contains_key(base_id) {
-        return Err(vec![err(vec![], format!("bộ tiêu chí gốc “{base_id}” không tồn tại"))]);
+        return Err(vec![err(
+            vec![],
+            format!("bộ tiêu chí gốc “{base_id}” không tồn tại"),
+        )]);
     }
     chain.push(base_id.clone());
     let base = resolve(base_id, defs, chain).map_err(|mut inner| {
-        inner.push(err(vec![], format!("bộ tiêu chí gốc “{base_id}” có lỗi; sửa bộ gốc trước")));
+        inner.push(err(
+            vec![],
+            format!("bộ tiêu chí gốc “{base_id}” có lỗi; sửa bộ gốc trước"),
+        ));
         inner
     })?;
     chain.pop();
@@ -563,14 +611,20 @@ fn resolve(
         if criteria.iter().any(|b| b.id == c.id) {
             problems.push(err(
                 vec![format!("tiêu chí {}", c.id)],
-                format!("tiêu chí {} đã có trong bộ gốc {base_id}; dùng [[extend]] để thêm chỉ tiêu", c.id),
+                format!(
+                    "tiêu chí {} đã có trong bộ gốc {base_id}; dùng [[extend]] để thêm chỉ tiêu",
+                    c.id
+                ),
             ));
         } else {
             criteria.push(c.clone());
         }
     }
     for (indicator_id, thresholds) in &def.derivation.overrides {
-        let target = criteria.iter_mut().flat_map(|c| c.indicators.iter_mut()).find(|i| &i.id == indicator_id);
+        let target = criteria
+            .iter_mut()
+            .flat_map(|c| c.indicators.iter_mut())
+            .find(|i| &i.id == indicator_id);
         match target {
             Some(i) if i.comparison == Comparison::Pass => problems.push(err(
                 vec![format!("ghi đè chỉ tiêu {indicator_id}")],
@@ -586,29 +640,62 @@ fn resolve(
     if !problems.is_empty() {
         return Err(problems);
     }
-    Ok(CriteriaSet { header: def.header.clone(), derives_from: Some(base_id.clone()), depth: base.depth + 1, criteria })
+    Ok(CriteriaSet {
+        header: def.header.clone(),
+        derives_from: Some(base_id.clone()),
+        depth: base.depth + 1,
+        criteria,
+    })
 }
 
 fn chain_text(chain: &[SetId]) -> String {
-    chain.iter().map(|s| s.0.as_str()).collect::<Vec<_>>().join(" → ")
+    chain
+        .iter()
+        .map(|s| s.0.as_str())
+        .collect::<Vec<_>>()
+        .join(" → ")
 }
 
 fn check_set(set: &CriteriaSet, catalogue: &Catalogue) -> Vec<Problem> {
     let mut problems = Vec::new();
-    let mut p = |path: Vec<String>, message: String| problems.push(Problem { set: set.id().0.clone(), path, message });
+    let mut p = |path: Vec<String>, message: String| {
+        problems.push(Problem {
+            set: set.id().0.clone(),
+            path,
+            message,
+        })
+    };
     let h = &set.header;
     if h.period.from > h.period.to {
-        p(vec![], format!("giai đoạn {}–{} không hợp lệ", h.period.from, h.period.to));
+        p(
+            vec![],
+            format!("giai đoạn {}–{} không hợp lệ", h.period.from, h.period.to),
+        );
     }
-    if h.applies_to.is_empty() {
-        p(vec![], "chưa khai báo loại đơn vị áp dụng (applies_to)".into());
+    // Villages and gardens are below the administrative tree, so they have no unit type.
+    let needs_types = matches!(
+        h.kind,
+        UnitKind::Commune | UnitKind::District | UnitKind::Province
+    );
+    if needs_types && h.applies_to.is_empty() {
+        p(
+            vec![],
+            "chưa khai báo loại đơn vị áp dụng (applies_to)".into(),
+        );
     }
     if let Some(req) = &h.requires {
         match catalogue.get(req) {
-            None => p(vec![], format!("bộ tiêu chí yêu cầu trước “{req}” không tồn tại")),
-            Some(r) if r.header.level >= h.level => {
-                p(vec![], format!("bộ yêu cầu trước “{req}” phải ở mức thấp hơn {}", h.level.label_vi()))
-            }
+            None => p(
+                vec![],
+                format!("bộ tiêu chí yêu cầu trước “{req}” không tồn tại"),
+            ),
+            Some(r) if r.header.level >= h.level => p(
+                vec![],
+                format!(
+                    "bộ yêu cầu trước “{req}” phải ở mức thấp hơn {}",
+                    h.level.label_vi()
+                ),
+            ),
             Some(_) => {}
         }
         let mut seen = BTreeSet::new();
@@ -625,7 +712,10 @@ fn check_set(set: &CriteriaSet, catalogue: &Catalogue) -> Vec<Problem> {
     let mut indicator_ids = BTreeSet::new();
     for c in &set.criteria {
         if !criterion_ids.insert(&c.id) {
-            p(vec![format!("tiêu chí {}", c.id)], "trùng mã tiêu chí".into());
+            p(
+                vec![format!("tiêu chí {}", c.id)],
+                "trùng mã tiêu chí".into(),
+            );
         }
         for i in &c.indicators {
             let path = vec![format!("tiêu chí {}", c.id), format!("chỉ tiêu {}", i.id)];
@@ -633,20 +723,33 @@ fn check_set(set: &CriteriaSet, catalogue: &Catalogue) -> Vec<Problem> {
                 p(path.clone(), "trùng mã chỉ tiêu trong bộ".into());
             }
             if i.comparison == Comparison::Pass && !i.thresholds.is_empty() {
-                p(path.clone(), "chỉ tiêu đạt/không đạt không có ngưỡng số".into());
+                p(
+                    path.clone(),
+                    "chỉ tiêu đạt/không đạt không có ngưỡng số".into(),
+                );
             }
             if i.computed.is_some() && i.value_of.is_some() {
                 p(path.clone(), "không thể vừa tính từ cấp dưới (computed) vừa lấy giá trị chỉ tiêu khác (value_of)".into());
             }
             if let Some(from) = &i.threshold_from {
                 if !i.thresholds.is_empty() {
-                    p(path.clone(), "đã có threshold_from thì không khai báo ngưỡng riêng".into());
+                    p(
+                        path.clone(),
+                        "đã có threshold_from thì không khai báo ngưỡng riêng".into(),
+                    );
                 }
                 match h.requires.as_ref().and_then(|r| catalogue.get(r)) {
-                    None => p(path.clone(), "threshold_from cần bộ tiêu chí có khai báo requires".into()),
+                    None => p(
+                        path.clone(),
+                        "threshold_from cần bộ tiêu chí có khai báo requires".into(),
+                    ),
                     Some(r) if r.indicator(&from.indicator).is_none() => p(
                         path.clone(),
-                        format!("chỉ tiêu {} không có trong bộ yêu cầu trước {}", from.indicator, r.id()),
+                        format!(
+                            "chỉ tiêu {} không có trong bộ yêu cầu trước {}",
+                            from.indicator,
+                            r.id()
+                        ),
                     ),
                     Some(_) => {}
                 }
@@ -663,7 +766,13 @@ fn check_set(set: &CriteriaSet, catalogue: &Catalogue) -> Vec<Problem> {
                 if let Some(y) = t.when.year
                     && !h.period.contains(y)
                 {
-                    p(tpath(), format!("năm {y} nằm ngoài giai đoạn {}–{} của bộ", h.period.from, h.period.to));
+                    p(
+                        tpath(),
+                        format!(
+                            "năm {y} nằm ngoài giai đoạn {}–{} của bộ",
+                            h.period.from, h.period.to
+                        ),
+                    );
                 }
                 if let Some(g) = t.when.group
                     && !(1..=3).contains(&g)
@@ -671,7 +780,9 @@ fn check_set(set: &CriteriaSet, catalogue: &Catalogue) -> Vec<Problem> {
                     p(tpath(), format!("nhóm xã {g} không hợp lệ (1, 2 hoặc 3)"));
                 }
                 for (m, other) in i.thresholds.iter().enumerate().skip(n + 1) {
-                    if t.when.specificity() == other.when.specificity() && t.when.compatible(&other.when) {
+                    if t.when.specificity() == other.when.specificity()
+                        && t.when.compatible(&other.when)
+                    {
                         p(
                             tpath(),
                             format!(
@@ -692,7 +803,11 @@ fn check_set(set: &CriteriaSet, catalogue: &Catalogue) -> Vec<Problem> {
 pub(crate) mod tests {
     use super::*;
 
-    pub fn indicator(id: &str, comparison: Comparison, thresholds: &[(i64, Selector)]) -> Indicator {
+    pub fn indicator(
+        id: &str,
+        comparison: Comparison,
+        thresholds: &[(i64, Selector)],
+    ) -> Indicator {
         Indicator {
             id: id.into(),
             name: format!("Chỉ tiêu {id}"),
@@ -740,7 +855,10 @@ pub(crate) mod tests {
             kind: UnitKind::Commune,
             applies_to: vec![UnitType::Commune],
             level,
-            period: YearRange { from: 2021, to: 2025 },
+            period: YearRange {
+                from: 2021,
+                to: 2025,
+            },
             legal_basis: vec![],
             requires: requires.map(|r| SetId(r.into())),
             illustrative: false,
@@ -748,12 +866,24 @@ pub(crate) mod tests {
         }
     }
 
-    pub fn complete(id: &str, level: Level, requires: Option<&str>, criteria: Vec<Criterion>) -> SetDefinition {
-        SetDefinition { header: header(id, level, requires), derivation: Derivation::default(), criteria }
+    pub fn complete(
+        id: &str,
+        level: Level,
+        requires: Option<&str>,
+        criteria: Vec<Criterion>,
+    ) -> SetDefinition {
+        SetDefinition {
+            header: header(id, level, requires),
+            derivation: Derivation::default(),
+            criteria,
+        }
     }
 
     fn region(r: &str) -> Selector {
-        Selector { region: Some(r.into()), ..Default::default() }
+        Selector {
+            region: Some(r.into()),
+            ..Default::default()
+        }
     }
 
     #[test]
@@ -762,7 +892,10 @@ pub(crate) mod tests {
             "base",
             Level::Standard,
             None,
-            vec![criterion("1", vec![indicator("1.1", Comparison::AtLeast, &[])])],
+            vec![criterion(
+                "1",
+                vec![indicator("1.1", Comparison::AtLeast, &[])],
+            )],
         );
         let variant = SetDefinition {
             header: header("variant", Level::Standard, None),
@@ -781,17 +914,36 @@ pub(crate) mod tests {
                     }],
                 )],
             },
-            criteria: vec![criterion("20", vec![indicator("20.1", Comparison::Pass, &[])])],
+            criteria: vec![criterion(
+                "20",
+                vec![indicator("20.1", Comparison::Pass, &[])],
+            )],
         };
         let cat = Catalogue::build(vec![base, variant]).unwrap();
         let v = cat.get(&SetId("variant".into())).unwrap();
         assert_eq!(v.depth, 1);
         assert_eq!(v.criteria.len(), 2);
         assert_eq!(v.criteria[0].indicators.len(), 2);
-        assert_eq!(v.indicator("1.1").unwrap().thresholds[0].value, Decimal::from(80));
+        assert_eq!(
+            v.indicator("1.1").unwrap().thresholds[0].value,
+            Decimal::from(80)
+        );
         // The base keeps its unconfigured threshold.
-        assert!(cat.get(&SetId("base".into())).unwrap().indicator("1.1").unwrap().thresholds.is_empty());
-        assert_eq!(cat.default_set(UnitType::Commune, 2022, Level::Standard).unwrap().id().0, "variant");
+        assert!(
+            cat.get(&SetId("base".into()))
+                .unwrap()
+                .indicator("1.1")
+                .unwrap()
+                .thresholds
+                .is_empty()
+        );
+        assert_eq!(
+            cat.default_set(UnitType::Commune, 2022, Level::Standard)
+                .unwrap()
+                .id()
+                .0,
+            "variant"
+        );
     }
 
     #[test]
@@ -801,40 +953,72 @@ pub(crate) mod tests {
             Level::Advanced,
             Some("missing"),
             vec![
-                criterion("1", vec![indicator("1.1", Comparison::AtLeast, &[(120, Selector::default())])]),
+                criterion(
+                    "1",
+                    vec![indicator(
+                        "1.1",
+                        Comparison::AtLeast,
+                        &[(120, Selector::default())],
+                    )],
+                ),
                 criterion(
                     "2",
                     vec![
                         indicator("1.1", Comparison::AtLeast, &[]),
-                        indicator("2.2", Comparison::AtLeast, &[(10, region("BTB")), (20, region("BTB"))]),
+                        indicator(
+                            "2.2",
+                            Comparison::AtLeast,
+                            &[(10, region("BTB")), (20, region("BTB"))],
+                        ),
                     ],
                 ),
             ],
         );
         let orphan = SetDefinition {
             header: header("orphan", Level::Standard, None),
-            derivation: Derivation { base: Some(SetId("nowhere".into())), ..Default::default() },
+            derivation: Derivation {
+                base: Some(SetId("nowhere".into())),
+                ..Default::default()
+            },
             criteria: vec![],
         };
         let problems = Catalogue::build(vec![broken, orphan]).unwrap_err();
         let text: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
         let joined = text.join("\n");
-        assert!(joined.contains("broken: bộ tiêu chí yêu cầu trước “missing” không tồn tại"), "{joined}");
+        assert!(
+            joined.contains("broken: bộ tiêu chí yêu cầu trước “missing” không tồn tại"),
+            "{joined}"
+        );
         assert!(joined.contains("broken › tiêu chí 1 › chỉ tiêu 1.1 › ngưỡng 1 (mức chung): ngưỡng 120% nằm ngoài 0–100%"), "{joined}");
-        assert!(joined.contains("tiêu chí 2 › chỉ tiêu 1.1: trùng mã chỉ tiêu"), "{joined}");
-        assert!(joined.contains("trùng phạm vi áp dụng với ngưỡng 2 (vùng BTB)"), "{joined}");
-        assert!(joined.contains("orphan: bộ tiêu chí gốc “nowhere” không tồn tại"), "{joined}");
+        assert!(
+            joined.contains("tiêu chí 2 › chỉ tiêu 1.1: trùng mã chỉ tiêu"),
+            "{joined}"
+        );
+        assert!(
+            joined.contains("trùng phạm vi áp dụng với ngưỡng 2 (vùng BTB)"),
+            "{joined}"
+        );
+        assert!(
+            joined.contains("orphan: bộ tiêu chí gốc “nowhere” không tồn tại"),
+            "{joined}"
+        );
     }
 
     #[test]
     fn derivation_cycles_are_reported_not_followed() {
         let mk = |id: &str, base: &str| SetDefinition {
             header: header(id, Level::Standard, None),
-            derivation: Derivation { base: Some(SetId(base.into())), ..Default::default() },
+            derivation: Derivation {
+                base: Some(SetId(base.into())),
+                ..Default::default()
+            },
             criteria: vec![],
         };
         let problems = Catalogue::build(vec![mk("a", "b"), mk("b", "a")]).unwrap_err();
-        assert!(problems.iter().any(|p| p.message.contains("vòng lặp")), "{problems:?}");
+        assert!(
+            problems.iter().any(|p| p.message.contains("vòng lặp")),
+            "{problems:?}"
+        );
     }
 
     #[test]
@@ -846,7 +1030,11 @@ pub(crate) mod tests {
         ])
         .unwrap();
         for start in ["std", "adv", "model"] {
-            let ids: Vec<&str> = cat.ladder(&SetId(start.into())).iter().map(|s| s.id().0.as_str()).collect();
+            let ids: Vec<&str> = cat
+                .ladder(&SetId(start.into()))
+                .iter()
+                .map(|s| s.id().0.as_str())
+                .collect();
             assert_eq!(ids, ["std", "adv", "model"], "from {start}");
         }
     }

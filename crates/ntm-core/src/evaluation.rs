@@ -14,7 +14,10 @@ use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
 
-use crate::criteria::{Catalogue, Comparison, Computed, Confidence, CriteriaSet, Criterion, Indicator, Level, Selector, SetId};
+use crate::criteria::{
+    Catalogue, Comparison, Computed, Confidence, CriteriaSet, Criterion, Indicator, Level,
+    Selector, SetId,
+};
 use crate::value::Value;
 
 /// What thresholds are looked up by.
@@ -159,12 +162,18 @@ impl<'a> LadderResult<'a> {
 
 /// Picks the threshold of `indicator` for `ctx`: the matching threshold with the most
 /// specific selector. Ties cannot happen in a checked catalogue.
-pub fn select_threshold<'i>(indicator: &'i Indicator, ctx: &UnitContext) -> Option<&'i crate::criteria::Threshold> {
+pub fn select_threshold<'i>(
+    indicator: &'i Indicator,
+    ctx: &UnitContext,
+) -> Option<&'i crate::criteria::Threshold> {
     indicator
         .thresholds
         .iter()
         .filter(|t| {
-            t.when.region.as_ref().is_none_or(|r| ctx.region.as_ref() == Some(r))
+            t.when
+                .region
+                .as_ref()
+                .is_none_or(|r| ctx.region.as_ref() == Some(r))
                 && t.when.group.is_none_or(|g| ctx.group == Some(g))
                 && t.when.year.is_none_or(|y| y == ctx.year)
         })
@@ -188,7 +197,11 @@ fn applied_threshold(
         });
     }
     if let Some(from) = &indicator.threshold_from {
-        let required = set.header.requires.as_ref().and_then(|r| catalogue.get(r))?;
+        let required = set
+            .header
+            .requires
+            .as_ref()
+            .and_then(|r| catalogue.get(r))?;
         let base = select_threshold(required.indicator(&from.indicator)?, ctx)?;
         return Some(AppliedThreshold {
             value: Some(base.value * from.factor),
@@ -228,7 +241,14 @@ pub fn evaluate_indicator<'a>(
         None => inputs.values.get(indicator.value_key()).cloned(),
     };
     let threshold = applied_threshold(catalogue, set, indicator, ctx);
-    let mut result = IndicatorResult { indicator, value: value.clone(), threshold, status: IndicatorStatus::Missing, gap: None, problem: None };
+    let mut result = IndicatorResult {
+        indicator,
+        value: value.clone(),
+        threshold,
+        status: IndicatorStatus::Missing,
+        gap: None,
+        problem: None,
+    };
     let Some(threshold) = &result.threshold else {
         result.status = IndicatorStatus::Unconfigured;
         return result;
@@ -238,7 +258,11 @@ pub fn evaluate_indicator<'a>(
     };
     match (indicator.comparison, &value, threshold.value) {
         (Comparison::Pass, Value::Pass(ok), _) => {
-            result.status = if *ok { IndicatorStatus::Met } else { IndicatorStatus::Unmet };
+            result.status = if *ok {
+                IndicatorStatus::Met
+            } else {
+                IndicatorStatus::Unmet
+            };
         }
         (Comparison::Pass, Value::Number(_), _) => {
             result.problem = Some("cần “đạt” hoặc “không đạt”, không phải số".into());
@@ -253,7 +277,11 @@ pub fn evaluate_indicator<'a>(
                 Comparison::Equal => (*v == t, (*v - t).abs()),
                 Comparison::Pass => unreachable!("handled above"),
             };
-            result.status = if met { IndicatorStatus::Met } else { IndicatorStatus::Unmet };
+            result.status = if met {
+                IndicatorStatus::Met
+            } else {
+                IndicatorStatus::Unmet
+            };
             result.gap = Some(gap.normalize());
         }
         (_, Value::Number(_), None) => result.status = IndicatorStatus::Unconfigured,
@@ -265,23 +293,41 @@ pub fn evaluate_indicator<'a>(
 }
 
 /// Evaluates every criterion of `set`.
-pub fn evaluate_set<'a>(catalogue: &Catalogue, set: &'a CriteriaSet, ctx: &UnitContext, inputs: &Inputs) -> SetResult<'a> {
+pub fn evaluate_set<'a>(
+    catalogue: &Catalogue,
+    set: &'a CriteriaSet,
+    ctx: &UnitContext,
+    inputs: &Inputs,
+) -> SetResult<'a> {
     let criteria: Vec<CriterionResult<'a>> = set
         .criteria
         .iter()
         .map(|criterion| {
-            let indicators: Vec<IndicatorResult<'a>> =
-                criterion.indicators.iter().map(|i| evaluate_indicator(catalogue, set, i, ctx, inputs)).collect();
+            let indicators: Vec<IndicatorResult<'a>> = criterion
+                .indicators
+                .iter()
+                .map(|i| evaluate_indicator(catalogue, set, i, ctx, inputs))
+                .collect();
             let status = combine(indicators.iter().map(|r| match r.status {
                 IndicatorStatus::Met => CriterionStatus::Met,
                 IndicatorStatus::Unmet => CriterionStatus::Unmet,
-                IndicatorStatus::Missing | IndicatorStatus::Unconfigured => CriterionStatus::Unknown,
+                IndicatorStatus::Missing | IndicatorStatus::Unconfigured => {
+                    CriterionStatus::Unknown
+                }
             }));
-            CriterionResult { criterion, status, indicators }
+            CriterionResult {
+                criterion,
+                status,
+                indicators,
+            }
         })
         .collect();
     let status = combine(criteria.iter().map(|c| c.status));
-    SetResult { set, criteria, status }
+    SetResult {
+        set,
+        criteria,
+        status,
+    }
 }
 
 /// All met → met; any unmet → unmet; otherwise (or empty) unknown.
@@ -296,13 +342,25 @@ fn combine(statuses: impl Iterator<Item = CriterionStatus>) -> CriterionStatus {
             CriterionStatus::Met => {}
         }
     }
-    if any && all_met { CriterionStatus::Met } else { CriterionStatus::Unknown }
+    if any && all_met {
+        CriterionStatus::Met
+    } else {
+        CriterionStatus::Unknown
+    }
 }
 
 /// Evaluates the whole ladder `set` belongs to and derives the level reached.
-pub fn evaluate_ladder<'a>(catalogue: &'a Catalogue, set: &SetId, ctx: &UnitContext, inputs: &Inputs) -> LadderResult<'a> {
-    let steps: Vec<SetResult<'a>> =
-        catalogue.ladder(set).into_iter().map(|s| evaluate_set(catalogue, s, ctx, inputs)).collect();
+pub fn evaluate_ladder<'a>(
+    catalogue: &'a Catalogue,
+    set: &SetId,
+    ctx: &UnitContext,
+    inputs: &Inputs,
+) -> LadderResult<'a> {
+    let steps: Vec<SetResult<'a>> = catalogue
+        .ladder(set)
+        .into_iter()
+        .map(|s| evaluate_set(catalogue, s, ctx, inputs))
+        .collect();
     let mut level = Level::None;
     for step in &steps {
         if step.status != CriterionStatus::Met {
@@ -321,11 +379,19 @@ mod tests {
     use proptest::prelude::*;
 
     fn ctx(year: i32) -> UnitContext {
-        UnitContext { year, region: Some("BTB".into()), group: None }
+        UnitContext {
+            year,
+            region: Some("BTB".into()),
+            group: None,
+        }
     }
 
     fn sel(region: Option<&str>, year: Option<i32>) -> Selector {
-        Selector { region: region.map(Into::into), group: None, year }
+        Selector {
+            region: region.map(Into::into),
+            group: None,
+            year,
+        }
     }
 
     fn num(v: i64) -> Value {
@@ -333,7 +399,13 @@ mod tests {
     }
 
     fn inputs(pairs: &[(&str, Value)]) -> Inputs {
-        Inputs { values: pairs.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect(), computed: BTreeMap::new() }
+        Inputs {
+            values: pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                .collect(),
+            computed: BTreeMap::new(),
+        }
     }
 
     fn one_indicator_set(comparison: Comparison, thresholds: &[(i64, Selector)]) -> Catalogue {
@@ -341,12 +413,20 @@ mod tests {
             "s",
             Level::Standard,
             None,
-            vec![criterion("1", vec![indicator("1.1", comparison, thresholds)])],
+            vec![criterion(
+                "1",
+                vec![indicator("1.1", comparison, thresholds)],
+            )],
         )])
         .unwrap()
     }
 
-    fn check(comparison: Comparison, thresholds: &[(i64, Selector)], value: Option<Value>, expected: (IndicatorStatus, Option<i64>)) {
+    fn check(
+        comparison: Comparison,
+        thresholds: &[(i64, Selector)],
+        value: Option<Value>,
+        expected: (IndicatorStatus, Option<i64>),
+    ) {
         let cat = one_indicator_set(comparison, thresholds);
         let set = cat.get(&SetId("s".into())).unwrap();
         let inp = match value {
@@ -354,26 +434,74 @@ mod tests {
             None => Inputs::default(),
         };
         let r = evaluate_indicator(&cat, set, &set.criteria[0].indicators[0], &ctx(2022), &inp);
-        assert_eq!((r.status, r.gap), (expected.0, expected.1.map(Decimal::from)));
+        assert_eq!(
+            (r.status, r.gap),
+            (expected.0, expected.1.map(Decimal::from))
+        );
     }
 
     #[test]
     fn indicator_statuses_and_gaps() {
         use IndicatorStatus::*;
         let general = || vec![(80, Selector::default())];
-        check(Comparison::AtLeast, &general(), Some(num(85)), (Met, Some(0)));
-        check(Comparison::AtLeast, &general(), Some(num(80)), (Met, Some(0)));
-        check(Comparison::AtLeast, &general(), Some(num(70)), (Unmet, Some(10)));
-        check(Comparison::AtMost, &[(5, Selector::default())], Some(num(7)), (Unmet, Some(2)));
-        check(Comparison::AtMost, &[(5, Selector::default())], Some(num(5)), (Met, Some(0)));
-        check(Comparison::Equal, &[(0, Selector::default())], Some(num(3)), (Unmet, Some(3)));
+        check(
+            Comparison::AtLeast,
+            &general(),
+            Some(num(85)),
+            (Met, Some(0)),
+        );
+        check(
+            Comparison::AtLeast,
+            &general(),
+            Some(num(80)),
+            (Met, Some(0)),
+        );
+        check(
+            Comparison::AtLeast,
+            &general(),
+            Some(num(70)),
+            (Unmet, Some(10)),
+        );
+        check(
+            Comparison::AtMost,
+            &[(5, Selector::default())],
+            Some(num(7)),
+            (Unmet, Some(2)),
+        );
+        check(
+            Comparison::AtMost,
+            &[(5, Selector::default())],
+            Some(num(5)),
+            (Met, Some(0)),
+        );
+        check(
+            Comparison::Equal,
+            &[(0, Selector::default())],
+            Some(num(3)),
+            (Unmet, Some(3)),
+        );
         check(Comparison::AtLeast, &general(), None, (Missing, None));
-        check(Comparison::AtLeast, &[], Some(num(99)), (Unconfigured, None));
+        check(
+            Comparison::AtLeast,
+            &[],
+            Some(num(99)),
+            (Unconfigured, None),
+        );
         check(Comparison::AtLeast, &[], None, (Unconfigured, None));
         check(Comparison::Pass, &[], Some(Value::Pass(true)), (Met, None));
-        check(Comparison::Pass, &[], Some(Value::Pass(false)), (Unmet, None));
+        check(
+            Comparison::Pass,
+            &[],
+            Some(Value::Pass(false)),
+            (Unmet, None),
+        );
         check(Comparison::Pass, &[], Some(num(1)), (Missing, None));
-        check(Comparison::AtLeast, &general(), Some(Value::Pass(true)), (Missing, None));
+        check(
+            Comparison::AtLeast,
+            &general(),
+            Some(Value::Pass(true)),
+            (Missing, None),
+        );
     }
 
     #[test]
@@ -384,14 +512,33 @@ mod tests {
             (70, sel(Some("BTB"), Some(2022))),
             (99, sel(Some("DBSH"), Some(2022))),
         ];
-        check(Comparison::AtLeast, &thresholds, Some(num(65)), (IndicatorStatus::Unmet, Some(5)));
+        check(
+            Comparison::AtLeast,
+            &thresholds,
+            Some(num(65)),
+            (IndicatorStatus::Unmet, Some(5)),
+        );
         let cat = one_indicator_set(Comparison::AtLeast, &thresholds);
         let set = cat.get(&SetId("s".into())).unwrap();
         let ind = &set.criteria[0].indicators[0];
         let pick = |c: UnitContext| select_threshold(ind, &c).map(|t| t.value);
         assert_eq!(pick(ctx(2023)), Some(Decimal::from(60)));
-        assert_eq!(pick(UnitContext { year: 2023, region: Some("TN".into()), group: None }), Some(Decimal::from(50)));
-        assert_eq!(pick(UnitContext { year: 2022, region: None, group: None }), Some(Decimal::from(50)));
+        assert_eq!(
+            pick(UnitContext {
+                year: 2023,
+                region: Some("TN".into()),
+                group: None
+            }),
+            Some(Decimal::from(50))
+        );
+        assert_eq!(
+            pick(UnitContext {
+                year: 2022,
+                region: None,
+                group: None
+            }),
+            Some(Decimal::from(50))
+        );
     }
 
     #[test]
@@ -401,7 +548,13 @@ mod tests {
             Level::Standard,
             None,
             vec![
-                criterion("1", vec![indicator("a", Comparison::AtLeast, &[(50, Selector::default())]), indicator("b", Comparison::Pass, &[])]),
+                criterion(
+                    "1",
+                    vec![
+                        indicator("a", Comparison::AtLeast, &[(50, Selector::default())]),
+                        indicator("b", Comparison::Pass, &[]),
+                    ],
+                ),
                 criterion("2", vec![]),
             ],
         )])
@@ -412,8 +565,14 @@ mod tests {
             (r.criteria[0].status, r.criteria[1].status, r.status)
         };
         use CriterionStatus::*;
-        assert_eq!(statuses(&[("a", num(60)), ("b", Value::Pass(true))]), (Met, Unknown, Unknown));
-        assert_eq!(statuses(&[("a", num(40)), ("b", Value::Pass(true))]), (Unmet, Unknown, Unmet));
+        assert_eq!(
+            statuses(&[("a", num(60)), ("b", Value::Pass(true))]),
+            (Met, Unknown, Unknown)
+        );
+        assert_eq!(
+            statuses(&[("a", num(40)), ("b", Value::Pass(true))]),
+            (Unmet, Unknown, Unmet)
+        );
         assert_eq!(statuses(&[("a", num(40))]), (Unmet, Unknown, Unmet));
         assert_eq!(statuses(&[("a", num(60))]), (Unknown, Unknown, Unknown));
     }
@@ -421,11 +580,43 @@ mod tests {
     fn ladder_catalogue() -> Catalogue {
         let mut model_income = indicator("KM2", Comparison::AtLeast, &[]);
         model_income.value_of = Some("10".into());
-        model_income.threshold_from = Some(ThresholdFrom { indicator: "10".into(), factor: Decimal::new(110, 2) });
+        model_income.threshold_from = Some(ThresholdFrom {
+            indicator: "10".into(),
+            factor: Decimal::new(110, 2),
+        });
         Catalogue::build(vec![
-            complete("std", Level::Standard, None, vec![criterion("10", vec![indicator("10", Comparison::AtLeast, &[(40, Selector::default())])])]),
-            complete("adv", Level::Advanced, Some("std"), vec![criterion("10", vec![indicator("10", Comparison::AtLeast, &[(50, Selector::default())])])]),
-            complete("model", Level::Model, Some("adv"), vec![criterion("KM2", vec![model_income])]),
+            complete(
+                "std",
+                Level::Standard,
+                None,
+                vec![criterion(
+                    "10",
+                    vec![indicator(
+                        "10",
+                        Comparison::AtLeast,
+                        &[(40, Selector::default())],
+                    )],
+                )],
+            ),
+            complete(
+                "adv",
+                Level::Advanced,
+                Some("std"),
+                vec![criterion(
+                    "10",
+                    vec![indicator(
+                        "10",
+                        Comparison::AtLeast,
+                        &[(50, Selector::default())],
+                    )],
+                )],
+            ),
+            complete(
+                "model",
+                Level::Model,
+                Some("adv"),
+                vec![criterion("KM2", vec![model_income])],
+            ),
         ])
         .unwrap()
     }
@@ -433,14 +624,30 @@ mod tests {
     #[test]
     fn level_follows_the_ladder_and_model_income_is_ten_percent_above_advanced() {
         let cat = ladder_catalogue();
-        let level = |income: i64| evaluate_ladder(&cat, &SetId("std".into()), &ctx(2022), &inputs(&[("10", num(income))])).level;
+        let level = |income: i64| {
+            evaluate_ladder(
+                &cat,
+                &SetId("std".into()),
+                &ctx(2022),
+                &inputs(&[("10", num(income))]),
+            )
+            .level
+        };
         assert_eq!(level(30), Level::None);
         assert_eq!(level(45), Level::Standard);
         assert_eq!(level(54), Level::Advanced);
         assert_eq!(level(55), Level::Model);
-        let r = evaluate_ladder(&cat, &SetId("model".into()), &ctx(2022), &inputs(&[("10", num(54))]));
+        let r = evaluate_ladder(
+            &cat,
+            &SetId("model".into()),
+            &ctx(2022),
+            &inputs(&[("10", num(54))]),
+        );
         let km2 = &r.step(&SetId("model".into())).unwrap().criteria[0].indicators[0];
-        assert_eq!(km2.threshold.as_ref().unwrap().value, Some(Decimal::new(5500, 2)));
+        assert_eq!(
+            km2.threshold.as_ref().unwrap().value,
+            Some(Decimal::new(5500, 2))
+        );
         assert_eq!(km2.gap, Some(Decimal::ONE));
     }
 
@@ -448,21 +655,43 @@ mod tests {
     fn model_threshold_is_unconfigured_when_the_advanced_one_is() {
         let mut model_income = indicator("KM2", Comparison::AtLeast, &[]);
         model_income.value_of = Some("10".into());
-        model_income.threshold_from = Some(ThresholdFrom { indicator: "10".into(), factor: Decimal::new(110, 2) });
+        model_income.threshold_from = Some(ThresholdFrom {
+            indicator: "10".into(),
+            factor: Decimal::new(110, 2),
+        });
         let cat = Catalogue::build(vec![
-            complete("adv", Level::Advanced, None, vec![criterion("10", vec![indicator("10", Comparison::AtLeast, &[])])]),
-            complete("model", Level::Model, Some("adv"), vec![criterion("KM2", vec![model_income])]),
+            complete(
+                "adv",
+                Level::Advanced,
+                None,
+                vec![criterion(
+                    "10",
+                    vec![indicator("10", Comparison::AtLeast, &[])],
+                )],
+            ),
+            complete(
+                "model",
+                Level::Model,
+                Some("adv"),
+                vec![criterion("KM2", vec![model_income])],
+            ),
         ])
         .unwrap();
         let set = cat.get(&SetId("model".into())).unwrap();
         let r = evaluate_set(&cat, set, &ctx(2022), &inputs(&[("10", num(1000))]));
-        assert_eq!(r.criteria[0].indicators[0].status, IndicatorStatus::Unconfigured);
+        assert_eq!(
+            r.criteria[0].indicators[0].status,
+            IndicatorStatus::Unconfigured
+        );
     }
 
     fn threshold_strategy() -> impl Strategy<Value = Vec<(i64, Selector)>> {
         prop::collection::vec((0i64..100, prop::option::of(2021i32..2026)), 0..3).prop_map(|v| {
             let mut seen = std::collections::BTreeSet::new();
-            v.into_iter().filter(|(_, y)| seen.insert(*y)).map(|(t, y)| (t, sel(None, y))).collect()
+            v.into_iter()
+                .filter(|(_, y)| seen.insert(*y))
+                .map(|(t, y)| (t, sel(None, y)))
+                .collect()
         })
     }
 
@@ -564,8 +793,17 @@ mod tests {
         )])
         .unwrap();
         let set = cat.get(&SetId("s".into())).unwrap();
-        let r = evaluate_indicator(&cat, set, &set.criteria[0].indicators[0], &ctx(2022), &inputs(&[("3.1", num(81))]));
+        let r = evaluate_indicator(
+            &cat,
+            set,
+            &set.criteria[0].indicators[0],
+            &ctx(2022),
+            &inputs(&[("3.1", num(81))]),
+        );
         let t = r.threshold.unwrap();
-        assert_eq!((t.source.as_deref(), t.confidence), (Some("318/QĐ-TTg"), Confidence::Medium));
+        assert_eq!(
+            (t.source.as_deref(), t.confidence),
+            (Some("318/QĐ-TTg"), Confidence::Medium)
+        );
     }
 }

@@ -53,7 +53,8 @@ pub fn percent(numerator: usize, denominator: usize, dp: u32) -> Option<Decimal>
 /// `numerator ÷ denominator`, rounded half-up to `dp` decimals.
 pub fn ratio(numerator: usize, denominator: usize, dp: u32) -> Option<Decimal> {
     (denominator > 0).then(|| {
-        (Decimal::from(numerator) / Decimal::from(denominator)).round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero)
+        (Decimal::from(numerator) / Decimal::from(denominator))
+            .round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero)
     })
 }
 
@@ -118,7 +119,8 @@ pub struct Transitions {
 
 impl Transitions {
     pub fn compute(previous: &[Outcome], current: &[Outcome]) -> Self {
-        let before: BTreeMap<&UnitId, Level> = previous.iter().map(|o| (&o.unit, o.level)).collect();
+        let before: BTreeMap<&UnitId, Level> =
+            previous.iter().map(|o| (&o.unit, o.level)).collect();
         let mut t = Transitions::default();
         for o in current {
             let Some(&prev) = before.get(&o.unit) else {
@@ -188,11 +190,18 @@ mod tests {
     use proptest::prelude::*;
 
     fn o(code: &str, level: Level, met: usize) -> Outcome {
-        Outcome { unit: UnitId::new(code, NaiveDate::from_ymd_opt(2020, 1, 1).unwrap()), level, criteria_met: met, criteria_total: 19 }
+        Outcome {
+            unit: UnitId::new(code, NaiveDate::from_ymd_opt(2020, 1, 1).unwrap()),
+            level,
+            criteria_met: met,
+            criteria_total: 19,
+        }
     }
 
     fn many(n: usize, level: Level, met: usize, offset: usize) -> Vec<Outcome> {
-        (0..n).map(|i| o(&(offset + i).to_string(), level, met)).collect()
+        (0..n)
+            .map(|i| o(&(offset + i).to_string(), level, met))
+            .collect()
     }
 
     #[test]
@@ -205,8 +214,14 @@ mod tests {
         all.extend(many(8014 - 6250, Level::None, 14, 30_000));
         let s = LevelStats::compute(&all);
         assert_eq!(s.standard_pct(), Some(Decimal::new(7799, 2)));
-        assert_eq!(s.advanced_pct_of_ntm().map(|d| d.round_dp(1)), Some(Decimal::new(364, 1)));
-        assert_eq!(s.model_pct_of_ntm().map(|d| d.round_dp(1)), Some(Decimal::new(88, 1)));
+        assert_eq!(
+            s.advanced_pct_of_ntm().map(|d| d.round_dp(1)),
+            Some(Decimal::new(364, 1))
+        );
+        assert_eq!(
+            s.model_pct_of_ntm().map(|d| d.round_dp(1)),
+            Some(Decimal::new(88, 1))
+        );
     }
 
     #[test]
@@ -223,7 +238,13 @@ mod tests {
 
     #[test]
     fn bands_follow_the_report_layout() {
-        let all = vec![o("1", Level::Standard, 19), o("2", Level::None, 17), o("3", Level::None, 12), o("4", Level::None, 7), o("5", Level::None, 2)];
+        let all = vec![
+            o("1", Level::Standard, 19),
+            o("2", Level::None, 17),
+            o("3", Level::None, 12),
+            o("4", Level::None, 7),
+            o("5", Level::None, 2),
+        ];
         assert_eq!(LevelStats::compute(&all).bands, [1, 1, 1, 1, 1]);
     }
 
@@ -237,16 +258,38 @@ mod tests {
 
     #[test]
     fn transitions_count_each_step_crossed() {
-        let prev = vec![o("1", Level::None, 17), o("2", Level::Standard, 19), o("3", Level::Advanced, 19), o("4", Level::Model, 19)];
-        let cur = vec![o("1", Level::Standard, 19), o("2", Level::Model, 19), o("3", Level::Advanced, 19), o("4", Level::Advanced, 19), o("5", Level::None, 10)];
+        let prev = vec![
+            o("1", Level::None, 17),
+            o("2", Level::Standard, 19),
+            o("3", Level::Advanced, 19),
+            o("4", Level::Model, 19),
+        ];
+        let cur = vec![
+            o("1", Level::Standard, 19),
+            o("2", Level::Model, 19),
+            o("3", Level::Advanced, 19),
+            o("4", Level::Advanced, 19),
+            o("5", Level::None, 10),
+        ];
         let t = Transitions::compute(&prev, &cur);
-        assert_eq!((t.newly_standard.len(), t.newly_advanced.len(), t.newly_model.len()), (1, 1, 1));
+        assert_eq!(
+            (
+                t.newly_standard.len(),
+                t.newly_advanced.len(),
+                t.newly_model.len()
+            ),
+            (1, 1, 1)
+        );
         assert_eq!((t.dropped.len(), t.without_previous.len()), (1, 1));
     }
 
     #[test]
     fn district_needs_all_communes_and_a_tenth_advanced() {
-        let communes = vec![o("1", Level::Advanced, 19), o("2", Level::Standard, 19), o("3", Level::Standard, 19)];
+        let communes = vec![
+            o("1", Level::Advanced, 19),
+            o("2", Level::Standard, 19),
+            o("3", Level::Standard, 19),
+        ];
         let c = district_computed(&communes);
         assert_eq!(c[&Computed::CommunesStandardPct], Decimal::from(100));
         assert_eq!(c[&Computed::CommunesAdvancedPct], Decimal::new(3333, 2));

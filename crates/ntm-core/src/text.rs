@@ -36,7 +36,10 @@ pub fn search_key(text: &str) -> String {
 /// folded with [`search_key`].
 pub fn matches(text: &str, query: &str) -> bool {
     let hay = search_key(text);
-    search_key(query).split(' ').filter(|w| !w.is_empty()).all(|w| hay.contains(w))
+    search_key(query)
+        .split(' ')
+        .filter(|w| !w.is_empty())
+        .all(|w| hay.contains(w))
 }
 
 /// NFC form, so that names typed on different keyboards compare equal.

@@ -123,7 +123,9 @@ impl UnitType {
     /// Parses the Vietnamese word, with or without diacritics.
     pub fn parse(text: &str) -> Option<Self> {
         let key = text::search_key(text);
-        UnitType::ALL.into_iter().find(|t| text::search_key(t.as_vi()) == key)
+        UnitType::ALL
+            .into_iter()
+            .find(|t| text::search_key(t.as_vi()) == key)
     }
     /// The tier this type belongs to.
     pub fn level(self) -> UnitLevel {
@@ -160,7 +162,12 @@ impl Period {
 impl fmt::Display for Period {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.to {
-            Some(to) => write!(f, "{} – {}", self.from.format("%d/%m/%Y"), to.format("%d/%m/%Y")),
+            Some(to) => write!(
+                f,
+                "{} – {}",
+                self.from.format("%d/%m/%Y"),
+                to.format("%d/%m/%Y")
+            ),
             None => write!(f, "từ {}", self.from.format("%d/%m/%Y")),
         }
     }
@@ -190,7 +197,10 @@ pub struct Unit {
 impl Unit {
     pub fn valid(&self) -> Period {
         Period {
-            from: self.versions.first().map_or(NaiveDate::MIN, |v| v.valid.from),
+            from: self
+                .versions
+                .first()
+                .map_or(NaiveDate::MIN, |v| v.valid.from),
             to: self.versions.last().and_then(|v| v.valid.to),
         }
     }
@@ -200,12 +210,18 @@ impl Unit {
     /// The version in force at the end of `year`, or the last one that touched the year.
     pub fn version_in_year(&self, year: i32) -> Option<&UnitVersion> {
         let end = NaiveDate::from_ymd_opt(year, 12, 31)?;
-        self.version_on(end)
-            .or_else(|| self.versions.iter().rev().find(|v| v.valid.touches_year(year)))
+        self.version_on(end).or_else(|| {
+            self.versions
+                .iter()
+                .rev()
+                .find(|v| v.valid.touches_year(year))
+        })
     }
     /// The most recent name, used where no date is given.
     pub fn latest(&self) -> &UnitVersion {
-        self.versions.last().expect("a unit has at least one version (checked on build)")
+        self.versions
+            .last()
+            .expect("a unit has at least one version (checked on build)")
     }
 }
 
@@ -319,11 +335,20 @@ pub enum ResolveError {
     #[error(
         "mã {code} ứng với nhiều đơn vị trong năm {year} ({candidates}); ghi mã kèm ngày hiệu lực, ví dụ {example}"
     )]
-    Ambiguous { code: String, year: i32, candidates: String, example: String },
+    Ambiguous {
+        code: String,
+        year: i32,
+        candidates: String,
+        example: String,
+    },
     #[error("đơn vị {id} không tồn tại")]
     UnknownId { id: String },
     #[error("đơn vị {id} không còn hiệu lực trong năm {year} ({valid})")]
-    NotValidInYear { id: String, year: i32, valid: String },
+    NotValidInYear {
+        id: String,
+        year: i32,
+        valid: String,
+    },
 }
 
 /// A problem found when building a registry.
@@ -372,12 +397,19 @@ impl UnitRegistry {
                 continue;
             }
             if u.id != UnitId::new(&u.code, u.versions[0].valid.from) {
-                problems.push(problem(&u.id, "mã định danh không khớp mã và ngày bắt đầu hiệu lực"));
+                problems.push(problem(
+                    &u.id,
+                    "mã định danh không khớp mã và ngày bắt đầu hiệu lực",
+                ));
             }
             for pair in u.versions.windows(2) {
-                let contiguous = pair[0].valid.to.and_then(|to| to.succ_opt()) == Some(pair[1].valid.from);
+                let contiguous =
+                    pair[0].valid.to.and_then(|to| to.succ_opt()) == Some(pair[1].valid.from);
                 if !contiguous {
-                    problems.push(problem(&u.id, "các phiên bản không liền nhau theo thời gian"));
+                    problems.push(problem(
+                        &u.id,
+                        "các phiên bản không liền nhau theo thời gian",
+                    ));
                 }
             }
             for v in &u.versions {
@@ -410,7 +442,10 @@ impl UnitRegistry {
                     continue;
                 };
                 match by_id.get(parent).map(|&i| &units[i]) {
-                    None => problems.push(problem(&u.id, &format!("đơn vị cấp trên {parent} không tồn tại"))),
+                    None => problems.push(problem(
+                        &u.id,
+                        &format!("đơn vị cấp trên {parent} không tồn tại"),
+                    )),
                     Some(p) => {
                         let pv = p.valid();
                         let covered = pv.from <= v.valid.from
@@ -422,11 +457,15 @@ impl UnitRegistry {
                         if !covered {
                             problems.push(problem(
                                 &u.id,
-                                &format!("đơn vị cấp trên {parent} không có hiệu lực suốt thời gian {}", v.valid),
+                                &format!(
+                                    "đơn vị cấp trên {parent} không có hiệu lực suốt thời gian {}",
+                                    v.valid
+                                ),
                             ));
                         }
                         if p.level >= u.level {
-                            problems.push(problem(&u.id, &format!("{parent} không phải là cấp trên")));
+                            problems
+                                .push(problem(&u.id, &format!("{parent} không phải là cấp trên")));
                         }
                     }
                 }
@@ -442,7 +481,13 @@ impl UnitRegistry {
         if !problems.is_empty() {
             return Err(problems);
         }
-        Ok(UnitRegistry { units, by_id, by_code, edges, attributes })
+        Ok(UnitRegistry {
+            units,
+            by_id,
+            by_code,
+            edges,
+            attributes,
+        })
     }
 
     pub fn units(&self) -> &[Unit] {
@@ -467,7 +512,10 @@ impl UnitRegistry {
         let views: Vec<UnitView<'_>> = self
             .units
             .iter()
-            .filter_map(|u| u.version_on(date).map(|version| UnitView { unit: u, version }))
+            .filter_map(|u| {
+                u.version_on(date)
+                    .map(|version| UnitView { unit: u, version })
+            })
             .collect();
         tree_order(views)
     }
@@ -475,18 +523,24 @@ impl UnitRegistry {
     /// The view of one unit on `date`, if it was in force.
     pub fn view_on(&self, id: &UnitId, date: NaiveDate) -> Option<UnitView<'_>> {
         let unit = self.get(id)?;
-        unit.version_on(date).map(|version| UnitView { unit, version })
+        unit.version_on(date)
+            .map(|version| UnitView { unit, version })
     }
 
     /// The units that were in force at the end of `year`, in tree order: the structure
     /// year-end reports are written against.
     pub fn in_year(&self, year: i32) -> Vec<UnitView<'_>> {
-        NaiveDate::from_ymd_opt(year, 12, 31).map(|d| self.as_of(d)).unwrap_or_default()
+        NaiveDate::from_ymd_opt(year, 12, 31)
+            .map(|d| self.as_of(d))
+            .unwrap_or_default()
     }
 
     /// Children of `parent` on `date`.
     pub fn children_on(&self, parent: &UnitId, date: NaiveDate) -> Vec<UnitView<'_>> {
-        self.as_of(date).into_iter().filter(|v| v.parent() == Some(parent)).collect()
+        self.as_of(date)
+            .into_iter()
+            .filter(|v| v.parent() == Some(parent))
+            .collect()
     }
 
     /// `id` and every unit below it on `date`.
@@ -515,7 +569,9 @@ impl UnitRegistry {
     pub fn resolve_in_year(&self, code_or_id: &str, year: i32) -> Result<&Unit, ResolveError> {
         let code_or_id = code_or_id.trim();
         if let Some(id) = UnitId::parse(code_or_id) {
-            let unit = self.get(&id).ok_or_else(|| ResolveError::UnknownId { id: id.to_string() })?;
+            let unit = self
+                .get(&id)
+                .ok_or_else(|| ResolveError::UnknownId { id: id.to_string() })?;
             if !unit.valid().touches_year(year) {
                 return Err(ResolveError::NotValidInYear {
                     id: id.to_string(),
@@ -534,7 +590,10 @@ impl UnitRegistry {
             .filter(|u| u.valid().touches_year(year))
             .collect();
         match candidates.as_slice() {
-            [] => Err(ResolveError::Unknown { code: code_or_id.to_owned(), year }),
+            [] => Err(ResolveError::Unknown {
+                code: code_or_id.to_owned(),
+                year,
+            }),
             [one] => Ok(one),
             many => Err(ResolveError::Ambiguous {
                 code: code_or_id.to_owned(),
@@ -551,7 +610,12 @@ impl UnitRegistry {
 
     /// Units with `code`, any time.
     pub fn with_code(&self, code: &str) -> Vec<&Unit> {
-        self.by_code.get(code).into_iter().flatten().map(|&i| &self.units[i]).collect()
+        self.by_code
+            .get(code)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.units[i])
+            .collect()
     }
 
     /// Direct successors of `id` through the lineage.
@@ -596,12 +660,24 @@ impl UnitRegistry {
     }
 
     /// The value of attribute `key` for `id` on `date`.
-    pub fn attribute_on(&self, id: &UnitId, key: AttributeKey, date: NaiveDate) -> Option<&UnitAttribute> {
-        self.attributes.iter().find(|a| &a.unit == id && a.key == key && a.valid.contains(date))
+    pub fn attribute_on(
+        &self,
+        id: &UnitId,
+        key: AttributeKey,
+        date: NaiveDate,
+    ) -> Option<&UnitAttribute> {
+        self.attributes
+            .iter()
+            .find(|a| &a.unit == id && a.key == key && a.valid.contains(date))
     }
 
     /// The attribute in force at the end of `year` (or on the last day the unit existed).
-    pub fn attribute_in_year(&self, id: &UnitId, key: AttributeKey, year: i32) -> Option<&UnitAttribute> {
+    pub fn attribute_in_year(
+        &self,
+        id: &UnitId,
+        key: AttributeKey,
+        year: i32,
+    ) -> Option<&UnitAttribute> {
         let unit = self.get(id)?;
         let mut date = NaiveDate::from_ymd_opt(year, 12, 31)?;
         if let Some(to) = unit.valid().to
@@ -614,12 +690,18 @@ impl UnitRegistry {
 
     /// The province units (roots) in force on `date`.
     pub fn roots_on(&self, date: NaiveDate) -> Vec<UnitView<'_>> {
-        self.as_of(date).into_iter().filter(|v| v.parent().is_none()).collect()
+        self.as_of(date)
+            .into_iter()
+            .filter(|v| v.parent().is_none())
+            .collect()
     }
 }
 
 fn problem(id: &UnitId, message: &str) -> RegistryProblem {
-    RegistryProblem { unit: id.to_string(), message: message.to_owned() }
+    RegistryProblem {
+        unit: id.to_string(),
+        message: message.to_owned(),
+    }
 }
 
 fn tree_order(views: Vec<UnitView<'_>>) -> Vec<UnitView<'_>> {
@@ -654,23 +736,73 @@ mod tests {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
     }
 
-    fn unit(code: &str, from: &str, to: Option<&str>, name: &str, t: UnitType, parent: Option<&UnitId>) -> Unit {
-        let valid = Period { from: d(from), to: to.map(d) };
+    fn unit(
+        code: &str,
+        from: &str,
+        to: Option<&str>,
+        name: &str,
+        t: UnitType,
+        parent: Option<&UnitId>,
+    ) -> Unit {
+        let valid = Period {
+            from: d(from),
+            to: to.map(d),
+        };
         Unit {
             id: UnitId::new(code, valid.from),
             code: code.into(),
             level: t.level(),
-            versions: vec![UnitVersion { valid, name: name.into(), unit_type: t, parent: parent.cloned() }],
+            versions: vec![UnitVersion {
+                valid,
+                name: name.into(),
+                unit_type: t,
+                parent: parent.cloned(),
+            }],
             source: "test".into(),
         }
     }
 
     fn sample() -> UnitRegistry {
-        let p = unit("42", "2020-01-01", None, "Tỉnh Hà Tĩnh", UnitType::Province, None);
-        let dist = unit("436", "2020-01-01", Some("2025-06-30"), "Thành phố Hà Tĩnh", UnitType::City, Some(&p.id));
-        let nam_ha = unit("18073", "2020-01-01", Some("2025-06-30"), "Phường Nam Hà", UnitType::Ward, Some(&dist.id));
-        let bac_ha = unit("18077", "2020-01-01", Some("2025-06-30"), "Phường Bắc Hà", UnitType::Ward, Some(&dist.id));
-        let thanh_sen = unit("18073", "2025-07-01", None, "Phường Thành Sen", UnitType::Ward, Some(&p.id));
+        let p = unit(
+            "42",
+            "2020-01-01",
+            None,
+            "Tỉnh Hà Tĩnh",
+            UnitType::Province,
+            None,
+        );
+        let dist = unit(
+            "436",
+            "2020-01-01",
+            Some("2025-06-30"),
+            "Thành phố Hà Tĩnh",
+            UnitType::City,
+            Some(&p.id),
+        );
+        let nam_ha = unit(
+            "18073",
+            "2020-01-01",
+            Some("2025-06-30"),
+            "Phường Nam Hà",
+            UnitType::Ward,
+            Some(&dist.id),
+        );
+        let bac_ha = unit(
+            "18077",
+            "2020-01-01",
+            Some("2025-06-30"),
+            "Phường Bắc Hà",
+            UnitType::Ward,
+            Some(&dist.id),
+        );
+        let thanh_sen = unit(
+            "18073",
+            "2025-07-01",
+            None,
+            "Phường Thành Sen",
+            UnitType::Ward,
+            Some(&p.id),
+        );
         let edges = vec![
             LineageEdge {
                 from: nam_ha.id.clone(),
@@ -695,7 +827,15 @@ mod tests {
         let r = sample();
         let views = r.as_of(d("2022-06-01"));
         let before: Vec<&str> = views.iter().map(|v| v.name()).collect();
-        assert_eq!(before, ["Tỉnh Hà Tĩnh", "Thành phố Hà Tĩnh", "Phường Nam Hà", "Phường Bắc Hà"]);
+        assert_eq!(
+            before,
+            [
+                "Tỉnh Hà Tĩnh",
+                "Thành phố Hà Tĩnh",
+                "Phường Nam Hà",
+                "Phường Bắc Hà"
+            ]
+        );
         let views = r.as_of(d("2025-07-01"));
         let after: Vec<&str> = views.iter().map(|v| v.name()).collect();
         assert_eq!(after, ["Tỉnh Hà Tĩnh", "Phường Thành Sen"]);
@@ -704,19 +844,44 @@ mod tests {
     #[test]
     fn a_reused_code_is_ambiguous_in_the_year_of_the_reform_only() {
         let r = sample();
-        assert_eq!(r.resolve_in_year("18073", 2022).unwrap().latest().name, "Phường Nam Hà");
-        assert_eq!(r.resolve_in_year("18073", 2026).unwrap().latest().name, "Phường Thành Sen");
-        assert!(matches!(r.resolve_in_year("18073", 2025), Err(ResolveError::Ambiguous { .. })));
-        assert_eq!(r.resolve_in_year("18073@2025-07-01", 2025).unwrap().latest().name, "Phường Thành Sen");
-        assert!(matches!(r.resolve_in_year("18073@2025-07-01", 2024), Err(ResolveError::NotValidInYear { .. })));
-        assert!(matches!(r.resolve_in_year("99999", 2022), Err(ResolveError::Unknown { .. })));
+        assert_eq!(
+            r.resolve_in_year("18073", 2022).unwrap().latest().name,
+            "Phường Nam Hà"
+        );
+        assert_eq!(
+            r.resolve_in_year("18073", 2026).unwrap().latest().name,
+            "Phường Thành Sen"
+        );
+        assert!(matches!(
+            r.resolve_in_year("18073", 2025),
+            Err(ResolveError::Ambiguous { .. })
+        ));
+        assert_eq!(
+            r.resolve_in_year("18073@2025-07-01", 2025)
+                .unwrap()
+                .latest()
+                .name,
+            "Phường Thành Sen"
+        );
+        assert!(matches!(
+            r.resolve_in_year("18073@2025-07-01", 2024),
+            Err(ResolveError::NotValidInYear { .. })
+        ));
+        assert!(matches!(
+            r.resolve_in_year("99999", 2022),
+            Err(ResolveError::Unknown { .. })
+        ));
     }
 
     #[test]
     fn lineage_runs_both_ways() {
         let r = sample();
         let ts = UnitId::parse("18073@2025-07-01").unwrap();
-        let preds: Vec<&str> = r.predecessors(&ts).iter().map(|e| e.from.as_str()).collect();
+        let preds: Vec<&str> = r
+            .predecessors(&ts)
+            .iter()
+            .map(|e| e.from.as_str())
+            .collect();
         assert_eq!(preds, ["18073@2020-01-01", "18077@2020-01-01"]);
         let nh = UnitId::parse("18073@2020-01-01").unwrap();
         assert_eq!(r.successors(&nh)[0].to, ts);
@@ -727,12 +892,39 @@ mod tests {
     #[test]
     fn build_rejects_overlapping_code_and_missing_parent() {
         let p = unit("42", "2020-01-01", None, "Tỉnh", UnitType::Province, None);
-        let a = unit("1", "2020-01-01", None, "Xã A", UnitType::Commune, Some(&p.id));
-        let b = unit("1", "2021-01-01", None, "Xã B", UnitType::Commune, Some(&p.id));
-        let orphan = unit("2", "2020-01-01", None, "Xã C", UnitType::Commune, Some(&UnitId::new("9", d("2020-01-01"))));
+        let a = unit(
+            "1",
+            "2020-01-01",
+            None,
+            "Xã A",
+            UnitType::Commune,
+            Some(&p.id),
+        );
+        let b = unit(
+            "1",
+            "2021-01-01",
+            None,
+            "Xã B",
+            UnitType::Commune,
+            Some(&p.id),
+        );
+        let orphan = unit(
+            "2",
+            "2020-01-01",
+            None,
+            "Xã C",
+            UnitType::Commune,
+            Some(&UnitId::new("9", d("2020-01-01"))),
+        );
         let problems = UnitRegistry::build(vec![p, a, b, orphan], vec![], vec![]).unwrap_err();
-        assert!(problems.iter().any(|p| p.message.contains("trùng mã")), "{problems:?}");
-        assert!(problems.iter().any(|p| p.message.contains("không tồn tại")), "{problems:?}");
+        assert!(
+            problems.iter().any(|p| p.message.contains("trùng mã")),
+            "{problems:?}"
+        );
+        assert!(
+            problems.iter().any(|p| p.message.contains("không tồn tại")),
+            "{problems:?}"
+        );
     }
 
     #[test]
@@ -741,6 +933,9 @@ mod tests {
         let dist = UnitId::parse("436@2020-01-01").unwrap();
         let views = r.subtree_on(&dist, d("2022-01-01"));
         let names: Vec<&str> = views.iter().map(|v| v.name()).collect();
-        assert_eq!(names, ["Thành phố Hà Tĩnh", "Phường Nam Hà", "Phường Bắc Hà"]);
+        assert_eq!(
+            names,
+            ["Thành phố Hà Tĩnh", "Phường Nam Hà", "Phường Bắc Hà"]
+        );
     }
 }

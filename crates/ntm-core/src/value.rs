@@ -99,8 +99,14 @@ mod tests {
         assert_eq!(Value::parse_number("85,5"), Ok(Decimal::new(855, 1)));
         assert_eq!(Value::parse_number(" 85.5 "), Ok(Decimal::new(855, 1)));
         assert_eq!(Value::parse_number("1200"), Ok(Decimal::new(1200, 0)));
-        assert!(matches!(Value::parse_number("1.200,5"), Err(ValueError::NotANumber(_))));
-        assert!(matches!(Value::parse_number("abc"), Err(ValueError::NotANumber(_))));
+        assert!(matches!(
+            Value::parse_number("1.200,5"),
+            Err(ValueError::NotANumber(_))
+        ));
+        assert!(matches!(
+            Value::parse_number("abc"),
+            Err(ValueError::NotANumber(_))
+        ));
         assert_eq!(Value::parse_number(""), Err(ValueError::Empty));
     }
 

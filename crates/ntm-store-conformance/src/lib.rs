@@ -1,1 +1,1173 @@
 //! One behaviour suite run against every store backend.
+//!
+//! Each `pub async fn` here is one behaviour of the [`Store`] contract, taking a freshly
+//! migrated, empty store and panicking (like a test) when the store misbehaves. The
+//! integration test `tests/it` expands one list of these names into one test per backend,
+//! so a behaviour cannot be checked on one backend only.
+//!
+//! The fixture is a slice of Hà Tĩnh around the 2025 reform because that is where stores
+//! go wrong: code 18073 names two different units (Phường Nam Hà until 2025-06-30, Phường
+//! Thành Sen from 2025-07-01), a unit has versions with different types, and lineage and
+//! attributes refer to units by their full id.
+
+use std::time::Instant;
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use ntm_core::UnitId;
+use ntm_core::unit::{
+    AttributeKey, LineageEdge, LineageKind, Period, Unit, UnitAttribute, UnitLevel, UnitType,
+    UnitVersion,
+};
+use ntm_store::{
+    AuditContext, AuditFilter, AuditRecord, PutOutcome, Store, StoreError, UnitBatch, ValueFilter,
+    ValueWrite, WriteSummary, unit_summary, value_target_id,
+};
+
+/// The behaviours, in the order the suite lists them. `tests/it` names the same functions.
+pub const BEHAVIOURS: &[&str] = &[
+    "units_round_trip",
+    "reused_codes_stay_distinct",
+    "reimporting_identical_units_writes_nothing",
+    "unit_update_is_audited_with_before_and_after",
+    "lineage_and_attributes_round_trip",
+    "unit_import_with_unknown_reference_writes_nothing",
+    "values_write_and_read_back",
+    "unchanged_values_are_not_audited",
+    "value_update_records_old_and_new",
+    "duplicate_keys_in_a_value_batch_last_wins",
+    "batch_with_unknown_unit_writes_nothing",
+    "value_filter_by_unit_and_indicator",
+    "large_value_batch",
+    "criteria_set_versions_increment_only_on_change",
+    "audit_filters_work",
+];
+
+// ---------------------------------------------------------------------------------------
+// Fixture
+// ---------------------------------------------------------------------------------------
+
+/// A date from `YYYY-MM-DD`; panics on a malformed literal (fixture only).
+pub fn date(text: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").expect("fixture dates are well-formed")
+}
+
+/// A unit id from `code@YYYY-MM-DD`; panics on a malformed literal (fixture only).
+pub fn id(text: &str) -> UnitId {
+    UnitId::parse(text).expect("fixture ids are well-formed")
+}
+
+/// An audit context at a fixed instant with microseconds, the finest precision both
+/// backends keep.
+pub fn audit(actor: &str, reason: &str) -> AuditContext {
+    AuditContext {
+        actor: actor.into(),
+        at: instant(0),
+        reason: reason.into(),
+    }
+}
+
+/// 2025-03-01 08:30:00.123456 UTC plus `minutes`.
+fn instant(minutes: i64) -> DateTime<Utc> {
+    let base = Utc
+        .with_ymd_and_hms(2025, 3, 1, 8, 30, 0)
+        .single()
+        .expect("valid fixture instant")
+        + chrono::Duration::microseconds(123_456);
+    base + chrono::Duration::minutes(minutes)
+}
+
+fn version(
+    from: &str,
+    to: Option<&str>,
+    name: &str,
+    unit_type: UnitType,
+    parent: Option<&str>,
+) -> UnitVersion {
+    UnitVersion {
+        valid: Period {
+            from: date(from),
+            to: to.map(date),
+        },
+        name: name.into(),
+        unit_type,
+        parent: parent.map(id),
+    }
+}
+
+fn unit(code: &str, level: UnitLevel, versions: Vec<UnitVersion>) -> Unit {
+    Unit {
+        id: UnitId::new(code, versions[0].valid.from),
+        code: code.into(),
+        level,
+        versions,
+        source: "Danh mục ĐVHC (thử nghiệm)".into(),
+    }
+}
+
+/// A slice of Hà Tĩnh across the 2025 reform: six units (two share code 18073, one has
+/// two versions), two merge edges and two attributes. Units are ordered by id, edges by
+/// (from, to), attributes by (unit, key, start), as `load_units` returns them.
+pub fn hatinh_batch() -> UnitBatch {
+    let units = vec![
+        unit(
+            "18073",
+            UnitLevel::Commune,
+            vec![version(
+                "2020-01-01",
+                Some("2025-06-30"),
+                "Phường Nam Hà",
+                UnitType::Ward,
+                Some("436@2020-01-01"),
+            )],
+        ),
+        unit(
+            "18073",
+            UnitLevel::Commune,
+            vec![version(
+                "2025-07-01",
+                None,
+                "Phường Thành Sen",
+                UnitType::Ward,
+                Some("42@2020-01-01"),
+            )],
+        ),
+        unit(
+            "18077",
+            UnitLevel::Commune,
+            vec![version(
+                "2020-01-01",
+                Some("2025-06-30"),
+                "Phường Bắc Hà",
+                UnitType::Ward,
+                Some("436@2020-01-01"),
+            )],
+        ),
+        unit(
+            "18100",
+            UnitLevel::Commune,
+            vec![
+                version(
+                    "2020-01-01",
+                    Some("2022-12-31"),
+                    "Xã Thạch Trung",
+                    UnitType::Commune,
+                    Some("436@2020-01-01"),
+                ),
+                version(
+                    "2023-01-01",
+                    Some("2025-06-30"),
+                    "Phường Thạch Trung",
+                    UnitType::Ward,
+                    Some("436@2020-01-01"),
+                ),
+            ],
+        ),
+        unit(
+            "42",
+            UnitLevel::Province,
+            vec![version(
+                "2020-01-01",
+                None,
+                "Tỉnh Hà Tĩnh",
+                UnitType::Province,
+                None,
+            )],
+        ),
+        unit(
+            "436",
+            UnitLevel::District,
+            vec![version(
+                "2020-01-01",
+                Some("2025-06-30"),
+                "Thành phố Hà Tĩnh",
+                UnitType::City,
+                Some("42@2020-01-01"),
+            )],
+        ),
+    ];
+    let merged = |from: &str| LineageEdge {
+        from: id(from),
+        to: id("18073@2025-07-01"),
+        effective: date("2025-07-01"),
+        kind: LineageKind::Merged,
+        basis: "official".into(),
+    };
+    let edges = vec![merged("18073@2020-01-01"), merged("18077@2020-01-01")];
+    let attributes = vec![
+        UnitAttribute {
+            unit: id("18073@2025-07-01"),
+            key: AttributeKey::CommuneGroup,
+            value: "2".into(),
+            valid: Period {
+                from: date("2026-01-01"),
+                to: None,
+            },
+            source: "minh hoạ".into(),
+            illustrative: true,
+        },
+        UnitAttribute {
+            unit: id("42@2020-01-01"),
+            key: AttributeKey::Region,
+            value: "BTB".into(),
+            valid: Period {
+                from: date("2020-01-01"),
+                to: Some(date("2025-12-31")),
+            },
+            source: "QĐ 318/QĐ-TTg".into(),
+            illustrative: false,
+        },
+    ];
+    UnitBatch {
+        units,
+        edges,
+        attributes,
+    }
+}
+
+fn value(unit: &str, year: i32, indicator: &str, value: &str, note: Option<&str>) -> ValueWrite {
+    ValueWrite {
+        unit_id: id(unit),
+        year,
+        indicator_id: indicator.into(),
+        value: value.into(),
+        note: note.map(Into::into),
+    }
+}
+
+async fn import_fixture(store: &dyn Store) {
+    store
+        .import_units(&hatinh_batch(), &audit("loader", "import hatinh"))
+        .await
+        .expect("fixture imports");
+}
+
+async fn all_audit(store: &dyn Store) -> Vec<AuditRecord> {
+    store
+        .list_audit(&AuditFilter::default())
+        .await
+        .expect("audit log reads")
+}
+
+fn summary(inserted: usize, updated: usize, unchanged: usize) -> WriteSummary {
+    WriteSummary {
+        inserted,
+        updated,
+        unchanged,
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Units, lineage, attributes
+// ---------------------------------------------------------------------------------------
+
+/// Units with all their versions, edges and attributes read back exactly as written, and
+/// each gets one `*.create` audit entry.
+pub async fn units_round_trip(store: &dyn Store) {
+    let batch = hatinh_batch();
+    let written = store
+        .import_units(&batch, &audit("loader", "import hatinh"))
+        .await
+        .expect("import");
+    assert_eq!(
+        written,
+        summary(10, 0, 0),
+        "6 units + 2 edges + 2 attributes inserted"
+    );
+    let loaded = store.load_units().await.expect("load");
+    assert_eq!(loaded, batch);
+
+    let log = all_audit(store).await;
+    assert_eq!(log.len(), 10);
+    let thanh_sen = batch
+        .units
+        .iter()
+        .find(|u| u.id == id("18073@2025-07-01"))
+        .expect("in fixture");
+    let entry = log
+        .iter()
+        .find(|e| e.action == "unit.create" && e.target_id == "18073@2025-07-01")
+        .expect("unit.create for Thành Sen");
+    assert_eq!(entry.target_kind, "unit");
+    assert_eq!(entry.unit_id.as_deref(), Some("18073@2025-07-01"));
+    assert_eq!(entry.before, None);
+    assert_eq!(
+        entry.after.as_deref(),
+        Some(unit_summary(thanh_sen).as_str())
+    );
+    assert_eq!(
+        (entry.actor.as_str(), entry.reason.as_str(), entry.at),
+        ("loader", "import hatinh", instant(0))
+    );
+    assert_eq!(
+        log.iter().filter(|e| e.action == "lineage.create").count(),
+        2
+    );
+    assert!(log.iter().any(
+        |e| e.action == "lineage.create" && e.target_id == "18073@2020-01-01→18073@2025-07-01"
+    ));
+    assert_eq!(
+        log.iter()
+            .filter(|e| e.action == "attribute.create")
+            .count(),
+        2
+    );
+}
+
+/// The two units with code 18073 stay two units, with their exact dates (2025-06-30 and
+/// 2025-07-01), and values written to each stay with it.
+pub async fn reused_codes_stay_distinct(store: &dyn Store) {
+    import_fixture(store).await;
+    let loaded = store.load_units().await.expect("load");
+    let with_code: Vec<&Unit> = loaded.units.iter().filter(|u| u.code == "18073").collect();
+    assert_eq!(with_code.len(), 2);
+    assert_eq!(with_code[0].id.as_str(), "18073@2020-01-01");
+    assert_eq!(
+        with_code[0].valid(),
+        Period {
+            from: date("2020-01-01"),
+            to: Some(date("2025-06-30"))
+        }
+    );
+    assert_eq!(with_code[1].id.as_str(), "18073@2025-07-01");
+    assert_eq!(
+        with_code[1].valid(),
+        Period {
+            from: date("2025-07-01"),
+            to: None
+        }
+    );
+
+    let writes = [
+        value("18073@2020-01-01", 2025, "1.1", "70", None),
+        value("18073@2025-07-01", 2025, "1.1", "95", None),
+    ];
+    store
+        .write_values(&writes, &audit("editor", "nhập tay"))
+        .await
+        .expect("values");
+    let read = store
+        .list_values(&ValueFilter::default())
+        .await
+        .expect("list");
+    let pairs: Vec<(&str, &str)> = read
+        .iter()
+        .map(|r| (r.unit_id.as_str(), r.value.as_str()))
+        .collect();
+    assert_eq!(
+        pairs,
+        [("18073@2020-01-01", "70"), ("18073@2025-07-01", "95")]
+    );
+}
+
+/// Importing the same batch again changes nothing and writes no audit entry.
+pub async fn reimporting_identical_units_writes_nothing(store: &dyn Store) {
+    import_fixture(store).await;
+    let before = all_audit(store).await;
+    let again = store
+        .import_units(&hatinh_batch(), &audit("loader", "import again"))
+        .await
+        .expect("reimport");
+    assert_eq!(again, summary(0, 0, 10));
+    assert_eq!(all_audit(store).await, before);
+    assert_eq!(store.load_units().await.expect("load"), hatinh_batch());
+}
+
+/// A changed unit (a rename, and a version removed) replaces the stored one with all its
+/// versions and is audited with the old and new summaries; the other units stay unchanged.
+pub async fn unit_update_is_audited_with_before_and_after(store: &dyn Store) {
+    import_fixture(store).await;
+    let mut batch = hatinh_batch();
+    let old_thach_trung = batch.units[3].clone();
+    let old_nam_ha = batch.units[0].clone();
+    // Thạch Trung becomes a single version; Nam Hà is renamed.
+    batch.units[3].versions = vec![version(
+        "2020-01-01",
+        Some("2025-06-30"),
+        "Phường Thạch Trung",
+        UnitType::Ward,
+        Some("436@2020-01-01"),
+    )];
+    batch.units[0].versions[0].name = "Phường Nam Hà (cũ)".into();
+    let mut context = audit("admin", "sửa danh mục");
+    context.at = instant(5);
+    let written = store.import_units(&batch, &context).await.expect("update");
+    assert_eq!(written, summary(0, 2, 8));
+    assert_eq!(store.load_units().await.expect("load"), batch);
+
+    let updates = store
+        .list_audit(&AuditFilter {
+            action: Some("unit.update".into()),
+            ..AuditFilter::default()
+        })
+        .await
+        .expect("audit");
+    assert_eq!(updates.len(), 2);
+    let thach_trung = updates
+        .iter()
+        .find(|e| e.target_id == "18100@2020-01-01")
+        .expect("audited");
+    assert_eq!(
+        thach_trung.before.as_deref(),
+        Some(unit_summary(&old_thach_trung).as_str())
+    );
+    assert_eq!(
+        thach_trung.after.as_deref(),
+        Some(unit_summary(&batch.units[3]).as_str())
+    );
+    assert_eq!(
+        (thach_trung.actor.as_str(), thach_trung.at),
+        ("admin", instant(5))
+    );
+    let nam_ha = updates
+        .iter()
+        .find(|e| e.target_id == "18073@2020-01-01")
+        .expect("audited");
+    assert_eq!(
+        nam_ha.before.as_deref(),
+        Some(unit_summary(&old_nam_ha).as_str())
+    );
+    assert!(
+        nam_ha
+            .after
+            .as_deref()
+            .is_some_and(|a| a.contains("Phường Nam Hà (cũ)"))
+    );
+}
+
+/// Edges and attributes round-trip; a changed edge or attribute is updated in place and
+/// audited, an identical one is not, and a new one is added.
+pub async fn lineage_and_attributes_round_trip(store: &dyn Store) {
+    import_fixture(store).await;
+    let mut batch = hatinh_batch();
+    batch.edges[0].basis = "NQ 1665/NQ-UBTVQH15".into();
+    batch.attributes[0].value = "1".into();
+    batch.attributes[0].illustrative = false;
+    batch.attributes.push(UnitAttribute {
+        unit: id("18077@2020-01-01"),
+        key: AttributeKey::Region,
+        value: "BTB".into(),
+        valid: Period {
+            from: date("2020-01-01"),
+            to: Some(date("2025-06-30")),
+        },
+        source: "QĐ 318/QĐ-TTg".into(),
+        illustrative: false,
+    });
+    let written = store
+        .import_units(&batch, &audit("admin", "cập nhật"))
+        .await
+        .expect("update");
+    assert_eq!(written, summary(1, 2, 8));
+
+    let loaded = store.load_units().await.expect("load");
+    assert_eq!(loaded.edges, batch.edges);
+    let mut expected_attributes = batch.attributes.clone();
+    expected_attributes
+        .sort_by(|a, b| (&a.unit, a.key, a.valid.from).cmp(&(&b.unit, b.key, b.valid.from)));
+    assert_eq!(loaded.attributes, expected_attributes);
+
+    let log = all_audit(store).await;
+    let edge = log
+        .iter()
+        .find(|e| e.action == "lineage.update")
+        .expect("edge update audited");
+    assert_eq!(edge.target_kind, "lineage");
+    assert_eq!(edge.target_id, "18073@2020-01-01→18073@2025-07-01");
+    assert!(
+        edge.before
+            .as_deref()
+            .is_some_and(|b| b.contains("official"))
+    );
+    assert!(edge.after.as_deref().is_some_and(|a| a.contains("NQ 1665")));
+    let attribute = log
+        .iter()
+        .find(|e| e.action == "attribute.update")
+        .expect("attribute update audited");
+    assert_eq!(attribute.unit_id.as_deref(), Some("18073@2025-07-01"));
+    assert_eq!(
+        attribute.target_id,
+        "18073@2025-07-01|commune_group|2026-01-01"
+    );
+    assert_eq!(
+        log.iter()
+            .filter(|e| e.action == "attribute.create")
+            .count(),
+        3
+    );
+}
+
+/// A batch whose edge names an unknown unit is a conflict, and none of the batch (not
+/// even its valid units) is written.
+pub async fn unit_import_with_unknown_reference_writes_nothing(store: &dyn Store) {
+    let mut batch = hatinh_batch();
+    batch.edges.push(LineageEdge {
+        from: id("99999@2020-01-01"),
+        to: id("18073@2025-07-01"),
+        effective: date("2025-07-01"),
+        kind: LineageKind::Split,
+        basis: "official".into(),
+    });
+    let err = store
+        .import_units(&batch, &audit("loader", "import"))
+        .await
+        .expect_err("unknown unit");
+    assert!(
+        matches!(&err, StoreError::Conflict(m) if m.contains("99999@2020-01-01")),
+        "{err}"
+    );
+    assert_eq!(
+        store.load_units().await.expect("load"),
+        UnitBatch::default()
+    );
+    assert!(all_audit(store).await.is_empty());
+}
+
+// ---------------------------------------------------------------------------------------
+// Values
+// ---------------------------------------------------------------------------------------
+
+/// Values, with and without notes, read back with who entered them and when.
+pub async fn values_write_and_read_back(store: &dyn Store) {
+    import_fixture(store).await;
+    let writes = [
+        value(
+            "18077@2020-01-01",
+            2024,
+            "1.1",
+            "85.5",
+            Some("theo báo cáo xã"),
+        ),
+        value("18073@2020-01-01", 2024, "1.1", "đạt", None),
+        value("18073@2020-01-01", 2024, "10.2", "0", None),
+    ];
+    let written = store
+        .write_values(&writes, &audit("editor", "import values.csv"))
+        .await
+        .expect("write");
+    assert_eq!(written, summary(3, 0, 0));
+    let read = store
+        .list_values(&ValueFilter::default())
+        .await
+        .expect("list");
+    let rows: Vec<(&str, i32, &str, &str, Option<&str>)> = read
+        .iter()
+        .map(|r| {
+            (
+                r.unit_id.as_str(),
+                r.year,
+                r.indicator_id.as_str(),
+                r.value.as_str(),
+                r.note.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("18073@2020-01-01", 2024, "1.1", "đạt", None),
+            ("18073@2020-01-01", 2024, "10.2", "0", None),
+            (
+                "18077@2020-01-01",
+                2024,
+                "1.1",
+                "85.5",
+                Some("theo báo cáo xã")
+            ),
+        ]
+    );
+    assert!(
+        read.iter()
+            .all(|r| r.entered_by == "editor" && r.entered_at == instant(0))
+    );
+
+    let created = store
+        .list_audit(&AuditFilter {
+            action: Some("value.create".into()),
+            ..AuditFilter::default()
+        })
+        .await
+        .expect("audit");
+    assert_eq!(created.len(), 3);
+    let entry = created
+        .iter()
+        .find(|e| e.target_id == "18077@2020-01-01|2024|1.1")
+        .expect("audited");
+    assert_eq!(entry.target_kind, "value");
+    assert_eq!(entry.unit_id.as_deref(), Some("18077@2020-01-01"));
+    assert_eq!(
+        (entry.before.as_deref(), entry.after.as_deref()),
+        (None, Some("85.5"))
+    );
+    assert_eq!(entry.reason, "import values.csv");
+}
+
+/// Writing the same values again (same value and note) writes and audits nothing, and
+/// keeps who entered them first.
+pub async fn unchanged_values_are_not_audited(store: &dyn Store) {
+    import_fixture(store).await;
+    let writes = [
+        value("18077@2020-01-01", 2024, "1.1", "85", Some("ghi chú")),
+        value("18077@2020-01-01", 2024, "2.1", "đạt", None),
+    ];
+    store
+        .write_values(&writes, &audit("editor", "lần 1"))
+        .await
+        .expect("first");
+    let log = all_audit(store).await;
+    let mut again = audit("other", "lần 2");
+    again.at = instant(60);
+    assert_eq!(
+        store.write_values(&writes, &again).await.expect("second"),
+        summary(0, 0, 2)
+    );
+    assert_eq!(all_audit(store).await, log);
+    let read = store
+        .list_values(&ValueFilter::default())
+        .await
+        .expect("list");
+    assert!(
+        read.iter()
+            .all(|r| r.entered_by == "editor" && r.entered_at == instant(0))
+    );
+}
+
+/// A changed value is updated (with the new author and time) and audited with the old and
+/// new text; a note-only change shows the notes.
+pub async fn value_update_records_old_and_new(store: &dyn Store) {
+    import_fixture(store).await;
+    let first = [
+        value("18077@2020-01-01", 2024, "1.1", "70", None),
+        value("18077@2020-01-01", 2024, "2.1", "85", None),
+        value("18077@2020-01-01", 2024, "3.1", "1", None),
+    ];
+    store
+        .write_values(&first, &audit("editor", "lần 1"))
+        .await
+        .expect("first");
+    let second = [
+        value("18077@2020-01-01", 2024, "1.1", "75", None),
+        value("18077@2020-01-01", 2024, "2.1", "85", Some("đã kiểm tra")),
+        value("18077@2020-01-01", 2024, "3.1", "1", None),
+    ];
+    let mut context = audit("reviewer", "sửa số liệu");
+    context.at = instant(30);
+    assert_eq!(
+        store.write_values(&second, &context).await.expect("second"),
+        summary(0, 2, 1)
+    );
+
+    let read = store
+        .list_values(&ValueFilter::default())
+        .await
+        .expect("list");
+    let changed = read
+        .iter()
+        .find(|r| r.indicator_id == "1.1")
+        .expect("stored");
+    assert_eq!(
+        (
+            changed.value.as_str(),
+            changed.entered_by.as_str(),
+            changed.entered_at
+        ),
+        ("75", "reviewer", instant(30))
+    );
+    let untouched = read
+        .iter()
+        .find(|r| r.indicator_id == "3.1")
+        .expect("stored");
+    assert_eq!(
+        (untouched.entered_by.as_str(), untouched.entered_at),
+        ("editor", instant(0))
+    );
+
+    let updates = store
+        .list_audit(&AuditFilter {
+            action: Some("value.update".into()),
+            ..AuditFilter::default()
+        })
+        .await
+        .expect("audit");
+    assert_eq!(updates.len(), 2);
+    let value_change = updates
+        .iter()
+        .find(|e| e.target_id == "18077@2020-01-01|2024|1.1")
+        .expect("audited");
+    assert_eq!(
+        (
+            value_change.before.as_deref(),
+            value_change.after.as_deref()
+        ),
+        (Some("70"), Some("75"))
+    );
+    assert_eq!(
+        (value_change.actor.as_str(), value_change.reason.as_str()),
+        ("reviewer", "sửa số liệu")
+    );
+    let note_change = updates
+        .iter()
+        .find(|e| e.target_id == "18077@2020-01-01|2024|2.1")
+        .expect("audited");
+    assert!(
+        note_change
+            .before
+            .as_deref()
+            .is_some_and(|b| b.starts_with("85")),
+        "{note_change:?}"
+    );
+    assert_eq!(
+        note_change.after.as_deref(),
+        Some("85 (ghi chú: đã kiểm tra)")
+    );
+}
+
+/// Within one batch, the last write of a key wins and the key is counted once.
+pub async fn duplicate_keys_in_a_value_batch_last_wins(store: &dyn Store) {
+    import_fixture(store).await;
+    let writes = [
+        value("18077@2020-01-01", 2024, "1.1", "1", None),
+        value("18077@2020-01-01", 2024, "1.1", "2", Some("sửa")),
+    ];
+    assert_eq!(
+        store
+            .write_values(&writes, &audit("editor", "x"))
+            .await
+            .expect("write"),
+        summary(1, 0, 0)
+    );
+    let read = store
+        .list_values(&ValueFilter::default())
+        .await
+        .expect("list");
+    assert_eq!(read.len(), 1);
+    assert_eq!(
+        (read[0].value.as_str(), read[0].note.as_deref()),
+        ("2", Some("sửa"))
+    );
+    assert_eq!(
+        all_audit(store)
+            .await
+            .iter()
+            .filter(|e| e.target_kind == "value")
+            .count(),
+        1
+    );
+}
+
+/// A batch with a value for a unit that does not exist is a conflict naming the unit, and
+/// nothing of it lands: not the valid values before it, not an update, not an audit entry.
+pub async fn batch_with_unknown_unit_writes_nothing(store: &dyn Store) {
+    import_fixture(store).await;
+    store
+        .write_values(
+            &[value("18077@2020-01-01", 2024, "1.1", "70", None)],
+            &audit("editor", "lần 1"),
+        )
+        .await
+        .expect("first");
+    let values_before = store
+        .list_values(&ValueFilter::default())
+        .await
+        .expect("list");
+    let audit_before = all_audit(store).await;
+
+    let writes = [
+        value("18077@2020-01-01", 2024, "1.1", "99", None),
+        value("18077@2020-01-01", 2024, "2.1", "85", None),
+        value("18073@2025-07-01", 2025, "2.1", "85", None),
+        value("99999@2020-01-01", 2024, "1.1", "50", None),
+        value("18073@2020-01-01", 2024, "2.1", "85", None),
+    ];
+    let err = store
+        .write_values(&writes, &audit("editor", "lần 2"))
+        .await
+        .expect_err("unknown unit");
+    assert!(
+        matches!(&err, StoreError::Conflict(m) if m.contains("99999@2020-01-01")),
+        "{err}"
+    );
+    assert_eq!(
+        store
+            .list_values(&ValueFilter::default())
+            .await
+            .expect("list"),
+        values_before
+    );
+    assert_eq!(all_audit(store).await, audit_before);
+}
+
+/// Filters by year, units and indicator combine, and results are ordered by unit, year,
+/// indicator.
+pub async fn value_filter_by_unit_and_indicator(store: &dyn Store) {
+    import_fixture(store).await;
+    let mut writes = Vec::new();
+    for unit in ["18077@2020-01-01", "18073@2020-01-01", "18073@2025-07-01"] {
+        for year in [2025, 2024] {
+            for indicator in ["2.1", "1.1", "10.1"] {
+                writes.push(value(unit, year, indicator, "1", None));
+            }
+        }
+    }
+    store
+        .write_values(&writes, &audit("editor", "x"))
+        .await
+        .expect("write");
+    let keys = |filter: ValueFilter| async move {
+        store
+            .list_values(&filter)
+            .await
+            .expect("list")
+            .into_iter()
+            .map(|r| format!("{}|{}|{}", r.unit_id, r.year, r.indicator_id))
+            .collect::<Vec<_>>()
+    };
+
+    let all = keys(ValueFilter::default()).await;
+    assert_eq!(all.len(), 18);
+    assert_eq!(
+        &all[..4],
+        [
+            "18073@2020-01-01|2024|1.1",
+            "18073@2020-01-01|2024|10.1",
+            "18073@2020-01-01|2024|2.1",
+            "18073@2020-01-01|2025|1.1"
+        ]
+    );
+    assert_eq!(all[17], "18077@2020-01-01|2025|2.1");
+
+    let units = Some(vec![id("18073@2025-07-01"), id("18077@2020-01-01")]);
+    let filtered = keys(ValueFilter {
+        year: Some(2024),
+        units: units.clone(),
+        indicator_id: Some("1.1".into()),
+    })
+    .await;
+    assert_eq!(
+        filtered,
+        ["18073@2025-07-01|2024|1.1", "18077@2020-01-01|2024|1.1"]
+    );
+    let by_unit = keys(ValueFilter {
+        units: Some(vec![id("18073@2020-01-01")]),
+        ..ValueFilter::default()
+    })
+    .await;
+    assert_eq!(by_unit.len(), 6);
+    assert!(by_unit.iter().all(|k| k.starts_with("18073@2020-01-01|")));
+    let by_indicator = keys(ValueFilter {
+        indicator_id: Some("10.1".into()),
+        ..ValueFilter::default()
+    })
+    .await;
+    assert_eq!(by_indicator.len(), 6);
+    assert!(
+        keys(ValueFilter {
+            units: Some(Vec::new()),
+            ..ValueFilter::default()
+        })
+        .await
+        .is_empty()
+    );
+    assert!(
+        keys(ValueFilter {
+            year: Some(2019),
+            ..ValueFilter::default()
+        })
+        .await
+        .is_empty()
+    );
+}
+
+/// How many values [`large_value_batch`] writes: a province's full data entry for one
+/// year is about this size.
+pub const LARGE_BATCH: usize = 45_000;
+
+/// A batch of [`LARGE_BATCH`] values is written in one call, audited once per value; the
+/// same batch again is all unchanged; a batch changing every tenth value updates those
+/// only. Prints the timings (the backend's budget: under 3 s on SQLite, 10 s on
+/// PostgreSQL, in a release build).
+pub async fn large_value_batch(store: &dyn Store) {
+    import_fixture(store).await;
+    let units = [
+        "18073@2020-01-01",
+        "18077@2020-01-01",
+        "18100@2020-01-01",
+        "436@2020-01-01",
+        "42@2020-01-01",
+    ];
+    let writes: Vec<ValueWrite> = (0..LARGE_BATCH)
+        .map(|i| {
+            let unit = units[i % units.len()];
+            let indicator = format!("{}.{}", i / units.len() % 100, i / units.len() / 100);
+            value(
+                unit,
+                2024,
+                &indicator,
+                &(i % 97).to_string(),
+                (i % 7 == 0).then_some("ghi chú"),
+            )
+        })
+        .collect();
+
+    let started = Instant::now();
+    let first = store
+        .write_values(&writes, &audit("editor", "import lớn"))
+        .await
+        .expect("first write");
+    let first_took = started.elapsed();
+    assert_eq!(first, summary(LARGE_BATCH, 0, 0));
+
+    let started = Instant::now();
+    let again = store
+        .write_values(&writes, &audit("editor", "import lại"))
+        .await
+        .expect("second write");
+    let again_took = started.elapsed();
+    assert_eq!(again, summary(0, 0, LARGE_BATCH));
+
+    let changed: Vec<ValueWrite> = writes
+        .iter()
+        .enumerate()
+        .map(|(i, w)| {
+            if i % 10 == 0 {
+                ValueWrite {
+                    value: format!("{}1", w.value),
+                    ..w.clone()
+                }
+            } else {
+                w.clone()
+            }
+        })
+        .collect();
+    let started = Instant::now();
+    let third = store
+        .write_values(&changed, &audit("editor", "sửa"))
+        .await
+        .expect("third write");
+    let third_took = started.elapsed();
+    assert_eq!(
+        third,
+        summary(0, LARGE_BATCH / 10, LARGE_BATCH - LARGE_BATCH / 10)
+    );
+
+    let started = Instant::now();
+    let read = store
+        .list_values(&ValueFilter {
+            year: Some(2024),
+            ..ValueFilter::default()
+        })
+        .await
+        .expect("list");
+    let read_took = started.elapsed();
+    assert_eq!(read.len(), LARGE_BATCH);
+    let audited = all_audit(store)
+        .await
+        .iter()
+        .filter(|e| e.target_kind == "value")
+        .count();
+    assert_eq!(audited, LARGE_BATCH + LARGE_BATCH / 10);
+    eprintln!(
+        "[{}] large_value_batch: {LARGE_BATCH} values inserted in {:.2?}, rewritten unchanged in {:.2?}, \
+         10% updated in {:.2?}, read back in {:.2?}",
+        store.backend(),
+        first_took,
+        again_took,
+        third_took,
+        read_took
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Criteria sets
+// ---------------------------------------------------------------------------------------
+
+/// A criteria set gets version 1, then a new version only when its text changes; the
+/// list shows the latest version of each set, the history every version.
+pub async fn criteria_set_versions_increment_only_on_change(store: &dyn Store) {
+    let first = audit("admin", "import criteria");
+    let put = |id: &'static str, text: &'static str, context: AuditContext| async move {
+        store
+            .put_criteria_set(id, &format!("Bộ tiêu chí {id}"), text, &context)
+            .await
+            .expect("put")
+    };
+    assert_eq!(
+        put("xa-2021", "v1", first.clone()).await,
+        PutOutcome::Created { version: 1 }
+    );
+    assert_eq!(
+        put("xa-2021", "v1", first.clone()).await,
+        PutOutcome::Unchanged { version: 1 }
+    );
+    let mut later = audit("admin2", "sửa bộ tiêu chí");
+    later.at = instant(10);
+    assert_eq!(
+        put("xa-2021", "v2", later.clone()).await,
+        PutOutcome::Created { version: 2 }
+    );
+    assert_eq!(
+        put("xa-2021", "v2", later.clone()).await,
+        PutOutcome::Unchanged { version: 2 }
+    );
+    // Returning to an older text is a change too.
+    assert_eq!(
+        put("xa-2021", "v1", later.clone()).await,
+        PutOutcome::Created { version: 3 }
+    );
+    assert_eq!(
+        put("nong-thon-moi-2026", "a", first.clone()).await,
+        PutOutcome::Created { version: 1 }
+    );
+
+    let list = store.list_criteria_sets().await.expect("list");
+    let ids: Vec<(&str, i64)> = list.iter().map(|r| (r.id.as_str(), r.version)).collect();
+    assert_eq!(ids, [("nong-thon-moi-2026", 1), ("xa-2021", 3)]);
+    let history = store
+        .criteria_set_history("xa-2021")
+        .await
+        .expect("history");
+    let versions: Vec<(i64, &str, &str)> = history
+        .iter()
+        .map(|r| (r.version, r.source_text.as_str(), r.imported_by.as_str()))
+        .collect();
+    assert_eq!(
+        versions,
+        [(1, "v1", "admin"), (2, "v2", "admin2"), (3, "v1", "admin2")]
+    );
+    assert_eq!(history[0].imported_at, instant(0));
+    assert_eq!(history[1].imported_at, instant(10));
+    assert_eq!(history[0].title, "Bộ tiêu chí xa-2021");
+    assert!(
+        store
+            .criteria_set_history("khong-co")
+            .await
+            .expect("history")
+            .is_empty()
+    );
+
+    let log = store
+        .list_audit(&AuditFilter {
+            target_kind: Some("criteria_set".into()),
+            ..AuditFilter::default()
+        })
+        .await
+        .expect("audit");
+    let entries: Vec<(&str, &str, Option<&str>)> = log
+        .iter()
+        .map(|e| (e.action.as_str(), e.target_id.as_str(), e.after.as_deref()))
+        .collect();
+    assert_eq!(
+        entries,
+        [
+            (
+                "criteria_set.create",
+                "nong-thon-moi-2026",
+                Some("phiên bản 1")
+            ),
+            ("criteria_set.update", "xa-2021", Some("phiên bản 3")),
+            ("criteria_set.update", "xa-2021", Some("phiên bản 2")),
+            ("criteria_set.create", "xa-2021", Some("phiên bản 1")),
+        ]
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Audit log
+// ---------------------------------------------------------------------------------------
+
+/// Each filter narrows the log, filters combine, results are newest first, and the limit
+/// keeps the newest.
+pub async fn audit_filters_work(store: &dyn Store) {
+    import_fixture(store).await;
+    let mut context = audit("editor", "lần 1");
+    context.at = instant(1);
+    store
+        .write_values(
+            &[
+                value("18077@2020-01-01", 2024, "1.1", "1", None),
+                value("18073@2020-01-01", 2024, "1.1", "1", None),
+            ],
+            &context,
+        )
+        .await
+        .expect("values");
+    let mut context = audit("reviewer", "lần 2");
+    context.at = instant(2);
+    store
+        .write_values(
+            &[value("18077@2020-01-01", 2024, "1.1", "2", None)],
+            &context,
+        )
+        .await
+        .expect("values");
+
+    let all = all_audit(store).await;
+    assert_eq!(all.len(), 13);
+    assert!(all.windows(2).all(|w| w[0].id > w[1].id), "newest first");
+    assert_eq!(all[0].action, "value.update");
+
+    let query =
+        |filter: AuditFilter| async move { store.list_audit(&filter).await.expect("audit") };
+    let by_actor = query(AuditFilter {
+        actor: Some("editor".into()),
+        ..AuditFilter::default()
+    })
+    .await;
+    assert_eq!(by_actor.len(), 2);
+    let by_action = query(AuditFilter {
+        action: Some("unit.create".into()),
+        ..AuditFilter::default()
+    })
+    .await;
+    assert_eq!(by_action.len(), 6);
+    let by_kind = query(AuditFilter {
+        target_kind: Some("value".into()),
+        ..AuditFilter::default()
+    })
+    .await;
+    assert_eq!(by_kind.len(), 3);
+    let target = value_target_id(&id("18077@2020-01-01"), 2024, "1.1");
+    let by_target = query(AuditFilter {
+        target_id: Some(target.clone()),
+        ..AuditFilter::default()
+    })
+    .await;
+    let actions: Vec<&str> = by_target.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["value.update", "value.create"]);
+    let by_unit = query(AuditFilter {
+        unit_id: Some("18077@2020-01-01".into()),
+        ..AuditFilter::default()
+    })
+    .await;
+    // The unit itself, its merge edge, and two value entries.
+    assert_eq!(by_unit.len(), 4, "{by_unit:#?}");
+    let combined = query(AuditFilter {
+        actor: Some("editor".into()),
+        unit_id: Some("18077@2020-01-01".into()),
+        ..AuditFilter::default()
+    })
+    .await;
+    assert_eq!(combined.len(), 1);
+    assert_eq!(combined[0].target_id, target);
+    let limited = query(AuditFilter {
+        limit: Some(2),
+        ..AuditFilter::default()
+    })
+    .await;
+    assert_eq!(limited, all[..2]);
+    assert!(
+        query(AuditFilter {
+            limit: Some(0),
+            ..AuditFilter::default()
+        })
+        .await
+        .is_empty()
+    );
+    assert!(
+        query(AuditFilter {
+            actor: Some("nobody".into()),
+            ..AuditFilter::default()
+        })
+        .await
+        .is_empty()
+    );
+}

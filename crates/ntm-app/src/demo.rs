@@ -1,0 +1,707 @@
+//! The Hà Tĩnh demo: every xã for 2020, 2021 and 2022 with indicator values constructed so
+//! that, under the illustrative sets in `data/criteria/demo/`, the evaluations agree with
+//! the real recognition history (`shared/reference/ntm/hatinh-history.yaml`) wherever it
+//! names a unit, and with the seed's 2021 counts province-wide: 25 communes newly
+//! advanced, 1 newly model, 2 newly standard (Kỳ Lạc, Kỳ Tây); Vũ Quang and Cẩm Xuyên are
+//! NTM districts from 2021; Hương Khê keeps communes below standard.
+//!
+//! Where the history names no unit (which communes were advanced or model before 2021),
+//! the demo picks some and says so in [`DemoPlan::choices`]. Every value carries the note
+//! [`DEMO_NOTE`]; the sets are marked illustrative. The construction is checked by
+//! evaluating it: [`generate`] fails if any commune does not land on its planned level.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::NaiveDate;
+use ntm_core::criteria::{Comparison, CriteriaSet, Indicator, Level, SetId};
+use ntm_core::evaluation::{CriterionStatus, Inputs, evaluate_indicator, evaluate_ladder};
+use ntm_core::text::search_key;
+use ntm_core::{Catalogue, UnitContext, UnitId, UnitRegistry, UnitType, Value};
+use ntm_store::{Store, ValueWrite, WriteSummary};
+use rust_decimal::Decimal;
+
+use crate::evaluate::Workspace;
+use crate::{AppError, AppResult, AuditContext};
+
+/// The note every demo value carries.
+pub const DEMO_NOTE: &str = "Số liệu minh họa (demo), không phải số liệu chính thức";
+
+/// Whether a value note marks demo material.
+pub fn is_demo_note(note: &str) -> bool {
+    note.contains("minh họa")
+}
+
+/// Years the demo fills.
+pub const YEARS: [i32; 3] = [2020, 2021, 2022];
+
+/// The demo's standard-level commune set.
+pub const COMMUNE_SET: &str = "xa-ntm-2021-2025-minh-hoa";
+
+type Named = (&'static str, &'static [&'static str]);
+
+// hatinh-history.yaml, 2021 (decision 283/QĐ-UBND of 26/01/2022).
+const ADVANCED_2021: &[Named] = &[
+    (
+        "Huyện Kỳ Anh",
+        &["Kỳ Phú", "Kỳ Châu", "Kỳ Đồng", "Kỳ Giang"],
+    ),
+    ("Huyện Lộc Hà", &["Mai Phụ"]),
+    ("Huyện Thạch Hà", &["Thạch Đài", "Thạch Xuân", "Nam Điền"]),
+    ("Huyện Cẩm Xuyên", &["Cẩm Thành", "Cẩm Lạc"]),
+    ("Huyện Hương Sơn", &["Sơn Trường"]),
+    ("Huyện Vũ Quang", &["Quang Thọ", "Đức Hương", "Hương Minh"]),
+    ("Huyện Nghi Xuân", &["Xuân Giang", "Xuân Trường"]),
+    ("Thành phố Hà Tĩnh", &["Thạch Bình"]),
+    ("Thị xã Kỳ Anh", &["Kỳ Ninh"]),
+    ("Huyện Can Lộc", &["Mỹ Lộc", "Thượng Lộc"]),
+    (
+        "Huyện Đức Thọ",
+        &[
+            "Bùi La Nhân",
+            "Yên Hồ",
+            "Thanh Bình Thịnh",
+            "Tân Hương",
+            "Lâm Trung Thủy",
+        ],
+    ),
+];
+const STANDARD_2021: &[Named] = &[("Huyện Kỳ Anh", &["Kỳ Lạc", "Kỳ Tây"])];
+const MODEL_2021: &[Named] = &[("Huyện Thạch Hà", &["Tượng Sơn"])];
+// 2022 batch 1 (decision 1337/QĐ-UBND of 01/7/2022).
+const STANDARD_2022: &[Named] = &[(
+    "Huyện Hương Khê",
+    &["Phúc Đồng", "Hòa Hải", "Hương Bình", "Hương Thủy"],
+)];
+const ADVANCED_2022: &[Named] = &[
+    ("Huyện Hương Khê", &["Phúc Trạch", "Hương Trạch", "Phú Gia"]),
+    ("Huyện Thạch Hà", &["Tân Lâm Hương", "Lưu Vĩnh Sơn"]),
+    ("Huyện Can Lộc", &["Gia Hanh"]),
+];
+const MODEL_2022: &[Named] = &[
+    ("Huyện Cẩm Xuyên", &["Cẩm Bình"]),
+    ("Huyện Nghi Xuân", &["Xuân Thành"]),
+    ("Huyện Can Lộc", &["Thiên Lộc"]),
+    ("Thành phố Hà Tĩnh", &["Thạch Hạ"]),
+];
+// Still below standard after 2022 batch 1 ("not yet: Hương Lâm, Hương Liên, Hà Linh, Điền Mỹ").
+const BELOW_2022: &[Named] = &[(
+    "Huyện Hương Khê",
+    &["Hương Lâm", "Hương Liên", "Hà Linh", "Điền Mỹ"],
+)];
+/// Districts recognised NTM in 2021 (the seed): their district criteria are met from 2021.
+const DISTRICTS_NTM_FROM_2021: &[&str] = &["Huyện Vũ Quang", "Huyện Cẩm Xuyên"];
+/// Kỳ Anh district met its 9 district criteria only for 2023 (840/QĐ-TTg of 15/8/2024).
+const DISTRICTS_NOT_YET: &[&str] = &["Huyện Kỳ Anh"];
+/// Where the demo places the unnamed communes that were already advanced (and the two
+/// model ones) in 2020; chosen so that districts recognised before 2021 keep at least 10%
+/// advanced communes. (district, how many advanced, how many model)
+const PICKS_2020: &[(&str, usize, usize)] = &[
+    ("Huyện Hương Sơn", 2, 0),
+    ("Huyện Nghi Xuân", 1, 0),
+    ("Huyện Thạch Hà", 2, 0),
+    ("Huyện Đức Thọ", 1, 0),
+    ("Huyện Hương Khê", 0, 1),
+    ("Huyện Cẩm Xuyên", 0, 1),
+];
+/// Criteria a commune below standard most often lacks, in the seed's words: income,
+/// environment and clean water, production organisation, then infrastructure.
+const HARD_CRITERIA: &[&str] = &["10", "17", "13", "20", "2", "5", "12", "15", "9"];
+
+/// What each commune should reach each year.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub level: Level,
+    /// For communes below standard: how many criteria they lack.
+    pub unmet_criteria: usize,
+}
+
+/// The plan of the demo.
+#[derive(Debug, Clone, Default)]
+pub struct DemoPlan {
+    pub targets: BTreeMap<(UnitId, i32), Target>,
+    /// Choices the history does not dictate, for the record.
+    pub choices: Vec<String>,
+}
+
+fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, day).expect("constant date")
+}
+
+/// Deterministic pseudo-random numbers from a text key (FNV-1a then splitmix64).
+fn rand01(key: &str) -> f64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in key.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h = h.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    let mut z = h;
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^= z >> 31;
+    (z >> 11) as f64 / (1u64 << 53) as f64
+}
+
+fn pick(key: &str, n: usize) -> usize {
+    ((rand01(key) * n as f64) as usize).min(n.saturating_sub(1))
+}
+
+/// Names in the history that the 2022 lists spell otherwise: Xuân Trường had merged with
+/// Xuân Đan into Đan Trường; the 2023 article lists Đan Trường among the merged communes
+/// already recognised advanced.
+const ALIASES: &[(&str, &str, &str)] = &[("Huyện Nghi Xuân", "Xuân Trường", "Đan Trường")];
+
+/// Finds the xã named `name` in district `district` in the 2022 tree.
+fn find(registry: &UnitRegistry, district: &str, name: &str) -> Result<UnitId, String> {
+    let name = ALIASES
+        .iter()
+        .find(|(d, from, _)| *d == district && *from == name)
+        .map_or(name, |(_, _, to)| *to);
+    let date = d(2022, 6, 30);
+    let views = registry.as_of(date);
+    let dist = views
+        .iter()
+        .find(|v| v.name() == district)
+        .ok_or_else(|| format!("không tìm thấy {district} trong cây đơn vị năm 2022"))?;
+    let want = search_key(&format!("Xã {name}"));
+    registry
+        .children_on(dist.id(), date)
+        .into_iter()
+        .find(|c| search_key(c.name()) == want)
+        .map(|c| c.id().clone())
+        .ok_or_else(|| format!("không tìm thấy xã {name} thuộc {district}"))
+}
+
+fn resolve_all(registry: &UnitRegistry, named: &[Named]) -> Result<Vec<UnitId>, String> {
+    let mut out = Vec::new();
+    for (district, names) in named {
+        for name in *names {
+            out.push(find(registry, district, name)?);
+        }
+    }
+    Ok(out)
+}
+
+/// Plans the level of every xã of the 2022 tree in 2020-2022.
+pub fn plan(registry: &UnitRegistry) -> Result<DemoPlan, String> {
+    let adv21 = resolve_all(registry, ADVANCED_2021)?;
+    let std21 = resolve_all(registry, STANDARD_2021)?;
+    let model21 = resolve_all(registry, MODEL_2021)?;
+    let std22 = resolve_all(registry, STANDARD_2022)?;
+    let adv22 = resolve_all(registry, ADVANCED_2022)?;
+    let model22 = resolve_all(registry, MODEL_2022)?;
+    let below22 = resolve_all(registry, BELOW_2022)?;
+    let named: BTreeSet<UnitId> = [&adv21, &std21, &model21, &std22, &adv22, &model22, &below22]
+        .into_iter()
+        .flatten()
+        .cloned()
+        .collect();
+
+    let mut plan = DemoPlan::default();
+    let date = d(2022, 6, 30);
+    let mut adv20: BTreeSet<UnitId> = model21.iter().chain(&model22).cloned().collect();
+    let mut model20: BTreeSet<UnitId> = BTreeSet::new();
+    for (district, n_adv, n_model) in PICKS_2020 {
+        let dist = registry
+            .as_of(date)
+            .into_iter()
+            .find(|v| v.name() == *district)
+            .ok_or_else(|| format!("không có {district}"))?
+            .id()
+            .clone();
+        let free: Vec<_> = registry
+            .children_on(&dist, date)
+            .into_iter()
+            .filter(|c| c.unit_type() == UnitType::Commune && !named.contains(c.id()))
+            .collect();
+        for (i, c) in free.iter().take(n_adv + n_model).enumerate() {
+            let level = if i < *n_adv { &mut adv20 } else { &mut model20 };
+            level.insert(c.id().clone());
+            plan.choices.push(format!(
+                "{} ({district}) được chọn minh họa là xã {} từ năm 2020 (lịch sử không nêu tên)",
+                c.name(),
+                if i < *n_adv {
+                    "nâng cao"
+                } else {
+                    "kiểu mẫu"
+                }
+            ));
+        }
+    }
+    let below20: BTreeSet<UnitId> = below22
+        .iter()
+        .chain(&std22)
+        .chain(&std21)
+        .cloned()
+        .collect();
+    let below21: BTreeSet<UnitId> = below22.iter().chain(&std22).cloned().collect();
+
+    let xa: Vec<UnitId> = registry
+        .as_of(date)
+        .into_iter()
+        .filter(|v| v.unit_type() == UnitType::Commune)
+        .map(|v| v.id().clone())
+        .collect();
+    for id in &xa {
+        let mut prev_unmet = usize::MAX;
+        for year in YEARS {
+            let level = match year {
+                2020 if below20.contains(id) => Level::None,
+                2020 if model20.contains(id) => Level::Model,
+                2020 if adv20.contains(id) => Level::Advanced,
+                2021 if below21.contains(id) => Level::None,
+                2021 if model20.contains(id) || model21.contains(id) => Level::Model,
+                2021 if adv20.contains(id) || adv21.contains(id) => Level::Advanced,
+                2022 if below22.contains(id) => Level::None,
+                2022 if model20.contains(id) || model21.contains(id) || model22.contains(id) => {
+                    Level::Model
+                }
+                2022 if adv20.contains(id) || adv21.contains(id) || adv22.contains(id) => {
+                    Level::Advanced
+                }
+                _ => Level::Standard,
+            };
+            let unmet_criteria = if level == Level::None {
+                // Fewer gaps each year; the two 2023 front-runners lack one criterion.
+                let base = match year {
+                    2020 => 2 + pick(&format!("{id}/gaps"), 3),
+                    2021 => 1 + pick(&format!("{id}/gaps21"), 3),
+                    _ => 1 + pick(&format!("{id}/gaps22"), 3),
+                };
+                let base = if std21.contains(id) { 1 } else { base };
+                let name = registry
+                    .get(id)
+                    .map(|u| u.latest().name.clone())
+                    .unwrap_or_default();
+                let base = match name.as_str() {
+                    "Xã Hương Lâm" | "Xã Hương Liên" if year == 2022 => 1,
+                    "Xã Hà Linh" | "Xã Điền Mỹ" if year == 2022 => 3.max(base),
+                    _ => base,
+                };
+                let n = base.min(prev_unmet);
+                prev_unmet = n;
+                n
+            } else {
+                0
+            };
+            plan.targets.insert(
+                (id.clone(), year),
+                Target {
+                    level,
+                    unmet_criteria,
+                },
+            );
+        }
+    }
+    Ok(plan)
+}
+
+/// What an indicator's value must do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Demand {
+    Meet,
+    Fail,
+}
+
+#[derive(Debug, Clone)]
+struct Constraint {
+    comparison: Comparison,
+    threshold: Option<Decimal>,
+    demand: Demand,
+    hard: bool,
+}
+
+/// Allowed interval of a numeric value; `hi: None` is open.
+#[derive(Debug, Clone, Copy)]
+struct Interval {
+    lo: Decimal,
+    hi: Option<Decimal>,
+}
+
+impl Interval {
+    fn apply(mut self, c: &Constraint, step: Decimal) -> Option<Self> {
+        let t = c.threshold?;
+        let min_hi = |hi: Option<Decimal>, v: Decimal| Some(hi.map_or(v, |h| h.min(v)));
+        match (c.comparison, c.demand) {
+            (Comparison::AtLeast, Demand::Meet) => self.lo = self.lo.max(t),
+            (Comparison::AtLeast, Demand::Fail) => self.hi = min_hi(self.hi, t - step),
+            (Comparison::AtMost, Demand::Meet) => self.hi = min_hi(self.hi, t),
+            (Comparison::AtMost, Demand::Fail) => self.lo = self.lo.max(t + step),
+            (Comparison::Equal, Demand::Meet) => {
+                if t < self.lo || self.hi.is_some_and(|h| t > h) {
+                    return None;
+                }
+                self.lo = t;
+                self.hi = Some(t);
+            }
+            (Comparison::Equal, Demand::Fail) => {
+                if t == self.lo {
+                    self.lo += step;
+                } else {
+                    self.hi = min_hi(self.hi, t - step);
+                }
+            }
+            (Comparison::Pass, _) => {}
+        }
+        self.hi.is_none_or(|h| h >= self.lo).then_some(self)
+    }
+}
+
+fn step_of(indicator: &Indicator) -> Decimal {
+    let unit = indicator.unit.as_deref().unwrap_or("");
+    if indicator.is_percent() || unit.contains("triệu") || unit.contains("m2") {
+        Decimal::new(1, 1)
+    } else {
+        Decimal::ONE
+    }
+}
+
+/// Chooses a value satisfying every hard constraint and as many soft ones as possible.
+fn choose(indicator: &Indicator, constraints: &[Constraint], r: f64) -> Option<Value> {
+    if indicator.comparison == Comparison::Pass {
+        let hard: Vec<Demand> = constraints
+            .iter()
+            .filter(|c| c.hard)
+            .map(|c| c.demand)
+            .collect();
+        let soft = constraints.iter().find(|c| !c.hard).map(|c| c.demand);
+        let demand = match (hard.contains(&Demand::Meet), hard.contains(&Demand::Fail)) {
+            (true, true) => return None,
+            (true, false) => Demand::Meet,
+            (false, true) => Demand::Fail,
+            (false, false) => soft.unwrap_or(Demand::Meet),
+        };
+        return Some(Value::Pass(demand == Demand::Meet));
+    }
+    let step = step_of(indicator);
+    let mut iv = Interval {
+        lo: Decimal::ZERO,
+        hi: indicator.is_percent().then_some(Decimal::ONE_HUNDRED),
+    };
+    for c in constraints.iter().filter(|c| c.hard) {
+        iv = iv.apply(c, step)?;
+    }
+    for c in constraints.iter().filter(|c| !c.hard) {
+        if let Some(next) = iv.apply(c, step) {
+            iv = next;
+        }
+    }
+    let only_ceiling = constraints
+        .iter()
+        .all(|c| c.comparison == Comparison::AtMost);
+    let lo = if only_ceiling && iv.lo.is_zero() {
+        iv.hi.map_or(iv.lo, |h| h * Decimal::new(3, 1))
+    } else {
+        iv.lo
+    };
+    let hi = iv
+        .hi
+        .unwrap_or_else(|| (lo * Decimal::new(125, 2)).max(lo + step * Decimal::from(10)));
+    let span_steps = ((hi - lo) / step).floor();
+    let chosen = Decimal::from_f64_retain(r).unwrap_or(Decimal::ZERO) * span_steps;
+    let value = (lo + chosen.floor() * step).round_dp(2).normalize();
+    Some(Value::Number(value.clamp(lo, hi)))
+}
+
+/// Threshold value (None for pass/fail) of an indicator for a context; `Err` when the
+/// indicator is unconfigured, which a demo set must never be.
+fn threshold_of(
+    catalogue: &Catalogue,
+    set: &CriteriaSet,
+    indicator: &Indicator,
+    ctx: &UnitContext,
+) -> Result<Option<Decimal>, String> {
+    let r = evaluate_indicator(catalogue, set, indicator, ctx, &Inputs::default());
+    match r.threshold {
+        Some(t) => Ok(t.value),
+        None => Err(format!(
+            "chỉ tiêu {} của bộ {} chưa có ngưỡng cho năm {}",
+            indicator.id,
+            set.id(),
+            ctx.year
+        )),
+    }
+}
+
+/// Values of one commune-year reaching `target` on `ladder`.
+fn commune_values<'a>(
+    catalogue: &'a Catalogue,
+    ladder: &[&'a CriteriaSet],
+    unit: &UnitId,
+    ctx: &UnitContext,
+    target: &Target,
+) -> Result<BTreeMap<String, Value>, String> {
+    let reached = match target.level {
+        Level::None => 0,
+        Level::Standard => 1,
+        Level::Advanced => 2,
+        Level::Model => 3,
+    };
+    let mut constraints: BTreeMap<String, (&'a Indicator, Vec<Constraint>)> = BTreeMap::new();
+    fn add<'a>(
+        map: &mut BTreeMap<String, (&'a Indicator, Vec<Constraint>)>,
+        i: &'a Indicator,
+        c: Constraint,
+    ) {
+        map.entry(i.value_key().to_owned())
+            .or_insert_with(|| (i, Vec::new()))
+            .1
+            .push(c);
+    }
+    // Lower sets must be met in full.
+    for set in ladder.iter().take(reached) {
+        for (_, i) in set.indicators() {
+            add(
+                &mut constraints,
+                i,
+                Constraint {
+                    comparison: i.comparison,
+                    threshold: threshold_of(catalogue, set, i, ctx)?,
+                    demand: Demand::Meet,
+                    hard: true,
+                },
+            );
+        }
+    }
+    // The next set must fail: choose the criteria that block it, and in each the first
+    // indicator that can fail without breaking a lower set.
+    if let Some(next) = ladder.get(reached) {
+        let blocking_wanted = match target.level {
+            Level::None => target.unmet_criteria,
+            Level::Standard => 2 + pick(&format!("{unit}/{}/blk", ctx.year), 4),
+            _ => 1 + pick(&format!("{unit}/{}/blk", ctx.year), 2),
+        };
+        let mut order: Vec<&ntm_core::criteria::Criterion> = next.criteria.iter().collect();
+        order.sort_by_key(|c| {
+            let hard = HARD_CRITERIA
+                .iter()
+                .position(|h| *h == c.id)
+                .unwrap_or(HARD_CRITERIA.len());
+            (hard, pick(&format!("{unit}/order/{}", c.id), 1000))
+        });
+        let mut blocked = 0;
+        for criterion in order {
+            if blocked == blocking_wanted {
+                break;
+            }
+            for i in &criterion.indicators {
+                let c = Constraint {
+                    comparison: i.comparison,
+                    threshold: threshold_of(catalogue, next, i, ctx)?,
+                    demand: Demand::Fail,
+                    hard: true,
+                };
+                let mut trial = constraints
+                    .get(i.value_key())
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or_default();
+                trial.push(c.clone());
+                if choose(i, &trial, 0.5).is_some() {
+                    add(&mut constraints, i, c);
+                    blocked += 1;
+                    break;
+                }
+            }
+        }
+        if blocked < blocking_wanted {
+            return Err(format!(
+                "{unit} năm {}: chỉ chặn được {blocked}/{blocking_wanted} tiêu chí của {}",
+                ctx.year,
+                next.id()
+            ));
+        }
+        for (_, i) in next.indicators() {
+            add(
+                &mut constraints,
+                i,
+                Constraint {
+                    comparison: i.comparison,
+                    threshold: threshold_of(catalogue, next, i, ctx)?,
+                    demand: Demand::Meet,
+                    hard: false,
+                },
+            );
+        }
+    }
+    // Higher sets: realistic, mostly met.
+    for set in ladder.iter().skip(reached + 1) {
+        for (_, i) in set.indicators() {
+            let demand = if rand01(&format!("{unit}/{}/{}", ctx.year, i.id)) < 0.6 {
+                Demand::Meet
+            } else {
+                Demand::Fail
+            };
+            add(
+                &mut constraints,
+                i,
+                Constraint {
+                    comparison: i.comparison,
+                    threshold: threshold_of(catalogue, set, i, ctx)?,
+                    demand,
+                    hard: false,
+                },
+            );
+        }
+    }
+    let mut values = BTreeMap::new();
+    for (key, (indicator, list)) in &constraints {
+        if indicator.computed.is_some() {
+            continue;
+        }
+        // A stable position per commune and indicator, drifting up a little each year, so
+        // that series look like progress rather than noise.
+        let r =
+            (rand01(&format!("{unit}/{key}")) * 0.8 + 0.05 * f64::from(ctx.year - 2020)).min(0.999);
+        let v = choose(indicator, list, r)
+            .ok_or_else(|| format!("{unit} năm {}: không chọn được giá trị cho {key}", ctx.year))?;
+        values.insert(key.clone(), v);
+    }
+    Ok(values)
+}
+
+/// The generated values and what they were checked against.
+#[derive(Debug, Clone, Default)]
+pub struct Generated {
+    pub writes: Vec<ValueWrite>,
+    pub communes: usize,
+}
+
+/// Generates every demo value and checks, by evaluating, that each commune lands on its
+/// planned level (and, below standard, on its planned number of criteria).
+pub fn generate(ws: &Workspace, plan: &DemoPlan) -> Result<Generated, String> {
+    let set_id = SetId(COMMUNE_SET.into());
+    let ladder = ws.catalogue.ladder(&set_id);
+    if ladder.len() != 3 {
+        return Err(format!(
+            "bộ {COMMUNE_SET} cần chuỗi 3 mức (chuẩn, nâng cao, kiểu mẫu), có {}",
+            ladder.len()
+        ));
+    }
+    let mut out = Generated::default();
+    let mut units = BTreeSet::new();
+    for ((unit, year), target) in &plan.targets {
+        let ctx = ws.context(unit, *year);
+        let values = commune_values(&ws.catalogue, &ladder, unit, &ctx, target)?;
+        let inputs = Inputs {
+            values: values.clone(),
+            computed: BTreeMap::new(),
+        };
+        let result = evaluate_ladder(&ws.catalogue, &set_id, &ctx, &inputs);
+        let met = result.steps[0].criteria_met();
+        let total = result.steps[0].criteria_total();
+        if result.level != target.level
+            || (target.level == Level::None && total - met != target.unmet_criteria)
+        {
+            let unmet: Vec<String> = result
+                .steps
+                .iter()
+                .flat_map(|s| {
+                    s.criteria
+                        .iter()
+                        .filter(|c| c.status != CriterionStatus::Met)
+                        .map(move |c| format!("{}:{}", s.set.id(), c.criterion.id))
+                })
+                .collect();
+            return Err(format!(
+                "{unit} năm {year}: dự kiến {} ({} tiêu chí chưa đạt), đánh giá ra {} ({met}/{total}); chưa đạt: {}",
+                target.level.as_str(),
+                target.unmet_criteria,
+                result.level.as_str(),
+                unmet.join(", ")
+            ));
+        }
+        units.insert(unit.clone());
+        for (indicator_id, value) in values {
+            out.writes.push(ValueWrite {
+                unit_id: unit.clone(),
+                year: *year,
+                indicator_id,
+                value: value.canonical(),
+                note: Some(DEMO_NOTE.into()),
+            });
+        }
+    }
+    out.communes = units.len();
+    out.writes.extend(upper_tier_values(ws)?);
+    Ok(out)
+}
+
+/// Entered values of districts and the province: the district criteria are met except
+/// where the history says otherwise; satisfaction and province indicators are met.
+fn upper_tier_values(ws: &Workspace) -> Result<Vec<ValueWrite>, String> {
+    let mut writes = Vec::new();
+    for year in YEARS {
+        for view in ws.registry.in_year(year) {
+            if view.unit.level == ntm_core::UnitLevel::Commune {
+                continue;
+            }
+            let Ok(set) = ws.default_set(view.unit_type(), year) else {
+                continue;
+            };
+            let ctx = ws.context(view.id(), year);
+            let not_yet = DISTRICTS_NOT_YET.contains(&view.name())
+                || (year < 2021 && DISTRICTS_NTM_FROM_2021.contains(&view.name()));
+            for (_, i) in set.indicators() {
+                if i.computed.is_some() {
+                    continue;
+                }
+                let threshold = threshold_of(&ws.catalogue, set, i, &ctx)?;
+                let demand = if i.comparison == Comparison::Pass && not_yet {
+                    Demand::Fail
+                } else {
+                    Demand::Meet
+                };
+                let c = Constraint {
+                    comparison: i.comparison,
+                    threshold,
+                    demand,
+                    hard: true,
+                };
+                let r = rand01(&format!("{}/{}/{year}", view.id(), i.id));
+                let value = choose(i, &[c], r).ok_or_else(|| {
+                    format!("{}: không chọn được giá trị cho {}", view.name(), i.id)
+                })?;
+                writes.push(ValueWrite {
+                    unit_id: view.id().clone(),
+                    year,
+                    indicator_id: i.value_key().to_owned(),
+                    value: value.canonical(),
+                    note: Some(DEMO_NOTE.into()),
+                });
+            }
+        }
+    }
+    Ok(writes)
+}
+
+/// What building the demo did.
+#[derive(Debug, Clone, Default)]
+pub struct DemoReport {
+    pub units: WriteSummary,
+    pub criteria_sets: usize,
+    pub values: WriteSummary,
+    pub communes: usize,
+    pub choices: Vec<String>,
+}
+
+/// Builds the demo into `store`: the shipped units, the shipped and the illustrative
+/// criteria sets, and the generated values. Re-running it changes nothing.
+pub async fn build(store: &dyn Store, audit: &AuditContext) -> AppResult<DemoReport> {
+    let built = ntm_data::shipped_units::hatinh_units()
+        .map_err(|p| AppError::Invalid(p.iter().map(ToString::to_string).collect()))?;
+    let units = crate::units::import_units(store, built, audit).await?;
+    let mut files = ntm_data::shipped::criteria_files();
+    files.extend(ntm_data::shipped::demo_criteria_files());
+    let sets = crate::criteria::import(store, &files, audit).await?;
+    let ws = Workspace::load(store, None).await?;
+    let plan = plan(&ws.registry).map_err(|e| AppError::Invalid(vec![e]))?;
+    let generated = generate(&ws, &plan).map_err(|e| AppError::Invalid(vec![e]))?;
+    let values = store.write_values(&generated.writes, audit).await?;
+    Ok(DemoReport {
+        units,
+        criteria_sets: sets.len(),
+        values,
+        communes: generated.communes,
+        choices: plan.choices,
+    })
+}

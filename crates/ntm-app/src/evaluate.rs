@@ -1,0 +1,257 @@
+//! Evaluating units: a commune on its ladder of sets, a district or a province from the
+//! outcomes of the units below plus its own entered values.
+//!
+//! [`Workspace`] holds what an evaluation reads (units, sets, values), loaded once; every
+//! function on it is pure.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use ntm_core::criteria::{Computed, CriteriaSet, Level, SetId};
+use ntm_core::evaluation::{Inputs, LadderResult, SetResult, evaluate_ladder};
+use ntm_core::rollup::{Outcome, district_computed, province_computed};
+use ntm_core::unit::{AttributeKey, Unit, UnitView};
+use ntm_core::{Catalogue, UnitContext, UnitId, UnitLevel, UnitRegistry, UnitType, Value};
+use ntm_store::Store;
+use rust_decimal::Decimal;
+
+use crate::{AppError, AppResult};
+
+/// Values keyed by (unit, year), then indicator id: (value, note).
+pub type ValueMap = BTreeMap<(UnitId, i32), BTreeMap<String, (Value, Option<String>)>>;
+
+/// Everything an evaluation reads.
+#[derive(Debug, Clone)]
+pub struct Workspace {
+    pub registry: UnitRegistry,
+    pub catalogue: Catalogue,
+    pub values: ValueMap,
+}
+
+/// The evaluation of one unit in one year.
+#[derive(Debug, Clone)]
+pub struct UnitEvaluation<'a> {
+    pub unit: &'a Unit,
+    pub name: String,
+    pub unit_type: UnitType,
+    pub year: i32,
+    pub context: UnitContext,
+    /// The set asked for (or the default one).
+    pub set: &'a CriteriaSet,
+    pub ladder: LadderResult<'a>,
+    /// Quantities computed from the units below (districts, provinces).
+    pub computed: BTreeMap<Computed, Decimal>,
+    /// Notes of the entered values, by indicator id.
+    pub notes: BTreeMap<String, String>,
+}
+
+impl<'a> UnitEvaluation<'a> {
+    /// The result of the set asked for.
+    pub fn result(&self) -> &SetResult<'a> {
+        self.ladder
+            .step(self.set.id())
+            .expect("the ladder of a set contains the set")
+    }
+    /// Whether a threshold, a set or a value used is demo material.
+    pub fn illustrative(&self) -> bool {
+        self.ladder.illustrative() || self.notes.values().any(|n| crate::demo::is_demo_note(n))
+    }
+}
+
+fn year_end(year: i32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(year, 12, 31).expect("valid years are checked before")
+}
+
+impl Workspace {
+    /// Loads units, the catalogue and the values of `year` (all years when `None`).
+    pub async fn load(store: &dyn Store, year: Option<i32>) -> AppResult<Self> {
+        Ok(Workspace {
+            registry: crate::units::load_registry(store).await?,
+            catalogue: crate::criteria::load(store).await?,
+            values: crate::values::load(store, year).await?,
+        })
+    }
+
+    /// The threshold lookup keys of a unit in a year.
+    pub fn context(&self, unit: &UnitId, year: i32) -> UnitContext {
+        let attr = |k| {
+            self.registry
+                .attribute_in_year(unit, k, year)
+                .map(|a| a.value.clone())
+        };
+        UnitContext {
+            year,
+            region: attr(AttributeKey::Region),
+            group: attr(AttributeKey::CommuneGroup).and_then(|g| g.parse().ok()),
+        }
+    }
+
+    /// The set used for a unit type and year when none is named: the most derived
+    /// applicable standard-level set.
+    pub fn default_set(&self, unit_type: UnitType, year: i32) -> AppResult<&CriteriaSet> {
+        self.catalogue
+            .default_set(unit_type, year, Level::Standard)
+            .map_err(|e| AppError::Ambiguous(format!("{} năm {year}: {e}", unit_type.as_vi())))
+    }
+
+    fn set_for(
+        &self,
+        unit_type: UnitType,
+        year: i32,
+        set: Option<&SetId>,
+    ) -> AppResult<&CriteriaSet> {
+        match set {
+            None => self.default_set(unit_type, year),
+            Some(id) => {
+                let s = self
+                    .catalogue
+                    .get(id)
+                    .ok_or_else(|| AppError::NotFound(format!("không có bộ tiêu chí “{id}”")))?;
+                if !s.applies(unit_type, year) {
+                    return Err(AppError::Ambiguous(format!(
+                        "bộ tiêu chí “{id}” không áp dụng cho {} năm {year} (giai đoạn {}–{})",
+                        unit_type.as_vi(),
+                        s.header.period.from,
+                        s.header.period.to
+                    )));
+                }
+                Ok(s)
+            }
+        }
+    }
+
+    fn inputs(&self, unit: &UnitId, year: i32, computed: BTreeMap<Computed, Decimal>) -> Inputs {
+        let values = self
+            .values
+            .get(&(unit.clone(), year))
+            .map(|m| m.iter().map(|(k, (v, _))| (k.clone(), v.clone())).collect())
+            .unwrap_or_default();
+        Inputs { values, computed }
+    }
+
+    /// Whether any value was entered for the unit in the year.
+    pub fn has_values(&self, unit: &UnitId, year: i32) -> bool {
+        self.values
+            .get(&(unit.clone(), year))
+            .is_some_and(|m| !m.is_empty())
+    }
+
+    /// Evaluates a unit (commune, district or province) in a year.
+    pub fn evaluate(
+        &self,
+        unit_id: &UnitId,
+        year: i32,
+        set: Option<&SetId>,
+    ) -> AppResult<UnitEvaluation<'_>> {
+        let unit = self
+            .registry
+            .get(unit_id)
+            .ok_or_else(|| AppError::NotFound(format!("không có đơn vị {unit_id}")))?;
+        let version = unit.version_in_year(year).ok_or_else(|| {
+            AppError::NotFound(format!(
+                "{} không có hiệu lực trong năm {year} ({})",
+                unit.latest().name,
+                unit.valid()
+            ))
+        })?;
+        let set = self.set_for(version.unit_type, year, set)?;
+        let computed = match unit.level {
+            UnitLevel::Commune => BTreeMap::new(),
+            UnitLevel::District => district_computed(&self.commune_outcomes(year, Some(unit_id))?),
+            UnitLevel::Province => self.province_computed(unit_id, year)?,
+        };
+        let context = self.context(unit_id, year);
+        let inputs = self.inputs(unit_id, year, computed.clone());
+        let ladder = evaluate_ladder(&self.catalogue, set.id(), &context, &inputs);
+        let notes = self
+            .values
+            .get(&(unit_id.clone(), year))
+            .map(|m| {
+                m.iter()
+                    .filter_map(|(k, (_, n))| n.clone().map(|n| (k.clone(), n)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(UnitEvaluation {
+            unit,
+            name: version.name.clone(),
+            unit_type: version.unit_type,
+            year,
+            context,
+            set,
+            ladder,
+            computed,
+            notes,
+        })
+    }
+
+    /// The xã (rural communes) evaluated for NTM, under `parent` (or all) at the end of
+    /// `year`, that have values. Phường and thị trấn are urban and not NTM units.
+    pub fn communes(&self, year: i32, parent: Option<&UnitId>) -> Vec<UnitView<'_>> {
+        let date = year_end(year);
+        let views = match parent {
+            Some(p) => self.registry.subtree_on(p, date),
+            None => self.registry.as_of(date),
+        };
+        views
+            .into_iter()
+            .filter(|v| v.unit_type() == UnitType::Commune && self.has_values(v.id(), year))
+            .collect()
+    }
+
+    /// Outcomes of the communes under `parent` (or all) in `year`, with the default set.
+    pub fn commune_outcomes(&self, year: i32, parent: Option<&UnitId>) -> AppResult<Vec<Outcome>> {
+        self.communes(year, parent)
+            .iter()
+            .map(|v| {
+                let e = self.evaluate(v.id(), year, None)?;
+                Ok(outcome(&e))
+            })
+            .collect()
+    }
+
+    fn outcomes_of_type(
+        &self,
+        province: &UnitId,
+        year: i32,
+        types: &[UnitType],
+    ) -> AppResult<Vec<Outcome>> {
+        self.registry
+            .subtree_on(province, year_end(year))
+            .iter()
+            .filter(|v| types.contains(&v.unit_type()))
+            .map(|v| Ok(outcome(&self.evaluate(v.id(), year, None)?)))
+            .collect()
+    }
+
+    fn province_computed(
+        &self,
+        province: &UnitId,
+        year: i32,
+    ) -> AppResult<BTreeMap<Computed, Decimal>> {
+        let districts = self.outcomes_of_type(province, year, &[UnitType::District])?;
+        let towns = self.outcomes_of_type(province, year, &[UnitType::Town, UnitType::City])?;
+        let communes = self.commune_outcomes(year, Some(province))?;
+        let advanced_known = self
+            .catalogue
+            .default_set(UnitType::District, year, Level::Advanced)
+            .is_ok();
+        Ok(province_computed(
+            &districts,
+            &towns,
+            &communes,
+            advanced_known,
+        ))
+    }
+}
+
+/// The roll-up view of an evaluation: level and criteria of the first (standard) step.
+pub fn outcome(e: &UnitEvaluation<'_>) -> Outcome {
+    let base = &e.ladder.steps[0];
+    Outcome {
+        unit: e.unit.id.clone(),
+        level: e.ladder.level,
+        criteria_met: base.criteria_met(),
+        criteria_total: base.criteria_total(),
+    }
+}

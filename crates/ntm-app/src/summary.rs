@@ -1,0 +1,172 @@
+//! The province summary for a year: communes by level, the reported statistics, the
+//! change from the previous year, districts, and the criteria most often unmet.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use ntm_core::criteria::{CriteriaSet, Level, SetId};
+use ntm_core::evaluation::CriterionStatus;
+use ntm_core::rollup::{LevelStats, Outcome, Transitions};
+use ntm_core::{UnitId, UnitLevel, UnitType};
+
+use crate::evaluate::{Workspace, outcome};
+use crate::{AppError, AppResult};
+
+/// One district-level unit's line in the summary.
+#[derive(Debug, Clone)]
+pub struct DistrictLine {
+    pub unit: UnitId,
+    pub name: String,
+    pub unit_type: UnitType,
+    pub stats: LevelStats,
+    /// The district's own level (huyện NTM / thị xã, thành phố hoàn thành nhiệm vụ).
+    pub level: Level,
+    /// Set used for the district, when one applies.
+    pub set: Option<SetId>,
+}
+
+/// A criterion and how many communes do not meet it.
+#[derive(Debug, Clone)]
+pub struct UnmetCount {
+    pub criterion: String,
+    pub name: String,
+    pub unmet: usize,
+    pub unknown: usize,
+}
+
+/// The province summary of a year.
+#[derive(Debug, Clone)]
+pub struct Summary<'a> {
+    pub year: i32,
+    pub province: Option<(UnitId, String)>,
+    pub set: &'a CriteriaSet,
+    pub illustrative: bool,
+    pub stats: LevelStats,
+    pub outcomes: Vec<Outcome>,
+    /// Communes (xã) in force that year without any value.
+    pub communes_without_data: usize,
+    pub districts: Vec<DistrictLine>,
+    /// Change from the previous year, when that year has data.
+    pub previous: Option<(LevelStats, Transitions)>,
+    pub most_unmet: Vec<UnmetCount>,
+    pub province_level: Option<Level>,
+}
+
+/// Compiles the summary. `previous` is the workspace of the previous year, if loaded.
+pub fn summary<'a>(
+    ws: &'a Workspace,
+    year: i32,
+    set: Option<&SetId>,
+    previous: Option<&Workspace>,
+) -> AppResult<Summary<'a>> {
+    let end = NaiveDate::from_ymd_opt(year, 12, 31)
+        .ok_or_else(|| AppError::NotFound(format!("năm {year}")))?;
+    let all_xa = ws
+        .registry
+        .as_of(end)
+        .into_iter()
+        .filter(|v| v.unit_type() == UnitType::Commune)
+        .count();
+    let communes = ws.communes(year, None);
+    if communes.is_empty() {
+        return Err(AppError::NotFound(format!(
+            "chưa có số liệu của xã nào năm {year}"
+        )));
+    }
+    let mut outcomes = Vec::new();
+    let mut unmet: BTreeMap<String, UnmetCount> = BTreeMap::new();
+    let mut set_used = None;
+    let mut illustrative = false;
+    for v in &communes {
+        let e = ws.evaluate(v.id(), year, set)?;
+        illustrative |= e.illustrative();
+        set_used.get_or_insert(e.set);
+        for c in &e.ladder.steps[0].criteria {
+            let entry = unmet
+                .entry(c.criterion.id.clone())
+                .or_insert_with(|| UnmetCount {
+                    criterion: c.criterion.id.clone(),
+                    name: c.criterion.name.clone(),
+                    unmet: 0,
+                    unknown: 0,
+                });
+            match c.status {
+                CriterionStatus::Unmet => entry.unmet += 1,
+                CriterionStatus::Unknown => entry.unknown += 1,
+                CriterionStatus::Met => {}
+            }
+        }
+        outcomes.push(outcome(&e));
+    }
+    let set = set_used.expect("at least one commune was evaluated");
+    let stats = LevelStats::compute(&outcomes);
+    let mut most_unmet: Vec<UnmetCount> = unmet.into_values().filter(|u| u.unmet > 0).collect();
+    most_unmet.sort_by(|a, b| {
+        b.unmet
+            .cmp(&a.unmet)
+            .then_with(|| natural(&a.criterion).cmp(&natural(&b.criterion)))
+    });
+
+    let mut districts = Vec::new();
+    for d in ws
+        .registry
+        .as_of(end)
+        .into_iter()
+        .filter(|v| v.unit.level == UnitLevel::District)
+    {
+        let mine: Vec<Outcome> = ws
+            .communes(year, Some(d.id()))
+            .iter()
+            .filter_map(|c| outcomes.iter().find(|o| &o.unit == c.id()).cloned())
+            .collect();
+        let (level, set_id) = match ws.evaluate(d.id(), year, None) {
+            Ok(e) => (e.ladder.level, Some(e.set.id().clone())),
+            Err(_) => (Level::None, None),
+        };
+        districts.push(DistrictLine {
+            unit: d.id().clone(),
+            name: d.name().to_owned(),
+            unit_type: d.unit_type(),
+            stats: LevelStats::compute(&mine),
+            level,
+            set: set_id,
+        });
+    }
+
+    let root = ws.registry.roots_on(end).into_iter().next();
+    let province_level = root
+        .as_ref()
+        .and_then(|r| ws.evaluate(r.id(), year, None).ok())
+        .map(|e| e.ladder.level);
+
+    let previous = match previous {
+        Some(prev_ws) if !prev_ws.communes(year - 1, None).is_empty() => {
+            let prev_outcomes = prev_ws.commune_outcomes(year - 1, None)?;
+            Some((
+                LevelStats::compute(&prev_outcomes),
+                Transitions::compute(&prev_outcomes, &outcomes),
+            ))
+        }
+        _ => None,
+    };
+    Ok(Summary {
+        year,
+        province: root.map(|r| (r.id().clone(), r.name().to_owned())),
+        set,
+        illustrative,
+        stats,
+        communes_without_data: all_xa - communes.len(),
+        outcomes,
+        districts,
+        previous,
+        most_unmet,
+        province_level,
+    })
+}
+
+/// Orders "2" before "10" and "17.2" before "17.10".
+pub fn natural(id: &str) -> Vec<(u64, String)> {
+    id.split('.')
+        .map(|p| (p.parse().unwrap_or(u64::MAX), p.to_owned()))
+        .collect()
+}

@@ -1,0 +1,213 @@
+//! Indicator values: validate a long-format file row by row, then write all or nothing.
+//!
+//! A row is accepted only if its unit exists in that year (a reused code must be written
+//! with its date, `18073@2025-07-01`), its indicator belongs to a criteria set that applies
+//! to that unit in that year, and its value has the right kind (a number, or đạt/không
+//! đạt), within range (a percentage between 0 and 100). Quantities computed from the units
+//! below cannot be entered.
+
+use std::collections::{BTreeMap, HashMap};
+
+use ntm_core::criteria::{Comparison, Indicator};
+use ntm_core::{Catalogue, UnitRegistry, Value};
+use ntm_data::values_file::{ValueRow, parse_values};
+use ntm_store::{Store, ValueFilter, ValueWrite, WriteSummary};
+use rust_decimal::Decimal;
+
+use crate::{AppError, AppResult, AuditContext};
+
+/// The earliest and latest years ntm accepts data for.
+pub const YEARS: std::ops::RangeInclusive<i32> = 2010..=2035;
+
+/// The indicator definitions that can receive values for a unit type in a year: the
+/// first definition found for each id in the applicable sets (ids mean the same quantity
+/// in every set of a period).
+pub fn indicators_for<'a>(
+    catalogue: &'a Catalogue,
+    unit_type: ntm_core::UnitType,
+    year: i32,
+) -> BTreeMap<&'a str, &'a Indicator> {
+    let mut out = BTreeMap::new();
+    for set in catalogue.sets().filter(|s| s.applies(unit_type, year)) {
+        for (_, i) in set.indicators() {
+            if i.value_of.is_none() {
+                out.entry(i.id.as_str()).or_insert(i);
+            }
+        }
+    }
+    out
+}
+
+/// Reads a value for `indicator` as typed by a user, or says why not (in Vietnamese).
+pub fn parse_for(indicator: &Indicator, text: &str) -> Result<Value, String> {
+    if indicator.computed.is_some() {
+        return Err(format!(
+            "chỉ tiêu {} được tính từ các đơn vị cấp dưới, không nhập",
+            indicator.id
+        ));
+    }
+    if indicator.comparison == Comparison::Pass {
+        return Value::parse_verdict(text)
+            .map(Value::Pass)
+            .map_err(|e| e.to_string());
+    }
+    let n = Value::parse_number(text).map_err(|e| e.to_string())?;
+    if n < Decimal::ZERO {
+        return Err(format!("giá trị {n} không thể âm"));
+    }
+    if indicator.is_percent() && n > Decimal::ONE_HUNDRED {
+        return Err(format!("tỷ lệ {n}% vượt quá 100%"));
+    }
+    Ok(Value::Number(n))
+}
+
+/// A validated file, ready to write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidatedValues {
+    pub writes: Vec<ValueWrite>,
+}
+
+/// Validates every row; returns all problems (with line numbers) or the writes.
+pub fn validate(
+    bytes: &[u8],
+    registry: &UnitRegistry,
+    catalogue: &Catalogue,
+) -> Result<ValidatedValues, Vec<String>> {
+    let rows =
+        parse_values(bytes).map_err(|p| p.iter().map(ToString::to_string).collect::<Vec<_>>())?;
+    let mut problems = Vec::new();
+    let mut writes = Vec::new();
+    let mut seen: HashMap<(String, i32, String), usize> = HashMap::new();
+    for row in &rows {
+        match validate_row(row, registry, catalogue) {
+            Err(e) => problems.push(format!("dòng {}: {e}", row.line)),
+            Ok(w) => {
+                let key = (w.unit_id.to_string(), w.year, w.indicator_id.clone());
+                if let Some(first) = seen.insert(key, row.line) {
+                    problems.push(format!(
+                        "dòng {}: trùng đơn vị, năm và chỉ tiêu với dòng {first} (đơn vị {}, năm {}, chỉ tiêu {})",
+                        row.line, w.unit_id, w.year, w.indicator_id
+                    ));
+                } else {
+                    writes.push(w);
+                }
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(ValidatedValues { writes })
+    } else {
+        Err(problems)
+    }
+}
+
+fn validate_row(
+    row: &ValueRow,
+    registry: &UnitRegistry,
+    catalogue: &Catalogue,
+) -> Result<ValueWrite, String> {
+    let year: i32 = row
+        .year
+        .trim()
+        .parse()
+        .map_err(|_| format!("cột year: “{}” không phải là năm", row.year))?;
+    if !YEARS.contains(&year) {
+        return Err(format!(
+            "cột year: năm {year} nằm ngoài khoảng {}–{}",
+            YEARS.start(),
+            YEARS.end()
+        ));
+    }
+    if row.unit.is_empty() {
+        return Err("cột unit: thiếu mã đơn vị".into());
+    }
+    let unit = registry
+        .resolve_in_year(&row.unit, year)
+        .map_err(|e| format!("cột unit: {e}"))?;
+    let version = unit
+        .version_in_year(year)
+        .ok_or_else(|| format!("cột unit: {} không có hiệu lực năm {year}", unit.id))?;
+    let known = indicators_for(catalogue, version.unit_type, year);
+    let indicator = known.get(row.indicator.trim()).ok_or_else(|| {
+        if known.is_empty() {
+            format!("cột indicator: không có bộ tiêu chí nào áp dụng cho {} năm {year}", version.name)
+        } else {
+            format!(
+                "cột indicator: chỉ tiêu “{}” không có trong các bộ tiêu chí áp dụng cho {} ({}) năm {year}",
+                row.indicator,
+                version.name,
+                version.unit_type.as_vi()
+            )
+        }
+    })?;
+    let value = parse_for(indicator, &row.value)
+        .map_err(|e| format!("cột value (chỉ tiêu {}): {e}", indicator.id))?;
+    Ok(ValueWrite {
+        unit_id: unit.id.clone(),
+        year,
+        indicator_id: indicator.id.clone(),
+        value: value.canonical(),
+        note: row.note.clone(),
+    })
+}
+
+/// Validates a values file and writes it in one transaction, or writes nothing and lists
+/// every bad row.
+pub async fn import(
+    store: &dyn Store,
+    bytes: &[u8],
+    registry: &UnitRegistry,
+    catalogue: &Catalogue,
+    audit: &AuditContext,
+) -> AppResult<WriteSummary> {
+    let validated = validate(bytes, registry, catalogue).map_err(AppError::Invalid)?;
+    Ok(store.write_values(&validated.writes, audit).await?)
+}
+
+/// Values of one year (or all), grouped by unit and year, parsed.
+pub async fn load(
+    store: &dyn Store,
+    year: Option<i32>,
+) -> AppResult<BTreeMap<(ntm_core::UnitId, i32), BTreeMap<String, (Value, Option<String>)>>> {
+    let records = store
+        .list_values(&ValueFilter {
+            year,
+            ..Default::default()
+        })
+        .await?;
+    let mut out: BTreeMap<_, BTreeMap<String, (Value, Option<String>)>> = BTreeMap::new();
+    for r in records {
+        let value = Value::from_canonical(&r.value).map_err(|e| {
+            AppError::Invalid(vec![format!(
+                "giá trị lưu của {} năm {} chỉ tiêu {}: {e}",
+                r.unit_id, r.year, r.indicator_id
+            )])
+        })?;
+        out.entry((r.unit_id, r.year))
+            .or_default()
+            .insert(r.indicator_id, (value, r.note));
+    }
+    Ok(out)
+}
+
+/// Every stored value in the long format, re-importable unchanged.
+pub async fn export(store: &dyn Store, year: Option<i32>) -> AppResult<String> {
+    let records = store
+        .list_values(&ValueFilter {
+            year,
+            ..Default::default()
+        })
+        .await?;
+    let rows: Vec<ValueRow> = records
+        .into_iter()
+        .map(|r| ValueRow {
+            line: 0,
+            unit: r.unit_id.to_string(),
+            year: r.year.to_string(),
+            indicator: r.indicator_id,
+            value: r.value,
+            note: r.note,
+        })
+        .collect();
+    Ok(ntm_data::values_file::write_values(&rows))
+}

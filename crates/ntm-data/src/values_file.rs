@@ -1,0 +1,210 @@
+//! Indicator values in long CSV format: one row per unit, year and indicator.
+//!
+//! Columns (header names, English or Vietnamese without diacritics): `unit` (or
+//! `unit_code`, `ma_don_vi`), `year` (`nam`), `indicator` (`indicator_id`, `chi_tieu`),
+//! `value` (`gia_tri`), optional `note` (`ghi_chu`); other columns (a unit name, say) are
+//! ignored. This module only reads the file; whether a unit, indicator or value is valid
+//! is decided by the app against the registry and the criteria sets.
+
+use std::fmt;
+
+/// One data row, with its line number in the file (the header is line 1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValueRow {
+    pub line: usize,
+    pub unit: String,
+    pub year: String,
+    pub indicator: String,
+    pub value: String,
+    pub note: Option<String>,
+}
+
+/// A problem with the file as a whole or with one row's shape.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValueFileProblem {
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+impl fmt::Display for ValueFileProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(l) => write!(f, "dòng {l}: {}", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+const UNIT: &[&str] = &["unit", "unit_code", "ma_don_vi", "ma_dv"];
+const YEAR: &[&str] = &["year", "nam"];
+const INDICATOR: &[&str] = &["indicator", "indicator_id", "chi_tieu", "ma_chi_tieu"];
+const VALUE: &[&str] = &["value", "gia_tri"];
+const NOTE: &[&str] = &["note", "ghi_chu"];
+
+/// Reads a values CSV. Bytes that are not UTF-8 (files saved in TCVN3 or VNI by old
+/// software) are refused with an explanation rather than read as garbage.
+pub fn parse_values(bytes: &[u8]) -> Result<Vec<ValueRow>, Vec<ValueFileProblem>> {
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        let line = bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count() + 1;
+        vec![ValueFileProblem {
+            line: Some(line),
+            message: "tệp không phải mã UTF-8 (có thể được lưu bằng bảng mã TCVN3/VNI cũ); hãy lưu lại dưới dạng “CSV UTF-8”".into(),
+        }]
+    })?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if text.trim().is_empty() {
+        return Err(vec![ValueFileProblem {
+            line: None,
+            message: "tệp rỗng".into(),
+        }]);
+    }
+    let delimiter = if text
+        .lines()
+        .next()
+        .is_some_and(|h| h.contains(';') && !h.contains(','))
+    {
+        b';'
+    } else {
+        b','
+    };
+    let mut rdr = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let headers: Vec<String> = match rdr.headers() {
+        Ok(h) => h
+            .iter()
+            .map(|h| ntm_core::text::search_key(h).replace(' ', "_"))
+            .collect(),
+        Err(e) => {
+            return Err(vec![ValueFileProblem {
+                line: Some(1),
+                message: format!("không đọc được dòng tiêu đề: {e}"),
+            }]);
+        }
+    };
+    let find = |names: &[&str]| headers.iter().position(|h| names.contains(&h.as_str()));
+    let (Some(c_unit), Some(c_year), Some(c_ind), Some(c_val)) =
+        (find(UNIT), find(YEAR), find(INDICATOR), find(VALUE))
+    else {
+        return Err(vec![ValueFileProblem {
+            line: Some(1),
+            message:
+                "dòng tiêu đề phải có các cột unit, year, indicator, value (và note nếu có ghi chú)"
+                    .into(),
+        }]);
+    };
+    let c_note = find(NOTE);
+    let mut rows = Vec::new();
+    let mut problems = Vec::new();
+    for (n, record) in rdr.records().enumerate() {
+        let line = n + 2;
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                problems.push(ValueFileProblem {
+                    line: Some(line),
+                    message: format!("dòng không đúng định dạng CSV: {e}"),
+                });
+                continue;
+            }
+        };
+        if record.iter().all(str::is_empty) {
+            continue;
+        }
+        let get = |i: usize| record.get(i).unwrap_or("").to_owned();
+        let note = c_note.map(get).filter(|n| !n.is_empty());
+        rows.push(ValueRow {
+            line,
+            unit: get(c_unit),
+            year: get(c_year),
+            indicator: get(c_ind),
+            value: get(c_val),
+            note,
+        });
+    }
+    if rows.is_empty() && problems.is_empty() {
+        problems.push(ValueFileProblem {
+            line: None,
+            message: "tệp không có dòng số liệu nào".into(),
+        });
+    }
+    if problems.is_empty() {
+        Ok(rows)
+    } else {
+        Err(problems)
+    }
+}
+
+/// Writes values in the same long format, so an export re-imports unchanged.
+pub fn write_values(rows: &[ValueRow]) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(["unit", "year", "indicator", "value", "note"])
+        .expect("writing to memory");
+    for r in rows {
+        w.write_record([
+            &r.unit,
+            &r.year,
+            &r.indicator,
+            &r.value,
+            r.note.as_deref().unwrap_or(""),
+        ])
+        .expect("writing to memory");
+    }
+    String::from_utf8(w.into_inner().expect("writing to memory"))
+        .expect("csv writes the UTF-8 it was given")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_english_and_vietnamese_headers_with_bom_and_semicolons() {
+        let rows = parse_values(
+            "\u{feff}Mã đơn vị;Năm;Chỉ tiêu;Giá trị;Ghi chú\n18415;2021;3.1;85,5;đo đạc\n"
+                .as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(rows[0].unit, "18415");
+        assert_eq!(rows[0].value, "85,5");
+        assert_eq!(rows[0].note.as_deref(), Some("đo đạc"));
+        let rows = parse_values(b"unit,year,indicator,value\n18415,2021,3.1,85\n").unwrap();
+        assert_eq!((rows[0].line, rows[0].note.clone()), (2, None));
+    }
+
+    #[test]
+    fn refuses_legacy_encodings_empty_files_and_missing_columns() {
+        let latin1 = b"unit,year,indicator,value\n18415,2021,3.1,\xe0\xe1\n";
+        assert!(
+            parse_values(latin1).unwrap_err()[0]
+                .message
+                .contains("UTF-8")
+        );
+        assert!(parse_values(b"").unwrap_err()[0].message.contains("rỗng"));
+        assert!(
+            parse_values(b"a,b\n1,2\n").unwrap_err()[0]
+                .message
+                .contains("dòng tiêu đề")
+        );
+        assert!(
+            parse_values(b"unit,year,indicator,value\n").unwrap_err()[0]
+                .message
+                .contains("không có dòng")
+        );
+    }
+
+    #[test]
+    fn written_values_read_back_identically() {
+        let rows = vec![ValueRow {
+            line: 2,
+            unit: "18073@2025-07-01".into(),
+            year: "2026".into(),
+            indicator: "3.1".into(),
+            value: "85.5".into(),
+            note: Some("có dấu phẩy, và \"ngoặc\"".into()),
+        }];
+        assert_eq!(parse_values(write_values(&rows).as_bytes()).unwrap(), rows);
+    }
+}

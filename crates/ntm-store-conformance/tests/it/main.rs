@@ -1,0 +1,67 @@
+//! The store test binary: every conformance behaviour against every backend, the schema
+//! lockstep checks, and the few backend-specific checks (SQLite backups and URLs).
+//!
+//! Invariant: behaviours are listed once, in the `conformance!` invocation below, which
+//! expands into `sqlite::<name>` and `postgres::<name>` tests; a behaviour cannot run on
+//! one backend only, and `every_behaviour_is_listed` fails when the list here and
+//! `ntm_store_conformance::BEHAVIOURS` differ.
+//!
+//! SQLite always runs (a fresh migrated file per test). PostgreSQL runs when
+//! `NTM_TEST_POSTGRES_URL` is set, each test in a fresh schema dropped afterwards; when it
+//! is unset the PostgreSQL tests say so on stderr and pass.
+
+mod backend_specific;
+mod backends;
+mod schema;
+
+/// Expands a list of behaviour names into one test per backend per behaviour.
+macro_rules! conformance {
+    ($($behaviour:ident),+ $(,)?) => {
+        /// Every behaviour against SQLite.
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $behaviour() {
+                    let store = crate::backends::TempSqlite::new().await;
+                    ntm_store_conformance::$behaviour(store.store()).await;
+                }
+            )+
+        }
+
+        /// Every behaviour against PostgreSQL, when `NTM_TEST_POSTGRES_URL` is set.
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $behaviour() {
+                    crate::backends::with_postgres(stringify!($behaviour), |store| {
+                        Box::pin(async move { ntm_store_conformance::$behaviour(&*store).await })
+                    })
+                    .await;
+                }
+            )+
+        }
+
+        #[test]
+        fn every_behaviour_is_listed() {
+            assert_eq!([$(stringify!($behaviour)),+].as_slice(), ntm_store_conformance::BEHAVIOURS);
+        }
+    };
+}
+
+conformance!(
+    units_round_trip,
+    reused_codes_stay_distinct,
+    reimporting_identical_units_writes_nothing,
+    unit_update_is_audited_with_before_and_after,
+    lineage_and_attributes_round_trip,
+    unit_import_with_unknown_reference_writes_nothing,
+    values_write_and_read_back,
+    unchanged_values_are_not_audited,
+    value_update_records_old_and_new,
+    duplicate_keys_in_a_value_batch_last_wins,
+    batch_with_unknown_unit_writes_nothing,
+    value_filter_by_unit_and_indicator,
+    large_value_batch,
+    criteria_set_versions_increment_only_on_change,
+    audit_filters_work,
+);

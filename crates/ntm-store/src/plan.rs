@@ -1,0 +1,463 @@
+//! What a write changes and which audit entries it gets, decided without SQL.
+//!
+//! Both backends load the stored state inside their transaction, hand it to these
+//! functions, and write exactly what the plan says; that is how SQLite and PostgreSQL agree
+//! on "unchanged", on the audit texts and on the counts. Nothing here touches a database.
+//!
+//! Invariants:
+//! - Duplicate keys within one batch: the last occurrence wins, at the position of the
+//!   first one; the summary counts each key once.
+//! - Every inserted or updated row gets exactly one audit entry; unchanged rows get none.
+
+use std::collections::{HashMap, HashSet};
+use std::hash::Hash;
+
+use crate::{
+    StoreError, StoreResult, UnitBatch, ValueWrite, WriteSummary, unit_summary, value_target_id,
+};
+use chrono::NaiveDate;
+use ntm_core::UnitId;
+use ntm_core::unit::{
+    AttributeKey, LineageEdge, LineageKind, Unit, UnitAttribute, UnitLevel, UnitType,
+};
+
+/// One audit entry to write; actor, time and reason come from the write's `AuditContext`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAudit {
+    pub action: &'static str,
+    pub target_kind: &'static str,
+    pub target_id: String,
+    pub unit_id: Option<String>,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+/// The rows a unit import writes, each to be upserted, and their audit entries.
+#[derive(Debug, Default)]
+pub struct UnitPlan<'a> {
+    /// Units whose row is upserted and whose versions are replaced.
+    pub units: Vec<&'a Unit>,
+    pub edges: Vec<&'a LineageEdge>,
+    pub attributes: Vec<&'a UnitAttribute>,
+    pub audits: Vec<NewAudit>,
+    pub summary: WriteSummary,
+}
+
+impl UnitPlan<'_> {
+    /// Whether the import writes nothing at all.
+    pub fn is_empty(&self) -> bool {
+        self.units.is_empty() && self.edges.is_empty() && self.attributes.is_empty()
+    }
+}
+
+/// Compares `batch` with what is stored and decides what to write. A reference (parent,
+/// lineage end, attribute owner) to a unit neither stored nor in the batch is a conflict,
+/// reported before anything is written so the message can name it; so is a unit without
+/// versions, which has no validity to store.
+pub fn plan_units<'a>(batch: &'a UnitBatch, stored: &UnitBatch) -> StoreResult<UnitPlan<'a>> {
+    let empty: Vec<&str> = batch
+        .units
+        .iter()
+        .filter(|u| u.versions.is_empty())
+        .map(|u| u.id.as_str())
+        .collect();
+    if !empty.is_empty() {
+        return Err(units_conflict("đơn vị không có phiên bản nào", empty));
+    }
+    let known: HashSet<&UnitId> = stored
+        .units
+        .iter()
+        .chain(&batch.units)
+        .map(|u| &u.id)
+        .collect();
+    let references = batch
+        .units
+        .iter()
+        .flat_map(|u| u.versions.iter().filter_map(|v| v.parent.as_ref()))
+        .chain(batch.edges.iter().flat_map(|e| [&e.from, &e.to]))
+        .chain(batch.attributes.iter().map(|a| &a.unit));
+    let unknown: Vec<&str> = references
+        .filter(|id| !known.contains(id))
+        .map(|id| id.as_str())
+        .collect();
+    if !unknown.is_empty() {
+        return Err(units_conflict(
+            "dữ liệu đơn vị tham chiếu tới đơn vị không tồn tại",
+            unknown,
+        ));
+    }
+
+    let mut plan = UnitPlan::default();
+
+    let stored_units: HashMap<&UnitId, &Unit> = stored.units.iter().map(|u| (&u.id, u)).collect();
+    for unit in last_wins(&batch.units, |u| u.id.clone()) {
+        let before = stored_units.get(&unit.id);
+        if before.is_some_and(|b| *b == unit) {
+            plan.summary.unchanged += 1;
+            continue;
+        }
+        count(&mut plan.summary, before.is_none());
+        plan.audits.push(NewAudit {
+            action: if before.is_none() {
+                "unit.create"
+            } else {
+                "unit.update"
+            },
+            target_kind: "unit",
+            target_id: unit.id.to_string(),
+            unit_id: Some(unit.id.to_string()),
+            before: before.map(|b| unit_summary(b)),
+            after: Some(unit_summary(unit)),
+        });
+        plan.units.push(unit);
+    }
+
+    let stored_edges: HashMap<(&UnitId, &UnitId), &LineageEdge> =
+        stored.edges.iter().map(|e| ((&e.from, &e.to), e)).collect();
+    for edge in last_wins(&batch.edges, |e| (e.from.clone(), e.to.clone())) {
+        let before = stored_edges.get(&(&edge.from, &edge.to));
+        if before.is_some_and(|b| *b == edge) {
+            plan.summary.unchanged += 1;
+            continue;
+        }
+        count(&mut plan.summary, before.is_none());
+        plan.audits.push(NewAudit {
+            action: if before.is_none() {
+                "lineage.create"
+            } else {
+                "lineage.update"
+            },
+            target_kind: "lineage",
+            target_id: format!("{}→{}", edge.from, edge.to),
+            // The unit that ended is the one whose history the edge belongs to.
+            unit_id: Some(edge.from.to_string()),
+            before: before.map(|b| edge_summary(b)),
+            after: Some(edge_summary(edge)),
+        });
+        plan.edges.push(edge);
+    }
+
+    let stored_attributes: HashMap<(&UnitId, AttributeKey, NaiveDate), &UnitAttribute> = stored
+        .attributes
+        .iter()
+        .map(|a| ((&a.unit, a.key, a.valid.from), a))
+        .collect();
+    for attribute in last_wins(&batch.attributes, |a| (a.unit.clone(), a.key, a.valid.from)) {
+        let before = stored_attributes.get(&(&attribute.unit, attribute.key, attribute.valid.from));
+        if before.is_some_and(|b| *b == attribute) {
+            plan.summary.unchanged += 1;
+            continue;
+        }
+        count(&mut plan.summary, before.is_none());
+        plan.audits.push(NewAudit {
+            action: if before.is_none() {
+                "attribute.create"
+            } else {
+                "attribute.update"
+            },
+            target_kind: "attribute",
+            target_id: attribute_target_id(attribute),
+            unit_id: Some(attribute.unit.to_string()),
+            before: before.map(|b| attribute_summary(b)),
+            after: Some(attribute_summary(attribute)),
+        });
+        plan.attributes.push(attribute);
+    }
+    Ok(plan)
+}
+
+/// The audit entry of version `version` of criteria set `id`.
+pub fn criteria_set_audit(id: &str, version: i64) -> NewAudit {
+    NewAudit {
+        action: if version == 1 {
+            "criteria_set.create"
+        } else {
+            "criteria_set.update"
+        },
+        target_kind: "criteria_set",
+        target_id: id.to_owned(),
+        unit_id: None,
+        before: (version > 1).then(|| format!("phiên bản {}", version - 1)),
+        after: Some(format!("phiên bản {version}")),
+    }
+}
+
+/// A conflict naming up to five of `ids` (sorted, without repeats).
+fn units_conflict(what: &str, mut ids: Vec<&str>) -> StoreError {
+    ids.sort_unstable();
+    ids.dedup();
+    let shown = ids.iter().take(5).copied().collect::<Vec<_>>().join(", ");
+    let more = match ids.len().saturating_sub(5) {
+        0 => String::new(),
+        n => format!(" và {n} đơn vị khác"),
+    };
+    StoreError::Conflict(format!("{what}: {shown}{more}; không có gì được ghi"))
+}
+
+/// The audit target id of an attribute: `unit|key|valid_from`.
+pub fn attribute_target_id(attribute: &UnitAttribute) -> String {
+    format!(
+        "{}|{}|{}",
+        attribute.unit,
+        attribute.key.as_str(),
+        attribute.valid.from
+    )
+}
+
+fn edge_summary(edge: &LineageEdge) -> String {
+    format!(
+        "{} từ {} ({})",
+        edge.kind.label_vi(),
+        edge.effective,
+        edge.basis
+    )
+}
+
+fn attribute_summary(attribute: &UnitAttribute) -> String {
+    format!(
+        "{} {} ({}){}",
+        attribute.value,
+        attribute.valid,
+        attribute.source,
+        if attribute.illustrative {
+            ", minh hoạ"
+        } else {
+            ""
+        }
+    )
+}
+
+/// The stored value and note of one indicator value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredValue {
+    pub value: String,
+    pub note: Option<String>,
+}
+
+/// `(unit id, year, indicator id)`, the key of a stored value.
+pub type ValueKey = (String, i32, String);
+
+/// The values a write upserts and their audit entries.
+#[derive(Debug, Default)]
+pub struct ValuePlan<'a> {
+    pub upserts: Vec<&'a ValueWrite>,
+    pub audits: Vec<NewAudit>,
+    pub summary: WriteSummary,
+}
+
+/// Compares `writes` with the stored values of the same keys (`stored` may hold more) and
+/// decides what to write. A value for a unit not in `known_units` is a conflict, reported
+/// before anything is written so the message can name the units.
+pub fn plan_values<'a>(
+    writes: &'a [ValueWrite],
+    stored: &HashMap<ValueKey, StoredValue>,
+    known_units: &HashSet<String>,
+) -> StoreResult<ValuePlan<'a>> {
+    let unknown: Vec<&str> = writes
+        .iter()
+        .map(|w| w.unit_id.as_str())
+        .filter(|id| !known_units.contains(*id))
+        .collect();
+    if !unknown.is_empty() {
+        return Err(units_conflict(
+            "giá trị gán cho đơn vị không tồn tại",
+            unknown,
+        ));
+    }
+
+    let mut plan = ValuePlan::default();
+    for write in last_wins(writes, |w| {
+        (w.unit_id.clone(), w.year, w.indicator_id.clone())
+    }) {
+        let key = (
+            write.unit_id.to_string(),
+            write.year,
+            write.indicator_id.clone(),
+        );
+        let target_id = value_target_id(&write.unit_id, write.year, &write.indicator_id);
+        let unit_id = Some(write.unit_id.to_string());
+        match stored.get(&key) {
+            Some(old) if old.value == write.value && old.note == write.note => {
+                plan.summary.unchanged += 1;
+                continue;
+            }
+            Some(old) => {
+                plan.summary.updated += 1;
+                // Without the note, a note-only change would read "85 → 85".
+                let notes_differ = old.note != write.note;
+                plan.audits.push(NewAudit {
+                    action: "value.update",
+                    target_kind: "value",
+                    target_id,
+                    unit_id,
+                    before: Some(value_text(&old.value, old.note.as_deref(), notes_differ)),
+                    after: Some(value_text(
+                        &write.value,
+                        write.note.as_deref(),
+                        notes_differ,
+                    )),
+                });
+            }
+            None => {
+                plan.summary.inserted += 1;
+                plan.audits.push(NewAudit {
+                    action: "value.create",
+                    target_kind: "value",
+                    target_id,
+                    unit_id,
+                    before: None,
+                    after: Some(write.value.clone()),
+                });
+            }
+        }
+        plan.upserts.push(write);
+    }
+    Ok(plan)
+}
+
+fn value_text(value: &str, note: Option<&str>, with_note: bool) -> String {
+    match note {
+        Some(note) if with_note => format!("{value} (ghi chú: {note})"),
+        None if with_note => format!("{value} (không ghi chú)"),
+        _ => value.to_owned(),
+    }
+}
+
+/// The items of `items`, one per key: the last occurrence wins, placed where the key first
+/// appeared (so a batch keeps its order).
+fn last_wins<T, K: Hash + Eq>(items: &[T], key: impl Fn(&T) -> K) -> Vec<&T> {
+    let mut position: HashMap<K, usize> = HashMap::with_capacity(items.len());
+    let mut out: Vec<&T> = Vec::with_capacity(items.len());
+    for item in items {
+        match position.get(&key(item)) {
+            Some(&i) => out[i] = item,
+            None => {
+                position.insert(key(item), out.len());
+                out.push(item);
+            }
+        }
+    }
+    out
+}
+
+fn count(summary: &mut WriteSummary, inserted: bool) {
+    if inserted {
+        summary.inserted += 1;
+    } else {
+        summary.updated += 1;
+    }
+}
+
+// Parsing of the enum-like columns. A value that does not parse means the database was
+// written by something else than this code; the error names table, column and value.
+
+pub fn parse_unit_id(text: &str, column: &str) -> StoreResult<UnitId> {
+    UnitId::parse(text).ok_or_else(|| bad_column(column, text))
+}
+
+pub fn parse_level(text: &str) -> StoreResult<UnitLevel> {
+    UnitLevel::parse(text).ok_or_else(|| bad_column("units.level", text))
+}
+
+pub fn parse_unit_type(text: &str) -> StoreResult<UnitType> {
+    UnitType::parse(text).ok_or_else(|| bad_column("unit_versions.unit_type", text))
+}
+
+pub fn parse_kind(text: &str) -> StoreResult<LineageKind> {
+    LineageKind::parse(text).ok_or_else(|| bad_column("unit_lineage.kind", text))
+}
+
+pub fn parse_key(text: &str) -> StoreResult<AttributeKey> {
+    AttributeKey::parse(text).ok_or_else(|| bad_column("unit_attributes.key", text))
+}
+
+fn bad_column(column: &str, text: &str) -> StoreError {
+    StoreError::Other(anyhow::anyhow!(
+        "unreadable value {text:?} in column {column}"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(unit: &str, indicator: &str, value: &str, note: Option<&str>) -> ValueWrite {
+        ValueWrite {
+            unit_id: UnitId::parse(unit).expect("test id"),
+            year: 2024,
+            indicator_id: indicator.into(),
+            value: value.into(),
+            note: note.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn duplicate_keys_keep_the_last_write_at_the_first_position() {
+        let writes = [
+            write("1@2020-01-01", "a", "1", None),
+            write("1@2020-01-01", "b", "2", None),
+            write("1@2020-01-01", "a", "3", None),
+        ];
+        let known = HashSet::from(["1@2020-01-01".to_owned()]);
+        let plan = plan_values(&writes, &HashMap::new(), &known).expect("known unit");
+        let values: Vec<&str> = plan.upserts.iter().map(|w| w.value.as_str()).collect();
+        assert_eq!(values, ["3", "2"]);
+        assert_eq!(
+            plan.summary,
+            WriteSummary {
+                inserted: 2,
+                updated: 0,
+                unchanged: 0
+            }
+        );
+    }
+
+    #[test]
+    fn a_note_only_change_shows_the_notes() {
+        let writes = [write("1@2020-01-01", "a", "85", Some("mới"))];
+        let stored = HashMap::from([(
+            ("1@2020-01-01".to_owned(), 2024, "a".to_owned()),
+            StoredValue {
+                value: "85".into(),
+                note: None,
+            },
+        )]);
+        let known = HashSet::from(["1@2020-01-01".to_owned()]);
+        let plan = plan_values(&writes, &stored, &known).expect("known unit");
+        assert_eq!(plan.audits[0].before.as_deref(), Some("85 (không ghi chú)"));
+        assert_eq!(plan.audits[0].after.as_deref(), Some("85 (ghi chú: mới)"));
+    }
+
+    #[test]
+    fn a_unit_without_versions_is_refused() {
+        let batch = UnitBatch {
+            units: vec![Unit {
+                id: UnitId::parse("1@2020-01-01").expect("test id"),
+                code: "1".into(),
+                level: UnitLevel::Commune,
+                versions: Vec::new(),
+                source: "test".into(),
+            }],
+            ..UnitBatch::default()
+        };
+        let err = plan_units(&batch, &UnitBatch::default()).expect_err("no versions");
+        assert!(
+            matches!(&err, StoreError::Conflict(m) if m.contains("1@2020-01-01")),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn unknown_units_are_named() {
+        let writes = [
+            write("1@2020-01-01", "a", "1", None),
+            write("9@2020-01-01", "a", "1", None),
+        ];
+        let known = HashSet::from(["1@2020-01-01".to_owned()]);
+        let err = plan_values(&writes, &HashMap::new(), &known).expect_err("unknown unit");
+        assert!(
+            matches!(&err, StoreError::Conflict(m) if m.contains("9@2020-01-01")),
+            "{err}"
+        );
+    }
+}

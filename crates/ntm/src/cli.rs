@@ -1,0 +1,407 @@
+//! Command-line definitions and dispatch. Each command calls the app and hands the result
+//! to [`crate::output`].
+
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use chrono::{NaiveDate, Utc};
+use clap::{Parser, Subcommand};
+use ntm_app::AuditContext;
+use ntm_app::evaluate::Workspace;
+use ntm_core::UnitLevel;
+use ntm_core::criteria::SetId;
+
+use crate::output;
+
+/// ntm — the New Rural Development (nông thôn mới) information system of a province's
+/// coordination office: administrative units with their history, criteria sets as data,
+/// indicator values, and evaluation of every commune, district and province.
+#[derive(Debug, Parser)]
+#[command(name = "ntm", version, about, long_about = None)]
+pub struct Args {
+    /// Database: a SQLite file path or `sqlite:` URL (the embedded default), or a
+    /// `postgres://` URL for a PostgreSQL server.
+    #[arg(
+        long,
+        global = true,
+        env = "NTM_DATABASE_URL",
+        default_value = "ntm.db"
+    )]
+    pub database: String,
+    /// Print machine-readable JSON instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Who is acting, recorded in the audit log for every write.
+    #[arg(long, global = true, env = "NTM_ACTOR")]
+    pub actor: Option<String>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Build the Hà Tĩnh demo into the database (units, criteria sets, illustrative values
+    /// for 2020-2022) and print the province summary. Running it again changes nothing.
+    Demo {
+        /// Year of the summary printed at the end.
+        #[arg(long, default_value_t = 2021)]
+        year: i32,
+    },
+    /// Create or update the database schema (also done automatically on every command).
+    Migrate,
+    /// Administrative units: the tree as of a date, lineage across reforms, import.
+    Units(UnitsArgs),
+    /// Criteria sets: list, show, check and import set files.
+    Criteria {
+        #[command(subcommand)]
+        command: CriteriaCommand,
+    },
+    /// Indicator values: import (atomic; every bad row reported) and export.
+    Values {
+        #[command(subcommand)]
+        command: ValuesCommand,
+    },
+    /// Evaluate one unit in one year: every criterion and indicator, the level reached and
+    /// the gap to the next level.
+    Evaluate {
+        /// Unit code (e.g. 18415) or full id (18073@2025-07-01) where a code was reused.
+        #[arg(long)]
+        unit: String,
+        #[arg(long)]
+        year: i32,
+        /// Criteria set id (default: the most specific set that applies).
+        #[arg(long)]
+        set: Option<String>,
+    },
+    /// The province summary of a year: communes by level, reported statistics, districts,
+    /// change from the previous year.
+    Summary {
+        #[arg(long)]
+        year: i32,
+        #[arg(long)]
+        set: Option<String>,
+    },
+    /// Read the audit log (newest first).
+    Audit {
+        /// Only entries about this unit id.
+        #[arg(long)]
+        unit: Option<String>,
+        /// Only entries of this action (e.g. value.update).
+        #[arg(long)]
+        action: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+    /// Copy a SQLite database to FILE (consistent, while in use).
+    Backup { file: PathBuf },
+}
+
+#[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct UnitsArgs {
+    #[command(subcommand)]
+    pub command: Option<UnitsCommand>,
+    /// Show the tree as it stood on this date (YYYY-MM-DD); default today.
+    #[arg(long)]
+    pub as_of: Option<NaiveDate>,
+    /// Only units of this tier.
+    #[arg(long, value_parser = ["province", "district", "commune"])]
+    pub level: Option<String>,
+    /// Only units under this unit (code, valid on the date).
+    #[arg(long)]
+    pub parent: Option<String>,
+    /// Only units whose name matches (diacritics optional: "ky lac" finds "Kỳ Lạc").
+    #[arg(long)]
+    pub search: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UnitsCommand {
+    /// A unit's predecessors and successors through mergers and splits.
+    Lineage {
+        /// Code or full id; a code reused across a reform needs --year or the full id.
+        code: String,
+        /// Year in which the code is meant.
+        #[arg(long)]
+        year: Option<i32>,
+    },
+    /// Import units from a manifest (see docs/units-format.md), e.g.
+    /// data/admin-units/hatinh.toml.
+    Import { manifest: PathBuf },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CriteriaCommand {
+    /// List the stored sets.
+    List,
+    /// Show one set: criteria, indicators, thresholds with their sources.
+    Show { id: String },
+    /// Check set files and report every problem with its location (file:line:column).
+    /// Files are checked against the shipped sets and each other.
+    Check {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Check and import set files; each imported set gets a new version.
+    Import {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Also import every set shipped with ntm.
+        #[arg(long)]
+        shipped: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ValuesCommand {
+    /// Import a long-format CSV (unit, year, indicator, value, note). Everything is
+    /// checked first; if any row is bad nothing is written and every bad row is listed.
+    Import {
+        file: PathBuf,
+        /// Check only; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Export values in the same format (re-imports with zero changes).
+    Export {
+        #[arg(long)]
+        year: Option<i32>,
+        /// Write to this file instead of standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+}
+
+fn audit(args: &Args, reason: impl Into<String>) -> AuditContext {
+    let actor = args
+        .actor
+        .clone()
+        .or_else(|| std::env::var("USER").ok())
+        .unwrap_or_else(|| "cli".into());
+    AuditContext {
+        actor,
+        at: Utc::now(),
+        reason: reason.into(),
+    }
+}
+
+fn read_files(files: &[PathBuf]) -> anyhow::Result<Vec<(String, String)>> {
+    files
+        .iter()
+        .map(|f| {
+            Ok((
+                f.display().to_string(),
+                std::fs::read_to_string(f)
+                    .with_context(|| format!("không đọc được {}", f.display()))?,
+            ))
+        })
+        .collect()
+}
+
+/// Runs one command.
+pub async fn run(args: Args) -> anyhow::Result<()> {
+    match &args.command {
+        Command::Criteria {
+            command: CriteriaCommand::Check { files },
+        } => {
+            let files = read_files(files)?;
+            let problems = ntm_app::criteria::check(&files, &ntm_data::shipped::criteria_files());
+            return output::check(&files, &problems, args.json);
+        }
+        Command::Migrate => {
+            crate::store::open(&args.database).await?;
+            println!(
+                "Lược đồ cơ sở dữ liệu đã cập nhật: {}",
+                crate::store::mask(&args.database)
+            );
+            return Ok(());
+        }
+        Command::Backup { file } => {
+            if crate::store::is_postgres(&args.database) {
+                bail!("ntm backup sao lưu cơ sở dữ liệu SQLite; với PostgreSQL hãy dùng pg_dump");
+            }
+            let store = crate::store::open_sqlite(&args.database).await?;
+            store.backup_to(file).await?;
+            println!("Đã sao lưu vào {}", file.display());
+            return Ok(());
+        }
+        _ => {}
+    }
+    let store = crate::store::open(&args.database).await?;
+    let store = store.as_ref();
+    match &args.command {
+        Command::Demo { year } => {
+            let report = ntm_app::demo::build(store, &audit(&args, "ntm demo")).await?;
+            let ws = Workspace::load(store, None).await?;
+            let summary = ntm_app::summary::summary(&ws, *year, None, Some(&ws))?;
+            output::demo(&report, &summary, args.json)
+        }
+        Command::Units(u) => match &u.command {
+            Some(UnitsCommand::Import { manifest }) => {
+                let text = std::fs::read_to_string(manifest)
+                    .with_context(|| format!("không đọc được {}", manifest.display()))?;
+                let dir = manifest.parent().map(PathBuf::from).unwrap_or_default();
+                let read =
+                    |name: &str| std::fs::read_to_string(dir.join(name)).map_err(|e| e.to_string());
+                let built = ntm_app::units::build_from_manifest(
+                    &manifest.display().to_string(),
+                    &text,
+                    &read,
+                )?;
+                let n = built.units.len();
+                let summary = ntm_app::units::import_units(
+                    store,
+                    built,
+                    &audit(&args, format!("import {}", manifest.display())),
+                )
+                .await?;
+                output::write_summary(&format!("{n} đơn vị"), &summary, args.json)
+            }
+            Some(UnitsCommand::Lineage { code, year }) => {
+                let registry = ntm_app::units::load_registry(store).await?;
+                let unit = match year {
+                    Some(y) => registry.resolve_in_year(code, *y)?,
+                    None => match ntm_core::UnitId::parse(code) {
+                        Some(id) => registry
+                            .get(&id)
+                            .with_context(|| format!("không có đơn vị {id}"))?,
+                        None => {
+                            let all = registry.with_code(code);
+                            match all.as_slice() {
+                                [] => bail!("không có đơn vị nào mang mã {code}"),
+                                [one] => *one,
+                                many => bail!(
+                                    "mã {code} được dùng cho {} đơn vị ({}); thêm --year hoặc dùng mã đầy đủ",
+                                    many.len(),
+                                    many.iter()
+                                        .map(|u| format!("{} = {}", u.id, u.latest().name))
+                                        .collect::<Vec<_>>()
+                                        .join("; ")
+                                ),
+                            }
+                        }
+                    },
+                };
+                output::lineage(&registry, unit, args.json)
+            }
+            None => {
+                let registry = ntm_app::units::load_registry(store).await?;
+                let date = u.as_of.unwrap_or_else(|| Utc::now().date_naive());
+                let mut views = match &u.parent {
+                    None => registry.as_of(date),
+                    Some(p) => {
+                        let parent = registry
+                            .as_of(date)
+                            .into_iter()
+                            .find(|v| v.unit.code == *p || v.id().as_str() == p)
+                            .with_context(|| {
+                                format!(
+                                    "không có đơn vị mã {p} vào ngày {}",
+                                    date.format("%d/%m/%Y")
+                                )
+                            })?
+                            .id()
+                            .clone();
+                        registry.subtree_on(&parent, date)
+                    }
+                };
+                if let Some(level) = &u.level {
+                    let level = UnitLevel::parse(level).expect("clap checks the values");
+                    views.retain(|v| v.unit.level == level);
+                }
+                if let Some(q) = &u.search {
+                    views.retain(|v| ntm_core::text::matches(v.name(), q));
+                }
+                output::units(&views, date, args.json)
+            }
+        },
+        Command::Criteria { command } => match command {
+            CriteriaCommand::List => output::criteria_list(
+                &store.list_criteria_sets().await?,
+                &ntm_app::criteria::load(store).await?,
+                args.json,
+            ),
+            CriteriaCommand::Show { id } => {
+                let catalogue = ntm_app::criteria::load(store).await?;
+                let set = catalogue.get(&SetId(id.clone())).with_context(|| {
+                    format!("không có bộ tiêu chí “{id}”; xem ntm criteria list")
+                })?;
+                output::criteria_show(set, args.json)
+            }
+            CriteriaCommand::Import { files, shipped } => {
+                let mut all = read_files(files)?;
+                if *shipped {
+                    all.splice(0..0, ntm_data::shipped::criteria_files());
+                }
+                let outcomes =
+                    ntm_app::criteria::import(store, &all, &audit(&args, "ntm criteria import"))
+                        .await?;
+                output::criteria_imported(&outcomes, args.json)
+            }
+            CriteriaCommand::Check { .. } => unreachable!("handled before opening the store"),
+        },
+        Command::Values { command } => match command {
+            ValuesCommand::Import { file, dry_run } => {
+                let bytes = std::fs::read(file)
+                    .with_context(|| format!("không đọc được {}", file.display()))?;
+                let registry = ntm_app::units::load_registry(store).await?;
+                let catalogue = ntm_app::criteria::load(store).await?;
+                if *dry_run {
+                    let v = ntm_app::values::validate(&bytes, &registry, &catalogue)
+                        .map_err(ntm_app::AppError::Invalid)?;
+                    println!(
+                        "Tệp hợp lệ: {} giá trị; chưa ghi gì (--dry-run).",
+                        v.writes.len()
+                    );
+                    return Ok(());
+                }
+                let summary = ntm_app::values::import(
+                    store,
+                    &bytes,
+                    &registry,
+                    &catalogue,
+                    &audit(&args, format!("import {}", file.display())),
+                )
+                .await?;
+                output::write_summary("giá trị", &summary, args.json)
+            }
+            ValuesCommand::Export { year, output: out } => {
+                let csv = ntm_app::values::export(store, *year).await?;
+                match out {
+                    Some(path) => std::fs::write(path, csv)
+                        .with_context(|| format!("không ghi được {}", path.display()))?,
+                    None => print!("{csv}"),
+                }
+                Ok(())
+            }
+        },
+        Command::Evaluate { unit, year, set } => {
+            let ws = Workspace::load(store, Some(*year)).await?;
+            let id = ws.registry.resolve_in_year(unit, *year)?.id.clone();
+            let set = set.clone().map(SetId);
+            let e = ws.evaluate(&id, *year, set.as_ref())?;
+            output::evaluation(&e, args.json)
+        }
+        Command::Summary { year, set } => {
+            let ws = Workspace::load(store, Some(*year)).await?;
+            let prev = Workspace::load(store, Some(year - 1)).await?;
+            let set = set.clone().map(SetId);
+            let summary = ntm_app::summary::summary(&ws, *year, set.as_ref(), Some(&prev))?;
+            output::summary(&summary, args.json)
+        }
+        Command::Audit {
+            unit,
+            action,
+            limit,
+        } => {
+            let filter = ntm_store::AuditFilter {
+                unit_id: unit.clone(),
+                action: action.clone(),
+                limit: Some(*limit),
+                ..Default::default()
+            };
+            output::audit(&store.list_audit(&filter).await?, args.json)
+        }
+        Command::Migrate | Command::Backup { .. } => unreachable!("handled before"),
+    }
+}

@@ -1,0 +1,757 @@
+//! Rendering results for the terminal (Vietnamese, vi-VN numbers and dates) and as JSON.
+//! JSON field names are English and stable; statuses are the lowercase English words of
+//! the core (`met`, `unmet`, `missing`, `unconfigured`, `unknown`).
+
+use chrono::NaiveDate;
+use ntm_app::demo::DemoReport;
+use ntm_app::evaluate::UnitEvaluation;
+use ntm_app::summary::Summary;
+use ntm_core::criteria::{Comparison, CriteriaSet, Level};
+use ntm_core::evaluation::{CriterionStatus, IndicatorResult};
+use ntm_core::unit::{Unit, UnitView};
+use ntm_core::{Catalogue, UnitRegistry, Value};
+use ntm_data::criteria_file::FileProblem;
+use ntm_store::{AuditRecord, CriteriaSetRecord, PutOutcome, WriteSummary};
+use rust_decimal::Decimal;
+use serde_json::{Value as Json, json};
+
+const ILLUSTRATIVE_BANNER: &str = "⚠ MINH HỌA: ngưỡng và số liệu dưới đây là số liệu minh họa (demo), không phải số liệu chính thức.";
+
+fn print_json(v: &Json) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(v)?);
+    Ok(())
+}
+
+/// A decimal in vi-VN style: decimal comma, dot as thousands separator.
+pub fn vi_number(d: Decimal) -> String {
+    let d = d.normalize();
+    let text = d.abs().to_string();
+    let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
+    let mut grouped = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push('.');
+        }
+        grouped.push(c);
+    }
+    let sign = if d.is_sign_negative() && !d.is_zero() {
+        "-"
+    } else {
+        ""
+    };
+    if frac.is_empty() {
+        format!("{sign}{grouped}")
+    } else {
+        format!("{sign}{grouped},{frac}")
+    }
+}
+
+fn vi_pct(d: Option<Decimal>) -> String {
+    d.map_or_else(|| "—".into(), |d| format!("{}%", vi_number(d.round_dp(2))))
+}
+
+fn vi_date(d: NaiveDate) -> String {
+    d.format("%d/%m/%Y").to_string()
+}
+
+fn num(d: Decimal) -> Json {
+    d.normalize()
+        .to_string()
+        .parse::<f64>()
+        .map(Json::from)
+        .unwrap_or(Json::Null)
+}
+
+fn value_json(v: &Value) -> Json {
+    match v {
+        Value::Number(n) => num(*n),
+        Value::Pass(_) => Json::from(v.to_string()),
+    }
+}
+
+fn value_text(v: &Value, unit: Option<&str>) -> String {
+    match v {
+        Value::Number(n) => match unit {
+            Some("%") => format!("{}%", vi_number(*n)),
+            Some(u) => format!("{} {u}", vi_number(*n)),
+            None => vi_number(*n),
+        },
+        Value::Pass(_) => v.to_string(),
+    }
+}
+
+fn level_vi(level: Level) -> &'static str {
+    level.label_vi()
+}
+
+pub fn check(
+    files: &[(String, String)],
+    problems: &[FileProblem],
+    json: bool,
+) -> anyhow::Result<()> {
+    if json {
+        print_json(&json!({
+            "files": files.iter().map(|(n, _)| n).collect::<Vec<_>>(),
+            "ok": problems.is_empty(),
+            "problems": problems.iter().map(|p| json!({
+                "file": p.file, "line": p.line, "column": p.column, "path": p.path, "message": p.message
+            })).collect::<Vec<_>>(),
+        }))?;
+    } else if problems.is_empty() {
+        for (name, _) in files {
+            println!("{name}: hợp lệ");
+        }
+    } else {
+        for p in problems {
+            println!("{p}");
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        anyhow::bail!("{} lỗi trong tệp bộ tiêu chí", problems.len())
+    }
+}
+
+pub fn write_summary(what: &str, s: &WriteSummary, json: bool) -> anyhow::Result<()> {
+    if json {
+        return print_json(
+            &json!({"inserted": s.inserted, "updated": s.updated, "unchanged": s.unchanged}),
+        );
+    }
+    println!(
+        "Đã nhập {what}: {} mới, {} thay đổi, {} không đổi.",
+        s.inserted, s.updated, s.unchanged
+    );
+    Ok(())
+}
+
+fn unit_view_json(v: &UnitView<'_>) -> Json {
+    json!({
+        "id": v.id().as_str(), "code": v.unit.code, "name": v.name(), "type": v.unit_type().as_vi(),
+        "level": v.unit.level.as_str(), "parent": v.parent().map(|p| p.as_str()),
+        "valid_from": v.unit.valid().from.to_string(), "valid_to": v.unit.valid().to.map(|d| d.to_string()),
+    })
+}
+
+pub fn units(views: &[UnitView<'_>], date: NaiveDate, json: bool) -> anyhow::Result<()> {
+    if json {
+        return print_json(
+            &json!({"as_of": date.to_string(), "units": views.iter().map(unit_view_json).collect::<Vec<_>>()}),
+        );
+    }
+    println!(
+        "Đơn vị hành chính ngày {} ({} đơn vị)",
+        vi_date(date),
+        views.len()
+    );
+    for v in views {
+        let indent = match v.unit.level {
+            ntm_core::UnitLevel::Province => "",
+            ntm_core::UnitLevel::District => "  ",
+            ntm_core::UnitLevel::Commune => {
+                if v.parent().map(|p| p.code().len()) == Some(2) {
+                    "  "
+                } else {
+                    "    "
+                }
+            }
+        };
+        println!("{indent}{:<6} {}", v.unit.code, v.name());
+    }
+    Ok(())
+}
+
+pub fn lineage(registry: &UnitRegistry, unit: &Unit, json: bool) -> anyhow::Result<()> {
+    let name = |id: &ntm_core::UnitId| {
+        registry
+            .get(id)
+            .map(|u| u.latest().name.clone())
+            .unwrap_or_default()
+    };
+    let edge_json = |e: &ntm_core::unit::LineageEdge| {
+        json!({
+            "from": {"id": e.from.as_str(), "name": name(&e.from)}, "to": {"id": e.to.as_str(), "name": name(&e.to)},
+            "effective": e.effective.to_string(), "kind": e.kind.as_str(), "basis": e.basis,
+        })
+    };
+    let ancestry = registry.ancestry(&unit.id);
+    let descendants = registry.descendants(&unit.id);
+    if json {
+        return print_json(&json!({
+            "unit": {"id": unit.id.as_str(), "code": unit.code, "name": unit.latest().name, "valid_from": unit.valid().from.to_string(), "valid_to": unit.valid().to.map(|d| d.to_string()),
+                     "versions": unit.versions.iter().map(|v| json!({"name": v.name, "type": v.unit_type.as_vi(), "parent": v.parent.as_ref().map(|p| p.as_str()), "valid_from": v.valid.from.to_string(), "valid_to": v.valid.to.map(|d| d.to_string())})).collect::<Vec<_>>()},
+            "predecessors": ancestry.iter().map(|e| edge_json(e)).collect::<Vec<_>>(),
+            "successors": descendants.iter().map(|e| edge_json(e)).collect::<Vec<_>>(),
+        }));
+    }
+    println!(
+        "{} — mã {} ({}), hiệu lực {}",
+        unit.latest().name,
+        unit.code,
+        unit.id,
+        unit.valid()
+    );
+    for v in &unit.versions {
+        let parent = v
+            .parent
+            .as_ref()
+            .map(|p| format!(", thuộc {}", name(p)))
+            .unwrap_or_default();
+        println!(
+            "  {}: {} ({}){parent}",
+            v.valid,
+            v.name,
+            v.unit_type.as_vi()
+        );
+    }
+    if !ancestry.is_empty() {
+        println!("Tiền thân:");
+        for e in &ancestry {
+            println!(
+                "  {} ({}) → {} ({}) từ {} [{}]",
+                name(&e.from),
+                e.from,
+                name(&e.to),
+                e.to,
+                vi_date(e.effective),
+                e.kind.label_vi()
+            );
+        }
+    }
+    if !descendants.is_empty() {
+        println!("Kế thừa bởi:");
+        for e in &descendants {
+            println!(
+                "  {} ({}) → {} ({}) từ {} [{}]",
+                name(&e.from),
+                e.from,
+                name(&e.to),
+                e.to,
+                vi_date(e.effective),
+                e.kind.label_vi()
+            );
+        }
+    }
+    if ancestry.is_empty() && descendants.is_empty() {
+        println!("Không có sáp nhập, chia tách nào được ghi nhận.");
+    }
+    Ok(())
+}
+
+pub fn criteria_list(
+    records: &[CriteriaSetRecord],
+    catalogue: &Catalogue,
+    json: bool,
+) -> anyhow::Result<()> {
+    let rows: Vec<Json> = records
+        .iter()
+        .map(|r| {
+            let set = catalogue.get(&ntm_core::SetId(r.id.clone()));
+            json!({
+                "id": r.id, "version": r.version, "title": r.title,
+                "level": set.map(|s| s.header.level.as_str()), "unit_kind": set.map(|s| s.header.kind.as_str()),
+                "period": set.map(|s| format!("{}-{}", s.header.period.from, s.header.period.to)),
+                "derives_from": set.and_then(|s| s.derives_from.as_ref().map(|d| d.0.clone())),
+                "illustrative": set.is_some_and(|s| s.is_illustrative()),
+                "imported_at": r.imported_at.to_rfc3339(), "imported_by": r.imported_by,
+            })
+        })
+        .collect();
+    if json {
+        return print_json(&json!({"criteria_sets": rows}));
+    }
+    if records.is_empty() {
+        println!("Chưa có bộ tiêu chí nào. Nhập bằng: ntm criteria import --shipped");
+    }
+    for r in records {
+        let set = catalogue.get(&ntm_core::SetId(r.id.clone()));
+        let tag = if set.is_some_and(|s| s.is_illustrative()) {
+            " [minh họa]"
+        } else {
+            ""
+        };
+        let extra = set
+            .map(|s| {
+                format!(
+                    " — {}, {}–{}",
+                    s.header.level.label_vi(),
+                    s.header.period.from,
+                    s.header.period.to
+                )
+            })
+            .unwrap_or_default();
+        println!("{} (v{}){tag}: {}{extra}", r.id, r.version, r.title);
+    }
+    Ok(())
+}
+
+fn comparison_text(c: Comparison) -> &'static str {
+    match c {
+        Comparison::AtLeast => "≥",
+        Comparison::AtMost => "≤",
+        Comparison::Equal => "=",
+        Comparison::Pass => "đạt",
+    }
+}
+
+pub fn criteria_show(set: &CriteriaSet, json: bool) -> anyhow::Result<()> {
+    let h = &set.header;
+    if json {
+        return print_json(&json!({
+            "id": h.id.0, "title": h.title, "level": h.level.as_str(), "unit_kind": h.kind.as_str(),
+            "applies_to": h.applies_to.iter().map(|t| t.as_vi()).collect::<Vec<_>>(),
+            "period": {"from": h.period.from, "to": h.period.to}, "requires": h.requires.as_ref().map(|r| r.0.clone()),
+            "derives_from": set.derives_from.as_ref().map(|d| d.0.clone()), "illustrative": h.illustrative,
+            "legal_basis": h.legal_basis.iter().map(|l| json!({"decision": l.decision, "date": l.date, "part": l.part, "source": l.source, "confidence": l.confidence.as_str()})).collect::<Vec<_>>(),
+            "criteria": set.criteria.iter().map(|c| json!({
+                "id": c.id, "name": c.name, "indicators": c.indicators.iter().map(|i| json!({
+                    "id": i.id, "name": i.name, "unit": i.unit, "comparison": i.comparison.as_str(),
+                    "computed": i.computed.map(|c| c.as_str()), "value_of": i.value_of,
+                    "threshold_from": i.threshold_from.as_ref().map(|t| json!({"indicator": t.indicator, "factor": num(t.factor)})),
+                    "thresholds": i.thresholds.iter().map(|t| json!({
+                        "value": num(t.value), "region": t.when.region, "group": t.when.group, "year": t.when.year,
+                        "source": t.source, "confidence": t.confidence.as_str(), "illustrative": t.illustrative,
+                    })).collect::<Vec<_>>(),
+                    "configured": i.comparison == Comparison::Pass || !i.thresholds.is_empty() || i.threshold_from.is_some(),
+                })).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
+        }));
+    }
+    if h.illustrative {
+        println!("{ILLUSTRATIVE_BANNER}");
+    }
+    println!("{} — {}", h.id, h.title);
+    println!(
+        "Mức: {}; áp dụng: {}; giai đoạn {}–{}",
+        h.level.label_vi(),
+        h.applies_to
+            .iter()
+            .map(|t| t.as_vi())
+            .collect::<Vec<_>>()
+            .join(", "),
+        h.period.from,
+        h.period.to
+    );
+    if let Some(d) = &set.derives_from {
+        println!("Kế thừa từ: {d}");
+    }
+    if let Some(r) = &h.requires {
+        println!("Yêu cầu đạt trước: {r}");
+    }
+    for l in &h.legal_basis {
+        println!(
+            "Căn cứ: {} {} {}",
+            l.decision.as_deref().unwrap_or("(chưa xác định số hiệu)"),
+            l.date.as_deref().unwrap_or(""),
+            l.part.as_deref().unwrap_or("")
+        );
+    }
+    for c in &set.criteria {
+        println!("\nTiêu chí {}: {}", c.id, c.name);
+        if c.indicators.is_empty() {
+            println!("  (chưa có chỉ tiêu — chưa cấu hình)");
+        }
+        for i in &c.indicators {
+            let unit = i.unit.as_deref().unwrap_or("");
+            let thresholds = if i.comparison == Comparison::Pass {
+                "đạt".to_owned()
+            } else if let Some(t) = &i.threshold_from {
+                format!(
+                    "{} {} × ngưỡng {} của bộ yêu cầu trước",
+                    comparison_text(i.comparison),
+                    vi_number(t.factor),
+                    t.indicator
+                )
+            } else if let Some(c) = i.computed {
+                format!(
+                    "tính từ cấp dưới ({}); {}",
+                    c.as_str(),
+                    i.thresholds
+                        .iter()
+                        .map(|t| format!(
+                            "{} {}",
+                            comparison_text(i.comparison),
+                            vi_number(t.value)
+                        ))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                )
+            } else if i.thresholds.is_empty() {
+                "CHƯA CẤU HÌNH NGƯỠNG".to_owned()
+            } else {
+                i.thresholds
+                    .iter()
+                    .map(|t| {
+                        format!(
+                            "{} {}{unit} ({}{}{})",
+                            comparison_text(i.comparison),
+                            vi_number(t.value),
+                            t.when,
+                            if t.illustrative { ", minh họa" } else { "" },
+                            t.source
+                                .as_deref()
+                                .map(|s| format!(", nguồn {s}"))
+                                .unwrap_or_default()
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            };
+            println!("  {} {} — {thresholds}", i.id, i.name);
+        }
+    }
+    Ok(())
+}
+
+pub fn criteria_imported(outcomes: &[(String, PutOutcome)], json: bool) -> anyhow::Result<()> {
+    if json {
+        return print_json(
+            &json!({"criteria_sets": outcomes.iter().map(|(id, o)| match o {
+            PutOutcome::Created { version } => json!({"id": id, "version": version, "changed": true}),
+            PutOutcome::Unchanged { version } => json!({"id": id, "version": version, "changed": false}),
+        }).collect::<Vec<_>>()}),
+        );
+    }
+    for (id, o) in outcomes {
+        match o {
+            PutOutcome::Created { version } => println!("{id}: đã lưu phiên bản {version}"),
+            PutOutcome::Unchanged { version } => println!("{id}: không đổi (phiên bản {version})"),
+        }
+    }
+    Ok(())
+}
+
+fn indicator_json(r: &IndicatorResult<'_>, note: Option<&String>) -> Json {
+    let t = r.threshold.as_ref();
+    json!({
+        "id": r.indicator.id, "name": r.indicator.name, "unit": r.indicator.unit,
+        "value": r.value.as_ref().map(value_json), "comparison": r.indicator.comparison.as_str(),
+        "threshold": t.map(|t| t.value.map_or(Json::from("đạt"), num)),
+        "status": r.status.as_str(), "gap": r.gap.map(num),
+        "threshold_source": t.and_then(|t| t.source.clone()), "threshold_confidence": t.map(|t| t.confidence.as_str()),
+        "threshold_illustrative": t.map(|t| t.illustrative), "threshold_derivation": t.and_then(|t| t.derivation.clone()),
+        "note": note, "problem": r.problem,
+    })
+}
+
+pub fn evaluation(e: &UnitEvaluation<'_>, json: bool) -> anyhow::Result<()> {
+    let result = e.result();
+    if json {
+        let next = e.ladder.next();
+        return print_json(&json!({
+            "unit": {"code": e.unit.code, "name": e.name, "id": e.unit.id.as_str(), "type": e.unit_type.as_vi()},
+            "year": e.year,
+            "criteria_set": e.set.id().0, "criteria_set_title": e.set.header.title,
+            "illustrative": e.illustrative(),
+            "context": {"region": e.context.region, "group": e.context.group},
+            "criteria_total": result.criteria_total(), "criteria_met": result.criteria_met(),
+            "criteria_unmet": result.count(CriterionStatus::Unmet), "criteria_unknown": result.count(CriterionStatus::Unknown),
+            "status": result.status.as_str(),
+            "level": e.ladder.level.as_str(),
+            "levels": e.ladder.steps.iter().map(|s| json!({
+                "level": s.set.header.level.as_str(), "set": s.set.id().0, "status": s.status.as_str(),
+                "criteria_met": s.criteria_met(), "criteria_total": s.criteria_total(),
+            })).collect::<Vec<_>>(),
+            "next_level": next.map(|s| json!({
+                "level": s.set.header.level.as_str(), "set": s.set.id().0,
+                "criteria_unmet": s.criteria.iter().filter(|c| c.status == CriterionStatus::Unmet).map(|c| &c.criterion.id).collect::<Vec<_>>(),
+                "criteria_unknown": s.criteria.iter().filter(|c| c.status == CriterionStatus::Unknown).map(|c| &c.criterion.id).collect::<Vec<_>>(),
+            })),
+            "computed": e.computed.iter().map(|(k, v)| (k.as_str().to_owned(), num(*v))).collect::<serde_json::Map<_, _>>(),
+            "criteria": result.criteria.iter().map(|c| json!({
+                "id": c.criterion.id, "name": c.criterion.name, "status": c.status.as_str(),
+                "indicators": c.indicators.iter().map(|i| indicator_json(i, e.notes.get(i.indicator.value_key()))).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
+        }));
+    }
+    if e.illustrative() {
+        println!("{ILLUSTRATIVE_BANNER}");
+    }
+    println!("{} (mã {}) — năm {}", e.name, e.unit.code, e.year);
+    println!("Bộ tiêu chí: {} — {}", e.set.id(), e.set.header.title);
+    println!(
+        "Đạt {}/{} tiêu chí ({} chưa đạt, {} chưa xác định). Mức đạt: {}.",
+        result.criteria_met(),
+        result.criteria_total(),
+        result.count(CriterionStatus::Unmet),
+        result.count(CriterionStatus::Unknown),
+        level_vi(e.ladder.level)
+    );
+    if let Some(next) = e.ladder.next() {
+        let lacking: Vec<&str> = next
+            .criteria
+            .iter()
+            .filter(|c| c.status != CriterionStatus::Met)
+            .map(|c| c.criterion.id.as_str())
+            .collect();
+        println!(
+            "Để đạt mức {} ({}) còn thiếu tiêu chí: {}",
+            next.set.header.level.label_vi(),
+            next.set.id(),
+            lacking.join(", ")
+        );
+    }
+    for c in &result.criteria {
+        let mark = match c.status {
+            CriterionStatus::Met => "✓",
+            CriterionStatus::Unmet => "✗",
+            CriterionStatus::Unknown => "?",
+        };
+        println!(
+            "\n{mark} Tiêu chí {}: {} — {}",
+            c.criterion.id,
+            c.criterion.name,
+            c.status.label_vi()
+        );
+        for i in &c.indicators {
+            let unit = i.indicator.unit.as_deref();
+            let value = i
+                .value
+                .as_ref()
+                .map_or("—".to_owned(), |v| value_text(v, unit));
+            let threshold = match &i.threshold {
+                None => "chưa cấu hình ngưỡng".to_owned(),
+                Some(t) => match t.value {
+                    None => "yêu cầu: đạt".to_owned(),
+                    Some(v) => format!(
+                        "ngưỡng {} {}{}{}",
+                        comparison_text(i.indicator.comparison),
+                        value_text(&Value::Number(v), unit),
+                        if t.illustrative { " (minh họa)" } else { "" },
+                        t.source
+                            .as_deref()
+                            .map(|s| format!(", nguồn: {s}"))
+                            .unwrap_or_default()
+                    ),
+                },
+            };
+            let gap = match (i.gap, i.status) {
+                (Some(g), ntm_core::IndicatorStatus::Unmet) => {
+                    format!(", còn thiếu {}", vi_number(g))
+                }
+                _ => String::new(),
+            };
+            println!(
+                "    {} {}: {value}; {threshold} → {}{gap}",
+                i.indicator.id,
+                i.indicator.name,
+                i.status.label_vi()
+            );
+        }
+    }
+    Ok(())
+}
+
+fn stats_json(s: &ntm_core::rollup::LevelStats) -> Json {
+    json!({
+        "communes": s.communes, "standard": s.standard_or_above, "advanced": s.advanced_or_above, "model": s.model,
+        "standard_pct": s.standard_pct().map(num), "advanced_pct_of_ntm": s.advanced_pct_of_ntm().map(num),
+        "model_pct_of_ntm": s.model_pct_of_ntm().map(num), "advanced_pct_of_all": s.advanced_pct_of_all().map(num),
+        "criteria_met_sum": s.criteria_met_sum, "criteria_total": s.criteria_total,
+        "average_criteria": s.average_criteria().map(num),
+        "bands": {"all": s.bands[0], "15_to_all_but_one": s.bands[1], "10_to_14": s.bands[2], "5_to_9": s.bands[3], "under_5": s.bands[4]},
+    })
+}
+
+fn summary_json(s: &Summary<'_>) -> Json {
+    json!({
+        "year": s.year, "province": s.province.as_ref().map(|(id, name)| json!({"id": id.as_str(), "name": name})),
+        "criteria_set": s.set.id().0, "illustrative": s.illustrative,
+        "communes": stats_json(&s.stats), "communes_without_data": s.communes_without_data,
+        "province_level": s.province_level.map(|l| l.as_str()),
+        "previous_year": s.previous.as_ref().map(|(p, t)| json!({
+            "communes": stats_json(p),
+            "newly_standard": t.newly_standard.len(), "newly_advanced": t.newly_advanced.len(), "newly_model": t.newly_model.len(),
+            "dropped": t.dropped.len(),
+        })),
+        "districts": s.districts.iter().map(|d| json!({
+            "id": d.unit.as_str(), "name": d.name, "type": d.unit_type.as_vi(), "level": d.level.as_str(),
+            "criteria_set": d.set.as_ref().map(|s| s.0.clone()), "communes": stats_json(&d.stats),
+        })).collect::<Vec<_>>(),
+        "most_unmet": s.most_unmet.iter().map(|u| json!({"criterion": u.criterion, "name": u.name, "unmet": u.unmet})).collect::<Vec<_>>(),
+    })
+}
+
+pub fn summary(s: &Summary<'_>, json: bool) -> anyhow::Result<()> {
+    if json {
+        return print_json(&summary_json(s));
+    }
+    if s.illustrative {
+        println!("{ILLUSTRATIVE_BANNER}");
+    }
+    let st = &s.stats;
+    println!(
+        "TỔNG HỢP KẾT QUẢ XÂY DỰNG NÔNG THÔN MỚI NĂM {} — {}",
+        s.year,
+        s.province.as_ref().map_or("", |(_, n)| n.as_str())
+    );
+    println!("Bộ tiêu chí: {} — {}", s.set.id(), s.set.header.title);
+    println!("(Số liệu theo kết quả đánh giá; công nhận theo quyết định là hồ sơ riêng.)\n");
+    println!(
+        "Số xã đánh giá: {}{}",
+        st.communes,
+        if s.communes_without_data > 0 {
+            format!(" (chưa có số liệu: {} xã)", s.communes_without_data)
+        } else {
+            String::new()
+        }
+    );
+    println!(
+        "  Đạt chuẩn NTM (kể cả nâng cao, kiểu mẫu): {} xã — {} tổng số xã",
+        st.standard_or_above,
+        vi_pct(st.standard_pct())
+    );
+    println!(
+        "  Đạt NTM nâng cao (kể cả kiểu mẫu):        {} xã — {} số xã NTM",
+        st.advanced_or_above,
+        vi_pct(st.advanced_pct_of_ntm())
+    );
+    println!(
+        "  Đạt NTM kiểu mẫu:                          {} xã — {} số xã NTM",
+        st.model,
+        vi_pct(st.model_pct_of_ntm())
+    );
+    println!(
+        "  Chưa đạt chuẩn:                            {} xã",
+        st.communes - st.standard_or_above
+    );
+    println!(
+        "  Bình quân: {} tiêu chí/xã (tổng {} tiêu chí đạt / {} xã; bộ có {} tiêu chí)",
+        st.average_criteria().map_or("—".into(), vi_number),
+        st.criteria_met_sum,
+        st.communes,
+        st.criteria_total
+    );
+    println!(
+        "  Phân nhóm: đạt đủ {} tiêu chí: {}; 15–{}: {}; 10–14: {}; 5–9: {}; dưới 5: {}",
+        st.criteria_total,
+        st.bands[0],
+        st.criteria_total.saturating_sub(1),
+        st.bands[1],
+        st.bands[2],
+        st.bands[3],
+        st.bands[4]
+    );
+    if let Some((prev, t)) = &s.previous {
+        println!("\nSo với năm {}:", s.year - 1);
+        println!(
+            "  Tăng thêm: {} xã đạt chuẩn, {} xã nâng cao, {} xã kiểu mẫu",
+            t.newly_standard.len(),
+            t.newly_advanced.len(),
+            t.newly_model.len()
+        );
+        println!(
+            "  Năm {}: {} xã đạt chuẩn, {} nâng cao, {} kiểu mẫu; bình quân {} tiêu chí/xã",
+            s.year - 1,
+            prev.standard_or_above,
+            prev.advanced_or_above,
+            prev.model,
+            prev.average_criteria().map_or("—".into(), vi_number)
+        );
+        if !t.dropped.is_empty() {
+            println!("  Giảm mức: {} xã", t.dropped.len());
+        }
+    }
+    if !s.districts.is_empty() {
+        println!("\nTheo đơn vị cấp huyện:");
+        println!(
+            "  {:<22} {:>5} {:>9} {:>9} {:>9} {:>10}  {}",
+            "Đơn vị",
+            "Số xã",
+            "Đạt chuẩn",
+            "Nâng cao",
+            "Kiểu mẫu",
+            "BQ tiêu chí",
+            "Kết quả cấp huyện"
+        );
+        for d in &s.districts {
+            let result = match (d.unit_type, d.level) {
+                (_, Level::None) if d.set.is_none() => "—".to_owned(),
+                (ntm_core::UnitType::District, Level::None) => "chưa đạt chuẩn".to_owned(),
+                (ntm_core::UnitType::District, _) => "huyện đạt chuẩn NTM".to_owned(),
+                (_, Level::None) => "chưa hoàn thành nhiệm vụ".to_owned(),
+                (_, _) => "hoàn thành nhiệm vụ".to_owned(),
+            };
+            println!(
+                "  {:<22} {:>5} {:>9} {:>9} {:>9} {:>10}  {result}",
+                d.name,
+                d.stats.communes,
+                d.stats.standard_or_above,
+                d.stats.advanced_or_above,
+                d.stats.model,
+                d.stats.average_criteria().map_or("—".into(), vi_number)
+            );
+        }
+    }
+    if !s.most_unmet.is_empty() {
+        println!("\nTiêu chí nhiều xã chưa đạt nhất:");
+        for u in s.most_unmet.iter().take(5) {
+            println!("  Tiêu chí {} ({}): {} xã", u.criterion, u.name, u.unmet);
+        }
+    }
+    if let Some(level) = s.province_level {
+        println!(
+            "\nCấp tỉnh (321/QĐ-TTg): {}",
+            if level >= Level::Standard {
+                "đạt"
+            } else {
+                "chưa đạt hoặc chưa đủ căn cứ"
+            }
+        );
+    }
+    Ok(())
+}
+
+pub fn demo(report: &DemoReport, summary: &Summary<'_>, json: bool) -> anyhow::Result<()> {
+    if json {
+        return print_json(&json!({
+            "units": {"inserted": report.units.inserted, "updated": report.units.updated, "unchanged": report.units.unchanged},
+            "criteria_sets": report.criteria_sets,
+            "values": {"inserted": report.values.inserted, "updated": report.values.updated, "unchanged": report.values.unchanged},
+            "communes": report.communes, "choices": report.choices, "summary": summary_json(summary),
+        }));
+    }
+    println!("Dữ liệu minh họa tỉnh Hà Tĩnh đã sẵn sàng:");
+    println!(
+        "  đơn vị hành chính: {} mới, {} không đổi",
+        report.units.inserted, report.units.unchanged
+    );
+    println!("  bộ tiêu chí: {}", report.criteria_sets);
+    println!(
+        "  giá trị chỉ tiêu của {} xã, năm 2020–2022: {} mới, {} không đổi",
+        report.communes, report.values.inserted, report.values.unchanged
+    );
+    println!("  lựa chọn minh họa (lịch sử không nêu tên):");
+    for c in &report.choices {
+        println!("    - {c}");
+    }
+    println!();
+    self::summary(summary, false)
+}
+
+pub fn audit(records: &[AuditRecord], json: bool) -> anyhow::Result<()> {
+    if json {
+        return print_json(&json!({"audit": records.iter().map(|r| json!({
+            "id": r.id, "at": r.at.to_rfc3339(), "actor": r.actor, "action": r.action, "target_kind": r.target_kind,
+            "target_id": r.target_id, "unit_id": r.unit_id, "before": r.before, "after": r.after, "reason": r.reason,
+        })).collect::<Vec<_>>()}));
+    }
+    for r in records {
+        let change = match (&r.before, &r.after) {
+            (Some(b), Some(a)) => format!("{b} → {a}"),
+            (None, Some(a)) => format!("→ {a}"),
+            (Some(b), None) => format!("{b} →"),
+            (None, None) => String::new(),
+        };
+        println!(
+            "{} {} {} {} {change} ({})",
+            r.at.format("%d/%m/%Y %H:%M:%S"),
+            r.actor,
+            r.action,
+            r.target_id,
+            r.reason
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,73 @@
+//! Opening the store named by a database URL: PostgreSQL for `postgres://` and
+//! `postgresql://`, SQLite for everything else (a path or `sqlite:` URL). Both backends
+//! are compiled in; the URL alone chooses.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use ntm_store::Store;
+use ntm_store_postgres::PostgresStore;
+use ntm_store_sqlite::SqliteStore;
+
+/// Whether `url` names a PostgreSQL database.
+pub fn is_postgres(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
+}
+
+/// Opens and migrates the store.
+pub async fn open(url: &str) -> anyhow::Result<Arc<dyn Store>> {
+    if is_postgres(url) {
+        let store = PostgresStore::open(url)
+            .await
+            .with_context(|| format!("không kết nối được PostgreSQL {}", mask(url)))?;
+        store
+            .migrate()
+            .await
+            .context("không cập nhật được lược đồ PostgreSQL")?;
+        Ok(Arc::new(store))
+    } else {
+        let store = SqliteStore::open(url)
+            .await
+            .with_context(|| format!("không mở được cơ sở dữ liệu SQLite {url}"))?;
+        store
+            .migrate()
+            .await
+            .context("không cập nhật được lược đồ SQLite")?;
+        Ok(Arc::new(store))
+    }
+}
+
+/// Opens a SQLite store only (for `ntm backup`).
+pub async fn open_sqlite(url: &str) -> anyhow::Result<SqliteStore> {
+    let store = SqliteStore::open(url)
+        .await
+        .with_context(|| format!("không mở được {url}"))?;
+    store.migrate().await?;
+    Ok(store)
+}
+
+/// The URL with its password hidden, for messages.
+pub fn mask(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_masked() {
+        assert_eq!(mask("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(mask("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(mask("ntm.db"), "ntm.db");
+    }
+}

@@ -1,0 +1,406 @@
+//! The `ntm` binary, run as a user would run it.
+
+use crate::util::{Env, repo};
+
+fn hatinh_manifest() -> String {
+    repo()
+        .join("data/admin-units/hatinh.toml")
+        .display()
+        .to_string()
+}
+
+/// A database with the shipped units and criteria sets, but no values.
+fn base_env() -> Env {
+    let env = Env::new();
+    env.ntm(&["units", "import", &hatinh_manifest()]).ok();
+    env.ntm(&[
+        "criteria",
+        "import",
+        "--shipped",
+        &repo()
+            .join("data/criteria/demo/xa-ntm-2021-2025-minh-hoa.toml")
+            .display()
+            .to_string(),
+    ])
+    .ok();
+    env
+}
+
+#[test]
+fn demo_reproduces_the_seed_counts_for_2021_and_is_idempotent() {
+    let env = Env::new();
+    let run = env.ntm(&["demo"]).ok();
+    let out = run.stdout();
+    assert!(
+        out.contains("TỔNG HỢP KẾT QUẢ XÂY DỰNG NÔNG THÔN MỚI NĂM 2021"),
+        "{out}"
+    );
+    assert!(
+        out.contains("MINH HỌA"),
+        "demo output must say it is illustrative:\n{out}"
+    );
+    assert!(
+        out.contains("Tăng thêm: 2 xã đạt chuẩn, 25 xã nâng cao, 1 xã kiểu mẫu"),
+        "{out}"
+    );
+
+    let again = env.ntm(&["demo", "--json"]).ok().json();
+    assert_eq!(
+        again["values"]["inserted"], 0,
+        "a second demo run must write nothing"
+    );
+    assert_eq!(again["values"]["updated"], 0);
+
+    let s = env
+        .ntm(&["summary", "--year", "2021", "--json"])
+        .ok()
+        .json();
+    assert_eq!(s["previous_year"]["newly_standard"], 2);
+    assert_eq!(s["previous_year"]["newly_advanced"], 25);
+    assert_eq!(s["previous_year"]["newly_model"], 1);
+    assert_eq!(s["illustrative"], true);
+    let district = |name: &str| {
+        s["districts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["name"] == name)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(district("Huyện Vũ Quang")["level"], "standard");
+    assert_eq!(district("Huyện Cẩm Xuyên")["level"], "standard");
+    assert_eq!(district("Huyện Hương Khê")["level"], "none");
+    assert!(
+        district("Huyện Hương Khê")["communes"]["standard"].as_u64()
+            < district("Huyện Hương Khê")["communes"]["communes"].as_u64()
+    );
+
+    let s2020 = env
+        .ntm(&["summary", "--year", "2020", "--json"])
+        .ok()
+        .json();
+    let vu_quang_2020 = s2020["districts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["name"] == "Huyện Vũ Quang")
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        vu_quang_2020["level"], "none",
+        "Vũ Quang was recognised in 2021, not before"
+    );
+
+    let s2022 = env
+        .ntm(&["summary", "--year", "2022", "--json"])
+        .ok()
+        .json();
+    assert_eq!(s2022["previous_year"]["newly_standard"], 4);
+    assert_eq!(s2022["previous_year"]["newly_advanced"], 6);
+    assert_eq!(s2022["previous_year"]["newly_model"], 4);
+}
+
+#[test]
+fn evaluate_json_has_the_documented_shape_and_follows_the_history() {
+    let env = Env::new();
+    env.ntm(&["demo"]).ok();
+    let e = env
+        .ntm(&["evaluate", "--unit", "18850", "--year", "2021", "--json"])
+        .ok()
+        .json();
+    assert_eq!(e["unit"]["code"], "18850");
+    assert_eq!(e["unit"]["name"], "Xã Kỳ Lạc");
+    assert_eq!(e["year"], 2021);
+    assert_eq!(e["criteria_set"], "xa-ntm-2021-2025-minh-hoa");
+    assert_eq!(e["level"], "standard");
+    assert_eq!(e["illustrative"], true);
+    assert_eq!(e["criteria_total"], 20);
+    assert_eq!(e["criteria_met"], 20);
+    let criteria = e["criteria"].as_array().unwrap();
+    assert_eq!(criteria.len(), 20);
+    for c in criteria {
+        for key in ["id", "name", "status", "indicators"] {
+            assert!(c.get(key).is_some(), "criterion without {key}: {c}");
+        }
+        for i in c["indicators"].as_array().unwrap() {
+            for key in ["id", "value", "threshold", "comparison", "status", "gap"] {
+                assert!(i.get(key).is_some(), "indicator without {key}: {i}");
+            }
+            assert!(
+                ["met", "unmet", "missing", "unconfigured"]
+                    .contains(&i["status"].as_str().unwrap())
+            );
+        }
+    }
+    let before = env
+        .ntm(&["evaluate", "--unit", "18850", "--year", "2020", "--json"])
+        .ok()
+        .json();
+    assert_eq!(before["level"], "none");
+    assert!(before["criteria_met"].as_u64().unwrap() < 20);
+
+    let tuong_son = env
+        .ntm(&[
+            "units",
+            "--as-of",
+            "2021-06-30",
+            "--search",
+            "tuong son",
+            "--json",
+        ])
+        .ok()
+        .json();
+    let code = tuong_son["units"][0]["code"].as_str().unwrap().to_owned();
+    assert_eq!(
+        env.ntm(&["evaluate", "--unit", &code, "--year", "2021", "--json"])
+            .ok()
+            .json()["level"],
+        "model"
+    );
+    assert_eq!(
+        env.ntm(&["evaluate", "--unit", &code, "--year", "2020", "--json"])
+            .ok()
+            .json()["level"],
+        "advanced"
+    );
+
+    // The national set has almost no verified thresholds: its indicators are unconfigured
+    // and the criteria unknown, never met or unmet by guess.
+    let national = env
+        .ntm(&[
+            "evaluate",
+            "--unit",
+            "18850",
+            "--year",
+            "2021",
+            "--set",
+            "xa-ntm-2021-2025",
+            "--json",
+        ])
+        .ok()
+        .json();
+    let income = national["criteria"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "10")
+        .unwrap();
+    assert_eq!(income["status"], "unknown");
+    assert_eq!(income["indicators"][0]["status"], "unconfigured");
+    assert_eq!(national["level"], "none");
+
+    let text = env
+        .ntm(&["evaluate", "--unit", "18850", "--year", "2021"])
+        .ok()
+        .stdout();
+    assert!(
+        text.contains("MINH HỌA") && text.contains("Xã Kỳ Lạc"),
+        "{text}"
+    );
+}
+
+#[test]
+fn criteria_check_reports_a_broken_file_with_its_location() {
+    let env = Env::new();
+    let good = repo().join("data/criteria/xa-ntm-2021-2025.toml");
+    env.ntm(&["criteria", "check", good.to_str().unwrap()]).ok();
+    let broken = env.write(
+        "broken.toml",
+        "format = 1\nid = \"broken\"\ntitle = \"Hỏng\"\nunit_kind = \"commune\"\napplies_to = [\"xã\"]\nlevel = \"standard\"\nperiod = { from = 2021, to = 2025 }\n\n[[criteria]]\nid = \"1\"\nname = \"Một\"\n\n[[criteria.indicators]]\nid = \"1.1\"\nname = \"Tỷ lệ\"\nunit = \"%\"\ncomparison = \">>\"\n",
+    );
+    let run = env
+        .ntm(&["criteria", "check", broken.to_str().unwrap()])
+        .failed();
+    let out = run.stdout();
+    assert!(
+        out.contains("broken.toml:"),
+        "the problem names the file: {out}"
+    );
+    assert!(
+        out.contains(":17:") || out.contains(":16:"),
+        "the problem names the line of comparison: {out}"
+    );
+    assert!(
+        out.contains(">>"),
+        "the problem quotes the bad value: {out}"
+    );
+}
+
+#[test]
+fn a_values_file_with_one_bad_row_writes_nothing_and_names_the_row() {
+    let env = base_env();
+    let bad = env.write(
+        "values.csv",
+        "unit,year,indicator,value,note\n18850,2021,3.1,85,\n18850,2021,2.1,120,\n18850,2021,7,đạt,\n99999,2021,3.1,85,\n18073,2025,3.1,80,\n",
+    );
+    let run = env
+        .ntm(&["values", "import", bad.to_str().unwrap()])
+        .failed();
+    let err = run.stderr();
+    assert!(
+        err.contains("dòng 3") && err.contains("120"),
+        "percentage above 100 on line 3: {err}"
+    );
+    assert!(
+        err.contains("dòng 5") && err.contains("99999"),
+        "unknown unit on line 5: {err}"
+    );
+    assert!(
+        err.contains("dòng 6") && err.contains("18073"),
+        "ambiguous reused code on line 6: {err}"
+    );
+    assert!(
+        !err.contains("dòng 2:") && !err.contains("dòng 4:"),
+        "good rows are not reported: {err}"
+    );
+    let exported = env.ntm(&["values", "export"]).ok().stdout();
+    assert_eq!(
+        exported.lines().count(),
+        1,
+        "nothing may be written: {exported}"
+    );
+    let audit = env
+        .ntm(&["audit", "--action", "value.create", "--json"])
+        .ok()
+        .json();
+    assert_eq!(audit["audit"].as_array().unwrap().len(), 0);
+
+    let good = env.write("good.csv", "unit,year,indicator,value,note\n18850,2021,3.1,\"85,5\",đo đạc\n18850,2021,2.1,100,\n18850,2021,7,Đạt,\n");
+    let first = env
+        .ntm(&["values", "import", good.to_str().unwrap(), "--json"])
+        .ok()
+        .json();
+    assert_eq!(first["inserted"], 3);
+    let round_trip = env.ntm(&["values", "export", "-o", "export.csv"]).ok();
+    drop(round_trip);
+    let again = env
+        .ntm(&[
+            "values",
+            "import",
+            env.path("export.csv").to_str().unwrap(),
+            "--json",
+        ])
+        .ok()
+        .json();
+    assert_eq!(
+        (
+            again["inserted"].clone(),
+            again["updated"].clone(),
+            again["unchanged"].clone()
+        ),
+        (0.into(), 0.into(), 3.into())
+    );
+    let audit = env
+        .ntm(&["audit", "--action", "value.create", "--json"])
+        .ok()
+        .json();
+    assert_eq!(
+        audit["audit"].as_array().unwrap().len(),
+        3,
+        "one audit entry per value written"
+    );
+    assert_eq!(audit["audit"][0]["actor"], "tester");
+}
+
+#[test]
+fn units_show_the_trees_and_the_lineage_across_the_reform() {
+    let env = Env::new();
+    env.ntm(&["units", "import", &hatinh_manifest()]).ok();
+    let count = |date: &str| {
+        env.ntm(&["units", "--as-of", date, "--level", "commune", "--json"])
+            .ok()
+            .json()["units"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    assert_eq!(count("2022-06-30"), 216);
+    assert_eq!(count("2025-06-30"), 209);
+    assert_eq!(count("2025-07-01"), 69);
+    let found = env
+        .ntm(&[
+            "units",
+            "--as-of",
+            "2022-01-01",
+            "--search",
+            "ky lac",
+            "--json",
+        ])
+        .ok()
+        .json();
+    assert_eq!(found["units"][0]["name"], "Xã Kỳ Lạc");
+    let lineage = env
+        .ntm(&["units", "lineage", "18073", "--year", "2026", "--json"])
+        .ok()
+        .json();
+    assert_eq!(lineage["unit"]["name"], "Phường Thành Sen");
+    let roots: std::collections::BTreeSet<&str> = lineage["predecessors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["from"]["id"].as_str().unwrap())
+        .filter(|id| id.ends_with("@2020-01-01"))
+        .collect();
+    assert_eq!(roots.len(), 11);
+    let ambiguous = env.ntm(&["units", "lineage", "18073"]).failed();
+    assert!(
+        ambiguous.stderr().contains("18073@2025-07-01"),
+        "{}",
+        ambiguous.stderr()
+    );
+    // Importing the same manifest again changes nothing.
+    let again = env
+        .ntm(&["units", "import", &hatinh_manifest(), "--json"])
+        .ok()
+        .json();
+    assert_eq!(
+        (again["inserted"].clone(), again["updated"].clone()),
+        (0.into(), 0.into())
+    );
+}
+
+#[test]
+fn the_database_url_chooses_postgres() {
+    let Ok(url) = std::env::var("NTM_TEST_POSTGRES_URL") else {
+        eprintln!(
+            "skipped: NTM_TEST_POSTGRES_URL is unset, so the binary is not run against PostgreSQL"
+        );
+        return;
+    };
+    let db = format!("ntm_cli_{}", std::process::id());
+    let admin = |sql: &str| {
+        let out = std::process::Command::new("psql")
+            .args([url.as_str(), "-v", "ON_ERROR_STOP=1", "-c", sql])
+            .output()
+            .expect("psql");
+        assert!(
+            out.status.success(),
+            "{sql}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    admin(&format!("DROP DATABASE IF EXISTS {db}"));
+    admin(&format!("CREATE DATABASE {db}"));
+    let base = url
+        .rsplit_once('/')
+        .map_or(url.as_str(), |(b, _)| b)
+        .to_owned();
+    let pg = format!("{base}/{db}");
+    let env = Env::new();
+    let out = env.ntm_on(&pg, &["demo", "--json"]).ok().json();
+    assert_eq!(out["summary"]["previous_year"]["newly_advanced"], 25);
+    let e = env
+        .ntm_on(
+            &pg,
+            &["evaluate", "--unit", "18850", "--year", "2021", "--json"],
+        )
+        .ok()
+        .json();
+    assert_eq!(e["level"], "standard");
+    assert!(
+        !env.path("ntm.db").exists(),
+        "a postgres URL must not create a SQLite file"
+    );
+    admin(&format!("DROP DATABASE IF EXISTS {db}"));
+}

@@ -1,0 +1,93 @@
+//! Running the built `ntm` binary in a temporary directory.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// A temporary working directory with its own database.
+pub struct Env {
+    pub dir: tempfile::TempDir,
+}
+
+/// The outcome of one command.
+pub struct Run {
+    pub output: Output,
+    pub args: Vec<String>,
+}
+
+impl Run {
+    pub fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.output.stdout).into_owned()
+    }
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.output.stderr).into_owned()
+    }
+    pub fn success(&self) -> bool {
+        self.output.status.success()
+    }
+    /// Panics with the command, its status and both streams unless it succeeded.
+    pub fn ok(self) -> Self {
+        assert!(self.success(), "{}", self.describe());
+        self
+    }
+    /// Panics unless it failed.
+    pub fn failed(self) -> Self {
+        assert!(!self.success(), "expected failure\n{}", self.describe());
+        self
+    }
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout())
+            .unwrap_or_else(|e| panic!("not JSON ({e})\n{}", self.describe()))
+    }
+    fn describe(&self) -> String {
+        format!(
+            "$ ntm {}\nstatus: {}\n--- stdout\n{}\n--- stderr\n{}",
+            self.args.join(" "),
+            self.output.status,
+            self.stdout(),
+            self.stderr()
+        )
+    }
+}
+
+/// The repository root (for shipped data files).
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("repository root")
+}
+
+impl Env {
+    pub fn new() -> Self {
+        Env {
+            dir: tempfile::tempdir().expect("temporary directory"),
+        }
+    }
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+    pub fn write(&self, name: &str, text: &str) -> PathBuf {
+        let p = self.path(name);
+        std::fs::write(&p, text).expect("write test file");
+        p
+    }
+    /// Runs `ntm` with the environment's SQLite database.
+    pub fn ntm(&self, args: &[&str]) -> Run {
+        let db = self.path("ntm.db");
+        self.ntm_on(db.to_str().expect("utf-8 path"), args)
+    }
+    /// Runs `ntm` on the given database URL.
+    pub fn ntm_on(&self, database: &str, args: &[&str]) -> Run {
+        let output = Command::new(env!("CARGO_BIN_EXE_ntm"))
+            .args(args)
+            .env("NTM_DATABASE_URL", database)
+            .env("NTM_ACTOR", "tester")
+            .current_dir(self.dir.path())
+            .output()
+            .expect("run the ntm binary");
+        Run {
+            output,
+            args: args.iter().map(|s| (*s).to_owned()).collect(),
+        }
+    }
+}
