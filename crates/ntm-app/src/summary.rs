@@ -23,6 +23,8 @@ pub struct DistrictLine {
     pub level: Level,
     /// Set used for the district, when one applies.
     pub set: Option<SetId>,
+    /// Whether that set is met, unmet, or cannot be decided (missing thresholds or values).
+    pub status: Option<CriterionStatus>,
 }
 
 /// A criterion and how many communes do not meet it.
@@ -50,6 +52,8 @@ pub struct Summary<'a> {
     pub previous: Option<(LevelStats, Transitions)>,
     pub most_unmet: Vec<UnmetCount>,
     pub province_level: Option<Level>,
+    /// Whether the province set (321/QĐ-TTg) is met, unmet or undecidable.
+    pub province_status: Option<CriterionStatus>,
 }
 
 /// Compiles the summary. `previous` is the workspace of the previous year, if loaded.
@@ -119,9 +123,14 @@ pub fn summary<'a>(
             .iter()
             .filter_map(|c| outcomes.iter().find(|o| &o.unit == c.id()).cloned())
             .collect();
-        let (level, set_id) = match ws.evaluate(d.id(), year, None) {
-            Ok(e) => (e.ladder.level, Some(e.set.id().clone())),
-            Err(_) => (Level::None, None),
+        // A district-level unit without an applicable set is listed with its communes only.
+        let (level, set_id, status) = match ws.evaluate(d.id(), year, None) {
+            Ok(e) => (
+                e.ladder.level,
+                Some(e.set.id().clone()),
+                Some(e.result().status),
+            ),
+            Err(_) => (Level::None, None, None),
         };
         districts.push(DistrictLine {
             unit: d.id().clone(),
@@ -130,14 +139,16 @@ pub fn summary<'a>(
             stats: LevelStats::compute(&mine),
             level,
             set: set_id,
+            status,
         });
     }
 
     let root = ws.registry.roots_on(end).into_iter().next();
-    let province_level = root
+    let province_eval = root
         .as_ref()
-        .and_then(|r| ws.evaluate(r.id(), year, None).ok())
-        .map(|e| e.ladder.level);
+        .and_then(|r| ws.evaluate(r.id(), year, None).ok());
+    let province_level = province_eval.as_ref().map(|e| e.ladder.level);
+    let province_status = province_eval.as_ref().map(|e| e.result().status);
 
     let previous = match previous {
         Some(prev_ws) if !prev_ws.communes(year - 1, None).is_empty() => {
@@ -161,6 +172,7 @@ pub fn summary<'a>(
         previous,
         most_unmet,
         province_level,
+        province_status,
     })
 }
 

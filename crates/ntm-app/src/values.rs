@@ -22,11 +22,11 @@ pub const YEARS: std::ops::RangeInclusive<i32> = 2010..=2035;
 /// The indicator definitions that can receive values for a unit type in a year: the
 /// first definition found for each id in the applicable sets (ids mean the same quantity
 /// in every set of a period).
-pub fn indicators_for<'a>(
-    catalogue: &'a Catalogue,
+pub fn indicators_for(
+    catalogue: &Catalogue,
     unit_type: ntm_core::UnitType,
     year: i32,
-) -> BTreeMap<&'a str, &'a Indicator> {
+) -> BTreeMap<&str, &Indicator> {
     let mut out = BTreeMap::new();
     for set in catalogue.sets().filter(|s| s.applies(unit_type, year)) {
         for (_, i) in set.indicators() {

@@ -210,7 +210,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         }
         Command::Migrate => {
             crate::store::open(&args.database).await?;
-            println!(
+            outln!(
                 "Lược đồ cơ sở dữ liệu đã cập nhật: {}",
                 crate::store::mask(&args.database)
             );
@@ -222,7 +222,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             }
             let store = crate::store::open_sqlite(&args.database).await?;
             store.backup_to(file).await?;
-            println!("Đã sao lưu vào {}", file.display());
+            outln!("Đã sao lưu vào {}", file.display());
             return Ok(());
         }
         _ => {}
@@ -349,7 +349,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                 if *dry_run {
                     let v = ntm_app::values::validate(&bytes, &registry, &catalogue)
                         .map_err(ntm_app::AppError::Invalid)?;
-                    println!(
+                    outln!(
                         "Tệp hợp lệ: {} giá trị; chưa ghi gì (--dry-run).",
                         v.writes.len()
                     );
@@ -370,7 +370,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                 match out {
                     Some(path) => std::fs::write(path, csv)
                         .with_context(|| format!("không ghi được {}", path.display()))?,
-                    None => print!("{csv}"),
+                    None => out!("{csv}"),
                 }
                 Ok(())
             }

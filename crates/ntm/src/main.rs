@@ -5,6 +5,27 @@
 //! and no SQL. Errors are printed with their cause chain; the exit code is 1 for a refused
 //! input or a failed command, 2 for a usage error (clap).
 
+/// `println!` that ends the program quietly when the reader went away (`ntm … | head`),
+/// instead of panicking on a broken pipe.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout().lock(), $($arg)*) {
+            $crate::exit_on_write_error(e);
+        }
+    }};
+}
+
+/// `print!` with the same broken-pipe handling as [`outln!`].
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = write!(std::io::stdout().lock(), $($arg)*) {
+            $crate::exit_on_write_error(e);
+        }
+    }};
+}
+
 mod cli;
 mod output;
 mod store;
@@ -12,6 +33,15 @@ mod store;
 use std::process::ExitCode;
 
 use clap::Parser;
+
+/// A closed pipe is a normal end for a command-line tool; any other write error is not.
+fn exit_on_write_error(e: std::io::Error) -> ! {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        std::process::exit(0);
+    }
+    eprintln!("lỗi: không ghi được ra màn hình: {e}");
+    std::process::exit(1);
+}
 
 #[tokio::main]
 async fn main() -> ExitCode {

@@ -18,7 +18,7 @@ use serde_json::{Value as Json, json};
 const ILLUSTRATIVE_BANNER: &str = "⚠ MINH HỌA: ngưỡng và số liệu dưới đây là số liệu minh họa (demo), không phải số liệu chính thức.";
 
 fn print_json(v: &Json) -> anyhow::Result<()> {
-    println!("{}", serde_json::to_string_pretty(v)?);
+    outln!("{}", serde_json::to_string_pretty(v)?);
     Ok(())
 }
 
@@ -99,11 +99,11 @@ pub fn check(
         }))?;
     } else if problems.is_empty() {
         for (name, _) in files {
-            println!("{name}: hợp lệ");
+            outln!("{name}: hợp lệ");
         }
     } else {
         for p in problems {
-            println!("{p}");
+            outln!("{p}");
         }
     }
     if problems.is_empty() {
@@ -119,9 +119,11 @@ pub fn write_summary(what: &str, s: &WriteSummary, json: bool) -> anyhow::Result
             &json!({"inserted": s.inserted, "updated": s.updated, "unchanged": s.unchanged}),
         );
     }
-    println!(
+    outln!(
         "Đã nhập {what}: {} mới, {} thay đổi, {} không đổi.",
-        s.inserted, s.updated, s.unchanged
+        s.inserted,
+        s.updated,
+        s.unchanged
     );
     Ok(())
 }
@@ -140,7 +142,7 @@ pub fn units(views: &[UnitView<'_>], date: NaiveDate, json: bool) -> anyhow::Res
             &json!({"as_of": date.to_string(), "units": views.iter().map(unit_view_json).collect::<Vec<_>>()}),
         );
     }
-    println!(
+    outln!(
         "Đơn vị hành chính ngày {} ({} đơn vị)",
         vi_date(date),
         views.len()
@@ -157,7 +159,7 @@ pub fn units(views: &[UnitView<'_>], date: NaiveDate, json: bool) -> anyhow::Res
                 }
             }
         };
-        println!("{indent}{:<6} {}", v.unit.code, v.name());
+        outln!("{indent}{:<6} {}", v.unit.code, v.name());
     }
     Ok(())
 }
@@ -185,7 +187,7 @@ pub fn lineage(registry: &UnitRegistry, unit: &Unit, json: bool) -> anyhow::Resu
             "successors": descendants.iter().map(|e| edge_json(e)).collect::<Vec<_>>(),
         }));
     }
-    println!(
+    outln!(
         "{} — mã {} ({}), hiệu lực {}",
         unit.latest().name,
         unit.code,
@@ -198,7 +200,7 @@ pub fn lineage(registry: &UnitRegistry, unit: &Unit, json: bool) -> anyhow::Resu
             .as_ref()
             .map(|p| format!(", thuộc {}", name(p)))
             .unwrap_or_default();
-        println!(
+        outln!(
             "  {}: {} ({}){parent}",
             v.valid,
             v.name,
@@ -206,9 +208,9 @@ pub fn lineage(registry: &UnitRegistry, unit: &Unit, json: bool) -> anyhow::Resu
         );
     }
     if !ancestry.is_empty() {
-        println!("Tiền thân:");
+        outln!("Tiền thân:");
         for e in &ancestry {
-            println!(
+            outln!(
                 "  {} ({}) → {} ({}) từ {} [{}]",
                 name(&e.from),
                 e.from,
@@ -220,9 +222,9 @@ pub fn lineage(registry: &UnitRegistry, unit: &Unit, json: bool) -> anyhow::Resu
         }
     }
     if !descendants.is_empty() {
-        println!("Kế thừa bởi:");
+        outln!("Kế thừa bởi:");
         for e in &descendants {
-            println!(
+            outln!(
                 "  {} ({}) → {} ({}) từ {} [{}]",
                 name(&e.from),
                 e.from,
@@ -234,7 +236,7 @@ pub fn lineage(registry: &UnitRegistry, unit: &Unit, json: bool) -> anyhow::Resu
         }
     }
     if ancestry.is_empty() && descendants.is_empty() {
-        println!("Không có sáp nhập, chia tách nào được ghi nhận.");
+        outln!("Không có sáp nhập, chia tách nào được ghi nhận.");
     }
     Ok(())
 }
@@ -262,7 +264,7 @@ pub fn criteria_list(
         return print_json(&json!({"criteria_sets": rows}));
     }
     if records.is_empty() {
-        println!("Chưa có bộ tiêu chí nào. Nhập bằng: ntm criteria import --shipped");
+        outln!("Chưa có bộ tiêu chí nào. Nhập bằng: ntm criteria import --shipped");
     }
     for r in records {
         let set = catalogue.get(&ntm_core::SetId(r.id.clone()));
@@ -281,7 +283,7 @@ pub fn criteria_list(
                 )
             })
             .unwrap_or_default();
-        println!("{} (v{}){tag}: {}{extra}", r.id, r.version, r.title);
+        outln!("{} (v{}){tag}: {}{extra}", r.id, r.version, r.title);
     }
     Ok(())
 }
@@ -319,10 +321,10 @@ pub fn criteria_show(set: &CriteriaSet, json: bool) -> anyhow::Result<()> {
         }));
     }
     if h.illustrative {
-        println!("{ILLUSTRATIVE_BANNER}");
+        outln!("{ILLUSTRATIVE_BANNER}");
     }
-    println!("{} — {}", h.id, h.title);
-    println!(
+    outln!("{} — {}", h.id, h.title);
+    outln!(
         "Mức: {}; áp dụng: {}; giai đoạn {}–{}",
         h.level.label_vi(),
         h.applies_to
@@ -334,13 +336,13 @@ pub fn criteria_show(set: &CriteriaSet, json: bool) -> anyhow::Result<()> {
         h.period.to
     );
     if let Some(d) = &set.derives_from {
-        println!("Kế thừa từ: {d}");
+        outln!("Kế thừa từ: {d}");
     }
     if let Some(r) = &h.requires {
-        println!("Yêu cầu đạt trước: {r}");
+        outln!("Yêu cầu đạt trước: {r}");
     }
     for l in &h.legal_basis {
-        println!(
+        outln!(
             "Căn cứ: {} {} {}",
             l.decision.as_deref().unwrap_or("(chưa xác định số hiệu)"),
             l.date.as_deref().unwrap_or(""),
@@ -348,9 +350,9 @@ pub fn criteria_show(set: &CriteriaSet, json: bool) -> anyhow::Result<()> {
         );
     }
     for c in &set.criteria {
-        println!("\nTiêu chí {}: {}", c.id, c.name);
+        outln!("\nTiêu chí {}: {}", c.id, c.name);
         if c.indicators.is_empty() {
-            println!("  (chưa có chỉ tiêu — chưa cấu hình)");
+            outln!("  (chưa có chỉ tiêu — chưa cấu hình)");
         }
         for i in &c.indicators {
             let unit = i.unit.as_deref().unwrap_or("");
@@ -398,7 +400,7 @@ pub fn criteria_show(set: &CriteriaSet, json: bool) -> anyhow::Result<()> {
                     .collect::<Vec<_>>()
                     .join("; ")
             };
-            println!("  {} {} — {thresholds}", i.id, i.name);
+            outln!("  {} {} — {thresholds}", i.id, i.name);
         }
     }
     Ok(())
@@ -415,8 +417,8 @@ pub fn criteria_imported(outcomes: &[(String, PutOutcome)], json: bool) -> anyho
     }
     for (id, o) in outcomes {
         match o {
-            PutOutcome::Created { version } => println!("{id}: đã lưu phiên bản {version}"),
-            PutOutcome::Unchanged { version } => println!("{id}: không đổi (phiên bản {version})"),
+            PutOutcome::Created { version } => outln!("{id}: đã lưu phiên bản {version}"),
+            PutOutcome::Unchanged { version } => outln!("{id}: không đổi (phiên bản {version})"),
         }
     }
     Ok(())
@@ -466,11 +468,11 @@ pub fn evaluation(e: &UnitEvaluation<'_>, json: bool) -> anyhow::Result<()> {
         }));
     }
     if e.illustrative() {
-        println!("{ILLUSTRATIVE_BANNER}");
+        outln!("{ILLUSTRATIVE_BANNER}");
     }
-    println!("{} (mã {}) — năm {}", e.name, e.unit.code, e.year);
-    println!("Bộ tiêu chí: {} — {}", e.set.id(), e.set.header.title);
-    println!(
+    outln!("{} (mã {}) — năm {}", e.name, e.unit.code, e.year);
+    outln!("Bộ tiêu chí: {} — {}", e.set.id(), e.set.header.title);
+    outln!(
         "Đạt {}/{} tiêu chí ({} chưa đạt, {} chưa xác định). Mức đạt: {}.",
         result.criteria_met(),
         result.criteria_total(),
@@ -485,7 +487,7 @@ pub fn evaluation(e: &UnitEvaluation<'_>, json: bool) -> anyhow::Result<()> {
             .filter(|c| c.status != CriterionStatus::Met)
             .map(|c| c.criterion.id.as_str())
             .collect();
-        println!(
+        outln!(
             "Để đạt mức {} ({}) còn thiếu tiêu chí: {}",
             next.set.header.level.label_vi(),
             next.set.id(),
@@ -498,7 +500,7 @@ pub fn evaluation(e: &UnitEvaluation<'_>, json: bool) -> anyhow::Result<()> {
             CriterionStatus::Unmet => "✗",
             CriterionStatus::Unknown => "?",
         };
-        println!(
+        outln!(
             "\n{mark} Tiêu chí {}: {} — {}",
             c.criterion.id,
             c.criterion.name,
@@ -532,7 +534,7 @@ pub fn evaluation(e: &UnitEvaluation<'_>, json: bool) -> anyhow::Result<()> {
                 }
                 _ => String::new(),
             };
-            println!(
+            outln!(
                 "    {} {}: {value}; {threshold} → {}{gap}",
                 i.indicator.id,
                 i.indicator.name,
@@ -560,6 +562,7 @@ fn summary_json(s: &Summary<'_>) -> Json {
         "criteria_set": s.set.id().0, "illustrative": s.illustrative,
         "communes": stats_json(&s.stats), "communes_without_data": s.communes_without_data,
         "province_level": s.province_level.map(|l| l.as_str()),
+        "province_status": s.province_status.map(|l| l.as_str()),
         "previous_year": s.previous.as_ref().map(|(p, t)| json!({
             "communes": stats_json(p),
             "newly_standard": t.newly_standard.len(), "newly_advanced": t.newly_advanced.len(), "newly_model": t.newly_model.len(),
@@ -567,10 +570,24 @@ fn summary_json(s: &Summary<'_>) -> Json {
         })),
         "districts": s.districts.iter().map(|d| json!({
             "id": d.unit.as_str(), "name": d.name, "type": d.unit_type.as_vi(), "level": d.level.as_str(),
-            "criteria_set": d.set.as_ref().map(|s| s.0.clone()), "communes": stats_json(&d.stats),
+            "criteria_set": d.set.as_ref().map(|s| s.0.clone()), "status": d.status.map(|s| s.as_str()), "communes": stats_json(&d.stats),
         })).collect::<Vec<_>>(),
         "most_unmet": s.most_unmet.iter().map(|u| json!({"criterion": u.criterion, "name": u.name, "unmet": u.unmet})).collect::<Vec<_>>(),
     })
+}
+
+/// The district's own result in words: met, unmet, or not decidable for lack of thresholds
+/// or values (never reported as "not met" then).
+fn district_result(d: &ntm_app::summary::DistrictLine) -> &'static str {
+    let town = d.unit_type != ntm_core::UnitType::District;
+    match (d.status, town) {
+        (None, _) => "—",
+        (Some(CriterionStatus::Met), false) => "huyện đạt chuẩn NTM",
+        (Some(CriterionStatus::Met), true) => "hoàn thành nhiệm vụ",
+        (Some(CriterionStatus::Unmet), false) => "chưa đạt chuẩn",
+        (Some(CriterionStatus::Unmet), true) => "chưa hoàn thành nhiệm vụ",
+        (Some(CriterionStatus::Unknown), _) => "chưa đủ căn cứ (thiếu ngưỡng hoặc số liệu)",
+    }
 }
 
 pub fn summary(s: &Summary<'_>, json: bool) -> anyhow::Result<()> {
@@ -578,17 +595,17 @@ pub fn summary(s: &Summary<'_>, json: bool) -> anyhow::Result<()> {
         return print_json(&summary_json(s));
     }
     if s.illustrative {
-        println!("{ILLUSTRATIVE_BANNER}");
+        outln!("{ILLUSTRATIVE_BANNER}");
     }
     let st = &s.stats;
-    println!(
+    outln!(
         "TỔNG HỢP KẾT QUẢ XÂY DỰNG NÔNG THÔN MỚI NĂM {} — {}",
         s.year,
         s.province.as_ref().map_or("", |(_, n)| n.as_str())
     );
-    println!("Bộ tiêu chí: {} — {}", s.set.id(), s.set.header.title);
-    println!("(Số liệu theo kết quả đánh giá; công nhận theo quyết định là hồ sơ riêng.)\n");
-    println!(
+    outln!("Bộ tiêu chí: {} — {}", s.set.id(), s.set.header.title);
+    outln!("(Số liệu theo kết quả đánh giá; công nhận theo quyết định là hồ sơ riêng.)\n");
+    outln!(
         "Số xã đánh giá: {}{}",
         st.communes,
         if s.communes_without_data > 0 {
@@ -597,33 +614,33 @@ pub fn summary(s: &Summary<'_>, json: bool) -> anyhow::Result<()> {
             String::new()
         }
     );
-    println!(
+    outln!(
         "  Đạt chuẩn NTM (kể cả nâng cao, kiểu mẫu): {} xã — {} tổng số xã",
         st.standard_or_above,
         vi_pct(st.standard_pct())
     );
-    println!(
+    outln!(
         "  Đạt NTM nâng cao (kể cả kiểu mẫu):        {} xã — {} số xã NTM",
         st.advanced_or_above,
         vi_pct(st.advanced_pct_of_ntm())
     );
-    println!(
+    outln!(
         "  Đạt NTM kiểu mẫu:                          {} xã — {} số xã NTM",
         st.model,
         vi_pct(st.model_pct_of_ntm())
     );
-    println!(
+    outln!(
         "  Chưa đạt chuẩn:                            {} xã",
         st.communes - st.standard_or_above
     );
-    println!(
+    outln!(
         "  Bình quân: {} tiêu chí/xã (tổng {} tiêu chí đạt / {} xã; bộ có {} tiêu chí)",
         st.average_criteria().map_or("—".into(), vi_number),
         st.criteria_met_sum,
         st.communes,
         st.criteria_total
     );
-    println!(
+    outln!(
         "  Phân nhóm: đạt đủ {} tiêu chí: {}; 15–{}: {}; 10–14: {}; 5–9: {}; dưới 5: {}",
         st.criteria_total,
         st.bands[0],
@@ -634,14 +651,14 @@ pub fn summary(s: &Summary<'_>, json: bool) -> anyhow::Result<()> {
         st.bands[4]
     );
     if let Some((prev, t)) = &s.previous {
-        println!("\nSo với năm {}:", s.year - 1);
-        println!(
+        outln!("\nSo với năm {}:", s.year - 1);
+        outln!(
             "  Tăng thêm: {} xã đạt chuẩn, {} xã nâng cao, {} xã kiểu mẫu",
             t.newly_standard.len(),
             t.newly_advanced.len(),
             t.newly_model.len()
         );
-        println!(
+        outln!(
             "  Năm {}: {} xã đạt chuẩn, {} nâng cao, {} kiểu mẫu; bình quân {} tiêu chí/xã",
             s.year - 1,
             prev.standard_or_above,
@@ -650,30 +667,23 @@ pub fn summary(s: &Summary<'_>, json: bool) -> anyhow::Result<()> {
             prev.average_criteria().map_or("—".into(), vi_number)
         );
         if !t.dropped.is_empty() {
-            println!("  Giảm mức: {} xã", t.dropped.len());
+            outln!("  Giảm mức: {} xã", t.dropped.len());
         }
     }
     if !s.districts.is_empty() {
-        println!("\nTheo đơn vị cấp huyện:");
-        println!(
-            "  {:<22} {:>5} {:>9} {:>9} {:>9} {:>10}  {}",
+        outln!("\nTheo đơn vị cấp huyện:");
+        outln!(
+            "  {:<22} {:>5} {:>9} {:>9} {:>9} {:>10}  Kết quả cấp huyện",
             "Đơn vị",
             "Số xã",
             "Đạt chuẩn",
             "Nâng cao",
             "Kiểu mẫu",
-            "BQ tiêu chí",
-            "Kết quả cấp huyện"
+            "BQ tiêu chí"
         );
         for d in &s.districts {
-            let result = match (d.unit_type, d.level) {
-                (_, Level::None) if d.set.is_none() => "—".to_owned(),
-                (ntm_core::UnitType::District, Level::None) => "chưa đạt chuẩn".to_owned(),
-                (ntm_core::UnitType::District, _) => "huyện đạt chuẩn NTM".to_owned(),
-                (_, Level::None) => "chưa hoàn thành nhiệm vụ".to_owned(),
-                (_, _) => "hoàn thành nhiệm vụ".to_owned(),
-            };
-            println!(
+            let result = district_result(d);
+            outln!(
                 "  {:<22} {:>5} {:>9} {:>9} {:>9} {:>10}  {result}",
                 d.name,
                 d.stats.communes,
@@ -685,20 +695,18 @@ pub fn summary(s: &Summary<'_>, json: bool) -> anyhow::Result<()> {
         }
     }
     if !s.most_unmet.is_empty() {
-        println!("\nTiêu chí nhiều xã chưa đạt nhất:");
+        outln!("\nTiêu chí nhiều xã chưa đạt nhất:");
         for u in s.most_unmet.iter().take(5) {
-            println!("  Tiêu chí {} ({}): {} xã", u.criterion, u.name, u.unmet);
+            outln!("  Tiêu chí {} ({}): {} xã", u.criterion, u.name, u.unmet);
         }
     }
-    if let Some(level) = s.province_level {
-        println!(
-            "\nCấp tỉnh (321/QĐ-TTg): {}",
-            if level >= Level::Standard {
-                "đạt"
-            } else {
-                "chưa đạt hoặc chưa đủ căn cứ"
-            }
-        );
+    if let Some(status) = s.province_status {
+        let text = match status {
+            CriterionStatus::Met => "hoàn thành nhiệm vụ xây dựng NTM",
+            CriterionStatus::Unmet => "chưa hoàn thành nhiệm vụ",
+            CriterionStatus::Unknown => "chưa đủ căn cứ (thiếu ngưỡng hoặc số liệu)",
+        };
+        outln!("\nCấp tỉnh (321/QĐ-TTg): {text}");
     }
     Ok(())
 }
@@ -712,21 +720,24 @@ pub fn demo(report: &DemoReport, summary: &Summary<'_>, json: bool) -> anyhow::R
             "communes": report.communes, "choices": report.choices, "summary": summary_json(summary),
         }));
     }
-    println!("Dữ liệu minh họa tỉnh Hà Tĩnh đã sẵn sàng:");
-    println!(
+    outln!("Dữ liệu minh họa tỉnh Hà Tĩnh đã sẵn sàng:");
+    outln!(
         "  đơn vị hành chính: {} mới, {} không đổi",
-        report.units.inserted, report.units.unchanged
+        report.units.inserted,
+        report.units.unchanged
     );
-    println!("  bộ tiêu chí: {}", report.criteria_sets);
-    println!(
+    outln!("  bộ tiêu chí: {}", report.criteria_sets);
+    outln!(
         "  giá trị chỉ tiêu của {} xã, năm 2020–2022: {} mới, {} không đổi",
-        report.communes, report.values.inserted, report.values.unchanged
+        report.communes,
+        report.values.inserted,
+        report.values.unchanged
     );
-    println!("  lựa chọn minh họa (lịch sử không nêu tên):");
+    outln!("  lựa chọn minh họa (lịch sử không nêu tên):");
     for c in &report.choices {
-        println!("    - {c}");
+        outln!("    - {c}");
     }
-    println!();
+    outln!();
     self::summary(summary, false)
 }
 
@@ -744,7 +755,7 @@ pub fn audit(records: &[AuditRecord], json: bool) -> anyhow::Result<()> {
             (Some(b), None) => format!("{b} →"),
             (None, None) => String::new(),
         };
-        println!(
+        outln!(
             "{} {} {} {} {change} ({})",
             r.at.format("%d/%m/%Y %H:%M:%S"),
             r.actor,
