@@ -207,23 +207,11 @@ pub fn lineage(registry: &UnitRegistry, unit: &Unit, json: bool) -> anyhow::Resu
             v.unit_type.as_vi()
         );
     }
-    if !ancestry.is_empty() {
-        outln!("Tiền thân:");
-        for e in &ancestry {
-            outln!(
-                "  {} ({}) → {} ({}) từ {} [{}]",
-                name(&e.from),
-                e.from,
-                name(&e.to),
-                e.to,
-                vi_date(e.effective),
-                e.kind.label_vi()
-            );
+    for (title, edges) in [("Tiền thân:", &ancestry), ("Kế thừa bởi:", &descendants)] {
+        if !edges.is_empty() {
+            outln!("{title}");
         }
-    }
-    if !descendants.is_empty() {
-        outln!("Kế thừa bởi:");
-        for e in &descendants {
+        for e in edges.iter() {
             outln!(
                 "  {} ({}) → {} ({}) từ {} [{}]",
                 name(&e.from),
