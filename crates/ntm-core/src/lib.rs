@@ -5,12 +5,14 @@
 //! environment or a random source, and has no serde derives. Dates, years and values
 //! come in as arguments; results come out as plain types that explain themselves.
 
+pub mod access;
 pub mod criteria;
 pub mod evaluation;
 pub mod rollup;
 pub mod text;
 pub mod unit;
 pub mod value;
+pub mod workflow;
 
 pub use criteria::{Catalogue, Comparison, Confidence, CriteriaSet, Level, SetId};
 pub use evaluation::{CriterionStatus, IndicatorStatus, UnitContext};

@@ -167,7 +167,9 @@ pub struct ValueFilter {
 pub trait ValueStore {
     /// Writes all values in one transaction. A value equal to the stored one (same value
     /// and note) is unchanged and not audited; every inserted or changed value gets an
-    /// audit entry with the old and the new value. Either all are written or none.
+    /// audit entry with the old and the new value. Either all are written or none. A
+    /// value of a unit-year whose submission is `approved` (locked) is refused with
+    /// `Conflict`, checked inside the transaction.
     async fn write_values(
         &self,
         writes: &[ValueWrite],
@@ -183,9 +185,137 @@ pub trait AuditStore {
     async fn list_audit(&self, filter: &AuditFilter) -> StoreResult<Vec<AuditRecord>>;
 }
 
+/// A user account. Passwords are stored only as argon2id PHC strings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRecord {
+    pub id: i64,
+    /// Unique, compared case-sensitively; the app lower-cases it before storing.
+    pub username: String,
+    pub full_name: String,
+    pub password_hash: String,
+    pub disabled: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A role on a unit's subtree, as stored (`role` is `ntm_core::access::Role::as_str`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct GrantRecord {
+    pub role: String,
+    pub unit_id: UnitId,
+}
+
+/// A user to create.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewUser {
+    pub username: String,
+    pub full_name: String,
+    pub password_hash: String,
+    pub grants: Vec<GrantRecord>,
+}
+
+#[async_trait]
+pub trait UserStore {
+    /// Creates a user with its grants (audit `user.create`); a taken username is
+    /// `Conflict`. Returns the new id.
+    async fn create_user(&self, user: &NewUser, audit: &AuditContext) -> StoreResult<i64>;
+    async fn find_user(&self, username: &str) -> StoreResult<Option<UserRecord>>;
+    async fn get_user(&self, id: i64) -> StoreResult<Option<UserRecord>>;
+    /// Every user, ordered by username.
+    async fn list_users(&self) -> StoreResult<Vec<UserRecord>>;
+    /// Replaces the password hash (audit `user.password`, no hash in the audit text) and
+    /// deletes the user's sessions.
+    async fn set_password(&self, id: i64, password_hash: &str, audit: &AuditContext) -> StoreResult<()>;
+    /// Disables or enables a user (audit `user.disable` / `user.enable`); disabling deletes
+    /// the user's sessions and tokens.
+    async fn set_disabled(&self, id: i64, disabled: bool, audit: &AuditContext) -> StoreResult<()>;
+    /// Replaces the user's grants (audit `user.grants` with before/after lists).
+    async fn set_grants(&self, id: i64, grants: &[GrantRecord], audit: &AuditContext) -> StoreResult<()>;
+    /// The user's grants, ordered.
+    async fn list_grants(&self, id: i64) -> StoreResult<Vec<GrantRecord>>;
+}
+
+/// A signed-in session; the cookie holds a random secret, the store only its hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRecord {
+    pub id_hash: String,
+    pub user_id: i64,
+    /// The CSRF token of the session's forms.
+    pub csrf_token: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[async_trait]
+pub trait SessionStore {
+    async fn create_session(&self, session: &SessionRecord) -> StoreResult<()>;
+    /// The session, if it exists and has not expired at `now`.
+    async fn find_session(&self, id_hash: &str, now: DateTime<Utc>) -> StoreResult<Option<SessionRecord>>;
+    async fn delete_session(&self, id_hash: &str) -> StoreResult<()>;
+    /// Removes expired sessions; returns how many.
+    async fn delete_expired_sessions(&self, now: DateTime<Utc>) -> StoreResult<u64>;
+}
+
+/// A personal API token; only its hash is stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenRecord {
+    pub id: i64,
+    pub user_id: i64,
+    pub name: String,
+    pub token_hash: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[async_trait]
+pub trait TokenStore {
+    /// Stores a token (audit `token.create`, never the hash); returns its id.
+    async fn create_token(&self, user_id: i64, name: &str, token_hash: &str, audit: &AuditContext) -> StoreResult<i64>;
+    async fn find_token(&self, token_hash: &str) -> StoreResult<Option<TokenRecord>>;
+    async fn list_tokens(&self, user_id: i64) -> StoreResult<Vec<TokenRecord>>;
+    /// Deletes one of the user's tokens (audit `token.delete`); another user's token is
+    /// `NotFound`.
+    async fn delete_token(&self, user_id: i64, token_id: i64, audit: &AuditContext) -> StoreResult<()>;
+}
+
+/// Where one unit's values for one year stand in the approval workflow. A unit-year
+/// without a record is a draft.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubmissionRecord {
+    pub unit_id: UnitId,
+    pub year: i32,
+    /// `ntm_core::workflow::Status::as_str`.
+    pub status: String,
+    pub updated_at: DateTime<Utc>,
+    pub updated_by: String,
+    /// The return comment or the reopening reason.
+    pub comment: Option<String>,
+}
+
+/// Which submissions to list; `None` means any.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SubmissionFilter {
+    pub status: Option<String>,
+    pub year: Option<i32>,
+}
+
+#[async_trait]
+pub trait WorkflowStore {
+    async fn get_submission(&self, unit_id: &UnitId, year: i32) -> StoreResult<Option<SubmissionRecord>>;
+    /// Ordered by year, then unit.
+    async fn list_submissions(&self, filter: &SubmissionFilter) -> StoreResult<Vec<SubmissionRecord>>;
+    /// Records a new state (audit `submission.<status>`, before/after the statuses, the
+    /// comment in the after text). When the new status is `approved`, the unit-year's
+    /// current values are copied as the approved snapshot (replacing the previous one), in
+    /// the same transaction.
+    async fn set_submission(&self, record: &SubmissionRecord, audit: &AuditContext) -> StoreResult<()>;
+    /// The values as last approved (empty if never approved).
+    async fn approved_values(&self, unit_id: &UnitId, year: i32) -> StoreResult<Vec<ValueRecord>>;
+}
+
 /// The whole store, as the app holds it: `Arc<dyn Store>`.
 #[async_trait]
-pub trait Store: UnitStore + CriteriaStore + ValueStore + AuditStore + Send + Sync {
+pub trait Store:
+    UnitStore + CriteriaStore + ValueStore + AuditStore + UserStore + SessionStore + TokenStore + WorkflowStore + Send + Sync
+{
     /// `sqlite` or `postgres`, for messages.
     fn backend(&self) -> &'static str;
 }
