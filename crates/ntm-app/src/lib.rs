@@ -6,12 +6,14 @@
 //! (one transaction with its audit entries). Time comes in through [`AuditContext`], never
 //! from the clock.
 
+pub mod accounts;
 pub mod criteria;
 pub mod demo;
 pub mod evaluate;
 pub mod summary;
 pub mod units;
 pub mod values;
+pub mod workflow;
 
 use std::fmt;
 
@@ -31,8 +33,30 @@ pub enum AppError {
     /// applicable and none was chosen).
     #[error("{0}")]
     Ambiguous(String),
+    /// The actor may not do this here.
+    #[error("{0}")]
+    Forbidden(String),
+    /// Not signed in, or the credentials are wrong.
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// Form fields refused: (field, message) pairs, for re-rendering the form.
+    #[error("{}", Problems(&.0.iter().map(|(f, m)| format!("{f}: {m}")).collect::<Vec<_>>()))]
+    Fields(Vec<(String, String)>),
+    /// The request conflicts with the current state (a locked period, a taken name).
+    #[error("{0}")]
+    Conflict(String),
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Store(StoreError),
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict(m) => AppError::Conflict(m),
+            StoreError::NotFound(m) => AppError::NotFound(m),
+            other => AppError::Store(other),
+        }
+    }
 }
 
 struct Problems<'a>(&'a [String]);

@@ -1,7 +1,7 @@
 //! The province summary for a year: communes by level, the reported statistics, the
 //! change from the previous year, districts, and the criteria most often unmet.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
 use ntm_core::criteria::{CriteriaSet, Level, SetId};
@@ -57,21 +57,30 @@ pub struct Summary<'a> {
 }
 
 /// Compiles the summary. `previous` is the workspace of the previous year, if loaded.
+/// With `scope`, only those units count: a summary never reveals what its viewer may not
+/// see (a district's or the province's own result needs its whole subtree, so it appears
+/// only when the scope holds that unit).
 pub fn summary<'a>(
     ws: &'a Workspace,
     year: i32,
     set: Option<&SetId>,
     previous: Option<&Workspace>,
+    scope: Option<&BTreeSet<UnitId>>,
 ) -> AppResult<Summary<'a>> {
+    let visible = |id: &UnitId| scope.is_none_or(|s| s.contains(id));
     let end = NaiveDate::from_ymd_opt(year, 12, 31)
         .ok_or_else(|| AppError::NotFound(format!("năm {year}")))?;
     let all_xa = ws
         .registry
         .as_of(end)
         .into_iter()
-        .filter(|v| v.unit_type() == UnitType::Commune)
+        .filter(|v| v.unit_type() == UnitType::Commune && visible(v.id()))
         .count();
-    let communes = ws.communes(year, None);
+    let communes: Vec<_> = ws
+        .communes(year, None)
+        .into_iter()
+        .filter(|v| visible(v.id()))
+        .collect();
     if communes.is_empty() {
         return Err(AppError::NotFound(format!(
             "chưa có số liệu của xã nào năm {year}"
@@ -116,7 +125,7 @@ pub fn summary<'a>(
         .registry
         .as_of(end)
         .into_iter()
-        .filter(|v| v.unit.level == UnitLevel::District)
+        .filter(|v| v.unit.level == UnitLevel::District && visible(v.id()))
     {
         let mine: Vec<Outcome> = ws
             .communes(year, Some(d.id()))
@@ -143,7 +152,11 @@ pub fn summary<'a>(
         });
     }
 
-    let root = ws.registry.roots_on(end).into_iter().next();
+    let root = ws
+        .registry
+        .roots_on(end)
+        .into_iter()
+        .find(|r| visible(r.id()));
     let province_eval = root
         .as_ref()
         .and_then(|r| ws.evaluate(r.id(), year, None).ok());
@@ -152,7 +165,8 @@ pub fn summary<'a>(
 
     let previous = match previous {
         Some(prev_ws) if !prev_ws.communes(year - 1, None).is_empty() => {
-            let prev_outcomes = prev_ws.commune_outcomes(year - 1, None)?;
+            let mut prev_outcomes = prev_ws.commune_outcomes(year - 1, None)?;
+            prev_outcomes.retain(|o| visible(&o.unit));
             Some((
                 LevelStats::compute(&prev_outcomes),
                 Transitions::compute(&prev_outcomes, &outcomes),

@@ -9,6 +9,10 @@
 //! go wrong: code 18073 names two different units (Phường Nam Hà until 2025-06-30, Phường
 //! Thành Sen from 2025-07-01), a unit has versions with different types, and lineage and
 //! attributes refer to units by their full id.
+//!
+//! Accounts and the approval workflow use the same units: grants and submissions name
+//! units by their full id, and the approval lock is checked against batches that also
+//! touch other unit-years.
 
 use std::time::Instant;
 
@@ -19,8 +23,9 @@ use ntm_core::unit::{
     UnitVersion,
 };
 use ntm_store::{
-    AuditContext, AuditFilter, AuditRecord, PutOutcome, Store, StoreError, UnitBatch, ValueFilter,
-    ValueWrite, WriteSummary, unit_summary, value_target_id,
+    AuditContext, AuditFilter, AuditRecord, GrantRecord, NewUser, PutOutcome, SessionRecord, Store,
+    StoreError, SubmissionFilter, SubmissionRecord, TokenRecord, UnitBatch, UserRecord,
+    ValueFilter, ValueWrite, WriteSummary, unit_summary, value_target_id,
 };
 
 /// The behaviours, in the order the suite lists them. `tests/it` names the same functions.
@@ -40,6 +45,17 @@ pub const BEHAVIOURS: &[&str] = &[
     "large_value_batch",
     "criteria_set_versions_increment_only_on_change",
     "audit_filters_work",
+    "users_create_find_and_duplicate_conflict",
+    "grants_replace_and_list",
+    "password_change_drops_sessions",
+    "disabling_drops_sessions_and_tokens",
+    "sessions_expire",
+    "tokens_are_found_by_hash_and_deleted_only_by_owner",
+    "submission_round_trip_and_audit",
+    "approving_snapshots_values",
+    "approved_unit_year_refuses_writes",
+    "reopened_unit_year_accepts_writes",
+    "list_submissions_filters",
 ];
 
 // ---------------------------------------------------------------------------------------
@@ -1169,5 +1185,1179 @@ pub async fn audit_filters_work(store: &dyn Store) {
         })
         .await
         .is_empty()
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Users and grants
+// ---------------------------------------------------------------------------------------
+
+/// A stand-in for an argon2id PHC string; the store never looks inside it.
+fn password_hash(secret: &str) -> String {
+    format!("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA${secret}")
+}
+
+fn grant(role: &str, unit: &str) -> GrantRecord {
+    GrantRecord {
+        role: role.into(),
+        unit_id: id(unit),
+    }
+}
+
+fn new_user(username: &str, grants: Vec<GrantRecord>) -> NewUser {
+    NewUser {
+        username: username.into(),
+        full_name: format!("Cán bộ {username}"),
+        password_hash: password_hash(&format!("{username}-1")),
+        grants,
+    }
+}
+
+async fn create_user(store: &dyn Store, username: &str, grants: Vec<GrantRecord>) -> i64 {
+    store
+        .create_user(
+            &new_user(username, grants),
+            &audit("admin", "tạo tài khoản"),
+        )
+        .await
+        .expect("user created")
+}
+
+/// Panics when an audit entry holds any of `secrets` (password or token hashes).
+fn assert_no_secret_in_audit(log: &[AuditRecord], secrets: &[&str]) {
+    for entry in log {
+        for text in [
+            Some(entry.target_id.as_str()),
+            entry.before.as_deref(),
+            entry.after.as_deref(),
+            Some(entry.reason.as_str()),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            for secret in secrets {
+                assert!(
+                    !text.contains(secret),
+                    "audit entry leaks a hash: {entry:?}"
+                );
+            }
+        }
+    }
+}
+
+/// A user reads back by name and by id exactly as created (enabled, created at the audit
+/// time); usernames are case-sensitive; a taken username is a `Conflict` in Vietnamese that
+/// writes nothing, and so is a grant on a unit that does not exist. `user.create` is
+/// audited without the password hash.
+pub async fn users_create_find_and_duplicate_conflict(store: &dyn Store) {
+    import_fixture(store).await;
+    let nva = create_user(
+        store,
+        "nva",
+        vec![
+            grant("viewer", "42@2020-01-01"),
+            grant("commune", "18077@2020-01-01"),
+        ],
+    )
+    .await;
+    let expected = UserRecord {
+        id: nva,
+        username: "nva".into(),
+        full_name: "Cán bộ nva".into(),
+        password_hash: password_hash("nva-1"),
+        disabled: false,
+        created_at: instant(0),
+    };
+    assert_eq!(
+        store.find_user("nva").await.expect("find"),
+        Some(expected.clone())
+    );
+    assert_eq!(store.get_user(nva).await.expect("get"), Some(expected));
+    assert_eq!(store.find_user("NVA").await.expect("find"), None);
+    assert_eq!(store.find_user("khong-co").await.expect("find"), None);
+    assert_eq!(store.get_user(nva + 1000).await.expect("get"), None);
+
+    let admin = create_user(store, "admin", Vec::new()).await;
+    assert_ne!(admin, nva);
+    let names = |users: Vec<UserRecord>| users.into_iter().map(|u| u.username).collect::<Vec<_>>();
+    assert_eq!(
+        names(store.list_users().await.expect("list")),
+        ["admin", "nva"]
+    );
+    let log = all_audit(store).await;
+
+    let mut again = new_user("nva", Vec::new());
+    again.full_name = "Người khác".into();
+    let err = store
+        .create_user(&again, &audit("admin", "tạo lại"))
+        .await
+        .expect_err("taken username");
+    assert!(
+        matches!(&err, StoreError::Conflict(m)
+            if m.contains("tên đăng nhập") && m.contains("nva") && m.contains("đã tồn tại")),
+        "{err}"
+    );
+    let err = store
+        .create_user(
+            &new_user("ttb", vec![grant("commune", "99999@2020-01-01")]),
+            &audit("admin", "tạo"),
+        )
+        .await
+        .expect_err("grant on an unknown unit");
+    assert!(
+        matches!(&err, StoreError::Conflict(m) if m.contains("99999@2020-01-01")),
+        "{err}"
+    );
+    assert_eq!(store.find_user("ttb").await.expect("find"), None);
+    assert_eq!(
+        names(store.list_users().await.expect("list")),
+        ["admin", "nva"]
+    );
+    assert_eq!(
+        all_audit(store).await,
+        log,
+        "refused creations write nothing"
+    );
+
+    let created = store
+        .list_audit(&AuditFilter {
+            action: Some("user.create".into()),
+            ..AuditFilter::default()
+        })
+        .await
+        .expect("audit");
+    assert_eq!(created.len(), 2);
+    let entry = created
+        .iter()
+        .find(|e| e.target_id == "nva")
+        .expect("user.create for nva");
+    assert_eq!(
+        (
+            entry.target_kind.as_str(),
+            entry.unit_id.as_deref(),
+            entry.before.as_deref()
+        ),
+        ("user", None, None)
+    );
+    assert!(
+        entry
+            .after
+            .as_deref()
+            .is_some_and(|a| a.contains("Cán bộ nva") && a.contains("18077@2020-01-01")),
+        "{entry:?}"
+    );
+    assert_eq!(
+        (entry.actor.as_str(), entry.reason.as_str(), entry.at),
+        ("admin", "tạo tài khoản", instant(0))
+    );
+    assert_no_secret_in_audit(&log, &[&password_hash("nva-1"), &password_hash("admin-1")]);
+}
+
+/// Grants come back sorted and without repeats; replacing them is audited with the old
+/// and new lists, an identical replacement is not audited, a grant on an unknown unit is
+/// a `Conflict` that changes nothing, and an unknown user is `NotFound`.
+pub async fn grants_replace_and_list(store: &dyn Store) {
+    import_fixture(store).await;
+    let user = create_user(
+        store,
+        "nva",
+        vec![
+            grant("viewer", "42@2020-01-01"),
+            grant("commune", "18077@2020-01-01"),
+            grant("viewer", "42@2020-01-01"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        store.list_grants(user).await.expect("grants"),
+        [
+            grant("commune", "18077@2020-01-01"),
+            grant("viewer", "42@2020-01-01")
+        ]
+    );
+
+    let mut context = audit("admin", "phân quyền");
+    context.at = instant(5);
+    let replacement = [
+        grant("district", "436@2020-01-01"),
+        grant("commune", "18073@2025-07-01"),
+    ];
+    store
+        .set_grants(user, &replacement, &context)
+        .await
+        .expect("set grants");
+    assert_eq!(
+        store.list_grants(user).await.expect("grants"),
+        [
+            grant("commune", "18073@2025-07-01"),
+            grant("district", "436@2020-01-01")
+        ]
+    );
+    let grant_log = |store: &'static str| AuditFilter {
+        action: Some(store.into()),
+        ..AuditFilter::default()
+    };
+    let changes = store
+        .list_audit(&grant_log("user.grants"))
+        .await
+        .expect("audit");
+    assert_eq!(changes.len(), 1);
+    assert_eq!(
+        (
+            changes[0].target_kind.as_str(),
+            changes[0].target_id.as_str(),
+            changes[0].at
+        ),
+        ("user", "nva", instant(5))
+    );
+    assert_eq!(
+        changes[0].before.as_deref(),
+        Some("commune tại 18077@2020-01-01, viewer tại 42@2020-01-01")
+    );
+    assert_eq!(
+        changes[0].after.as_deref(),
+        Some("commune tại 18073@2025-07-01, district tại 436@2020-01-01")
+    );
+
+    let log = all_audit(store).await;
+    // The same grants in another order are no change.
+    let reordered = [replacement[1].clone(), replacement[0].clone()];
+    store
+        .set_grants(user, &reordered, &context)
+        .await
+        .expect("same grants");
+    assert_eq!(all_audit(store).await, log);
+
+    let err = store
+        .set_grants(
+            user,
+            &[
+                grant("viewer", "42@2020-01-01"),
+                grant("commune", "99999@2020-01-01"),
+            ],
+            &context,
+        )
+        .await
+        .expect_err("unknown unit");
+    assert!(
+        matches!(&err, StoreError::Conflict(m) if m.contains("99999@2020-01-01")),
+        "{err}"
+    );
+    assert_eq!(
+        store.list_grants(user).await.expect("grants"),
+        [
+            grant("commune", "18073@2025-07-01"),
+            grant("district", "436@2020-01-01")
+        ]
+    );
+    assert_eq!(all_audit(store).await, log);
+
+    let err = store
+        .set_grants(user + 1000, &reordered, &context)
+        .await
+        .expect_err("unknown user");
+    assert!(matches!(err, StoreError::NotFound(_)), "{err}");
+    assert!(
+        store
+            .list_grants(user + 1000)
+            .await
+            .expect("grants")
+            .is_empty()
+    );
+
+    store
+        .set_grants(user, &[], &context)
+        .await
+        .expect("no grants");
+    assert!(store.list_grants(user).await.expect("grants").is_empty());
+    let changes = store
+        .list_audit(&grant_log("user.grants"))
+        .await
+        .expect("audit");
+    assert_eq!(changes.len(), 2);
+    assert_eq!(changes[0].after.as_deref(), Some("không có quyền"));
+}
+
+// ---------------------------------------------------------------------------------------
+// Sessions and tokens
+// ---------------------------------------------------------------------------------------
+
+/// A session created at `instant(created)` that expires at `instant(expires)`.
+fn session(id_hash: &str, user_id: i64, created: i64, expires: i64) -> SessionRecord {
+    SessionRecord {
+        id_hash: id_hash.into(),
+        user_id,
+        csrf_token: format!("csrf-{id_hash}"),
+        created_at: instant(created),
+        expires_at: instant(expires),
+    }
+}
+
+async fn create_sessions(store: &dyn Store, sessions: &[SessionRecord]) {
+    for s in sessions {
+        store.create_session(s).await.expect("session created");
+    }
+}
+
+async fn live(store: &dyn Store, id_hash: &str) -> bool {
+    store
+        .find_session(id_hash, instant(1))
+        .await
+        .expect("find session")
+        .is_some()
+}
+
+async fn create_token(store: &dyn Store, user_id: i64, name: &str, token_hash: &str) -> i64 {
+    store
+        .create_token(user_id, name, token_hash, &audit("owner", "tạo mã"))
+        .await
+        .expect("token created")
+}
+
+/// A new password replaces the hash, ends the user's sessions (not other users', and not
+/// the user's API tokens), and is audited without either hash; an unknown user is
+/// `NotFound`.
+pub async fn password_change_drops_sessions(store: &dyn Store) {
+    import_fixture(store).await;
+    let a = create_user(store, "nva", Vec::new()).await;
+    let b = create_user(store, "ttb", Vec::new()).await;
+    create_sessions(
+        store,
+        &[
+            session("a-1", a, 0, 60),
+            session("a-2", a, 0, 60),
+            session("b-1", b, 0, 60),
+        ],
+    )
+    .await;
+    create_token(store, a, "máy chủ báo cáo", "token-hash-a").await;
+
+    let new_hash = password_hash("nva-2");
+    let mut context = audit("nva", "đổi mật khẩu");
+    context.at = instant(7);
+    store
+        .set_password(a, &new_hash, &context)
+        .await
+        .expect("set password");
+    let user = store.get_user(a).await.expect("get").expect("exists");
+    assert_eq!(user.password_hash, new_hash);
+    assert!(!live(store, "a-1").await && !live(store, "a-2").await);
+    assert!(live(store, "b-1").await, "another user's session stays");
+    assert_eq!(store.list_tokens(a).await.expect("tokens").len(), 1);
+
+    let changes = store
+        .list_audit(&AuditFilter {
+            action: Some("user.password".into()),
+            ..AuditFilter::default()
+        })
+        .await
+        .expect("audit");
+    assert_eq!(changes.len(), 1);
+    assert_eq!(
+        (
+            changes[0].target_kind.as_str(),
+            changes[0].target_id.as_str(),
+            changes[0].actor.as_str(),
+            changes[0].at
+        ),
+        ("user", "nva", "nva", instant(7))
+    );
+    assert_no_secret_in_audit(
+        &all_audit(store).await,
+        &[&new_hash, &password_hash("nva-1"), "token-hash-a"],
+    );
+
+    let log = all_audit(store).await;
+    let err = store
+        .set_password(a + 1000, &new_hash, &context)
+        .await
+        .expect_err("unknown user");
+    assert!(matches!(err, StoreError::NotFound(_)), "{err}");
+    assert_eq!(all_audit(store).await, log);
+}
+
+/// Disabling a user ends its sessions and deletes its tokens (each audited as
+/// `token.delete`), other users keep theirs; disabling again changes and audits nothing;
+/// enabling is audited; an unknown user is `NotFound`.
+pub async fn disabling_drops_sessions_and_tokens(store: &dyn Store) {
+    import_fixture(store).await;
+    let a = create_user(store, "nva", Vec::new()).await;
+    let b = create_user(store, "ttb", Vec::new()).await;
+    create_sessions(
+        store,
+        &[
+            session("a-1", a, 0, 60),
+            session("a-2", a, 0, 60),
+            session("b-1", b, 0, 60),
+        ],
+    )
+    .await;
+    let t1 = create_token(store, a, "một", "hash-a-1").await;
+    let t2 = create_token(store, a, "hai", "hash-a-2").await;
+    create_token(store, b, "ba", "hash-b-1").await;
+
+    let mut context = audit("admin", "nghỉ việc");
+    context.at = instant(9);
+    store
+        .set_disabled(a, true, &context)
+        .await
+        .expect("disable");
+    assert!(
+        store
+            .get_user(a)
+            .await
+            .expect("get")
+            .expect("exists")
+            .disabled
+    );
+    assert!(!live(store, "a-1").await && !live(store, "a-2").await);
+    assert!(store.list_tokens(a).await.expect("tokens").is_empty());
+    assert_eq!(store.find_token("hash-a-1").await.expect("find"), None);
+    assert!(live(store, "b-1").await);
+    assert!(store.find_token("hash-b-1").await.expect("find").is_some());
+    assert!(
+        !store
+            .get_user(b)
+            .await
+            .expect("get")
+            .expect("exists")
+            .disabled
+    );
+
+    let log = all_audit(store).await;
+    let newest: Vec<(&str, &str)> = log
+        .iter()
+        .take(3)
+        .map(|e| (e.action.as_str(), e.target_id.as_str()))
+        .collect();
+    let (t1, t2) = (t1.to_string(), t2.to_string());
+    assert_eq!(
+        newest,
+        [
+            ("token.delete", t2.as_str()),
+            ("token.delete", t1.as_str()),
+            ("user.disable", "nva")
+        ]
+    );
+    assert!(
+        log[..3]
+            .iter()
+            .all(|e| e.at == instant(9) && e.actor == "admin")
+    );
+    assert_eq!(log[2].before.as_deref(), Some("đang hoạt động"));
+    assert_eq!(log[2].after.as_deref(), Some("bị khóa"));
+    assert_eq!(log[0].target_kind, "token");
+    assert_eq!(log[0].unit_id, None);
+    assert_no_secret_in_audit(&log, &["hash-a-1", "hash-a-2", "hash-b-1"]);
+
+    store
+        .set_disabled(a, true, &context)
+        .await
+        .expect("disable again");
+    assert_eq!(all_audit(store).await, log, "no change, no entry");
+
+    store
+        .set_disabled(a, false, &context)
+        .await
+        .expect("enable");
+    assert!(
+        !store
+            .get_user(a)
+            .await
+            .expect("get")
+            .expect("exists")
+            .disabled
+    );
+    let enabled = all_audit(store).await;
+    assert_eq!(enabled.len(), log.len() + 1);
+    assert_eq!(
+        (enabled[0].action.as_str(), enabled[0].target_id.as_str()),
+        ("user.enable", "nva")
+    );
+
+    let err = store
+        .set_disabled(a + 1000, true, &context)
+        .await
+        .expect_err("unknown user");
+    assert!(matches!(err, StoreError::NotFound(_)), "{err}");
+}
+
+/// A session reads back exactly until it expires (at its expiry instant it is gone);
+/// expired sessions are purged by count; deleting is idempotent; a session of an unknown
+/// user is `NotFound`, a taken id hash a `Conflict`; sessions write no audit entry.
+pub async fn sessions_expire(store: &dyn Store) {
+    import_fixture(store).await;
+    let user = create_user(store, "nva", Vec::new()).await;
+    let log = all_audit(store).await;
+    let long = session("long", user, 0, 60);
+    let short = session("short", user, 0, 10);
+    create_sessions(store, &[long.clone(), short.clone()]).await;
+
+    assert_eq!(
+        store.find_session("long", instant(5)).await.expect("find"),
+        Some(long.clone())
+    );
+    assert_eq!(
+        store.find_session("short", instant(9)).await.expect("find"),
+        Some(short.clone())
+    );
+    assert_eq!(
+        store
+            .find_session("short", instant(10))
+            .await
+            .expect("find"),
+        None,
+        "expired at its expiry instant"
+    );
+    assert_eq!(
+        store
+            .find_session("short", instant(10) - chrono::Duration::microseconds(1))
+            .await
+            .expect("find"),
+        Some(short.clone()),
+        "alive one microsecond before"
+    );
+    assert_eq!(
+        store
+            .find_session("unknown", instant(0))
+            .await
+            .expect("find"),
+        None
+    );
+
+    assert_eq!(
+        store
+            .delete_expired_sessions(instant(30))
+            .await
+            .expect("purge"),
+        1
+    );
+    assert_eq!(
+        store.find_session("short", instant(0)).await.expect("find"),
+        None,
+        "purged"
+    );
+    assert_eq!(
+        store.find_session("long", instant(0)).await.expect("find"),
+        Some(long.clone())
+    );
+    assert_eq!(
+        store
+            .delete_expired_sessions(instant(30))
+            .await
+            .expect("purge"),
+        0
+    );
+
+    let err = store
+        .create_session(&long)
+        .await
+        .expect_err("taken id hash");
+    assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+    let err = store
+        .create_session(&session("orphan", user + 1000, 0, 60))
+        .await
+        .expect_err("unknown user");
+    assert!(matches!(err, StoreError::NotFound(_)), "{err}");
+
+    store.delete_session("long").await.expect("sign out");
+    assert_eq!(
+        store.find_session("long", instant(0)).await.expect("find"),
+        None
+    );
+    store.delete_session("long").await.expect("sign out twice");
+    assert_eq!(all_audit(store).await, log, "sessions are not audited");
+}
+
+/// A token is found by its hash with its owner, name and creation time; a user lists
+/// only its own tokens, oldest first; another user cannot delete it (`NotFound`), its
+/// owner can, once. Creation and deletion are audited without the hash; a taken hash is a
+/// `Conflict` whose message does not show it; an unknown user is `NotFound`.
+pub async fn tokens_are_found_by_hash_and_deleted_only_by_owner(store: &dyn Store) {
+    import_fixture(store).await;
+    let a = create_user(store, "nva", Vec::new()).await;
+    let b = create_user(store, "ttb", Vec::new()).await;
+    let t1 = create_token(store, a, "máy chủ báo cáo", "hash-1").await;
+    let t2 = create_token(store, a, "bảng tính", "hash-2").await;
+    let t3 = create_token(store, b, "điện thoại", "hash-3").await;
+
+    let expected = TokenRecord {
+        id: t1,
+        user_id: a,
+        name: "máy chủ báo cáo".into(),
+        token_hash: "hash-1".into(),
+        created_at: instant(0),
+    };
+    assert_eq!(
+        store.find_token("hash-1").await.expect("find"),
+        Some(expected.clone())
+    );
+    assert_eq!(store.find_token("hash-9").await.expect("find"), None);
+    let ids = |tokens: Vec<TokenRecord>| tokens.into_iter().map(|t| t.id).collect::<Vec<_>>();
+    assert_eq!(ids(store.list_tokens(a).await.expect("list")), [t1, t2]);
+    assert_eq!(ids(store.list_tokens(b).await.expect("list")), [t3]);
+
+    let err = store
+        .delete_token(b, t1, &audit("ttb", "xóa mã"))
+        .await
+        .expect_err("not the owner");
+    assert!(matches!(err, StoreError::NotFound(_)), "{err}");
+    assert_eq!(
+        store.find_token("hash-1").await.expect("find"),
+        Some(expected)
+    );
+
+    let mut context = audit("nva", "xóa mã");
+    context.at = instant(4);
+    store.delete_token(a, t1, &context).await.expect("delete");
+    assert_eq!(store.find_token("hash-1").await.expect("find"), None);
+    assert_eq!(ids(store.list_tokens(a).await.expect("list")), [t2]);
+    let err = store
+        .delete_token(a, t1, &context)
+        .await
+        .expect_err("already deleted");
+    assert!(matches!(err, StoreError::NotFound(_)), "{err}");
+
+    let err = store
+        .create_token(b, "trùng", "hash-2", &audit("ttb", "tạo mã"))
+        .await
+        .expect_err("taken hash");
+    assert!(
+        matches!(&err, StoreError::Conflict(m) if !m.contains("hash-2")),
+        "{err}"
+    );
+    let err = store
+        .create_token(a + 1000, "mồ côi", "hash-8", &audit("x", "tạo mã"))
+        .await
+        .expect_err("unknown user");
+    assert!(matches!(err, StoreError::NotFound(_)), "{err}");
+
+    let log = store
+        .list_audit(&AuditFilter {
+            target_kind: Some("token".into()),
+            ..AuditFilter::default()
+        })
+        .await
+        .expect("audit");
+    let entries: Vec<(&str, String)> = log
+        .iter()
+        .map(|e| (e.action.as_str(), e.target_id.clone()))
+        .collect();
+    assert_eq!(
+        entries,
+        [
+            ("token.delete", t1.to_string()),
+            ("token.create", t3.to_string()),
+            ("token.create", t2.to_string()),
+            ("token.create", t1.to_string()),
+        ]
+    );
+    assert!(log.iter().all(|e| e.unit_id.is_none()));
+    assert_eq!(
+        (log[0].actor.as_str(), log[0].at, log[0].after.as_deref()),
+        ("nva", instant(4), None)
+    );
+    assert!(
+        log[0]
+            .before
+            .as_deref()
+            .is_some_and(|b| b.contains("máy chủ báo cáo")),
+        "{:?}",
+        log[0]
+    );
+    assert_no_secret_in_audit(&all_audit(store).await, &["hash-1", "hash-2", "hash-3"]);
+}
+
+// ---------------------------------------------------------------------------------------
+// Approval workflow
+// ---------------------------------------------------------------------------------------
+
+/// A submission record updated at `instant(minutes)` by `reviewer`.
+fn submission(
+    unit: &str,
+    year: i32,
+    status: &str,
+    minutes: i64,
+    comment: Option<&str>,
+) -> SubmissionRecord {
+    SubmissionRecord {
+        unit_id: id(unit),
+        year,
+        status: status.into(),
+        updated_at: instant(minutes),
+        updated_by: "reviewer".into(),
+        comment: comment.map(Into::into),
+    }
+}
+
+/// Records `record` with an audit context at its own time.
+async fn set_submission(store: &dyn Store, record: &SubmissionRecord) {
+    let context = AuditContext {
+        actor: record.updated_by.clone(),
+        at: record.updated_at,
+        reason: format!("duyệt {}", record.status),
+    };
+    store
+        .set_submission(record, &context)
+        .await
+        .expect("submission recorded");
+}
+
+/// A unit-year without a record has none; each new state reads back exactly and is
+/// audited as `submission.<status>` with the old and new status (and the comment); a
+/// submission for an unknown unit is a `Conflict` and an unknown status an error, both
+/// writing nothing.
+pub async fn submission_round_trip_and_audit(store: &dyn Store) {
+    import_fixture(store).await;
+    let unit = id("18077@2020-01-01");
+    assert_eq!(store.get_submission(&unit, 2024).await.expect("get"), None);
+
+    let submitted = submission("18077@2020-01-01", 2024, "submitted", 1, None);
+    set_submission(store, &submitted).await;
+    assert_eq!(
+        store.get_submission(&unit, 2024).await.expect("get"),
+        Some(submitted)
+    );
+    let returned = submission(
+        "18077@2020-01-01",
+        2024,
+        "returned",
+        2,
+        Some("thiếu chỉ tiêu 2.1"),
+    );
+    set_submission(store, &returned).await;
+    assert_eq!(
+        store.get_submission(&unit, 2024).await.expect("get"),
+        Some(returned)
+    );
+    assert_eq!(store.get_submission(&unit, 2025).await.expect("get"), None);
+
+    let log = store
+        .list_audit(&AuditFilter {
+            target_kind: Some("submission".into()),
+            ..AuditFilter::default()
+        })
+        .await
+        .expect("audit");
+    let entries: Vec<_> = log
+        .iter()
+        .map(|e| {
+            (
+                e.action.as_str(),
+                e.target_id.as_str(),
+                e.unit_id.as_deref(),
+                e.before.as_deref(),
+                e.after.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        entries,
+        [
+            (
+                "submission.returned",
+                "18077@2020-01-01|2024",
+                Some("18077@2020-01-01"),
+                Some("submitted"),
+                Some("returned — thiếu chỉ tiêu 2.1")
+            ),
+            (
+                "submission.submitted",
+                "18077@2020-01-01|2024",
+                Some("18077@2020-01-01"),
+                None,
+                Some("submitted")
+            ),
+        ]
+    );
+    assert_eq!((log[0].actor.as_str(), log[0].at), ("reviewer", instant(2)));
+
+    let before = all_audit(store).await;
+    let err = store
+        .set_submission(
+            &submission("99999@2020-01-01", 2024, "submitted", 3, None),
+            &audit("x", "y"),
+        )
+        .await
+        .expect_err("unknown unit");
+    assert!(
+        matches!(&err, StoreError::Conflict(m) if m.contains("99999@2020-01-01")),
+        "{err}"
+    );
+    assert!(
+        store
+            .set_submission(
+                &submission("18077@2020-01-01", 2024, "locked", 3, None),
+                &audit("x", "y"),
+            )
+            .await
+            .is_err(),
+        "an unknown status is refused"
+    );
+    assert_eq!(
+        store
+            .get_submission(&unit, 2024)
+            .await
+            .expect("get")
+            .map(|s| s.status),
+        Some("returned".into())
+    );
+    assert_eq!(all_audit(store).await, before);
+}
+
+/// Approving copies the unit-year's current values (and only those) as the approved
+/// snapshot; approving again after changes replaces it; reopening keeps the last one.
+pub async fn approving_snapshots_values(store: &dyn Store) {
+    import_fixture(store).await;
+    let unit = id("18077@2020-01-01");
+    store
+        .write_values(
+            &[
+                value("18077@2020-01-01", 2024, "1.1", "70", None),
+                value("18077@2020-01-01", 2024, "2.1", "85", Some("theo báo cáo")),
+                value("18077@2020-01-01", 2025, "1.1", "1", None),
+                value("18073@2020-01-01", 2024, "1.1", "5", None),
+            ],
+            &audit("editor", "nhập"),
+        )
+        .await
+        .expect("values");
+    assert!(
+        store
+            .approved_values(&unit, 2024)
+            .await
+            .expect("snapshot")
+            .is_empty()
+    );
+    let current = |store: &'static str| ValueFilter {
+        year: Some(2024),
+        units: Some(vec![id(store)]),
+        indicator_id: None,
+    };
+
+    set_submission(
+        store,
+        &submission("18077@2020-01-01", 2024, "approved", 3, None),
+    )
+    .await;
+    let first = store.approved_values(&unit, 2024).await.expect("snapshot");
+    assert_eq!(first.len(), 2);
+    assert_eq!(
+        first,
+        store
+            .list_values(&current("18077@2020-01-01"))
+            .await
+            .expect("values")
+    );
+    assert!(
+        store
+            .approved_values(&unit, 2025)
+            .await
+            .expect("snapshot")
+            .is_empty()
+    );
+    assert!(
+        store
+            .approved_values(&id("18073@2020-01-01"), 2024)
+            .await
+            .expect("snapshot")
+            .is_empty()
+    );
+    let approved = store
+        .list_audit(&AuditFilter {
+            action: Some("submission.approved".into()),
+            ..AuditFilter::default()
+        })
+        .await
+        .expect("audit");
+    assert_eq!(approved.len(), 1);
+    assert_eq!(approved[0].after.as_deref(), Some("approved"));
+
+    set_submission(
+        store,
+        &submission("18077@2020-01-01", 2024, "draft", 4, Some("mở lại để sửa")),
+    )
+    .await;
+    assert_eq!(
+        store.approved_values(&unit, 2024).await.expect("snapshot"),
+        first,
+        "reopening keeps the last snapshot"
+    );
+    let mut context = audit("editor2", "sửa");
+    context.at = instant(5);
+    store
+        .write_values(
+            &[
+                value("18077@2020-01-01", 2024, "1.1", "75", None),
+                value("18077@2020-01-01", 2024, "3.1", "đạt", None),
+            ],
+            &context,
+        )
+        .await
+        .expect("values after reopening");
+    set_submission(
+        store,
+        &submission("18077@2020-01-01", 2024, "approved", 6, None),
+    )
+    .await;
+    let second = store.approved_values(&unit, 2024).await.expect("snapshot");
+    let rows: Vec<(&str, &str, &str)> = second
+        .iter()
+        .map(|r| {
+            (
+                r.indicator_id.as_str(),
+                r.value.as_str(),
+                r.entered_by.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("1.1", "75", "editor2"),
+            ("2.1", "85", "editor"),
+            ("3.1", "đạt", "editor2")
+        ]
+    );
+    assert_eq!(
+        second,
+        store
+            .list_values(&current("18077@2020-01-01"))
+            .await
+            .expect("values")
+    );
+}
+
+/// A batch that touches an approved unit-year is refused whole with a `Conflict` naming
+/// the unit and year: neither its other unit-years, nor an unchanged value, nor any audit
+/// entry land. A submitted (not approved) unit-year is not locked by the store.
+pub async fn approved_unit_year_refuses_writes(store: &dyn Store) {
+    import_fixture(store).await;
+    store
+        .write_values(
+            &[value("18077@2020-01-01", 2024, "1.1", "70", None)],
+            &audit("editor", "nhập"),
+        )
+        .await
+        .expect("values");
+    set_submission(
+        store,
+        &submission("18077@2020-01-01", 2024, "approved", 3, None),
+    )
+    .await;
+    set_submission(
+        store,
+        &submission("18073@2020-01-01", 2024, "submitted", 3, None),
+    )
+    .await;
+    let values = store
+        .list_values(&ValueFilter::default())
+        .await
+        .expect("list");
+    let log = all_audit(store).await;
+
+    let batch = [
+        value("18073@2020-01-01", 2024, "1.1", "1", None),
+        value("18077@2020-01-01", 2025, "1.1", "2", None),
+        value("18077@2020-01-01", 2024, "1.1", "71", None),
+        value("18077@2020-01-01", 2024, "9.9", "3", None),
+        value("18073@2025-07-01", 2024, "1.1", "4", None),
+    ];
+    let err = store
+        .write_values(&batch, &audit("editor", "sửa"))
+        .await
+        .expect_err("locked unit-year");
+    assert!(
+        matches!(&err, StoreError::Conflict(m)
+            if m.contains("18077@2020-01-01") && m.contains("2024") && m.contains("khóa")),
+        "{err}"
+    );
+    assert!(
+        !matches!(&err, StoreError::Conflict(m) if m.contains("18073")),
+        "only the locked unit-year is named: {err}"
+    );
+    let err = store
+        .write_values(
+            &[value("18077@2020-01-01", 2024, "1.1", "70", None)],
+            &audit("editor", "ghi lại"),
+        )
+        .await
+        .expect_err("an unchanged value of a locked unit-year is refused too");
+    assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+    assert_eq!(
+        store
+            .list_values(&ValueFilter::default())
+            .await
+            .expect("list"),
+        values
+    );
+    assert_eq!(all_audit(store).await, log);
+
+    let unlocked = store
+        .write_values(
+            &[
+                value("18073@2020-01-01", 2024, "1.1", "1", None),
+                value("18077@2020-01-01", 2025, "1.1", "2", None),
+            ],
+            &audit("editor", "sửa"),
+        )
+        .await
+        .expect("other unit-years are writable");
+    assert_eq!(unlocked, summary(2, 0, 0));
+}
+
+/// Reopening an approved unit-year (status back to `draft`) makes its values writable
+/// again.
+pub async fn reopened_unit_year_accepts_writes(store: &dyn Store) {
+    import_fixture(store).await;
+    let write = |v: &'static str| [value("18077@2020-01-01", 2024, "1.1", v, None)];
+    store
+        .write_values(&write("70"), &audit("editor", "nhập"))
+        .await
+        .expect("values");
+    set_submission(
+        store,
+        &submission("18077@2020-01-01", 2024, "approved", 3, None),
+    )
+    .await;
+    store
+        .write_values(&write("75"), &audit("editor", "sửa"))
+        .await
+        .expect_err("locked");
+
+    set_submission(
+        store,
+        &submission(
+            "18077@2020-01-01",
+            2024,
+            "draft",
+            4,
+            Some("mở lại: sửa sai"),
+        ),
+    )
+    .await;
+    let reopened = store
+        .list_audit(&AuditFilter {
+            action: Some("submission.draft".into()),
+            ..AuditFilter::default()
+        })
+        .await
+        .expect("audit");
+    assert_eq!(reopened.len(), 1);
+    assert_eq!(
+        (reopened[0].before.as_deref(), reopened[0].after.as_deref()),
+        (Some("approved"), Some("draft — mở lại: sửa sai"))
+    );
+
+    assert_eq!(
+        store
+            .write_values(&write("75"), &audit("editor", "sửa"))
+            .await
+            .expect("writable after reopening"),
+        summary(0, 1, 0)
+    );
+    let read = store
+        .list_values(&ValueFilter::default())
+        .await
+        .expect("list");
+    assert_eq!(read.len(), 1);
+    assert_eq!(read[0].value, "75");
+    assert_eq!(
+        store
+            .approved_values(&id("18077@2020-01-01"), 2024)
+            .await
+            .expect("snapshot")
+            .iter()
+            .map(|r| r.value.as_str())
+            .collect::<Vec<_>>(),
+        ["70"]
+    );
+}
+
+/// Submissions list ordered by year, then unit; status and year filter and combine.
+pub async fn list_submissions_filters(store: &dyn Store) {
+    import_fixture(store).await;
+    for record in [
+        submission("18077@2020-01-01", 2024, "submitted", 1, None),
+        submission("18073@2020-01-01", 2024, "approved", 2, None),
+        submission("18073@2025-07-01", 2025, "submitted", 3, None),
+        submission("18100@2020-01-01", 2023, "returned", 4, Some("sai số liệu")),
+        submission("18077@2020-01-01", 2025, "draft", 5, None),
+    ] {
+        set_submission(store, &record).await;
+    }
+    let keys = |filter: SubmissionFilter| async move {
+        store
+            .list_submissions(&filter)
+            .await
+            .expect("list")
+            .into_iter()
+            .map(|s| format!("{}|{}|{}", s.unit_id, s.year, s.status))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        keys(SubmissionFilter::default()).await,
+        [
+            "18100@2020-01-01|2023|returned",
+            "18073@2020-01-01|2024|approved",
+            "18077@2020-01-01|2024|submitted",
+            "18073@2025-07-01|2025|submitted",
+            "18077@2020-01-01|2025|draft",
+        ]
+    );
+    assert_eq!(
+        keys(SubmissionFilter {
+            status: Some("submitted".into()),
+            year: None
+        })
+        .await,
+        [
+            "18077@2020-01-01|2024|submitted",
+            "18073@2025-07-01|2025|submitted"
+        ]
+    );
+    assert_eq!(
+        keys(SubmissionFilter {
+            status: None,
+            year: Some(2024)
+        })
+        .await,
+        [
+            "18073@2020-01-01|2024|approved",
+            "18077@2020-01-01|2024|submitted"
+        ]
+    );
+    assert_eq!(
+        keys(SubmissionFilter {
+            status: Some("submitted".into()),
+            year: Some(2025)
+        })
+        .await,
+        ["18073@2025-07-01|2025|submitted"]
+    );
+    assert!(
+        keys(SubmissionFilter {
+            status: Some("approved".into()),
+            year: Some(2023)
+        })
+        .await
+        .is_empty()
+    );
+    let full = store
+        .list_submissions(&SubmissionFilter {
+            year: Some(2023),
+            ..SubmissionFilter::default()
+        })
+        .await
+        .expect("list");
+    assert_eq!(
+        full,
+        [submission(
+            "18100@2020-01-01",
+            2023,
+            "returned",
+            4,
+            Some("sai số liệu")
+        )]
     );
 }

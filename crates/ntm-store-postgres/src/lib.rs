@@ -4,8 +4,11 @@
 //! and every SQL statement run against it. The decisions of what a write changes and how
 //! it is audited live in [`plan`], shared with the SQLite backend.
 //!
+//! Users, grants, sessions and API tokens are in `accounts`; submissions, the approved
+//! snapshot and the approval lock in `workflow`.
+//!
 //! Invariants:
-//! - Every mutating method is one transaction that first takes an `EXCLUSIVE` lock on
+//! - Every audited write is one transaction that first takes an `EXCLUSIVE` lock on
 //!   `audit_events` (readers are not blocked): writers of one store are serialised as in
 //!   SQLite, so the stored state a write compares against cannot change under it, and the
 //!   audit ids of one write are contiguous.
@@ -15,6 +18,9 @@
 //!   order of results does not depend on the database's locale.
 //! - Timestamps are stored at microsecond precision (PostgreSQL's); the SQLite backend
 //!   truncates the same way, so both read back the same instant.
+//! - A unit-year whose submission is `approved` is locked: `write_values` refuses any
+//!   value of it with `Conflict`, checked under the write lock, and writes nothing.
+//! - Sessions are not data and are not audited; each session method is one statement.
 
 use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
@@ -35,8 +41,11 @@ use sqlx::{Connection as _, PgConnection, PgPool, Postgres, QueryBuilder, Row};
 
 use ntm_store::plan::{self, NewAudit, StoredValue, ValueKey};
 
+mod accounts;
+mod workflow;
+
 /// PostgreSQL allows at most 65535 bound parameters per statement.
-const MAX_BINDS: usize = 65_535;
+pub(crate) const MAX_BINDS: usize = 65_535;
 
 /// A store in one PostgreSQL database (or one schema of it).
 #[derive(Debug, Clone)]
@@ -120,7 +129,7 @@ impl PostgresStore {
     }
 
     /// Begins a write: a transaction holding the store's write lock.
-    async fn begin_write(&self) -> StoreResult<sqlx::Transaction<'static, Postgres>> {
+    pub(crate) async fn begin_write(&self) -> StoreResult<sqlx::Transaction<'static, Postgres>> {
         let mut tx = self
             .pool
             .begin()
@@ -500,7 +509,7 @@ impl ValueStore for PostgresStore {
         let rows = sqlx::query(
             "SELECT unit_id, year, indicator_id, value, note FROM indicator_values WHERE year = ANY($1)",
         )
-        .bind(years)
+        .bind(&years)
         .fetch_all(&mut *tx)
         .await
         .map_err(|e| db_error("reading stored values", e))?;
@@ -520,6 +529,9 @@ impl ValueStore for PostgresStore {
         }
 
         let plan = plan::plan_values(writes, &stored, &known_units)?;
+        // The approved lock, read under the write lock like the stored values.
+        let approved = workflow::approved_unit_years(&mut tx, &years).await?;
+        plan::check_unlocked(writes, &approved)?;
         let at = audit.at.trunc_subsecs(6);
         upsert_rows(
             &mut tx,
@@ -570,20 +582,24 @@ impl ValueStore for PostgresStore {
             .await
             .map_err(|e| db_error("reading values", e))?;
         rows.iter()
-            .map(|row| {
-                let unit: String = get(row, "unit_id")?;
-                Ok(ValueRecord {
-                    unit_id: plan::parse_unit_id(&unit, "indicator_values.unit_id")?,
-                    year: get(row, "year")?,
-                    indicator_id: get(row, "indicator_id")?,
-                    value: get(row, "value")?,
-                    note: get(row, "note")?,
-                    entered_by: get(row, "entered_by")?,
-                    entered_at: get(row, "entered_at")?,
-                })
-            })
+            .map(|row| value_record(row, "indicator_values.unit_id"))
             .collect()
     }
+}
+
+/// A value row of `indicator_values` or `approved_values`; `unit_column` names the table's
+/// unit column in a parse error.
+pub(crate) fn value_record(row: &PgRow, unit_column: &str) -> StoreResult<ValueRecord> {
+    let unit: String = get(row, "unit_id")?;
+    Ok(ValueRecord {
+        unit_id: plan::parse_unit_id(&unit, unit_column)?,
+        year: get(row, "year")?,
+        indicator_id: get(row, "indicator_id")?,
+        value: get(row, "value")?,
+        note: get(row, "note")?,
+        entered_by: get(row, "entered_by")?,
+        entered_at: get(row, "entered_at")?,
+    })
 }
 
 #[async_trait]
@@ -641,7 +657,7 @@ impl Store for PostgresStore {
     }
 }
 
-async fn insert_audits(
+pub(crate) async fn insert_audits(
     conn: &mut PgConnection,
     entries: &[NewAudit],
     audit: &AuditContext,
@@ -671,7 +687,7 @@ async fn insert_audits(
 
 /// Runs `head VALUES (..), (..) tail` over `rows` in as few statements as the bind limit
 /// allows; `bind` pushes exactly `columns` values per row.
-async fn upsert_rows<T: Sync>(
+pub(crate) async fn upsert_rows<T: Sync>(
     conn: &mut PgConnection,
     head: &str,
     tail: &str,
@@ -688,7 +704,7 @@ async fn upsert_rows<T: Sync>(
     Ok(())
 }
 
-fn get<'r, T>(row: &'r PgRow, column: &str) -> StoreResult<T>
+pub(crate) fn get<'r, T>(row: &'r PgRow, column: &str) -> StoreResult<T>
 where
     T: sqlx::Decode<'r, Postgres> + sqlx::Type<Postgres>,
 {
@@ -698,7 +714,7 @@ where
 
 /// Maps a driver error: broken uniqueness or references are a [`StoreError::Conflict`]
 /// that a person can read, anything else is [`StoreError::Other`] with `context`.
-fn db_error(context: &str, error: sqlx::Error) -> StoreError {
+pub(crate) fn db_error(context: &str, error: sqlx::Error) -> StoreError {
     if let sqlx::Error::Database(db) = &error {
         match db.kind() {
             ErrorKind::UniqueViolation => {

@@ -4,15 +4,21 @@
 //! every SQL statement run against it. The decisions of what a write changes and how it
 //! is audited live in `ntm_store::plan`, shared with the PostgreSQL backend.
 //!
+//! Users, grants, sessions and API tokens are in `accounts`; submissions, the approved
+//! snapshot and the approval lock in `workflow`.
+//!
 //! Invariants:
 //! - One connection: writes are serialised and `:memory:` databases stay alive, and
-//!   every mutating method is one `BEGIN IMMEDIATE` transaction (the write lock is taken
+//!   every audited write is one `BEGIN IMMEDIATE` transaction (the write lock is taken
 //!   up front, so reading the stored state and writing the change cannot be interleaved
 //!   with another process's write).
 //! - Foreign keys are enforced (`foreign_keys = ON`), the journal is WAL for files, and a
 //!   locked database is waited on for 5 s before failing.
 //! - Timestamps are stored at microsecond precision, PostgreSQL's, so both backends read
 //!   back the same instant.
+//! - A unit-year whose submission is `approved` is locked: `write_values` refuses any
+//!   value of it with `Conflict`, checked under the write lock, and writes nothing.
+//! - Sessions are not data and are not audited; each session method is one statement.
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -37,8 +43,11 @@ use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
 
 use ntm_store::plan::{self, NewAudit, StoredValue, ValueKey};
 
+mod accounts;
+mod workflow;
+
 /// SQLite allows at most 32766 bound parameters per statement.
-const MAX_BINDS: usize = 32_766;
+pub(crate) const MAX_BINDS: usize = 32_766;
 
 /// A store in one SQLite database file (or in memory).
 #[derive(Debug, Clone)]
@@ -116,7 +125,7 @@ impl SqliteStore {
         Ok(())
     }
 
-    async fn begin_write(&self) -> StoreResult<sqlx::Transaction<'static, Sqlite>> {
+    pub(crate) async fn begin_write(&self) -> StoreResult<sqlx::Transaction<'static, Sqlite>> {
         self.pool
             .begin_with("BEGIN IMMEDIATE")
             .await
@@ -483,6 +492,9 @@ impl ValueStore for SqliteStore {
         }
 
         let plan = plan::plan_values(writes, &stored, &known_units)?;
+        // The approved lock, read under the write lock like the stored values.
+        let approved = workflow::approved_unit_years(&mut tx, &years).await?;
+        plan::check_unlocked(writes, &approved)?;
         let at = audit.at.trunc_subsecs(6);
         upsert_rows(
             &mut tx,
@@ -545,16 +557,7 @@ impl ValueStore for SqliteStore {
                 .await
                 .map_err(|e| db_error("reading values", e))?;
             for row in &rows {
-                let unit: String = get(row, "unit_id")?;
-                out.push(ValueRecord {
-                    unit_id: plan::parse_unit_id(&unit, "indicator_values.unit_id")?,
-                    year: get(row, "year")?,
-                    indicator_id: get(row, "indicator_id")?,
-                    value: get(row, "value")?,
-                    note: get(row, "note")?,
-                    entered_by: get(row, "entered_by")?,
-                    entered_at: get(row, "entered_at")?,
-                });
+                out.push(value_record(row, "indicator_values.unit_id")?);
             }
         }
         if units.len() > 1 {
@@ -564,6 +567,21 @@ impl ValueStore for SqliteStore {
         }
         Ok(out)
     }
+}
+
+/// A value row of `indicator_values` or `approved_values`; `unit_column` names the table's
+/// unit column in a parse error.
+pub(crate) fn value_record(row: &SqliteRow, unit_column: &str) -> StoreResult<ValueRecord> {
+    let unit: String = get(row, "unit_id")?;
+    Ok(ValueRecord {
+        unit_id: plan::parse_unit_id(&unit, unit_column)?,
+        year: get(row, "year")?,
+        indicator_id: get(row, "indicator_id")?,
+        value: get(row, "value")?,
+        note: get(row, "note")?,
+        entered_by: get(row, "entered_by")?,
+        entered_at: get(row, "entered_at")?,
+    })
 }
 
 #[async_trait]
@@ -621,7 +639,7 @@ impl Store for SqliteStore {
     }
 }
 
-async fn insert_audits(
+pub(crate) async fn insert_audits(
     conn: &mut SqliteConnection,
     entries: &[NewAudit],
     audit: &AuditContext,
@@ -651,7 +669,7 @@ async fn insert_audits(
 
 /// Runs `head VALUES (..), (..) tail` over `rows` in as few statements as the bind limit
 /// allows; `bind` pushes exactly `columns` values per row.
-async fn upsert_rows<T: Sync>(
+pub(crate) async fn upsert_rows<T: Sync>(
     conn: &mut SqliteConnection,
     head: &str,
     tail: &str,
@@ -668,7 +686,7 @@ async fn upsert_rows<T: Sync>(
     Ok(())
 }
 
-fn get<'r, T>(row: &'r SqliteRow, column: &str) -> StoreResult<T>
+pub(crate) fn get<'r, T>(row: &'r SqliteRow, column: &str) -> StoreResult<T>
 where
     T: sqlx::Decode<'r, Sqlite> + sqlx::Type<Sqlite>,
 {
@@ -678,7 +696,7 @@ where
 
 /// Maps a driver error: broken uniqueness or references are a [`StoreError::Conflict`]
 /// that a person can read, anything else is [`StoreError::Other`] with `context`.
-fn db_error(context: &str, error: sqlx::Error) -> StoreError {
+pub(crate) fn db_error(context: &str, error: sqlx::Error) -> StoreError {
     if let sqlx::Error::Database(db) = &error {
         match db.kind() {
             ErrorKind::UniqueViolation => {

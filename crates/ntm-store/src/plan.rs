@@ -8,18 +8,22 @@
 //! - Duplicate keys within one batch: the last occurrence wins, at the position of the
 //!   first one; the summary counts each key once.
 //! - Every inserted or updated row gets exactly one audit entry; unchanged rows get none.
+//! - Audit texts of accounts name users, roles and token names, never a password or token
+//!   hash.
 
 use std::collections::{HashMap, HashSet};
 use std::hash::Hash;
 
 use crate::{
-    StoreError, StoreResult, UnitBatch, ValueWrite, WriteSummary, unit_summary, value_target_id,
+    GrantRecord, NewUser, StoreError, StoreResult, SubmissionRecord, UnitBatch, ValueWrite,
+    WriteSummary, unit_summary, value_target_id,
 };
 use chrono::NaiveDate;
 use ntm_core::UnitId;
 use ntm_core::unit::{
     AttributeKey, LineageEdge, LineageKind, Unit, UnitAttribute, UnitLevel, UnitType,
 };
+use ntm_core::workflow::Status;
 
 /// One audit entry to write; actor, time and reason come from the write's `AuditContext`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -348,6 +352,239 @@ fn count(summary: &mut WriteSummary, inserted: bool) {
     }
 }
 
+// ---------------------------------------------------------------------------------------
+// Accounts: users, grants, tokens. Audit texts never hold a password or token hash.
+// ---------------------------------------------------------------------------------------
+
+/// `grants` sorted and without repeats: how they are stored and how `list_grants` returns
+/// them.
+pub fn normalize_grants(grants: &[GrantRecord]) -> Vec<GrantRecord> {
+    let mut grants = grants.to_vec();
+    grants.sort();
+    grants.dedup();
+    grants
+}
+
+/// A conflict when a grant names a unit not in `known_units`, naming the units; checked
+/// before anything is written.
+pub fn check_grant_units(grants: &[GrantRecord], known_units: &HashSet<String>) -> StoreResult<()> {
+    let unknown: Vec<&str> = grants
+        .iter()
+        .map(|g| g.unit_id.as_str())
+        .filter(|id| !known_units.contains(*id))
+        .collect();
+    if unknown.is_empty() {
+        Ok(())
+    } else {
+        Err(units_conflict(
+            "quyền gán trên đơn vị không tồn tại",
+            unknown,
+        ))
+    }
+}
+
+/// The conflict of creating a user whose username is taken.
+pub fn username_taken(username: &str) -> StoreError {
+    StoreError::Conflict(format!("tên đăng nhập \"{username}\" đã tồn tại"))
+}
+
+/// The error of a user id that names no user.
+pub fn user_not_found(id: i64) -> StoreError {
+    StoreError::NotFound(format!("không có người dùng với mã {id}"))
+}
+
+/// The error of a token id that names no token of the user.
+pub fn token_not_found(user_id: i64, token_id: i64) -> StoreError {
+    StoreError::NotFound(format!(
+        "người dùng {user_id} không có mã truy cập {token_id}"
+    ))
+}
+
+/// The audit text of a set of grants (sorted): `role tại unit, …`, or `không có quyền`.
+pub fn grants_text(grants: &[GrantRecord]) -> String {
+    if grants.is_empty() {
+        return "không có quyền".to_owned();
+    }
+    normalize_grants(grants)
+        .iter()
+        .map(|g| format!("{} tại {}", g.role, g.unit_id))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn user_audit(action: &'static str, username: &str) -> NewAudit {
+    NewAudit {
+        action,
+        target_kind: "user",
+        target_id: username.to_owned(),
+        unit_id: None,
+        before: None,
+        after: None,
+    }
+}
+
+/// `user.create`: the full name and the grants.
+pub fn user_create_audit(user: &NewUser) -> NewAudit {
+    NewAudit {
+        after: Some(format!(
+            "{}; quyền: {}",
+            user.full_name,
+            grants_text(&user.grants)
+        )),
+        ..user_audit("user.create", &user.username)
+    }
+}
+
+/// `user.password`: that the password changed, never the hash.
+pub fn password_audit(username: &str) -> NewAudit {
+    NewAudit {
+        after: Some("đã đặt mật khẩu mới; các phiên đăng nhập bị hủy".to_owned()),
+        ..user_audit("user.password", username)
+    }
+}
+
+fn account_state(disabled: bool) -> String {
+    if disabled {
+        "bị khóa"
+    } else {
+        "đang hoạt động"
+    }
+    .to_owned()
+}
+
+/// `user.disable` or `user.enable`, with the old and the new state.
+pub fn disabled_audit(username: &str, was_disabled: bool, disabled: bool) -> NewAudit {
+    NewAudit {
+        before: Some(account_state(was_disabled)),
+        after: Some(account_state(disabled)),
+        ..user_audit(
+            if disabled {
+                "user.disable"
+            } else {
+                "user.enable"
+            },
+            username,
+        )
+    }
+}
+
+/// `user.grants`, with the old and the new grants.
+pub fn grants_audit(username: &str, before: &[GrantRecord], after: &[GrantRecord]) -> NewAudit {
+    NewAudit {
+        before: Some(grants_text(before)),
+        after: Some(grants_text(after)),
+        ..user_audit("user.grants", username)
+    }
+}
+
+fn token_text(name: &str, username: &str) -> String {
+    format!("{name} (của {username})")
+}
+
+/// `token.create`: the token's name and owner, never the hash.
+pub fn token_create_audit(token_id: i64, name: &str, username: &str) -> NewAudit {
+    NewAudit {
+        action: "token.create",
+        target_kind: "token",
+        target_id: token_id.to_string(),
+        unit_id: None,
+        before: None,
+        after: Some(token_text(name, username)),
+    }
+}
+
+/// `token.delete`: the deleted token's name and owner.
+pub fn token_delete_audit(token_id: i64, name: &str, username: &str) -> NewAudit {
+    NewAudit {
+        action: "token.delete",
+        target_kind: "token",
+        target_id: token_id.to_string(),
+        unit_id: None,
+        before: Some(token_text(name, username)),
+        after: None,
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Approval workflow
+// ---------------------------------------------------------------------------------------
+
+/// The audit target id of a submission: `unit|year`.
+pub fn submission_target_id(unit_id: &UnitId, year: i32) -> String {
+    format!("{unit_id}|{year}")
+}
+
+/// The conflict of a submission for a unit that does not exist.
+pub fn unknown_submission_unit(unit_id: &UnitId) -> StoreError {
+    units_conflict(
+        "trạng thái duyệt gán cho đơn vị không tồn tại",
+        vec![unit_id.as_str()],
+    )
+}
+
+/// The audit entry `submission.<status>` of recording `record` over the previous status
+/// `before` (`None` when the unit-year had no record). The after text is the new status,
+/// followed by ` — <comment>` when there is one. A status that
+/// `ntm_core::workflow::Status` does not know is an error: nothing is written.
+pub fn submission_audit(record: &SubmissionRecord, before: Option<&str>) -> StoreResult<NewAudit> {
+    let status = Status::parse(&record.status).ok_or_else(|| {
+        StoreError::Other(anyhow::anyhow!(
+            "unknown submission status {:?}",
+            record.status
+        ))
+    })?;
+    let action = match status {
+        Status::Draft => "submission.draft",
+        Status::Submitted => "submission.submitted",
+        Status::Approved => "submission.approved",
+        Status::Returned => "submission.returned",
+    };
+    let after = match &record.comment {
+        Some(comment) => format!("{} — {comment}", status.as_str()),
+        None => status.as_str().to_owned(),
+    };
+    Ok(NewAudit {
+        action,
+        target_kind: "submission",
+        target_id: submission_target_id(&record.unit_id, record.year),
+        unit_id: Some(record.unit_id.to_string()),
+        before: before.map(str::to_owned),
+        after: Some(after),
+    })
+}
+
+/// A conflict when a write touches a unit-year in `approved` (the `(unit id, year)` keys
+/// whose submission is approved, and so locked), naming up to five of them; checked
+/// before anything is written.
+pub fn check_unlocked(writes: &[ValueWrite], approved: &HashSet<(String, i32)>) -> StoreResult<()> {
+    if approved.is_empty() {
+        return Ok(());
+    }
+    let mut locked: Vec<(&str, i32)> = writes
+        .iter()
+        .map(|w| (w.unit_id.as_str(), w.year))
+        .filter(|(unit, year)| approved.contains(&((*unit).to_owned(), *year)))
+        .collect();
+    if locked.is_empty() {
+        return Ok(());
+    }
+    locked.sort_unstable();
+    locked.dedup();
+    let shown = locked
+        .iter()
+        .take(5)
+        .map(|(unit, year)| format!("{unit} năm {year}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let more = match locked.len().saturating_sub(5) {
+        0 => String::new(),
+        n => format!(" và {n} đơn vị-năm khác"),
+    };
+    Err(StoreError::Conflict(format!(
+        "số liệu của {shown}{more} đã được duyệt và khóa; không có gì được ghi"
+    )))
+}
+
 // Parsing of the enum-like columns. A value that does not parse means the database was
 // written by something else than this code; the error names table, column and value.
 
@@ -445,6 +682,64 @@ mod tests {
             matches!(&err, StoreError::Conflict(m) if m.contains("1@2020-01-01")),
             "{err}"
         );
+    }
+
+    #[test]
+    fn locked_unit_years_are_named_and_others_pass() {
+        let writes = [
+            write("1@2020-01-01", "a", "1", None),
+            write("2@2020-01-01", "a", "1", None),
+            write("1@2020-01-01", "b", "1", None),
+        ];
+        let approved = HashSet::from([("1@2020-01-01".to_owned(), 2024)]);
+        let err = check_unlocked(&writes, &approved).expect_err("locked");
+        assert!(
+            matches!(&err, StoreError::Conflict(m)
+                if m == "số liệu của 1@2020-01-01 năm 2024 đã được duyệt và khóa; không có gì được ghi"),
+            "{err}"
+        );
+        let other_year = HashSet::from([("1@2020-01-01".to_owned(), 2023)]);
+        assert!(check_unlocked(&writes, &other_year).is_ok());
+    }
+
+    #[test]
+    fn submission_audit_carries_status_and_comment() {
+        let record = SubmissionRecord {
+            unit_id: UnitId::parse("1@2020-01-01").expect("test id"),
+            year: 2024,
+            status: "returned".into(),
+            updated_at: chrono::DateTime::UNIX_EPOCH,
+            updated_by: "x".into(),
+            comment: Some("thiếu 2.1".into()),
+        };
+        let entry = submission_audit(&record, Some("submitted")).expect("known status");
+        assert_eq!(entry.action, "submission.returned");
+        assert_eq!(entry.target_id, "1@2020-01-01|2024");
+        assert_eq!(entry.before.as_deref(), Some("submitted"));
+        assert_eq!(entry.after.as_deref(), Some("returned — thiếu 2.1"));
+        let bad = SubmissionRecord {
+            status: "locked".into(),
+            ..record
+        };
+        assert!(submission_audit(&bad, None).is_err());
+    }
+
+    #[test]
+    fn grants_text_is_sorted_and_deduplicated() {
+        let grant = |role: &str, unit: &str| GrantRecord {
+            role: role.into(),
+            unit_id: UnitId::parse(unit).expect("test id"),
+        };
+        let grants = [
+            grant("viewer", "42@2020-01-01"),
+            grant("commune", "1@2020-01-01"),
+            grant("viewer", "42@2020-01-01"),
+        ];
+        assert_eq!(
+            grants_text(&grants),
+            "commune tại 1@2020-01-01, viewer tại 42@2020-01-01"
+        );
+        assert_eq!(grants_text(&[]), "không có quyền");
     }
 
     #[test]

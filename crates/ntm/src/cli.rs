@@ -233,7 +233,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         Command::Demo { year } => {
             let report = ntm_app::demo::build(store, &audit(&args, "ntm demo")).await?;
             let ws = Workspace::load(store, None).await?;
-            let summary = ntm_app::summary::summary(&ws, *year, None, Some(&ws))?;
+            let summary = ntm_app::summary::summary(&ws, *year, None, Some(&ws), None)?;
             output::demo(&report, &summary, args.json)
         }
         Command::Units(u) => match &u.command {
@@ -386,7 +386,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             let ws = Workspace::load(store, Some(*year)).await?;
             let prev = Workspace::load(store, Some(year - 1)).await?;
             let set = set.clone().map(SetId);
-            let summary = ntm_app::summary::summary(&ws, *year, set.as_ref(), Some(&prev))?;
+            let summary = ntm_app::summary::summary(&ws, *year, set.as_ref(), Some(&prev), None)?;
             output::summary(&summary, args.json)
         }
         Command::Audit {

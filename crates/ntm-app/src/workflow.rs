@@ -1,0 +1,206 @@
+//! Data entry and approval: save a draft, submit, approve (which locks), return with a
+//! comment, reopen with a reason. Every step checks the actor's right on the unit and the
+//! workflow transition before writing, and is audited by the store.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use ntm_core::access::{Action, can};
+use ntm_core::workflow::{Event, Status, transition};
+use ntm_core::{Catalogue, UnitId, UnitRegistry};
+use ntm_store::{Store, SubmissionFilter, SubmissionRecord, ValueFilter, ValueRecord, ValueWrite, WriteSummary};
+
+use crate::accounts::Actor;
+use crate::values::{indicators_for, parse_for};
+use crate::{AppError, AppResult};
+
+/// One field of the entry form: indicator id, the text typed, an optional note and an
+/// optional evidence link.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Entry {
+    pub indicator: String,
+    pub value: String,
+    pub note: String,
+    pub evidence: String,
+}
+
+/// The current status of a unit-year (draft when never touched).
+pub async fn status(store: &dyn Store, unit: &UnitId, year: i32) -> AppResult<(Status, Option<SubmissionRecord>)> {
+    let record = store.get_submission(unit, year).await?;
+    let status = record.as_ref().and_then(|r| Status::parse(&r.status)).unwrap_or(Status::Draft);
+    Ok((status, record))
+}
+
+fn forbid(what: &str) -> AppError {
+    AppError::Forbidden(format!("bạn không có quyền {what} cho đơn vị này"))
+}
+
+fn check(registry: &UnitRegistry, actor: &Actor, action: Action, unit: &UnitId, year: i32, what: &str) -> AppResult<()> {
+    if can(registry, &actor.grants, action, unit, year) { Ok(()) } else { Err(forbid(what)) }
+}
+
+async fn record(store: &dyn Store, actor: &Actor, unit: &UnitId, year: i32, to: Status, comment: Option<String>, at: DateTime<Utc>, reason: &str) -> AppResult<()> {
+    let rec = SubmissionRecord { unit_id: unit.clone(), year, status: to.as_str().into(), updated_at: at, updated_by: actor.username.clone(), comment };
+    store.set_submission(&rec, &actor.audit(at, reason)).await?;
+    Ok(())
+}
+
+/// The note stored with a value: the user's note, and the evidence link after it.
+pub fn compose_note(note: &str, evidence: &str) -> Option<String> {
+    let (note, evidence) = (note.trim(), evidence.trim());
+    match (note.is_empty(), evidence.is_empty()) {
+        (true, true) => None,
+        (false, true) => Some(note.to_owned()),
+        (true, false) => Some(format!("Minh chứng: {evidence}")),
+        (false, false) => Some(format!("{note} — Minh chứng: {evidence}")),
+    }
+}
+
+/// Splits a stored note back into (note, evidence).
+pub fn split_note(stored: Option<&str>) -> (String, String) {
+    let Some(s) = stored else { return (String::new(), String::new()) };
+    match s.split_once("Minh chứng: ") {
+        Some((note, ev)) => (note.trim_end_matches([' ', '—']).trim().to_owned(), ev.trim().to_owned()),
+        None => (s.to_owned(), String::new()),
+    }
+}
+
+/// Saves typed values as a draft. Empty fields are skipped (nothing is deleted). Every
+/// refused field is reported with its indicator id; nothing is written then.
+#[allow(clippy::too_many_arguments)]
+pub async fn save(
+    store: &dyn Store,
+    registry: &UnitRegistry,
+    catalogue: &Catalogue,
+    actor: &Actor,
+    unit: &UnitId,
+    year: i32,
+    entries: &[Entry],
+    at: DateTime<Utc>,
+) -> AppResult<WriteSummary> {
+    check(registry, actor, Action::EnterValues, unit, year, "nhập số liệu")?;
+    let (current, _) = status(store, unit, year).await?;
+    let next = transition(current, Event::Edit).map_err(|e| AppError::Conflict(e.to_string()))?;
+    let u = registry.get(unit).ok_or_else(|| AppError::NotFound(format!("không có đơn vị {unit}")))?;
+    let version = u.version_in_year(year).ok_or_else(|| AppError::NotFound(format!("{} không có hiệu lực năm {year}", u.latest().name)))?;
+    let known = indicators_for(catalogue, version.unit_type, year);
+    let mut problems = Vec::new();
+    let mut writes = Vec::new();
+    for e in entries {
+        if e.value.trim().is_empty() {
+            continue;
+        }
+        let Some(indicator) = known.get(e.indicator.as_str()) else {
+            problems.push((e.indicator.clone(), "chỉ tiêu không thuộc bộ tiêu chí áp dụng".into()));
+            continue;
+        };
+        let evidence = e.evidence.trim();
+        if !evidence.is_empty() && !(evidence.starts_with("http://") || evidence.starts_with("https://")) {
+            problems.push((e.indicator.clone(), "đường dẫn minh chứng phải bắt đầu bằng http:// hoặc https://".into()));
+            continue;
+        }
+        match parse_for(indicator, &e.value) {
+            Ok(v) => writes.push(ValueWrite { unit_id: unit.clone(), year, indicator_id: indicator.id.clone(), value: v.canonical(), note: compose_note(&e.note, &e.evidence) }),
+            Err(m) => problems.push((e.indicator.clone(), m)),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(AppError::Fields(problems));
+    }
+    let summary = store.write_values(&writes, &actor.audit(at, "nhập trên biểu mẫu")).await?;
+    if next != current {
+        record(store, actor, unit, year, next, None, at, "sửa số liệu sau khi bị trả lại").await?;
+    }
+    Ok(summary)
+}
+
+/// Sends a unit-year for approval.
+pub async fn submit(store: &dyn Store, registry: &UnitRegistry, actor: &Actor, unit: &UnitId, year: i32, at: DateTime<Utc>) -> AppResult<()> {
+    check(registry, actor, Action::EnterValues, unit, year, "gửi duyệt")?;
+    let (current, _) = status(store, unit, year).await?;
+    let next = transition(current, Event::Submit).map_err(|e| AppError::Conflict(e.to_string()))?;
+    let has_values = !store.list_values(&ValueFilter { year: Some(year), units: Some(vec![unit.clone()]), indicator_id: None }).await?.is_empty();
+    if !has_values {
+        return Err(AppError::Conflict("chưa có số liệu nào để gửi duyệt".into()));
+    }
+    record(store, actor, unit, year, next, None, at, "gửi duyệt").await
+}
+
+/// Approves submitted values; they are locked from then on.
+pub async fn approve(store: &dyn Store, registry: &UnitRegistry, actor: &Actor, unit: &UnitId, year: i32, at: DateTime<Utc>) -> AppResult<()> {
+    check(registry, actor, Action::Approve, unit, year, "duyệt số liệu")?;
+    let (current, _) = status(store, unit, year).await?;
+    let next = transition(current, Event::Approve).map_err(|e| AppError::Conflict(e.to_string()))?;
+    record(store, actor, unit, year, next, None, at, "duyệt").await
+}
+
+/// Sends submitted values back with a comment (required).
+pub async fn send_back(store: &dyn Store, registry: &UnitRegistry, actor: &Actor, unit: &UnitId, year: i32, comment: &str, at: DateTime<Utc>) -> AppResult<()> {
+    check(registry, actor, Action::Approve, unit, year, "trả lại số liệu")?;
+    if comment.trim().is_empty() {
+        return Err(AppError::Fields(vec![("comment".into(), "cần ghi rõ lý do trả lại".into())]));
+    }
+    let (current, _) = status(store, unit, year).await?;
+    let next = transition(current, Event::Return).map_err(|e| AppError::Conflict(e.to_string()))?;
+    record(store, actor, unit, year, next, Some(comment.trim().to_owned()), at, "trả lại").await
+}
+
+/// Reopens a locked unit-year (administrators), with a reason (required).
+pub async fn reopen(store: &dyn Store, registry: &UnitRegistry, actor: &Actor, unit: &UnitId, year: i32, reason: &str, at: DateTime<Utc>) -> AppResult<()> {
+    check(registry, actor, Action::Reopen, unit, year, "mở lại kỳ đã khóa")?;
+    if reason.trim().is_empty() {
+        return Err(AppError::Fields(vec![("reason".into(), "cần ghi rõ lý do mở lại".into())]));
+    }
+    let (current, _) = status(store, unit, year).await?;
+    let next = transition(current, Event::Reopen).map_err(|e| AppError::Conflict(e.to_string()))?;
+    record(store, actor, unit, year, next, Some(reason.trim().to_owned()), at, "mở lại kỳ đã khóa").await
+}
+
+/// Submissions the actor may decide on, waiting.
+pub async fn pending_for(store: &dyn Store, registry: &UnitRegistry, actor: &Actor) -> AppResult<Vec<SubmissionRecord>> {
+    let all = store.list_submissions(&SubmissionFilter { status: Some(Status::Submitted.as_str().into()), year: None }).await?;
+    Ok(all.into_iter().filter(|s| can(registry, &actor.grants, Action::Approve, &s.unit_id, s.year)).collect())
+}
+
+/// One line of "what changed since the last approved version".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    pub indicator: String,
+    pub approved: Option<String>,
+    pub current: Option<String>,
+}
+
+/// Values that differ between the last approved snapshot and now.
+pub async fn changes_since_approved(store: &dyn Store, unit: &UnitId, year: i32) -> AppResult<Vec<Change>> {
+    let approved: BTreeMap<String, ValueRecord> = store.approved_values(unit, year).await?.into_iter().map(|v| (v.indicator_id.clone(), v)).collect();
+    let current: BTreeMap<String, ValueRecord> = store
+        .list_values(&ValueFilter { year: Some(year), units: Some(vec![unit.clone()]), indicator_id: None })
+        .await?
+        .into_iter()
+        .map(|v| (v.indicator_id.clone(), v))
+        .collect();
+    let mut keys: Vec<&String> = approved.keys().chain(current.keys()).collect();
+    keys.sort_by(|a, b| crate::summary::natural(a).cmp(&crate::summary::natural(b)));
+    keys.dedup();
+    Ok(keys
+        .into_iter()
+        .filter_map(|k| {
+            let a = approved.get(k).map(|v| v.value.clone());
+            let c = current.get(k).map(|v| v.value.clone());
+            (a != c).then(|| Change { indicator: k.clone(), approved: a, current: c })
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notes_and_evidence_round_trip() {
+        for (note, ev) in [("", ""), ("đo đạc", ""), ("", "https://x.vn/a.pdf"), ("đo đạc", "https://x.vn/a.pdf")] {
+            let stored = compose_note(note, ev);
+            assert_eq!(split_note(stored.as_deref()), (note.to_owned(), ev.to_owned()), "{note} / {ev}");
+        }
+    }
+}

@@ -1,0 +1,501 @@
+//! The JSON API under `/api/v1`: units, criteria sets, values (read and write) and
+//! evaluations, with the same permissions as the pages. Callers authenticate with a
+//! personal token (`Authorization: Bearer ntm_…`); a signed-in browser may also read.
+//! Errors use the one envelope of [`crate::error`]. The OpenAPI document is generated from
+//! these handlers and served at `/api/openapi.json`.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use chrono::{Datelike, NaiveDate, Utc};
+use ntm_core::access::{Action, can, visible_units};
+use ntm_core::criteria::SetId;
+use ntm_core::evaluation::CriterionStatus;
+use ntm_core::{UnitId, Value};
+use ntm_store::ValueFilter;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, OpenApi, ToSchema};
+
+use crate::auth::ApiCaller;
+use crate::error::{Kind, WebError};
+use crate::state::AppState;
+
+type ApiResult<T> = Result<Json<T>, WebError>;
+
+fn api_err(e: impl Into<WebError>) -> WebError {
+    e.into().api()
+}
+
+async fn workspace(state: &AppState, year: Option<i32>) -> Result<ntm_app::evaluate::Workspace, WebError> {
+    ntm_app::evaluate::Workspace::load(state.store.as_ref(), year).await.map_err(api_err)
+}
+
+fn parse_unit(text: &str) -> Result<UnitId, WebError> {
+    UnitId::parse(text).ok_or_else(|| WebError::new(Kind::NotFound, format!("Không có đơn vị “{text}”; dùng mã định danh dạng 18850@2020-01-01.")).api())
+}
+
+/// A unit as it stood on a date.
+#[derive(Serialize, ToSchema)]
+pub struct UnitDto {
+    /// Identity: code and start of validity.
+    pub id: String,
+    pub code: String,
+    pub name: String,
+    /// xã, phường, thị trấn, huyện, thị xã, thành phố, tỉnh
+    #[serde(rename = "type")]
+    pub unit_type: String,
+    /// province, district or commune
+    pub level: String,
+    pub parent: Option<String>,
+    pub valid_from: String,
+    pub valid_to: Option<String>,
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct UnitsQuery {
+    /// The date of the tree (YYYY-MM-DD); default today.
+    #[param(value_type = Option<String>, format = Date)]
+    pub as_of: Option<NaiveDate>,
+}
+
+/// The units the caller may read, as of a date, in tree order.
+#[utoipa::path(get, path = "/api/v1/units", params(UnitsQuery), responses((status = 200, body = [UnitDto])), security(("token" = [])))]
+pub async fn list_units(State(state): State<AppState>, caller: ApiCaller, Query(q): Query<UnitsQuery>) -> ApiResult<Vec<UnitDto>> {
+    let date = q.as_of.unwrap_or_else(|| Utc::now().date_naive());
+    let ws = workspace(&state, Some(0)).await?;
+    let scope = visible_units(&ws.registry, &caller.actor.grants, date.year());
+    Ok(Json(
+        ws.registry
+            .as_of(date)
+            .into_iter()
+            .filter(|v| scope.contains(v.id()))
+            .map(|v| UnitDto {
+                id: v.id().to_string(),
+                code: v.unit.code.clone(),
+                name: v.name().to_owned(),
+                unit_type: v.unit_type().as_vi().to_owned(),
+                level: v.unit.level.as_str().to_owned(),
+                parent: v.parent().map(|p| p.to_string()),
+                valid_from: v.unit.valid().from.to_string(),
+                valid_to: v.unit.valid().to.map(|d| d.to_string()),
+            })
+            .collect(),
+    ))
+}
+
+/// One lineage edge.
+#[derive(Serialize, ToSchema)]
+pub struct LineageDto {
+    pub from: String,
+    pub to: String,
+    pub effective: String,
+    /// merged or split
+    pub kind: String,
+}
+
+/// A unit with its history.
+#[derive(Serialize, ToSchema)]
+pub struct UnitDetailDto {
+    pub id: String,
+    pub code: String,
+    pub versions: Vec<UnitDto>,
+    pub predecessors: Vec<LineageDto>,
+    pub successors: Vec<LineageDto>,
+}
+
+/// One unit: its versions and its lineage.
+#[utoipa::path(get, path = "/api/v1/units/{id}", params(("id" = String, Path, description = "Unit id, e.g. 18850@2020-01-01")), responses((status = 200, body = UnitDetailDto), (status = 403), (status = 404)), security(("token" = [])))]
+pub async fn get_unit(State(state): State<AppState>, caller: ApiCaller, Path(id): Path<String>) -> ApiResult<UnitDetailDto> {
+    let id = parse_unit(&id)?;
+    let ws = workspace(&state, Some(0)).await?;
+    let unit = ws.registry.get(&id).ok_or_else(|| WebError::new(Kind::NotFound, format!("Không có đơn vị {id}.")).api())?;
+    let valid = unit.valid();
+    let years = valid.from.year()..=valid.to.map_or(2035, |t| t.year());
+    if !years.into_iter().any(|y| can(&ws.registry, &caller.actor.grants, Action::View, &id, y)) {
+        return Err(WebError::forbidden().api());
+    }
+    let edge = |e: &ntm_core::unit::LineageEdge| LineageDto { from: e.from.to_string(), to: e.to.to_string(), effective: e.effective.to_string(), kind: e.kind.as_str().into() };
+    Ok(Json(UnitDetailDto {
+        id: id.to_string(),
+        code: unit.code.clone(),
+        versions: unit
+            .versions
+            .iter()
+            .map(|v| UnitDto {
+                id: id.to_string(),
+                code: unit.code.clone(),
+                name: v.name.clone(),
+                unit_type: v.unit_type.as_vi().into(),
+                level: unit.level.as_str().into(),
+                parent: v.parent.as_ref().map(|p| p.to_string()),
+                valid_from: v.valid.from.to_string(),
+                valid_to: v.valid.to.map(|d| d.to_string()),
+            })
+            .collect(),
+        predecessors: ws.registry.ancestry(&id).into_iter().map(edge).collect(),
+        successors: ws.registry.descendants(&id).into_iter().map(edge).collect(),
+    }))
+}
+
+/// A criteria set in the list.
+#[derive(Serialize, ToSchema)]
+pub struct SetSummaryDto {
+    pub id: String,
+    pub version: i64,
+    pub title: String,
+    /// standard, advanced or model
+    pub level: String,
+    pub period_from: i32,
+    pub period_to: i32,
+    pub derives_from: Option<String>,
+    pub requires: Option<String>,
+    pub illustrative: bool,
+}
+
+/// Every stored criteria set (latest versions).
+#[utoipa::path(get, path = "/api/v1/criteria-sets", responses((status = 200, body = [SetSummaryDto])), security(("token" = [])))]
+pub async fn list_sets(State(state): State<AppState>, _caller: ApiCaller) -> ApiResult<Vec<SetSummaryDto>> {
+    let ws = workspace(&state, Some(0)).await?;
+    let records = state.store.list_criteria_sets().await.map_err(|e| api_err(ntm_app::AppError::from(e)))?;
+    Ok(Json(
+        records
+            .iter()
+            .filter_map(|r| ws.catalogue.get(&SetId(r.id.clone())).map(|s| (r, s)))
+            .map(|(r, s)| SetSummaryDto {
+                id: r.id.clone(),
+                version: r.version,
+                title: s.header.title.clone(),
+                level: s.header.level.as_str().into(),
+                period_from: s.header.period.from,
+                period_to: s.header.period.to,
+                derives_from: s.derives_from.as_ref().map(|d| d.0.clone()),
+                requires: s.header.requires.as_ref().map(|d| d.0.clone()),
+                illustrative: s.is_illustrative(),
+            })
+            .collect(),
+    ))
+}
+
+/// A threshold with what it applies to and its source.
+#[derive(Serialize, ToSchema)]
+pub struct ThresholdDto {
+    pub value: String,
+    pub region: Option<String>,
+    pub group: Option<u8>,
+    pub year: Option<i32>,
+    pub source: Option<String>,
+    /// low, medium or high
+    pub confidence: String,
+    pub illustrative: bool,
+}
+
+/// An indicator of a set.
+#[derive(Serialize, ToSchema)]
+pub struct IndicatorDto {
+    pub id: String,
+    pub name: String,
+    pub unit: Option<String>,
+    /// >=, <=, = or pass
+    pub comparison: String,
+    pub thresholds: Vec<ThresholdDto>,
+    /// Whether the indicator can be evaluated (pass/fail, a threshold, or a derived one).
+    pub configured: bool,
+}
+
+/// A criterion of a set.
+#[derive(Serialize, ToSchema)]
+pub struct CriterionDto {
+    pub id: String,
+    pub name: String,
+    pub indicators: Vec<IndicatorDto>,
+}
+
+/// A resolved criteria set.
+#[derive(Serialize, ToSchema)]
+pub struct SetDto {
+    pub id: String,
+    pub title: String,
+    pub level: String,
+    pub period_from: i32,
+    pub period_to: i32,
+    pub illustrative: bool,
+    pub criteria: Vec<CriterionDto>,
+}
+
+/// One criteria set, resolved (derivations applied).
+#[utoipa::path(get, path = "/api/v1/criteria-sets/{id}", params(("id" = String, Path)), responses((status = 200, body = SetDto), (status = 404)), security(("token" = [])))]
+pub async fn get_set(State(state): State<AppState>, _caller: ApiCaller, Path(id): Path<String>) -> ApiResult<SetDto> {
+    let ws = workspace(&state, Some(0)).await?;
+    let s = ws.catalogue.get(&SetId(id.clone())).ok_or_else(|| WebError::new(Kind::NotFound, format!("Không có bộ tiêu chí “{id}”.")).api())?;
+    Ok(Json(SetDto {
+        id: s.id().0.clone(),
+        title: s.header.title.clone(),
+        level: s.header.level.as_str().into(),
+        period_from: s.header.period.from,
+        period_to: s.header.period.to,
+        illustrative: s.is_illustrative(),
+        criteria: s
+            .criteria
+            .iter()
+            .map(|c| CriterionDto {
+                id: c.id.clone(),
+                name: c.name.clone(),
+                indicators: c
+                    .indicators
+                    .iter()
+                    .map(|i| IndicatorDto {
+                        id: i.id.clone(),
+                        name: i.name.clone(),
+                        unit: i.unit.clone(),
+                        comparison: i.comparison.as_str().into(),
+                        configured: i.comparison == ntm_core::Comparison::Pass || !i.thresholds.is_empty() || i.threshold_from.is_some(),
+                        thresholds: i
+                            .thresholds
+                            .iter()
+                            .map(|t| ThresholdDto {
+                                value: t.value.normalize().to_string(),
+                                region: t.when.region.clone(),
+                                group: t.when.group,
+                                year: t.when.year,
+                                source: t.source.clone(),
+                                confidence: t.confidence.as_str().into(),
+                                illustrative: t.illustrative,
+                            })
+                            .collect(),
+                    })
+                    .collect(),
+            })
+            .collect(),
+    }))
+}
+
+/// A stored value.
+#[derive(Serialize, ToSchema)]
+pub struct ValueDto {
+    pub unit: String,
+    pub year: i32,
+    pub indicator: String,
+    /// A decimal ("85.5") or "đạt" / "không đạt".
+    pub value: String,
+    pub note: Option<String>,
+    pub entered_by: String,
+    pub entered_at: String,
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct ValuesQuery {
+    /// Unit id (e.g. 18850@2020-01-01); default all units the caller may read.
+    pub unit: Option<String>,
+    pub year: i32,
+}
+
+/// Values of a year, for one unit or every unit the caller may read.
+#[utoipa::path(get, path = "/api/v1/values", params(ValuesQuery), responses((status = 200, body = [ValueDto]), (status = 403)), security(("token" = [])))]
+pub async fn list_values(State(state): State<AppState>, caller: ApiCaller, Query(q): Query<ValuesQuery>) -> ApiResult<Vec<ValueDto>> {
+    let ws = workspace(&state, Some(0)).await?;
+    let units = match &q.unit {
+        Some(u) => {
+            let id = parse_unit(u)?;
+            if !can(&ws.registry, &caller.actor.grants, Action::View, &id, q.year) {
+                return Err(WebError::forbidden().api());
+            }
+            Some(vec![id])
+        }
+        None => None,
+    };
+    let scope = visible_units(&ws.registry, &caller.actor.grants, q.year);
+    let records = state
+        .store
+        .list_values(&ValueFilter { year: Some(q.year), units, indicator_id: None })
+        .await
+        .map_err(|e| api_err(ntm_app::AppError::from(e)))?;
+    Ok(Json(
+        records
+            .into_iter()
+            .filter(|r| scope.contains(&r.unit_id))
+            .map(|r| ValueDto {
+                unit: r.unit_id.to_string(),
+                year: r.year,
+                indicator: r.indicator_id,
+                value: r.value,
+                note: r.note,
+                entered_by: r.entered_by,
+                entered_at: r.entered_at.to_rfc3339(),
+            })
+            .collect(),
+    ))
+}
+
+/// One value to write.
+#[derive(Deserialize, ToSchema)]
+pub struct ValueInput {
+    pub indicator: String,
+    /// As typed: "85,5", "85.5", "đạt", "không đạt".
+    pub value: String,
+    #[serde(default)]
+    pub note: String,
+    /// A web link to the evidence.
+    #[serde(default)]
+    pub evidence: String,
+}
+
+/// Values of one unit and year, written together as a draft (all or nothing).
+#[derive(Deserialize, ToSchema)]
+pub struct ValuesWrite {
+    pub unit: String,
+    pub year: i32,
+    pub values: Vec<ValueInput>,
+}
+
+/// What a write changed.
+#[derive(Serialize, ToSchema)]
+pub struct WriteResult {
+    pub inserted: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+}
+
+/// Writes values of one unit and year as a draft: the same checks and approval flow as
+/// the entry form; a locked (approved) period is refused with 409.
+#[utoipa::path(post, path = "/api/v1/values", request_body = ValuesWrite, responses((status = 200, body = WriteResult), (status = 403), (status = 409), (status = 422)), security(("token" = [])))]
+pub async fn write_values(State(state): State<AppState>, caller: ApiCaller, Json(body): Json<ValuesWrite>) -> ApiResult<WriteResult> {
+    if !caller.token {
+        return Err(WebError::new(Kind::Unauthenticated, "Ghi số liệu qua API cần mã truy cập (Authorization: Bearer …).").api());
+    }
+    let id = parse_unit(&body.unit)?;
+    let ws = workspace(&state, Some(0)).await?;
+    let entries: Vec<ntm_app::workflow::Entry> = body
+        .values
+        .into_iter()
+        .map(|v| ntm_app::workflow::Entry { indicator: v.indicator, value: v.value, note: v.note, evidence: v.evidence })
+        .collect();
+    let s = ntm_app::workflow::save(state.store.as_ref(), &ws.registry, &ws.catalogue, &caller.actor, &id, body.year, &entries, Utc::now()).await.map_err(api_err)?;
+    Ok(Json(WriteResult { inserted: s.inserted, updated: s.updated, unchanged: s.unchanged }))
+}
+
+/// An evaluated indicator.
+#[derive(Serialize, ToSchema)]
+pub struct IndicatorResultDto {
+    pub id: String,
+    pub value: Option<String>,
+    pub threshold: Option<String>,
+    pub comparison: String,
+    /// met, unmet, missing or unconfigured
+    pub status: String,
+    pub gap: Option<String>,
+    pub threshold_source: Option<String>,
+    pub threshold_illustrative: Option<bool>,
+}
+
+/// An evaluated criterion.
+#[derive(Serialize, ToSchema)]
+pub struct CriterionResultDto {
+    pub id: String,
+    pub name: String,
+    /// met, unmet or unknown
+    pub status: String,
+    pub indicators: Vec<IndicatorResultDto>,
+}
+
+/// A unit's evaluation in a year.
+#[derive(Serialize, ToSchema)]
+pub struct EvaluationDto {
+    pub unit: UnitRefDto,
+    pub year: i32,
+    pub criteria_set: String,
+    pub illustrative: bool,
+    pub criteria_total: usize,
+    pub criteria_met: usize,
+    /// none, standard, advanced or model
+    pub level: String,
+    pub criteria: Vec<CriterionResultDto>,
+}
+
+/// A unit reference.
+#[derive(Serialize, ToSchema)]
+pub struct UnitRefDto {
+    pub id: String,
+    pub code: String,
+    pub name: String,
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct EvalQuery {
+    /// Criteria set id (default: the most specific applicable set).
+    pub set: Option<String>,
+}
+
+fn number_text(v: &Value) -> String {
+    match v {
+        Value::Number(n) => n.normalize().to_string(),
+        Value::Pass(_) => v.to_string(),
+    }
+}
+
+/// Evaluates a unit in a year.
+#[utoipa::path(get, path = "/api/v1/evaluations/{unit}/{year}", params(("unit" = String, Path), ("year" = i32, Path), EvalQuery), responses((status = 200, body = EvaluationDto), (status = 403), (status = 404)), security(("token" = [])))]
+pub async fn evaluation(State(state): State<AppState>, caller: ApiCaller, Path((unit, year)): Path<(String, i32)>, Query(q): Query<EvalQuery>) -> ApiResult<EvaluationDto> {
+    let id = parse_unit(&unit)?;
+    let ws = workspace(&state, Some(year)).await?;
+    if !can(&ws.registry, &caller.actor.grants, Action::View, &id, year) {
+        return Err(WebError::forbidden().api());
+    }
+    let set = q.set.map(SetId);
+    let e = ws.evaluate(&id, year, set.as_ref()).map_err(api_err)?;
+    let r = e.result();
+    Ok(Json(EvaluationDto {
+        unit: UnitRefDto { id: id.to_string(), code: e.unit.code.clone(), name: e.name.clone() },
+        year,
+        criteria_set: e.set.id().0.clone(),
+        illustrative: e.illustrative(),
+        criteria_total: r.criteria_total(),
+        criteria_met: r.count(CriterionStatus::Met),
+        level: e.ladder.level.as_str().into(),
+        criteria: r
+            .criteria
+            .iter()
+            .map(|c| CriterionResultDto {
+                id: c.criterion.id.clone(),
+                name: c.criterion.name.clone(),
+                status: c.status.as_str().into(),
+                indicators: c
+                    .indicators
+                    .iter()
+                    .map(|i| IndicatorResultDto {
+                        id: i.indicator.id.clone(),
+                        value: i.value.as_ref().map(number_text),
+                        threshold: i.threshold.as_ref().map(|t| t.value.map_or("đạt".into(), |v| v.normalize().to_string())),
+                        comparison: i.indicator.comparison.as_str().into(),
+                        status: i.status.as_str().into(),
+                        gap: i.gap.map(|g| g.normalize().to_string()),
+                        threshold_source: i.threshold.as_ref().and_then(|t| t.source.clone()),
+                        threshold_illustrative: i.threshold.as_ref().map(|t| t.illustrative),
+                    })
+                    .collect(),
+            })
+            .collect(),
+    }))
+}
+
+struct TokenScheme;
+
+impl utoipa::Modify for TokenScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("token", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+    }
+}
+
+/// The OpenAPI description of the API.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "ntm API", version = "1", description = "Units, criteria sets, values and evaluations of the NTM information system. Errors: {\"error\": {\"status\", \"code\", \"message\", \"details\"}}."),
+    paths(list_units, get_unit, list_sets, get_set, list_values, write_values, evaluation),
+    modifiers(&TokenScheme)
+)]
+pub struct ApiDoc;
+
+/// Serves the OpenAPI document.
+pub async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}

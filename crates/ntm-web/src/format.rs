@@ -1,0 +1,82 @@
+//! Numbers, dates and statuses as Vietnamese readers expect them (vi-VN: decimal comma,
+//! dot for thousands, dd/mm/yyyy).
+
+use chrono::{DateTime, NaiveDate, Utc};
+use ntm_core::Value;
+use ntm_core::evaluation::{CriterionStatus, IndicatorStatus};
+use rust_decimal::Decimal;
+
+/// A decimal in vi-VN style.
+pub fn number(d: Decimal) -> String {
+    let d = d.normalize();
+    let text = d.abs().to_string();
+    let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
+    let mut grouped = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push('.');
+        }
+        grouped.push(c);
+    }
+    let sign = if d.is_sign_negative() && !d.is_zero() { "-" } else { "" };
+    if frac.is_empty() { format!("{sign}{grouped}") } else { format!("{sign}{grouped},{frac}") }
+}
+
+/// A share, rounded to two decimals, or a dash when undefined.
+pub fn percent(d: Option<Decimal>) -> String {
+    d.map_or_else(|| "—".into(), |d| format!("{}%", number(d.round_dp(2))))
+}
+
+pub fn date(d: NaiveDate) -> String {
+    d.format("%d/%m/%Y").to_string()
+}
+
+/// A timestamp in Vietnam's time (UTC+7, no daylight saving).
+pub fn datetime(t: DateTime<Utc>) -> String {
+    (t + chrono::Duration::hours(7)).format("%d/%m/%Y %H:%M").to_string()
+}
+
+/// A value with its unit.
+pub fn value(v: &Value, unit: Option<&str>) -> String {
+    match v {
+        Value::Number(n) => match unit {
+            Some("%") => format!("{}%", number(*n)),
+            Some(u) if !u.is_empty() => format!("{} {u}", number(*n)),
+            _ => number(*n),
+        },
+        Value::Pass(_) => v.to_string(),
+    }
+}
+
+/// CSS class of an indicator status.
+pub fn indicator_class(s: IndicatorStatus) -> &'static str {
+    match s {
+        IndicatorStatus::Met => "met",
+        IndicatorStatus::Unmet => "unmet",
+        IndicatorStatus::Missing => "missing",
+        IndicatorStatus::Unconfigured => "unconfigured",
+    }
+}
+
+/// CSS class of a criterion status.
+pub fn criterion_class(s: CriterionStatus) -> &'static str {
+    match s {
+        CriterionStatus::Met => "met",
+        CriterionStatus::Unmet => "unmet",
+        CriterionStatus::Unknown => "unknown",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vietnamese_number_format() {
+        assert_eq!(number(Decimal::new(12345678, 1)), "1.234.567,8");
+        assert_eq!(number(Decimal::new(855, 1)), "85,5");
+        assert_eq!(number(Decimal::from(100)), "100");
+        assert_eq!(percent(Some(Decimal::new(956043, 4))), "95,6%");
+        assert_eq!(percent(None), "—");
+    }
+}

@@ -1,0 +1,100 @@
+//! Tài khoản: change one's password; personal API tokens for scripts.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::Utc;
+use serde::Deserialize;
+
+use super::{Chrome, render, workspace};
+use crate::auth::Session;
+use crate::error::WebResult;
+use crate::format::datetime;
+use crate::state::AppState;
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountPage {
+    chrome: Option<Chrome>,
+    csrf: String,
+    username: String,
+    roles: Vec<String>,
+    tokens: Vec<(i64, String, String)>,
+    new_token: String,
+    errors: Vec<String>,
+}
+
+async fn build(state: &AppState, session: &Session) -> WebResult<AccountPage> {
+    let ws = workspace(state, Some(0)).await?;
+    let tokens = state.store.list_tokens(session.actor.user_id).await.map_err(ntm_app::AppError::from)?;
+    let name = |id: &ntm_core::UnitId| ws.registry.get(id).map(|u| u.latest().name.clone()).unwrap_or_else(|| id.to_string());
+    Ok(AccountPage {
+        chrome: Some(Chrome::new(session, &ws.registry, state.config.default_year, "account")),
+        csrf: session.csrf.clone(),
+        username: session.actor.username.clone(),
+        roles: session.actor.grants.iter().map(|g| format!("{} — {}", g.role.label_vi(), name(&g.unit))).collect(),
+        tokens: tokens.into_iter().map(|t| (t.id, t.name, datetime(t.created_at))).collect(),
+        new_token: String::new(),
+        errors: Vec::new(),
+    })
+}
+
+pub async fn page(State(state): State<AppState>, session: Session) -> WebResult<Response> {
+    render(&build(&state, &session).await?)
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    csrf: String,
+    current: String,
+    new: String,
+    repeat: String,
+}
+
+pub async fn password(State(state): State<AppState>, session: Session, Form(f): Form<PasswordForm>) -> WebResult<Response> {
+    session.check_csrf(&f.csrf)?;
+    let mut page = build(&state, &session).await?;
+    if f.new != f.repeat {
+        page.errors.push("Mật khẩu nhập lại không khớp.".into());
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+    }
+    match ntm_app::accounts::change_password(state.store.as_ref(), &session.actor, &f.current, &f.new, &session.actor.audit(Utc::now(), "đổi mật khẩu")).await {
+        // The store ends every session of the user; sign in again with the new password.
+        Ok(()) => Ok(Redirect::to("/login").into_response()),
+        Err(ntm_app::AppError::Fields(errors)) => {
+            page.errors = errors.into_iter().map(|(_, m)| m).collect();
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct TokenForm {
+    #[serde(default)]
+    csrf: String,
+    name: String,
+}
+
+pub async fn create_token(State(state): State<AppState>, session: Session, Form(f): Form<TokenForm>) -> WebResult<Response> {
+    session.check_csrf(&f.csrf)?;
+    let secret = ntm_app::accounts::create_token(state.store.as_ref(), &session.actor, &f.name, &session.actor.audit(Utc::now(), "tạo mã truy cập")).await?;
+    let mut page = build(&state, &session).await?;
+    page.new_token = secret;
+    render(&page)
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+pub async fn delete_token(State(state): State<AppState>, session: Session, Path(id): Path<i64>, Form(f): Form<CsrfForm>) -> WebResult<Response> {
+    session.check_csrf(&f.csrf)?;
+    state.store.delete_token(session.actor.user_id, id, &session.actor.audit(Utc::now(), "xóa mã truy cập")).await.map_err(ntm_app::AppError::from)?;
+    Ok(Redirect::to("/account").into_response())
+}

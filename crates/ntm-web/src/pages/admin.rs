@@ -1,0 +1,148 @@
+//! Người dùng (administrators): accounts, their roles and scopes.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::Utc;
+use ntm_core::access::Role;
+use serde::Deserialize;
+
+use super::{Chrome, render, require_admin, workspace};
+use crate::auth::Session;
+use crate::error::WebResult;
+use crate::state::AppState;
+
+pub struct UserRow {
+    pub id: i64,
+    pub username: String,
+    pub full_name: String,
+    pub grants: String,
+    pub disabled: bool,
+}
+
+#[derive(Template)]
+#[template(path = "users.html")]
+struct UsersPage {
+    chrome: Option<Chrome>,
+    csrf: String,
+    users: Vec<UserRow>,
+    roles: Vec<(&'static str, &'static str)>,
+    errors: Vec<String>,
+}
+
+async fn build(state: &AppState, session: &Session) -> WebResult<UsersPage> {
+    let ws = workspace(state, Some(0)).await?;
+    require_admin(session, &ws.registry)?;
+    let mut users = Vec::new();
+    for u in state.store.list_users().await.map_err(ntm_app::AppError::from)? {
+        let grants = state.store.list_grants(u.id).await.map_err(ntm_app::AppError::from)?;
+        let text = grants
+            .iter()
+            .map(|g| {
+                let role = Role::parse(&g.role).map_or_else(|| g.role.clone(), |r| r.label_vi().to_owned());
+                let unit = ws.registry.get(&g.unit_id).map_or(g.unit_id.to_string(), |u| format!("{} ({})", u.latest().name, g.unit_id));
+                format!("{role}: {unit}")
+            })
+            .collect::<Vec<_>>()
+            .join("; ");
+        users.push(UserRow { id: u.id, username: u.username, full_name: u.full_name, grants: text, disabled: u.disabled });
+    }
+    Ok(UsersPage {
+        chrome: Some(Chrome::new(session, &ws.registry, state.config.default_year, "users")),
+        csrf: session.csrf.clone(),
+        users,
+        roles: Role::ALL.iter().map(|r| (r.as_str(), r.label_vi())).collect(),
+        errors: vec![],
+    })
+}
+
+pub async fn page(State(state): State<AppState>, session: Session) -> WebResult<Response> {
+    render(&build(&state, &session).await?)
+}
+
+#[derive(Deserialize)]
+pub struct NewUserForm {
+    #[serde(default)]
+    csrf: String,
+    username: String,
+    full_name: String,
+    password: String,
+    role: String,
+    unit: String,
+    year: i32,
+}
+
+pub async fn create(State(state): State<AppState>, session: Session, Form(f): Form<NewUserForm>) -> WebResult<Response> {
+    session.check_csrf(&f.csrf)?;
+    let ws = workspace(&state, Some(0)).await?;
+    require_admin(&session, &ws.registry)?;
+    let mut page = build(&state, &session).await?;
+    let result = async {
+        ntm_app::accounts::check_password_rules(&f.password).map_err(|m| ntm_app::AppError::Fields(vec![("password".into(), m)]))?;
+        let grant = ntm_app::accounts::parse_grant(&ws.registry, &format!("{}:{}", f.role, f.unit.trim()), f.year)?;
+        let password = f.password.clone();
+        let hash = tokio::task::spawn_blocking(move || ntm_app::accounts::hash_password(&password))
+            .await
+            .map_err(|e| ntm_app::AppError::Store(ntm_store::StoreError::Other(e.into())))??;
+        ntm_app::accounts::create_user(state.store.as_ref(), &f.username, &f.full_name, hash, &[grant], &session.actor.audit(Utc::now(), "tạo người dùng")).await
+    }
+    .await;
+    match result {
+        Ok(_) => Ok(Redirect::to("/users").into_response()),
+        Err(ntm_app::AppError::Fields(e)) => {
+            page.errors = e.into_iter().map(|(f, m)| format!("{f}: {m}")).collect();
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+        Err(ntm_app::AppError::Invalid(e)) => {
+            page.errors = e;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+        Err(ntm_app::AppError::Conflict(m)) => {
+            page.errors = vec![m];
+            Ok((StatusCode::CONFLICT, render(&page)?).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ToggleForm {
+    #[serde(default)]
+    csrf: String,
+    disabled: bool,
+}
+
+pub async fn toggle(State(state): State<AppState>, session: Session, Path(id): Path<i64>, Form(f): Form<ToggleForm>) -> WebResult<Response> {
+    session.check_csrf(&f.csrf)?;
+    let ws = workspace(&state, Some(0)).await?;
+    require_admin(&session, &ws.registry)?;
+    let reason = if f.disabled { "khóa tài khoản" } else { "mở khóa tài khoản" };
+    state.store.set_disabled(id, f.disabled, &session.actor.audit(Utc::now(), reason)).await.map_err(ntm_app::AppError::from)?;
+    Ok(Redirect::to("/users").into_response())
+}
+
+#[derive(Deserialize)]
+pub struct ResetForm {
+    #[serde(default)]
+    csrf: String,
+    password: String,
+}
+
+pub async fn reset(State(state): State<AppState>, session: Session, Path(id): Path<i64>, Form(f): Form<ResetForm>) -> WebResult<Response> {
+    session.check_csrf(&f.csrf)?;
+    let ws = workspace(&state, Some(0)).await?;
+    require_admin(&session, &ws.registry)?;
+    if let Err(m) = ntm_app::accounts::check_password_rules(&f.password) {
+        let mut page = build(&state, &session).await?;
+        page.errors = vec![m];
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+    }
+    let password = f.password.clone();
+    let hash = tokio::task::spawn_blocking(move || ntm_app::accounts::hash_password(&password))
+        .await
+        .map_err(|e| crate::error::internal(e.into()))??;
+    state.store.set_password(id, &hash, &session.actor.audit(Utc::now(), "đặt lại mật khẩu")).await.map_err(ntm_app::AppError::from)?;
+    Ok(Redirect::to("/users").into_response())
+}

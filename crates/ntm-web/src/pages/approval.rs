@@ -1,0 +1,126 @@
+//! Duyệt: the office (or, for years before the reform, the district) reviews submitted
+//! values, sees what changed since the last approved version, approves (which locks) or
+//! returns with a comment; an administrator reopens a locked period with a reason.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::Utc;
+use ntm_core::access::{Action, can};
+use ntm_core::workflow::Status;
+use serde::Deserialize;
+
+use super::{Chrome, render, require, unit_id, workspace};
+use crate::auth::Session;
+use crate::error::{WebError, WebResult};
+use crate::format::datetime;
+use crate::state::AppState;
+
+pub struct Pending {
+    pub unit_id: String,
+    pub name: String,
+    pub year: i32,
+    pub by: String,
+    pub at: String,
+}
+
+#[derive(Template)]
+#[template(path = "approval_list.html")]
+struct ListPage {
+    chrome: Option<Chrome>,
+    pending: Vec<Pending>,
+}
+
+pub async fn list(State(state): State<AppState>, session: Session) -> WebResult<Response> {
+    let ws = workspace(&state, Some(0)).await?;
+    let pending = ntm_app::workflow::pending_for(state.store.as_ref(), &ws.registry, &session.actor)
+        .await?
+        .into_iter()
+        .map(|s| Pending {
+            name: ws.registry.get(&s.unit_id).and_then(|u| u.version_in_year(s.year)).map(|v| v.name.clone()).unwrap_or_default(),
+            unit_id: s.unit_id.to_string(),
+            year: s.year,
+            by: s.updated_by,
+            at: datetime(s.updated_at),
+        })
+        .collect();
+    render(&ListPage { chrome: Some(Chrome::new(&session, &ws.registry, state.config.default_year, "approval")), pending })
+}
+
+pub struct ChangeRow {
+    pub indicator: String,
+    pub approved: String,
+    pub current: String,
+}
+
+#[derive(Template)]
+#[template(path = "approval.html")]
+struct DetailPage {
+    chrome: Option<Chrome>,
+    csrf: String,
+    unit_id: String,
+    name: String,
+    year: i32,
+    status: String,
+    submitted: bool,
+    approved: bool,
+    can_approve: bool,
+    can_reopen: bool,
+    never_approved: bool,
+    changes: Vec<ChangeRow>,
+    values: usize,
+}
+
+pub async fn detail(State(state): State<AppState>, session: Session, Path((id, year)): Path<(String, i32)>) -> WebResult<Response> {
+    let id = unit_id(&id)?;
+    let ws = workspace(&state, Some(year)).await?;
+    require(&session, &ws.registry, Action::View, &id, year)?;
+    let (status, _) = ntm_app::workflow::status(state.store.as_ref(), &id, year).await?;
+    let changes = ntm_app::workflow::changes_since_approved(state.store.as_ref(), &id, year).await?;
+    let never_approved = state.store.approved_values(&id, year).await.map_err(ntm_app::AppError::from)?.is_empty();
+    let name = ws.registry.get(&id).and_then(|u| u.version_in_year(year)).map(|v| v.name.clone()).ok_or_else(|| WebError::not_found("đơn vị"))?;
+    let page = DetailPage {
+        chrome: Some(Chrome::new(&session, &ws.registry, year, "approval")),
+        csrf: session.csrf.clone(),
+        unit_id: id.to_string(),
+        name,
+        year,
+        status: status.label_vi().to_owned(),
+        submitted: status == Status::Submitted,
+        approved: status == Status::Approved,
+        can_approve: can(&ws.registry, &session.actor.grants, Action::Approve, &id, year),
+        can_reopen: can(&ws.registry, &session.actor.grants, Action::Reopen, &id, year),
+        never_approved,
+        values: ws.values.get(&(id.clone(), year)).map_or(0, |m| m.len()),
+        changes: changes
+            .into_iter()
+            .map(|c| ChangeRow { indicator: c.indicator, approved: c.approved.unwrap_or_else(|| "—".into()), current: c.current.unwrap_or_else(|| "—".into()) })
+            .collect(),
+    };
+    render(&page)
+}
+
+#[derive(Deserialize)]
+pub struct Decision {
+    #[serde(default)]
+    csrf: String,
+    action: String,
+    #[serde(default)]
+    comment: String,
+}
+
+pub async fn decide(State(state): State<AppState>, session: Session, Path((id, year)): Path<(String, i32)>, Form(d): Form<Decision>) -> WebResult<Response> {
+    session.check_csrf(&d.csrf)?;
+    let id = unit_id(&id)?;
+    let ws = workspace(&state, Some(0)).await?;
+    let store = state.store.as_ref();
+    let now = Utc::now();
+    match d.action.as_str() {
+        "approve" => ntm_app::workflow::approve(store, &ws.registry, &session.actor, &id, year, now).await?,
+        "return" => ntm_app::workflow::send_back(store, &ws.registry, &session.actor, &id, year, &d.comment, now).await?,
+        "reopen" => ntm_app::workflow::reopen(store, &ws.registry, &session.actor, &id, year, &d.comment, now).await?,
+        other => return Err(WebError::new(crate::error::Kind::BadRequest, format!("Thao tác “{other}” không hợp lệ."))),
+    }
+    Ok(Redirect::to(&format!("/approval/{id}/{year}")).into_response())
+}

@@ -1,0 +1,97 @@
+//! Nhật ký: who changed what, when, old → new; filterable; also reachable per value. A
+//! viewer sees only entries about units they may read; entries about no unit (criteria
+//! sets, users) are for province administrators.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use ntm_core::UnitId;
+use ntm_core::access::{Action, can};
+use ntm_store::AuditFilter;
+use serde::Deserialize;
+
+use super::{Chrome, render, workspace};
+use crate::auth::Session;
+use crate::error::WebResult;
+use crate::format::datetime;
+use crate::state::AppState;
+
+#[derive(Deserialize, Default)]
+pub struct AuditQuery {
+    pub unit: Option<String>,
+    pub actor: Option<String>,
+    pub action: Option<String>,
+    pub target: Option<String>,
+}
+
+pub struct Entry {
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    pub unit: String,
+    pub change: String,
+    pub reason: String,
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditPage {
+    chrome: Option<Chrome>,
+    unit: String,
+    actor: String,
+    action: String,
+    target: String,
+    entries: Vec<Entry>,
+}
+
+fn opt(s: &Option<String>) -> Option<String> {
+    s.as_ref().map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+}
+
+pub async fn page(State(state): State<AppState>, session: Session, Query(q): Query<AuditQuery>) -> WebResult<Response> {
+    let ws = workspace(&state, Some(0)).await?;
+    let filter = AuditFilter { actor: opt(&q.actor), action: opt(&q.action), target_kind: None, target_id: opt(&q.target), unit_id: opt(&q.unit), limit: Some(2000) };
+    let records = state.store.list_audit(&filter).await.map_err(ntm_app::AppError::from)?;
+    let admin = session.actor.can_globally(&ws.registry, Action::ManageUsers);
+    let visible = |unit: &Option<String>, target: &str| -> bool {
+        match unit.as_deref().and_then(UnitId::parse) {
+            Some(u) => {
+                let year = target.split('|').nth(1).and_then(|y| y.parse().ok());
+                match year {
+                    Some(y) => can(&ws.registry, &session.actor.grants, Action::View, &u, y),
+                    None => super::can_view_ever(&session, &ws.registry, &u),
+                }
+            }
+            None => admin,
+        }
+    };
+    let entries = records
+        .into_iter()
+        .filter(|r| visible(&r.unit_id, &r.target_id))
+        .take(500)
+        .map(|r| Entry {
+            at: datetime(r.at),
+            actor: r.actor,
+            action: r.action,
+            target: r.target_id,
+            unit: r.unit_id.unwrap_or_default(),
+            change: match (r.before, r.after) {
+                (Some(b), Some(a)) => format!("{b} → {a}"),
+                (None, Some(a)) => format!("→ {a}"),
+                (Some(b), None) => format!("{b} →"),
+                (None, None) => String::new(),
+            },
+            reason: r.reason,
+        })
+        .collect();
+    let page = AuditPage {
+        chrome: Some(Chrome::new(&session, &ws.registry, state.config.default_year, "audit")),
+        unit: q.unit.unwrap_or_default(),
+        actor: q.actor.unwrap_or_default(),
+        action: q.action.unwrap_or_default(),
+        target: q.target.unwrap_or_default(),
+        entries,
+    };
+    render(&page)
+}

@@ -1,0 +1,199 @@
+//! Nhập liệu: the entry form of one unit and year, grouped by criterion, with type and
+//! range checks and Vietnamese messages, a note and an evidence link per value; save as
+//! draft or submit for approval.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::Utc;
+use ntm_app::workflow::{Entry, split_note};
+use ntm_core::access::{Action, can};
+use ntm_core::criteria::Comparison;
+use ntm_core::{UnitId, Value};
+use serde::Deserialize;
+
+use super::{Chrome, render, require, unit_id, workspace};
+use crate::auth::Session;
+use crate::error::WebResult;
+use crate::format::value as value_text;
+use crate::state::AppState;
+
+pub struct Field {
+    pub id: String,
+    pub name: String,
+    pub unit: String,
+    pub pass: bool,
+    pub value: String,
+    pub note: String,
+    pub evidence: String,
+    pub hint: String,
+    pub error: String,
+}
+
+pub struct Group {
+    pub title: String,
+    pub fields: Vec<Field>,
+}
+
+#[derive(Template)]
+#[template(path = "entry.html")]
+struct EntryPage {
+    chrome: Option<Chrome>,
+    unit_id: String,
+    csrf: String,
+    name: String,
+    year: i32,
+    status: String,
+    comment: String,
+    editable: bool,
+    can_submit: bool,
+    message: String,
+    errors: Vec<String>,
+    groups: Vec<Group>,
+}
+
+#[derive(Template)]
+#[template(path = "entry_list.html")]
+struct EntryList {
+    chrome: Option<Chrome>,
+    year: i32,
+    units: Vec<(String, String, String)>,
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    pub year: Option<i32>,
+}
+
+/// The units the actor may enter data for.
+pub async fn list(State(state): State<AppState>, session: Session, Query(q): Query<ListQuery>) -> WebResult<Response> {
+    let year = q.year.unwrap_or(state.config.default_year);
+    let ws = workspace(&state, Some(0)).await?;
+    let end = chrono::NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(chrono::NaiveDate::MAX);
+    let units = ws
+        .registry
+        .as_of(end)
+        .into_iter()
+        .filter(|v| can(&ws.registry, &session.actor.grants, Action::EnterValues, v.id(), year))
+        .map(|v| (v.id().to_string(), v.name().to_owned(), v.unit_type().as_vi().to_owned()))
+        .collect();
+    render(&EntryList { chrome: Some(Chrome::new(&session, &ws.registry, year, "entry")), year, units })
+}
+
+#[derive(Deserialize)]
+pub struct FormQuery {
+    #[serde(default)]
+    pub saved: Option<String>,
+}
+
+async fn build(state: &AppState, session: &Session, id: &UnitId, year: i32, typed: Option<&BTreeMap<String, String>>, errors: &[(String, String)]) -> WebResult<EntryPage> {
+    let ws = workspace(state, Some(year)).await?;
+    require(session, &ws.registry, Action::View, id, year)?;
+    let e = ws.evaluate(id, year, None)?;
+    let (status, record) = ntm_app::workflow::status(state.store.as_ref(), id, year).await?;
+    let may_enter = can(&ws.registry, &session.actor.grants, Action::EnterValues, id, year);
+    let stored = ws.values.get(&(id.clone(), year));
+    let error_of: BTreeMap<&str, &str> = errors.iter().map(|(f, m)| (f.as_str(), m.as_str())).collect();
+    let mut seen = BTreeSet::new();
+    let mut groups = Vec::new();
+    for step in &e.ladder.steps {
+        for c in &step.criteria {
+            let mut fields = Vec::new();
+            for i in &c.indicators {
+                let ind = i.indicator;
+                if ind.computed.is_some() || ind.value_of.is_some() || !seen.insert(ind.id.clone()) {
+                    continue;
+                }
+                let current = stored.and_then(|m| m.get(&ind.id));
+                let (note, evidence) = split_note(current.and_then(|(_, n)| n.as_deref()));
+                let shown_value = current.map(|(v, _)| match v {
+                    Value::Number(n) => n.normalize().to_string().replace('.', ","),
+                    Value::Pass(_) => v.to_string(),
+                });
+                let pick = |key: &str, fallback: String| typed.and_then(|t| t.get(key).cloned()).unwrap_or(fallback);
+                let hint = match (&i.threshold, ind.comparison) {
+                    (_, Comparison::Pass) => "yêu cầu: đạt".to_owned(),
+                    (None, _) => "chưa cấu hình ngưỡng".to_owned(),
+                    (Some(t), cmp) => t.value.map_or(String::new(), |v| {
+                        let sign = match cmp { Comparison::AtLeast => "≥", Comparison::AtMost => "≤", _ => "=" };
+                        format!("ngưỡng {sign} {}{}", value_text(&Value::Number(v), ind.unit.as_deref()), if t.illustrative { " (minh họa)" } else { "" })
+                    }),
+                };
+                fields.push(Field {
+                    id: ind.id.clone(),
+                    name: ind.name.clone(),
+                    unit: ind.unit.clone().unwrap_or_default(),
+                    pass: ind.comparison == Comparison::Pass,
+                    value: pick(&format!("v_{}", ind.id), shown_value.unwrap_or_default()),
+                    note: pick(&format!("n_{}", ind.id), note),
+                    evidence: pick(&format!("e_{}", ind.id), evidence),
+                    hint,
+                    error: error_of.get(ind.id.as_str()).map(|m| (*m).to_owned()).unwrap_or_default(),
+                });
+            }
+            if !fields.is_empty() {
+                groups.push(Group { title: format!("{} — tiêu chí {}. {}", step.set.header.level.label_vi(), c.criterion.id, c.criterion.name), fields });
+            }
+        }
+    }
+    Ok(EntryPage {
+        chrome: Some(Chrome::new(session, &ws.registry, year, "entry")),
+        unit_id: id.to_string(),
+        csrf: session.csrf.clone(),
+        name: e.name.clone(),
+        year,
+        status: status.label_vi().to_owned(),
+        comment: record.and_then(|r| r.comment).unwrap_or_default(),
+        editable: may_enter && status.is_editable(),
+        can_submit: may_enter && status.is_editable(),
+        message: String::new(),
+        errors: errors.iter().map(|(f, m)| format!("Chỉ tiêu {f}: {m}")).collect(),
+        groups,
+    })
+}
+
+pub async fn form(State(state): State<AppState>, session: Session, Path((id, year)): Path<(String, i32)>, Query(q): Query<FormQuery>) -> WebResult<Response> {
+    let id = unit_id(&id)?;
+    let mut page = build(&state, &session, &id, year, None, &[]).await?;
+    page.message = match q.saved.as_deref() {
+        Some("draft") => "Đã lưu nháp.".into(),
+        Some("submitted") => "Đã gửi duyệt.".into(),
+        _ => String::new(),
+    };
+    render(&page)
+}
+
+pub async fn save(State(state): State<AppState>, session: Session, Path((id, year)): Path<(String, i32)>, Form(fields): Form<Vec<(String, String)>>) -> WebResult<Response> {
+    let id = unit_id(&id)?;
+    let typed: BTreeMap<String, String> = fields.into_iter().collect();
+    session.check_csrf(typed.get("csrf").map_or("", String::as_str))?;
+    let ws = workspace(&state, Some(0)).await?;
+    let entries: Vec<Entry> = typed
+        .iter()
+        .filter_map(|(k, v)| k.strip_prefix("v_").map(|ind| (ind, v)))
+        .map(|(ind, v)| Entry {
+            indicator: ind.to_owned(),
+            value: v.clone(),
+            note: typed.get(&format!("n_{ind}")).cloned().unwrap_or_default(),
+            evidence: typed.get(&format!("e_{ind}")).cloned().unwrap_or_default(),
+        })
+        .collect();
+    let now = Utc::now();
+    match ntm_app::workflow::save(state.store.as_ref(), &ws.registry, &ws.catalogue, &session.actor, &id, year, &entries, now).await {
+        Ok(_) => {}
+        Err(ntm_app::AppError::Fields(errors)) => {
+            let page = build(&state, &session, &id, year, Some(&typed), &errors).await?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+        }
+        Err(e) => return Err(e.into()),
+    }
+    if typed.get("action").map(String::as_str) == Some("submit") {
+        ntm_app::workflow::submit(state.store.as_ref(), &ws.registry, &session.actor, &id, year, now).await?;
+        return Ok(Redirect::to(&format!("/entry/{id}/{year}?saved=submitted")).into_response());
+    }
+    Ok(Redirect::to(&format!("/entry/{id}/{year}?saved=draft")).into_response())
+}

@@ -1,0 +1,101 @@
+//! The HTML pages. Each handler: who is asking → one app call (or a few reads) → a view
+//! model of plain strings → an askama template. No SQL and no access rule here: rights
+//! come from `ntm_core::access` through the app and the helpers below.
+
+pub mod account;
+pub mod admin;
+pub mod approval;
+pub mod audit;
+pub mod criteria;
+pub mod entry;
+pub mod login;
+pub mod matrix;
+pub mod overview;
+pub mod scorecard;
+pub mod units;
+
+use std::collections::BTreeSet;
+
+use askama::Template;
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Response};
+use ntm_app::evaluate::Workspace;
+use ntm_core::access::{Action, Role, can, visible_units};
+use ntm_core::{UnitId, UnitRegistry};
+
+use crate::auth::Session;
+use crate::error::{WebError, WebResult};
+use crate::state::AppState;
+
+/// What the layout shows around every page.
+#[derive(Debug, Clone)]
+pub struct Chrome {
+    pub user_name: String,
+    pub csrf: String,
+    pub year: i32,
+    pub active: &'static str,
+    pub is_admin: bool,
+    pub can_enter: bool,
+    pub can_approve: bool,
+}
+
+impl Chrome {
+    pub fn new(session: &Session, registry: &UnitRegistry, year: i32, active: &'static str) -> Self {
+        let a = &session.actor;
+        Chrome {
+            user_name: if a.full_name.is_empty() { a.username.clone() } else { a.full_name.clone() },
+            csrf: session.csrf.clone(),
+            year,
+            active,
+            is_admin: a.can_globally(registry, Action::ManageUsers),
+            can_enter: a.has_role(Role::CommuneOfficer) || a.has_role(Role::DistrictOfficer) || a.has_role(Role::Admin),
+            can_approve: a.has_role(Role::Admin) || a.has_role(Role::DistrictOfficer),
+        }
+    }
+}
+
+/// Renders a template as an HTML response.
+pub fn render(t: &impl Template) -> WebResult<Response> {
+    let html = t.render()?;
+    Ok(([(header::CACHE_CONTROL, "no-store")], Html(html)).into_response())
+}
+
+/// Loads the workspace of `year` (all years when `None`).
+pub async fn workspace(state: &AppState, year: Option<i32>) -> WebResult<Workspace> {
+    Ok(Workspace::load(state.store.as_ref(), year).await?)
+}
+
+/// Fails with 403 unless the session may do `action` on `unit` in `year`.
+pub fn require(session: &Session, registry: &UnitRegistry, action: Action, unit: &UnitId, year: i32) -> WebResult<()> {
+    if can(registry, &session.actor.grants, action, unit, year) { Ok(()) } else { Err(WebError::forbidden()) }
+}
+
+/// Fails with 403 unless the session is a province administrator.
+pub fn require_admin(session: &Session, registry: &UnitRegistry) -> WebResult<()> {
+    if session.actor.can_globally(registry, Action::ManageUsers) { Ok(()) } else { Err(WebError::forbidden()) }
+}
+
+/// Whether the session may read `unit` in any year of its life (unit pages are not about
+/// one year).
+pub fn can_view_ever(session: &Session, registry: &UnitRegistry, unit: &UnitId) -> bool {
+    use chrono::Datelike;
+    let Some(u) = registry.get(unit) else { return false };
+    let valid = u.valid();
+    let last = valid.to.map_or(2035, |t| t.year());
+    (valid.from.year()..=last).any(|y| can(registry, &session.actor.grants, Action::View, unit, y))
+}
+
+/// Units the session may read in `year`.
+pub fn visible(session: &Session, registry: &UnitRegistry, year: i32) -> BTreeSet<UnitId> {
+    visible_units(registry, &session.actor.grants, year)
+}
+
+/// Parses a unit id from a path segment.
+pub fn unit_id(text: &str) -> WebResult<UnitId> {
+    UnitId::parse(text).ok_or_else(|| WebError::not_found(format!("Không có đơn vị “{text}”.")))
+}
+
+/// The years the demo and reports usually cover, for year pickers.
+pub fn year_choices(selected: i32) -> Vec<(i32, bool)> {
+    (2020..=2026).map(|y| (y, y == selected)).collect()
+}

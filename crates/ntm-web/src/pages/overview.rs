@@ -1,0 +1,164 @@
+//! Tổng quan: the province (or the viewer's part of it) at a glance for a year.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use ntm_core::evaluation::CriterionStatus;
+use serde::Deserialize;
+
+use super::{Chrome, render, visible, workspace, year_choices};
+use crate::auth::Session;
+use crate::charts::{Bar, Stack, bars, level_stacks};
+use crate::error::WebResult;
+use crate::format::{number, percent};
+use crate::state::AppState;
+
+#[derive(Deserialize)]
+pub struct YearQuery {
+    pub year: Option<i32>,
+}
+
+pub struct Tile {
+    pub label: &'static str,
+    pub value: String,
+    pub note: String,
+}
+
+pub struct DistrictRow {
+    pub name: String,
+    pub communes: usize,
+    pub standard: usize,
+    pub advanced: usize,
+    pub model: usize,
+    pub average: String,
+    pub result: &'static str,
+    pub class: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "overview.html")]
+struct OverviewPage {
+    chrome: Option<Chrome>,
+    years: Vec<(i32, bool)>,
+    year: i32,
+    empty: Option<String>,
+    illustrative: bool,
+    set_title: String,
+    tiles: Vec<Tile>,
+    change: Option<String>,
+    stacks_svg: String,
+    unmet_svg: String,
+    districts: Vec<DistrictRow>,
+    without_data: usize,
+}
+
+fn district_result(status: Option<CriterionStatus>, town: bool) -> (&'static str, &'static str) {
+    match (status, town) {
+        (None, _) => ("—", ""),
+        (Some(CriterionStatus::Met), false) => ("huyện đạt chuẩn NTM", "met"),
+        (Some(CriterionStatus::Met), true) => ("hoàn thành nhiệm vụ", "met"),
+        (Some(CriterionStatus::Unmet), false) => ("chưa đạt chuẩn", "unmet"),
+        (Some(CriterionStatus::Unmet), true) => ("chưa hoàn thành nhiệm vụ", "unmet"),
+        (Some(CriterionStatus::Unknown), _) => ("chưa đủ căn cứ", "unknown"),
+    }
+}
+
+pub async fn page(State(state): State<AppState>, session: Session, Query(q): Query<YearQuery>) -> WebResult<Response> {
+    let year = q.year.unwrap_or(state.config.default_year);
+    let ws = workspace(&state, Some(year)).await?;
+    let prev = workspace(&state, Some(year - 1)).await?;
+    let chrome = Some(Chrome::new(&session, &ws.registry, year, "overview"));
+    let scope = visible(&session, &ws.registry, year);
+    let mut page = OverviewPage {
+        chrome,
+        years: year_choices(year),
+        year,
+        empty: None,
+        illustrative: false,
+        set_title: String::new(),
+        tiles: Vec::new(),
+        change: None,
+        stacks_svg: String::new(),
+        unmet_svg: String::new(),
+        districts: Vec::new(),
+        without_data: 0,
+    };
+    let s = match ntm_app::summary::summary(&ws, year, None, Some(&prev), Some(&scope)) {
+        Ok(s) => s,
+        Err(ntm_app::AppError::NotFound(m)) => {
+            page.empty = Some(m);
+            return render(&page);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let st = &s.stats;
+    page.illustrative = s.illustrative;
+    page.set_title = format!("{} ({})", s.set.header.title, s.set.id());
+    page.without_data = s.communes_without_data;
+    page.tiles = vec![
+        Tile { label: "Xã được đánh giá", value: st.communes.to_string(), note: format!("bộ {} tiêu chí", st.criteria_total) },
+        Tile { label: "Đạt chuẩn NTM", value: st.standard_or_above.to_string(), note: format!("{} số xã", percent(st.standard_pct())) },
+        Tile { label: "NTM nâng cao", value: st.advanced_or_above.to_string(), note: format!("{} số xã NTM", percent(st.advanced_pct_of_ntm())) },
+        Tile { label: "NTM kiểu mẫu", value: st.model.to_string(), note: format!("{} số xã NTM", percent(st.model_pct_of_ntm())) },
+        Tile { label: "Bình quân", value: st.average_criteria().map_or("—".into(), number), note: "tiêu chí/xã".into() },
+    ];
+    page.change = s.previous.as_ref().map(|(p, t)| {
+        format!(
+            "So với năm {}: thêm {} xã đạt chuẩn, {} xã nâng cao, {} xã kiểu mẫu (năm {}: {} đạt chuẩn, bình quân {} tiêu chí/xã){}",
+            year - 1,
+            t.newly_standard.len(),
+            t.newly_advanced.len(),
+            t.newly_model.len(),
+            year - 1,
+            p.standard_or_above,
+            p.average_criteria().map_or("—".into(), number),
+            if t.dropped.is_empty() { String::new() } else { format!("; {} xã giảm mức", t.dropped.len()) }
+        )
+    });
+    let stacks: Vec<Stack> = s
+        .districts
+        .iter()
+        .filter(|d| d.stats.communes > 0)
+        .map(|d| {
+            let st = &d.stats;
+            Stack {
+                label: d.name.clone(),
+                counts: [st.communes - st.standard_or_above, st.standard_or_above - st.advanced_or_above, st.advanced_or_above - st.model, st.model],
+            }
+        })
+        .collect();
+    let stacks = if stacks.is_empty() {
+        vec![Stack {
+            label: s.province.as_ref().map_or("Tổng".into(), |(_, n)| n.clone()),
+            counts: [st.communes - st.standard_or_above, st.standard_or_above - st.advanced_or_above, st.advanced_or_above - st.model, st.model],
+        }]
+    } else {
+        stacks
+    };
+    page.stacks_svg = level_stacks(&format!("Số xã theo mức đạt, năm {year}"), &stacks);
+    let unmet: Vec<Bar> = s
+        .most_unmet
+        .iter()
+        .take(8)
+        .map(|u| Bar { label: format!("{}. {}", u.criterion, u.name), value: u.unmet as f64, text: format!("{} xã", u.unmet) })
+        .collect();
+    page.unmet_svg = if unmet.is_empty() { String::new() } else { bars("Tiêu chí nhiều xã chưa đạt nhất", &unmet, None, "unmet") };
+    page.districts = s
+        .districts
+        .iter()
+        .map(|d| {
+            let (result, class) = district_result(d.status, d.unit_type != ntm_core::UnitType::District);
+            DistrictRow {
+                name: d.name.clone(),
+                communes: d.stats.communes,
+                standard: d.stats.standard_or_above,
+                advanced: d.stats.advanced_or_above,
+                model: d.stats.model,
+                average: d.stats.average_criteria().map_or("—".into(), number),
+                result,
+                class,
+            }
+        })
+        .collect();
+    render(&page)
+}

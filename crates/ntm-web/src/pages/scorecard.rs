@@ -1,0 +1,237 @@
+//! The commune scorecard: every criterion with its status, every indicator with value,
+//! threshold and its legal source, gap; unconfigured thresholds marked; the history of the
+//! unit across years, following it through the merge mapping.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use chrono::Datelike;
+use ntm_core::access::{Action, can};
+use ntm_core::criteria::{Comparison, SetId};
+use ntm_core::evaluation::{CriterionStatus, IndicatorStatus};
+use ntm_core::{UnitId, Value};
+use serde::Deserialize;
+
+use super::{Chrome, render, require, unit_id, workspace};
+use crate::auth::Session;
+use crate::error::{WebError, WebResult};
+use crate::format::{criterion_class, indicator_class, number, value};
+use crate::state::AppState;
+
+#[derive(Deserialize)]
+pub struct ScoreQuery {
+    pub year: Option<i32>,
+    pub set: Option<String>,
+}
+
+pub struct IndicatorRow {
+    pub id: String,
+    pub name: String,
+    pub value: String,
+    pub threshold: String,
+    pub source: String,
+    pub source_is_link: bool,
+    pub confidence: &'static str,
+    pub illustrative: bool,
+    pub status: &'static str,
+    pub class: &'static str,
+    pub gap: String,
+    pub note: String,
+    pub evidence: String,
+    pub audit_link: String,
+}
+
+pub struct CriterionRow {
+    pub id: String,
+    pub name: String,
+    pub status: &'static str,
+    pub class: &'static str,
+    pub indicators: Vec<IndicatorRow>,
+}
+
+pub struct HistoryRow {
+    pub year: i32,
+    pub unit_id: String,
+    pub unit_name: String,
+    pub level: &'static str,
+    pub met: String,
+    pub current: bool,
+}
+
+pub struct SetChoice {
+    pub id: String,
+    pub title: String,
+    pub selected: bool,
+}
+
+#[derive(Template)]
+#[template(path = "scorecard.html")]
+struct ScorecardPage {
+    chrome: Option<Chrome>,
+    unit_id: String,
+    name: String,
+    year: i32,
+    set_id: String,
+    set_title: String,
+    sets: Vec<SetChoice>,
+    illustrative: bool,
+    level: &'static str,
+    met: usize,
+    total: usize,
+    unmet: usize,
+    unknown: usize,
+    next: Option<String>,
+    workflow: String,
+    can_enter: bool,
+    criteria: Vec<CriterionRow>,
+    history: Vec<HistoryRow>,
+}
+
+fn threshold_text(cmp: Comparison, t: Option<&ntm_core::evaluation::AppliedThreshold>, unit: Option<&str>) -> String {
+    let sign = match cmp {
+        Comparison::AtLeast => "≥",
+        Comparison::AtMost => "≤",
+        Comparison::Equal => "=",
+        Comparison::Pass => "",
+    };
+    match t {
+        None => "chưa cấu hình ngưỡng".into(),
+        Some(t) => match t.value {
+            None => "đạt".into(),
+            Some(v) => {
+                let mut s = format!("{sign} {}", value(&Value::Number(v), unit));
+                if let Some(d) = &t.derivation {
+                    s.push_str(&format!(" ({d})"));
+                }
+                s
+            }
+        },
+    }
+}
+
+pub async fn page(State(state): State<AppState>, session: Session, Path(id): Path<String>, Query(q): Query<ScoreQuery>) -> WebResult<Response> {
+    let id = unit_id(&id)?;
+    let year = q.year.unwrap_or(state.config.default_year);
+    let ws = workspace(&state, None).await?;
+    require(&session, &ws.registry, Action::View, &id, year)?;
+    let set = q.set.filter(|s| !s.is_empty()).map(SetId);
+    let e = ws.evaluate(&id, year, set.as_ref())?;
+    let result = e.result();
+    let criteria = result
+        .criteria
+        .iter()
+        .map(|c| CriterionRow {
+            id: c.criterion.id.clone(),
+            name: c.criterion.name.clone(),
+            status: c.status.label_vi(),
+            class: criterion_class(c.status),
+            indicators: c
+                .indicators
+                .iter()
+                .map(|i| {
+                    let unit = i.indicator.unit.as_deref();
+                    let t = i.threshold.as_ref();
+                    let source = t.and_then(|t| t.source.clone()).or_else(|| i.indicator.source.clone()).unwrap_or_default();
+                    let stored = e.notes.get(i.indicator.value_key()).map(String::as_str);
+                    let (mut note, mut evidence) = ntm_app::workflow::split_note(stored);
+                    // Only web links become links: a note imported from a file could hold
+                    // anything after "Minh chứng:".
+                    if !(evidence.starts_with("http://") || evidence.starts_with("https://")) && !evidence.is_empty() {
+                        note = format!("{note} Minh chứng: {evidence}").trim().to_owned();
+                        evidence.clear();
+                    }
+                    IndicatorRow {
+                        id: i.indicator.id.clone(),
+                        name: i.indicator.name.clone(),
+                        value: i.value.as_ref().map_or("—".into(), |v| value(v, unit)),
+                        threshold: threshold_text(i.indicator.comparison, t, unit),
+                        source_is_link: source.starts_with("http://") || source.starts_with("https://"),
+                        source,
+                        confidence: t.map_or("", |t| match t.confidence {
+                            ntm_core::Confidence::High => "tin cậy cao",
+                            ntm_core::Confidence::Medium => "tin cậy trung bình",
+                            ntm_core::Confidence::Low => "tin cậy thấp",
+                        }),
+                        illustrative: t.is_some_and(|t| t.illustrative),
+                        status: i.status.label_vi(),
+                        class: indicator_class(i.status),
+                        gap: match (i.status, i.gap) {
+                            (IndicatorStatus::Unmet, Some(g)) => number(g),
+                            _ => String::new(),
+                        },
+                        note,
+                        evidence,
+                        audit_link: format!("/audit?target={}", ntm_store::value_target_id(&id, year, i.indicator.value_key())),
+                    }
+                })
+                .collect(),
+        })
+        .collect();
+    let next = e.ladder.next().map(|n| {
+        let lacking: Vec<String> = n.criteria.iter().filter(|c| c.status != CriterionStatus::Met).map(|c| c.criterion.id.clone()).collect();
+        format!("Để đạt mức {} còn thiếu tiêu chí: {}", n.set.header.level.label_vi(), lacking.join(", "))
+    });
+    // History: this unit and, across the reform, the units it took over.
+    let mut units: Vec<UnitId> = vec![id.clone()];
+    units.extend(ws.registry.ancestry(&id).into_iter().map(|e| e.from.clone()));
+    let mut history = Vec::new();
+    for u in &units {
+        let Some(unit) = ws.registry.get(u) else { continue };
+        for y in unit.valid().from.year().max(2015)..=unit.valid().to.map_or(2030, |t| t.year()) {
+            if !ws.has_values(u, y) || !can(&ws.registry, &session.actor.grants, Action::View, u, y) {
+                continue;
+            }
+            if let Ok(h) = ws.evaluate(u, y, None) {
+                let base = &h.ladder.steps[0];
+                history.push(HistoryRow {
+                    year: y,
+                    unit_id: u.to_string(),
+                    unit_name: h.name.clone(),
+                    level: h.ladder.level.label_vi(),
+                    met: format!("{}/{}", base.criteria_met(), base.criteria_total()),
+                    current: u == &id && y == year,
+                });
+            }
+        }
+    }
+    history.sort_by(|a, b| (a.year, &a.unit_name).cmp(&(b.year, &b.unit_name)));
+    let (status, record) = ntm_app::workflow::status(state.store.as_ref(), &id, year).await?;
+    let workflow = match record {
+        Some(r) => format!(
+            "{} — {} lúc {}{}",
+            status.label_vi(),
+            r.updated_by,
+            crate::format::datetime(r.updated_at),
+            r.comment.map(|c| format!(" ({c})")).unwrap_or_default()
+        ),
+        None => status.label_vi().to_owned(),
+    };
+    let version = ws.registry.get(&id).and_then(|u| u.version_in_year(year)).ok_or_else(|| WebError::not_found("đơn vị"))?;
+    let sets = ws
+        .catalogue
+        .sets()
+        .filter(|s| s.applies(version.unit_type, year))
+        .map(|s| SetChoice { id: s.id().0.clone(), title: s.header.title.clone(), selected: s.id() == e.set.id() })
+        .collect();
+    let page = ScorecardPage {
+        chrome: Some(Chrome::new(&session, &ws.registry, year, "units")),
+        unit_id: id.to_string(),
+        name: e.name.clone(),
+        year,
+        set_id: e.set.id().0.clone(),
+        set_title: e.set.header.title.clone(),
+        sets,
+        illustrative: e.illustrative(),
+        level: e.ladder.level.label_vi(),
+        met: result.criteria_met(),
+        total: result.criteria_total(),
+        unmet: result.count(CriterionStatus::Unmet),
+        unknown: result.count(CriterionStatus::Unknown),
+        next,
+        workflow,
+        can_enter: can(&ws.registry, &session.actor.grants, Action::EnterValues, &id, year),
+        criteria,
+        history,
+    };
+    render(&page)
+}

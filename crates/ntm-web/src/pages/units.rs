@@ -1,0 +1,149 @@
+//! Đơn vị: the unit tree as of a date, searchable without diacritics, and a unit's page
+//! with its versions and its lineage across the 2025 reform.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use chrono::{Datelike, NaiveDate};
+use ntm_core::UnitLevel;
+use ntm_core::access::Action;
+use serde::Deserialize;
+
+use super::{Chrome, render, unit_id, visible, workspace};
+use crate::auth::Session;
+use crate::error::{WebError, WebResult};
+use crate::format::date;
+use crate::state::AppState;
+
+#[derive(Deserialize)]
+pub struct TreeQuery {
+    pub as_of: Option<NaiveDate>,
+    pub q: Option<String>,
+}
+
+pub struct Row {
+    pub id: String,
+    pub code: String,
+    pub name: String,
+    pub depth: usize,
+    pub kind: String,
+}
+
+#[derive(Template)]
+#[template(path = "units.html")]
+struct UnitsPage {
+    chrome: Option<Chrome>,
+    as_of: String,
+    as_of_text: String,
+    q: String,
+    rows: Vec<Row>,
+}
+
+pub async fn tree(State(state): State<AppState>, session: Session, Query(query): Query<TreeQuery>) -> WebResult<Response> {
+    let default = NaiveDate::from_ymd_opt(state.config.default_year, 12, 31).expect("valid year");
+    let as_of = query.as_of.unwrap_or(default);
+    let ws = workspace(&state, Some(0)).await?;
+    let scope = visible(&session, &ws.registry, as_of.year());
+    let q = query.q.unwrap_or_default();
+    let rows = ws
+        .registry
+        .as_of(as_of)
+        .into_iter()
+        .filter(|v| scope.contains(v.id()))
+        .filter(|v| q.trim().is_empty() || ntm_core::text::matches(v.name(), &q))
+        .map(|v| Row {
+            id: v.id().to_string(),
+            code: v.unit.code.clone(),
+            name: v.name().to_owned(),
+            depth: match v.unit.level {
+                UnitLevel::Province => 0,
+                UnitLevel::District => 1,
+                UnitLevel::Commune => {
+                    if v.parent().is_some_and(|p| ws.registry.get(p).is_some_and(|u| u.level == UnitLevel::Province)) { 1 } else { 2 }
+                }
+            },
+            kind: v.unit_type().as_vi().to_owned(),
+        })
+        .collect();
+    let chrome = Some(Chrome::new(&session, &ws.registry, state.config.default_year, "units"));
+    render(&UnitsPage { chrome, as_of: as_of.to_string(), as_of_text: date(as_of), q, rows })
+}
+
+pub struct VersionRow {
+    pub period: String,
+    pub name: String,
+    pub kind: String,
+    pub parent: String,
+}
+
+pub struct EdgeRow {
+    pub from_id: String,
+    pub from_name: String,
+    pub to_id: String,
+    pub to_name: String,
+    pub date: String,
+    pub kind: &'static str,
+    pub from_visible: bool,
+    pub to_visible: bool,
+}
+
+#[derive(Template)]
+#[template(path = "unit.html")]
+struct UnitPage {
+    chrome: Option<Chrome>,
+    id: String,
+    code: String,
+    name: String,
+    valid: String,
+    versions: Vec<VersionRow>,
+    predecessors: Vec<EdgeRow>,
+    successors: Vec<EdgeRow>,
+    years: Vec<(i32, bool)>,
+}
+
+pub async fn unit(State(state): State<AppState>, session: Session, Path(id): Path<String>) -> WebResult<Response> {
+    let id = unit_id(&id)?;
+    let ws = workspace(&state, None).await?;
+    let u = ws.registry.get(&id).ok_or_else(|| WebError::not_found(format!("Không có đơn vị {id}.")))?;
+    let valid = u.valid();
+    let last_year = valid.to.map_or(state.config.default_year.max(2026), |t| t.year());
+    if !super::can_view_ever(&session, &ws.registry, &id) {
+        return Err(WebError::forbidden());
+    }
+    let name_of = |i: &ntm_core::UnitId| ws.registry.get(i).map(|u| u.latest().name.clone()).unwrap_or_default();
+    let sees = |i: &ntm_core::UnitId, y: i32| ntm_core::access::can(&ws.registry, &session.actor.grants, Action::View, i, y);
+    let edge = |e: &ntm_core::unit::LineageEdge| EdgeRow {
+        from_id: e.from.to_string(),
+        from_name: name_of(&e.from),
+        to_id: e.to.to_string(),
+        to_name: name_of(&e.to),
+        date: date(e.effective),
+        kind: e.kind.label_vi(),
+        from_visible: sees(&e.from, e.effective.year() - 1),
+        to_visible: sees(&e.to, e.effective.year()),
+    };
+    let years: Vec<(i32, bool)> = (valid.from.year().max(2020)..=last_year.min(2030))
+        .map(|y| (y, ws.has_values(&id, y)))
+        .collect();
+    let page = UnitPage {
+        chrome: Some(Chrome::new(&session, &ws.registry, state.config.default_year, "units")),
+        id: id.to_string(),
+        code: u.code.clone(),
+        name: u.latest().name.clone(),
+        valid: valid.to_string(),
+        versions: u
+            .versions
+            .iter()
+            .map(|v| VersionRow {
+                period: v.valid.to_string(),
+                name: v.name.clone(),
+                kind: v.unit_type.as_vi().to_owned(),
+                parent: v.parent.as_ref().map(&name_of).unwrap_or_default(),
+            })
+            .collect(),
+        predecessors: ws.registry.ancestry(&id).into_iter().map(edge).collect(),
+        successors: ws.registry.descendants(&id).into_iter().map(edge).collect(),
+        years,
+    };
+    render(&page)
+}
