@@ -32,7 +32,11 @@ pub struct Actor {
 impl Actor {
     /// The audit context of a write by this actor.
     pub fn audit(&self, at: DateTime<Utc>, reason: impl Into<String>) -> AuditContext {
-        AuditContext { actor: self.username.clone(), at, reason: reason.into() }
+        AuditContext {
+            actor: self.username.clone(),
+            at,
+            reason: reason.into(),
+        }
     }
     /// Whether the actor may act beyond one unit (users, criteria, reopening).
     pub fn can_globally(&self, registry: &UnitRegistry, action: Action) -> bool {
@@ -48,12 +52,20 @@ pub fn hash_password(password: &str) -> AppResult<String> {
     Argon2::default()
         .hash_password(password.as_bytes())
         .map(|h| h.to_string())
-        .map_err(|e| AppError::Store(ntm_store::StoreError::Other(anyhow::anyhow!("hashing failed: {e}"))))
+        .map_err(|e| {
+            AppError::Store(ntm_store::StoreError::Other(anyhow::anyhow!(
+                "hashing failed: {e}"
+            )))
+        })
 }
 
 /// Whether `password` matches the PHC string.
 pub fn verify_password(password: &str, phc: &str) -> bool {
-    PasswordHash::new(phc).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+    PasswordHash::new(phc).is_ok_and(|h| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
 }
 
 /// A new random secret, hex-encoded (for session cookies, API tokens, CSRF tokens).
@@ -81,12 +93,25 @@ pub fn check_password_rules(password: &str) -> Result<(), String> {
 }
 
 fn grants_of(records: Vec<GrantRecord>) -> Vec<Grant> {
-    records.into_iter().filter_map(|g| Role::parse(&g.role).map(|role| Grant { role, unit: g.unit_id })).collect()
+    records
+        .into_iter()
+        .filter_map(|g| {
+            Role::parse(&g.role).map(|role| Grant {
+                role,
+                unit: g.unit_id,
+            })
+        })
+        .collect()
 }
 
 async fn actor_of(store: &dyn Store, user: UserRecord) -> AppResult<Actor> {
     let grants = grants_of(store.list_grants(user.id).await?);
-    Ok(Actor { user_id: user.id, username: user.username, full_name: user.full_name, grants })
+    Ok(Actor {
+        user_id: user.id,
+        username: user.username,
+        full_name: user.full_name,
+        grants,
+    })
 }
 
 /// Creates a user with one grant; the unit must exist. `password_hash` comes from
@@ -100,14 +125,27 @@ pub async fn create_user(
     audit: &AuditContext,
 ) -> AppResult<i64> {
     let username = username.trim().to_lowercase();
-    if username.is_empty() || !username.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
-        return Err(AppError::Fields(vec![("username".into(), "tên đăng nhập chỉ gồm chữ không dấu, số, dấu - _ .".into())]));
+    if username.is_empty()
+        || !username
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+    {
+        return Err(AppError::Fields(vec![(
+            "username".into(),
+            "tên đăng nhập chỉ gồm chữ không dấu, số, dấu - _ .".into(),
+        )]));
     }
     let user = NewUser {
         username,
         full_name: full_name.trim().to_owned(),
         password_hash,
-        grants: grants.iter().map(|g| GrantRecord { role: g.role.as_str().to_owned(), unit_id: g.unit.clone() }).collect(),
+        grants: grants
+            .iter()
+            .map(|g| GrantRecord {
+                role: g.role.as_str().to_owned(),
+                unit_id: g.unit.clone(),
+            })
+            .collect(),
     };
     Ok(store.create_user(&user, audit).await?)
 }
@@ -123,22 +161,39 @@ pub async fn login_candidate(store: &dyn Store, username: &str) -> AppResult<Use
         .await?
         .ok_or_else(|| AppError::Unauthenticated(LOGIN_REFUSED.into()))?;
     if user.disabled {
-        return Err(AppError::Unauthenticated("tài khoản đã bị khóa; liên hệ Văn phòng Điều phối".into()));
+        return Err(AppError::Unauthenticated(
+            "tài khoản đã bị khóa; liên hệ Văn phòng Điều phối".into(),
+        ));
     }
     Ok(user)
 }
 
 /// Opens a session for a verified user. Returns the cookie secret (sent once) and the
 /// session.
-pub async fn open_session(store: &dyn Store, user_id: i64, now: DateTime<Utc>, ttl: Duration) -> AppResult<(String, SessionRecord)> {
+pub async fn open_session(
+    store: &dyn Store,
+    user_id: i64,
+    now: DateTime<Utc>,
+    ttl: Duration,
+) -> AppResult<(String, SessionRecord)> {
     let secret = new_secret();
-    let session = SessionRecord { id_hash: secret_hash(&secret), user_id, csrf_token: new_secret(), created_at: now, expires_at: now + ttl };
+    let session = SessionRecord {
+        id_hash: secret_hash(&secret),
+        user_id,
+        csrf_token: new_secret(),
+        created_at: now,
+        expires_at: now + ttl,
+    };
     store.create_session(&session).await?;
     Ok((secret, session))
 }
 
 /// The actor and session behind a session cookie, if valid.
-pub async fn session_actor(store: &dyn Store, secret: &str, now: DateTime<Utc>) -> AppResult<Option<(Actor, SessionRecord)>> {
+pub async fn session_actor(
+    store: &dyn Store,
+    secret: &str,
+    now: DateTime<Utc>,
+) -> AppResult<Option<(Actor, SessionRecord)>> {
     let Some(session) = store.find_session(&secret_hash(secret), now).await? else {
         return Ok(None);
     };
@@ -164,44 +219,83 @@ pub async fn token_actor(store: &dyn Store, token: &str) -> AppResult<Option<Act
 
 /// The actor of a user id (for the CLI and tests).
 pub async fn actor_by_username(store: &dyn Store, username: &str) -> AppResult<Actor> {
-    let user = store.find_user(&username.trim().to_lowercase()).await?.ok_or_else(|| AppError::NotFound(format!("không có người dùng “{username}”")))?;
+    let user = store
+        .find_user(&username.trim().to_lowercase())
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("không có người dùng “{username}”")))?;
     actor_of(store, user).await
 }
 
 /// Changes the actor's own password after checking the current one.
-pub async fn change_password(store: &dyn Store, actor: &Actor, current: &str, new: &str, audit: &AuditContext) -> AppResult<()> {
-    let user = store.get_user(actor.user_id).await?.ok_or_else(|| AppError::NotFound("người dùng".into()))?;
+pub async fn change_password(
+    store: &dyn Store,
+    actor: &Actor,
+    current: &str,
+    new: &str,
+    audit: &AuditContext,
+) -> AppResult<()> {
+    let user = store
+        .get_user(actor.user_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("người dùng".into()))?;
     if !verify_password(current, &user.password_hash) {
-        return Err(AppError::Fields(vec![("current".into(), "mật khẩu hiện tại không đúng".into())]));
+        return Err(AppError::Fields(vec![(
+            "current".into(),
+            "mật khẩu hiện tại không đúng".into(),
+        )]));
     }
     check_password_rules(new).map_err(|m| AppError::Fields(vec![("new".into(), m)]))?;
-    store.set_password(actor.user_id, &hash_password(new)?, audit).await?;
+    store
+        .set_password(actor.user_id, &hash_password(new)?, audit)
+        .await?;
     Ok(())
 }
 
 /// Creates a personal API token for the actor; returns the secret (shown once).
-pub async fn create_token(store: &dyn Store, actor: &Actor, name: &str, audit: &AuditContext) -> AppResult<String> {
+pub async fn create_token(
+    store: &dyn Store,
+    actor: &Actor,
+    name: &str,
+    audit: &AuditContext,
+) -> AppResult<String> {
     let name = name.trim();
     if name.is_empty() {
-        return Err(AppError::Fields(vec![("name".into(), "cần đặt tên cho mã truy cập".into())]));
+        return Err(AppError::Fields(vec![(
+            "name".into(),
+            "cần đặt tên cho mã truy cập".into(),
+        )]));
     }
     let secret = format!("ntm_{}", new_secret());
-    store.create_token(actor.user_id, name, &secret_hash(&secret), audit).await?;
+    store
+        .create_token(actor.user_id, name, &secret_hash(&secret), audit)
+        .await?;
     Ok(secret)
 }
 
 /// Parses `role:CODE_OR_ID` (as the CLI takes grants) against the registry, in `year`.
 pub fn parse_grant(registry: &UnitRegistry, text: &str, year: i32) -> AppResult<Grant> {
-    let (role, unit) = text.split_once(':').ok_or_else(|| AppError::Invalid(vec![format!("quyền “{text}” phải có dạng vai_trò:mã_đơn_vị")]))?;
+    let (role, unit) = text.split_once(':').ok_or_else(|| {
+        AppError::Invalid(vec![format!(
+            "quyền “{text}” phải có dạng vai_trò:mã_đơn_vị"
+        )])
+    })?;
     let role = Role::parse(role).ok_or_else(|| {
         AppError::Invalid(vec![format!(
             "vai trò “{role}” không hợp lệ; dùng {}",
-            Role::ALL.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ")
+            Role::ALL
+                .iter()
+                .map(|r| r.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         )])
     })?;
     let unit: UnitId = match UnitId::parse(unit) {
         Some(id) if registry.get(&id).is_some() => id,
-        _ => registry.resolve_in_year(unit, year).map_err(|e| AppError::Invalid(vec![e.to_string()]))?.id.clone(),
+        _ => registry
+            .resolve_in_year(unit, year)
+            .map_err(|e| AppError::Invalid(vec![e.to_string()]))?
+            .id
+            .clone(),
     };
     Ok(Grant { role, unit })
 }

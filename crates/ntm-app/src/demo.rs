@@ -738,3 +738,82 @@ pub async fn build(store: &dyn Store, audit: &AuditContext) -> AppResult<DemoRep
         choices: plan.choices,
     })
 }
+
+/// A demo account, printed when the demo server starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoAccount {
+    pub username: &'static str,
+    pub password: &'static str,
+    pub role: ntm_core::access::Role,
+    pub unit: String,
+}
+
+/// The password of every demo account (the demo is for trying ntm, not for real data).
+pub const DEMO_PASSWORD: &str = "ntm-demo-2026";
+
+/// Creates the demo accounts that do not exist yet: one per role, on the province, a
+/// district (Kỳ Anh), a 2022 commune (Kỳ Lạc) and a post-reform commune (Thành Sen).
+pub async fn accounts(store: &dyn Store, audit: &AuditContext) -> AppResult<Vec<DemoAccount>> {
+    use ntm_core::access::{Grant, Role};
+    let registry = crate::units::load_registry(store).await?;
+    let id = |text: &str| UnitId::parse(text).expect("constant unit id");
+    let plan: [(&str, &str, Role, UnitId); 6] = [
+        (
+            "vpdp",
+            "Văn phòng Điều phối NTM tỉnh",
+            Role::Admin,
+            id("42@2020-01-01"),
+        ),
+        ("bcd", "Ban Chỉ đạo tỉnh", Role::Viewer, id("42@2020-01-01")),
+        (
+            "so-nnmt",
+            "Sở Nông nghiệp và Môi trường",
+            Role::Department,
+            id("42@2020-01-01"),
+        ),
+        (
+            "huyen-kyanh",
+            "UBND huyện Kỳ Anh (đến 30/6/2025)",
+            Role::DistrictOfficer,
+            id("447@2020-01-01"),
+        ),
+        (
+            "xa-kylac",
+            "UBND xã Kỳ Lạc",
+            Role::CommuneOfficer,
+            id("18850@2020-01-01"),
+        ),
+        (
+            "xa-thanhsen",
+            "UBND phường Thành Sen",
+            Role::CommuneOfficer,
+            id("18073@2025-07-01"),
+        ),
+    ];
+    let mut out = Vec::new();
+    let hash = crate::accounts::hash_password(DEMO_PASSWORD)?;
+    for (username, full_name, role, unit) in plan {
+        let name = registry
+            .get(&unit)
+            .map(|u| u.latest().name.clone())
+            .ok_or_else(|| AppError::NotFound(format!("đơn vị {unit}")))?;
+        if store.find_user(username).await?.is_none() {
+            crate::accounts::create_user(
+                store,
+                username,
+                full_name,
+                hash.clone(),
+                &[Grant { role, unit }],
+                audit,
+            )
+            .await?;
+        }
+        out.push(DemoAccount {
+            username,
+            password: DEMO_PASSWORD,
+            role,
+            unit: name,
+        });
+    }
+    Ok(out)
+}

@@ -72,6 +72,23 @@ impl Workspace {
         })
     }
 
+    /// Loads units and the catalogue, but values only of `units` (all their years): enough
+    /// to evaluate those units when they are communes.
+    pub async fn load_units(store: &dyn Store, units: &[UnitId]) -> AppResult<Self> {
+        let records = store
+            .list_values(&ntm_store::ValueFilter {
+                year: None,
+                units: Some(units.to_vec()),
+                indicator_id: None,
+            })
+            .await?;
+        Ok(Workspace {
+            registry: crate::units::load_registry(store).await?,
+            catalogue: crate::criteria::load(store).await?,
+            values: crate::values::group(records)?,
+        })
+    }
+
     /// The threshold lookup keys of a unit in a year.
     pub fn context(&self, unit: &UnitId, year: i32) -> UnitContext {
         let attr = |k| {

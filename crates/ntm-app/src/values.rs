@@ -165,16 +165,18 @@ pub async fn import(
 }
 
 /// Values of one year (or all), grouped by unit and year, parsed.
-pub async fn load(
-    store: &dyn Store,
-    year: Option<i32>,
-) -> AppResult<BTreeMap<(ntm_core::UnitId, i32), BTreeMap<String, (Value, Option<String>)>>> {
+pub async fn load(store: &dyn Store, year: Option<i32>) -> AppResult<crate::evaluate::ValueMap> {
     let records = store
         .list_values(&ValueFilter {
             year,
             ..Default::default()
         })
         .await?;
+    group(records)
+}
+
+/// Groups stored values by unit and year, parsed.
+pub fn group(records: Vec<ntm_store::ValueRecord>) -> AppResult<crate::evaluate::ValueMap> {
     let mut out: BTreeMap<_, BTreeMap<String, (Value, Option<String>)>> = BTreeMap::new();
     for r in records {
         let value = Value::from_canonical(&r.value).map_err(|e| {

@@ -8,7 +8,9 @@ use chrono::{DateTime, Utc};
 use ntm_core::access::{Action, can};
 use ntm_core::workflow::{Event, Status, transition};
 use ntm_core::{Catalogue, UnitId, UnitRegistry};
-use ntm_store::{Store, SubmissionFilter, SubmissionRecord, ValueFilter, ValueRecord, ValueWrite, WriteSummary};
+use ntm_store::{
+    Store, SubmissionFilter, SubmissionRecord, ValueFilter, ValueRecord, ValueWrite, WriteSummary,
+};
 
 use crate::accounts::Actor;
 use crate::values::{indicators_for, parse_for};
@@ -25,9 +27,16 @@ pub struct Entry {
 }
 
 /// The current status of a unit-year (draft when never touched).
-pub async fn status(store: &dyn Store, unit: &UnitId, year: i32) -> AppResult<(Status, Option<SubmissionRecord>)> {
+pub async fn status(
+    store: &dyn Store,
+    unit: &UnitId,
+    year: i32,
+) -> AppResult<(Status, Option<SubmissionRecord>)> {
     let record = store.get_submission(unit, year).await?;
-    let status = record.as_ref().and_then(|r| Status::parse(&r.status)).unwrap_or(Status::Draft);
+    let status = record
+        .as_ref()
+        .and_then(|r| Status::parse(&r.status))
+        .unwrap_or(Status::Draft);
     Ok((status, record))
 }
 
@@ -35,12 +44,39 @@ fn forbid(what: &str) -> AppError {
     AppError::Forbidden(format!("bạn không có quyền {what} cho đơn vị này"))
 }
 
-fn check(registry: &UnitRegistry, actor: &Actor, action: Action, unit: &UnitId, year: i32, what: &str) -> AppResult<()> {
-    if can(registry, &actor.grants, action, unit, year) { Ok(()) } else { Err(forbid(what)) }
+fn check(
+    registry: &UnitRegistry,
+    actor: &Actor,
+    action: Action,
+    unit: &UnitId,
+    year: i32,
+    what: &str,
+) -> AppResult<()> {
+    if can(registry, &actor.grants, action, unit, year) {
+        Ok(())
+    } else {
+        Err(forbid(what))
+    }
 }
 
-async fn record(store: &dyn Store, actor: &Actor, unit: &UnitId, year: i32, to: Status, comment: Option<String>, at: DateTime<Utc>, reason: &str) -> AppResult<()> {
-    let rec = SubmissionRecord { unit_id: unit.clone(), year, status: to.as_str().into(), updated_at: at, updated_by: actor.username.clone(), comment };
+async fn record(
+    store: &dyn Store,
+    actor: &Actor,
+    unit: &UnitId,
+    year: i32,
+    to: Status,
+    comment: Option<String>,
+    at: DateTime<Utc>,
+    reason: &str,
+) -> AppResult<()> {
+    let rec = SubmissionRecord {
+        unit_id: unit.clone(),
+        year,
+        status: to.as_str().into(),
+        updated_at: at,
+        updated_by: actor.username.clone(),
+        comment,
+    };
     store.set_submission(&rec, &actor.audit(at, reason)).await?;
     Ok(())
 }
@@ -58,9 +94,14 @@ pub fn compose_note(note: &str, evidence: &str) -> Option<String> {
 
 /// Splits a stored note back into (note, evidence).
 pub fn split_note(stored: Option<&str>) -> (String, String) {
-    let Some(s) = stored else { return (String::new(), String::new()) };
+    let Some(s) = stored else {
+        return (String::new(), String::new());
+    };
     match s.split_once("Minh chứng: ") {
-        Some((note, ev)) => (note.trim_end_matches([' ', '—']).trim().to_owned(), ev.trim().to_owned()),
+        Some((note, ev)) => (
+            note.trim_end_matches([' ', '—']).trim().to_owned(),
+            ev.trim().to_owned(),
+        ),
         None => (s.to_owned(), String::new()),
     }
 }
@@ -78,11 +119,22 @@ pub async fn save(
     entries: &[Entry],
     at: DateTime<Utc>,
 ) -> AppResult<WriteSummary> {
-    check(registry, actor, Action::EnterValues, unit, year, "nhập số liệu")?;
+    check(
+        registry,
+        actor,
+        Action::EnterValues,
+        unit,
+        year,
+        "nhập số liệu",
+    )?;
     let (current, _) = status(store, unit, year).await?;
     let next = transition(current, Event::Edit).map_err(|e| AppError::Conflict(e.to_string()))?;
-    let u = registry.get(unit).ok_or_else(|| AppError::NotFound(format!("không có đơn vị {unit}")))?;
-    let version = u.version_in_year(year).ok_or_else(|| AppError::NotFound(format!("{} không có hiệu lực năm {year}", u.latest().name)))?;
+    let u = registry
+        .get(unit)
+        .ok_or_else(|| AppError::NotFound(format!("không có đơn vị {unit}")))?;
+    let version = u.version_in_year(year).ok_or_else(|| {
+        AppError::NotFound(format!("{} không có hiệu lực năm {year}", u.latest().name))
+    })?;
     let known = indicators_for(catalogue, version.unit_type, year);
     let mut problems = Vec::new();
     let mut writes = Vec::new();
@@ -91,75 +143,207 @@ pub async fn save(
             continue;
         }
         let Some(indicator) = known.get(e.indicator.as_str()) else {
-            problems.push((e.indicator.clone(), "chỉ tiêu không thuộc bộ tiêu chí áp dụng".into()));
+            problems.push((
+                e.indicator.clone(),
+                "chỉ tiêu không thuộc bộ tiêu chí áp dụng".into(),
+            ));
             continue;
         };
         let evidence = e.evidence.trim();
-        if !evidence.is_empty() && !(evidence.starts_with("http://") || evidence.starts_with("https://")) {
-            problems.push((e.indicator.clone(), "đường dẫn minh chứng phải bắt đầu bằng http:// hoặc https://".into()));
+        if !evidence.is_empty()
+            && !(evidence.starts_with("http://") || evidence.starts_with("https://"))
+        {
+            problems.push((
+                e.indicator.clone(),
+                "đường dẫn minh chứng phải bắt đầu bằng http:// hoặc https://".into(),
+            ));
             continue;
         }
         match parse_for(indicator, &e.value) {
-            Ok(v) => writes.push(ValueWrite { unit_id: unit.clone(), year, indicator_id: indicator.id.clone(), value: v.canonical(), note: compose_note(&e.note, &e.evidence) }),
+            Ok(v) => writes.push(ValueWrite {
+                unit_id: unit.clone(),
+                year,
+                indicator_id: indicator.id.clone(),
+                value: v.canonical(),
+                note: compose_note(&e.note, &e.evidence),
+            }),
             Err(m) => problems.push((e.indicator.clone(), m)),
         }
     }
     if !problems.is_empty() {
         return Err(AppError::Fields(problems));
     }
-    let summary = store.write_values(&writes, &actor.audit(at, "nhập trên biểu mẫu")).await?;
+    let summary = store
+        .write_values(&writes, &actor.audit(at, "nhập trên biểu mẫu"))
+        .await?;
     if next != current {
-        record(store, actor, unit, year, next, None, at, "sửa số liệu sau khi bị trả lại").await?;
+        record(
+            store,
+            actor,
+            unit,
+            year,
+            next,
+            None,
+            at,
+            "sửa số liệu sau khi bị trả lại",
+        )
+        .await?;
     }
     Ok(summary)
 }
 
 /// Sends a unit-year for approval.
-pub async fn submit(store: &dyn Store, registry: &UnitRegistry, actor: &Actor, unit: &UnitId, year: i32, at: DateTime<Utc>) -> AppResult<()> {
-    check(registry, actor, Action::EnterValues, unit, year, "gửi duyệt")?;
+pub async fn submit(
+    store: &dyn Store,
+    registry: &UnitRegistry,
+    actor: &Actor,
+    unit: &UnitId,
+    year: i32,
+    at: DateTime<Utc>,
+) -> AppResult<()> {
+    check(
+        registry,
+        actor,
+        Action::EnterValues,
+        unit,
+        year,
+        "gửi duyệt",
+    )?;
     let (current, _) = status(store, unit, year).await?;
     let next = transition(current, Event::Submit).map_err(|e| AppError::Conflict(e.to_string()))?;
-    let has_values = !store.list_values(&ValueFilter { year: Some(year), units: Some(vec![unit.clone()]), indicator_id: None }).await?.is_empty();
+    let has_values = !store
+        .list_values(&ValueFilter {
+            year: Some(year),
+            units: Some(vec![unit.clone()]),
+            indicator_id: None,
+        })
+        .await?
+        .is_empty();
     if !has_values {
-        return Err(AppError::Conflict("chưa có số liệu nào để gửi duyệt".into()));
+        return Err(AppError::Conflict(
+            "chưa có số liệu nào để gửi duyệt".into(),
+        ));
     }
     record(store, actor, unit, year, next, None, at, "gửi duyệt").await
 }
 
 /// Approves submitted values; they are locked from then on.
-pub async fn approve(store: &dyn Store, registry: &UnitRegistry, actor: &Actor, unit: &UnitId, year: i32, at: DateTime<Utc>) -> AppResult<()> {
-    check(registry, actor, Action::Approve, unit, year, "duyệt số liệu")?;
+pub async fn approve(
+    store: &dyn Store,
+    registry: &UnitRegistry,
+    actor: &Actor,
+    unit: &UnitId,
+    year: i32,
+    at: DateTime<Utc>,
+) -> AppResult<()> {
+    check(
+        registry,
+        actor,
+        Action::Approve,
+        unit,
+        year,
+        "duyệt số liệu",
+    )?;
     let (current, _) = status(store, unit, year).await?;
-    let next = transition(current, Event::Approve).map_err(|e| AppError::Conflict(e.to_string()))?;
+    let next =
+        transition(current, Event::Approve).map_err(|e| AppError::Conflict(e.to_string()))?;
     record(store, actor, unit, year, next, None, at, "duyệt").await
 }
 
 /// Sends submitted values back with a comment (required).
-pub async fn send_back(store: &dyn Store, registry: &UnitRegistry, actor: &Actor, unit: &UnitId, year: i32, comment: &str, at: DateTime<Utc>) -> AppResult<()> {
-    check(registry, actor, Action::Approve, unit, year, "trả lại số liệu")?;
+pub async fn send_back(
+    store: &dyn Store,
+    registry: &UnitRegistry,
+    actor: &Actor,
+    unit: &UnitId,
+    year: i32,
+    comment: &str,
+    at: DateTime<Utc>,
+) -> AppResult<()> {
+    check(
+        registry,
+        actor,
+        Action::Approve,
+        unit,
+        year,
+        "trả lại số liệu",
+    )?;
     if comment.trim().is_empty() {
-        return Err(AppError::Fields(vec![("comment".into(), "cần ghi rõ lý do trả lại".into())]));
+        return Err(AppError::Fields(vec![(
+            "comment".into(),
+            "cần ghi rõ lý do trả lại".into(),
+        )]));
     }
     let (current, _) = status(store, unit, year).await?;
     let next = transition(current, Event::Return).map_err(|e| AppError::Conflict(e.to_string()))?;
-    record(store, actor, unit, year, next, Some(comment.trim().to_owned()), at, "trả lại").await
+    record(
+        store,
+        actor,
+        unit,
+        year,
+        next,
+        Some(comment.trim().to_owned()),
+        at,
+        "trả lại",
+    )
+    .await
 }
 
 /// Reopens a locked unit-year (administrators), with a reason (required).
-pub async fn reopen(store: &dyn Store, registry: &UnitRegistry, actor: &Actor, unit: &UnitId, year: i32, reason: &str, at: DateTime<Utc>) -> AppResult<()> {
-    check(registry, actor, Action::Reopen, unit, year, "mở lại kỳ đã khóa")?;
+pub async fn reopen(
+    store: &dyn Store,
+    registry: &UnitRegistry,
+    actor: &Actor,
+    unit: &UnitId,
+    year: i32,
+    reason: &str,
+    at: DateTime<Utc>,
+) -> AppResult<()> {
+    check(
+        registry,
+        actor,
+        Action::Reopen,
+        unit,
+        year,
+        "mở lại kỳ đã khóa",
+    )?;
     if reason.trim().is_empty() {
-        return Err(AppError::Fields(vec![("reason".into(), "cần ghi rõ lý do mở lại".into())]));
+        return Err(AppError::Fields(vec![(
+            "reason".into(),
+            "cần ghi rõ lý do mở lại".into(),
+        )]));
     }
     let (current, _) = status(store, unit, year).await?;
     let next = transition(current, Event::Reopen).map_err(|e| AppError::Conflict(e.to_string()))?;
-    record(store, actor, unit, year, next, Some(reason.trim().to_owned()), at, "mở lại kỳ đã khóa").await
+    record(
+        store,
+        actor,
+        unit,
+        year,
+        next,
+        Some(reason.trim().to_owned()),
+        at,
+        "mở lại kỳ đã khóa",
+    )
+    .await
 }
 
 /// Submissions the actor may decide on, waiting.
-pub async fn pending_for(store: &dyn Store, registry: &UnitRegistry, actor: &Actor) -> AppResult<Vec<SubmissionRecord>> {
-    let all = store.list_submissions(&SubmissionFilter { status: Some(Status::Submitted.as_str().into()), year: None }).await?;
-    Ok(all.into_iter().filter(|s| can(registry, &actor.grants, Action::Approve, &s.unit_id, s.year)).collect())
+pub async fn pending_for(
+    store: &dyn Store,
+    registry: &UnitRegistry,
+    actor: &Actor,
+) -> AppResult<Vec<SubmissionRecord>> {
+    let all = store
+        .list_submissions(&SubmissionFilter {
+            status: Some(Status::Submitted.as_str().into()),
+            year: None,
+        })
+        .await?;
+    Ok(all
+        .into_iter()
+        .filter(|s| can(registry, &actor.grants, Action::Approve, &s.unit_id, s.year))
+        .collect())
 }
 
 /// One line of "what changed since the last approved version".
@@ -171,10 +355,23 @@ pub struct Change {
 }
 
 /// Values that differ between the last approved snapshot and now.
-pub async fn changes_since_approved(store: &dyn Store, unit: &UnitId, year: i32) -> AppResult<Vec<Change>> {
-    let approved: BTreeMap<String, ValueRecord> = store.approved_values(unit, year).await?.into_iter().map(|v| (v.indicator_id.clone(), v)).collect();
+pub async fn changes_since_approved(
+    store: &dyn Store,
+    unit: &UnitId,
+    year: i32,
+) -> AppResult<Vec<Change>> {
+    let approved: BTreeMap<String, ValueRecord> = store
+        .approved_values(unit, year)
+        .await?
+        .into_iter()
+        .map(|v| (v.indicator_id.clone(), v))
+        .collect();
     let current: BTreeMap<String, ValueRecord> = store
-        .list_values(&ValueFilter { year: Some(year), units: Some(vec![unit.clone()]), indicator_id: None })
+        .list_values(&ValueFilter {
+            year: Some(year),
+            units: Some(vec![unit.clone()]),
+            indicator_id: None,
+        })
         .await?
         .into_iter()
         .map(|v| (v.indicator_id.clone(), v))
@@ -187,7 +384,11 @@ pub async fn changes_since_approved(store: &dyn Store, unit: &UnitId, year: i32)
         .filter_map(|k| {
             let a = approved.get(k).map(|v| v.value.clone());
             let c = current.get(k).map(|v| v.value.clone());
-            (a != c).then(|| Change { indicator: k.clone(), approved: a, current: c })
+            (a != c).then(|| Change {
+                indicator: k.clone(),
+                approved: a,
+                current: c,
+            })
         })
         .collect())
 }
@@ -198,9 +399,18 @@ mod tests {
 
     #[test]
     fn notes_and_evidence_round_trip() {
-        for (note, ev) in [("", ""), ("đo đạc", ""), ("", "https://x.vn/a.pdf"), ("đo đạc", "https://x.vn/a.pdf")] {
+        for (note, ev) in [
+            ("", ""),
+            ("đo đạc", ""),
+            ("", "https://x.vn/a.pdf"),
+            ("đo đạc", "https://x.vn/a.pdf"),
+        ] {
             let stored = compose_note(note, ev);
-            assert_eq!(split_note(stored.as_deref()), (note.to_owned(), ev.to_owned()), "{note} / {ev}");
+            assert_eq!(
+                split_note(stored.as_deref()),
+                (note.to_owned(), ev.to_owned()),
+                "{note} / {ev}"
+            );
         }
     }
 }

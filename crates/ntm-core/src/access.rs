@@ -29,7 +29,13 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [Role::Admin, Role::Viewer, Role::Department, Role::CommuneOfficer, Role::DistrictOfficer];
+    pub const ALL: [Role; 5] = [
+        Role::Admin,
+        Role::Viewer,
+        Role::Department,
+        Role::CommuneOfficer,
+        Role::DistrictOfficer,
+    ];
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Admin => "admin",
@@ -107,7 +113,11 @@ pub fn in_subtree(registry: &UnitRegistry, scope: &UnitId, target: &UnitId, year
     };
     let mut current = target.clone();
     for _ in 0..8 {
-        let Some(parent) = registry.get(&current).and_then(|u| u.version_on(date)).and_then(|v| v.parent.clone()) else {
+        let Some(parent) = registry
+            .get(&current)
+            .and_then(|u| u.version_on(date))
+            .and_then(|v| v.parent.clone())
+        else {
             return false;
         };
         if &parent == scope {
@@ -123,7 +133,13 @@ fn in_history(registry: &UnitRegistry, scope: &UnitId, target: &UnitId) -> bool 
     registry.ancestry(scope).iter().any(|e| &e.from == target)
 }
 
-fn grant_allows(registry: &UnitRegistry, grant: &Grant, action: Action, target: &UnitId, year: i32) -> bool {
+fn grant_allows(
+    registry: &UnitRegistry,
+    grant: &Grant,
+    action: Action,
+    target: &UnitId,
+    year: i32,
+) -> bool {
     let inside = in_subtree(registry, &grant.unit, target, year);
     let readable = inside || in_history(registry, &grant.unit, target);
     match (grant.role, action) {
@@ -131,14 +147,24 @@ fn grant_allows(registry: &UnitRegistry, grant: &Grant, action: Action, target: 
         (Role::Admin, _) => inside,
         (Role::CommuneOfficer, Action::EnterValues) => inside,
         (Role::DistrictOfficer, Action::EnterValues) => &grant.unit == target,
-        (Role::DistrictOfficer, Action::Approve) => inside && &grant.unit != target && year <= LAST_DISTRICT_YEAR,
+        (Role::DistrictOfficer, Action::Approve) => {
+            inside && &grant.unit != target && year <= LAST_DISTRICT_YEAR
+        }
         _ => false,
     }
 }
 
 /// The decision: may someone holding `grants` do `action` on `target` for `year`?
-pub fn can(registry: &UnitRegistry, grants: &[Grant], action: Action, target: &UnitId, year: i32) -> bool {
-    grants.iter().any(|g| grant_allows(registry, g, action, target, year))
+pub fn can(
+    registry: &UnitRegistry,
+    grants: &[Grant],
+    action: Action,
+    target: &UnitId,
+    year: i32,
+) -> bool {
+    grants
+        .iter()
+        .any(|g| grant_allows(registry, g, action, target, year))
 }
 
 /// Whether the grants allow an action that is not about one unit (user management,
@@ -146,8 +172,17 @@ pub fn can(registry: &UnitRegistry, grants: &[Grant], action: Action, target: &U
 pub fn can_globally(registry: &UnitRegistry, grants: &[Grant], action: Action) -> bool {
     grants.iter().any(|g| {
         g.role == Role::Admin
-            && matches!(action, Action::EditCriteria | Action::ManageUsers | Action::View | Action::Reopen | Action::Approve)
-            && registry.get(&g.unit).is_some_and(|u| u.versions.iter().all(|v| v.parent.is_none()))
+            && matches!(
+                action,
+                Action::EditCriteria
+                    | Action::ManageUsers
+                    | Action::View
+                    | Action::Reopen
+                    | Action::Approve
+            )
+            && registry
+                .get(&g.unit)
+                .is_some_and(|u| u.versions.iter().all(|v| v.parent.is_none()))
     })
 }
 
@@ -173,12 +208,20 @@ mod tests {
     }
 
     fn unit(code: &str, from: &str, to: Option<&str>, t: UnitType, parent: Option<&str>) -> Unit {
-        let valid = Period { from: d(from), to: to.map(d) };
+        let valid = Period {
+            from: d(from),
+            to: to.map(d),
+        };
         Unit {
             id: UnitId::new(code, valid.from),
             code: code.into(),
             level: t.level(),
-            versions: vec![UnitVersion { valid, name: format!("{} {code}", t.as_vi()), unit_type: t, parent: parent.map(|p| UnitId::parse(p).unwrap()) }],
+            versions: vec![UnitVersion {
+                valid,
+                name: format!("{} {code}", t.as_vi()),
+                unit_type: t,
+                parent: parent.map(|p| UnitId::parse(p).unwrap()),
+            }],
             source: "test".into(),
         }
     }
@@ -188,12 +231,48 @@ mod tests {
     fn registry() -> UnitRegistry {
         let units = vec![
             unit("42", "2020-01-01", None, UnitType::Province, None),
-            unit("1", "2020-01-01", Some("2025-06-30"), UnitType::District, Some("42@2020-01-01")),
-            unit("2", "2020-01-01", Some("2025-06-30"), UnitType::District, Some("42@2020-01-01")),
-            unit("11", "2020-01-01", Some("2025-06-30"), UnitType::Commune, Some("1@2020-01-01")),
-            unit("12", "2020-01-01", Some("2025-06-30"), UnitType::Commune, Some("1@2020-01-01")),
-            unit("21", "2020-01-01", Some("2025-06-30"), UnitType::Commune, Some("2@2020-01-01")),
-            unit("11", "2025-07-01", None, UnitType::Commune, Some("42@2020-01-01")),
+            unit(
+                "1",
+                "2020-01-01",
+                Some("2025-06-30"),
+                UnitType::District,
+                Some("42@2020-01-01"),
+            ),
+            unit(
+                "2",
+                "2020-01-01",
+                Some("2025-06-30"),
+                UnitType::District,
+                Some("42@2020-01-01"),
+            ),
+            unit(
+                "11",
+                "2020-01-01",
+                Some("2025-06-30"),
+                UnitType::Commune,
+                Some("1@2020-01-01"),
+            ),
+            unit(
+                "12",
+                "2020-01-01",
+                Some("2025-06-30"),
+                UnitType::Commune,
+                Some("1@2020-01-01"),
+            ),
+            unit(
+                "21",
+                "2020-01-01",
+                Some("2025-06-30"),
+                UnitType::Commune,
+                Some("2@2020-01-01"),
+            ),
+            unit(
+                "11",
+                "2025-07-01",
+                None,
+                UnitType::Commune,
+                Some("42@2020-01-01"),
+            ),
         ];
         let edge = |from: &str| LineageEdge {
             from: UnitId::parse(from).unwrap(),
@@ -202,7 +281,12 @@ mod tests {
             kind: LineageKind::Merged,
             basis: "test".into(),
         };
-        UnitRegistry::build(units, vec![edge("11@2020-01-01"), edge("12@2020-01-01")], vec![]).unwrap()
+        UnitRegistry::build(
+            units,
+            vec![edge("11@2020-01-01"), edge("12@2020-01-01")],
+            vec![],
+        )
+        .unwrap()
     }
 
     fn id(s: &str) -> UnitId {
@@ -210,7 +294,10 @@ mod tests {
     }
 
     fn g(role: Role, unit: &str) -> Vec<Grant> {
-        vec![Grant { role, unit: id(unit) }]
+        vec![Grant {
+            role,
+            unit: id(unit),
+        }]
     }
 
     #[test]
@@ -223,28 +310,168 @@ mod tests {
             (Admin, "42@2020-01-01", Approve, "11@2025-07-01", 2026, true),
             (Admin, "42@2020-01-01", Reopen, "11@2020-01-01", 2022, true),
             (Viewer, "42@2020-01-01", View, "21@2020-01-01", 2022, true),
-            (Viewer, "42@2020-01-01", EnterValues, "21@2020-01-01", 2022, false),
-            (Viewer, "42@2020-01-01", Approve, "21@2020-01-01", 2022, false),
-            (Department, "42@2020-01-01", View, "11@2020-01-01", 2022, true),
-            (Department, "42@2020-01-01", EnterValues, "11@2020-01-01", 2022, false),
-            (CommuneOfficer, "11@2020-01-01", EnterValues, "11@2020-01-01", 2022, true),
-            (CommuneOfficer, "11@2020-01-01", View, "12@2020-01-01", 2022, false),
-            (CommuneOfficer, "11@2020-01-01", EnterValues, "12@2020-01-01", 2022, false),
-            (CommuneOfficer, "11@2020-01-01", Approve, "11@2020-01-01", 2022, false),
-            (CommuneOfficer, "11@2020-01-01", View, "1@2020-01-01", 2022, false),
+            (
+                Viewer,
+                "42@2020-01-01",
+                EnterValues,
+                "21@2020-01-01",
+                2022,
+                false,
+            ),
+            (
+                Viewer,
+                "42@2020-01-01",
+                Approve,
+                "21@2020-01-01",
+                2022,
+                false,
+            ),
+            (
+                Department,
+                "42@2020-01-01",
+                View,
+                "11@2020-01-01",
+                2022,
+                true,
+            ),
+            (
+                Department,
+                "42@2020-01-01",
+                EnterValues,
+                "11@2020-01-01",
+                2022,
+                false,
+            ),
+            (
+                CommuneOfficer,
+                "11@2020-01-01",
+                EnterValues,
+                "11@2020-01-01",
+                2022,
+                true,
+            ),
+            (
+                CommuneOfficer,
+                "11@2020-01-01",
+                View,
+                "12@2020-01-01",
+                2022,
+                false,
+            ),
+            (
+                CommuneOfficer,
+                "11@2020-01-01",
+                EnterValues,
+                "12@2020-01-01",
+                2022,
+                false,
+            ),
+            (
+                CommuneOfficer,
+                "11@2020-01-01",
+                Approve,
+                "11@2020-01-01",
+                2022,
+                false,
+            ),
+            (
+                CommuneOfficer,
+                "11@2020-01-01",
+                View,
+                "1@2020-01-01",
+                2022,
+                false,
+            ),
             // A post-reform commune reads the history of the communes it took over ...
-            (CommuneOfficer, "11@2025-07-01", View, "12@2020-01-01", 2022, true),
+            (
+                CommuneOfficer,
+                "11@2025-07-01",
+                View,
+                "12@2020-01-01",
+                2022,
+                true,
+            ),
             // ... but does not write it, nor read a commune it did not take over.
-            (CommuneOfficer, "11@2025-07-01", EnterValues, "12@2020-01-01", 2022, false),
-            (CommuneOfficer, "11@2025-07-01", View, "21@2020-01-01", 2022, false),
-            (DistrictOfficer, "1@2020-01-01", View, "12@2020-01-01", 2022, true),
-            (DistrictOfficer, "1@2020-01-01", Approve, "12@2020-01-01", 2022, true),
-            (DistrictOfficer, "1@2020-01-01", Approve, "12@2020-01-01", 2025, false),
-            (DistrictOfficer, "1@2020-01-01", Approve, "21@2020-01-01", 2022, false),
-            (DistrictOfficer, "1@2020-01-01", View, "21@2020-01-01", 2022, false),
-            (DistrictOfficer, "1@2020-01-01", EnterValues, "1@2020-01-01", 2022, true),
-            (DistrictOfficer, "1@2020-01-01", EnterValues, "12@2020-01-01", 2022, false),
-            (DistrictOfficer, "1@2020-01-01", Approve, "1@2020-01-01", 2022, false),
+            (
+                CommuneOfficer,
+                "11@2025-07-01",
+                EnterValues,
+                "12@2020-01-01",
+                2022,
+                false,
+            ),
+            (
+                CommuneOfficer,
+                "11@2025-07-01",
+                View,
+                "21@2020-01-01",
+                2022,
+                false,
+            ),
+            (
+                DistrictOfficer,
+                "1@2020-01-01",
+                View,
+                "12@2020-01-01",
+                2022,
+                true,
+            ),
+            (
+                DistrictOfficer,
+                "1@2020-01-01",
+                Approve,
+                "12@2020-01-01",
+                2022,
+                true,
+            ),
+            (
+                DistrictOfficer,
+                "1@2020-01-01",
+                Approve,
+                "12@2020-01-01",
+                2025,
+                false,
+            ),
+            (
+                DistrictOfficer,
+                "1@2020-01-01",
+                Approve,
+                "21@2020-01-01",
+                2022,
+                false,
+            ),
+            (
+                DistrictOfficer,
+                "1@2020-01-01",
+                View,
+                "21@2020-01-01",
+                2022,
+                false,
+            ),
+            (
+                DistrictOfficer,
+                "1@2020-01-01",
+                EnterValues,
+                "1@2020-01-01",
+                2022,
+                true,
+            ),
+            (
+                DistrictOfficer,
+                "1@2020-01-01",
+                EnterValues,
+                "12@2020-01-01",
+                2022,
+                false,
+            ),
+            (
+                DistrictOfficer,
+                "1@2020-01-01",
+                Approve,
+                "1@2020-01-01",
+                2022,
+                false,
+            ),
         ];
         for (role, scope, action, target, year, expected) in cases {
             assert_eq!(
@@ -258,9 +485,21 @@ mod tests {
     #[test]
     fn only_a_province_administrator_acts_globally() {
         let r = registry();
-        assert!(can_globally(&r, &g(Role::Admin, "42@2020-01-01"), Action::ManageUsers));
-        assert!(!can_globally(&r, &g(Role::Admin, "1@2020-01-01"), Action::ManageUsers));
-        assert!(!can_globally(&r, &g(Role::Viewer, "42@2020-01-01"), Action::EditCriteria));
+        assert!(can_globally(
+            &r,
+            &g(Role::Admin, "42@2020-01-01"),
+            Action::ManageUsers
+        ));
+        assert!(!can_globally(
+            &r,
+            &g(Role::Admin, "1@2020-01-01"),
+            Action::ManageUsers
+        ));
+        assert!(!can_globally(
+            &r,
+            &g(Role::Viewer, "42@2020-01-01"),
+            Action::EditCriteria
+        ));
     }
 
     #[test]

@@ -28,7 +28,14 @@ impl Status {
         }
     }
     pub fn parse(text: &str) -> Option<Self> {
-        [Status::Draft, Status::Submitted, Status::Approved, Status::Returned].into_iter().find(|s| s.as_str() == text)
+        [
+            Status::Draft,
+            Status::Submitted,
+            Status::Approved,
+            Status::Returned,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
     }
     pub fn label_vi(self) -> &'static str {
         match self {
@@ -77,12 +84,19 @@ impl fmt::Display for WorkflowError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let why = match (self.from, self.event) {
             (Status::Approved, _) => "số liệu đã được duyệt và khóa; cần quản trị mở lại",
-            (Status::Submitted, Event::Edit | Event::Submit) => "số liệu đang chờ duyệt; chờ duyệt hoặc trả lại",
+            (Status::Submitted, Event::Edit | Event::Submit) => {
+                "số liệu đang chờ duyệt; chờ duyệt hoặc trả lại"
+            }
             (_, Event::Approve | Event::Return) => "chỉ duyệt hoặc trả lại số liệu đang chờ duyệt",
             (_, Event::Reopen) => "chỉ mở lại số liệu đã duyệt",
             _ => "thao tác không hợp lệ",
         };
-        write!(f, "không thể {} khi {}: {why}", event_vi(self.event), self.from.label_vi())
+        write!(
+            f,
+            "không thể {} khi {}: {why}",
+            event_vi(self.event),
+            self.from.label_vi()
+        )
     }
 }
 
@@ -147,6 +161,9 @@ mod tests {
     #[test]
     fn a_locked_period_says_why_in_vietnamese() {
         let e = transition(Status::Approved, Event::Edit).unwrap_err();
-        assert_eq!(e.to_string(), "không thể sửa số liệu khi đã duyệt (khóa): số liệu đã được duyệt và khóa; cần quản trị mở lại");
+        assert_eq!(
+            e.to_string(),
+            "không thể sửa số liệu khi đã duyệt (khóa): số liệu đã được duyệt và khóa; cần quản trị mở lại"
+        );
     }
 }

@@ -224,12 +224,22 @@ pub trait UserStore {
     async fn list_users(&self) -> StoreResult<Vec<UserRecord>>;
     /// Replaces the password hash (audit `user.password`, no hash in the audit text) and
     /// deletes the user's sessions.
-    async fn set_password(&self, id: i64, password_hash: &str, audit: &AuditContext) -> StoreResult<()>;
+    async fn set_password(
+        &self,
+        id: i64,
+        password_hash: &str,
+        audit: &AuditContext,
+    ) -> StoreResult<()>;
     /// Disables or enables a user (audit `user.disable` / `user.enable`); disabling deletes
     /// the user's sessions and tokens.
     async fn set_disabled(&self, id: i64, disabled: bool, audit: &AuditContext) -> StoreResult<()>;
     /// Replaces the user's grants (audit `user.grants` with before/after lists).
-    async fn set_grants(&self, id: i64, grants: &[GrantRecord], audit: &AuditContext) -> StoreResult<()>;
+    async fn set_grants(
+        &self,
+        id: i64,
+        grants: &[GrantRecord],
+        audit: &AuditContext,
+    ) -> StoreResult<()>;
     /// The user's grants, ordered.
     async fn list_grants(&self, id: i64) -> StoreResult<Vec<GrantRecord>>;
 }
@@ -249,7 +259,11 @@ pub struct SessionRecord {
 pub trait SessionStore {
     async fn create_session(&self, session: &SessionRecord) -> StoreResult<()>;
     /// The session, if it exists and has not expired at `now`.
-    async fn find_session(&self, id_hash: &str, now: DateTime<Utc>) -> StoreResult<Option<SessionRecord>>;
+    async fn find_session(
+        &self,
+        id_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<SessionRecord>>;
     async fn delete_session(&self, id_hash: &str) -> StoreResult<()>;
     /// Removes expired sessions; returns how many.
     async fn delete_expired_sessions(&self, now: DateTime<Utc>) -> StoreResult<u64>;
@@ -268,12 +282,23 @@ pub struct TokenRecord {
 #[async_trait]
 pub trait TokenStore {
     /// Stores a token (audit `token.create`, never the hash); returns its id.
-    async fn create_token(&self, user_id: i64, name: &str, token_hash: &str, audit: &AuditContext) -> StoreResult<i64>;
+    async fn create_token(
+        &self,
+        user_id: i64,
+        name: &str,
+        token_hash: &str,
+        audit: &AuditContext,
+    ) -> StoreResult<i64>;
     async fn find_token(&self, token_hash: &str) -> StoreResult<Option<TokenRecord>>;
     async fn list_tokens(&self, user_id: i64) -> StoreResult<Vec<TokenRecord>>;
     /// Deletes one of the user's tokens (audit `token.delete`); another user's token is
     /// `NotFound`.
-    async fn delete_token(&self, user_id: i64, token_id: i64, audit: &AuditContext) -> StoreResult<()>;
+    async fn delete_token(
+        &self,
+        user_id: i64,
+        token_id: i64,
+        audit: &AuditContext,
+    ) -> StoreResult<()>;
 }
 
 /// Where one unit's values for one year stand in the approval workflow. A unit-year
@@ -299,14 +324,25 @@ pub struct SubmissionFilter {
 
 #[async_trait]
 pub trait WorkflowStore {
-    async fn get_submission(&self, unit_id: &UnitId, year: i32) -> StoreResult<Option<SubmissionRecord>>;
+    async fn get_submission(
+        &self,
+        unit_id: &UnitId,
+        year: i32,
+    ) -> StoreResult<Option<SubmissionRecord>>;
     /// Ordered by year, then unit.
-    async fn list_submissions(&self, filter: &SubmissionFilter) -> StoreResult<Vec<SubmissionRecord>>;
+    async fn list_submissions(
+        &self,
+        filter: &SubmissionFilter,
+    ) -> StoreResult<Vec<SubmissionRecord>>;
     /// Records a new state (audit `submission.<status>`, before/after the statuses, the
     /// comment in the after text). When the new status is `approved`, the unit-year's
     /// current values are copied as the approved snapshot (replacing the previous one), in
     /// the same transaction.
-    async fn set_submission(&self, record: &SubmissionRecord, audit: &AuditContext) -> StoreResult<()>;
+    async fn set_submission(
+        &self,
+        record: &SubmissionRecord,
+        audit: &AuditContext,
+    ) -> StoreResult<()>;
     /// The values as last approved (empty if never approved).
     async fn approved_values(&self, unit_id: &UnitId, year: i32) -> StoreResult<Vec<ValueRecord>>;
 }
@@ -314,7 +350,16 @@ pub trait WorkflowStore {
 /// The whole store, as the app holds it: `Arc<dyn Store>`.
 #[async_trait]
 pub trait Store:
-    UnitStore + CriteriaStore + ValueStore + AuditStore + UserStore + SessionStore + TokenStore + WorkflowStore + Send + Sync
+    UnitStore
+    + CriteriaStore
+    + ValueStore
+    + AuditStore
+    + UserStore
+    + SessionStore
+    + TokenStore
+    + WorkflowStore
+    + Send
+    + Sync
 {
     /// `sqlite` or `postgres`, for messages.
     fn backend(&self) -> &'static str;

@@ -25,12 +25,23 @@ fn api_err(e: impl Into<WebError>) -> WebError {
     e.into().api()
 }
 
-async fn workspace(state: &AppState, year: Option<i32>) -> Result<ntm_app::evaluate::Workspace, WebError> {
-    ntm_app::evaluate::Workspace::load(state.store.as_ref(), year).await.map_err(api_err)
+async fn workspace(
+    state: &AppState,
+    year: Option<i32>,
+) -> Result<ntm_app::evaluate::Workspace, WebError> {
+    ntm_app::evaluate::Workspace::load(state.store.as_ref(), year)
+        .await
+        .map_err(api_err)
 }
 
 fn parse_unit(text: &str) -> Result<UnitId, WebError> {
-    UnitId::parse(text).ok_or_else(|| WebError::new(Kind::NotFound, format!("Không có đơn vị “{text}”; dùng mã định danh dạng 18850@2020-01-01.")).api())
+    UnitId::parse(text).ok_or_else(|| {
+        WebError::new(
+            Kind::NotFound,
+            format!("Không có đơn vị “{text}”; dùng mã định danh dạng 18850@2020-01-01."),
+        )
+        .api()
+    })
 }
 
 /// A unit as it stood on a date.
@@ -59,7 +70,11 @@ pub struct UnitsQuery {
 
 /// The units the caller may read, as of a date, in tree order.
 #[utoipa::path(get, path = "/api/v1/units", params(UnitsQuery), responses((status = 200, body = [UnitDto])), security(("token" = [])))]
-pub async fn list_units(State(state): State<AppState>, caller: ApiCaller, Query(q): Query<UnitsQuery>) -> ApiResult<Vec<UnitDto>> {
+pub async fn list_units(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Query(q): Query<UnitsQuery>,
+) -> ApiResult<Vec<UnitDto>> {
     let date = q.as_of.unwrap_or_else(|| Utc::now().date_naive());
     let ws = workspace(&state, Some(0)).await?;
     let scope = visible_units(&ws.registry, &caller.actor.grants, date.year());
@@ -104,16 +119,31 @@ pub struct UnitDetailDto {
 
 /// One unit: its versions and its lineage.
 #[utoipa::path(get, path = "/api/v1/units/{id}", params(("id" = String, Path, description = "Unit id, e.g. 18850@2020-01-01")), responses((status = 200, body = UnitDetailDto), (status = 403), (status = 404)), security(("token" = [])))]
-pub async fn get_unit(State(state): State<AppState>, caller: ApiCaller, Path(id): Path<String>) -> ApiResult<UnitDetailDto> {
+pub async fn get_unit(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<UnitDetailDto> {
     let id = parse_unit(&id)?;
     let ws = workspace(&state, Some(0)).await?;
-    let unit = ws.registry.get(&id).ok_or_else(|| WebError::new(Kind::NotFound, format!("Không có đơn vị {id}.")).api())?;
+    let unit = ws
+        .registry
+        .get(&id)
+        .ok_or_else(|| WebError::new(Kind::NotFound, format!("Không có đơn vị {id}.")).api())?;
     let valid = unit.valid();
     let years = valid.from.year()..=valid.to.map_or(2035, |t| t.year());
-    if !years.into_iter().any(|y| can(&ws.registry, &caller.actor.grants, Action::View, &id, y)) {
+    if !years
+        .into_iter()
+        .any(|y| can(&ws.registry, &caller.actor.grants, Action::View, &id, y))
+    {
         return Err(WebError::forbidden().api());
     }
-    let edge = |e: &ntm_core::unit::LineageEdge| LineageDto { from: e.from.to_string(), to: e.to.to_string(), effective: e.effective.to_string(), kind: e.kind.as_str().into() };
+    let edge = |e: &ntm_core::unit::LineageEdge| LineageDto {
+        from: e.from.to_string(),
+        to: e.to.to_string(),
+        effective: e.effective.to_string(),
+        kind: e.kind.as_str().into(),
+    };
     Ok(Json(UnitDetailDto {
         id: id.to_string(),
         code: unit.code.clone(),
@@ -153,9 +183,16 @@ pub struct SetSummaryDto {
 
 /// Every stored criteria set (latest versions).
 #[utoipa::path(get, path = "/api/v1/criteria-sets", responses((status = 200, body = [SetSummaryDto])), security(("token" = [])))]
-pub async fn list_sets(State(state): State<AppState>, _caller: ApiCaller) -> ApiResult<Vec<SetSummaryDto>> {
+pub async fn list_sets(
+    State(state): State<AppState>,
+    _caller: ApiCaller,
+) -> ApiResult<Vec<SetSummaryDto>> {
     let ws = workspace(&state, Some(0)).await?;
-    let records = state.store.list_criteria_sets().await.map_err(|e| api_err(ntm_app::AppError::from(e)))?;
+    let records = state
+        .store
+        .list_criteria_sets()
+        .await
+        .map_err(|e| api_err(ntm_app::AppError::from(e)))?;
     Ok(Json(
         records
             .iter()
@@ -223,9 +260,15 @@ pub struct SetDto {
 
 /// One criteria set, resolved (derivations applied).
 #[utoipa::path(get, path = "/api/v1/criteria-sets/{id}", params(("id" = String, Path)), responses((status = 200, body = SetDto), (status = 404)), security(("token" = [])))]
-pub async fn get_set(State(state): State<AppState>, _caller: ApiCaller, Path(id): Path<String>) -> ApiResult<SetDto> {
+pub async fn get_set(
+    State(state): State<AppState>,
+    _caller: ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<SetDto> {
     let ws = workspace(&state, Some(0)).await?;
-    let s = ws.catalogue.get(&SetId(id.clone())).ok_or_else(|| WebError::new(Kind::NotFound, format!("Không có bộ tiêu chí “{id}”.")).api())?;
+    let s = ws.catalogue.get(&SetId(id.clone())).ok_or_else(|| {
+        WebError::new(Kind::NotFound, format!("Không có bộ tiêu chí “{id}”.")).api()
+    })?;
     Ok(Json(SetDto {
         id: s.id().0.clone(),
         title: s.header.title.clone(),
@@ -247,7 +290,9 @@ pub async fn get_set(State(state): State<AppState>, _caller: ApiCaller, Path(id)
                         name: i.name.clone(),
                         unit: i.unit.clone(),
                         comparison: i.comparison.as_str().into(),
-                        configured: i.comparison == ntm_core::Comparison::Pass || !i.thresholds.is_empty() || i.threshold_from.is_some(),
+                        configured: i.comparison == ntm_core::Comparison::Pass
+                            || !i.thresholds.is_empty()
+                            || i.threshold_from.is_some(),
                         thresholds: i
                             .thresholds
                             .iter()
@@ -290,12 +335,22 @@ pub struct ValuesQuery {
 
 /// Values of a year, for one unit or every unit the caller may read.
 #[utoipa::path(get, path = "/api/v1/values", params(ValuesQuery), responses((status = 200, body = [ValueDto]), (status = 403)), security(("token" = [])))]
-pub async fn list_values(State(state): State<AppState>, caller: ApiCaller, Query(q): Query<ValuesQuery>) -> ApiResult<Vec<ValueDto>> {
+pub async fn list_values(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Query(q): Query<ValuesQuery>,
+) -> ApiResult<Vec<ValueDto>> {
     let ws = workspace(&state, Some(0)).await?;
     let units = match &q.unit {
         Some(u) => {
             let id = parse_unit(u)?;
-            if !can(&ws.registry, &caller.actor.grants, Action::View, &id, q.year) {
+            if !can(
+                &ws.registry,
+                &caller.actor.grants,
+                Action::View,
+                &id,
+                q.year,
+            ) {
                 return Err(WebError::forbidden().api());
             }
             Some(vec![id])
@@ -305,7 +360,11 @@ pub async fn list_values(State(state): State<AppState>, caller: ApiCaller, Query
     let scope = visible_units(&ws.registry, &caller.actor.grants, q.year);
     let records = state
         .store
-        .list_values(&ValueFilter { year: Some(q.year), units, indicator_id: None })
+        .list_values(&ValueFilter {
+            year: Some(q.year),
+            units,
+            indicator_id: None,
+        })
         .await
         .map_err(|e| api_err(ntm_app::AppError::from(e)))?;
     Ok(Json(
@@ -357,19 +416,47 @@ pub struct WriteResult {
 /// Writes values of one unit and year as a draft: the same checks and approval flow as
 /// the entry form; a locked (approved) period is refused with 409.
 #[utoipa::path(post, path = "/api/v1/values", request_body = ValuesWrite, responses((status = 200, body = WriteResult), (status = 403), (status = 409), (status = 422)), security(("token" = [])))]
-pub async fn write_values(State(state): State<AppState>, caller: ApiCaller, Json(body): Json<ValuesWrite>) -> ApiResult<WriteResult> {
+pub async fn write_values(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Json(body): Json<ValuesWrite>,
+) -> ApiResult<WriteResult> {
     if !caller.token {
-        return Err(WebError::new(Kind::Unauthenticated, "Ghi số liệu qua API cần mã truy cập (Authorization: Bearer …).").api());
+        return Err(WebError::new(
+            Kind::Unauthenticated,
+            "Ghi số liệu qua API cần mã truy cập (Authorization: Bearer …).",
+        )
+        .api());
     }
     let id = parse_unit(&body.unit)?;
     let ws = workspace(&state, Some(0)).await?;
     let entries: Vec<ntm_app::workflow::Entry> = body
         .values
         .into_iter()
-        .map(|v| ntm_app::workflow::Entry { indicator: v.indicator, value: v.value, note: v.note, evidence: v.evidence })
+        .map(|v| ntm_app::workflow::Entry {
+            indicator: v.indicator,
+            value: v.value,
+            note: v.note,
+            evidence: v.evidence,
+        })
         .collect();
-    let s = ntm_app::workflow::save(state.store.as_ref(), &ws.registry, &ws.catalogue, &caller.actor, &id, body.year, &entries, Utc::now()).await.map_err(api_err)?;
-    Ok(Json(WriteResult { inserted: s.inserted, updated: s.updated, unchanged: s.unchanged }))
+    let s = ntm_app::workflow::save(
+        state.store.as_ref(),
+        &ws.registry,
+        &ws.catalogue,
+        &caller.actor,
+        &id,
+        body.year,
+        &entries,
+        Utc::now(),
+    )
+    .await
+    .map_err(api_err)?;
+    Ok(Json(WriteResult {
+        inserted: s.inserted,
+        updated: s.updated,
+        unchanged: s.unchanged,
+    }))
 }
 
 /// An evaluated indicator.
@@ -433,7 +520,12 @@ fn number_text(v: &Value) -> String {
 
 /// Evaluates a unit in a year.
 #[utoipa::path(get, path = "/api/v1/evaluations/{unit}/{year}", params(("unit" = String, Path), ("year" = i32, Path), EvalQuery), responses((status = 200, body = EvaluationDto), (status = 403), (status = 404)), security(("token" = [])))]
-pub async fn evaluation(State(state): State<AppState>, caller: ApiCaller, Path((unit, year)): Path<(String, i32)>, Query(q): Query<EvalQuery>) -> ApiResult<EvaluationDto> {
+pub async fn evaluation(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path((unit, year)): Path<(String, i32)>,
+    Query(q): Query<EvalQuery>,
+) -> ApiResult<EvaluationDto> {
     let id = parse_unit(&unit)?;
     let ws = workspace(&state, Some(year)).await?;
     if !can(&ws.registry, &caller.actor.grants, Action::View, &id, year) {
@@ -443,7 +535,11 @@ pub async fn evaluation(State(state): State<AppState>, caller: ApiCaller, Path((
     let e = ws.evaluate(&id, year, set.as_ref()).map_err(api_err)?;
     let r = e.result();
     Ok(Json(EvaluationDto {
-        unit: UnitRefDto { id: id.to_string(), code: e.unit.code.clone(), name: e.name.clone() },
+        unit: UnitRefDto {
+            id: id.to_string(),
+            code: e.unit.code.clone(),
+            name: e.name.clone(),
+        },
         year,
         criteria_set: e.set.id().0.clone(),
         illustrative: e.illustrative(),
@@ -463,7 +559,9 @@ pub async fn evaluation(State(state): State<AppState>, caller: ApiCaller, Path((
                     .map(|i| IndicatorResultDto {
                         id: i.indicator.id.clone(),
                         value: i.value.as_ref().map(number_text),
-                        threshold: i.threshold.as_ref().map(|t| t.value.map_or("đạt".into(), |v| v.normalize().to_string())),
+                        threshold: i.threshold.as_ref().map(|t| {
+                            t.value.map_or("đạt".into(), |v| v.normalize().to_string())
+                        }),
                         comparison: i.indicator.comparison.as_str().into(),
                         status: i.status.as_str().into(),
                         gap: i.gap.map(|g| g.normalize().to_string()),
@@ -482,7 +580,10 @@ impl utoipa::Modify for TokenScheme {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme("token", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+        components.add_security_scheme(
+            "token",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
     }
 }
 

@@ -5,7 +5,10 @@
 use std::fmt::Write as _;
 
 fn esc(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// One bar: label, value, and the text printed at its end.
@@ -21,7 +24,9 @@ pub fn bars(title: &str, items: &[Bar], max: Option<f64>, class: &str) -> String
     let label_w = 190.0;
     let bar_w = 300.0;
     let height = row * items.len() as f64 + 8.0;
-    let max = max.unwrap_or_else(|| items.iter().map(|b| b.value).fold(0.0, f64::max)).max(f64::EPSILON);
+    let max = max
+        .unwrap_or_else(|| items.iter().map(|b| b.value).fold(0.0, f64::max))
+        .max(f64::EPSILON);
     let mut svg = String::new();
     let _ = write!(
         svg,
@@ -58,7 +63,12 @@ pub fn level_stacks(title: &str, items: &[Stack]) -> String {
     let label_w = 160.0;
     let bar_w = 330.0;
     let height = row * items.len() as f64 + 30.0;
-    let max = items.iter().map(|s| s.counts.iter().sum::<usize>()).max().unwrap_or(1).max(1) as f64;
+    let max = items
+        .iter()
+        .map(|s| s.counts.iter().sum::<usize>())
+        .max()
+        .unwrap_or(1)
+        .max(1) as f64;
     let classes = ["lv-none", "lv-standard", "lv-advanced", "lv-model"];
     let names = ["chưa đạt", "đạt chuẩn", "nâng cao", "kiểu mẫu"];
     let mut svg = String::new();
@@ -70,7 +80,13 @@ pub fn level_stacks(title: &str, items: &[Stack]) -> String {
     );
     for (i, s) in items.iter().enumerate() {
         let y = i as f64 * row + 4.0;
-        let _ = write!(svg, r#"<text x="{}" y="{}" class="label" text-anchor="end">{}</text>"#, label_w - 6.0, y + 14.0, esc(&s.label));
+        let _ = write!(
+            svg,
+            r#"<text x="{}" y="{}" class="label" text-anchor="end">{}</text>"#,
+            label_w - 6.0,
+            y + 14.0,
+            esc(&s.label)
+        );
         let mut x = label_w;
         for (k, &n) in s.counts.iter().enumerate() {
             let w = n as f64 / max * bar_w;
@@ -83,12 +99,26 @@ pub fn level_stacks(title: &str, items: &[Stack]) -> String {
             }
             x += w;
         }
-        let _ = write!(svg, r#"<text x="{:.1}" y="{}" class="value">{}</text>"#, x + 6.0, y + 14.0, s.counts.iter().sum::<usize>());
+        let _ = write!(
+            svg,
+            r#"<text x="{:.1}" y="{}" class="value">{}</text>"#,
+            x + 6.0,
+            y + 14.0,
+            s.counts.iter().sum::<usize>()
+        );
     }
     let ly = items.len() as f64 * row + 14.0;
     let mut lx = label_w;
     for k in 0..4 {
-        let _ = write!(svg, r#"<rect x="{lx}" y="{}" width="12" height="12" class="{}"/><text x="{}" y="{}" class="legend">{}</text>"#, ly - 10.0, classes[k], lx + 16.0, ly, names[k]);
+        let _ = write!(
+            svg,
+            r#"<rect x="{lx}" y="{}" width="12" height="12" class="{}"/><text x="{}" y="{}" class="legend">{}</text>"#,
+            ly - 10.0,
+            classes[k],
+            lx + 16.0,
+            ly,
+            names[k]
+        );
         lx += 85.0;
     }
     svg.push_str("</svg>");
@@ -101,15 +131,43 @@ mod tests {
 
     #[test]
     fn bars_escape_labels_and_scale() {
-        let svg = bars("Tiêu chí <chưa đạt>", &[Bar { label: "A & B".into(), value: 5.0, text: "5 xã".into() }, Bar { label: "C".into(), value: 10.0, text: "10".into() }], None, "x");
+        let svg = bars(
+            "Tiêu chí <chưa đạt>",
+            &[
+                Bar {
+                    label: "A & B".into(),
+                    value: 5.0,
+                    text: "5 xã".into(),
+                },
+                Bar {
+                    label: "C".into(),
+                    value: 10.0,
+                    text: "10".into(),
+                },
+            ],
+            None,
+            "x",
+        );
         assert!(svg.contains("Tiêu chí &lt;chưa đạt&gt;"));
         assert!(svg.contains("A &amp; B"));
-        assert!(svg.contains(r#"width="150.0""#) && svg.contains(r#"width="300.0""#), "{svg}");
+        assert!(
+            svg.contains(r#"width="150.0""#) && svg.contains(r#"width="300.0""#),
+            "{svg}"
+        );
     }
 
     #[test]
     fn stacks_have_a_legend_and_totals() {
-        let svg = level_stacks("Xã theo mức", &[Stack { label: "Huyện A".into(), counts: [1, 2, 3, 4] }]);
-        assert!(svg.contains("kiểu mẫu") && svg.contains(">10</text>"), "{svg}");
+        let svg = level_stacks(
+            "Xã theo mức",
+            &[Stack {
+                label: "Huyện A".into(),
+                counts: [1, 2, 3, 4],
+            }],
+        );
+        assert!(
+            svg.contains("kiểu mẫu") && svg.contains(">10</text>"),
+            "{svg}"
+        );
     }
 }

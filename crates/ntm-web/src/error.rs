@@ -71,7 +71,12 @@ impl Kind {
 
 impl WebError {
     pub fn new(kind: Kind, message: impl Into<String>) -> Self {
-        WebError { kind, message: message.into(), details: Vec::new(), api: false }
+        WebError {
+            kind,
+            message: message.into(),
+            details: Vec::new(),
+            api: false,
+        }
     }
     pub fn forbidden() -> Self {
         Self::new(Kind::Forbidden, "Bạn không có quyền truy cập nội dung này.")
@@ -90,7 +95,12 @@ impl From<AppError> for WebError {
     fn from(e: AppError) -> Self {
         match e {
             AppError::NotFound(m) => WebError::new(Kind::NotFound, m),
-            AppError::Invalid(list) => WebError { kind: Kind::Invalid, message: "Dữ liệu không hợp lệ.".into(), details: list, api: false },
+            AppError::Invalid(list) => WebError {
+                kind: Kind::Invalid,
+                message: "Dữ liệu không hợp lệ.".into(),
+                details: list,
+                api: false,
+            },
             AppError::Fields(list) => WebError {
                 kind: Kind::Invalid,
                 message: "Dữ liệu không hợp lệ.".into(),
@@ -115,7 +125,10 @@ impl From<askama::Error> for WebError {
 /// An internal failure: logged with its cause chain, answered opaquely.
 pub fn internal(e: anyhow::Error) -> WebError {
     eprintln!("ntm-web: internal error: {e:#}");
-    WebError::new(Kind::Internal, "Đã có lỗi trong hệ thống; vui lòng thử lại hoặc báo quản trị.")
+    WebError::new(
+        Kind::Internal,
+        "Đã có lỗi trong hệ thống; vui lòng thử lại hoặc báo quản trị.",
+    )
 }
 
 #[derive(Template)]
@@ -138,9 +151,18 @@ impl IntoResponse for WebError {
         if self.kind == Kind::Unauthenticated {
             return Redirect::to("/login").into_response();
         }
-        let page = ErrorPage { status: status.as_u16(), message: &self.message, details: &self.details };
+        let page = ErrorPage {
+            status: status.as_u16(),
+            message: &self.message,
+            details: &self.details,
+        };
         match page.render() {
-            Ok(html) => (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response(),
+            Ok(html) => (
+                status,
+                [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+                html,
+            )
+                .into_response(),
             Err(_) => (status, self.message).into_response(),
         }
     }

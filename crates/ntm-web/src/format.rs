@@ -18,8 +18,16 @@ pub fn number(d: Decimal) -> String {
         }
         grouped.push(c);
     }
-    let sign = if d.is_sign_negative() && !d.is_zero() { "-" } else { "" };
-    if frac.is_empty() { format!("{sign}{grouped}") } else { format!("{sign}{grouped},{frac}") }
+    let sign = if d.is_sign_negative() && !d.is_zero() {
+        "-"
+    } else {
+        ""
+    };
+    if frac.is_empty() {
+        format!("{sign}{grouped}")
+    } else {
+        format!("{sign}{grouped},{frac}")
+    }
 }
 
 /// A share, rounded to two decimals, or a dash when undefined.
@@ -33,7 +41,9 @@ pub fn date(d: NaiveDate) -> String {
 
 /// A timestamp in Vietnam's time (UTC+7, no daylight saving).
 pub fn datetime(t: DateTime<Utc>) -> String {
-    (t + chrono::Duration::hours(7)).format("%d/%m/%Y %H:%M").to_string()
+    (t + chrono::Duration::hours(7))
+        .format("%d/%m/%Y %H:%M")
+        .to_string()
 }
 
 /// A value with its unit.

@@ -12,20 +12,35 @@ use crate::{api, auth, pages};
 const CSS: &str = include_str!("../static/ntm.css");
 
 async fn css() -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")], CSS)
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        CSS,
+    )
 }
 
 async fn health() -> &'static str {
     "ok"
 }
 
-async fn security_headers(request: axum::extract::Request, next: middleware::Next) -> axum::response::Response {
+async fn security_headers(
+    request: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
     let mut response = next.run(request).await;
     let h = response.headers_mut();
     // No inline script anywhere: pages work without JavaScript.
     h.insert(header::CONTENT_SECURITY_POLICY, header::HeaderValue::from_static("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'none'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"));
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, header::HeaderValue::from_static("nosniff"));
-    h.insert(header::REFERRER_POLICY, header::HeaderValue::from_static("same-origin"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        header::HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        header::HeaderValue::from_static("same-origin"),
+    );
     response
 }
 
@@ -36,7 +51,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/units/{id}", get(api::get_unit))
         .route("/api/v1/criteria-sets", get(api::list_sets))
         .route("/api/v1/criteria-sets/{id}", get(api::get_set))
-        .route("/api/v1/values", get(api::list_values).post(api::write_values))
+        .route(
+            "/api/v1/values",
+            get(api::list_values).post(api::write_values),
+        )
         .route("/api/v1/evaluations/{unit}/{year}", get(api::evaluation))
         .route("/api/openapi.json", get(api::openapi));
     Router::new()
@@ -48,19 +66,31 @@ pub fn router(state: AppState) -> Router {
         .route("/units/{id}/scorecard", get(pages::scorecard::page))
         .route("/matrix", get(pages::matrix::page))
         .route("/entry", get(pages::entry::list))
-        .route("/entry/{id}/{year}", get(pages::entry::form).post(pages::entry::save))
+        .route(
+            "/entry/{id}/{year}",
+            get(pages::entry::form).post(pages::entry::save),
+        )
         .route("/approval", get(pages::approval::list))
-        .route("/approval/{id}/{year}", get(pages::approval::detail).post(pages::approval::decide))
+        .route(
+            "/approval/{id}/{year}",
+            get(pages::approval::detail).post(pages::approval::decide),
+        )
         .route("/criteria", get(pages::criteria::list))
         .route("/criteria/new", post(pages::criteria::variant))
         .route("/criteria/{id}", get(pages::criteria::show))
-        .route("/criteria/{id}/edit", get(pages::criteria::edit_form).post(pages::criteria::edit_save))
+        .route(
+            "/criteria/{id}/edit",
+            get(pages::criteria::edit_form).post(pages::criteria::edit_save),
+        )
         .route("/criteria/{id}/threshold", post(pages::criteria::threshold))
         .route("/audit", get(pages::audit::page))
         .route("/account", get(pages::account::page))
         .route("/account/password", post(pages::account::password))
         .route("/account/tokens", post(pages::account::create_token))
-        .route("/account/tokens/{id}/delete", post(pages::account::delete_token))
+        .route(
+            "/account/tokens/{id}/delete",
+            post(pages::account::delete_token),
+        )
         .route("/users", get(pages::admin::page).post(pages::admin::create))
         .route("/users/{id}/disable", post(pages::admin::toggle))
         .route("/users/{id}/password", post(pages::admin::reset))

@@ -42,21 +42,33 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>, config: WebConfig) -> Self {
-        AppState { store, config: Arc::new(config), limiter: Arc::default() }
+        AppState {
+            store,
+            config: Arc::new(config),
+            limiter: Arc::default(),
+        }
     }
 
     /// Whether `key` (a user name) may try to sign in now.
     pub(crate) fn login_allowed(&self, key: &str, now: DateTime<Utc>) -> bool {
-        let map = self.limiter.lock().expect("the limiter lock is never held across a panic");
+        let map = self
+            .limiter
+            .lock()
+            .expect("the limiter lock is never held across a panic");
         match map.get(key) {
-            Some((count, since)) if now - *since < self.config.login_window => *count < self.config.login_attempts,
+            Some((count, since)) if now - *since < self.config.login_window => {
+                *count < self.config.login_attempts
+            }
             _ => true,
         }
     }
 
     /// Counts a failed sign-in for `key`.
     pub(crate) fn login_failed(&self, key: &str, now: DateTime<Utc>) {
-        let mut map = self.limiter.lock().expect("the limiter lock is never held across a panic");
+        let mut map = self
+            .limiter
+            .lock()
+            .expect("the limiter lock is never held across a panic");
         let entry = map.entry(key.to_owned()).or_insert((0, now));
         if now - entry.1 >= self.config.login_window {
             *entry = (0, now);
@@ -66,6 +78,9 @@ impl AppState {
 
     /// Forgets failures after a successful sign-in.
     pub(crate) fn login_succeeded(&self, key: &str) {
-        self.limiter.lock().expect("the limiter lock is never held across a panic").remove(key);
+        self.limiter
+            .lock()
+            .expect("the limiter lock is never held across a panic")
+            .remove(key);
     }
 }

@@ -47,6 +47,27 @@ pub enum Command {
         #[arg(long, default_value_t = 2021)]
         year: i32,
     },
+    /// Start the web application (pages in Vietnamese and the JSON API under /api/v1).
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "NTM_ADDR", default_value = "127.0.0.1:8080")]
+        addr: String,
+        /// Load the Hà Tĩnh demo first (if not loaded) and create the demo accounts, which
+        /// are printed on start.
+        #[arg(long)]
+        demo: bool,
+        /// Mark cookies Secure (when served behind TLS).
+        #[arg(long, env = "NTM_SECURE_COOKIES")]
+        secure_cookies: bool,
+        /// The year pages open on.
+        #[arg(long, default_value_t = 2021)]
+        year: i32,
+    },
+    /// User accounts: the first administrator is created here.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
     /// Create or update the database schema (also done automatically on every command).
     Migrate,
     /// Administrative units: the tree as of a date, lineage across reforms, import.
@@ -94,6 +115,32 @@ pub enum Command {
     },
     /// Copy a SQLite database to FILE (consistent, while in use).
     Backup { file: PathBuf },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user. The password is read from NTM_PASSWORD or asked on the terminal.
+    Add {
+        username: String,
+        /// Full name shown in the application.
+        #[arg(long)]
+        name: String,
+        /// Role and scope as ROLE:UNIT, e.g. admin:42, commune:18850, district:447,
+        /// commune:18073@2025-07-01. Roles: admin, viewer, department, commune, district.
+        #[arg(long, required = true)]
+        grant: Vec<String>,
+        /// Year in which unit codes are meant (codes were reused in 2025).
+        #[arg(long, default_value_t = 2022)]
+        year: i32,
+    },
+    /// List users with their roles.
+    List,
+    /// Disable a user (ends their sessions and tokens).
+    Disable { username: String },
+    /// Enable a disabled user.
+    Enable { username: String },
+    /// Set a new password (read from NTM_PASSWORD or asked on the terminal).
+    ResetPassword { username: String },
 }
 
 #[derive(Debug, clap::Args)]
@@ -227,9 +274,54 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         }
         _ => {}
     }
-    let store = crate::store::open(&args.database).await?;
-    let store = store.as_ref();
+    let shared = crate::store::open(&args.database).await?;
+    let store = shared.as_ref();
     match &args.command {
+        Command::Serve {
+            addr,
+            demo,
+            secure_cookies,
+            year,
+        } => {
+            if *demo {
+                let report = ntm_app::demo::build(store, &audit(&args, "ntm serve --demo")).await?;
+                let accounts =
+                    ntm_app::demo::accounts(store, &audit(&args, "ntm serve --demo")).await?;
+                outln!(
+                    "Dữ liệu minh họa Hà Tĩnh: {} giá trị mới, {} không đổi.",
+                    report.values.inserted,
+                    report.values.unchanged
+                );
+                outln!(
+                    "Tài khoản minh họa (mật khẩu chung: {}):",
+                    ntm_app::demo::DEMO_PASSWORD
+                );
+                for a in &accounts {
+                    outln!("  {:<12} {} — {}", a.username, a.role.label_vi(), a.unit);
+                }
+            }
+            let config = ntm_web::WebConfig {
+                secure_cookies: *secure_cookies,
+                default_year: *year,
+                ..Default::default()
+            };
+            let app = ntm_web::router(ntm_web::AppState::new(shared.clone(), config));
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("không mở được cổng {addr}"))?;
+            outln!(
+                "ntm đang chạy tại http://{addr}/ (cơ sở dữ liệu {}). Dừng: Ctrl+C.",
+                crate::store::mask(&args.database)
+            );
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = tokio::signal::ctrl_c().await;
+                })
+                .await
+                .context("máy chủ web dừng do lỗi")?;
+            Ok(())
+        }
+        Command::User { command } => user(&args, store, command).await,
         Command::Demo { year } => {
             let report = ntm_app::demo::build(store, &audit(&args, "ntm demo")).await?;
             let ws = Workspace::load(store, None).await?;
@@ -404,4 +496,140 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         }
         Command::Migrate | Command::Backup { .. } => unreachable!("handled before"),
     }
+}
+
+fn read_password() -> anyhow::Result<String> {
+    if let Ok(p) = std::env::var("NTM_PASSWORD") {
+        return Ok(p);
+    }
+    eprint!("Mật khẩu: ");
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .context("không đọc được mật khẩu")?;
+    Ok(line.trim_end_matches(['\n', '\r']).to_owned())
+}
+
+async fn user(
+    args: &Args,
+    store: &dyn ntm_store::Store,
+    command: &UserCommand,
+) -> anyhow::Result<()> {
+    let find = |name: &str| {
+        let name = name.to_owned();
+        async move {
+            store
+                .find_user(&name.to_lowercase())
+                .await?
+                .with_context(|| format!("không có người dùng “{name}”"))
+        }
+    };
+    match command {
+        UserCommand::Add {
+            username,
+            name,
+            grant,
+            year,
+        } => {
+            let registry = ntm_app::units::load_registry(store).await?;
+            let grants = grant
+                .iter()
+                .map(|g| ntm_app::accounts::parse_grant(&registry, g, *year))
+                .collect::<Result<Vec<_>, _>>()?;
+            let password = read_password()?;
+            ntm_app::accounts::check_password_rules(&password).map_err(anyhow::Error::msg)?;
+            let hash = ntm_app::accounts::hash_password(&password)?;
+            let id = ntm_app::accounts::create_user(
+                store,
+                username,
+                name,
+                hash,
+                &grants,
+                &audit(args, "ntm user add"),
+            )
+            .await?;
+            outln!("Đã tạo người dùng {username} (id {id}).");
+        }
+        UserCommand::List => {
+            let registry = ntm_app::units::load_registry(store).await?;
+            let users = store.list_users().await?;
+            let mut rows = Vec::new();
+            for u in users {
+                let grants = store.list_grants(u.id).await?;
+                rows.push((u, grants));
+            }
+            if args.json {
+                let v: Vec<serde_json::Value> = rows
+                    .iter()
+                    .map(|(u, g)| serde_json::json!({"id": u.id, "username": u.username, "name": u.full_name, "disabled": u.disabled,
+                        "grants": g.iter().map(|g| serde_json::json!({"role": g.role, "unit": g.unit_id.as_str()})).collect::<Vec<_>>()}))
+                    .collect();
+                outln!("{}", serde_json::to_string_pretty(&v)?);
+            } else {
+                for (u, g) in rows {
+                    let grants: Vec<String> = g
+                        .iter()
+                        .map(|g| {
+                            format!(
+                                "{}:{} ({})",
+                                g.role,
+                                g.unit_id,
+                                registry
+                                    .get(&g.unit_id)
+                                    .map(|u| u.latest().name.as_str())
+                                    .unwrap_or("?")
+                            )
+                        })
+                        .collect();
+                    outln!(
+                        "{:<14} {:<30} {}{}",
+                        u.username,
+                        u.full_name,
+                        grants.join(", "),
+                        if u.disabled { " [đã khóa]" } else { "" }
+                    );
+                }
+            }
+        }
+        UserCommand::Disable { username } | UserCommand::Enable { username } => {
+            let disable = matches!(command, UserCommand::Disable { .. });
+            let u = find(username).await?;
+            store
+                .set_disabled(
+                    u.id,
+                    disable,
+                    &audit(
+                        args,
+                        if disable {
+                            "ntm user disable"
+                        } else {
+                            "ntm user enable"
+                        },
+                    ),
+                )
+                .await?;
+            outln!(
+                "{} {username}.",
+                if disable {
+                    "Đã khóa"
+                } else {
+                    "Đã mở khóa"
+                }
+            );
+        }
+        UserCommand::ResetPassword { username } => {
+            let u = find(username).await?;
+            let password = read_password()?;
+            ntm_app::accounts::check_password_rules(&password).map_err(anyhow::Error::msg)?;
+            store
+                .set_password(
+                    u.id,
+                    &ntm_app::accounts::hash_password(&password)?,
+                    &audit(args, "ntm user reset-password"),
+                )
+                .await?;
+            outln!("Đã đặt mật khẩu mới cho {username}; các phiên đăng nhập cũ đã kết thúc.");
+        }
+    }
+    Ok(())
 }

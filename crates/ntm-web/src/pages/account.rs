@@ -28,14 +28,36 @@ struct AccountPage {
 
 async fn build(state: &AppState, session: &Session) -> WebResult<AccountPage> {
     let ws = workspace(state, Some(0)).await?;
-    let tokens = state.store.list_tokens(session.actor.user_id).await.map_err(ntm_app::AppError::from)?;
-    let name = |id: &ntm_core::UnitId| ws.registry.get(id).map(|u| u.latest().name.clone()).unwrap_or_else(|| id.to_string());
+    let tokens = state
+        .store
+        .list_tokens(session.actor.user_id)
+        .await
+        .map_err(ntm_app::AppError::from)?;
+    let name = |id: &ntm_core::UnitId| {
+        ws.registry
+            .get(id)
+            .map(|u| u.latest().name.clone())
+            .unwrap_or_else(|| id.to_string())
+    };
     Ok(AccountPage {
-        chrome: Some(Chrome::new(session, &ws.registry, state.config.default_year, "account")),
+        chrome: Some(Chrome::new(
+            session,
+            &ws.registry,
+            state.config.default_year,
+            "account",
+        )),
         csrf: session.csrf.clone(),
         username: session.actor.username.clone(),
-        roles: session.actor.grants.iter().map(|g| format!("{} — {}", g.role.label_vi(), name(&g.unit))).collect(),
-        tokens: tokens.into_iter().map(|t| (t.id, t.name, datetime(t.created_at))).collect(),
+        roles: session
+            .actor
+            .grants
+            .iter()
+            .map(|g| format!("{} — {}", g.role.label_vi(), name(&g.unit)))
+            .collect(),
+        tokens: tokens
+            .into_iter()
+            .map(|t| (t.id, t.name, datetime(t.created_at)))
+            .collect(),
         new_token: String::new(),
         errors: Vec::new(),
     })
@@ -54,14 +76,26 @@ pub struct PasswordForm {
     repeat: String,
 }
 
-pub async fn password(State(state): State<AppState>, session: Session, Form(f): Form<PasswordForm>) -> WebResult<Response> {
+pub async fn password(
+    State(state): State<AppState>,
+    session: Session,
+    Form(f): Form<PasswordForm>,
+) -> WebResult<Response> {
     session.check_csrf(&f.csrf)?;
     let mut page = build(&state, &session).await?;
     if f.new != f.repeat {
         page.errors.push("Mật khẩu nhập lại không khớp.".into());
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
     }
-    match ntm_app::accounts::change_password(state.store.as_ref(), &session.actor, &f.current, &f.new, &session.actor.audit(Utc::now(), "đổi mật khẩu")).await {
+    match ntm_app::accounts::change_password(
+        state.store.as_ref(),
+        &session.actor,
+        &f.current,
+        &f.new,
+        &session.actor.audit(Utc::now(), "đổi mật khẩu"),
+    )
+    .await
+    {
         // The store ends every session of the user; sign in again with the new password.
         Ok(()) => Ok(Redirect::to("/login").into_response()),
         Err(ntm_app::AppError::Fields(errors)) => {
@@ -79,9 +113,19 @@ pub struct TokenForm {
     name: String,
 }
 
-pub async fn create_token(State(state): State<AppState>, session: Session, Form(f): Form<TokenForm>) -> WebResult<Response> {
+pub async fn create_token(
+    State(state): State<AppState>,
+    session: Session,
+    Form(f): Form<TokenForm>,
+) -> WebResult<Response> {
     session.check_csrf(&f.csrf)?;
-    let secret = ntm_app::accounts::create_token(state.store.as_ref(), &session.actor, &f.name, &session.actor.audit(Utc::now(), "tạo mã truy cập")).await?;
+    let secret = ntm_app::accounts::create_token(
+        state.store.as_ref(),
+        &session.actor,
+        &f.name,
+        &session.actor.audit(Utc::now(), "tạo mã truy cập"),
+    )
+    .await?;
     let mut page = build(&state, &session).await?;
     page.new_token = secret;
     render(&page)
@@ -93,8 +137,21 @@ pub struct CsrfForm {
     csrf: String,
 }
 
-pub async fn delete_token(State(state): State<AppState>, session: Session, Path(id): Path<i64>, Form(f): Form<CsrfForm>) -> WebResult<Response> {
+pub async fn delete_token(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<i64>,
+    Form(f): Form<CsrfForm>,
+) -> WebResult<Response> {
     session.check_csrf(&f.csrf)?;
-    state.store.delete_token(session.actor.user_id, id, &session.actor.audit(Utc::now(), "xóa mã truy cập")).await.map_err(ntm_app::AppError::from)?;
+    state
+        .store
+        .delete_token(
+            session.actor.user_id,
+            id,
+            &session.actor.audit(Utc::now(), "xóa mã truy cập"),
+        )
+        .await
+        .map_err(ntm_app::AppError::from)?;
     Ok(Redirect::to("/account").into_response())
 }

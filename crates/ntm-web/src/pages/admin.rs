@@ -36,24 +36,53 @@ async fn build(state: &AppState, session: &Session) -> WebResult<UsersPage> {
     let ws = workspace(state, Some(0)).await?;
     require_admin(session, &ws.registry)?;
     let mut users = Vec::new();
-    for u in state.store.list_users().await.map_err(ntm_app::AppError::from)? {
-        let grants = state.store.list_grants(u.id).await.map_err(ntm_app::AppError::from)?;
+    for u in state
+        .store
+        .list_users()
+        .await
+        .map_err(ntm_app::AppError::from)?
+    {
+        let grants = state
+            .store
+            .list_grants(u.id)
+            .await
+            .map_err(ntm_app::AppError::from)?;
         let text = grants
             .iter()
             .map(|g| {
-                let role = Role::parse(&g.role).map_or_else(|| g.role.clone(), |r| r.label_vi().to_owned());
-                let unit = ws.registry.get(&g.unit_id).map_or(g.unit_id.to_string(), |u| format!("{} ({})", u.latest().name, g.unit_id));
+                let role = Role::parse(&g.role)
+                    .map_or_else(|| g.role.clone(), |r| r.label_vi().to_owned());
+                let unit = ws
+                    .registry
+                    .get(&g.unit_id)
+                    .map_or(g.unit_id.to_string(), |u| {
+                        format!("{} ({})", u.latest().name, g.unit_id)
+                    });
                 format!("{role}: {unit}")
             })
             .collect::<Vec<_>>()
             .join("; ");
-        users.push(UserRow { id: u.id, username: u.username, full_name: u.full_name, grants: text, disabled: u.disabled });
+        users.push(UserRow {
+            id: u.id,
+            username: u.username,
+            full_name: u.full_name,
+            grants: text,
+            disabled: u.disabled,
+        });
     }
     Ok(UsersPage {
-        chrome: Some(Chrome::new(session, &ws.registry, state.config.default_year, "users")),
+        chrome: Some(Chrome::new(
+            session,
+            &ws.registry,
+            state.config.default_year,
+            "users",
+        )),
         csrf: session.csrf.clone(),
         users,
-        roles: Role::ALL.iter().map(|r| (r.as_str(), r.label_vi())).collect(),
+        roles: Role::ALL
+            .iter()
+            .map(|r| (r.as_str(), r.label_vi()))
+            .collect(),
         errors: vec![],
     })
 }
@@ -74,19 +103,36 @@ pub struct NewUserForm {
     year: i32,
 }
 
-pub async fn create(State(state): State<AppState>, session: Session, Form(f): Form<NewUserForm>) -> WebResult<Response> {
+pub async fn create(
+    State(state): State<AppState>,
+    session: Session,
+    Form(f): Form<NewUserForm>,
+) -> WebResult<Response> {
     session.check_csrf(&f.csrf)?;
     let ws = workspace(&state, Some(0)).await?;
     require_admin(&session, &ws.registry)?;
     let mut page = build(&state, &session).await?;
     let result = async {
-        ntm_app::accounts::check_password_rules(&f.password).map_err(|m| ntm_app::AppError::Fields(vec![("password".into(), m)]))?;
-        let grant = ntm_app::accounts::parse_grant(&ws.registry, &format!("{}:{}", f.role, f.unit.trim()), f.year)?;
+        ntm_app::accounts::check_password_rules(&f.password)
+            .map_err(|m| ntm_app::AppError::Fields(vec![("password".into(), m)]))?;
+        let grant = ntm_app::accounts::parse_grant(
+            &ws.registry,
+            &format!("{}:{}", f.role, f.unit.trim()),
+            f.year,
+        )?;
         let password = f.password.clone();
         let hash = tokio::task::spawn_blocking(move || ntm_app::accounts::hash_password(&password))
             .await
             .map_err(|e| ntm_app::AppError::Store(ntm_store::StoreError::Other(e.into())))??;
-        ntm_app::accounts::create_user(state.store.as_ref(), &f.username, &f.full_name, hash, &[grant], &session.actor.audit(Utc::now(), "tạo người dùng")).await
+        ntm_app::accounts::create_user(
+            state.store.as_ref(),
+            &f.username,
+            &f.full_name,
+            hash,
+            &[grant],
+            &session.actor.audit(Utc::now(), "tạo người dùng"),
+        )
+        .await
     }
     .await;
     match result {
@@ -114,12 +160,25 @@ pub struct ToggleForm {
     disabled: bool,
 }
 
-pub async fn toggle(State(state): State<AppState>, session: Session, Path(id): Path<i64>, Form(f): Form<ToggleForm>) -> WebResult<Response> {
+pub async fn toggle(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<i64>,
+    Form(f): Form<ToggleForm>,
+) -> WebResult<Response> {
     session.check_csrf(&f.csrf)?;
     let ws = workspace(&state, Some(0)).await?;
     require_admin(&session, &ws.registry)?;
-    let reason = if f.disabled { "khóa tài khoản" } else { "mở khóa tài khoản" };
-    state.store.set_disabled(id, f.disabled, &session.actor.audit(Utc::now(), reason)).await.map_err(ntm_app::AppError::from)?;
+    let reason = if f.disabled {
+        "khóa tài khoản"
+    } else {
+        "mở khóa tài khoản"
+    };
+    state
+        .store
+        .set_disabled(id, f.disabled, &session.actor.audit(Utc::now(), reason))
+        .await
+        .map_err(ntm_app::AppError::from)?;
     Ok(Redirect::to("/users").into_response())
 }
 
@@ -130,7 +189,12 @@ pub struct ResetForm {
     password: String,
 }
 
-pub async fn reset(State(state): State<AppState>, session: Session, Path(id): Path<i64>, Form(f): Form<ResetForm>) -> WebResult<Response> {
+pub async fn reset(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<i64>,
+    Form(f): Form<ResetForm>,
+) -> WebResult<Response> {
     session.check_csrf(&f.csrf)?;
     let ws = workspace(&state, Some(0)).await?;
     require_admin(&session, &ws.registry)?;
@@ -143,6 +207,14 @@ pub async fn reset(State(state): State<AppState>, session: Session, Path(id): Pa
     let hash = tokio::task::spawn_blocking(move || ntm_app::accounts::hash_password(&password))
         .await
         .map_err(|e| crate::error::internal(e.into()))??;
-    state.store.set_password(id, &hash, &session.actor.audit(Utc::now(), "đặt lại mật khẩu")).await.map_err(ntm_app::AppError::from)?;
+    state
+        .store
+        .set_password(
+            id,
+            &hash,
+            &session.actor.audit(Utc::now(), "đặt lại mật khẩu"),
+        )
+        .await
+        .map_err(ntm_app::AppError::from)?;
     Ok(Redirect::to("/users").into_response())
 }

@@ -34,18 +34,32 @@ struct ListPage {
 
 pub async fn list(State(state): State<AppState>, session: Session) -> WebResult<Response> {
     let ws = workspace(&state, Some(0)).await?;
-    let pending = ntm_app::workflow::pending_for(state.store.as_ref(), &ws.registry, &session.actor)
-        .await?
-        .into_iter()
-        .map(|s| Pending {
-            name: ws.registry.get(&s.unit_id).and_then(|u| u.version_in_year(s.year)).map(|v| v.name.clone()).unwrap_or_default(),
-            unit_id: s.unit_id.to_string(),
-            year: s.year,
-            by: s.updated_by,
-            at: datetime(s.updated_at),
-        })
-        .collect();
-    render(&ListPage { chrome: Some(Chrome::new(&session, &ws.registry, state.config.default_year, "approval")), pending })
+    let pending =
+        ntm_app::workflow::pending_for(state.store.as_ref(), &ws.registry, &session.actor)
+            .await?
+            .into_iter()
+            .map(|s| Pending {
+                name: ws
+                    .registry
+                    .get(&s.unit_id)
+                    .and_then(|u| u.version_in_year(s.year))
+                    .map(|v| v.name.clone())
+                    .unwrap_or_default(),
+                unit_id: s.unit_id.to_string(),
+                year: s.year,
+                by: s.updated_by,
+                at: datetime(s.updated_at),
+            })
+            .collect();
+    render(&ListPage {
+        chrome: Some(Chrome::new(
+            &session,
+            &ws.registry,
+            state.config.default_year,
+            "approval",
+        )),
+        pending,
+    })
 }
 
 pub struct ChangeRow {
@@ -72,14 +86,29 @@ struct DetailPage {
     values: usize,
 }
 
-pub async fn detail(State(state): State<AppState>, session: Session, Path((id, year)): Path<(String, i32)>) -> WebResult<Response> {
+pub async fn detail(
+    State(state): State<AppState>,
+    session: Session,
+    Path((id, year)): Path<(String, i32)>,
+) -> WebResult<Response> {
     let id = unit_id(&id)?;
     let ws = workspace(&state, Some(year)).await?;
     require(&session, &ws.registry, Action::View, &id, year)?;
     let (status, _) = ntm_app::workflow::status(state.store.as_ref(), &id, year).await?;
-    let changes = ntm_app::workflow::changes_since_approved(state.store.as_ref(), &id, year).await?;
-    let never_approved = state.store.approved_values(&id, year).await.map_err(ntm_app::AppError::from)?.is_empty();
-    let name = ws.registry.get(&id).and_then(|u| u.version_in_year(year)).map(|v| v.name.clone()).ok_or_else(|| WebError::not_found("đơn vị"))?;
+    let changes =
+        ntm_app::workflow::changes_since_approved(state.store.as_ref(), &id, year).await?;
+    let never_approved = state
+        .store
+        .approved_values(&id, year)
+        .await
+        .map_err(ntm_app::AppError::from)?
+        .is_empty();
+    let name = ws
+        .registry
+        .get(&id)
+        .and_then(|u| u.version_in_year(year))
+        .map(|v| v.name.clone())
+        .ok_or_else(|| WebError::not_found("đơn vị"))?;
     let page = DetailPage {
         chrome: Some(Chrome::new(&session, &ws.registry, year, "approval")),
         csrf: session.csrf.clone(),
@@ -89,13 +118,29 @@ pub async fn detail(State(state): State<AppState>, session: Session, Path((id, y
         status: status.label_vi().to_owned(),
         submitted: status == Status::Submitted,
         approved: status == Status::Approved,
-        can_approve: can(&ws.registry, &session.actor.grants, Action::Approve, &id, year),
-        can_reopen: can(&ws.registry, &session.actor.grants, Action::Reopen, &id, year),
+        can_approve: can(
+            &ws.registry,
+            &session.actor.grants,
+            Action::Approve,
+            &id,
+            year,
+        ),
+        can_reopen: can(
+            &ws.registry,
+            &session.actor.grants,
+            Action::Reopen,
+            &id,
+            year,
+        ),
         never_approved,
         values: ws.values.get(&(id.clone(), year)).map_or(0, |m| m.len()),
         changes: changes
             .into_iter()
-            .map(|c| ChangeRow { indicator: c.indicator, approved: c.approved.unwrap_or_else(|| "—".into()), current: c.current.unwrap_or_else(|| "—".into()) })
+            .map(|c| ChangeRow {
+                indicator: c.indicator,
+                approved: c.approved.unwrap_or_else(|| "—".into()),
+                current: c.current.unwrap_or_else(|| "—".into()),
+            })
             .collect(),
     };
     render(&page)
@@ -110,17 +155,51 @@ pub struct Decision {
     comment: String,
 }
 
-pub async fn decide(State(state): State<AppState>, session: Session, Path((id, year)): Path<(String, i32)>, Form(d): Form<Decision>) -> WebResult<Response> {
+pub async fn decide(
+    State(state): State<AppState>,
+    session: Session,
+    Path((id, year)): Path<(String, i32)>,
+    Form(d): Form<Decision>,
+) -> WebResult<Response> {
     session.check_csrf(&d.csrf)?;
     let id = unit_id(&id)?;
     let ws = workspace(&state, Some(0)).await?;
     let store = state.store.as_ref();
     let now = Utc::now();
     match d.action.as_str() {
-        "approve" => ntm_app::workflow::approve(store, &ws.registry, &session.actor, &id, year, now).await?,
-        "return" => ntm_app::workflow::send_back(store, &ws.registry, &session.actor, &id, year, &d.comment, now).await?,
-        "reopen" => ntm_app::workflow::reopen(store, &ws.registry, &session.actor, &id, year, &d.comment, now).await?,
-        other => return Err(WebError::new(crate::error::Kind::BadRequest, format!("Thao tác “{other}” không hợp lệ."))),
+        "approve" => {
+            ntm_app::workflow::approve(store, &ws.registry, &session.actor, &id, year, now).await?
+        }
+        "return" => {
+            ntm_app::workflow::send_back(
+                store,
+                &ws.registry,
+                &session.actor,
+                &id,
+                year,
+                &d.comment,
+                now,
+            )
+            .await?
+        }
+        "reopen" => {
+            ntm_app::workflow::reopen(
+                store,
+                &ws.registry,
+                &session.actor,
+                &id,
+                year,
+                &d.comment,
+                now,
+            )
+            .await?
+        }
+        other => {
+            return Err(WebError::new(
+                crate::error::Kind::BadRequest,
+                format!("Thao tác “{other}” không hợp lệ."),
+            ));
+        }
     }
     Ok(Redirect::to(&format!("/approval/{id}/{year}")).into_response())
 }

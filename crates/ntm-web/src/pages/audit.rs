@@ -46,14 +46,33 @@ struct AuditPage {
 }
 
 fn opt(s: &Option<String>) -> Option<String> {
-    s.as_ref().map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+    s.as_ref()
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
 }
 
-pub async fn page(State(state): State<AppState>, session: Session, Query(q): Query<AuditQuery>) -> WebResult<Response> {
+pub async fn page(
+    State(state): State<AppState>,
+    session: Session,
+    Query(q): Query<AuditQuery>,
+) -> WebResult<Response> {
     let ws = workspace(&state, Some(0)).await?;
-    let filter = AuditFilter { actor: opt(&q.actor), action: opt(&q.action), target_kind: None, target_id: opt(&q.target), unit_id: opt(&q.unit), limit: Some(2000) };
-    let records = state.store.list_audit(&filter).await.map_err(ntm_app::AppError::from)?;
-    let admin = session.actor.can_globally(&ws.registry, Action::ManageUsers);
+    let filter = AuditFilter {
+        actor: opt(&q.actor),
+        action: opt(&q.action),
+        target_kind: None,
+        target_id: opt(&q.target),
+        unit_id: opt(&q.unit),
+        limit: Some(2000),
+    };
+    let records = state
+        .store
+        .list_audit(&filter)
+        .await
+        .map_err(ntm_app::AppError::from)?;
+    let admin = session
+        .actor
+        .can_globally(&ws.registry, Action::ManageUsers);
     let visible = |unit: &Option<String>, target: &str| -> bool {
         match unit.as_deref().and_then(UnitId::parse) {
             Some(u) => {
@@ -86,7 +105,12 @@ pub async fn page(State(state): State<AppState>, session: Session, Query(q): Que
         })
         .collect();
     let page = AuditPage {
-        chrome: Some(Chrome::new(&session, &ws.registry, state.config.default_year, "audit")),
+        chrome: Some(Chrome::new(
+            &session,
+            &ws.registry,
+            state.config.default_year,
+            "audit",
+        )),
         unit: q.unit.unwrap_or_default(),
         actor: q.actor.unwrap_or_default(),
         action: q.action.unwrap_or_default(),

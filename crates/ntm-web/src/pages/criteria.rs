@@ -38,7 +38,11 @@ struct ListPage {
 
 pub async fn list(State(state): State<AppState>, session: Session) -> WebResult<Response> {
     let ws = workspace(&state, Some(0)).await?;
-    let records = state.store.list_criteria_sets().await.map_err(ntm_app::AppError::from)?;
+    let records = state
+        .store
+        .list_criteria_sets()
+        .await
+        .map_err(ntm_app::AppError::from)?;
     let sets = records
         .iter()
         .filter_map(|r| ws.catalogue.get(&SetId(r.id.clone())).map(|s| (r, s)))
@@ -49,11 +53,25 @@ pub async fn list(State(state): State<AppState>, session: Session) -> WebResult<
             period: format!("{}–{}", s.header.period.from, s.header.period.to),
             version: r.version,
             illustrative: s.is_illustrative(),
-            derives: s.derives_from.as_ref().map(|d| d.0.clone()).unwrap_or_default(),
+            derives: s
+                .derives_from
+                .as_ref()
+                .map(|d| d.0.clone())
+                .unwrap_or_default(),
         })
         .collect();
-    let chrome = Chrome::new(&session, &ws.registry, state.config.default_year, "criteria");
-    render(&ListPage { is_admin: chrome.is_admin, csrf: session.csrf.clone(), chrome: Some(chrome), sets })
+    let chrome = Chrome::new(
+        &session,
+        &ws.registry,
+        state.config.default_year,
+        "criteria",
+    );
+    render(&ListPage {
+        is_admin: chrome.is_admin,
+        csrf: session.csrf.clone(),
+        chrome: Some(chrome),
+        sets,
+    })
 }
 
 pub struct ThresholdRow {
@@ -116,11 +134,22 @@ fn sign(c: Comparison) -> &'static str {
     }
 }
 
-pub async fn show(State(state): State<AppState>, session: Session, Path(id): Path<String>) -> WebResult<Response> {
+pub async fn show(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+) -> WebResult<Response> {
     let ws = workspace(&state, Some(0)).await?;
-    let set = ws.catalogue.get(&SetId(id.clone())).ok_or_else(|| WebError::not_found(format!("Không có bộ tiêu chí “{id}”.")))?;
+    let set = ws
+        .catalogue
+        .get(&SetId(id.clone()))
+        .ok_or_else(|| WebError::not_found(format!("Không có bộ tiêu chí “{id}”.")))?;
     let h = &set.header;
-    let history = state.store.criteria_set_history(&id).await.map_err(ntm_app::AppError::from)?;
+    let history = state
+        .store
+        .criteria_set_history(&id)
+        .await
+        .map_err(ntm_app::AppError::from)?;
     let criteria = set
         .criteria
         .iter()
@@ -135,9 +164,15 @@ pub async fn show(State(state): State<AppState>, session: Session, Path(id): Pat
                     name: i.name.clone(),
                     unit: i.unit.clone().unwrap_or_default(),
                     comparison: sign(i.comparison),
-                    configured: i.comparison == Comparison::Pass || !i.thresholds.is_empty() || i.threshold_from.is_some(),
+                    configured: i.comparison == Comparison::Pass
+                        || !i.thresholds.is_empty()
+                        || i.threshold_from.is_some(),
                     special: match (&i.threshold_from, i.computed) {
-                        (Some(t), _) => format!("{} × ngưỡng chỉ tiêu {} của bộ yêu cầu trước", number(t.factor), t.indicator),
+                        (Some(t), _) => format!(
+                            "{} × ngưỡng chỉ tiêu {} của bộ yêu cầu trước",
+                            number(t.factor),
+                            t.indicator
+                        ),
                         (_, Some(c)) => format!("tính từ đơn vị cấp dưới ({})", c.as_str()),
                         _ => String::new(),
                     },
@@ -156,7 +191,12 @@ pub async fn show(State(state): State<AppState>, session: Session, Path(id): Pat
                 .collect(),
         })
         .collect();
-    let chrome = Chrome::new(&session, &ws.registry, state.config.default_year, "criteria");
+    let chrome = Chrome::new(
+        &session,
+        &ws.registry,
+        state.config.default_year,
+        "criteria",
+    );
     let page = ShowPage {
         is_admin: chrome.is_admin,
         chrome: Some(chrome),
@@ -164,27 +204,56 @@ pub async fn show(State(state): State<AppState>, session: Session, Path(id): Pat
         id: id.clone(),
         title: h.title.clone(),
         level: h.level.label_vi(),
-        applies: h.applies_to.iter().map(|t| t.as_vi()).collect::<Vec<_>>().join(", "),
+        applies: h
+            .applies_to
+            .iter()
+            .map(|t| t.as_vi())
+            .collect::<Vec<_>>()
+            .join(", "),
         period: format!("{}–{}", h.period.from, h.period.to),
-        derives: set.derives_from.as_ref().map(|d| d.0.clone()).unwrap_or_default(),
+        derives: set
+            .derives_from
+            .as_ref()
+            .map(|d| d.0.clone())
+            .unwrap_or_default(),
         requires: h.requires.as_ref().map(|d| d.0.clone()).unwrap_or_default(),
         illustrative: h.illustrative,
         legal: h
             .legal_basis
             .iter()
             .map(|l| {
-                [l.decision.as_deref().unwrap_or("(chưa xác định số hiệu)"), l.date.as_deref().unwrap_or(""), l.part.as_deref().unwrap_or("")]
-                    .iter()
-                    .filter(|s| !s.is_empty())
-                    .copied()
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                [
+                    l.decision.as_deref().unwrap_or("(chưa xác định số hiệu)"),
+                    l.date.as_deref().unwrap_or(""),
+                    l.part.as_deref().unwrap_or(""),
+                ]
+                .iter()
+                .filter(|s| !s.is_empty())
+                .copied()
+                .collect::<Vec<_>>()
+                .join(", ")
             })
             .collect(),
         note: h.note.clone().unwrap_or_default(),
-        numeric_ids: set.indicators().filter(|(_, i)| i.comparison != Comparison::Pass && i.computed.is_none() && i.threshold_from.is_none()).map(|(_, i)| i.id.clone()).collect(),
+        numeric_ids: set
+            .indicators()
+            .filter(|(_, i)| {
+                i.comparison != Comparison::Pass
+                    && i.computed.is_none()
+                    && i.threshold_from.is_none()
+            })
+            .map(|(_, i)| i.id.clone())
+            .collect(),
         criteria,
-        versions: history.iter().rev().map(|r| VersionRow { version: r.version, at: datetime(r.imported_at), by: r.imported_by.clone() }).collect(),
+        versions: history
+            .iter()
+            .rev()
+            .map(|r| VersionRow {
+                version: r.version,
+                at: datetime(r.imported_at),
+                by: r.imported_by.clone(),
+            })
+            .collect(),
     };
     render(&page)
 }
@@ -211,11 +280,26 @@ async fn stored_text(state: &AppState, id: &str) -> WebResult<String> {
         .ok_or_else(|| WebError::not_found(format!("Không có bộ tiêu chí “{id}”.")))
 }
 
-pub async fn edit_form(State(state): State<AppState>, session: Session, Path(id): Path<String>) -> WebResult<Response> {
+pub async fn edit_form(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+) -> WebResult<Response> {
     let ws = workspace(&state, Some(0)).await?;
     require_admin(&session, &ws.registry)?;
     let text = stored_text(&state, &id).await?;
-    render(&EditPage { chrome: Some(Chrome::new(&session, &ws.registry, state.config.default_year, "criteria")), csrf: session.csrf.clone(), id, text, problems: vec![] })
+    render(&EditPage {
+        chrome: Some(Chrome::new(
+            &session,
+            &ws.registry,
+            state.config.default_year,
+            "criteria",
+        )),
+        csrf: session.csrf.clone(),
+        id,
+        text,
+        problems: vec![],
+    })
 }
 
 #[derive(Deserialize)]
@@ -225,18 +309,37 @@ pub struct EditForm {
     text: String,
 }
 
-async fn save_text(state: &AppState, session: &Session, id: &str, text: String, reason: &str) -> WebResult<Response> {
+async fn save_text(
+    state: &AppState,
+    session: &Session,
+    id: &str,
+    text: String,
+    reason: &str,
+) -> WebResult<Response> {
     let ws = workspace(state, Some(0)).await?;
     require_admin(session, &ws.registry)?;
     let files = vec![(format!("{id}.toml"), text.replace("\r\n", "\n"))];
-    match ntm_app::criteria::import(state.store.as_ref(), &files, &session.actor.audit(Utc::now(), reason)).await {
+    match ntm_app::criteria::import(
+        state.store.as_ref(),
+        &files,
+        &session.actor.audit(Utc::now(), reason),
+    )
+    .await
+    {
         Ok(outcomes) => {
-            let saved = outcomes.first().map_or(id.to_owned(), |(sid, _)| sid.clone());
+            let saved = outcomes
+                .first()
+                .map_or(id.to_owned(), |(sid, _)| sid.clone());
             Ok(Redirect::to(&format!("/criteria/{saved}")).into_response())
         }
         Err(ntm_app::AppError::Invalid(problems)) => {
             let page = EditPage {
-                chrome: Some(Chrome::new(session, &ws.registry, state.config.default_year, "criteria")),
+                chrome: Some(Chrome::new(
+                    session,
+                    &ws.registry,
+                    state.config.default_year,
+                    "criteria",
+                )),
                 csrf: session.csrf.clone(),
                 id: id.to_owned(),
                 text: files[0].1.clone(),
@@ -248,9 +351,21 @@ async fn save_text(state: &AppState, session: &Session, id: &str, text: String, 
     }
 }
 
-pub async fn edit_save(State(state): State<AppState>, session: Session, Path(id): Path<String>, Form(f): Form<EditForm>) -> WebResult<Response> {
+pub async fn edit_save(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+    Form(f): Form<EditForm>,
+) -> WebResult<Response> {
     session.check_csrf(&f.csrf)?;
-    save_text(&state, &session, &id, f.text, "sửa bộ tiêu chí trên giao diện").await
+    save_text(
+        &state,
+        &session,
+        &id,
+        f.text,
+        "sửa bộ tiêu chí trên giao diện",
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -265,11 +380,18 @@ pub struct VariantForm {
 
 /// Creates a provincial variant: a derived set whose skeleton lists, as comments, every
 /// numeric indicator of the base that still lacks a threshold.
-pub async fn variant(State(state): State<AppState>, session: Session, Form(f): Form<VariantForm>) -> WebResult<Response> {
+pub async fn variant(
+    State(state): State<AppState>,
+    session: Session,
+    Form(f): Form<VariantForm>,
+) -> WebResult<Response> {
     session.check_csrf(&f.csrf)?;
     let ws = workspace(&state, Some(0)).await?;
     require_admin(&session, &ws.registry)?;
-    let base = ws.catalogue.get(&SetId(f.base.clone())).ok_or_else(|| WebError::not_found(format!("Không có bộ tiêu chí “{}”.", f.base)))?;
+    let base = ws
+        .catalogue
+        .get(&SetId(f.base.clone()))
+        .ok_or_else(|| WebError::not_found(format!("Không có bộ tiêu chí “{}”.", f.base)))?;
     let h = &base.header;
     let q = |s: &str| s.replace('\\', "\\\\").replace('"', "\\\"");
     let mut text = format!(
@@ -277,7 +399,11 @@ pub async fn variant(State(state): State<AppState>, session: Session, Form(f): F
         q(f.id.trim()),
         q(f.title.trim()),
         h.kind.as_str(),
-        h.applies_to.iter().map(|t| format!("\"{}\"", t.as_vi())).collect::<Vec<_>>().join(", "),
+        h.applies_to
+            .iter()
+            .map(|t| format!("\"{}\"", t.as_vi()))
+            .collect::<Vec<_>>()
+            .join(", "),
         h.level.as_str(),
         h.period.from,
         h.period.to,
@@ -286,12 +412,29 @@ pub async fn variant(State(state): State<AppState>, session: Session, Form(f): F
     if let Some(r) = &h.requires {
         text.push_str(&format!("requires = \"{r}\"\n"));
     }
-    text.push_str(&format!("\n[[legal_basis]]\ndecision = \"{}\"\nconfidence = \"high\"\n", q(f.decision.trim())));
-    text.push_str("\n# Các chỉ tiêu số chưa có ngưỡng trong bộ gốc; bỏ dấu # và điền số của quyết định:\n");
-    for (_, i) in base.indicators().filter(|(_, i)| i.comparison != Comparison::Pass && i.thresholds.is_empty() && i.threshold_from.is_none() && i.computed.is_none()) {
+    text.push_str(&format!(
+        "\n[[legal_basis]]\ndecision = \"{}\"\nconfidence = \"high\"\n",
+        q(f.decision.trim())
+    ));
+    text.push_str(
+        "\n# Các chỉ tiêu số chưa có ngưỡng trong bộ gốc; bỏ dấu # và điền số của quyết định:\n",
+    );
+    for (_, i) in base.indicators().filter(|(_, i)| {
+        i.comparison != Comparison::Pass
+            && i.thresholds.is_empty()
+            && i.threshold_from.is_none()
+            && i.computed.is_none()
+    }) {
         text.push_str(&format!("# [[override]]\n# indicator = \"{}\"   # {}\n# thresholds = [{{ value = 0, source = \"{}\", confidence = \"high\" }}]\n", i.id, i.name, q(f.decision.trim())));
     }
-    save_text(&state, &session, f.id.trim(), text, "tạo bộ tiêu chí của tỉnh").await
+    save_text(
+        &state,
+        &session,
+        f.id.trim(),
+        text,
+        "tạo bộ tiêu chí của tỉnh",
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -312,28 +455,54 @@ pub struct ThresholdForm {
 
 /// Sets the thresholds of one indicator of a derived set by appending an `[[override]]`
 /// block (later blocks win), so the file stays readable and the change is a new version.
-pub async fn threshold(State(state): State<AppState>, session: Session, Path(id): Path<String>, Form(f): Form<ThresholdForm>) -> WebResult<Response> {
+pub async fn threshold(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+    Form(f): Form<ThresholdForm>,
+) -> WebResult<Response> {
     session.check_csrf(&f.csrf)?;
     let ws = workspace(&state, Some(0)).await?;
     require_admin(&session, &ws.registry)?;
-    let set = ws.catalogue.get(&SetId(id.clone())).ok_or_else(|| WebError::not_found(format!("Không có bộ tiêu chí “{id}”.")))?;
+    let set = ws
+        .catalogue
+        .get(&SetId(id.clone()))
+        .ok_or_else(|| WebError::not_found(format!("Không có bộ tiêu chí “{id}”.")))?;
     if set.derives_from.is_none() {
-        return Err(WebError::new(crate::error::Kind::BadRequest, "Chỉ đặt ngưỡng nhanh cho bộ tiêu chí kế thừa (bộ của tỉnh); với bộ gốc hãy sửa tệp."));
+        return Err(WebError::new(
+            crate::error::Kind::BadRequest,
+            "Chỉ đặt ngưỡng nhanh cho bộ tiêu chí kế thừa (bộ của tỉnh); với bộ gốc hãy sửa tệp.",
+        ));
     }
-    let value = ntm_core::Value::parse_number(&f.value).map_err(|e| WebError::new(crate::error::Kind::Invalid, format!("Ngưỡng: {e}")))?;
+    let value = ntm_core::Value::parse_number(&f.value)
+        .map_err(|e| WebError::new(crate::error::Kind::Invalid, format!("Ngưỡng: {e}")))?;
     let q = |s: &str| s.replace('\\', "\\\\").replace('"', "\\\"");
     let mut sel = String::new();
     if !f.region.trim().is_empty() {
         sel.push_str(&format!(", region = \"{}\"", q(f.region.trim())));
     }
     if !f.year.trim().is_empty() {
-        sel.push_str(&format!(", year = {}", f.year.trim().parse::<i32>().map_err(|_| WebError::new(crate::error::Kind::Invalid, "Năm không hợp lệ."))?));
+        sel.push_str(&format!(
+            ", year = {}",
+            f.year
+                .trim()
+                .parse::<i32>()
+                .map_err(|_| WebError::new(crate::error::Kind::Invalid, "Năm không hợp lệ."))?
+        ));
     }
     if !f.group.trim().is_empty() {
-        sel.push_str(&format!(", group = {}", f.group.trim().parse::<u8>().map_err(|_| WebError::new(crate::error::Kind::Invalid, "Nhóm xã không hợp lệ."))?));
+        sel.push_str(&format!(
+            ", group = {}",
+            f.group
+                .trim()
+                .parse::<u8>()
+                .map_err(|_| WebError::new(crate::error::Kind::Invalid, "Nhóm xã không hợp lệ."))?
+        ));
     }
     // An override replaces all thresholds of the indicator: carry the others over.
-    let indicator = set.indicator(f.indicator.trim()).ok_or_else(|| WebError::not_found(format!("Không có chỉ tiêu “{}”.", f.indicator)))?;
+    let indicator = set
+        .indicator(f.indicator.trim())
+        .ok_or_else(|| WebError::not_found(format!("Không có chỉ tiêu “{}”.", f.indicator)))?;
     let new_when = ntm_core::criteria::Selector {
         region: Some(f.region.trim().to_owned()).filter(|r| !r.is_empty()),
         group: f.group.trim().parse().ok(),
@@ -357,7 +526,11 @@ pub async fn threshold(State(state): State<AppState>, session: Session, Path(id)
             if let Some(src) = &t.source {
                 e.push_str(&format!(", source = \"{}\"", q(src)));
             }
-            e.push_str(&format!(", confidence = \"{}\", illustrative = {} }}", t.confidence.as_str(), t.illustrative));
+            e.push_str(&format!(
+                ", confidence = \"{}\", illustrative = {} }}",
+                t.confidence.as_str(),
+                t.illustrative
+            ));
             e
         })
         .collect();
@@ -368,6 +541,10 @@ pub async fn threshold(State(state): State<AppState>, session: Session, Path(id)
         q(f.confidence.trim())
     ));
     let mut text = stored_text(&state, &id).await?;
-    text.push_str(&format!("\n[[override]]\nindicator = \"{}\"\nthresholds = [\n  {},\n]\n", q(&indicator.id), entries.join(",\n  ")));
+    text.push_str(&format!(
+        "\n[[override]]\nindicator = \"{}\"\nthresholds = [\n  {},\n]\n",
+        q(&indicator.id),
+        entries.join(",\n  ")
+    ));
     save_text(&state, &session, &id, text, "đặt ngưỡng chỉ tiêu").await
 }

@@ -70,7 +70,11 @@ pub struct ListQuery {
 }
 
 /// The units the actor may enter data for.
-pub async fn list(State(state): State<AppState>, session: Session, Query(q): Query<ListQuery>) -> WebResult<Response> {
+pub async fn list(
+    State(state): State<AppState>,
+    session: Session,
+    Query(q): Query<ListQuery>,
+) -> WebResult<Response> {
     let year = q.year.unwrap_or(state.config.default_year);
     let ws = workspace(&state, Some(0)).await?;
     let end = chrono::NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(chrono::NaiveDate::MAX);
@@ -78,10 +82,28 @@ pub async fn list(State(state): State<AppState>, session: Session, Query(q): Que
         .registry
         .as_of(end)
         .into_iter()
-        .filter(|v| can(&ws.registry, &session.actor.grants, Action::EnterValues, v.id(), year))
-        .map(|v| (v.id().to_string(), v.name().to_owned(), v.unit_type().as_vi().to_owned()))
+        .filter(|v| {
+            can(
+                &ws.registry,
+                &session.actor.grants,
+                Action::EnterValues,
+                v.id(),
+                year,
+            )
+        })
+        .map(|v| {
+            (
+                v.id().to_string(),
+                v.name().to_owned(),
+                v.unit_type().as_vi().to_owned(),
+            )
+        })
         .collect();
-    render(&EntryList { chrome: Some(Chrome::new(&session, &ws.registry, year, "entry")), year, units })
+    render(&EntryList {
+        chrome: Some(Chrome::new(&session, &ws.registry, year, "entry")),
+        year,
+        units,
+    })
 }
 
 #[derive(Deserialize)]
@@ -90,14 +112,30 @@ pub struct FormQuery {
     pub saved: Option<String>,
 }
 
-async fn build(state: &AppState, session: &Session, id: &UnitId, year: i32, typed: Option<&BTreeMap<String, String>>, errors: &[(String, String)]) -> WebResult<EntryPage> {
-    let ws = workspace(state, Some(year)).await?;
+async fn build(
+    state: &AppState,
+    session: &Session,
+    id: &UnitId,
+    year: i32,
+    typed: Option<&BTreeMap<String, String>>,
+    errors: &[(String, String)],
+) -> WebResult<EntryPage> {
+    let ws = super::workspace_for(state, id, year).await?;
     require(session, &ws.registry, Action::View, id, year)?;
     let e = ws.evaluate(id, year, None)?;
     let (status, record) = ntm_app::workflow::status(state.store.as_ref(), id, year).await?;
-    let may_enter = can(&ws.registry, &session.actor.grants, Action::EnterValues, id, year);
+    let may_enter = can(
+        &ws.registry,
+        &session.actor.grants,
+        Action::EnterValues,
+        id,
+        year,
+    );
     let stored = ws.values.get(&(id.clone(), year));
-    let error_of: BTreeMap<&str, &str> = errors.iter().map(|(f, m)| (f.as_str(), m.as_str())).collect();
+    let error_of: BTreeMap<&str, &str> = errors
+        .iter()
+        .map(|(f, m)| (f.as_str(), m.as_str()))
+        .collect();
     let mut seen = BTreeSet::new();
     let mut groups = Vec::new();
     for step in &e.ladder.steps {
@@ -105,7 +143,8 @@ async fn build(state: &AppState, session: &Session, id: &UnitId, year: i32, type
             let mut fields = Vec::new();
             for i in &c.indicators {
                 let ind = i.indicator;
-                if ind.computed.is_some() || ind.value_of.is_some() || !seen.insert(ind.id.clone()) {
+                if ind.computed.is_some() || ind.value_of.is_some() || !seen.insert(ind.id.clone())
+                {
                     continue;
                 }
                 let current = stored.and_then(|m| m.get(&ind.id));
@@ -114,13 +153,23 @@ async fn build(state: &AppState, session: &Session, id: &UnitId, year: i32, type
                     Value::Number(n) => n.normalize().to_string().replace('.', ","),
                     Value::Pass(_) => v.to_string(),
                 });
-                let pick = |key: &str, fallback: String| typed.and_then(|t| t.get(key).cloned()).unwrap_or(fallback);
+                let pick = |key: &str, fallback: String| {
+                    typed.and_then(|t| t.get(key).cloned()).unwrap_or(fallback)
+                };
                 let hint = match (&i.threshold, ind.comparison) {
                     (_, Comparison::Pass) => "yêu cầu: đạt".to_owned(),
                     (None, _) => "chưa cấu hình ngưỡng".to_owned(),
                     (Some(t), cmp) => t.value.map_or(String::new(), |v| {
-                        let sign = match cmp { Comparison::AtLeast => "≥", Comparison::AtMost => "≤", _ => "=" };
-                        format!("ngưỡng {sign} {}{}", value_text(&Value::Number(v), ind.unit.as_deref()), if t.illustrative { " (minh họa)" } else { "" })
+                        let sign = match cmp {
+                            Comparison::AtLeast => "≥",
+                            Comparison::AtMost => "≤",
+                            _ => "=",
+                        };
+                        format!(
+                            "ngưỡng {sign} {}{}",
+                            value_text(&Value::Number(v), ind.unit.as_deref()),
+                            if t.illustrative { " (minh họa)" } else { "" }
+                        )
                     }),
                 };
                 fields.push(Field {
@@ -132,11 +181,22 @@ async fn build(state: &AppState, session: &Session, id: &UnitId, year: i32, type
                     note: pick(&format!("n_{}", ind.id), note),
                     evidence: pick(&format!("e_{}", ind.id), evidence),
                     hint,
-                    error: error_of.get(ind.id.as_str()).map(|m| (*m).to_owned()).unwrap_or_default(),
+                    error: error_of
+                        .get(ind.id.as_str())
+                        .map(|m| (*m).to_owned())
+                        .unwrap_or_default(),
                 });
             }
             if !fields.is_empty() {
-                groups.push(Group { title: format!("{} — tiêu chí {}. {}", step.set.header.level.label_vi(), c.criterion.id, c.criterion.name), fields });
+                groups.push(Group {
+                    title: format!(
+                        "{} — tiêu chí {}. {}",
+                        step.set.header.level.label_vi(),
+                        c.criterion.id,
+                        c.criterion.name
+                    ),
+                    fields,
+                });
             }
         }
     }
@@ -151,14 +211,35 @@ async fn build(state: &AppState, session: &Session, id: &UnitId, year: i32, type
         editable: may_enter && status.is_editable(),
         can_submit: may_enter && status.is_editable(),
         message: String::new(),
-        errors: errors.iter().map(|(f, m)| format!("Chỉ tiêu {f}: {m}")).collect(),
+        errors: errors
+            .iter()
+            .map(|(f, m)| format!("Chỉ tiêu {f}: {m}"))
+            .collect(),
         groups,
     })
 }
 
-pub async fn form(State(state): State<AppState>, session: Session, Path((id, year)): Path<(String, i32)>, Query(q): Query<FormQuery>) -> WebResult<Response> {
+pub async fn form(
+    State(state): State<AppState>,
+    session: Session,
+    Path((id, year)): Path<(String, i32)>,
+    Query(q): Query<FormQuery>,
+) -> WebResult<Response> {
     let id = unit_id(&id)?;
-    let mut page = build(&state, &session, &id, year, None, &[]).await?;
+    let mut page = match build(&state, &session, &id, year, None, &[]).await {
+        Ok(p) => p,
+        Err(e) if e.kind == crate::error::Kind::BadRequest => {
+            let ws = workspace(&state, Some(0)).await?;
+            let chrome = Chrome::new(&session, &ws.registry, year, "entry");
+            return super::notice(
+                chrome,
+                format!("Nhập liệu năm {year}"),
+                format!("Không có biểu mẫu: {}.", e.message),
+                ("/entry", "Về danh sách nhập liệu"),
+            );
+        }
+        Err(e) => return Err(e),
+    };
     page.message = match q.saved.as_deref() {
         Some("draft") => "Đã lưu nháp.".into(),
         Some("submitted") => "Đã gửi duyệt.".into(),
@@ -167,7 +248,12 @@ pub async fn form(State(state): State<AppState>, session: Session, Path((id, yea
     render(&page)
 }
 
-pub async fn save(State(state): State<AppState>, session: Session, Path((id, year)): Path<(String, i32)>, Form(fields): Form<Vec<(String, String)>>) -> WebResult<Response> {
+pub async fn save(
+    State(state): State<AppState>,
+    session: Session,
+    Path((id, year)): Path<(String, i32)>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> WebResult<Response> {
     let id = unit_id(&id)?;
     let typed: BTreeMap<String, String> = fields.into_iter().collect();
     session.check_csrf(typed.get("csrf").map_or("", String::as_str))?;
@@ -183,7 +269,18 @@ pub async fn save(State(state): State<AppState>, session: Session, Path((id, yea
         })
         .collect();
     let now = Utc::now();
-    match ntm_app::workflow::save(state.store.as_ref(), &ws.registry, &ws.catalogue, &session.actor, &id, year, &entries, now).await {
+    match ntm_app::workflow::save(
+        state.store.as_ref(),
+        &ws.registry,
+        &ws.catalogue,
+        &session.actor,
+        &id,
+        year,
+        &entries,
+        now,
+    )
+    .await
+    {
         Ok(_) => {}
         Err(ntm_app::AppError::Fields(errors)) => {
             let page = build(&state, &session, &id, year, Some(&typed), &errors).await?;
@@ -192,7 +289,15 @@ pub async fn save(State(state): State<AppState>, session: Session, Path((id, yea
         Err(e) => return Err(e.into()),
     }
     if typed.get("action").map(String::as_str) == Some("submit") {
-        ntm_app::workflow::submit(state.store.as_ref(), &ws.registry, &session.actor, &id, year, now).await?;
+        ntm_app::workflow::submit(
+            state.store.as_ref(),
+            &ws.registry,
+            &session.actor,
+            &id,
+            year,
+            now,
+        )
+        .await?;
         return Ok(Redirect::to(&format!("/entry/{id}/{year}?saved=submitted")).into_response());
     }
     Ok(Redirect::to(&format!("/entry/{id}/{year}?saved=draft")).into_response())

@@ -23,7 +23,11 @@ struct LoginPage {
 }
 
 pub async fn form() -> WebResult<Response> {
-    render(&LoginPage { chrome: None, message: None, username: String::new() })
+    render(&LoginPage {
+        chrome: None,
+        message: None,
+        username: String::new(),
+    })
 }
 
 #[derive(Deserialize)]
@@ -33,15 +37,26 @@ pub struct Credentials {
 }
 
 fn refused(message: &str, username: &str, status: axum::http::StatusCode) -> WebResult<Response> {
-    let page = LoginPage { chrome: None, message: Some(message.into()), username: username.into() };
+    let page = LoginPage {
+        chrome: None,
+        message: Some(message.into()),
+        username: username.into(),
+    };
     Ok((status, render(&page)?).into_response())
 }
 
-pub async fn submit(State(state): State<AppState>, Form(c): Form<Credentials>) -> WebResult<Response> {
+pub async fn submit(
+    State(state): State<AppState>,
+    Form(c): Form<Credentials>,
+) -> WebResult<Response> {
     let now = Utc::now();
     let key = c.username.trim().to_lowercase();
     if !state.login_allowed(&key, now) {
-        return refused("Đăng nhập sai quá nhiều lần; hãy thử lại sau 15 phút.", &c.username, axum::http::StatusCode::TOO_MANY_REQUESTS);
+        return refused(
+            "Đăng nhập sai quá nhiều lần; hãy thử lại sau 15 phút.",
+            &c.username,
+            axum::http::StatusCode::TOO_MANY_REQUESTS,
+        );
     }
     let user = match login_candidate(state.store.as_ref(), &c.username).await {
         Ok(u) => u,
@@ -53,14 +68,25 @@ pub async fn submit(State(state): State<AppState>, Form(c): Form<Credentials>) -
     };
     // Argon2 is slow on purpose; keep it off the async workers.
     let (password, phc) = (c.password, user.password_hash.clone());
-    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &phc)).await.map_err(|e| internal(e.into()))?;
+    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &phc))
+        .await
+        .map_err(|e| internal(e.into()))?;
     if !ok {
         state.login_failed(&key, now);
-        return refused(LOGIN_REFUSED, &c.username, axum::http::StatusCode::UNAUTHORIZED);
+        return refused(
+            LOGIN_REFUSED,
+            &c.username,
+            axum::http::StatusCode::UNAUTHORIZED,
+        );
     }
     state.login_succeeded(&key);
-    let (secret, _) = open_session(state.store.as_ref(), user.id, now, state.config.session_ttl).await?;
-    Ok(([(SET_COOKIE, session_cookie(&secret, &state))], Redirect::to("/")).into_response())
+    let (secret, _) =
+        open_session(state.store.as_ref(), user.id, now, state.config.session_ttl).await?;
+    Ok((
+        [(SET_COOKIE, session_cookie(&secret, &state))],
+        Redirect::to("/"),
+    )
+        .into_response())
 }
 
 #[derive(Deserialize)]
@@ -69,8 +95,16 @@ pub struct CsrfOnly {
     csrf: String,
 }
 
-pub async fn logout(State(state): State<AppState>, session: Session, Form(f): Form<CsrfOnly>) -> Result<Response, WebError> {
+pub async fn logout(
+    State(state): State<AppState>,
+    session: Session,
+    Form(f): Form<CsrfOnly>,
+) -> Result<Response, WebError> {
     session.check_csrf(&f.csrf)?;
-    state.store.delete_session(&session.id_hash).await.map_err(ntm_app::AppError::from)?;
+    state
+        .store
+        .delete_session(&session.id_hash)
+        .await
+        .map_err(ntm_app::AppError::from)?;
     Ok(([(SET_COOKIE, clear_cookie(&state))], Redirect::to("/login")).into_response())
 }

@@ -60,10 +60,21 @@ struct MatrixPage {
 }
 
 fn choices(options: &[(&str, &str)], selected: &str) -> Vec<Choice> {
-    options.iter().map(|(v, l)| Choice { value: (*v).into(), label: (*l).into(), selected: *v == selected }).collect()
+    options
+        .iter()
+        .map(|(v, l)| Choice {
+            value: (*v).into(),
+            label: (*l).into(),
+            selected: *v == selected,
+        })
+        .collect()
 }
 
-pub async fn page(State(state): State<AppState>, session: Session, Query(q): Query<MatrixQuery>) -> WebResult<Response> {
+pub async fn page(
+    State(state): State<AppState>,
+    session: Session,
+    Query(q): Query<MatrixQuery>,
+) -> WebResult<Response> {
     let year = q.year.unwrap_or(state.config.default_year);
     let ws = workspace(&state, Some(year)).await?;
     let scope = visible(&session, &ws.registry, year);
@@ -75,19 +86,33 @@ pub async fn page(State(state): State<AppState>, session: Session, Query(q): Que
     let mut columns: Vec<(String, String)> = Vec::new();
     let mut illustrative = false;
     let mut set_title = String::new();
-    for v in ws.communes(year, None).into_iter().filter(|v| scope.contains(v.id())) {
+    for v in ws
+        .communes(year, None)
+        .into_iter()
+        .filter(|v| scope.contains(v.id()))
+    {
         let parent = v.parent().and_then(|p| ws.registry.view_on(p, end));
-        let district = parent.as_ref().filter(|p| p.unit.level == ntm_core::UnitLevel::District);
-        if !district_filter.is_empty() && district.map(|d| d.id().to_string()) != Some(district_filter.clone()) {
+        let district = parent
+            .as_ref()
+            .filter(|p| p.unit.level == ntm_core::UnitLevel::District);
+        if !district_filter.is_empty()
+            && district.map(|d| d.id().to_string()) != Some(district_filter.clone())
+        {
             continue;
         }
-        let Ok(e) = ws.evaluate(v.id(), year, None) else { continue };
+        let Ok(e) = ws.evaluate(v.id(), year, None) else {
+            continue;
+        };
         if !level_filter.is_empty() && e.ladder.level.as_str() != level_filter {
             continue;
         }
         let base = &e.ladder.steps[0];
         if columns.is_empty() {
-            columns = base.criteria.iter().map(|c| (c.criterion.id.clone(), c.criterion.name.clone())).collect();
+            columns = base
+                .criteria
+                .iter()
+                .map(|c| (c.criterion.id.clone(), c.criterion.name.clone()))
+                .collect();
             set_title = format!("{} ({})", base.set.header.title, base.set.id());
         }
         illustrative |= e.illustrative();
@@ -108,7 +133,13 @@ pub async fn page(State(state): State<AppState>, session: Session, Query(q): Que
                 .iter()
                 .map(|c| Cell {
                     class: criterion_class(c.status),
-                    title: format!("{} — tiêu chí {} ({}): {}", v.name(), c.criterion.id, c.criterion.name, c.status.label_vi()),
+                    title: format!(
+                        "{} — tiêu chí {} ({}): {}",
+                        v.name(),
+                        c.criterion.id,
+                        c.criterion.name,
+                        c.status.label_vi()
+                    ),
                     mark: match c.status {
                         ntm_core::CriterionStatus::Met => "✓",
                         ntm_core::CriterionStatus::Unmet => "✗",
@@ -123,21 +154,45 @@ pub async fn page(State(state): State<AppState>, session: Session, Query(q): Que
         "district" => rows.sort_by(|a, b| (&a.district, &a.name).cmp(&(&b.district, &b.name))),
         _ => rows.sort_by_key(|r| ntm_core::text::search_key(&r.name)),
     }
-    let mut districts = vec![Choice { value: String::new(), label: "Tất cả".into(), selected: district_filter.is_empty() }];
+    let mut districts = vec![Choice {
+        value: String::new(),
+        label: "Tất cả".into(),
+        selected: district_filter.is_empty(),
+    }];
     districts.extend(
         ws.registry
             .as_of(end)
             .into_iter()
             .filter(|d| d.unit.level == ntm_core::UnitLevel::District && scope.contains(d.id()))
-            .map(|d| Choice { value: d.id().to_string(), label: d.name().to_owned(), selected: d.id().to_string() == district_filter }),
+            .map(|d| Choice {
+                value: d.id().to_string(),
+                label: d.name().to_owned(),
+                selected: d.id().to_string() == district_filter,
+            }),
     );
     let page = MatrixPage {
         chrome: Some(Chrome::new(&session, &ws.registry, year, "matrix")),
         year,
         years: year_choices(year),
         districts,
-        levels: choices(&[("", "Tất cả"), ("none", "Chưa đạt chuẩn"), ("standard", "Đạt chuẩn"), ("advanced", "Nâng cao"), ("model", "Kiểu mẫu")], &level_filter),
-        sorts: choices(&[("name", "Tên xã"), ("district", "Đơn vị cấp huyện"), ("met", "Số tiêu chí đạt (ít trước)")], &sort),
+        levels: choices(
+            &[
+                ("", "Tất cả"),
+                ("none", "Chưa đạt chuẩn"),
+                ("standard", "Đạt chuẩn"),
+                ("advanced", "Nâng cao"),
+                ("model", "Kiểu mẫu"),
+            ],
+            &level_filter,
+        ),
+        sorts: choices(
+            &[
+                ("name", "Tên xã"),
+                ("district", "Đơn vị cấp huyện"),
+                ("met", "Số tiêu chí đạt (ít trước)"),
+            ],
+            &sort,
+        ),
         columns,
         rows,
         illustrative,

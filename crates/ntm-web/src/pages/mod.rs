@@ -40,18 +40,55 @@ pub struct Chrome {
 }
 
 impl Chrome {
-    pub fn new(session: &Session, registry: &UnitRegistry, year: i32, active: &'static str) -> Self {
+    pub fn new(
+        session: &Session,
+        registry: &UnitRegistry,
+        year: i32,
+        active: &'static str,
+    ) -> Self {
         let a = &session.actor;
         Chrome {
-            user_name: if a.full_name.is_empty() { a.username.clone() } else { a.full_name.clone() },
+            user_name: if a.full_name.is_empty() {
+                a.username.clone()
+            } else {
+                a.full_name.clone()
+            },
             csrf: session.csrf.clone(),
             year,
             active,
             is_admin: a.can_globally(registry, Action::ManageUsers),
-            can_enter: a.has_role(Role::CommuneOfficer) || a.has_role(Role::DistrictOfficer) || a.has_role(Role::Admin),
+            can_enter: a.has_role(Role::CommuneOfficer)
+                || a.has_role(Role::DistrictOfficer)
+                || a.has_role(Role::Admin),
             can_approve: a.has_role(Role::Admin) || a.has_role(Role::DistrictOfficer),
         }
     }
+}
+
+#[derive(Template)]
+#[template(path = "notice.html")]
+struct Notice {
+    chrome: Option<Chrome>,
+    heading: String,
+    message: String,
+    link: String,
+    link_text: String,
+}
+
+/// A page that only says something (no criteria set applies, nothing to show).
+pub fn notice(
+    chrome: Chrome,
+    heading: impl Into<String>,
+    message: impl Into<String>,
+    link: (&str, &str),
+) -> WebResult<Response> {
+    render(&Notice {
+        chrome: Some(chrome),
+        heading: heading.into(),
+        message: message.into(),
+        link: link.0.into(),
+        link_text: link.1.into(),
+    })
 }
 
 /// Renders a template as an HTML response.
@@ -65,21 +102,53 @@ pub async fn workspace(state: &AppState, year: Option<i32>) -> WebResult<Workspa
     Ok(Workspace::load(state.store.as_ref(), year).await?)
 }
 
+/// Loads what evaluating `unit` needs: for a commune only its values (and those of the
+/// units it took over, for its history); for a district or province the whole `year`.
+pub async fn workspace_for(state: &AppState, unit: &UnitId, year: i32) -> WebResult<Workspace> {
+    let registry = ntm_app::units::load_registry(state.store.as_ref()).await?;
+    let is_commune = registry
+        .get(unit)
+        .is_some_and(|u| u.level == ntm_core::UnitLevel::Commune);
+    if is_commune {
+        let mut units = vec![unit.clone()];
+        units.extend(registry.ancestry(unit).into_iter().map(|e| e.from.clone()));
+        Ok(Workspace::load_units(state.store.as_ref(), &units).await?)
+    } else {
+        workspace(state, Some(year)).await
+    }
+}
+
 /// Fails with 403 unless the session may do `action` on `unit` in `year`.
-pub fn require(session: &Session, registry: &UnitRegistry, action: Action, unit: &UnitId, year: i32) -> WebResult<()> {
-    if can(registry, &session.actor.grants, action, unit, year) { Ok(()) } else { Err(WebError::forbidden()) }
+pub fn require(
+    session: &Session,
+    registry: &UnitRegistry,
+    action: Action,
+    unit: &UnitId,
+    year: i32,
+) -> WebResult<()> {
+    if can(registry, &session.actor.grants, action, unit, year) {
+        Ok(())
+    } else {
+        Err(WebError::forbidden())
+    }
 }
 
 /// Fails with 403 unless the session is a province administrator.
 pub fn require_admin(session: &Session, registry: &UnitRegistry) -> WebResult<()> {
-    if session.actor.can_globally(registry, Action::ManageUsers) { Ok(()) } else { Err(WebError::forbidden()) }
+    if session.actor.can_globally(registry, Action::ManageUsers) {
+        Ok(())
+    } else {
+        Err(WebError::forbidden())
+    }
 }
 
 /// Whether the session may read `unit` in any year of its life (unit pages are not about
 /// one year).
 pub fn can_view_ever(session: &Session, registry: &UnitRegistry, unit: &UnitId) -> bool {
     use chrono::Datelike;
-    let Some(u) = registry.get(unit) else { return false };
+    let Some(u) = registry.get(unit) else {
+        return false;
+    };
     let valid = u.valid();
     let last = valid.to.map_or(2035, |t| t.year());
     (valid.from.year()..=last).any(|y| can(registry, &session.actor.grants, Action::View, unit, y))

@@ -63,7 +63,11 @@ fn district_result(status: Option<CriterionStatus>, town: bool) -> (&'static str
     }
 }
 
-pub async fn page(State(state): State<AppState>, session: Session, Query(q): Query<YearQuery>) -> WebResult<Response> {
+pub async fn page(
+    State(state): State<AppState>,
+    session: Session,
+    Query(q): Query<YearQuery>,
+) -> WebResult<Response> {
     let year = q.year.unwrap_or(state.config.default_year);
     let ws = workspace(&state, Some(year)).await?;
     let prev = workspace(&state, Some(year - 1)).await?;
@@ -96,11 +100,31 @@ pub async fn page(State(state): State<AppState>, session: Session, Query(q): Que
     page.set_title = format!("{} ({})", s.set.header.title, s.set.id());
     page.without_data = s.communes_without_data;
     page.tiles = vec![
-        Tile { label: "Xã được đánh giá", value: st.communes.to_string(), note: format!("bộ {} tiêu chí", st.criteria_total) },
-        Tile { label: "Đạt chuẩn NTM", value: st.standard_or_above.to_string(), note: format!("{} số xã", percent(st.standard_pct())) },
-        Tile { label: "NTM nâng cao", value: st.advanced_or_above.to_string(), note: format!("{} số xã NTM", percent(st.advanced_pct_of_ntm())) },
-        Tile { label: "NTM kiểu mẫu", value: st.model.to_string(), note: format!("{} số xã NTM", percent(st.model_pct_of_ntm())) },
-        Tile { label: "Bình quân", value: st.average_criteria().map_or("—".into(), number), note: "tiêu chí/xã".into() },
+        Tile {
+            label: "Xã được đánh giá",
+            value: st.communes.to_string(),
+            note: format!("bộ {} tiêu chí", st.criteria_total),
+        },
+        Tile {
+            label: "Đạt chuẩn NTM",
+            value: st.standard_or_above.to_string(),
+            note: format!("{} số xã", percent(st.standard_pct())),
+        },
+        Tile {
+            label: "NTM nâng cao",
+            value: st.advanced_or_above.to_string(),
+            note: format!("{} số xã NTM", percent(st.advanced_pct_of_ntm())),
+        },
+        Tile {
+            label: "NTM kiểu mẫu",
+            value: st.model.to_string(),
+            note: format!("{} số xã NTM", percent(st.model_pct_of_ntm())),
+        },
+        Tile {
+            label: "Bình quân",
+            value: st.average_criteria().map_or("—".into(), number),
+            note: "tiêu chí/xã".into(),
+        },
     ];
     page.change = s.previous.as_ref().map(|(p, t)| {
         format!(
@@ -123,14 +147,27 @@ pub async fn page(State(state): State<AppState>, session: Session, Query(q): Que
             let st = &d.stats;
             Stack {
                 label: d.name.clone(),
-                counts: [st.communes - st.standard_or_above, st.standard_or_above - st.advanced_or_above, st.advanced_or_above - st.model, st.model],
+                counts: [
+                    st.communes - st.standard_or_above,
+                    st.standard_or_above - st.advanced_or_above,
+                    st.advanced_or_above - st.model,
+                    st.model,
+                ],
             }
         })
         .collect();
     let stacks = if stacks.is_empty() {
         vec![Stack {
-            label: s.province.as_ref().map_or("Tổng".into(), |(_, n)| n.clone()),
-            counts: [st.communes - st.standard_or_above, st.standard_or_above - st.advanced_or_above, st.advanced_or_above - st.model, st.model],
+            label: s
+                .province
+                .as_ref()
+                .map_or("Tổng".into(), |(_, n)| n.clone()),
+            counts: [
+                st.communes - st.standard_or_above,
+                st.standard_or_above - st.advanced_or_above,
+                st.advanced_or_above - st.model,
+                st.model,
+            ],
         }]
     } else {
         stacks
@@ -140,14 +177,23 @@ pub async fn page(State(state): State<AppState>, session: Session, Query(q): Que
         .most_unmet
         .iter()
         .take(8)
-        .map(|u| Bar { label: format!("{}. {}", u.criterion, u.name), value: u.unmet as f64, text: format!("{} xã", u.unmet) })
+        .map(|u| Bar {
+            label: format!("{}. {}", u.criterion, u.name),
+            value: u.unmet as f64,
+            text: format!("{} xã", u.unmet),
+        })
         .collect();
-    page.unmet_svg = if unmet.is_empty() { String::new() } else { bars("Tiêu chí nhiều xã chưa đạt nhất", &unmet, None, "unmet") };
+    page.unmet_svg = if unmet.is_empty() {
+        String::new()
+    } else {
+        bars("Tiêu chí nhiều xã chưa đạt nhất", &unmet, None, "unmet")
+    };
     page.districts = s
         .districts
         .iter()
         .map(|d| {
-            let (result, class) = district_result(d.status, d.unit_type != ntm_core::UnitType::District);
+            let (result, class) =
+                district_result(d.status, d.unit_type != ntm_core::UnitType::District);
             DistrictRow {
                 name: d.name.clone(),
                 communes: d.stats.communes,

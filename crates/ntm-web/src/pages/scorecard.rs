@@ -12,7 +12,7 @@ use ntm_core::evaluation::{CriterionStatus, IndicatorStatus};
 use ntm_core::{UnitId, Value};
 use serde::Deserialize;
 
-use super::{Chrome, render, require, unit_id, workspace};
+use super::{Chrome, render, require, unit_id};
 use crate::auth::Session;
 use crate::error::{WebError, WebResult};
 use crate::format::{criterion_class, indicator_class, number, value};
@@ -87,7 +87,11 @@ struct ScorecardPage {
     history: Vec<HistoryRow>,
 }
 
-fn threshold_text(cmp: Comparison, t: Option<&ntm_core::evaluation::AppliedThreshold>, unit: Option<&str>) -> String {
+fn threshold_text(
+    cmp: Comparison,
+    t: Option<&ntm_core::evaluation::AppliedThreshold>,
+    unit: Option<&str>,
+) -> String {
     let sign = match cmp {
         Comparison::AtLeast => "≥",
         Comparison::AtMost => "≤",
@@ -109,13 +113,30 @@ fn threshold_text(cmp: Comparison, t: Option<&ntm_core::evaluation::AppliedThres
     }
 }
 
-pub async fn page(State(state): State<AppState>, session: Session, Path(id): Path<String>, Query(q): Query<ScoreQuery>) -> WebResult<Response> {
+pub async fn page(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+    Query(q): Query<ScoreQuery>,
+) -> WebResult<Response> {
     let id = unit_id(&id)?;
     let year = q.year.unwrap_or(state.config.default_year);
-    let ws = workspace(&state, None).await?;
+    let ws = super::workspace_for(&state, &id, year).await?;
     require(&session, &ws.registry, Action::View, &id, year)?;
     let set = q.set.filter(|s| !s.is_empty()).map(SetId);
-    let e = ws.evaluate(&id, year, set.as_ref())?;
+    let e = match ws.evaluate(&id, year, set.as_ref()) {
+        Ok(e) => e,
+        Err(ntm_app::AppError::Ambiguous(m)) => {
+            let chrome = Chrome::new(&session, &ws.registry, year, "units");
+            return super::notice(
+                chrome,
+                format!("Đánh giá năm {year}"),
+                format!("Không đánh giá được: {m}."),
+                (&format!("/units/{id}"), "Về trang đơn vị"),
+            );
+        }
+        Err(e) => return Err(e.into()),
+    };
     let result = e.result();
     let criteria = result
         .criteria
@@ -131,12 +152,17 @@ pub async fn page(State(state): State<AppState>, session: Session, Path(id): Pat
                 .map(|i| {
                     let unit = i.indicator.unit.as_deref();
                     let t = i.threshold.as_ref();
-                    let source = t.and_then(|t| t.source.clone()).or_else(|| i.indicator.source.clone()).unwrap_or_default();
+                    let source = t
+                        .and_then(|t| t.source.clone())
+                        .or_else(|| i.indicator.source.clone())
+                        .unwrap_or_default();
                     let stored = e.notes.get(i.indicator.value_key()).map(String::as_str);
                     let (mut note, mut evidence) = ntm_app::workflow::split_note(stored);
                     // Only web links become links: a note imported from a file could hold
                     // anything after "Minh chứng:".
-                    if !(evidence.starts_with("http://") || evidence.starts_with("https://")) && !evidence.is_empty() {
+                    if !(evidence.starts_with("http://") || evidence.starts_with("https://"))
+                        && !evidence.is_empty()
+                    {
                         note = format!("{note} Minh chứng: {evidence}").trim().to_owned();
                         evidence.clear();
                     }
@@ -145,7 +171,8 @@ pub async fn page(State(state): State<AppState>, session: Session, Path(id): Pat
                         name: i.indicator.name.clone(),
                         value: i.value.as_ref().map_or("—".into(), |v| value(v, unit)),
                         threshold: threshold_text(i.indicator.comparison, t, unit),
-                        source_is_link: source.starts_with("http://") || source.starts_with("https://"),
+                        source_is_link: source.starts_with("http://")
+                            || source.starts_with("https://"),
                         source,
                         confidence: t.map_or("", |t| match t.confidence {
                             ntm_core::Confidence::High => "tin cậy cao",
@@ -161,24 +188,44 @@ pub async fn page(State(state): State<AppState>, session: Session, Path(id): Pat
                         },
                         note,
                         evidence,
-                        audit_link: format!("/audit?target={}", ntm_store::value_target_id(&id, year, i.indicator.value_key())),
+                        audit_link: format!(
+                            "/audit?target={}",
+                            ntm_store::value_target_id(&id, year, i.indicator.value_key())
+                        ),
                     }
                 })
                 .collect(),
         })
         .collect();
     let next = e.ladder.next().map(|n| {
-        let lacking: Vec<String> = n.criteria.iter().filter(|c| c.status != CriterionStatus::Met).map(|c| c.criterion.id.clone()).collect();
-        format!("Để đạt mức {} còn thiếu tiêu chí: {}", n.set.header.level.label_vi(), lacking.join(", "))
+        let lacking: Vec<String> = n
+            .criteria
+            .iter()
+            .filter(|c| c.status != CriterionStatus::Met)
+            .map(|c| c.criterion.id.clone())
+            .collect();
+        format!(
+            "Để đạt mức {} còn thiếu tiêu chí: {}",
+            n.set.header.level.label_vi(),
+            lacking.join(", ")
+        )
     });
     // History: this unit and, across the reform, the units it took over.
     let mut units: Vec<UnitId> = vec![id.clone()];
-    units.extend(ws.registry.ancestry(&id).into_iter().map(|e| e.from.clone()));
+    units.extend(
+        ws.registry
+            .ancestry(&id)
+            .into_iter()
+            .map(|e| e.from.clone()),
+    );
     let mut history = Vec::new();
     for u in &units {
-        let Some(unit) = ws.registry.get(u) else { continue };
+        let Some(unit) = ws.registry.get(u) else {
+            continue;
+        };
         for y in unit.valid().from.year().max(2015)..=unit.valid().to.map_or(2030, |t| t.year()) {
-            if !ws.has_values(u, y) || !can(&ws.registry, &session.actor.grants, Action::View, u, y) {
+            if !ws.has_values(u, y) || !can(&ws.registry, &session.actor.grants, Action::View, u, y)
+            {
                 continue;
             }
             if let Ok(h) = ws.evaluate(u, y, None) {
@@ -206,12 +253,20 @@ pub async fn page(State(state): State<AppState>, session: Session, Path(id): Pat
         ),
         None => status.label_vi().to_owned(),
     };
-    let version = ws.registry.get(&id).and_then(|u| u.version_in_year(year)).ok_or_else(|| WebError::not_found("đơn vị"))?;
+    let version = ws
+        .registry
+        .get(&id)
+        .and_then(|u| u.version_in_year(year))
+        .ok_or_else(|| WebError::not_found("đơn vị"))?;
     let sets = ws
         .catalogue
         .sets()
         .filter(|s| s.applies(version.unit_type, year))
-        .map(|s| SetChoice { id: s.id().0.clone(), title: s.header.title.clone(), selected: s.id() == e.set.id() })
+        .map(|s| SetChoice {
+            id: s.id().0.clone(),
+            title: s.header.title.clone(),
+            selected: s.id() == e.set.id(),
+        })
         .collect();
     let page = ScorecardPage {
         chrome: Some(Chrome::new(&session, &ws.registry, year, "units")),
@@ -229,7 +284,13 @@ pub async fn page(State(state): State<AppState>, session: Session, Path(id): Pat
         unknown: result.count(CriterionStatus::Unknown),
         next,
         workflow,
-        can_enter: can(&ws.registry, &session.actor.grants, Action::EnterValues, &id, year),
+        can_enter: can(
+            &ws.registry,
+            &session.actor.grants,
+            Action::EnterValues,
+            &id,
+            year,
+        ),
         criteria,
         history,
     };

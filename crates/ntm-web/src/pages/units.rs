@@ -39,7 +39,11 @@ struct UnitsPage {
     rows: Vec<Row>,
 }
 
-pub async fn tree(State(state): State<AppState>, session: Session, Query(query): Query<TreeQuery>) -> WebResult<Response> {
+pub async fn tree(
+    State(state): State<AppState>,
+    session: Session,
+    Query(query): Query<TreeQuery>,
+) -> WebResult<Response> {
     let default = NaiveDate::from_ymd_opt(state.config.default_year, 12, 31).expect("valid year");
     let as_of = query.as_of.unwrap_or(default);
     let ws = workspace(&state, Some(0)).await?;
@@ -59,14 +63,33 @@ pub async fn tree(State(state): State<AppState>, session: Session, Query(query):
                 UnitLevel::Province => 0,
                 UnitLevel::District => 1,
                 UnitLevel::Commune => {
-                    if v.parent().is_some_and(|p| ws.registry.get(p).is_some_and(|u| u.level == UnitLevel::Province)) { 1 } else { 2 }
+                    if v.parent().is_some_and(|p| {
+                        ws.registry
+                            .get(p)
+                            .is_some_and(|u| u.level == UnitLevel::Province)
+                    }) {
+                        1
+                    } else {
+                        2
+                    }
                 }
             },
             kind: v.unit_type().as_vi().to_owned(),
         })
         .collect();
-    let chrome = Some(Chrome::new(&session, &ws.registry, state.config.default_year, "units"));
-    render(&UnitsPage { chrome, as_of: as_of.to_string(), as_of_text: date(as_of), q, rows })
+    let chrome = Some(Chrome::new(
+        &session,
+        &ws.registry,
+        state.config.default_year,
+        "units",
+    ));
+    render(&UnitsPage {
+        chrome,
+        as_of: as_of.to_string(),
+        as_of_text: date(as_of),
+        q,
+        rows,
+    })
 }
 
 pub struct VersionRow {
@@ -101,17 +124,35 @@ struct UnitPage {
     years: Vec<(i32, bool)>,
 }
 
-pub async fn unit(State(state): State<AppState>, session: Session, Path(id): Path<String>) -> WebResult<Response> {
+pub async fn unit(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+) -> WebResult<Response> {
     let id = unit_id(&id)?;
-    let ws = workspace(&state, None).await?;
-    let u = ws.registry.get(&id).ok_or_else(|| WebError::not_found(format!("Không có đơn vị {id}.")))?;
+    let ws =
+        ntm_app::evaluate::Workspace::load_units(state.store.as_ref(), std::slice::from_ref(&id))
+            .await?;
+    let u = ws
+        .registry
+        .get(&id)
+        .ok_or_else(|| WebError::not_found(format!("Không có đơn vị {id}.")))?;
     let valid = u.valid();
-    let last_year = valid.to.map_or(state.config.default_year.max(2026), |t| t.year());
+    let last_year = valid
+        .to
+        .map_or(state.config.default_year.max(2026), |t| t.year());
     if !super::can_view_ever(&session, &ws.registry, &id) {
         return Err(WebError::forbidden());
     }
-    let name_of = |i: &ntm_core::UnitId| ws.registry.get(i).map(|u| u.latest().name.clone()).unwrap_or_default();
-    let sees = |i: &ntm_core::UnitId, y: i32| ntm_core::access::can(&ws.registry, &session.actor.grants, Action::View, i, y);
+    let name_of = |i: &ntm_core::UnitId| {
+        ws.registry
+            .get(i)
+            .map(|u| u.latest().name.clone())
+            .unwrap_or_default()
+    };
+    let sees = |i: &ntm_core::UnitId, y: i32| {
+        ntm_core::access::can(&ws.registry, &session.actor.grants, Action::View, i, y)
+    };
     let edge = |e: &ntm_core::unit::LineageEdge| EdgeRow {
         from_id: e.from.to_string(),
         from_name: name_of(&e.from),
@@ -126,7 +167,12 @@ pub async fn unit(State(state): State<AppState>, session: Session, Path(id): Pat
         .map(|y| (y, ws.has_values(&id, y)))
         .collect();
     let page = UnitPage {
-        chrome: Some(Chrome::new(&session, &ws.registry, state.config.default_year, "units")),
+        chrome: Some(Chrome::new(
+            &session,
+            &ws.registry,
+            state.config.default_year,
+            "units",
+        )),
         id: id.to_string(),
         code: u.code.clone(),
         name: u.latest().name.clone(),

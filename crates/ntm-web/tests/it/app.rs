@@ -1,0 +1,221 @@
+//! A test application on a temporary SQLite database with the Hà Tĩnh demo and its
+//! accounts, driven in-process through the router.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use chrono::Utc;
+use ntm_app::AuditContext;
+use ntm_store::Store;
+use ntm_store_sqlite::SqliteStore;
+use ntm_web::{AppState, WebConfig, router};
+use tower::ServiceExt;
+
+pub struct TestApp {
+    pub router: Router,
+    _store: Arc<dyn Store>,
+    _dir: tempfile::TempDir,
+}
+
+pub struct Response {
+    pub status: StatusCode,
+    pub location: Option<String>,
+    pub set_cookie: Vec<String>,
+    pub body: String,
+}
+
+/// A signed-in browser: its cookie and the CSRF token of its session.
+#[derive(Clone)]
+pub struct Browser {
+    pub cookie: Option<String>,
+    pub csrf: String,
+}
+
+impl TestApp {
+    pub async fn demo() -> Self {
+        Self::with_config(WebConfig::default()).await
+    }
+
+    pub async fn with_config(config: WebConfig) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = SqliteStore::open(dir.path().join("t.db").to_str().expect("utf-8"))
+            .await
+            .expect("open");
+        store.migrate().await.expect("migrate");
+        let store: Arc<dyn Store> = Arc::new(store);
+        let audit = AuditContext {
+            actor: "test".into(),
+            at: Utc::now(),
+            reason: "test".into(),
+        };
+        ntm_app::demo::build(store.as_ref(), &audit)
+            .await
+            .expect("demo");
+        ntm_app::demo::accounts(store.as_ref(), &audit)
+            .await
+            .expect("accounts");
+        TestApp {
+            router: router(AppState::new(store.clone(), config)),
+            _store: store,
+            _dir: dir,
+        }
+    }
+
+    pub async fn send(&self, request: Request<Body>) -> Response {
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("router answers");
+        let status = response.status();
+        let location = response
+            .headers()
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map(String::from);
+        let set_cookie = response
+            .headers()
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .map(String::from)
+            .collect();
+        let bytes = axum::body::to_bytes(response.into_body(), 50 * 1024 * 1024)
+            .await
+            .expect("body");
+        Response {
+            status,
+            location,
+            set_cookie,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    pub async fn get(&self, browser: &Browser, path: &str) -> Response {
+        let mut r = Request::get(path);
+        if let Some(c) = &browser.cookie {
+            r = r.header(header::COOKIE, c);
+        }
+        self.send(r.body(Body::empty()).expect("request")).await
+    }
+
+    /// Posts a form; the session's CSRF token is added unless `fields` has one.
+    pub async fn post(&self, browser: &Browser, path: &str, fields: &[(&str, &str)]) -> Response {
+        let mut pairs: Vec<(&str, &str)> = fields.to_vec();
+        if !fields.iter().any(|(k, _)| *k == "csrf") {
+            pairs.push(("csrf", &browser.csrf));
+        }
+        let body = pairs
+            .iter()
+            .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let mut r =
+            Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if let Some(c) = &browser.cookie {
+            r = r.header(header::COOKIE, c);
+        }
+        self.send(r.body(Body::from(body)).expect("request")).await
+    }
+
+    pub async fn api(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        json: Option<&str>,
+    ) -> Response {
+        let mut r = Request::builder().method(method).uri(path);
+        if let Some(t) = token {
+            r = r.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        let body = match json {
+            Some(j) => {
+                r = r.header(header::CONTENT_TYPE, "application/json");
+                Body::from(j.to_owned())
+            }
+            None => Body::empty(),
+        };
+        self.send(r.body(body).expect("request")).await
+    }
+
+    pub fn anonymous() -> Browser {
+        Browser {
+            cookie: None,
+            csrf: String::new(),
+        }
+    }
+
+    /// Signs in and reads the session's CSRF token from a page.
+    pub async fn login(&self, username: &str) -> Browser {
+        let anon = Self::anonymous();
+        let r = self
+            .post(
+                &anon,
+                "/login",
+                &[
+                    ("username", username),
+                    ("password", ntm_app::demo::DEMO_PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::SEE_OTHER,
+            "login of {username}: {}",
+            r.body
+        );
+        let cookie = r
+            .set_cookie
+            .iter()
+            .find_map(|c| {
+                c.split(';')
+                    .next()
+                    .filter(|kv| kv.starts_with("ntm_session="))
+            })
+            .expect("session cookie")
+            .to_owned();
+        let mut browser = Browser {
+            cookie: Some(cookie),
+            csrf: String::new(),
+        };
+        let page = self.get(&browser, "/account").await;
+        browser.csrf = csrf_of(&page.body);
+        assert!(!browser.csrf.is_empty(), "csrf token on the account page");
+        browser
+    }
+}
+
+pub fn csrf_of(html: &str) -> String {
+    let doc = scraper::Html::parse_document(html);
+    let sel = scraper::Selector::parse(r#"input[name="csrf"]"#).expect("selector");
+    doc.select(&sel)
+        .next()
+        .and_then(|e| e.value().attr("value"))
+        .unwrap_or_default()
+        .to_owned()
+}
+
+pub fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            b' ' => "+".into(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Texts of the elements matching `selector`.
+pub fn texts(html: &str, selector: &str) -> Vec<String> {
+    let doc = scraper::Html::parse_document(html);
+    let sel = scraper::Selector::parse(selector).expect("selector");
+    doc.select(&sel)
+        .map(|e| e.text().collect::<String>().trim().to_owned())
+        .collect()
+}

@@ -1,0 +1,451 @@
+//! Whole flows through the pages and the API.
+
+use axum::http::StatusCode;
+use ntm_web::WebConfig;
+
+use crate::app::{TestApp, texts};
+
+const KY_LAC: &str = "18850@2020-01-01";
+
+#[tokio::test]
+async fn a_commune_enters_and_submits_the_office_approves_which_locks_and_reopens() {
+    let app = TestApp::demo().await;
+    let commune = app.login("xa-kylac").await;
+    let office = app.login("vpdp").await;
+    let entry = format!("/entry/{KY_LAC}/2023");
+
+    // Validation: a percentage above 100 and a word where a number is expected.
+    let r = app
+        .post(
+            &commune,
+            &entry,
+            &[("v_3.1", "120"), ("v_2.1", "nhiều"), ("action", "save")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let errors = texts(&r.body, ".fielderror").join(" | ");
+    assert!(
+        errors.contains("vượt quá 100%") && errors.contains("không phải là số"),
+        "{errors}"
+    );
+    assert_eq!(
+        app.get(&commune, &format!("/api/v1/values?year=2023&unit={KY_LAC}"))
+            .await
+            .body,
+        "[]",
+        "nothing written"
+    );
+
+    // A draft, then a submission.
+    let r = app
+        .post(
+            &commune,
+            &entry,
+            &[
+                ("v_3.1", "85,5"),
+                ("n_3.1", "đo đạc 2023"),
+                ("e_3.1", "https://example.vn/bien-ban.pdf"),
+                ("v_7", "đạt"),
+                ("action", "save"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.location.as_deref()),
+        (
+            StatusCode::SEE_OTHER,
+            Some(format!("{entry}?saved=draft").as_str())
+        )
+    );
+    let card = app
+        .get(&commune, &format!("/units/{KY_LAC}/scorecard?year=2023"))
+        .await
+        .body;
+    assert!(
+        card.contains("85,5%") && card.contains("bien-ban.pdf"),
+        "the scorecard shows the new value and its evidence"
+    );
+    let r = app
+        .post(&commune, &entry, &[("v_3.1", "86"), ("action", "submit")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.post(&commune, &entry, &[("v_3.1", "87"), ("action", "save")])
+            .await
+            .status,
+        StatusCode::CONFLICT,
+        "no edits while waiting"
+    );
+
+    // The office sees it waiting, with what changed, and approves.
+    let list = app.get(&office, "/approval").await.body;
+    assert!(
+        list.contains("Xã Kỳ Lạc") && list.contains("2023"),
+        "{list}"
+    );
+    let detail = app
+        .get(&office, &format!("/approval/{KY_LAC}/2023"))
+        .await
+        .body;
+    assert!(
+        detail.contains("3.1") && detail.contains("86"),
+        "changes listed"
+    );
+    assert_eq!(
+        app.post(
+            &office,
+            &format!("/approval/{KY_LAC}/2023"),
+            &[("action", "approve")]
+        )
+        .await
+        .status,
+        StatusCode::SEE_OTHER
+    );
+
+    // Locked: neither the form nor the API may change it.
+    assert_eq!(
+        app.post(&commune, &entry, &[("v_3.1", "90"), ("action", "save")])
+            .await
+            .status,
+        StatusCode::CONFLICT
+    );
+    let page = app.get(&commune, &entry).await.body;
+    assert!(page.contains("đã duyệt (khóa)"), "status shown");
+
+    // Reopening needs a reason, then the commune can edit again.
+    assert_eq!(
+        app.post(
+            &office,
+            &format!("/approval/{KY_LAC}/2023"),
+            &[("action", "reopen"), ("comment", "")]
+        )
+        .await
+        .status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        app.post(
+            &office,
+            &format!("/approval/{KY_LAC}/2023"),
+            &[("action", "reopen"), ("comment", "sai số liệu 3.1")]
+        )
+        .await
+        .status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        app.post(&commune, &entry, &[("v_3.1", "90"), ("action", "save")])
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+
+    // Every step is in the audit log, with old → new.
+    let audit = app
+        .get(&office, &format!("/audit?unit={KY_LAC}"))
+        .await
+        .body;
+    for needle in [
+        "submission.submitted",
+        "submission.approved",
+        "submission.draft",
+        "value.update",
+        "86 → 90",
+    ] {
+        assert!(audit.contains(needle), "audit has {needle}");
+    }
+}
+
+#[tokio::test]
+async fn the_office_returns_with_a_comment_and_the_commune_resubmits() {
+    let app = TestApp::demo().await;
+    let commune = app.login("xa-kylac").await;
+    let office = app.login("vpdp").await;
+    let entry = format!("/entry/{KY_LAC}/2024");
+    app.post(&commune, &entry, &[("v_3.1", "81"), ("action", "submit")])
+        .await;
+    assert_eq!(
+        app.post(
+            &office,
+            &format!("/approval/{KY_LAC}/2024"),
+            &[("action", "return"), ("comment", "")]
+        )
+        .await
+        .status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        app.post(
+            &office,
+            &format!("/approval/{KY_LAC}/2024"),
+            &[("action", "return"), ("comment", "thiếu minh chứng")]
+        )
+        .await
+        .status,
+        StatusCode::SEE_OTHER
+    );
+    let page = app.get(&commune, &entry).await.body;
+    assert!(
+        page.contains("bị trả lại") && page.contains("thiếu minh chứng"),
+        "the comment reaches the commune"
+    );
+    assert_eq!(
+        app.post(
+            &commune,
+            &entry,
+            &[
+                ("e_3.1", "https://example.vn/a.pdf"),
+                ("v_3.1", "81"),
+                ("action", "submit")
+            ]
+        )
+        .await
+        .status,
+        StatusCode::SEE_OTHER
+    );
+}
+
+#[tokio::test]
+async fn api_tokens_read_and_write_with_the_same_rights() {
+    let app = TestApp::demo().await;
+    let commune = app.login("xa-kylac").await;
+    let page = app
+        .post(&commune, "/account/tokens", &[("name", "bảng tính")])
+        .await
+        .body;
+    let token = texts(&page, "code.token")
+        .into_iter()
+        .next()
+        .expect("token shown once");
+    assert!(token.starts_with("ntm_"));
+    let units = app
+        .api("GET", "/api/v1/units?as_of=2021-06-30", Some(&token), None)
+        .await;
+    assert_eq!(units.status, StatusCode::OK);
+    let list: serde_json::Value = serde_json::from_str(&units.body).unwrap();
+    assert_eq!(
+        list.as_array().unwrap().len(),
+        1,
+        "a commune officer's API sees only the commune"
+    );
+    let body = format!(
+        r#"{{"unit":"{KY_LAC}","year":2025,"values":[{{"indicator":"3.1","value":"88"}}]}}"#
+    );
+    let w = app
+        .api("POST", "/api/v1/values", Some(&token), Some(&body))
+        .await;
+    assert_eq!(w.status, StatusCode::OK, "{}", w.body);
+    assert!(w.body.contains("\"inserted\":1"));
+    let foreign = body.replace(KY_LAC, "18793@2020-01-01");
+    assert_eq!(
+        app.api("POST", "/api/v1/values", Some(&token), Some(&foreign))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let bad = body.replace("\"88\"", "\"188\"");
+    let r = app
+        .api("POST", "/api/v1/values", Some(&token), Some(&bad))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body.contains("\"code\":\"invalid\"") && r.body.contains("vượt quá 100%"),
+        "{}",
+        r.body
+    );
+    assert_eq!(
+        app.api("GET", "/api/v1/units", Some("ntm_wrong"), None)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    // Cookies may read the API but not write it.
+    let req = axum::http::Request::post("/api/v1/values")
+        .header("cookie", commune.cookie.clone().unwrap())
+        .header("content-type", "application/json")
+        .body(axum::body::Body::from(body))
+        .unwrap();
+    assert_eq!(app.send(req).await.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn sign_in_is_rate_limited_and_cookies_are_protected() {
+    let config = WebConfig {
+        secure_cookies: true,
+        ..WebConfig::default()
+    };
+    let app = TestApp::with_config(config).await;
+    let anon = TestApp::anonymous();
+    for _ in 0..5 {
+        let r = app
+            .post(
+                &anon,
+                "/login",
+                &[("username", "vpdp"), ("password", "sai-mat-khau")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+        assert!(r.body.contains("không đúng"));
+    }
+    let r = app
+        .post(
+            &anon,
+            "/login",
+            &[
+                ("username", "vpdp"),
+                ("password", ntm_app::demo::DEMO_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the sixth attempt is refused even with the right password"
+    );
+    let ok = app
+        .post(
+            &anon,
+            "/login",
+            &[
+                ("username", "bcd"),
+                ("password", ntm_app::demo::DEMO_PASSWORD),
+            ],
+        )
+        .await;
+    let cookie = ok.set_cookie.join("; ");
+    for flag in ["HttpOnly", "SameSite=Lax", "Secure", "Path=/"] {
+        assert!(cookie.contains(flag), "cookie lacks {flag}: {cookie}");
+    }
+}
+
+#[tokio::test]
+async fn signing_out_ends_the_session_and_changing_the_password_ends_all() {
+    let app = TestApp::demo().await;
+    let b = app.login("bcd").await;
+    assert_eq!(
+        app.post(&b, "/logout", &[]).await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(app.get(&b, "/").await.status, StatusCode::SEE_OTHER);
+    let b = app.login("bcd").await;
+    let r = app
+        .post(
+            &b,
+            "/account/password",
+            &[
+                ("current", ntm_app::demo::DEMO_PASSWORD),
+                ("new", "mat-khau-moi-2026"),
+                ("repeat", "mat-khau-moi-2026"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.get(&b, "/").await.status,
+        StatusCode::SEE_OTHER,
+        "old session ended"
+    );
+}
+
+#[tokio::test]
+async fn an_administrator_sets_a_threshold_as_a_new_version_and_creates_a_variant() {
+    let app = TestApp::demo().await;
+    let admin = app.login("vpdp").await;
+    let r = app
+        .post(
+            &admin,
+            "/criteria/xa-ntm-2021-2025-ha-tinh/threshold",
+            &[
+                ("indicator", "2.1"),
+                ("value", "95"),
+                ("region", "BTB"),
+                ("source", "QĐ thử nghiệm/QĐ-UBND"),
+                ("confidence", "high"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = app
+        .get(&admin, "/criteria/xa-ntm-2021-2025-ha-tinh")
+        .await
+        .body;
+    assert!(
+        page.contains("QĐ thử nghiệm/QĐ-UBND"),
+        "the threshold and its source are shown"
+    );
+    assert_eq!(
+        texts(&page, "table.data td.num")
+            .first()
+            .map(String::as_str),
+        Some("2"),
+        "a second version"
+    );
+    let r = app
+        .post(
+            &admin,
+            "/criteria/new",
+            &[
+                ("base", "xa-ntm-2021-2025"),
+                ("id", "xa-ntm-2021-2025-thu"),
+                ("title", "Bộ thử"),
+                ("decision", "99/QĐ-UBND"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let broken = app
+        .post(
+            &admin,
+            "/criteria/xa-ntm-2021-2025-thu/edit",
+            &[("text", "format = 1\nid = \"xa-ntm-2021-2025-thu\"\n")],
+        )
+        .await;
+    assert_eq!(broken.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(broken.body.contains("lỗi"), "problems listed");
+    let audit = app
+        .get(&admin, "/audit?action=criteria_set.update")
+        .await
+        .body;
+    assert!(audit.contains("xa-ntm-2021-2025-ha-tinh"));
+}
+
+#[tokio::test]
+async fn the_openapi_document_is_stable() {
+    let app = TestApp::demo().await;
+    let r = app.api("GET", "/api/openapi.json", None, None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let doc: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    insta::assert_json_snapshot!("openapi", doc);
+}
+
+#[tokio::test]
+async fn pages_speak_vietnamese_and_mark_illustrative_and_unconfigured_material() {
+    let app = TestApp::demo().await;
+    let b = app.login("bcd").await;
+    let overview = app.get(&b, "/?year=2021").await.body;
+    assert!(overview.contains("lang=\"vi\"") && overview.contains("Tổng quan năm 2021"));
+    assert!(overview.contains("Minh họa"), "illustrative banner");
+    assert!(overview.contains("<svg"), "server-rendered chart");
+    assert!(overview.contains("95,6%"), "vi-VN number format");
+    let national = app
+        .get(
+            &b,
+            &format!("/units/{KY_LAC}/scorecard?year=2021&set=xa-ntm-2021-2025"),
+        )
+        .await
+        .body;
+    assert!(
+        national.contains("chưa cấu hình ngưỡng"),
+        "unconfigured thresholds are visible"
+    );
+    let search = app.get(&b, "/units?as_of=2022-01-01&q=ky+lac").await.body;
+    assert_eq!(
+        texts(&search, "table.tree tbody td a"),
+        vec!["Xã Kỳ Lạc".to_owned()]
+    );
+    let thanh_sen = app.get(&b, "/units/18073@2025-07-01").await.body;
+    assert!(
+        thanh_sen.contains("Phường Nam Hà") && thanh_sen.contains("Tiền thân"),
+        "lineage across the reform"
+    );
+}

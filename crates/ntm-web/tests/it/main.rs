@@ -1,0 +1,6 @@
+//! In-process HTTP tests of the web application (one test binary).
+
+mod access;
+mod app;
+mod browser;
+mod flows;
