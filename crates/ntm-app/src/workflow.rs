@@ -64,8 +64,7 @@ async fn record(
     actor: &Actor,
     unit: &UnitId,
     year: i32,
-    to: Status,
-    comment: Option<String>,
+    (to, comment): (Status, Option<String>),
     at: DateTime<Utc>,
     reason: &str,
 ) -> AppResult<()> {
@@ -108,7 +107,10 @@ pub fn split_note(stored: Option<&str>) -> (String, String) {
 
 /// Saves typed values as a draft. Empty fields are skipped (nothing is deleted). Every
 /// refused field is reported with its indicator id; nothing is written then.
-#[allow(clippy::too_many_arguments)]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one use case: who, what unit and year, which values, when"
+)]
 pub async fn save(
     store: &dyn Store,
     registry: &UnitRegistry,
@@ -150,9 +152,8 @@ pub async fn save(
             continue;
         };
         let evidence = e.evidence.trim();
-        if !evidence.is_empty()
-            && !(evidence.starts_with("http://") || evidence.starts_with("https://"))
-        {
+        let is_link = evidence.starts_with("http://") || evidence.starts_with("https://");
+        if !evidence.is_empty() && !is_link {
             problems.push((
                 e.indicator.clone(),
                 "đường dẫn minh chứng phải bắt đầu bằng http:// hoặc https://".into(),
@@ -182,8 +183,7 @@ pub async fn save(
             actor,
             unit,
             year,
-            next,
-            None,
+            (next, None),
             at,
             "sửa số liệu sau khi bị trả lại",
         )
@@ -224,7 +224,7 @@ pub async fn submit(
             "chưa có số liệu nào để gửi duyệt".into(),
         ));
     }
-    record(store, actor, unit, year, next, None, at, "gửi duyệt").await
+    record(store, actor, unit, year, (next, None), at, "gửi duyệt").await
 }
 
 /// Approves submitted values; they are locked from then on.
@@ -247,7 +247,7 @@ pub async fn approve(
     let (current, _) = status(store, unit, year).await?;
     let next =
         transition(current, Event::Approve).map_err(|e| AppError::Conflict(e.to_string()))?;
-    record(store, actor, unit, year, next, None, at, "duyệt").await
+    record(store, actor, unit, year, (next, None), at, "duyệt").await
 }
 
 /// Sends submitted values back with a comment (required).
@@ -281,8 +281,7 @@ pub async fn send_back(
         actor,
         unit,
         year,
-        next,
-        Some(comment.trim().to_owned()),
+        (next, Some(comment.trim().to_owned())),
         at,
         "trả lại",
     )
@@ -320,8 +319,7 @@ pub async fn reopen(
         actor,
         unit,
         year,
-        next,
-        Some(reason.trim().to_owned()),
+        (next, Some(reason.trim().to_owned())),
         at,
         "mở lại kỳ đã khóa",
     )
@@ -377,7 +375,7 @@ pub async fn changes_since_approved(
         .map(|v| (v.indicator_id.clone(), v))
         .collect();
     let mut keys: Vec<&String> = approved.keys().chain(current.keys()).collect();
-    keys.sort_by(|a, b| crate::summary::natural(a).cmp(&crate::summary::natural(b)));
+    keys.sort_by_key(|k| crate::summary::natural(k));
     keys.dedup();
     Ok(keys
         .into_iter()

@@ -11,6 +11,16 @@ fn esc(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// `text` cut to `max` characters with an ellipsis (the full text stays in the table).
+fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let mut s: String = text.chars().take(max - 1).collect();
+    s.push('…');
+    s
+}
+
 /// One bar: label, value, and the text printed at its end.
 pub struct Bar {
     pub label: String,
@@ -21,8 +31,8 @@ pub struct Bar {
 /// Horizontal bars scaled to `max` (or the largest value).
 pub fn bars(title: &str, items: &[Bar], max: Option<f64>, class: &str) -> String {
     let row = 26.0;
-    let label_w = 190.0;
-    let bar_w = 300.0;
+    let label_w = 260.0;
+    let bar_w = 260.0;
     let height = row * items.len() as f64 + 8.0;
     let max = max
         .unwrap_or_else(|| items.iter().map(|b| b.value).fold(0.0, f64::max))
@@ -42,7 +52,7 @@ pub fn bars(title: &str, items: &[Bar], max: Option<f64>, class: &str) -> String
             r#"<text x="{lx}" y="{ty}" class="label" text-anchor="end">{label}</text><rect x="{label_w}" y="{y}" width="{w:.1}" height="18" class="bar"/><text x="{vx:.1}" y="{ty}" class="value">{text}</text>"#,
             lx = label_w - 6.0,
             ty = y + 14.0,
-            label = esc(&b.label),
+            label = esc(&shorten(&b.label, 40)),
             vx = label_w + w + 6.0,
             text = esc(&b.text)
         );

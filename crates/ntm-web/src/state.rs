@@ -32,12 +32,15 @@ impl Default for WebConfig {
     }
 }
 
+/// Failed sign-ins per user name: (count, start of the window).
+type Attempts = HashMap<String, (u32, DateTime<Utc>)>;
+
 /// Shared state of the application.
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<dyn Store>,
     pub config: Arc<WebConfig>,
-    limiter: Arc<Mutex<HashMap<String, (u32, DateTime<Utc>)>>>,
+    limiter: Arc<Mutex<Attempts>>,
 }
 
 impl AppState {

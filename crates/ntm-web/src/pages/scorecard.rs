@@ -160,9 +160,9 @@ pub async fn page(
                     let (mut note, mut evidence) = ntm_app::workflow::split_note(stored);
                     // Only web links become links: a note imported from a file could hold
                     // anything after "Minh chứng:".
-                    if !(evidence.starts_with("http://") || evidence.starts_with("https://"))
-                        && !evidence.is_empty()
-                    {
+                    let is_link =
+                        evidence.starts_with("http://") || evidence.starts_with("https://");
+                    if !is_link && !evidence.is_empty() {
                         note = format!("{note} Minh chứng: {evidence}").trim().to_owned();
                         evidence.clear();
                     }
