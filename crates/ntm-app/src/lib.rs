@@ -10,6 +10,8 @@ pub mod accounts;
 pub mod criteria;
 pub mod demo;
 pub mod evaluate;
+pub mod imports;
+pub mod reports;
 pub mod summary;
 pub mod units;
 pub mod values;

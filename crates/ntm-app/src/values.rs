@@ -67,26 +67,47 @@ pub struct ValidatedValues {
     pub writes: Vec<ValueWrite>,
 }
 
-/// Validates every row; returns all problems (with line numbers) or the writes.
+/// Reads a values file: an Excel workbook (.xlsx: the ntm template or a long-format
+/// sheet) or a long-format CSV, told apart by content rather than by name.
+pub fn read_rows(bytes: &[u8]) -> Result<Vec<ValueRow>, Vec<String>> {
+    // Zip archives (xlsx) start with "PK"; OLE files (.xls, encrypted workbooks) with D0 CF.
+    let looks_like_workbook =
+        bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]);
+    if looks_like_workbook {
+        ntm_reports::read_values(bytes).map_err(|p| p.iter().map(ToString::to_string).collect())
+    } else {
+        parse_values(bytes).map_err(|p| p.iter().map(ToString::to_string).collect())
+    }
+}
+
+/// Validates every row of a file (CSV or .xlsx); returns all problems (each located) or
+/// the writes.
 pub fn validate(
     bytes: &[u8],
     registry: &UnitRegistry,
     catalogue: &Catalogue,
 ) -> Result<ValidatedValues, Vec<String>> {
-    let rows =
-        parse_values(bytes).map_err(|p| p.iter().map(ToString::to_string).collect::<Vec<_>>())?;
+    validate_rows(&read_rows(bytes)?, registry, catalogue)
+}
+
+/// Validates rows already read.
+pub fn validate_rows(
+    rows: &[ValueRow],
+    registry: &UnitRegistry,
+    catalogue: &Catalogue,
+) -> Result<ValidatedValues, Vec<String>> {
     let mut problems = Vec::new();
     let mut writes = Vec::new();
-    let mut seen: HashMap<(String, i32, String), usize> = HashMap::new();
-    for row in &rows {
+    let mut seen: HashMap<(String, i32, String), String> = HashMap::new();
+    for row in rows {
         match validate_row(row, registry, catalogue) {
-            Err(e) => problems.push(format!("dòng {}: {e}", row.line)),
+            Err(e) => problems.push(format!("{}: {e}", row.place)),
             Ok(w) => {
                 let key = (w.unit_id.to_string(), w.year, w.indicator_id.clone());
-                if let Some(first) = seen.insert(key, row.line) {
+                if let Some(first) = seen.insert(key, row.place.clone()) {
                     problems.push(format!(
-                        "dòng {}: trùng đơn vị, năm và chỉ tiêu với dòng {first} (đơn vị {}, năm {}, chỉ tiêu {})",
-                        row.line, w.unit_id, w.year, w.indicator_id
+                        "{}: trùng đơn vị, năm và chỉ tiêu với {first} (đơn vị {}, năm {}, chỉ tiêu {})",
+                        row.place, w.unit_id, w.year, w.indicator_id
                     ));
                 } else {
                     writes.push(w);
@@ -204,6 +225,7 @@ pub async fn export(store: &dyn Store, year: Option<i32>) -> AppResult<String> {
         .into_iter()
         .map(|r| ValueRow {
             line: 0,
+            place: String::new(),
             unit: r.unit_id.to_string(),
             year: r.year.to_string(),
             indicator: r.indicator_id,

@@ -8,10 +8,12 @@
 
 use std::fmt;
 
-/// One data row, with its line number in the file (the header is line 1).
+/// One data row, with where it stands in the file: `line` orders rows (the header of a
+/// CSV is line 1), `place` says it to users ("dòng 5", "trang “Số liệu”, ô D7").
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValueRow {
     pub line: usize,
+    pub place: String,
     pub unit: String,
     pub year: String,
     pub indicator: String,
@@ -117,6 +119,7 @@ pub fn parse_values(bytes: &[u8]) -> Result<Vec<ValueRow>, Vec<ValueFileProblem>
         let note = c_note.map(get).filter(|n| !n.is_empty());
         rows.push(ValueRow {
             line,
+            place: format!("dòng {line}"),
             unit: get(c_unit),
             year: get(c_year),
             indicator: get(c_ind),
@@ -199,6 +202,7 @@ mod tests {
     fn written_values_read_back_identically() {
         let rows = vec![ValueRow {
             line: 2,
+            place: "dòng 2".into(),
             unit: "18073@2025-07-01".into(),
             year: "2026".into(),
             indicator: "3.1".into(),

@@ -161,7 +161,7 @@ mod tests {
         assert!(svg.contains("Tiêu chí &lt;chưa đạt&gt;"));
         assert!(svg.contains("A &amp; B"));
         assert!(
-            svg.contains(r#"width="150.0""#) && svg.contains(r#"width="300.0""#),
+            svg.contains(r#"width="130.0""#) && svg.contains(r#"width="260.0""#),
             "{svg}"
         );
     }

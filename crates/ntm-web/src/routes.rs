@@ -83,6 +83,17 @@ pub fn router(state: AppState) -> Router {
             get(pages::criteria::edit_form).post(pages::criteria::edit_save),
         )
         .route("/criteria/{id}/threshold", post(pages::criteria::threshold))
+        .route("/reports", get(pages::reports::index))
+        .route("/reports/criteria", get(pages::reports::criteria))
+        .route("/reports/levels", get(pages::reports::levels))
+        .route("/reports/candidates", get(pages::reports::candidates))
+        .route("/reports/export", get(pages::reports::export))
+        .route("/templates", get(pages::reports::template))
+        .route(
+            "/import",
+            get(pages::import::form).post(pages::import::upload),
+        )
+        .route("/import/confirm", post(pages::import::confirm))
         .route("/audit", get(pages::audit::page))
         .route("/account", get(pages::account::page))
         .route("/account/password", post(pages::account::password))
@@ -99,5 +110,6 @@ pub fn router(state: AppState) -> Router {
         .merge(api)
         .layer(middleware::from_fn(auth::same_origin))
         .layer(middleware::from_fn(security_headers))
+        .layer(axum::extract::DefaultBodyLimit::max(21 * 1024 * 1024))
         .with_state(state)
 }

@@ -35,12 +35,27 @@ impl Default for WebConfig {
 /// Failed sign-ins per user name: (count, start of the window).
 type Attempts = HashMap<String, (u32, DateTime<Utc>)>;
 
+/// An import checked and shown to its user, waiting for confirmation.
+#[derive(Debug, Clone)]
+pub struct PendingImport {
+    pub user_id: i64,
+    pub file: String,
+    pub preview: ntm_app::imports::Preview,
+    pub created: DateTime<Utc>,
+}
+
+/// How long a previewed import waits for confirmation.
+const PENDING_TTL_MINUTES: i64 = 30;
+
 /// Shared state of the application.
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<dyn Store>,
     pub config: Arc<WebConfig>,
     limiter: Arc<Mutex<Attempts>>,
+    // Previews live in memory: an import is confirmed within minutes by the same person,
+    // and a restart simply asks them to upload again.
+    pending: Arc<Mutex<HashMap<String, PendingImport>>>,
 }
 
 impl AppState {
@@ -49,7 +64,36 @@ impl AppState {
             store,
             config: Arc::new(config),
             limiter: Arc::default(),
+            pending: Arc::default(),
         }
+    }
+
+    /// Keeps a previewed import; returns its token.
+    pub(crate) fn hold_import(&self, pending: PendingImport) -> String {
+        let token = ntm_app::accounts::new_secret();
+        let mut map = self
+            .pending
+            .lock()
+            .expect("the pending lock is never held across a panic");
+        map.retain(|_, p| pending.created - p.created < Duration::minutes(PENDING_TTL_MINUTES));
+        map.insert(token.clone(), pending);
+        token
+    }
+
+    /// Takes a previewed import back, if it is the user's and not expired.
+    pub(crate) fn take_import(
+        &self,
+        token: &str,
+        user_id: i64,
+        now: DateTime<Utc>,
+    ) -> Option<PendingImport> {
+        let mut map = self
+            .pending
+            .lock()
+            .expect("the pending lock is never held across a panic");
+        let p = map.remove(token)?;
+        (p.user_id == user_id && now - p.created < Duration::minutes(PENDING_TTL_MINUTES))
+            .then_some(p)
     }
 
     /// Whether `key` (a user name) may try to sign in now.

@@ -201,13 +201,19 @@ pub enum CriteriaCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum ValuesCommand {
-    /// Import a long-format CSV (unit, year, indicator, value, note). Everything is
-    /// checked first; if any row is bad nothing is written and every bad row is listed.
+    /// Import a filled .xlsx template or a long-format CSV (unit, year, indicator, value,
+    /// note). Everything is checked first and a preview (new, changed old → new, unchanged)
+    /// is shown; if any row is bad nothing is written and every bad row is listed with its
+    /// place. Then everything is written in one transaction after confirmation (asked on a
+    /// terminal; `--yes` in scripts).
     Import {
         file: PathBuf,
-        /// Check only; write nothing.
+        /// Check and preview only; write nothing.
         #[arg(long)]
         dry_run: bool,
+        /// Write without asking.
+        #[arg(long, short)]
+        yes: bool,
     },
     /// Export values in the same format (re-imports with zero changes).
     Export {
@@ -433,28 +439,68 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             CriteriaCommand::Check { .. } => unreachable!("handled before opening the store"),
         },
         Command::Values { command } => match command {
-            ValuesCommand::Import { file, dry_run } => {
+            ValuesCommand::Import { file, dry_run, yes } => {
+                let started = std::time::Instant::now();
+                eprintln!("Đang đọc {}…", file.display());
                 let bytes = std::fs::read(file)
                     .with_context(|| format!("không đọc được {}", file.display()))?;
+                let rows =
+                    ntm_app::values::read_rows(&bytes).map_err(ntm_app::AppError::Invalid)?;
+                eprintln!(
+                    "Đã đọc {} dòng số liệu ({} ms); đang kiểm tra…",
+                    rows.len(),
+                    started.elapsed().as_millis()
+                );
                 let registry = ntm_app::units::load_registry(store).await?;
                 let catalogue = ntm_app::criteria::load(store).await?;
+                let preview =
+                    ntm_app::imports::preview(store, &registry, &catalogue, None, &rows).await?;
+                output::preview(&preview, args.json)?;
                 if *dry_run {
-                    let v = ntm_app::values::validate(&bytes, &registry, &catalogue)
-                        .map_err(ntm_app::AppError::Invalid)?;
-                    outln!(
-                        "Tệp hợp lệ: {} giá trị; chưa ghi gì (--dry-run).",
-                        v.writes.len()
-                    );
+                    eprintln!("Chưa ghi gì (--dry-run).");
                     return Ok(());
                 }
-                let summary = ntm_app::values::import(
+                if preview.new.is_empty() && preview.changed.is_empty() {
+                    return output::write_summary(
+                        "giá trị",
+                        &ntm_store::WriteSummary {
+                            unchanged: preview.unchanged,
+                            ..Default::default()
+                        },
+                        args.json,
+                    );
+                }
+                if !*yes {
+                    use std::io::IsTerminal as _;
+                    if !std::io::stdin().is_terminal() {
+                        bail!("chưa ghi gì: thêm --yes để ghi khi chạy không có người xác nhận");
+                    }
+                    eprint!(
+                        "Ghi {} giá trị mới và {} giá trị thay đổi? [c/K] ",
+                        preview.new.len(),
+                        preview.changed.len()
+                    );
+                    let mut answer = String::new();
+                    std::io::stdin().read_line(&mut answer)?;
+                    if !matches!(
+                        answer.trim().to_lowercase().as_str(),
+                        "c" | "co" | "có" | "y" | "yes"
+                    ) {
+                        eprintln!("Không ghi gì.");
+                        return Ok(());
+                    }
+                }
+                eprintln!(
+                    "Đang ghi {} giá trị trong một giao dịch…",
+                    preview.writes.len()
+                );
+                let summary = ntm_app::imports::confirm(
                     store,
-                    &bytes,
-                    &registry,
-                    &catalogue,
+                    &preview,
                     &audit(&args, format!("import {}", file.display())),
                 )
                 .await?;
+                eprintln!("Xong sau {} ms.", started.elapsed().as_millis());
                 output::write_summary("giá trị", &summary, args.json)
             }
             ValuesCommand::Export { year, output: out } => {

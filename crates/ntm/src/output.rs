@@ -113,6 +113,39 @@ pub fn check(
     }
 }
 
+/// The preview of an import, on standard error when the result goes to standard output as
+/// JSON.
+pub fn preview(p: &ntm_app::imports::Preview, json: bool) -> anyhow::Result<()> {
+    let say = |line: String| {
+        if json {
+            eprintln!("{line}")
+        } else {
+            outln!("{line}")
+        }
+    };
+    say(format!(
+        "Xem trước: {} giá trị mới, {} giá trị thay đổi, {} không đổi.",
+        p.new.len(),
+        p.changed.len(),
+        p.unchanged
+    ));
+    for c in p.changed.iter().take(50) {
+        say(format!(
+            "  {} ({}) năm {} chỉ tiêu {}: {} → {}",
+            c.unit_name,
+            c.unit,
+            c.year,
+            c.indicator,
+            c.old.as_deref().unwrap_or(""),
+            c.new
+        ));
+    }
+    if p.changed.len() > 50 {
+        say(format!("  … và {} thay đổi khác", p.changed.len() - 50));
+    }
+    Ok(())
+}
+
 pub fn write_summary(what: &str, s: &WriteSummary, json: bool) -> anyhow::Result<()> {
     if json {
         return print_json(

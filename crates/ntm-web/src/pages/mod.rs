@@ -8,9 +8,11 @@ pub mod approval;
 pub mod audit;
 pub mod criteria;
 pub mod entry;
+pub mod import;
 pub mod login;
 pub mod matrix;
 pub mod overview;
+pub mod reports;
 pub mod scorecard;
 pub mod units;
 

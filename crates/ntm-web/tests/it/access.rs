@@ -57,9 +57,16 @@ async fn every_route_with_every_role_respects_scope() {
             format!("/api/v1/units/{u}"),
             format!("/api/v1/evaluations/{u}/2021"),
             format!("/api/v1/values?year=2021&unit={u}"),
+            format!("/templates?year=2021&scope={u}"),
         ]
     };
     let open_routes = [
+        "/reports?year=2021",
+        "/reports/criteria?year=2021",
+        "/reports/levels?year=2021",
+        "/reports/candidates?year=2021",
+        "/reports/export?year=2021",
+        "/import",
         "/",
         "/units",
         "/matrix?year=2021",
@@ -137,6 +144,9 @@ async fn every_route_with_every_role_respects_scope() {
 async fn check_aggregates(app: &TestApp, b: &Browser, account: &str) {
     let foreign_names = ["Xã Kỳ Tây", "Xã Cẩm Bình", "Phường Nam Hà"];
     let pages = [
+        "/reports/criteria?year=2021",
+        "/reports/candidates?year=2021",
+        "/reports/export?year=2021",
         "/",
         "/matrix?year=2021",
         "/units?as_of=2021-06-30",

@@ -4,3 +4,4 @@ mod access;
 mod app;
 mod browser;
 mod flows;
+mod reports;

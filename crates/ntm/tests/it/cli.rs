@@ -235,7 +235,7 @@ fn a_values_file_with_one_bad_row_writes_nothing_and_names_the_row() {
         "unit,year,indicator,value,note\n18850,2021,3.1,85,\n18850,2021,2.1,120,\n18850,2021,7,đạt,\n99999,2021,3.1,85,\n18073,2025,3.1,80,\n",
     );
     let run = env
-        .ntm(&["values", "import", bad.to_str().unwrap()])
+        .ntm(&["values", "import", bad.to_str().unwrap(), "--yes"])
         .failed();
     let err = run.stderr();
     assert!(
@@ -268,7 +268,13 @@ fn a_values_file_with_one_bad_row_writes_nothing_and_names_the_row() {
 
     let good = env.write("good.csv", "unit,year,indicator,value,note\n18850,2021,3.1,\"85,5\",đo đạc\n18850,2021,2.1,100,\n18850,2021,7,Đạt,\n");
     let first = env
-        .ntm(&["values", "import", good.to_str().unwrap(), "--json"])
+        .ntm(&[
+            "values",
+            "import",
+            good.to_str().unwrap(),
+            "--yes",
+            "--json",
+        ])
         .ok()
         .json();
     assert_eq!(first["inserted"], 3);
@@ -279,6 +285,7 @@ fn a_values_file_with_one_bad_row_writes_nothing_and_names_the_row() {
             "values",
             "import",
             env.path("export.csv").to_str().unwrap(),
+            "--yes",
             "--json",
         ])
         .ok()

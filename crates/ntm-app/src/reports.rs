@@ -1,0 +1,283 @@
+//! The report models the office sends up: the criteria summary table, the level
+//! statistics, the candidates for the next level, and the data export. Each is computed
+//! over the viewer's visible units only, so no report reveals what its viewer may not see.
+//! Rendering (page, .xlsx, print) is elsewhere.
+
+use std::collections::BTreeSet;
+
+use chrono::NaiveDate;
+use ntm_core::criteria::Level;
+use ntm_core::evaluation::{CriterionStatus, IndicatorStatus};
+use ntm_core::rollup::LevelStats;
+use ntm_core::{UnitId, UnitLevel};
+use rust_decimal::Decimal;
+
+use crate::evaluate::{Workspace, outcome};
+use crate::{AppError, AppResult};
+
+/// One commune's line in the criteria summary table.
+#[derive(Debug, Clone)]
+pub struct SummaryRow {
+    pub unit: UnitId,
+    pub name: String,
+    pub statuses: Vec<CriterionStatus>,
+    pub met: usize,
+    pub level: Level,
+}
+
+/// The communes of one district (or of the province after 2025).
+#[derive(Debug, Clone)]
+pub struct SummaryGroup {
+    pub name: String,
+    pub rows: Vec<SummaryRow>,
+    pub stats: LevelStats,
+}
+
+/// Bảng tổng hợp kết quả thực hiện bộ tiêu chí.
+#[derive(Debug, Clone)]
+pub struct CriteriaSummary {
+    pub year: i32,
+    pub set_id: String,
+    pub set_title: String,
+    pub illustrative: bool,
+    pub criteria: Vec<(String, String)>,
+    pub groups: Vec<SummaryGroup>,
+    pub totals: LevelStats,
+    /// How many communes meet each criterion, in column order.
+    pub met_per_criterion: Vec<usize>,
+}
+
+fn year_end(year: i32) -> AppResult<NaiveDate> {
+    NaiveDate::from_ymd_opt(year, 12, 31).ok_or_else(|| AppError::NotFound(format!("năm {year}")))
+}
+
+/// The district-level unit a commune belonged to at the end of `year`, if any.
+fn district_of(ws: &Workspace, unit: &UnitId, date: NaiveDate) -> Option<(UnitId, String)> {
+    let parent = ws.registry.view_on(unit, date)?.parent()?.clone();
+    let view = ws.registry.view_on(&parent, date)?;
+    (view.unit.level == UnitLevel::District).then(|| (parent, view.name().to_owned()))
+}
+
+/// The criteria summary table of `year` over the visible communes.
+pub fn criteria_summary(
+    ws: &Workspace,
+    year: i32,
+    scope: &BTreeSet<UnitId>,
+) -> AppResult<CriteriaSummary> {
+    let date = year_end(year)?;
+    let communes: Vec<_> = ws
+        .communes(year, None)
+        .into_iter()
+        .filter(|v| scope.contains(v.id()))
+        .collect();
+    if communes.is_empty() {
+        return Err(AppError::NotFound(format!(
+            "chưa có số liệu của xã nào năm {year}"
+        )));
+    }
+    let mut groups: Vec<(Option<UnitId>, SummaryGroup)> = Vec::new();
+    let mut report: Option<CriteriaSummary> = None;
+    let mut outcomes = Vec::new();
+    for v in &communes {
+        let e = ws.evaluate(v.id(), year, None)?;
+        let base = &e.ladder.steps[0];
+        let r = report.get_or_insert_with(|| CriteriaSummary {
+            year,
+            set_id: base.set.id().0.clone(),
+            set_title: base.set.header.title.clone(),
+            illustrative: false,
+            criteria: base
+                .criteria
+                .iter()
+                .map(|c| (c.criterion.id.clone(), c.criterion.name.clone()))
+                .collect(),
+            groups: Vec::new(),
+            totals: LevelStats::default(),
+            met_per_criterion: vec![0; base.criteria.len()],
+        });
+        r.illustrative |= e.illustrative();
+        for (i, c) in base.criteria.iter().enumerate() {
+            if c.status == CriterionStatus::Met && i < r.met_per_criterion.len() {
+                r.met_per_criterion[i] += 1;
+            }
+        }
+        let row = SummaryRow {
+            unit: v.id().clone(),
+            name: v.name().to_owned(),
+            statuses: base.criteria.iter().map(|c| c.status).collect(),
+            met: base.criteria_met(),
+            level: e.ladder.level,
+        };
+        let o = outcome(&e);
+        let district = district_of(ws, v.id(), date);
+        let key = district.as_ref().map(|(id, _)| id.clone());
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, g)) => g.rows.push(row),
+            None => groups.push((
+                key,
+                SummaryGroup {
+                    name: district.map_or_else(|| "Toàn tỉnh".to_owned(), |(_, n)| n),
+                    rows: vec![row],
+                    stats: LevelStats::default(),
+                },
+            )),
+        }
+        outcomes.push(o);
+    }
+    let mut r = report.expect("at least one commune");
+    for (_, mut g) in groups {
+        let mine: Vec<_> = outcomes
+            .iter()
+            .filter(|o| g.rows.iter().any(|row| row.unit == o.unit))
+            .cloned()
+            .collect();
+        g.stats = LevelStats::compute(&mine);
+        r.groups.push(g);
+    }
+    r.totals = LevelStats::compute(&outcomes);
+    Ok(r)
+}
+
+/// One line of the level statistics: an area and its counts, this year and last.
+#[derive(Debug, Clone)]
+pub struct LevelLine {
+    pub area: String,
+    pub now: LevelStats,
+    pub before: Option<LevelStats>,
+    /// The area's own result, for districts: met, unmet, unknown.
+    pub own: Option<CriterionStatus>,
+}
+
+/// Thống kê mức đạt: the province (or scope) and each district, with the change from the
+/// previous year; and the district-level units recognised.
+#[derive(Debug, Clone)]
+pub struct LevelStatistics {
+    pub year: i32,
+    pub illustrative: bool,
+    pub lines: Vec<LevelLine>,
+    /// (district-level units meeting their set, all evaluated) this year.
+    pub districts: Option<(usize, usize)>,
+}
+
+/// The level statistics of `year` (and `year - 1` from `previous`) over the scope.
+pub fn level_statistics(
+    ws: &Workspace,
+    previous: &Workspace,
+    year: i32,
+    scope: &BTreeSet<UnitId>,
+) -> AppResult<LevelStatistics> {
+    let s = crate::summary::summary(ws, year, None, Some(previous), Some(scope))?;
+    let prev_of = |parent: Option<&UnitId>| -> Option<LevelStats> {
+        let outcomes = previous.commune_outcomes(year - 1, parent).ok()?;
+        let mine: Vec<_> = outcomes
+            .into_iter()
+            .filter(|o| scope.contains(&o.unit))
+            .collect();
+        (!mine.is_empty()).then(|| LevelStats::compute(&mine))
+    };
+    let mut lines = vec![LevelLine {
+        area: s
+            .province
+            .as_ref()
+            .map_or_else(|| "Tổng".to_owned(), |(_, n)| n.clone()),
+        now: s.stats.clone(),
+        before: s.previous.as_ref().map(|(p, _)| p.clone()),
+        own: s.province_status,
+    }];
+    let mut met = 0;
+    let mut evaluated = 0;
+    for d in &s.districts {
+        if d.status.is_some() {
+            evaluated += 1;
+            met += usize::from(d.status == Some(CriterionStatus::Met));
+        }
+        lines.push(LevelLine {
+            area: d.name.clone(),
+            now: d.stats.clone(),
+            before: prev_of(Some(&d.unit)),
+            own: d.status,
+        });
+    }
+    Ok(LevelStatistics {
+        year,
+        illustrative: s.illustrative,
+        lines,
+        districts: (evaluated > 0).then_some((met, evaluated)),
+    })
+}
+
+/// What a commune still lacks for its next level.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    pub unit: UnitId,
+    pub name: String,
+    pub district: String,
+    pub level: Level,
+    pub next: Level,
+    /// Criteria of the next level not met (unmet or undecidable), with what is missing.
+    pub lacking: Vec<Lack>,
+}
+
+/// One missing criterion.
+#[derive(Debug, Clone)]
+pub struct Lack {
+    pub criterion: String,
+    pub name: String,
+    pub status: CriterionStatus,
+    /// Indicators not met: (id, gap if known).
+    pub indicators: Vec<(String, Option<Decimal>, IndicatorStatus)>,
+}
+
+/// Communes ranked by distance to their next level (fewest lacking criteria first).
+pub fn candidates(
+    ws: &Workspace,
+    year: i32,
+    scope: &BTreeSet<UnitId>,
+) -> AppResult<Vec<Candidate>> {
+    let date = year_end(year)?;
+    let mut out = Vec::new();
+    for v in ws
+        .communes(year, None)
+        .into_iter()
+        .filter(|v| scope.contains(v.id()))
+    {
+        let e = ws.evaluate(v.id(), year, None)?;
+        let Some(next) = e.ladder.next() else {
+            continue;
+        };
+        let lacking = next
+            .criteria
+            .iter()
+            .filter(|c| c.status != CriterionStatus::Met)
+            .map(|c| Lack {
+                criterion: c.criterion.id.clone(),
+                name: c.criterion.name.clone(),
+                status: c.status,
+                indicators: c
+                    .indicators
+                    .iter()
+                    .filter(|i| i.status != IndicatorStatus::Met)
+                    .map(|i| (i.indicator.id.clone(), i.gap, i.status))
+                    .collect(),
+            })
+            .collect();
+        out.push(Candidate {
+            unit: v.id().clone(),
+            name: v.name().to_owned(),
+            district: district_of(ws, v.id(), date)
+                .map(|(_, n)| n)
+                .unwrap_or_default(),
+            level: e.ladder.level,
+            next: next.set.header.level,
+            lacking,
+        });
+    }
+    out.sort_by(|a, b| {
+        (a.next, a.lacking.len())
+            .cmp(&(b.next, b.lacking.len()))
+            .then_with(|| {
+                ntm_core::text::search_key(&a.name).cmp(&ntm_core::text::search_key(&b.name))
+            })
+    });
+    Ok(out)
+}

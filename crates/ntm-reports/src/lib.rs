@@ -1,0 +1,42 @@
+//! XLSX in and out, where the users of ntm work: Excel.
+//!
+//! - [`report`]: formatted report workbooks built from generic [`Table`]s (title, grouped
+//!   headers, met / unmet / unknown fills, totals, notes, print setup).
+//! - [`template`]: the import template of a year and criteria set: one row per unit, one
+//!   column per indicator, validation, a guide sheet and a hidden sheet that lets the
+//!   reader recognise it.
+//! - [`read`]: a filled workbook (our template, or a long-format sheet like the values
+//!   CSV) read back into [`ntm_data::values_file::ValueRow`]s, with every problem found
+//!   told in Vietnamese with sheet and cell.
+//!
+//! The crate knows nothing of the database, HTTP or the clock: bytes in, bytes out. What a
+//! value means (is the unit known, is 85,5 a number, is the indicator in the set) is
+//! decided by the app, exactly as for the CSV.
+
+pub mod read;
+pub mod report;
+pub mod template;
+
+mod cells;
+
+pub use read::{XlsxProblem, read_values};
+pub use report::{Cell, CellValue, Column, Table, Tone, workbook};
+pub use template::{TemplateIndicator, TemplateKind, TemplateSpec, TemplateUnit, template};
+
+/// Why a workbook could not be written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReportError {
+    /// The input cannot be laid out as asked (no table, a row wider than its columns…).
+    #[error("bảng “{sheet}”: {message}")]
+    Invalid { sheet: String, message: String },
+    /// The XLSX writer refused something (a limit of the format, usually). The writer's
+    /// own error type is not exposed so that callers do not depend on it.
+    #[error("không ghi được bảng tính: {0}")]
+    Write(String),
+}
+
+impl From<rust_xlsxwriter::XlsxError> for ReportError {
+    fn from(e: rust_xlsxwriter::XlsxError) -> Self {
+        ReportError::Write(e.to_string())
+    }
+}

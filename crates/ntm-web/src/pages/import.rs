@@ -1,0 +1,200 @@
+//! Nhập từ tệp: upload a filled template (.xlsx) or a long-format CSV, see the preview —
+//! new values, changed values (old → new), unchanged, every error with its sheet, row and
+//! column — and confirm; then everything is written in one transaction, or nothing.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Multipart, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use serde::Deserialize;
+
+use super::{Chrome, render, workspace};
+use crate::auth::Session;
+use crate::error::{Kind, WebError, WebResult};
+use crate::state::{AppState, PendingImport};
+
+/// The largest file accepted (a province-wide template is well under a megabyte).
+const MAX_BYTES: usize = 20 * 1024 * 1024;
+
+pub struct Line {
+    pub unit: String,
+    pub year: i32,
+    pub indicator: String,
+    pub old: String,
+    pub new: String,
+}
+
+#[derive(Template)]
+#[template(path = "import.html")]
+struct ImportPage {
+    chrome: Option<Chrome>,
+    csrf: String,
+    file: String,
+    errors: Vec<String>,
+    token: String,
+    previewed: bool,
+    new_count: usize,
+    changed_count: usize,
+    unchanged: usize,
+    new: Vec<Line>,
+    changed: Vec<Line>,
+    done: String,
+}
+
+fn page(chrome: Chrome, csrf: String) -> ImportPage {
+    ImportPage {
+        chrome: Some(chrome),
+        csrf,
+        file: String::new(),
+        errors: vec![],
+        token: String::new(),
+        previewed: false,
+        new_count: 0,
+        changed_count: 0,
+        unchanged: 0,
+        new: vec![],
+        changed: vec![],
+        done: String::new(),
+    }
+}
+
+pub async fn form(State(state): State<AppState>, session: Session) -> WebResult<Response> {
+    let ws = workspace(&state, Some(0)).await?;
+    render(&page(
+        Chrome::new(&session, &ws.registry, state.config.default_year, "entry"),
+        session.csrf.clone(),
+    ))
+}
+
+fn line(r: &ntm_app::imports::PreviewRow) -> Line {
+    Line {
+        unit: format!("{} ({})", r.unit_name, r.unit),
+        year: r.year,
+        indicator: r.indicator.clone(),
+        old: r.old.clone().unwrap_or_default(),
+        new: r.new.clone(),
+    }
+}
+
+pub async fn upload(
+    State(state): State<AppState>,
+    session: Session,
+    mut multipart: Multipart,
+) -> WebResult<Response> {
+    let mut csrf = String::new();
+    let mut file = String::new();
+    let mut bytes = Vec::new();
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| WebError::new(Kind::BadRequest, format!("Tệp gửi lên không đọc được: {e}")))?
+    {
+        match field.name() {
+            Some("csrf") => csrf = field.text().await.unwrap_or_default(),
+            Some("file") => {
+                file = field.file_name().unwrap_or("tệp").to_owned();
+                let data = field.bytes().await.map_err(|e| {
+                    WebError::new(Kind::BadRequest, format!("Tệp gửi lên không đọc được: {e}"))
+                })?;
+                if data.len() > MAX_BYTES {
+                    return Err(WebError::new(Kind::Invalid, "Tệp quá lớn (tối đa 20 MB)."));
+                }
+                bytes = data.to_vec();
+            }
+            _ => {}
+        }
+    }
+    session.check_csrf(&csrf)?;
+    let ws = workspace(&state, Some(0)).await?;
+    let chrome = Chrome::new(&session, &ws.registry, state.config.default_year, "entry");
+    let mut view = page(chrome, session.csrf.clone());
+    view.file = file.clone();
+    if bytes.is_empty() {
+        view.errors = vec!["Chưa chọn tệp, hoặc tệp rỗng.".into()];
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&view)?).into_response());
+    }
+    // Reading a workbook is CPU work; keep it off the async workers.
+    let rows = tokio::task::spawn_blocking(move || ntm_app::values::read_rows(&bytes))
+        .await
+        .map_err(|e| crate::error::internal(e.into()))?;
+    let preview = match rows {
+        Err(problems) => Err(problems),
+        Ok(rows) => match ntm_app::imports::preview(
+            state.store.as_ref(),
+            &ws.registry,
+            &ws.catalogue,
+            Some(&session.actor),
+            &rows,
+        )
+        .await
+        {
+            Ok(p) => Ok(p),
+            Err(ntm_app::AppError::Invalid(problems)) => Err(problems),
+            Err(e) => return Err(e.into()),
+        },
+    };
+    match preview {
+        Err(problems) => {
+            view.errors = problems;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&view)?).into_response())
+        }
+        Ok(p) => {
+            view.previewed = true;
+            view.new_count = p.new.len();
+            view.changed_count = p.changed.len();
+            view.unchanged = p.unchanged;
+            view.new = p.new.iter().take(200).map(line).collect();
+            view.changed = p.changed.iter().take(1000).map(line).collect();
+            if !p.writes.is_empty() && p.new.len() + p.changed.len() > 0 {
+                view.token = state.hold_import(PendingImport {
+                    user_id: session.actor.user_id,
+                    file,
+                    preview: p,
+                    created: Utc::now(),
+                });
+            }
+            render(&view)
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct Confirm {
+    #[serde(default)]
+    csrf: String,
+    token: String,
+}
+
+pub async fn confirm(
+    State(state): State<AppState>,
+    session: Session,
+    Form(f): Form<Confirm>,
+) -> WebResult<Response> {
+    session.check_csrf(&f.csrf)?;
+    let now = Utc::now();
+    let pending = state
+        .take_import(&f.token, session.actor.user_id, now)
+        .ok_or_else(|| {
+            WebError::new(
+                Kind::Conflict,
+                "Bản xem trước đã hết hạn hoặc đã được ghi; hãy tải tệp lên lại.",
+            )
+        })?;
+    let audit = session
+        .actor
+        .audit(now, format!("nhập từ tệp {}", pending.file));
+    let summary = ntm_app::imports::confirm(state.store.as_ref(), &pending.preview, &audit).await?;
+    let ws = workspace(&state, Some(0)).await?;
+    let mut view = page(
+        Chrome::new(&session, &ws.registry, state.config.default_year, "entry"),
+        session.csrf.clone(),
+    );
+    view.file = pending.file;
+    view.done = format!(
+        "Đã ghi: {} giá trị mới, {} giá trị thay đổi ({} không đổi). Số liệu ở trạng thái đang nhập; gửi duyệt từ trang nhập liệu của từng đơn vị.",
+        summary.inserted, summary.updated, summary.unchanged
+    );
+    render(&view)
+}

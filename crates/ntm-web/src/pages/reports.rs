@@ -1,0 +1,850 @@
+//! Báo cáo: the criteria summary table, the level statistics, the candidates for the next
+//! level and the data export — each as a page (printable to PDF: A4, landscape where wide,
+//! page numbers from the browser's print footer), as a formatted .xlsx, over the viewer's
+//! scope only. Also the import templates.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use ntm_app::reports::{CriteriaSummary, LevelStatistics};
+use ntm_core::evaluation::CriterionStatus;
+use ntm_core::rollup::LevelStats;
+use ntm_reports::{Cell, CellValue, Column, Table, Tone};
+use rust_decimal::Decimal;
+use serde::Deserialize;
+
+use super::{Chrome, render, visible, workspace, year_choices};
+use crate::auth::Session;
+use crate::error::{WebError, WebResult, internal};
+use crate::format::{number, percent};
+use crate::state::AppState;
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+#[derive(Deserialize)]
+pub struct ReportQuery {
+    pub year: Option<i32>,
+    pub format: Option<String>,
+}
+
+/// An .xlsx download.
+pub fn xlsx(bytes: Vec<u8>, file: &str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, XLSX.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+fn t(text: impl Into<String>) -> Cell {
+    Cell {
+        value: CellValue::Text(text.into()),
+        tone: Tone::Plain,
+    }
+}
+fn int(n: usize) -> Cell {
+    Cell {
+        value: CellValue::Int(n as i64),
+        tone: Tone::Plain,
+    }
+}
+fn dec(d: Option<Decimal>, places: u32) -> Cell {
+    Cell {
+        value: d.map_or(CellValue::Empty, |value| CellValue::Decimal {
+            value,
+            places,
+        }),
+        tone: Tone::Plain,
+    }
+}
+fn pct(d: Option<Decimal>) -> Cell {
+    Cell {
+        value: d.map_or(CellValue::Empty, CellValue::Percent),
+        tone: Tone::Plain,
+    }
+}
+fn bold(mut c: Cell) -> Cell {
+    c.tone = Tone::Emphasis;
+    c
+}
+fn col(header: &str, width: f64) -> Column {
+    Column {
+        header: header.into(),
+        width,
+    }
+}
+
+fn status_mark(s: CriterionStatus) -> (&'static str, &'static str, Tone) {
+    match s {
+        CriterionStatus::Met => ("✓", "met", Tone::Good),
+        CriterionStatus::Unmet => ("✗", "unmet", Tone::Bad),
+        CriterionStatus::Unknown => ("?", "unknown", Tone::Unknown),
+    }
+}
+
+fn subtitle(scope: &str, set: &str, illustrative: bool) -> Vec<String> {
+    let mut v = vec![
+        format!("Phạm vi: {scope}"),
+        format!("Bộ tiêu chí: {set}"),
+        "Số liệu theo kết quả đánh giá; công nhận theo quyết định là hồ sơ riêng.".into(),
+    ];
+    if illustrative {
+        v.push("MINH HỌA: ngưỡng và số liệu là số liệu minh họa (demo), không phải số liệu chính thức.".into());
+    }
+    v
+}
+
+fn scope_name(session: &Session, ws: &ntm_app::evaluate::Workspace) -> String {
+    session
+        .actor
+        .grants
+        .iter()
+        .filter_map(|g| ws.registry.get(&g.unit).map(|u| u.latest().name.clone()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// One commune line: (index, unit id, name, (mark, class) per criterion, criteria met,
+/// level).
+pub type SummaryLine = (
+    usize,
+    String,
+    String,
+    Vec<(&'static str, &'static str)>,
+    usize,
+    &'static str,
+);
+
+pub struct SummaryView {
+    pub name: String,
+    pub rows: Vec<SummaryLine>,
+    pub stats: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "report_criteria.html")]
+struct CriteriaPage {
+    chrome: Option<Chrome>,
+    year: i32,
+    years: Vec<(i32, bool)>,
+    scope: String,
+    set: String,
+    illustrative: bool,
+    columns: Vec<(String, String)>,
+    groups: Vec<SummaryView>,
+    totals: Vec<String>,
+    met_per_criterion: Vec<usize>,
+    empty: String,
+}
+
+fn stats_line(s: &LevelStats) -> Vec<String> {
+    vec![
+        format!("{} xã", s.communes),
+        format!(
+            "đạt chuẩn {} ({})",
+            s.standard_or_above,
+            percent(s.standard_pct())
+        ),
+        format!("nâng cao {}", s.advanced_or_above),
+        format!("kiểu mẫu {}", s.model),
+        format!(
+            "bình quân {} tiêu chí/xã",
+            s.average_criteria().map_or("—".into(), number)
+        ),
+    ]
+}
+
+fn criteria_table(r: &CriteriaSummary, scope: &str) -> Table {
+    let mut columns = vec![col("STT", 5.0), col("Đơn vị", 24.0)];
+    columns.extend(
+        r.criteria
+            .iter()
+            .map(|(id, _)| col(&format!("TC {id}"), 5.5)),
+    );
+    columns.push(col("Số tiêu chí đạt", 9.0));
+    columns.push(col("Mức đạt", 13.0));
+    let n = r.criteria.len();
+    let mut rows = Vec::new();
+    let mut index = 0;
+    for g in &r.groups {
+        let mut head = vec![bold(t("")), bold(t(g.name.clone()))];
+        head.extend((0..n).map(|_| t("")));
+        head.push(bold(dec(g.stats.average_criteria(), 2)));
+        head.push(bold(t(format!(
+            "{}/{} đạt chuẩn",
+            g.stats.standard_or_above, g.stats.communes
+        ))));
+        rows.push(head);
+        for row in &g.rows {
+            index += 1;
+            let mut cells = vec![int(index), t(row.name.clone())];
+            cells.extend(row.statuses.iter().map(|s| {
+                let (mark, _, tone) = status_mark(*s);
+                Cell {
+                    value: CellValue::Text(mark.into()),
+                    tone,
+                }
+            }));
+            cells.push(int(row.met));
+            cells.push(t(row.level.label_vi()));
+            rows.push(cells);
+        }
+    }
+    let mut met = vec![bold(t("")), bold(t("Số xã đạt từng tiêu chí"))];
+    met.extend(r.met_per_criterion.iter().map(|m| bold(int(*m))));
+    met.push(bold(t("")));
+    met.push(bold(t("")));
+    let mut avg = vec![bold(t("")), bold(t("Bình quân tiêu chí/xã"))];
+    avg.extend((0..n).map(|_| t("")));
+    avg.push(bold(dec(r.totals.average_criteria(), 2)));
+    avg.push(bold(t(format!(
+        "{}/{} đạt chuẩn",
+        r.totals.standard_or_above, r.totals.communes
+    ))));
+    Table {
+        sheet: format!("Tổng hợp tiêu chí {}", r.year),
+        title: format!(
+            "BẢNG TỔNG HỢP KẾT QUẢ THỰC HIỆN BỘ TIÊU CHÍ XÃ NÔNG THÔN MỚI NĂM {}",
+            r.year
+        ),
+        subtitle: subtitle(
+            scope,
+            &format!("{} ({})", r.set_title, r.set_id),
+            r.illustrative,
+        ),
+        columns,
+        header_rows: vec![],
+        rows,
+        totals: vec![met, avg],
+        notes: vec![
+            "✓ đạt; ✗ chưa đạt; ? chưa xác định (thiếu số liệu hoặc chưa cấu hình ngưỡng).".into(),
+            "Bình quân tiêu chí/xã = tổng số tiêu chí đạt của các xã ÷ số xã.".into(),
+        ],
+        landscape: true,
+        freeze_columns: 2,
+    }
+}
+
+pub async fn criteria(
+    State(state): State<AppState>,
+    session: Session,
+    Query(q): Query<ReportQuery>,
+) -> WebResult<Response> {
+    let year = q.year.unwrap_or(state.config.default_year);
+    let ws = workspace(&state, Some(year)).await?;
+    let scope = visible(&session, &ws.registry, year);
+    let scope_title = scope_name(&session, &ws);
+    let chrome = Some(Chrome::new(&session, &ws.registry, year, "reports"));
+    let r = match ntm_app::reports::criteria_summary(&ws, year, &scope) {
+        Ok(r) => r,
+        Err(ntm_app::AppError::NotFound(m)) => {
+            return render(&CriteriaPage {
+                chrome,
+                year,
+                years: year_choices(year),
+                scope: scope_title,
+                set: String::new(),
+                illustrative: false,
+                columns: vec![],
+                groups: vec![],
+                totals: vec![],
+                met_per_criterion: vec![],
+                empty: m,
+            });
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if q.format.as_deref() == Some("xlsx") {
+        let bytes = ntm_reports::workbook(&[criteria_table(&r, &scope_title)])
+            .map_err(|e| internal(anyhow::anyhow!("{e}")))?;
+        return Ok(xlsx(bytes, &format!("tong-hop-tieu-chi-{year}.xlsx")));
+    }
+    let mut index = 0;
+    let groups = r
+        .groups
+        .iter()
+        .map(|g| SummaryView {
+            name: g.name.clone(),
+            stats: stats_line(&g.stats),
+            rows: g
+                .rows
+                .iter()
+                .map(|row| {
+                    index += 1;
+                    let marks = row.statuses.iter().map(|s| {
+                        let (m, c, _) = status_mark(*s);
+                        (m, c)
+                    });
+                    (
+                        index,
+                        row.unit.to_string(),
+                        row.name.clone(),
+                        marks.collect(),
+                        row.met,
+                        row.level.label_vi(),
+                    )
+                })
+                .collect(),
+        })
+        .collect();
+    render(&CriteriaPage {
+        chrome,
+        year,
+        years: year_choices(year),
+        scope: scope_title,
+        set: format!("{} ({})", r.set_title, r.set_id),
+        illustrative: r.illustrative,
+        columns: r.criteria.clone(),
+        totals: stats_line(&r.totals),
+        met_per_criterion: r.met_per_criterion.clone(),
+        groups,
+        empty: String::new(),
+    })
+}
+
+pub struct LevelRow {
+    pub area: String,
+    pub cells: Vec<String>,
+    pub own: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "report_levels.html")]
+struct LevelsPage {
+    chrome: Option<Chrome>,
+    year: i32,
+    years: Vec<(i32, bool)>,
+    scope: String,
+    illustrative: bool,
+    rows: Vec<LevelRow>,
+    districts: String,
+    empty: String,
+}
+
+fn own_text(s: Option<CriterionStatus>) -> &'static str {
+    match s {
+        None => "—",
+        Some(CriterionStatus::Met) => "đạt",
+        Some(CriterionStatus::Unmet) => "chưa đạt",
+        Some(CriterionStatus::Unknown) => "chưa đủ căn cứ",
+    }
+}
+
+fn change(now: usize, before: Option<&LevelStats>, f: impl Fn(&LevelStats) -> usize) -> String {
+    before.map_or("—".into(), |b| {
+        let d = now as i64 - f(b) as i64;
+        if d > 0 {
+            format!("+{d}")
+        } else {
+            d.to_string()
+        }
+    })
+}
+
+fn levels_table(r: &LevelStatistics, scope: &str) -> Table {
+    let columns = vec![
+        col("Địa bàn", 24.0),
+        col("Số xã", 8.0),
+        col("Đạt chuẩn", 10.0),
+        col("Tỷ lệ (% số xã)", 11.0),
+        col("Tăng so năm trước", 10.0),
+        col("Nâng cao", 9.0),
+        col("Tỷ lệ (% xã NTM)", 11.0),
+        col("Tăng", 7.0),
+        col("Kiểu mẫu", 9.0),
+        col("Tỷ lệ (% xã NTM)", 11.0),
+        col("Tăng", 7.0),
+        col("BQ tiêu chí/xã", 10.0),
+        col("Kết quả cấp huyện/tỉnh", 16.0),
+    ];
+    let rows = r
+        .lines
+        .iter()
+        .map(|l| {
+            let b = l.before.as_ref();
+            vec![
+                t(l.area.clone()),
+                int(l.now.communes),
+                int(l.now.standard_or_above),
+                pct(l.now.standard_pct()),
+                t(change(l.now.standard_or_above, b, |s| s.standard_or_above)),
+                int(l.now.advanced_or_above),
+                pct(l.now.advanced_pct_of_ntm()),
+                t(change(l.now.advanced_or_above, b, |s| s.advanced_or_above)),
+                int(l.now.model),
+                pct(l.now.model_pct_of_ntm()),
+                t(change(l.now.model, b, |s| s.model)),
+                dec(l.now.average_criteria(), 2),
+                t(own_text(l.own)),
+            ]
+        })
+        .collect();
+    let mut notes = vec![
+        "Tỷ lệ đạt chuẩn tính trên tổng số xã; tỷ lệ nâng cao và kiểu mẫu tính trên số xã đạt chuẩn NTM (như báo cáo toàn quốc).".into(),
+        "Bình quân tiêu chí/xã = tổng số tiêu chí đạt ÷ số xã.".into(),
+    ];
+    if let Some((met, all)) = r.districts {
+        notes.push(format!(
+            "Đơn vị cấp huyện đạt chuẩn/hoàn thành nhiệm vụ: {met}/{all}."
+        ));
+    }
+    Table {
+        sheet: format!("Thống kê mức đạt {}", r.year),
+        title: format!("THỐNG KÊ KẾT QUẢ XÂY DỰNG NÔNG THÔN MỚI NĂM {}", r.year),
+        subtitle: subtitle(scope, "theo bộ tiêu chí áp dụng", r.illustrative),
+        columns,
+        header_rows: vec![],
+        rows,
+        totals: vec![],
+        notes,
+        landscape: true,
+        freeze_columns: 1,
+    }
+}
+
+pub async fn levels(
+    State(state): State<AppState>,
+    session: Session,
+    Query(q): Query<ReportQuery>,
+) -> WebResult<Response> {
+    let year = q.year.unwrap_or(state.config.default_year);
+    let ws = workspace(&state, Some(year)).await?;
+    let prev = workspace(&state, Some(year - 1)).await?;
+    let scope = visible(&session, &ws.registry, year);
+    let scope_title = scope_name(&session, &ws);
+    let chrome = Some(Chrome::new(&session, &ws.registry, year, "reports"));
+    let r = match ntm_app::reports::level_statistics(&ws, &prev, year, &scope) {
+        Ok(r) => r,
+        Err(ntm_app::AppError::NotFound(m)) => {
+            return render(&LevelsPage {
+                chrome,
+                year,
+                years: year_choices(year),
+                scope: scope_title,
+                illustrative: false,
+                rows: vec![],
+                districts: String::new(),
+                empty: m,
+            });
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if q.format.as_deref() == Some("xlsx") {
+        let bytes = ntm_reports::workbook(&[levels_table(&r, &scope_title)])
+            .map_err(|e| internal(anyhow::anyhow!("{e}")))?;
+        return Ok(xlsx(bytes, &format!("thong-ke-muc-dat-{year}.xlsx")));
+    }
+    let rows = r
+        .lines
+        .iter()
+        .map(|l| {
+            let b = l.before.as_ref();
+            LevelRow {
+                area: l.area.clone(),
+                cells: vec![
+                    l.now.communes.to_string(),
+                    l.now.standard_or_above.to_string(),
+                    percent(l.now.standard_pct()),
+                    change(l.now.standard_or_above, b, |s| s.standard_or_above),
+                    l.now.advanced_or_above.to_string(),
+                    percent(l.now.advanced_pct_of_ntm()),
+                    change(l.now.advanced_or_above, b, |s| s.advanced_or_above),
+                    l.now.model.to_string(),
+                    percent(l.now.model_pct_of_ntm()),
+                    change(l.now.model, b, |s| s.model),
+                    l.now.average_criteria().map_or("—".into(), number),
+                ],
+                own: own_text(l.own),
+            }
+        })
+        .collect();
+    render(&LevelsPage {
+        chrome,
+        year,
+        years: year_choices(year),
+        scope: scope_title,
+        illustrative: r.illustrative,
+        rows,
+        districts: r
+            .districts
+            .map(|(m, a)| format!("Đơn vị cấp huyện đạt chuẩn/hoàn thành nhiệm vụ: {m}/{a}."))
+            .unwrap_or_default(),
+        empty: String::new(),
+    })
+}
+
+pub struct CandidateRow {
+    pub rank: usize,
+    pub unit: String,
+    pub name: String,
+    pub district: String,
+    pub level: &'static str,
+    pub next: &'static str,
+    pub count: usize,
+    pub lacking: String,
+}
+
+#[derive(Template)]
+#[template(path = "report_candidates.html")]
+struct CandidatesPage {
+    chrome: Option<Chrome>,
+    year: i32,
+    years: Vec<(i32, bool)>,
+    scope: String,
+    rows: Vec<CandidateRow>,
+}
+
+fn lacking_text(c: &ntm_app::reports::Candidate) -> String {
+    c.lacking
+        .iter()
+        .map(|l| {
+            let inds: Vec<String> = l
+                .indicators
+                .iter()
+                .map(|(id, gap, st)| match (gap, st) {
+                    (Some(g), ntm_core::IndicatorStatus::Unmet) => {
+                        format!("{id} thiếu {}", number(*g))
+                    }
+                    (_, st) => format!("{id} {}", st.label_vi()),
+                })
+                .collect();
+            if inds.is_empty() {
+                format!("TC {} ({})", l.criterion, l.status.label_vi())
+            } else {
+                format!("TC {}: {}", l.criterion, inds.join(", "))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+pub async fn candidates(
+    State(state): State<AppState>,
+    session: Session,
+    Query(q): Query<ReportQuery>,
+) -> WebResult<Response> {
+    let year = q.year.unwrap_or(state.config.default_year);
+    let ws = workspace(&state, Some(year)).await?;
+    let scope = visible(&session, &ws.registry, year);
+    let scope_title = scope_name(&session, &ws);
+    let list = ntm_app::reports::candidates(&ws, year, &scope)?;
+    let rows: Vec<CandidateRow> = list
+        .iter()
+        .enumerate()
+        .map(|(i, c)| CandidateRow {
+            rank: i + 1,
+            unit: c.unit.to_string(),
+            name: c.name.clone(),
+            district: c.district.clone(),
+            level: c.level.label_vi(),
+            next: c.next.label_vi(),
+            count: c.lacking.len(),
+            lacking: lacking_text(c),
+        })
+        .collect();
+    if q.format.as_deref() == Some("xlsx") {
+        let table = Table {
+            sheet: format!("Xã gần đạt mức {year}"),
+            title: format!("DANH SÁCH XÃ XẾP THEO KHOẢNG CÁCH ĐẾN MỨC TIẾP THEO NĂM {year}"),
+            subtitle: subtitle(&scope_title, "theo bộ tiêu chí áp dụng", list.is_empty()),
+            columns: vec![
+                col("STT", 5.0),
+                col("Xã", 22.0),
+                col("Đơn vị cấp huyện", 20.0),
+                col("Mức hiện tại", 13.0),
+                col("Mức tiếp theo", 13.0),
+                col("Số tiêu chí còn thiếu", 10.0),
+                col("Còn thiếu", 70.0),
+            ],
+            header_rows: vec![],
+            rows: rows
+                .iter()
+                .map(|r| {
+                    vec![
+                        int(r.rank),
+                        t(r.name.clone()),
+                        t(r.district.clone()),
+                        t(r.level),
+                        t(r.next),
+                        int(r.count),
+                        t(r.lacking.clone()),
+                    ]
+                })
+                .collect(),
+            totals: vec![],
+            notes: vec!["Xếp theo mức tiếp theo, rồi số tiêu chí còn thiếu (ít trước).".into()],
+            landscape: true,
+            freeze_columns: 2,
+        };
+        let bytes =
+            ntm_reports::workbook(&[table]).map_err(|e| internal(anyhow::anyhow!("{e}")))?;
+        return Ok(xlsx(bytes, &format!("xa-gan-dat-muc-{year}.xlsx")));
+    }
+    render(&CandidatesPage {
+        chrome: Some(Chrome::new(&session, &ws.registry, year, "reports")),
+        year,
+        years: year_choices(year),
+        scope: scope_title,
+        rows,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct ExportQuery {
+    pub year: Option<i32>,
+    pub format: Option<String>,
+}
+
+/// All values in scope in the long format (CSV or .xlsx), re-importable with zero changes.
+pub async fn export(
+    State(state): State<AppState>,
+    session: Session,
+    Query(q): Query<ExportQuery>,
+) -> WebResult<Response> {
+    let ws = workspace(&state, q.year.or(Some(0))).await?;
+    let records = state
+        .store
+        .list_values(&ntm_store::ValueFilter {
+            year: q.year,
+            units: None,
+            indicator_id: None,
+        })
+        .await
+        .map_err(ntm_app::AppError::from)?;
+    let records: Vec<_> = records
+        .into_iter()
+        .filter(|r| {
+            ntm_core::access::can(
+                &ws.registry,
+                &session.actor.grants,
+                ntm_core::access::Action::View,
+                &r.unit_id,
+                r.year,
+            )
+        })
+        .collect();
+    let suffix = q.year.map_or("tat-ca".into(), |y| y.to_string());
+    if q.format.as_deref() == Some("xlsx") {
+        let table = Table {
+            sheet: "Số liệu".into(),
+            title: "SỐ LIỆU CHỈ TIÊU".into(),
+            subtitle: vec![format!("Phạm vi: {}", scope_name(&session, &ws))],
+            columns: vec![
+                col("unit", 20.0),
+                col("year", 7.0),
+                col("indicator", 10.0),
+                col("value", 12.0),
+                col("note", 50.0),
+            ],
+            header_rows: vec![],
+            rows: records
+                .iter()
+                .map(|r| {
+                    vec![
+                        t(r.unit_id.to_string()),
+                        int(r.year as usize),
+                        t(r.indicator_id.clone()),
+                        t(r.value.clone()),
+                        t(r.note.clone().unwrap_or_default()),
+                    ]
+                })
+                .collect(),
+            totals: vec![],
+            notes: vec![],
+            landscape: false,
+            freeze_columns: 1,
+        };
+        let bytes =
+            ntm_reports::workbook(&[table]).map_err(|e| internal(anyhow::anyhow!("{e}")))?;
+        return Ok(xlsx(bytes, &format!("so-lieu-{suffix}.xlsx")));
+    }
+    let rows: Vec<ntm_data::values_file::ValueRow> = records
+        .into_iter()
+        .map(|r| ntm_data::values_file::ValueRow {
+            line: 0,
+            place: String::new(),
+            unit: r.unit_id.to_string(),
+            year: r.year.to_string(),
+            indicator: r.indicator_id,
+            value: r.value,
+            note: r.note,
+        })
+        .collect();
+    let csv = ntm_data::values_file::write_values(&rows);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"so-lieu-{suffix}.csv\""),
+            ),
+        ],
+        csv,
+    )
+        .into_response())
+}
+
+#[derive(Template)]
+#[template(path = "reports.html")]
+struct IndexPage {
+    chrome: Option<Chrome>,
+    year: i32,
+    years: Vec<(i32, bool)>,
+    scopes: Vec<(String, String)>,
+}
+
+pub async fn index(
+    State(state): State<AppState>,
+    session: Session,
+    Query(q): Query<ReportQuery>,
+) -> WebResult<Response> {
+    let year = q.year.unwrap_or(state.config.default_year);
+    let ws = workspace(&state, Some(0)).await?;
+    let scopes = session
+        .actor
+        .grants
+        .iter()
+        .filter_map(|g| {
+            ws.registry
+                .get(&g.unit)
+                .map(|u| (g.unit.to_string(), u.latest().name.clone()))
+        })
+        .collect();
+    render(&IndexPage {
+        chrome: Some(Chrome::new(&session, &ws.registry, year, "reports")),
+        year,
+        years: year_choices(year),
+        scopes,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct TemplateQuery {
+    pub year: i32,
+    pub scope: String,
+}
+
+/// The .xlsx import template of a scope and year: one row per commune, one column per
+/// indicator of the applicable sets, existing values filled in.
+pub async fn template(
+    State(state): State<AppState>,
+    session: Session,
+    Query(q): Query<TemplateQuery>,
+) -> WebResult<Response> {
+    let scope_id = super::unit_id(&q.scope)?;
+    let ws = workspace(&state, Some(q.year)).await?;
+    super::require(
+        &session,
+        &ws.registry,
+        ntm_core::access::Action::View,
+        &scope_id,
+        q.year,
+    )?;
+    let visible_units = visible(&session, &ws.registry, q.year);
+    let date = chrono::NaiveDate::from_ymd_opt(q.year, 12, 31)
+        .ok_or_else(|| WebError::not_found("năm"))?;
+    let units: Vec<_> = ws
+        .registry
+        .subtree_on(&scope_id, date)
+        .into_iter()
+        .filter(|v| v.unit_type() == ntm_core::UnitType::Commune && visible_units.contains(v.id()))
+        .collect();
+    if units.is_empty() {
+        return Err(WebError::new(
+            crate::error::Kind::Invalid,
+            "Không có xã nào trong phạm vi này để lập mẫu nhập liệu.",
+        ));
+    }
+    let set = ws.default_set(ntm_core::UnitType::Commune, q.year)?;
+    let ladder = ws.catalogue.ladder(set.id());
+    let mut seen = std::collections::BTreeSet::new();
+    let mut indicators = Vec::new();
+    for s in &ladder {
+        for (_, i) in s.indicators() {
+            if i.computed.is_some() || i.value_of.is_some() || !seen.insert(i.id.clone()) {
+                continue;
+            }
+            let ctx = ntm_core::UnitContext {
+                year: q.year,
+                region: Some("BTB".into()),
+                group: None,
+            };
+            let applied = ntm_core::evaluation::evaluate_indicator(
+                &ws.catalogue,
+                s,
+                i,
+                &ctx,
+                &ntm_core::evaluation::Inputs::default(),
+            )
+            .threshold;
+            let requirement = match (i.comparison, applied) {
+                (ntm_core::Comparison::Pass, _) => "đạt".to_owned(),
+                (_, None) => "chưa cấu hình ngưỡng".to_owned(),
+                (c, Some(a)) => format!(
+                    "{} {}{}",
+                    match c {
+                        ntm_core::Comparison::AtLeast => "≥",
+                        ntm_core::Comparison::AtMost => "≤",
+                        _ => "=",
+                    },
+                    a.value.map_or(String::new(), number),
+                    i.unit.as_deref().unwrap_or("")
+                ),
+            };
+            indicators.push(ntm_reports::TemplateIndicator {
+                id: i.id.clone(),
+                name: i.name.clone(),
+                unit: i.unit.clone(),
+                requirement,
+                kind: if i.comparison == ntm_core::Comparison::Pass {
+                    ntm_reports::TemplateKind::Pass
+                } else {
+                    ntm_reports::TemplateKind::Number {
+                        min: Some(Decimal::ZERO),
+                        max: i.is_percent().then_some(Decimal::ONE_HUNDRED),
+                    }
+                },
+            });
+        }
+    }
+    let mut existing = std::collections::BTreeMap::new();
+    for v in &units {
+        if let Some(m) = ws.values.get(&(v.id().clone(), q.year)) {
+            for (k, (val, _)) in m {
+                existing.insert((v.id().to_string(), k.clone()), val.canonical());
+            }
+        }
+    }
+    let spec = ntm_reports::TemplateSpec {
+        year: q.year,
+        set_id: set.id().0.clone(),
+        set_title: set.header.title.clone(),
+        illustrative: set.is_illustrative(),
+        scope_title: ws
+            .registry
+            .get(&scope_id)
+            .map_or_else(String::new, |u| u.latest().name.clone()),
+        units: units
+            .iter()
+            .map(|v| ntm_reports::TemplateUnit {
+                id: v.id().to_string(),
+                code: v.unit.code.clone(),
+                name: v.name().to_owned(),
+            })
+            .collect(),
+        indicators,
+        existing,
+    };
+    let bytes = ntm_reports::template(&spec).map_err(|e| internal(anyhow::anyhow!("{e}")))?;
+    Ok(xlsx(
+        bytes,
+        &format!("mau-nhap-lieu-{}-{}.xlsx", scope_id.code(), q.year),
+    ))
+}

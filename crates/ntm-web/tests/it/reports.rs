@@ -1,0 +1,278 @@
+//! Reports, templates and imports through the web application.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+
+use crate::app::{Browser, TestApp, texts};
+
+const KY_LAC: &str = "18850@2020-01-01";
+
+async fn download(app: &TestApp, b: &Browser, path: &str) -> Vec<u8> {
+    let mut r = Request::get(path);
+    if let Some(c) = &b.cookie {
+        r = r.header(header::COOKIE, c);
+    }
+    let response = tower::ServiceExt::oneshot(app.router.clone(), r.body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK, "GET {path}");
+    let ct = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        ct.contains("spreadsheetml") || ct.contains("text/csv"),
+        "{ct}"
+    );
+    axum::body::to_bytes(response.into_body(), 50 * 1024 * 1024)
+        .await
+        .unwrap()
+        .to_vec()
+}
+
+/// Uploads a file to the import page; returns the response.
+async fn upload(app: &TestApp, b: &Browser, name: &str, bytes: &[u8]) -> crate::app::Response {
+    let boundary = "ntmtestboundary7MA4YWxk";
+    let mut body = Vec::new();
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{}\r\n",
+            b.csrf
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes());
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let r = Request::post("/import")
+        .header(header::COOKIE, b.cookie.clone().unwrap())
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(Body::from(body))
+        .unwrap();
+    app.send(r).await
+}
+
+fn token_of(html: &str) -> String {
+    let doc = scraper::Html::parse_document(html);
+    let sel = scraper::Selector::parse(r#"input[name="token"]"#).unwrap();
+    doc.select(&sel)
+        .next()
+        .and_then(|e| e.value().attr("value"))
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn reports_render_as_pages_and_workbooks_and_honour_the_scope() {
+    let app = TestApp::demo().await;
+    let admin = app.login("vpdp").await;
+    let commune = app.login("xa-kylac").await;
+    for path in [
+        "/reports?year=2021",
+        "/reports/criteria?year=2021",
+        "/reports/levels?year=2021",
+        "/reports/candidates?year=2021",
+    ] {
+        for b in [&admin, &commune] {
+            let r = app.get(b, path).await;
+            assert_eq!(r.status, StatusCode::OK, "GET {path}");
+        }
+    }
+    let page = app.get(&admin, "/reports/criteria?year=2021").await.body;
+    assert!(
+        page.contains("Huyện Hương Khê") && page.contains("19,05"),
+        "district groups with their average"
+    );
+    let levels = app.get(&admin, "/reports/levels?year=2021").await.body;
+    assert!(
+        levels.contains("95,6%") && levels.contains("+25"),
+        "shares and the change from 2020"
+    );
+    let mine = app.get(&commune, "/reports/criteria?year=2021").await.body;
+    let names = texts(&mine, "table.report tbody td a");
+    assert_eq!(
+        names,
+        vec!["Xã Kỳ Lạc".to_owned()],
+        "a commune officer's report lists only the commune"
+    );
+    for path in [
+        "/reports/criteria?year=2021&format=xlsx",
+        "/reports/levels?year=2021&format=xlsx",
+        "/reports/candidates?year=2021&format=xlsx",
+    ] {
+        let bytes = download(&app, &admin, path).await;
+        assert!(bytes.starts_with(b"PK"), "{path} is an xlsx workbook");
+    }
+    let candidates = app.get(&admin, "/reports/candidates?year=2022").await.body;
+    assert!(
+        candidates.contains("Xã Hương Liên") && candidates.contains("Xã Hương Lâm"),
+        "the 2023 front-runners are listed"
+    );
+}
+
+#[tokio::test]
+async fn an_export_reimports_with_zero_changes_and_a_filled_template_imports_after_confirmation() {
+    let app = TestApp::demo().await;
+    let admin = app.login("vpdp").await;
+    let export = download(&app, &admin, "/reports/export?year=2021&format=xlsx").await;
+    let r = upload(&app, &admin, "so-lieu-2021.xlsx", &export).await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "{}",
+        &r.body[..r.body.len().min(2000)]
+    );
+    let summary = texts(&r.body, "main p, main li, main td").join(" | ");
+    assert!(
+        r.body.contains("<strong>0</strong> giá trị mới")
+            && r.body.contains("<strong>0</strong> giá trị thay đổi"),
+        "zero changes: {}",
+        &summary[..summary.len().min(3000)]
+    );
+    assert!(token_of(&r.body).is_empty(), "nothing to confirm");
+
+    // A commune fills its template for 2023 and imports it.
+    let commune = app.login("xa-kylac").await;
+    let template = download(
+        &app,
+        &commune,
+        &format!("/templates?year=2023&scope={KY_LAC}"),
+    )
+    .await;
+    let empty = ntm_reports::read_values(&template).expect_err("an empty template is refused");
+    assert!(
+        empty[0].to_string().contains("chưa có ô số liệu"),
+        "{}",
+        empty[0]
+    );
+    // Fill it as a user would: through the template writer with values.
+    let spec_values = [("3.1", "85.5"), ("7", "đạt")];
+    let filled = crate::reports::fill_template(&template, KY_LAC, &spec_values);
+    let rows = ntm_reports::read_values(&filled).expect("filled template");
+    assert_eq!(rows.len(), 2);
+    let r = upload(&app, &commune, "mau.xlsx", &filled).await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "{}",
+        &r.body[..r.body.len().min(2000)]
+    );
+    assert_eq!(
+        app.get(&commune, &format!("/api/v1/values?year=2023&unit={KY_LAC}"))
+            .await
+            .body,
+        "[]",
+        "nothing before confirmation"
+    );
+    let token = token_of(&r.body);
+    let done = app
+        .post(&commune, "/import/confirm", &[("token", &token)])
+        .await;
+    assert_eq!(done.status, StatusCode::OK);
+    assert!(done.body.contains("2 giá trị mới"), "{}", done.body);
+    let values = app
+        .get(&commune, &format!("/api/v1/values?year=2023&unit={KY_LAC}"))
+        .await
+        .body;
+    assert!(values.contains("85.5"), "{values}");
+    // The token is single-use.
+    assert_eq!(
+        app.post(&commune, "/import/confirm", &[("token", &token)])
+            .await
+            .status,
+        StatusCode::CONFLICT
+    );
+}
+
+/// A template of the same shape with the cells filled in, as a user returns it (the test
+/// cannot type into Excel; the reader only sees cell values either way).
+pub fn fill_template(template: &[u8], unit: &str, values: &[(&str, &str)]) -> Vec<u8> {
+    assert!(
+        template.starts_with(b"PK"),
+        "the downloaded template is a workbook"
+    );
+    let spec = ntm_reports::TemplateSpec {
+        year: 2023,
+        set_id: "xa-ntm-2021-2025-minh-hoa".into(),
+        set_title: "test".into(),
+        illustrative: true,
+        scope_title: "Xã Kỳ Lạc".into(),
+        units: vec![ntm_reports::TemplateUnit {
+            id: unit.into(),
+            code: "18850".into(),
+            name: "Xã Kỳ Lạc".into(),
+        }],
+        indicators: values
+            .iter()
+            .map(|(id, _)| ntm_reports::TemplateIndicator {
+                id: (*id).into(),
+                name: (*id).into(),
+                unit: None,
+                requirement: String::new(),
+                kind: if *id == "7" {
+                    ntm_reports::TemplateKind::Pass
+                } else {
+                    ntm_reports::TemplateKind::Number {
+                        min: None,
+                        max: None,
+                    }
+                },
+            })
+            .collect(),
+        existing: values
+            .iter()
+            .map(|(id, v)| ((unit.to_owned(), (*id).to_owned()), (*v).to_owned()))
+            .collect(),
+    };
+    ntm_reports::template(&spec).expect("template")
+}
+
+#[tokio::test]
+async fn imports_outside_the_scope_or_malformed_are_refused_with_the_place_and_write_nothing() {
+    let app = TestApp::demo().await;
+    let commune = app.login("xa-kylac").await;
+    let csv = "unit,year,indicator,value\n18850@2020-01-01,2023,3.1,90\n18793@2020-01-01,2023,3.1,90\n18850@2020-01-01,2023,2.1,abc\n";
+    let r = upload(&app, &commune, "x.csv", csv.as_bytes()).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body.contains("dòng 4") && r.body.contains("không phải là số"),
+        "the bad row is named"
+    );
+    let r = upload(
+        &app,
+        &commune,
+        "x.csv",
+        b"unit,year,indicator,value\n18793@2020-01-01,2023,3.1,90\n",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body.contains("không có quyền"),
+        "another commune's data is refused"
+    );
+    let r = upload(&app, &commune, "x.xlsx", b"not really a workbook").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = upload(
+        &app,
+        &commune,
+        "x.xlsx",
+        &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0, 0, 0],
+    )
+    .await;
+    assert!(
+        r.body.contains("mật khẩu"),
+        "a protected or legacy workbook is named as such"
+    );
+    assert_eq!(
+        app.get(&commune, &format!("/api/v1/values?year=2023&unit={KY_LAC}"))
+            .await
+            .body,
+        "[]"
+    );
+}
