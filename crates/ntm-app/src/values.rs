@@ -235,3 +235,53 @@ pub async fn export(store: &dyn Store, year: Option<i32>) -> AppResult<String> {
         .collect();
     Ok(ntm_data::values_file::write_values(&rows))
 }
+
+/// Every stored value as a long-format Excel workbook, re-importable unchanged.
+pub async fn export_xlsx(store: &dyn Store, year: Option<i32>) -> AppResult<Vec<u8>> {
+    let records = store
+        .list_values(&ValueFilter {
+            year,
+            ..Default::default()
+        })
+        .await?;
+    values_workbook(
+        records,
+        year.map_or("Tất cả các năm".into(), |y| format!("Năm {y}")),
+    )
+}
+
+/// Values as a long-format workbook (unit, year, indicator, value, note).
+pub fn values_workbook(
+    records: Vec<ntm_store::ValueRecord>,
+    subtitle: String,
+) -> AppResult<Vec<u8>> {
+    use ntm_reports::{Cell, Column, Table};
+    let table = Table {
+        sheet: "Số liệu".into(),
+        title: "SỐ LIỆU CHỈ TIÊU".into(),
+        subtitle: vec![subtitle],
+        columns: ["unit", "year", "indicator", "value", "note"]
+            .iter()
+            .zip([20.0, 7.0, 10.0, 12.0, 50.0])
+            .map(|(h, w)| Column::new(*h, w))
+            .collect(),
+        header_rows: vec![],
+        rows: records
+            .into_iter()
+            .map(|r| {
+                vec![
+                    Cell::text(r.unit_id.to_string()),
+                    Cell::int(i64::from(r.year)),
+                    Cell::text(r.indicator_id),
+                    Cell::text(r.value),
+                    Cell::text(r.note.unwrap_or_default()),
+                ]
+            })
+            .collect(),
+        totals: vec![],
+        notes: vec![],
+        landscape: false,
+        freeze_columns: 1,
+    };
+    ntm_reports::workbook(&[table]).map_err(|e| AppError::Invalid(vec![e.to_string()]))
+}

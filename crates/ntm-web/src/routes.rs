@@ -10,15 +10,24 @@ use crate::state::AppState;
 use crate::{api, auth, pages};
 
 const CSS: &str = include_str!("../static/ntm.css");
+const LANDSCAPE_CSS: &str = include_str!("../static/landscape.css");
 
-async fn css() -> impl IntoResponse {
+fn stylesheet(text: &'static str) -> impl IntoResponse {
     (
         [
             (header::CONTENT_TYPE, "text/css; charset=utf-8"),
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
-        CSS,
+        text,
     )
+}
+
+async fn css() -> impl IntoResponse {
+    stylesheet(CSS)
+}
+
+async fn landscape_css() -> impl IntoResponse {
+    stylesheet(LANDSCAPE_CSS)
 }
 
 async fn health() -> &'static str {
@@ -106,6 +115,7 @@ pub fn router(state: AppState) -> Router {
         .route("/users/{id}/disable", post(pages::admin::toggle))
         .route("/users/{id}/password", post(pages::admin::reset))
         .route("/static/ntm.css", get(css))
+        .route("/static/landscape.css", get(landscape_css))
         .route("/healthz", get(health))
         .merge(api)
         .layer(middleware::from_fn(auth::same_origin))

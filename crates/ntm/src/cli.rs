@@ -215,7 +215,8 @@ pub enum ValuesCommand {
         #[arg(long, short)]
         yes: bool,
     },
-    /// Export values in the same format (re-imports with zero changes).
+    /// Export values in the same long format (re-imports with zero changes); a file
+    /// ending in .xlsx gets an Excel workbook.
     Export {
         #[arg(long)]
         year: Option<i32>,
@@ -506,6 +507,15 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             ValuesCommand::Export { year, output: out } => {
                 let csv = ntm_app::values::export(store, *year).await?;
                 match out {
+                    Some(path)
+                        if path
+                            .extension()
+                            .is_some_and(|e| e.eq_ignore_ascii_case("xlsx")) =>
+                    {
+                        let bytes = ntm_app::values::export_xlsx(store, *year).await?;
+                        std::fs::write(path, bytes)
+                            .with_context(|| format!("không ghi được {}", path.display()))?;
+                    }
                     Some(path) => std::fs::write(path, csv)
                         .with_context(|| format!("không ghi được {}", path.display()))?,
                     None => out!("{csv}"),

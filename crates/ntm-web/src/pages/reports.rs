@@ -632,37 +632,10 @@ pub async fn export(
         .collect();
     let suffix = q.year.map_or("tat-ca".into(), |y| y.to_string());
     if q.format.as_deref() == Some("xlsx") {
-        let table = Table {
-            sheet: "Số liệu".into(),
-            title: "SỐ LIỆU CHỈ TIÊU".into(),
-            subtitle: vec![format!("Phạm vi: {}", scope_name(&session, &ws))],
-            columns: vec![
-                col("unit", 20.0),
-                col("year", 7.0),
-                col("indicator", 10.0),
-                col("value", 12.0),
-                col("note", 50.0),
-            ],
-            header_rows: vec![],
-            rows: records
-                .iter()
-                .map(|r| {
-                    vec![
-                        t(r.unit_id.to_string()),
-                        int(r.year as usize),
-                        t(r.indicator_id.clone()),
-                        t(r.value.clone()),
-                        t(r.note.clone().unwrap_or_default()),
-                    ]
-                })
-                .collect(),
-            totals: vec![],
-            notes: vec![],
-            landscape: false,
-            freeze_columns: 1,
-        };
-        let bytes =
-            ntm_reports::workbook(&[table]).map_err(|e| internal(anyhow::anyhow!("{e}")))?;
+        let bytes = ntm_app::values::values_workbook(
+            records,
+            format!("Phạm vi: {}", scope_name(&session, &ws)),
+        )?;
         return Ok(xlsx(bytes, &format!("so-lieu-{suffix}.xlsx")));
     }
     let rows: Vec<ntm_data::values_file::ValueRow> = records

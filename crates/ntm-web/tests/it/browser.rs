@@ -298,5 +298,30 @@ async fn a_commune_enters_and_submits_the_office_approves_and_the_scorecard_and_
     ] {
         shoot(&c, &base, path, name).await;
     }
+    // The reports print to PDF (A4; the wide ones landscape) with page numbers.
+    for (path, name) in [
+        ("/reports/criteria?year=2021", "bao-cao-tieu-chi"),
+        ("/reports/levels?year=2021", "thong-ke-muc-dat"),
+        ("/reports/candidates?year=2022", "xa-gan-dat-muc"),
+    ] {
+        c.goto(&format!("{base}{path}")).await.expect("report page");
+        // WebDriver printing ignores the CSS page size, so ask for what landscape.css asks
+        // the print dialog for.
+        let config = fantoccini::wd::PrintConfiguration::builder()
+            .background(true)
+            .orientation(fantoccini::wd::PrintOrientation::Landscape)
+            .build()
+            .expect("print configuration");
+        let pdf = c.print(config).await.expect("print to PDF");
+        assert!(pdf.starts_with(b"%PDF"), "{path} prints to PDF");
+        let text = String::from_utf8_lossy(&pdf);
+        assert!(
+            text.matches("/Type /Page").count() + text.matches("/Type/Page").count() >= 1,
+            "{path}: the PDF has pages"
+        );
+        if let Ok(dir) = std::env::var("NTM_SCREENSHOTS") {
+            std::fs::write(format!("{dir}/{name}.pdf"), &pdf).expect("write pdf");
+        }
+    }
     c.close().await.expect("close the browser");
 }
