@@ -42,6 +42,30 @@ pub fn matches(text: &str, query: &str) -> bool {
         .all(|w| hay.contains(w))
 }
 
+/// A decimal as Vietnamese readers write it (vi-VN): decimal comma, dot for thousands.
+pub fn vi_number(d: rust_decimal::Decimal) -> String {
+    let d = d.normalize();
+    let text = d.abs().to_string();
+    let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
+    let mut grouped = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push('.');
+        }
+        grouped.push(c);
+    }
+    let sign = if d.is_sign_negative() && !d.is_zero() {
+        "-"
+    } else {
+        ""
+    };
+    if frac.is_empty() {
+        format!("{sign}{grouped}")
+    } else {
+        format!("{sign}{grouped},{frac}")
+    }
+}
+
 /// NFC form, so that names typed on different keyboards compare equal.
 pub fn nfc(text: &str) -> String {
     text.nfc().collect()
@@ -62,6 +86,15 @@ mod tests {
         ] {
             assert_eq!(search_key(input), expected, "{input}");
         }
+    }
+
+    #[test]
+    fn numbers_use_the_vietnamese_separators() {
+        use rust_decimal::Decimal;
+        assert_eq!(vi_number(Decimal::new(12345678, 1)), "1.234.567,8");
+        assert_eq!(vi_number(Decimal::new(855, 1)), "85,5");
+        assert_eq!(vi_number(Decimal::new(-5, 0)), "-5");
+        assert_eq!(vi_number(Decimal::from(100)), "100");
     }
 
     #[test]

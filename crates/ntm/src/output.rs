@@ -24,26 +24,7 @@ fn print_json(v: &Json) -> anyhow::Result<()> {
 
 /// A decimal in vi-VN style: decimal comma, dot as thousands separator.
 pub fn vi_number(d: Decimal) -> String {
-    let d = d.normalize();
-    let text = d.abs().to_string();
-    let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
-    let mut grouped = String::new();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            grouped.push('.');
-        }
-        grouped.push(c);
-    }
-    let sign = if d.is_sign_negative() && !d.is_zero() {
-        "-"
-    } else {
-        ""
-    };
-    if frac.is_empty() {
-        format!("{sign}{grouped}")
-    } else {
-        format!("{sign}{grouped},{frac}")
-    }
+    ntm_core::text::vi_number(d)
 }
 
 fn vi_pct(d: Option<Decimal>) -> String {
