@@ -9,6 +9,7 @@ pub mod access;
 pub mod criteria;
 pub mod evaluation;
 pub mod rollup;
+pub mod task;
 pub mod text;
 pub mod unit;
 pub mod value;
