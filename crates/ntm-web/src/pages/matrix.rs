@@ -19,6 +19,7 @@ pub struct MatrixQuery {
     pub year: Option<i32>,
     pub district: Option<String>,
     pub level: Option<String>,
+    pub group: Option<String>,
     pub sort: Option<String>,
 }
 
@@ -52,6 +53,7 @@ struct MatrixPage {
     years: Vec<(i32, bool)>,
     districts: Vec<Choice>,
     levels: Vec<Choice>,
+    groups: Vec<Choice>,
     sorts: Vec<Choice>,
     columns: Vec<(String, String)>,
     rows: Vec<MatrixRow>,
@@ -81,6 +83,9 @@ pub async fn page(
     let end = NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(NaiveDate::MAX);
     let district_filter = q.district.clone().unwrap_or_default();
     let level_filter = q.level.clone().unwrap_or_default();
+    // Commune group (1-3) of the 2026-2030 set, an attribute of the commune in the year;
+    // "none" selects communes not assigned to a group yet.
+    let group_filter = q.group.clone().unwrap_or_default();
     let sort = q.sort.clone().unwrap_or_else(|| "name".into());
     let mut rows = Vec::new();
     let mut columns: Vec<(String, String)> = Vec::new();
@@ -99,6 +104,15 @@ pub async fn page(
             && district.map(|d| d.id().to_string()) != Some(district_filter.clone())
         {
             continue;
+        }
+        if !group_filter.is_empty() {
+            let group = ws
+                .context(v.id(), year)
+                .group
+                .map_or_else(|| "none".to_owned(), |g| g.to_string());
+            if group != group_filter {
+                continue;
+            }
         }
         let Ok(e) = ws.evaluate(v.id(), year, None) else {
             continue;
@@ -184,6 +198,16 @@ pub async fn page(
                 ("model", "Kiểu mẫu"),
             ],
             &level_filter,
+        ),
+        groups: choices(
+            &[
+                ("", "Tất cả"),
+                ("1", "Nhóm 1"),
+                ("2", "Nhóm 2"),
+                ("3", "Nhóm 3"),
+                ("none", "Chưa xếp nhóm"),
+            ],
+            &group_filter,
         ),
         sorts: choices(
             &[
