@@ -12,7 +12,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use ntm_core::criteria::{Comparison, CriteriaSet, Indicator, Level, SetId};
 use ntm_core::evaluation::{CriterionStatus, Inputs, evaluate_indicator, evaluate_ladder};
 use ntm_core::text::search_key;
@@ -718,7 +718,8 @@ pub struct DemoReport {
 }
 
 /// Builds the demo into `store`: the shipped units, the shipped and the illustrative
-/// criteria sets, and the generated values. Re-running it changes nothing.
+/// criteria sets, the generated values, the demo accounts and the seed directive with its
+/// tasks. Re-running it changes nothing.
 pub async fn build(store: &dyn Store, audit: &AuditContext) -> AppResult<DemoReport> {
     let built = ntm_data::shipped_units::hatinh_units()
         .map_err(|p| AppError::Invalid(p.iter().map(ToString::to_string).collect()))?;
@@ -730,6 +731,9 @@ pub async fn build(store: &dyn Store, audit: &AuditContext) -> AppResult<DemoRep
     let plan = plan(&ws.registry).map_err(|e| AppError::Invalid(vec![e]))?;
     let generated = generate(&ws, &plan).map_err(|e| AppError::Invalid(vec![e]))?;
     let values = store.write_values(&generated.writes, audit).await?;
+    accounts(store, audit).await?;
+    let admin = crate::accounts::actor_by_username(store, "vpdp").await?;
+    seed_directive(store, &ws.registry, &admin, audit).await?;
     Ok(DemoReport {
         units,
         criteria_sets: sets.len(),
@@ -816,4 +820,338 @@ pub async fn accounts(store: &dyn Store, audit: &AuditContext) -> AppResult<Vec<
         });
     }
     Ok(out)
+}
+
+/// The seed directive of the demo: the Steering Committee's notice of conclusions of the
+/// 23 February 2022 conference, with its tasks 2.1-2.6 as `shared/seed/` summarises them.
+/// Deadlines the notice does not give and every completion date are illustrative (said in
+/// each task's expected output); they make a realistic mix of the four states. Returns the
+/// directive's id, or `None` when it is already there.
+pub async fn seed_directive(
+    store: &dyn Store,
+    registry: &UnitRegistry,
+    admin: &crate::accounts::Actor,
+    audit: &AuditContext,
+) -> AppResult<Option<i64>> {
+    use ntm_store::{Assignee, NewDirective, NewOrganisation, NewReport, TaskDetails, TaskFilter};
+    const TITLE: &str = "Kết luận của Trưởng Ban Chỉ đạo tại Hội nghị tổng kết Chương trình MTQG xây dựng nông thôn mới năm 2021, triển khai nhiệm vụ năm 2022";
+    if store
+        .list_directives()
+        .await?
+        .iter()
+        .any(|d| d.title == TITLE)
+    {
+        return Ok(None);
+    }
+    let mut org = std::collections::BTreeMap::new();
+    let existing = store.list_organisations().await?;
+    for (name, kind) in [
+        ("Sở Nông nghiệp và Môi trường", "sở"),
+        ("Sở Tài chính", "sở"),
+        ("Sở Công Thương", "sở"),
+        ("Ủy ban MTTQ Việt Nam tỉnh", "đoàn thể"),
+        ("Văn phòng Điều phối nông thôn mới tỉnh", "cơ quan"),
+    ] {
+        let id = match existing.iter().find(|o| o.name == name) {
+            Some(o) => o.id,
+            None => {
+                store
+                    .create_organisation(
+                        &NewOrganisation {
+                            name: name.into(),
+                            kind: kind.into(),
+                        },
+                        audit,
+                    )
+                    .await?
+            }
+        };
+        org.insert(name, id);
+    }
+    if let Some(u) = store.find_user("so-nnmt").await? {
+        store
+            .set_user_organisations(u.id, &[org["Sở Nông nghiệp và Môi trường"]], audit)
+            .await?;
+    }
+    let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("constant date");
+    let unit = |s: &str| Assignee::Unit(UnitId::parse(s).expect("constant unit id"));
+    let details = |text: &str,
+                   lead: Assignee,
+                   cooperating: Vec<Assignee>,
+                   deadline: Option<&str>,
+                   recurrence: Option<&str>,
+                   expected: &str| TaskDetails {
+        text: text.into(),
+        lead,
+        cooperating,
+        deadline: deadline.map(d),
+        recurrence: recurrence.map(Into::into),
+        expected_output: expected.into(),
+        serves: "Chương trình MTQG xây dựng NTM 2021-2025; chỉ tiêu năm 2022".into(),
+    };
+    let o = |name: &str| Assignee::Organisation(org[name]);
+    let tasks = vec![
+        crate::tasks::TaskInput {
+            code: "2.1".into(),
+            expand_to_communes: false,
+            details: details(
+                "Các sở, ngành đề xuất với Ban Chỉ đạo các giải pháp thực hiện hiệu quả Chương trình",
+                o("Sở Nông nghiệp và Môi trường"),
+                vec![o("Sở Tài chính"), o("Sở Công Thương")],
+                Some("2022-03-31"),
+                None,
+                "Văn bản đề xuất giải pháp (hạn minh họa)",
+            ),
+        },
+        crate::tasks::TaskInput {
+            code: "2.2".into(),
+            expand_to_communes: true,
+            details: details(
+                "Xây dựng Đề án phát triển kinh tế nông thôn của xã",
+                unit("42@2020-01-01"),
+                vec![],
+                Some("2022-05-31"),
+                None,
+                "Đề án được UBND xã phê duyệt",
+            ),
+        },
+        crate::tasks::TaskInput {
+            code: "2.3".into(),
+            expand_to_communes: false,
+            details: details(
+                "Xúc tiến thương mại, phát triển sản phẩm OCOP theo chiều sâu; báo cáo hằng quý",
+                o("Sở Công Thương"),
+                vec![o("Sở Nông nghiệp và Môi trường")],
+                None,
+                Some("quarterly:15"),
+                "Báo cáo quý (lịch minh họa)",
+            ),
+        },
+        crate::tasks::TaskInput {
+            code: "2.4".into(),
+            expand_to_communes: false,
+            details: details(
+                "Chỉ đạo tập trung, huy động đỡ đầu các xã, thôn chưa đạt chuẩn của huyện Hương Khê để đạt chuẩn trong năm 2022",
+                unit("444@2020-01-01"),
+                vec![o("Văn phòng Điều phối nông thôn mới tỉnh")],
+                Some("2022-12-31"),
+                None,
+                "Các xã còn lại đạt chuẩn NTM",
+            ),
+        },
+        crate::tasks::TaskInput {
+            code: "2.4b".into(),
+            expand_to_communes: false,
+            details: details(
+                "Huyện Kỳ Anh sớm đạt chuẩn huyện nông thôn mới",
+                unit("447@2020-01-01"),
+                vec![],
+                Some("2023-12-31"),
+                None,
+                "Quyết định công nhận của Thủ tướng",
+            ),
+        },
+        crate::tasks::TaskInput {
+            code: "2.5".into(),
+            expand_to_communes: false,
+            details: details(
+                "Đẩy mạnh phong trào thi đua \"Hà Tĩnh chung sức xây dựng nông thôn mới\"",
+                o("Ủy ban MTTQ Việt Nam tỉnh"),
+                vec![],
+                Some("2022-12-31"),
+                None,
+                "Báo cáo kết quả phong trào (hạn minh họa)",
+            ),
+        },
+        crate::tasks::TaskInput {
+            code: "2.6".into(),
+            expand_to_communes: false,
+            details: details(
+                "Kiện toàn Ban Chỉ đạo và bộ máy giúp việc các cấp theo Quyết định 263/QĐ-TTg",
+                o("Văn phòng Điều phối nông thôn mới tỉnh"),
+                vec![],
+                Some("2022-04-30"),
+                None,
+                "Quyết định kiện toàn (hạn minh họa)",
+            ),
+        },
+        crate::tasks::TaskInput {
+            code: "2.6b".into(),
+            expand_to_communes: false,
+            details: details(
+                "Kiện toàn Ban Chỉ đạo cấp xã sau sắp xếp đơn vị hành chính (tiếp nối 2.6)",
+                o("Văn phòng Điều phối nông thôn mới tỉnh"),
+                vec![],
+                Some("2026-12-31"),
+                None,
+                "Quyết định kiện toàn của 69 xã, phường (hạn minh họa)",
+            ),
+        },
+    ];
+    let directive = NewDirective {
+        kind: "thông báo kết luận".into(),
+        number: "(số hiệu không có trong bản trích)".into(),
+        issued_on: d("2022-02-23"),
+        issuer: "Ban Chỉ đạo các Chương trình MTQG tỉnh Hà Tĩnh".into(),
+        title: TITLE.into(),
+        summary: "Ngày hội nghị 23/02/2022; số và ngày ký của thông báo không có trong bản trích (shared/seed/). Kết quả năm 2021, chỉ tiêu năm 2022 và nhiệm vụ 2.1-2.6.".into(),
+        file: Some(ntm_store::StoredFile { name: "thong-bao-ket-luan-2022.txt".into(), bytes: include_bytes!("../../../data/seed/thong-bao-ket-luan-2022.txt").to_vec() }),
+        tasks: vec![],
+    };
+    let id =
+        crate::tasks::create_directive(store, registry, admin, directive, tasks, audit).await?;
+    // Illustrative progress: completions and their dates.
+    let at = |s: &str| {
+        DateTime::parse_from_rfc3339(s)
+            .expect("constant time")
+            .with_timezone(&Utc)
+    };
+    let report = |when: &str, text: &str, percent: i32, done: bool| {
+        (
+            AuditContext {
+                actor: "demo".into(),
+                at: at(when),
+                reason: "dữ liệu minh họa".into(),
+            },
+            NewReport {
+                text: text.into(),
+                percent,
+                attachment: None,
+                marks_done: done,
+            },
+        )
+    };
+    let all = store
+        .list_tasks(&TaskFilter {
+            directive_id: Some(id),
+            ..Default::default()
+        })
+        .await?;
+    let by_code = |c: &str| all.iter().find(|t| t.code == c).map(|t| t.id);
+    // (task code, its reports, whether the office confirmed it)
+    type Progress<'a> = (&'a str, Vec<(AuditContext, NewReport)>, bool);
+    let plan: Vec<Progress<'_>> = vec![
+        (
+            "2.1",
+            vec![report(
+                "2022-03-28T03:00:00Z",
+                "Đã gửi văn bản đề xuất 12 nhóm giải pháp",
+                100,
+                true,
+            )],
+            true,
+        ),
+        (
+            "2.3",
+            vec![report(
+                "2026-10-10T03:00:00Z",
+                "Báo cáo quý III/2026: 15 sản phẩm OCOP được xúc tiến",
+                100,
+                true,
+            )],
+            true,
+        ),
+        (
+            "2.4",
+            vec![report(
+                "2022-11-30T03:00:00Z",
+                "Hương Lâm, Hương Liên cơ bản đạt; Hà Linh, Điền Mỹ còn nhiều tiêu chí khó",
+                70,
+                false,
+            )],
+            false,
+        ),
+        (
+            "2.4b",
+            vec![report(
+                "2024-08-15T03:00:00Z",
+                "Thủ tướng công nhận huyện Kỳ Anh đạt chuẩn NTM năm 2023 (840/QĐ-TTg ngày 15/8/2024)",
+                100,
+                true,
+            )],
+            true,
+        ),
+        (
+            "2.5",
+            vec![report(
+                "2022-12-20T03:00:00Z",
+                "Tổng kết phong trào năm 2022",
+                100,
+                true,
+            )],
+            true,
+        ),
+        (
+            "2.6",
+            vec![report(
+                "2022-04-25T03:00:00Z",
+                "Đã ban hành quyết định kiện toàn",
+                100,
+                true,
+            )],
+            true,
+        ),
+        (
+            "2.6b",
+            vec![report(
+                "2026-09-15T03:00:00Z",
+                "41/69 xã, phường đã kiện toàn",
+                60,
+                false,
+            )],
+            false,
+        ),
+    ];
+    for (code, reports, confirm) in plan {
+        let Some(task) = by_code(code) else { continue };
+        for (a, r) in &reports {
+            store.add_report(task, r, a).await?;
+        }
+        if confirm {
+            let a = &reports[reports.len() - 1].0;
+            store
+                .confirm_task(
+                    task,
+                    &AuditContext {
+                        actor: admin.username.clone(),
+                        at: a.at + chrono::Duration::days(2),
+                        reason: "xác nhận hoàn thành".into(),
+                    },
+                )
+                .await?;
+        }
+    }
+    // The communes' projects: most on time, some late, a few still missing.
+    for t in all.iter().filter(|t| t.code.starts_with("2.2.")) {
+        let r = rand01(&format!("{}/2.2", t.code));
+        let when = if r < 0.72 {
+            Some(format!(
+                "2022-05-{:02}T02:00:00Z",
+                10 + (r * 25.0) as u32 % 20
+            ))
+        } else if r < 0.93 {
+            Some(format!(
+                "2022-{:02}-{:02}T02:00:00Z",
+                6 + (r * 100.0) as u32 % 3,
+                1 + (r * 1000.0) as u32 % 28
+            ))
+        } else {
+            None
+        };
+        if let Some(when) = when {
+            let (a, rep) = report(&when, "Đề án đã được UBND xã phê duyệt", 100, true);
+            store.add_report(t.id, &rep, &a).await?;
+            store
+                .confirm_task(
+                    t.id,
+                    &AuditContext {
+                        actor: admin.username.clone(),
+                        at: a.at + chrono::Duration::days(3),
+                        reason: "xác nhận hoàn thành".into(),
+                    },
+                )
+                .await?;
+        }
+    }
+    Ok(Some(id))
 }

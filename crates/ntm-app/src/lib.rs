@@ -13,6 +13,7 @@ pub mod evaluate;
 pub mod imports;
 pub mod reports;
 pub mod summary;
+pub mod tasks;
 pub mod units;
 pub mod values;
 pub mod workflow;

@@ -23,9 +23,12 @@ use ntm_core::unit::{
     UnitVersion,
 };
 use ntm_store::{
-    AuditContext, AuditFilter, AuditRecord, GrantRecord, NewUser, PutOutcome, SessionRecord, Store,
-    StoreError, SubmissionFilter, SubmissionRecord, TokenRecord, UnitBatch, UserRecord,
-    ValueFilter, ValueWrite, WriteSummary, unit_summary, value_target_id,
+    Assignee, AuditContext, AuditFilter, AuditRecord, DirectiveRecord, GrantRecord, NewDirective,
+    NewNotification, NewOrganisation, NewReport, NewTask, NewUser, NotificationRecord,
+    OrganisationRecord, PutOutcome, ReminderRecord, ReportRecord, SessionRecord, Store, StoreError,
+    StoredFile, SubmissionFilter, SubmissionRecord, TaskDetails, TaskFilter, TaskRecord,
+    TokenRecord, UnitBatch, UserRecord, ValueFilter, ValueWrite, WriteSummary, unit_summary,
+    value_target_id,
 };
 
 /// The behaviours, in the order the suite lists them. `tests/it` names the same functions.
@@ -56,6 +59,15 @@ pub const BEHAVIOURS: &[&str] = &[
     "approved_unit_year_refuses_writes",
     "reopened_unit_year_accepts_writes",
     "list_submissions_filters",
+    "organisations_round_trip",
+    "directive_with_tasks_and_children_round_trip",
+    "task_update_is_audited",
+    "report_marks_done_and_confirm_reopen",
+    "reports_with_attachments",
+    "notifications_unread_and_mark_read",
+    "reminders_are_recorded_once",
+    "list_tasks_filters",
+    "user_organisations_replace",
 ];
 
 // ---------------------------------------------------------------------------------------
@@ -2359,5 +2371,963 @@ pub async fn list_submissions_filters(store: &dyn Store) {
             4,
             Some("sai số liệu")
         )]
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Directives, tasks, organisations, reports, notifications, reminders
+// ---------------------------------------------------------------------------------------
+
+fn organisation(name: &str, kind: &str) -> NewOrganisation {
+    NewOrganisation {
+        name: name.into(),
+        kind: kind.into(),
+    }
+}
+
+async fn create_organisation(store: &dyn Store, name: &str) -> i64 {
+    store
+        .create_organisation(
+            &organisation(name, "sở"),
+            &audit("admin", "danh mục tổ chức"),
+        )
+        .await
+        .expect("organisation created")
+}
+
+fn details(
+    text: &str,
+    lead: Assignee,
+    deadline: Option<&str>,
+    recurrence: Option<&str>,
+) -> TaskDetails {
+    TaskDetails {
+        text: text.into(),
+        lead,
+        cooperating: Vec::new(),
+        deadline: deadline.map(date),
+        recurrence: recurrence.map(str::to_owned),
+        expected_output: "Báo cáo kết quả".into(),
+        serves: "Tiêu chí 17 — Môi trường".into(),
+    }
+}
+
+fn new_task(code: &str, details: TaskDetails, children: Vec<NewTask>) -> NewTask {
+    NewTask {
+        code: code.into(),
+        details,
+        children,
+    }
+}
+
+/// The bytes of a directive's file: not UTF-8, with a NUL, so that a backend that stores
+/// text would fail.
+pub fn directive_bytes() -> Vec<u8> {
+    let mut bytes = b"%PDF-1.7\n".to_vec();
+    bytes.extend([0x00, 0xff, 0xfe, 0x80, 0x0a]);
+    bytes.extend((0..=255u8).cycle().take(3000));
+    bytes
+}
+
+/// A notice of conclusions with four tasks: `1` led by the organisation `org` with the
+/// district cooperating and a deadline, `2` led by the district, recurring quarterly and
+/// without deadline, expanded into `2.a` and `2.b` for two of its communes.
+pub fn new_directive(org: i64) -> NewDirective {
+    let mut first = details(
+        "Hướng dẫn tiêu chí môi trường",
+        Assignee::Organisation(org),
+        Some("2025-06-30"),
+        None,
+    );
+    first.cooperating = vec![
+        Assignee::Unit(id("436@2020-01-01")),
+        Assignee::Organisation(org),
+    ];
+    NewDirective {
+        kind: "thông báo".into(),
+        number: "45/TB-BCĐ".into(),
+        issued_on: date("2025-02-20"),
+        issuer: "Ban Chỉ đạo tỉnh".into(),
+        title: "Kết luận của Trưởng Ban Chỉ đạo tại hội nghị sơ kết quý I".into(),
+        summary: "Giao nhiệm vụ năm 2025".into(),
+        file: Some(StoredFile {
+            name: "45-TB-BCĐ.pdf".into(),
+            bytes: directive_bytes(),
+        }),
+        tasks: vec![
+            new_task("1", first, Vec::new()),
+            new_task(
+                "2",
+                details(
+                    "Báo cáo quý tiến độ xây dựng nông thôn mới",
+                    Assignee::Unit(id("436@2020-01-01")),
+                    None,
+                    Some("Quarterly:15"),
+                ),
+                vec![
+                    new_task(
+                        "2",
+                        details(
+                            "Báo cáo quý (Phường Bắc Hà)",
+                            Assignee::Unit(id("18077@2020-01-01")),
+                            Some("2025-05-31"),
+                            None,
+                        ),
+                        Vec::new(),
+                    ),
+                    new_task(
+                        "2",
+                        details(
+                            "Báo cáo quý (Phường Thạch Trung)",
+                            Assignee::Unit(id("18100@2020-01-01")),
+                            Some("2025-05-31"),
+                            None,
+                        ),
+                        Vec::new(),
+                    ),
+                ],
+            ),
+        ],
+    }
+}
+
+/// Units, one organisation and the directive of [`new_directive`]; returns the
+/// organisation's id, the directive's id and its tasks in order.
+async fn directive_fixture(store: &dyn Store) -> (i64, i64, Vec<TaskRecord>) {
+    import_fixture(store).await;
+    let org = create_organisation(store, "Sở Nông nghiệp và Môi trường").await;
+    let directive = store
+        .create_directive(&new_directive(org), &audit("vpdp", "nhập thông báo 45"))
+        .await
+        .expect("directive created");
+    let tasks = store
+        .list_tasks(&TaskFilter {
+            directive_id: Some(directive),
+            ..TaskFilter::default()
+        })
+        .await
+        .expect("tasks list");
+    assert_eq!(tasks.len(), 4, "{tasks:?}");
+    (org, directive, tasks)
+}
+
+/// Organisations read back by id and in name order; a taken name is a `Conflict` that
+/// writes nothing; creation is audited as `organisation.create`.
+pub async fn organisations_round_trip(store: &dyn Store) {
+    let b = create_organisation(store, "Sở Tài chính").await;
+    let a = store
+        .create_organisation(
+            &organisation("Hội Nông dân tỉnh", "đoàn thể"),
+            &audit("admin", "danh mục tổ chức"),
+        )
+        .await
+        .expect("organisation created");
+    assert_ne!(a, b);
+    let list = store.list_organisations().await.expect("list");
+    assert_eq!(
+        list,
+        vec![
+            OrganisationRecord {
+                id: a,
+                name: "Hội Nông dân tỉnh".into(),
+                kind: "đoàn thể".into()
+            },
+            OrganisationRecord {
+                id: b,
+                name: "Sở Tài chính".into(),
+                kind: "sở".into()
+            },
+        ]
+    );
+    assert_eq!(
+        store.get_organisation(b).await.expect("get"),
+        Some(list[1].clone())
+    );
+    assert_eq!(
+        store.get_organisation(b + a + 100).await.expect("get"),
+        None
+    );
+
+    let before = all_audit(store).await.len();
+    let err = store
+        .create_organisation(&organisation("Sở Tài chính", "sở"), &audit("admin", "lặp"))
+        .await
+        .expect_err("a taken name is refused");
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+    assert_eq!(store.list_organisations().await.expect("list").len(), 2);
+    let log = all_audit(store).await;
+    assert_eq!(log.len(), before);
+    let entry = log
+        .iter()
+        .find(|e| e.target_id == b.to_string())
+        .expect("creation audited");
+    assert_eq!(entry.action, "organisation.create");
+    assert_eq!(entry.target_kind, "organisation");
+    assert_eq!(entry.after.as_deref(), Some("Sở Tài chính (sở)"));
+}
+
+/// A directive with its file, tasks and expanded children reads back exactly: dates, no
+/// deadline, the canonical recurrence text, lead unit versus lead organisation,
+/// cooperators in order, children pointing at their parent, the file's bytes. One
+/// `directive.create` and one `task.create` per task, none holding the bytes; a directive
+/// whose task names an unknown unit writes nothing.
+pub async fn directive_with_tasks_and_children_round_trip(store: &dyn Store) {
+    let (org, directive, tasks) = directive_fixture(store).await;
+    let record = store
+        .get_directive(directive)
+        .await
+        .expect("get")
+        .expect("directive exists");
+    let bytes = directive_bytes();
+    assert_eq!(
+        record,
+        DirectiveRecord {
+            id: directive,
+            kind: "thông báo".into(),
+            number: "45/TB-BCĐ".into(),
+            issued_on: date("2025-02-20"),
+            issuer: "Ban Chỉ đạo tỉnh".into(),
+            title: "Kết luận của Trưởng Ban Chỉ đạo tại hội nghị sơ kết quý I".into(),
+            summary: "Giao nhiệm vụ năm 2025".into(),
+            file_name: Some("45-TB-BCĐ.pdf".into()),
+            file_size: Some(bytes.len() as i64),
+            created_at: instant(0),
+            created_by: "vpdp".into(),
+        }
+    );
+    assert_eq!(store.list_directives().await.expect("list"), vec![record]);
+    assert_eq!(
+        store.directive_file(directive).await.expect("file"),
+        Some(StoredFile {
+            name: "45-TB-BCĐ.pdf".into(),
+            bytes: bytes.clone()
+        })
+    );
+    assert_eq!(
+        store.directive_file(directive + 1).await.expect("file"),
+        None
+    );
+
+    let expected = new_directive(org);
+    let (first, second) = (&expected.tasks[0], &expected.tasks[1]);
+    assert_eq!(tasks[0].code, "1");
+    assert_eq!(tasks[0].parent_id, None);
+    assert_eq!(tasks[0].directive_id, directive);
+    assert_eq!(tasks[0].details, first.details);
+    assert_eq!(tasks[1].parent_id, None);
+    assert_eq!(
+        tasks[1].details,
+        TaskDetails {
+            recurrence: Some("quarterly:15".into()),
+            ..second.details.clone()
+        }
+    );
+    assert_eq!(tasks[1].details.deadline, None);
+    for (task, child) in tasks[2..].iter().zip(&second.children) {
+        assert_eq!(task.parent_id, Some(tasks[1].id));
+        assert_eq!(task.code, "2");
+        assert_eq!(task.details, child.details);
+        assert_eq!(task.completed_at, None);
+        assert_eq!(task.confirmed_at, None);
+    }
+    assert_eq!(
+        store.get_task(tasks[2].id).await.expect("get"),
+        Some(tasks[2].clone())
+    );
+    assert_eq!(store.get_task(tasks[3].id + 10).await.expect("get"), None);
+
+    let log = all_audit(store).await;
+    let directive_entries: Vec<&AuditRecord> = log
+        .iter()
+        .filter(|e| e.target_kind == "directive")
+        .collect();
+    assert_eq!(directive_entries.len(), 1);
+    assert_eq!(directive_entries[0].action, "directive.create");
+    let after = directive_entries[0].after.as_deref().expect("after text");
+    assert!(
+        after.contains("45/TB-BCĐ") && after.contains("45-TB-BCĐ.pdf"),
+        "{after}"
+    );
+    let task_entries: Vec<&AuditRecord> =
+        log.iter().filter(|e| e.action == "task.create").collect();
+    assert_eq!(task_entries.len(), 4);
+    let child_entry = task_entries
+        .iter()
+        .find(|e| e.target_id == tasks[2].id.to_string())
+        .expect("child audited");
+    assert_eq!(child_entry.unit_id.as_deref(), Some("18077@2020-01-01"));
+    assert!(log.iter().all(|e| e.reason != "nhập thông báo 45"
+        || e.after.as_deref().is_none_or(|t| !t.contains("%PDF"))));
+
+    // An unknown lead unit in a child: nothing of the directive is written.
+    let mut bad = new_directive(org);
+    bad.number = "46/TB-BCĐ".into();
+    bad.tasks[1].children[1].details.lead = Assignee::Unit(id("99999@2020-01-01"));
+    let before = all_audit(store).await.len();
+    let err = store
+        .create_directive(&bad, &audit("vpdp", "sai"))
+        .await
+        .expect_err("unknown unit refused");
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+    // An invalid recurrence: refused too.
+    let mut bad = new_directive(org);
+    bad.tasks[0].details.recurrence = Some("weekly:1".into());
+    assert!(
+        store
+            .create_directive(&bad, &audit("vpdp", "sai"))
+            .await
+            .is_err()
+    );
+    assert_eq!(store.list_directives().await.expect("list").len(), 1);
+    assert_eq!(
+        store
+            .list_tasks(&TaskFilter::default())
+            .await
+            .expect("list")
+            .len(),
+        4
+    );
+    assert_eq!(all_audit(store).await.len(), before);
+}
+
+/// `update_task` replaces the details with one `task.update` entry holding before and
+/// after; unchanged details write nothing and return false; an unknown task is
+/// `NotFound`.
+pub async fn task_update_is_audited(store: &dyn Store) {
+    let (org, _, tasks) = directive_fixture(store).await;
+    let task = &tasks[0];
+    let mut changed = task.details.clone();
+    changed.text = "Hướng dẫn và kiểm tra tiêu chí môi trường".into();
+    changed.lead = Assignee::Unit(id("436@2020-01-01"));
+    changed.cooperating = vec![Assignee::Organisation(org)];
+    changed.deadline = None;
+    changed.recurrence = Some("half-yearly:10".into());
+    changed.expected_output = "Văn bản hướng dẫn".into();
+    changed.serves = "Tiêu chí 17.1".into();
+    let updated = store
+        .update_task(task.id, &changed, &audit("vpdp", "điều chỉnh"))
+        .await
+        .expect("update");
+    assert!(updated);
+    let stored = store.get_task(task.id).await.expect("get").expect("exists");
+    assert_eq!(stored.details, changed);
+    assert_eq!(stored.code, task.code);
+
+    let log = store
+        .list_audit(&AuditFilter {
+            action: Some("task.update".into()),
+            ..AuditFilter::default()
+        })
+        .await
+        .expect("audit");
+    assert_eq!(log.len(), 1);
+    let entry = &log[0];
+    assert_eq!(entry.target_kind, "task");
+    assert_eq!(entry.target_id, task.id.to_string());
+    assert_eq!(entry.unit_id.as_deref(), Some("436@2020-01-01"));
+    assert_eq!(entry.reason, "điều chỉnh");
+    let before = entry.before.as_deref().expect("before");
+    let after = entry.after.as_deref().expect("after");
+    assert!(before.contains("hạn: 2025-06-30"), "{before}");
+    assert!(after.contains("định kỳ: half-yearly:10"), "{after}");
+    assert!(after.contains("Văn bản hướng dẫn"), "{after}");
+
+    let count = all_audit(store).await.len();
+    assert!(
+        !store
+            .update_task(task.id, &changed, &audit("vpdp", "lặp"))
+            .await
+            .expect("no-op update")
+    );
+    assert_eq!(all_audit(store).await.len(), count);
+    let err = store
+        .update_task(tasks[3].id + 100, &changed, &audit("vpdp", "sai"))
+        .await
+        .expect_err("unknown task");
+    assert!(matches!(err, StoreError::NotFound(_)), "{err:?}");
+}
+
+fn report(text: &str, percent: i32, marks_done: bool) -> NewReport {
+    NewReport {
+        text: text.into(),
+        percent,
+        attachment: None,
+        marks_done,
+    }
+}
+
+fn at_minute(actor: &str, reason: &str, minutes: i64) -> AuditContext {
+    AuditContext {
+        at: instant(minutes),
+        ..audit(actor, reason)
+    }
+}
+
+/// A report that marks a task done sets `completed_at` (its time) and the proof in the
+/// same write; confirming sets `confirmed_at`/`confirmed_by`; reopening clears all four.
+/// Confirming an undone task is a `Conflict`; each step is audited once.
+pub async fn report_marks_done_and_confirm_reopen(store: &dyn Store) {
+    let (_, _, tasks) = directive_fixture(store).await;
+    let task = tasks[2].id;
+    let err = store
+        .confirm_task(task, &audit("vpdp", "xác nhận sớm"))
+        .await
+        .expect_err("not done yet");
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+
+    store
+        .add_report(
+            task,
+            &report("Đang triển khai", 50, false),
+            &at_minute("xa18077", "báo cáo", 10),
+        )
+        .await
+        .expect("report");
+    let open = store.get_task(task).await.expect("get").expect("exists");
+    assert_eq!(open.completed_at, None);
+
+    store
+        .add_report(
+            task,
+            &report("Đã hoàn thành, có biên bản nghiệm thu", 100, true),
+            &at_minute("xa18077", "báo cáo", 20),
+        )
+        .await
+        .expect("report");
+    let done = store.get_task(task).await.expect("get").expect("exists");
+    assert_eq!(done.completed_at, Some(instant(20)));
+    assert_eq!(
+        done.completion_proof.as_deref(),
+        Some("Đã hoàn thành, có biên bản nghiệm thu")
+    );
+    assert_eq!(done.confirmed_at, None);
+
+    store
+        .confirm_task(task, &at_minute("vpdp", "xác nhận", 30))
+        .await
+        .expect("confirm");
+    let confirmed = store.get_task(task).await.expect("get").expect("exists");
+    assert_eq!(confirmed.confirmed_at, Some(instant(30)));
+    assert_eq!(confirmed.confirmed_by.as_deref(), Some("vpdp"));
+    assert_eq!(confirmed.completed_at, Some(instant(20)));
+    // Confirming again changes nothing.
+    let count = all_audit(store).await.len();
+    store
+        .confirm_task(task, &at_minute("vpdp", "lặp", 40))
+        .await
+        .expect("confirm again");
+    assert_eq!(all_audit(store).await.len(), count);
+    assert_eq!(store.get_task(task).await.expect("get"), Some(confirmed));
+
+    store
+        .reopen_task(task, &at_minute("vpdp", "minh chứng chưa đủ", 50))
+        .await
+        .expect("reopen");
+    let reopened = store.get_task(task).await.expect("get").expect("exists");
+    assert_eq!(reopened.completed_at, None);
+    assert_eq!(reopened.completion_proof, None);
+    assert_eq!(reopened.confirmed_at, None);
+    assert_eq!(reopened.confirmed_by, None);
+
+    let log = store
+        .list_audit(&AuditFilter {
+            target_id: Some(task.to_string()),
+            target_kind: Some("task".into()),
+            ..AuditFilter::default()
+        })
+        .await
+        .expect("audit");
+    let actions: Vec<&str> = log.iter().rev().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "task.create",
+            "task.complete",
+            "task.confirm",
+            "task.reopen"
+        ]
+    );
+    assert_eq!(log[0].reason, "minh chứng chưa đủ");
+    assert!(
+        log.iter()
+            .all(|e| e.unit_id.as_deref() == Some("18077@2020-01-01"))
+    );
+    let reports = store
+        .list_audit(&AuditFilter {
+            target_kind: Some("task_report".into()),
+            ..AuditFilter::default()
+        })
+        .await
+        .expect("audit");
+    assert_eq!(reports.len(), 2);
+    assert!(
+        reports
+            .iter()
+            .all(|e| e.action == "task.report" && e.actor == "xa18077")
+    );
+}
+
+/// Reports read back oldest first with author, time, percent, the attachment's name and
+/// size (its bytes only through `report_attachment`); a percent outside 0–100 and a report
+/// on an unknown task write nothing; no audit text holds the attachment's bytes.
+pub async fn reports_with_attachments(store: &dyn Store) {
+    let (_, _, tasks) = directive_fixture(store).await;
+    let task = tasks[0].id;
+    let bytes = directive_bytes();
+    let with_file = NewReport {
+        attachment: Some(StoredFile {
+            name: "bien-ban.pdf".into(),
+            bytes: bytes.clone(),
+        }),
+        ..report("Gửi biên bản kiểm tra", 70, false)
+    };
+    let first = store
+        .add_report(
+            task,
+            &report("Đã ban hành kế hoạch", 20, false),
+            &at_minute("so-nn", "báo cáo", 5),
+        )
+        .await
+        .expect("report");
+    let second = store
+        .add_report(task, &with_file, &at_minute("so-nn", "báo cáo", 15))
+        .await
+        .expect("report");
+    let reports = store.list_reports(task).await.expect("list");
+    assert_eq!(
+        reports,
+        vec![
+            ReportRecord {
+                id: first,
+                task_id: task,
+                at: instant(5),
+                by: "so-nn".into(),
+                text: "Đã ban hành kế hoạch".into(),
+                percent: 20,
+                attachment_name: None,
+                attachment_size: None,
+                marks_done: false,
+            },
+            ReportRecord {
+                id: second,
+                task_id: task,
+                at: instant(15),
+                by: "so-nn".into(),
+                text: "Gửi biên bản kiểm tra".into(),
+                percent: 70,
+                attachment_name: Some("bien-ban.pdf".into()),
+                attachment_size: Some(bytes.len() as i64),
+                marks_done: false,
+            },
+        ]
+    );
+    assert_eq!(store.report_attachment(first).await.expect("none"), None);
+    assert_eq!(
+        store.report_attachment(second).await.expect("file"),
+        Some(StoredFile {
+            name: "bien-ban.pdf".into(),
+            bytes
+        })
+    );
+    assert!(
+        store
+            .list_reports(tasks[1].id)
+            .await
+            .expect("list")
+            .is_empty()
+    );
+
+    let count = all_audit(store).await.len();
+    for bad in [-1, 101] {
+        let err = store
+            .add_report(task, &report("sai", bad, false), &audit("so-nn", "sai"))
+            .await
+            .expect_err("percent out of range");
+        assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+    }
+    let err = store
+        .add_report(
+            tasks[3].id + 100,
+            &report("sai", 10, false),
+            &audit("so-nn", "sai"),
+        )
+        .await
+        .expect_err("unknown task");
+    assert!(matches!(err, StoreError::NotFound(_)), "{err:?}");
+    assert_eq!(store.list_reports(task).await.expect("list").len(), 2);
+    let log = all_audit(store).await;
+    assert_eq!(log.len(), count);
+    let entry = log
+        .iter()
+        .find(|e| e.target_id == second.to_string() && e.target_kind == "task_report")
+        .expect("report audited");
+    let after = entry.after.as_deref().expect("after");
+    assert!(
+        after.contains("bien-ban.pdf") && after.contains("70%"),
+        "{after}"
+    );
+    assert!(!after.contains("%PDF"), "{after}");
+}
+
+/// Notifications list per user newest first, optionally unread only; `mark_read` marks
+/// only the user's own unread ones and says how many; `mark_all_read` the rest.
+pub async fn notifications_unread_and_mark_read(store: &dyn Store) {
+    import_fixture(store).await;
+    let nva = create_user(store, "nva", Vec::new()).await;
+    let ttb = create_user(store, "ttb", Vec::new()).await;
+    let note = |user_id: i64, minutes: i64, text: &str, link: Option<&str>| NewNotification {
+        user_id,
+        at: instant(minutes),
+        text: text.into(),
+        link: link.map(str::to_owned),
+    };
+    assert!(
+        store
+            .add_notifications(&[])
+            .await
+            .expect("empty")
+            .is_empty()
+    );
+    let ids = store
+        .add_notifications(&[
+            note(nva, 1, "Nhiệm vụ 2 sắp đến hạn", Some("/tasks/2")),
+            note(ttb, 2, "Nhiệm vụ 1 quá hạn", None),
+            note(nva, 3, "Nhiệm vụ 3 quá hạn", Some("/tasks/3")),
+        ])
+        .await
+        .expect("added");
+    assert_eq!(ids.len(), 3);
+    let mine = store.list_notifications(nva, false).await.expect("list");
+    assert_eq!(
+        mine,
+        vec![
+            NotificationRecord {
+                id: ids[2],
+                user_id: nva,
+                at: instant(3),
+                text: "Nhiệm vụ 3 quá hạn".into(),
+                link: Some("/tasks/3".into()),
+                read_at: None,
+            },
+            NotificationRecord {
+                id: ids[0],
+                user_id: nva,
+                at: instant(1),
+                text: "Nhiệm vụ 2 sắp đến hạn".into(),
+                link: Some("/tasks/2".into()),
+                read_at: None,
+            },
+        ]
+    );
+    // Another user's notification is not marked.
+    assert_eq!(
+        store
+            .mark_read(nva, &[ids[0], ids[1]], instant(10))
+            .await
+            .expect("mark"),
+        1
+    );
+    assert_eq!(
+        store
+            .mark_read(nva, &[ids[0]], instant(11))
+            .await
+            .expect("mark"),
+        0
+    );
+    assert_eq!(
+        store.mark_read(nva, &[], instant(11)).await.expect("mark"),
+        0
+    );
+    let unread = store.list_notifications(nva, true).await.expect("list");
+    assert_eq!(
+        unread.iter().map(|n| n.id).collect::<Vec<_>>(),
+        vec![ids[2]]
+    );
+    let all = store.list_notifications(nva, false).await.expect("list");
+    assert_eq!(all[1].read_at, Some(instant(10)));
+    assert_eq!(
+        store
+            .list_notifications(ttb, true)
+            .await
+            .expect("list")
+            .len(),
+        1
+    );
+    assert_eq!(store.mark_all_read(nva, instant(12)).await.expect("all"), 1);
+    assert!(
+        store
+            .list_notifications(nva, true)
+            .await
+            .expect("list")
+            .is_empty()
+    );
+    assert_eq!(
+        store
+            .list_notifications(ttb, true)
+            .await
+            .expect("list")
+            .len(),
+        1
+    );
+}
+
+/// `record_reminder` is true the first time for a `(task, kind, due date)` and false
+/// after, writing nothing the second time (the first `sent_at` stays); another kind or
+/// due date is a new reminder.
+pub async fn reminders_are_recorded_once(store: &dyn Store) {
+    let (_, _, tasks) = directive_fixture(store).await;
+    let task = tasks[0].id;
+    let due = date("2025-06-30");
+    assert!(
+        store
+            .record_reminder(task, "due_soon", due, instant(1))
+            .await
+            .expect("first")
+    );
+    assert!(
+        !store
+            .record_reminder(task, "due_soon", due, instant(2))
+            .await
+            .expect("second")
+    );
+    assert!(
+        store
+            .record_reminder(task, "overdue", due, instant(3))
+            .await
+            .expect("other kind")
+    );
+    assert!(
+        store
+            .record_reminder(task, "due_soon", date("2025-09-30"), instant(4))
+            .await
+            .expect("other date")
+    );
+    assert!(
+        store
+            .record_reminder(tasks[1].id, "due_soon", due, instant(5))
+            .await
+            .expect("other task")
+    );
+    let reminders = store.list_reminders(task).await.expect("list");
+    assert_eq!(
+        reminders,
+        vec![
+            ReminderRecord {
+                task_id: task,
+                kind: "due_soon".into(),
+                due_on: due,
+                sent_at: instant(1),
+            },
+            ReminderRecord {
+                task_id: task,
+                kind: "overdue".into(),
+                due_on: due,
+                sent_at: instant(3),
+            },
+            ReminderRecord {
+                task_id: task,
+                kind: "due_soon".into(),
+                due_on: date("2025-09-30"),
+                sent_at: instant(4),
+            },
+        ]
+    );
+    assert!(
+        store
+            .list_reminders(tasks[2].id)
+            .await
+            .expect("list")
+            .is_empty()
+    );
+}
+
+/// `list_tasks` filters by directive, lead unit, lead organisation and open only (not
+/// confirmed), and combinations of them.
+pub async fn list_tasks_filters(store: &dyn Store) {
+    let (org, directive, tasks) = directive_fixture(store).await;
+    let other = store
+        .create_directive(
+            &NewDirective {
+                number: "12/KH-UBND".into(),
+                kind: "kế hoạch".into(),
+                file: None,
+                tasks: vec![new_task(
+                    "1",
+                    details(
+                        "Rà soát tiêu chí",
+                        Assignee::Unit(id("18077@2020-01-01")),
+                        Some("2025-04-30"),
+                        None,
+                    ),
+                    Vec::new(),
+                )],
+                ..new_directive(org)
+            },
+            &audit("vpdp", "nhập kế hoạch 12"),
+        )
+        .await
+        .expect("second directive");
+    assert_eq!(store.directive_file(other).await.expect("no file"), None);
+    let ids = |list: Vec<TaskRecord>| list.into_iter().map(|t| t.id).collect::<Vec<_>>();
+    let list = |filter: TaskFilter| async move { store.list_tasks(&filter).await.expect("list") };
+
+    let everything = ids(list(TaskFilter::default()).await);
+    assert_eq!(everything.len(), 5);
+    assert!(everything.windows(2).all(|w| w[0] < w[1]));
+    assert_eq!(
+        ids(list(TaskFilter {
+            directive_id: Some(directive),
+            ..TaskFilter::default()
+        })
+        .await),
+        tasks.iter().map(|t| t.id).collect::<Vec<_>>()
+    );
+    let other_tasks = ids(list(TaskFilter {
+        directive_id: Some(other),
+        ..TaskFilter::default()
+    })
+    .await);
+    assert_eq!(other_tasks.len(), 1);
+    assert_eq!(
+        ids(list(TaskFilter {
+            lead_unit: Some(id("18077@2020-01-01")),
+            ..TaskFilter::default()
+        })
+        .await),
+        vec![tasks[2].id, other_tasks[0]]
+    );
+    assert_eq!(
+        ids(list(TaskFilter {
+            lead_unit: Some(id("18077@2020-01-01")),
+            directive_id: Some(directive),
+            ..TaskFilter::default()
+        })
+        .await),
+        vec![tasks[2].id]
+    );
+    assert_eq!(
+        ids(list(TaskFilter {
+            lead_organisation: Some(org),
+            ..TaskFilter::default()
+        })
+        .await),
+        vec![tasks[0].id]
+    );
+
+    store
+        .add_report(
+            tasks[2].id,
+            &report("Xong", 100, true),
+            &audit("xa18077", "báo cáo"),
+        )
+        .await
+        .expect("report");
+    // Marked done but not confirmed: still open.
+    assert_eq!(
+        list(TaskFilter {
+            open_only: true,
+            ..TaskFilter::default()
+        })
+        .await
+        .len(),
+        5
+    );
+    store
+        .confirm_task(tasks[2].id, &audit("vpdp", "xác nhận"))
+        .await
+        .expect("confirm");
+    assert_eq!(
+        ids(list(TaskFilter {
+            open_only: true,
+            lead_unit: Some(id("18077@2020-01-01")),
+            ..TaskFilter::default()
+        })
+        .await),
+        vec![other_tasks[0]]
+    );
+    let open = list(TaskFilter {
+        open_only: true,
+        ..TaskFilter::default()
+    })
+    .await;
+    assert_eq!(open.len(), 4);
+    // Cooperators come along with listed tasks.
+    assert_eq!(open[0].details.cooperating.len(), 2);
+}
+
+/// `set_user_organisations` replaces the memberships (sorted, without repeats) with one
+/// `user.organisations` entry; the same set again writes nothing; an unknown organisation
+/// is a `Conflict` and an unknown user `NotFound`, both writing nothing.
+pub async fn user_organisations_replace(store: &dyn Store) {
+    import_fixture(store).await;
+    let user = create_user(store, "so-nn", Vec::new()).await;
+    let a = create_organisation(store, "Sở Xây dựng").await;
+    let b = create_organisation(store, "Sở Công Thương").await;
+    assert!(
+        store
+            .list_user_organisations(user)
+            .await
+            .expect("list")
+            .is_empty()
+    );
+    store
+        .set_user_organisations(user, &[a, b, a], &audit("admin", "phân công"))
+        .await
+        .expect("set");
+    let names =
+        |list: Vec<OrganisationRecord>| list.into_iter().map(|o| o.name).collect::<Vec<_>>();
+    assert_eq!(
+        names(store.list_user_organisations(user).await.expect("list")),
+        vec!["Sở Công Thương", "Sở Xây dựng"]
+    );
+    let count = all_audit(store).await.len();
+    store
+        .set_user_organisations(user, &[b, a], &audit("admin", "lặp"))
+        .await
+        .expect("same set");
+    assert_eq!(all_audit(store).await.len(), count);
+    store
+        .set_user_organisations(user, &[b], &audit("admin", "thu hẹp"))
+        .await
+        .expect("replace");
+    assert_eq!(
+        names(store.list_user_organisations(user).await.expect("list")),
+        vec!["Sở Công Thương"]
+    );
+    let err = store
+        .set_user_organisations(user, &[a, a + b + 100], &audit("admin", "sai"))
+        .await
+        .expect_err("unknown organisation");
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+    let err = store
+        .set_user_organisations(user + 100, &[a], &audit("admin", "sai"))
+        .await
+        .expect_err("unknown user");
+    assert!(matches!(err, StoreError::NotFound(_)), "{err:?}");
+    assert_eq!(
+        names(store.list_user_organisations(user).await.expect("list")),
+        vec!["Sở Công Thương"]
+    );
+    let log = store
+        .list_audit(&AuditFilter {
+            action: Some("user.organisations".into()),
+            ..AuditFilter::default()
+        })
+        .await
+        .expect("audit");
+    assert_eq!(log.len(), 2);
+    assert_eq!(log[0].target_id, "so-nn");
+    assert_eq!(log[0].target_kind, "user");
+    assert_eq!(log[0].reason, "thu hẹp");
+    assert_eq!(
+        log[0].after.as_deref(),
+        Some(format!("tổ chức #{b}").as_str())
+    );
+    assert!(
+        store
+            .list_user_organisations(user + 100)
+            .await
+            .expect("list")
+            .is_empty()
     );
 }

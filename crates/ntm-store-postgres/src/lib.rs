@@ -5,7 +5,8 @@
 //! it is audited live in [`plan`], shared with the SQLite backend.
 //!
 //! Users, grants, sessions and API tokens are in `accounts`; submissions, the approved
-//! snapshot and the approval lock in `workflow`.
+//! snapshot and the approval lock in `workflow`; organisations, directives, tasks,
+//! progress reports, notifications and reminders in `tasks`.
 //!
 //! Invariants:
 //! - Every audited write is one transaction that first takes an `EXCLUSIVE` lock on
@@ -42,6 +43,7 @@ use sqlx::{Connection as _, PgConnection, PgPool, Postgres, QueryBuilder, Row};
 use ntm_store::plan::{self, NewAudit, StoredValue, ValueKey};
 
 mod accounts;
+mod tasks;
 mod workflow;
 
 /// PostgreSQL allows at most 65535 bound parameters per statement.

@@ -5,7 +5,8 @@
 //! is audited live in `ntm_store::plan`, shared with the PostgreSQL backend.
 //!
 //! Users, grants, sessions and API tokens are in `accounts`; submissions, the approved
-//! snapshot and the approval lock in `workflow`.
+//! snapshot and the approval lock in `workflow`; organisations, directives, tasks,
+//! progress reports, notifications and reminders in `tasks`.
 //!
 //! Invariants:
 //! - One connection: writes are serialised and `:memory:` databases stay alive, and
@@ -44,6 +45,7 @@ use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
 use ntm_store::plan::{self, NewAudit, StoredValue, ValueKey};
 
 mod accounts;
+mod tasks;
 mod workflow;
 
 /// SQLite allows at most 32766 bound parameters per statement.

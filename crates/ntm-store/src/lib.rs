@@ -8,6 +8,9 @@
 //! its audit entries, or nothing.
 
 pub mod plan;
+pub mod tasks;
+
+pub use tasks::*;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -358,6 +361,10 @@ pub trait Store:
     + SessionStore
     + TokenStore
     + WorkflowStore
+    + OrganisationStore
+    + DirectiveStore
+    + TaskStore
+    + NotificationStore
     + Send
     + Sync
 {

@@ -102,6 +102,18 @@ pub enum Command {
         #[arg(long)]
         set: Option<String>,
     },
+    /// Directives' tasks: list them with their computed state, or compile them (counts by
+    /// the four states, lead units ranked by on-time rate, laggards first).
+    Tasks {
+        #[command(subcommand)]
+        command: TasksCommand,
+    },
+    /// Urge: record a reminder for every open task due within DAYS or overdue, and notify
+    /// its lead and the office. Idempotent — for a cron job or systemd timer.
+    Remind {
+        #[arg(long, default_value_t = 7)]
+        within_days: u32,
+    },
     /// Read the audit log (newest first).
     Audit {
         /// Only entries about this unit id.
@@ -115,6 +127,20 @@ pub enum Command {
     },
     /// Copy a SQLite database to FILE (consistent, while in use).
     Backup { file: PathBuf },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TasksCommand {
+    /// Every task (of one directive) with its deadline, state and lead.
+    List {
+        #[arg(long)]
+        directive: Option<i64>,
+    },
+    /// Counts by state and the ranking of lead units by on-time rate.
+    Compile {
+        #[arg(long)]
+        directive: Option<i64>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -329,6 +355,42 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             Ok(())
         }
         Command::User { command } => user(&args, store, command).await,
+        Command::Tasks { command } => {
+            let registry = ntm_app::units::load_registry(store).await?;
+            let office = office_actor(&args, &registry);
+            let now = Utc::now();
+            match command {
+                TasksCommand::List { directive } => {
+                    let tasks =
+                        ntm_app::tasks::visible_tasks(store, &registry, &office, *directive, now)
+                            .await?;
+                    output::tasks(&tasks, args.json)
+                }
+                TasksCommand::Compile { directive } => {
+                    let c =
+                        ntm_app::tasks::compile(store, &registry, &office, *directive, now).await?;
+                    output::compilation(&c, args.json)
+                }
+            }
+        }
+        Command::Remind { within_days } => {
+            let registry = ntm_app::units::load_registry(store).await?;
+            let r = ntm_app::tasks::remind(store, &registry, Utc::now(), *within_days).await?;
+            if args.json {
+                outln!(
+                    "{}",
+                    serde_json::json!({"due_soon": r.due_soon, "overdue": r.overdue, "notifications": r.notifications})
+                );
+            } else {
+                outln!(
+                    "Nhắc việc: {} nhiệm vụ sắp đến hạn, {} nhiệm vụ quá hạn; {} thông báo mới.",
+                    r.due_soon,
+                    r.overdue,
+                    r.notifications
+                );
+            }
+            Ok(())
+        }
         Command::Demo { year } => {
             let report = ntm_app::demo::build(store, &audit(&args, "ntm demo")).await?;
             let ws = Workspace::load(store, None).await?;
@@ -551,6 +613,26 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             output::audit(&store.list_audit(&filter).await?, args.json)
         }
         Command::Migrate | Command::Backup { .. } => unreachable!("handled before"),
+    }
+}
+
+/// The command line acts for the office: an administrator of every province in the store.
+fn office_actor(args: &Args, registry: &ntm_core::UnitRegistry) -> ntm_app::accounts::Actor {
+    let today = Utc::now().date_naive();
+    let grants = registry
+        .roots_on(today)
+        .into_iter()
+        .map(|r| ntm_core::access::Grant {
+            role: ntm_core::access::Role::Admin,
+            unit: r.id().clone(),
+        })
+        .collect();
+    let name = args.actor.clone().unwrap_or_else(|| "cli".into());
+    ntm_app::accounts::Actor {
+        user_id: 0,
+        username: name.clone(),
+        full_name: name,
+        grants,
     }
 }
 

@@ -768,3 +768,58 @@ pub fn audit(records: &[AuditRecord], json: bool) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+pub fn tasks(tasks: &[ntm_app::tasks::TaskView], json: bool) -> anyhow::Result<()> {
+    if json {
+        return print_json(&json!({"tasks": tasks.iter().map(|t| json!({
+            "id": t.task.id, "directive": t.task.directive_id, "parent": t.task.parent_id, "code": t.task.code,
+            "text": t.task.details.text, "lead": t.lead_name, "deadline": t.deadline.map(|d| d.to_string()),
+            "recurrence": t.task.details.recurrence, "state": t.state.as_str(), "awaiting_confirmation": t.awaiting_confirmation,
+            "completed_at": t.task.completed_at.map(|d| d.to_rfc3339()),
+        })).collect::<Vec<_>>()}));
+    }
+    for t in tasks {
+        let deadline = t.deadline.map_or("không hạn".to_owned(), vi_date);
+        outln!(
+            "{:<8} {:<34} {:<12} {:<34} {}",
+            t.task.code,
+            t.state.label_vi(),
+            deadline,
+            t.lead_name,
+            t.task.details.text.chars().take(60).collect::<String>()
+        );
+    }
+    Ok(())
+}
+
+pub fn compilation(c: &ntm_app::tasks::Compilation, json: bool) -> anyhow::Result<()> {
+    let t = &c.tally;
+    if json {
+        return print_json(&json!({
+            "done_on_time": t.on_time, "done_late": t.late, "open": t.open, "overdue": t.overdue,
+            "on_time_rate": t.on_time_rate().map(num),
+            "ranking": c.ranking.iter().map(|(lead, t)| json!({"lead": lead, "done_on_time": t.on_time, "done_late": t.late, "open": t.open, "overdue": t.overdue, "on_time_rate": t.on_time_rate().map(num)})).collect::<Vec<_>>(),
+        }));
+    }
+    outln!(
+        "Hoàn thành đúng hạn: {} · hoàn thành quá hạn: {} · đang thực hiện trong hạn: {} · quá hạn chưa hoàn thành: {} · tỷ lệ đúng hạn: {}",
+        t.on_time,
+        t.late,
+        t.open,
+        t.overdue,
+        vi_pct(t.on_time_rate())
+    );
+    outln!("Xếp hạng đơn vị chủ trì (chậm nhất trước):");
+    for (lead, t) in &c.ranking {
+        outln!(
+            "  {:<40} đúng hạn {:>3}  quá hạn {:>3}  trong hạn {:>3}  chưa xong quá hạn {:>3}  tỷ lệ {}",
+            lead,
+            t.on_time,
+            t.late,
+            t.open,
+            t.overdue,
+            vi_pct(t.on_time_rate())
+        );
+    }
+    Ok(())
+}

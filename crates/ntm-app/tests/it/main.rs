@@ -1,5 +1,6 @@
 //! App tests on a real SQLite store (no mocks of our own traits).
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use chrono::Utc;
@@ -137,5 +138,127 @@ proptest! {
                 }
             }
         });
+    }
+}
+
+mod tasks {
+    use super::*;
+    use chrono::{DateTime, Utc};
+
+    fn now() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-11-29T05:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    async fn demo(dir: &std::path::Path) -> Arc<dyn Store> {
+        let s = SqliteStore::open(dir.join("d.db").to_str().unwrap())
+            .await
+            .unwrap();
+        s.migrate().await.unwrap();
+        let s: Arc<dyn Store> = Arc::new(s);
+        ntm_app::demo::build(s.as_ref(), &audit()).await.unwrap();
+        s
+    }
+
+    #[tokio::test]
+    async fn the_seed_directive_shows_a_realistic_mix_of_the_four_states() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = demo(dir.path()).await;
+        let registry = ntm_app::units::load_registry(s.as_ref()).await.unwrap();
+        let office = ntm_app::accounts::actor_by_username(s.as_ref(), "vpdp")
+            .await
+            .unwrap();
+        let c = ntm_app::tasks::compile(s.as_ref(), &registry, &office, None, now())
+            .await
+            .unwrap();
+        let t = &c.tally;
+        // 7 tasks of the notice plus one per xã for 2.2 (the parent counts through them).
+        assert_eq!(t.total(), 7 + 182);
+        assert!(
+            t.on_time > 0 && t.late > 0 && t.open > 0 && t.overdue > 0,
+            "{t:?}"
+        );
+        // Laggards first: the first ranked lead has the lowest on-time rate.
+        let rates: Vec<_> = c.ranking.iter().map(|(_, t)| t.on_time_rate()).collect();
+        assert!(rates.first() <= rates.last());
+        let kylac = c
+            .tasks
+            .iter()
+            .find(|v| v.lead_name == "Xã Kỳ Lạc")
+            .expect("Kỳ Lạc's own 2.2 task");
+        assert!(kylac.task.code.starts_with("2.2."));
+        // Names are those of 2022: Xã Thạch Hạ had not yet become a phường.
+        assert!(c.tasks.iter().any(|v| v.lead_name == "Xã Thạch Hạ"));
+        // Running the demo again adds no second directive.
+        ntm_app::demo::build(s.as_ref(), &audit()).await.unwrap();
+        assert_eq!(s.list_directives().await.unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn reminders_are_sent_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = demo(dir.path()).await;
+        let registry = ntm_app::units::load_registry(s.as_ref()).await.unwrap();
+        let first = ntm_app::tasks::remind(s.as_ref(), &registry, now(), 60)
+            .await
+            .unwrap();
+        assert!(
+            first.overdue > 0 && first.due_soon > 0 && first.notifications > 0,
+            "{first:?}"
+        );
+        let again = ntm_app::tasks::remind(s.as_ref(), &registry, now(), 60)
+            .await
+            .unwrap();
+        assert_eq!(
+            again,
+            ntm_app::tasks::RemindReport::default(),
+            "running twice sends nothing twice"
+        );
+        let office = s.find_user("vpdp").await.unwrap().unwrap();
+        let notes = s.list_notifications(office.id, true).await.unwrap();
+        assert_eq!(
+            notes.len(),
+            first.overdue + first.due_soon,
+            "the office hears of every task"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_department_and_a_commune_see_only_their_own_tasks() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = demo(dir.path()).await;
+        let registry = ntm_app::units::load_registry(s.as_ref()).await.unwrap();
+        let dept = ntm_app::accounts::actor_by_username(s.as_ref(), "so-nnmt")
+            .await
+            .unwrap();
+        let mine: Vec<String> =
+            ntm_app::tasks::visible_tasks(s.as_ref(), &registry, &dept, None, now())
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|v| v.task.code)
+                .collect();
+        assert_eq!(mine, ["2.1", "2.3"], "leads 2.1, cooperates on 2.3");
+        let commune = ntm_app::accounts::actor_by_username(s.as_ref(), "xa-kylac")
+            .await
+            .unwrap();
+        let mine = ntm_app::tasks::visible_tasks(s.as_ref(), &registry, &commune, None, now())
+            .await
+            .unwrap();
+        assert_eq!(mine.len(), 1);
+        assert_eq!(mine[0].lead_name, "Xã Kỳ Lạc");
+        let orgs = ntm_app::tasks::organisations_of(s.as_ref(), &dept)
+            .await
+            .unwrap();
+        let kylac_task = s.get_task(mine[0].task.id).await.unwrap().unwrap();
+        assert!(
+            !ntm_app::tasks::may_report(&registry, &dept, &orgs, &kylac_task, now()),
+            "a department does not report on a commune's task"
+        );
+        assert!(
+            ntm_app::tasks::may_report(&registry, &commune, &BTreeSet::new(), &kylac_task, now()),
+            "the commune reports on its own"
+        );
     }
 }

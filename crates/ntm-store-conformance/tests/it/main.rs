@@ -75,4 +75,13 @@ conformance!(
     approved_unit_year_refuses_writes,
     reopened_unit_year_accepts_writes,
     list_submissions_filters,
+    organisations_round_trip,
+    directive_with_tasks_and_children_round_trip,
+    task_update_is_audited,
+    report_marks_done_and_confirm_reopen,
+    reports_with_attachments,
+    notifications_unread_and_mark_read,
+    reminders_are_recorded_once,
+    list_tasks_filters,
+    user_organisations_replace,
 );

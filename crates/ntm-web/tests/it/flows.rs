@@ -444,7 +444,10 @@ async fn pages_speak_vietnamese_and_mark_illustrative_and_unconfigured_material(
         vec!["Xã Kỳ Lạc".to_owned()]
     );
     let matrix = app.get(&b, "/matrix?year=2021&group=none").await.body;
-    assert!(matrix.contains("182 xã"), "no commune has a 2026-2030 group in the demo");
+    assert!(
+        matrix.contains("182 xã"),
+        "no commune has a 2026-2030 group in the demo"
+    );
     let matrix = app.get(&b, "/matrix?year=2021&group=1").await.body;
     assert!(matrix.contains("Không có xã nào"), "group 1 is empty");
     let thanh_sen = app.get(&b, "/units/18073@2025-07-01").await.body;
