@@ -382,3 +382,111 @@ pub async fn remind(
     }
     Ok(report)
 }
+
+async fn task_for(store: &dyn Store, id: i64) -> AppResult<TaskRecord> {
+    store
+        .get_task(id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("không có nhiệm vụ {id}")))
+}
+
+/// A progress report as typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportInput {
+    pub text: String,
+    /// 0 to 100 (a report that marks the task done counts as 100).
+    pub percent: i32,
+    /// Marks the task done, the text being the proof, for the office to confirm.
+    pub marks_done: bool,
+}
+
+/// Reports progress on a task (its lead, or the office).
+pub async fn report(
+    store: &dyn Store,
+    registry: &UnitRegistry,
+    actor: &Actor,
+    task_id: i64,
+    input: &ReportInput,
+    at: DateTime<Utc>,
+) -> AppResult<i64> {
+    let t = task_for(store, task_id).await?;
+    let orgs = organisations_of(store, actor).await?;
+    if !may_report(registry, actor, &orgs, &t, at) {
+        return Err(AppError::Forbidden(
+            "bạn không phải đơn vị chủ trì nhiệm vụ này".into(),
+        ));
+    }
+    let mut problems = Vec::new();
+    if input.text.trim().is_empty() {
+        problems.push((
+            "text".to_owned(),
+            "cần nội dung báo cáo (kết quả, minh chứng)".to_owned(),
+        ));
+    }
+    if !input.marks_done && !(0..=100).contains(&input.percent) {
+        problems.push((
+            "percent".to_owned(),
+            "tỷ lệ hoàn thành từ 0 đến 100%".to_owned(),
+        ));
+    }
+    if !problems.is_empty() {
+        return Err(AppError::Fields(problems));
+    }
+    let r = ntm_store::NewReport {
+        text: input.text.trim().to_owned(),
+        percent: if input.marks_done { 100 } else { input.percent },
+        attachment: None,
+        marks_done: input.marks_done,
+    };
+    Ok(store
+        .add_report(task_id, &r, &actor.audit(at, "báo cáo tiến độ"))
+        .await?)
+}
+
+/// The office confirms a task marked done.
+pub async fn confirm(
+    store: &dyn Store,
+    registry: &UnitRegistry,
+    actor: &Actor,
+    task_id: i64,
+    at: DateTime<Utc>,
+) -> AppResult<()> {
+    if !actor.can_globally(registry, Action::Approve) {
+        return Err(AppError::Forbidden(
+            "chỉ Văn phòng Điều phối xác nhận hoàn thành".into(),
+        ));
+    }
+    task_for(store, task_id).await?;
+    Ok(store
+        .confirm_task(task_id, &actor.audit(at, "xác nhận hoàn thành"))
+        .await?)
+}
+
+/// The office reopens a task, with a reason (required).
+pub async fn reopen(
+    store: &dyn Store,
+    registry: &UnitRegistry,
+    actor: &Actor,
+    task_id: i64,
+    reason: &str,
+    at: DateTime<Utc>,
+) -> AppResult<()> {
+    if !actor.can_globally(registry, Action::Reopen) {
+        return Err(AppError::Forbidden(
+            "chỉ Văn phòng Điều phối mở lại nhiệm vụ".into(),
+        ));
+    }
+    if reason.trim().is_empty() {
+        return Err(AppError::Fields(vec![(
+            "reason".into(),
+            "cần ghi rõ lý do mở lại".into(),
+        )]));
+    }
+    task_for(store, task_id).await?;
+    Ok(store
+        .reopen_task(
+            task_id,
+            &actor.audit(at, format!("mở lại: {}", reason.trim())),
+        )
+        .await?)
+}

@@ -115,6 +115,12 @@ pub fn router(state: AppState) -> Router {
             get(pages::import::form).post(pages::import::upload),
         )
         .route("/import/confirm", post(pages::import::confirm))
+        .route("/tasks", get(pages::tasks::list))
+        .route("/tasks/{id}", get(pages::tasks::show))
+        .route("/tasks/{id}/report", post(pages::tasks::report))
+        .route("/tasks/{id}/decide", post(pages::tasks::decide))
+        .route("/notifications", get(pages::tasks::notifications))
+        .route("/notifications/read", post(pages::tasks::read_all))
         .route("/audit", get(pages::audit::page))
         .route("/account", get(pages::account::page))
         .route("/account/password", post(pages::account::password))

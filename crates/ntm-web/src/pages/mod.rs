@@ -14,6 +14,7 @@ pub mod matrix;
 pub mod overview;
 pub mod reports;
 pub mod scorecard;
+pub mod tasks;
 pub mod units;
 
 use std::collections::BTreeSet;

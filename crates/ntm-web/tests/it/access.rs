@@ -61,6 +61,8 @@ async fn every_route_with_every_role_respects_scope() {
         ]
     };
     let open_routes = [
+        "/tasks",
+        "/notifications",
         "/reports?year=2021",
         "/reports/criteria?year=2021",
         "/reports/levels?year=2021",

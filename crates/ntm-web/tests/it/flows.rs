@@ -456,3 +456,121 @@ async fn pages_speak_vietnamese_and_mark_illustrative_and_unconfigured_material(
         "lineage across the reform"
     );
 }
+
+/// The id of the task with `code`, from the tasks page of the office.
+async fn task_id(app: &TestApp, office: &crate::app::Browser, code: &str) -> i64 {
+    let page = app.get(office, "/tasks").await.body;
+    let doc = scraper::Html::parse_document(&page);
+    let sel = scraper::Selector::parse("table.data td a").unwrap();
+    doc.select(&sel)
+        .find(|a| a.text().collect::<String>() == code)
+        .and_then(|a| a.value().attr("href"))
+        .and_then(|h| h.trim_start_matches("/tasks/").parse().ok())
+        .unwrap_or_else(|| panic!("task {code} listed"))
+}
+
+#[tokio::test]
+async fn the_office_follows_up_tasks_a_report_marks_done_and_the_office_confirms_or_reopens() {
+    let app = TestApp::demo().await;
+    let office = app.login("vpdp").await;
+    let list = app.get(&office, "/tasks").await.body;
+    for state in [
+        "Hoàn thành đúng hạn",
+        "Hoàn thành quá hạn",
+        "Đang thực hiện trong hạn",
+        "Quá hạn chưa hoàn thành",
+    ] {
+        assert!(list.contains(state), "{state} counted");
+    }
+    let id = task_id(&app, &office, "2.6b").await;
+    let path = format!("/tasks/{id}");
+    let r = app
+        .post(&office, &format!("{path}/report"), &[("text", "")])
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a report needs text"
+    );
+    let r = app
+        .post(
+            &office,
+            &format!("{path}/report"),
+            &[
+                ("text", "69/69 xã, phường đã kiện toàn"),
+                ("percent", "100"),
+                ("done", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let page = app.get(&office, &path).await.body;
+    assert!(
+        page.contains("chờ xác nhận")
+            && page.contains("Hoàn thành đúng hạn".to_lowercase().as_str()),
+        "done on time, awaiting confirmation"
+    );
+    assert_eq!(
+        app.post(&office, &format!("{path}/decide"), &[("action", "confirm")])
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    assert!(app.get(&office, &path).await.body.contains("xác nhận lúc"));
+    assert_eq!(
+        app.post(
+            &office,
+            &format!("{path}/decide"),
+            &[("action", "reopen"), ("reason", "")]
+        )
+        .await
+        .status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        app.post(
+            &office,
+            &format!("{path}/decide"),
+            &[
+                ("action", "reopen"),
+                ("reason", "thiếu quyết định của 2 xã")
+            ]
+        )
+        .await
+        .status,
+        StatusCode::SEE_OTHER
+    );
+    assert!(
+        app.get(&office, &path)
+            .await
+            .body
+            .contains("đang thực hiện trong hạn")
+    );
+    let xlsx = app.get(&office, "/tasks?format=xlsx").await;
+    assert_eq!(xlsx.status, StatusCode::OK);
+
+    // A department sees and reports on its own tasks only.
+    let dept = app.login("so-nnmt").await;
+    let mine = app.get(&dept, "/tasks").await.body;
+    let codes = texts(&mine, "table.data td a");
+    assert_eq!(codes, vec!["2.1".to_owned(), "2.3".to_owned()]);
+    assert_eq!(app.get(&dept, &path).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.post(
+            &dept,
+            &format!("{path}/report"),
+            &[("text", "x"), ("percent", "10")]
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.post(&dept, &format!("{path}/decide"), &[("action", "confirm")])
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let notes = app.get(&office, "/notifications").await;
+    assert_eq!(notes.status, StatusCode::OK);
+}
