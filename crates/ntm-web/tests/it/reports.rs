@@ -276,3 +276,32 @@ async fn imports_outside_the_scope_or_malformed_are_refused_with_the_place_and_w
         "[]"
     );
 }
+
+/// The cells of every sheet of a workbook as text, one line per row, for snapshots.
+fn grid(bytes: &[u8]) -> String {
+    use calamine::Reader;
+    let mut wb: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).expect("a workbook");
+    let mut out = String::new();
+    for name in wb.sheet_names().clone() {
+        out.push_str(&format!("== {name}\n"));
+        let range = wb.worksheet_range(&name).expect("sheet");
+        for row in range.rows() {
+            let cells: Vec<String> = row.iter().map(|c| c.to_string()).collect();
+            out.push_str(cells.join(" | ").trim_end_matches([' ', '|']));
+            out.push('\n');
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn report_workbooks_hold_what_the_pages_show() {
+    let app = TestApp::demo().await;
+    let admin = app.login("vpdp").await;
+    let levels = download(&app, &admin, "/reports/levels?year=2021&format=xlsx").await;
+    insta::assert_snapshot!("levels_2021", grid(&levels));
+    let commune = app.login("xa-kylac").await;
+    let criteria = download(&app, &commune, "/reports/criteria?year=2021&format=xlsx").await;
+    insta::assert_snapshot!("criteria_2021_ky_lac", grid(&criteria));
+}
