@@ -227,6 +227,39 @@ pub async fn submit(
     record(store, actor, unit, year, (next, None), at, "gửi duyệt").await
 }
 
+/// One decision on a unit-year: who may take it, which transition it is, and the text it
+/// requires (a return comment, a reopening reason), if any.
+struct Decision<'a> {
+    action: Action,
+    event: Event,
+    what: &'a str,
+    reason: &'a str,
+    /// (form field, text given, message when the text is empty)
+    text: Option<(&'a str, &'a str, &'a str)>,
+}
+
+async fn decide(
+    store: &dyn Store,
+    registry: &UnitRegistry,
+    actor: &Actor,
+    unit: &UnitId,
+    year: i32,
+    d: Decision<'_>,
+    at: DateTime<Utc>,
+) -> AppResult<()> {
+    check(registry, actor, d.action, unit, year, d.what)?;
+    let comment = match d.text {
+        None => None,
+        Some((_, text, _)) if !text.trim().is_empty() => Some(text.trim().to_owned()),
+        Some((field, _, missing)) => {
+            return Err(AppError::Fields(vec![(field.into(), missing.into())]));
+        }
+    };
+    let (current, _) = status(store, unit, year).await?;
+    let next = transition(current, d.event).map_err(|e| AppError::Conflict(e.to_string()))?;
+    record(store, actor, unit, year, (next, comment), at, d.reason).await
+}
+
 /// Approves submitted values; they are locked from then on.
 pub async fn approve(
     store: &dyn Store,
@@ -236,18 +269,14 @@ pub async fn approve(
     year: i32,
     at: DateTime<Utc>,
 ) -> AppResult<()> {
-    check(
-        registry,
-        actor,
-        Action::Approve,
-        unit,
-        year,
-        "duyệt số liệu",
-    )?;
-    let (current, _) = status(store, unit, year).await?;
-    let next =
-        transition(current, Event::Approve).map_err(|e| AppError::Conflict(e.to_string()))?;
-    record(store, actor, unit, year, (next, None), at, "duyệt").await
+    let d = Decision {
+        action: Action::Approve,
+        event: Event::Approve,
+        what: "duyệt số liệu",
+        reason: "duyệt",
+        text: None,
+    };
+    decide(store, registry, actor, unit, year, d, at).await
 }
 
 /// Sends submitted values back with a comment (required).
@@ -260,32 +289,14 @@ pub async fn send_back(
     comment: &str,
     at: DateTime<Utc>,
 ) -> AppResult<()> {
-    check(
-        registry,
-        actor,
-        Action::Approve,
-        unit,
-        year,
-        "trả lại số liệu",
-    )?;
-    if comment.trim().is_empty() {
-        return Err(AppError::Fields(vec![(
-            "comment".into(),
-            "cần ghi rõ lý do trả lại".into(),
-        )]));
-    }
-    let (current, _) = status(store, unit, year).await?;
-    let next = transition(current, Event::Return).map_err(|e| AppError::Conflict(e.to_string()))?;
-    record(
-        store,
-        actor,
-        unit,
-        year,
-        (next, Some(comment.trim().to_owned())),
-        at,
-        "trả lại",
-    )
-    .await
+    let d = Decision {
+        action: Action::Approve,
+        event: Event::Return,
+        what: "trả lại số liệu",
+        reason: "trả lại",
+        text: Some(("comment", comment, "cần ghi rõ lý do trả lại")),
+    };
+    decide(store, registry, actor, unit, year, d, at).await
 }
 
 /// Reopens a locked unit-year (administrators), with a reason (required).
@@ -298,32 +309,14 @@ pub async fn reopen(
     reason: &str,
     at: DateTime<Utc>,
 ) -> AppResult<()> {
-    check(
-        registry,
-        actor,
-        Action::Reopen,
-        unit,
-        year,
-        "mở lại kỳ đã khóa",
-    )?;
-    if reason.trim().is_empty() {
-        return Err(AppError::Fields(vec![(
-            "reason".into(),
-            "cần ghi rõ lý do mở lại".into(),
-        )]));
-    }
-    let (current, _) = status(store, unit, year).await?;
-    let next = transition(current, Event::Reopen).map_err(|e| AppError::Conflict(e.to_string()))?;
-    record(
-        store,
-        actor,
-        unit,
-        year,
-        (next, Some(reason.trim().to_owned())),
-        at,
-        "mở lại kỳ đã khóa",
-    )
-    .await
+    let d = Decision {
+        action: Action::Reopen,
+        event: Event::Reopen,
+        what: "mở lại kỳ đã khóa",
+        reason: "mở lại kỳ đã khóa",
+        text: Some(("reason", reason, "cần ghi rõ lý do mở lại")),
+    };
+    decide(store, registry, actor, unit, year, d, at).await
 }
 
 /// Submissions the actor may decide on, waiting.
