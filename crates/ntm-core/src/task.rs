@@ -326,6 +326,12 @@ impl Recurrence {
     }
 
     /// Whether the values are in range (as [`Recurrence::parse`] would accept them).
+    /// Whether the task falls due again and again (every kind but `once`): each period
+    /// is owed its own report, and a report does not close the task.
+    pub fn is_periodic(&self) -> bool {
+        !matches!(self, Recurrence::Once(_))
+    }
+
     pub fn check(&self) -> Result<(), RecurrenceError> {
         Recurrence::parse(&self.as_text()).map(|_| ())
     }
@@ -406,6 +412,76 @@ impl Recurrence {
             (year, month) = next_month(year, month);
         }
         None
+    }
+}
+
+/// One period of a recurring task: when it falls due and when the report that fulfils it
+/// was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DuePeriod {
+    pub due: NaiveDate,
+    pub done_at: Option<DateTime<Utc>>,
+    pub state: TaskState,
+}
+
+/// The periods a recurring task owes as of `now`: its deadlines after `start` (the day it
+/// was given; a report is not owed on the day a task is given), up to and including the
+/// first one not yet fulfilled that is not past (the current period), never beyond
+/// `until` (the series' last day, if it has one).
+///
+/// Reports are matched to periods oldest first: the earliest report fulfils the earliest
+/// period, whatever period its author had in mind, so that a missed quarter stays owed
+/// until a report covers it — how the office counts reports in arrears. A report made
+/// before its period is due fulfils it early (done on time), and the series then moves on
+/// to the next period. Reports after `now` are not known at `now` and are ignored.
+pub fn periods(
+    recurrence: &Recurrence,
+    start: NaiveDate,
+    until: Option<NaiveDate>,
+    done: &[DateTime<Utc>],
+    now: DateTime<Utc>,
+) -> Vec<DuePeriod> {
+    let mut reports: Vec<DateTime<Utc>> = done.iter().copied().filter(|d| *d <= now).collect();
+    reports.sort();
+    let mut reports = reports.into_iter();
+    let today = local_date(now);
+    let mut out = Vec::new();
+    let mut cursor = start;
+    while let Some(due) = recurrence.next_after(cursor) {
+        if until.is_some_and(|u| due > u) {
+            break;
+        }
+        let done_at = reports.next();
+        out.push(DuePeriod {
+            due,
+            done_at,
+            state: state(Some(due), done_at, now),
+        });
+        cursor = due;
+        if due >= today && done_at.is_none() {
+            break;
+        }
+    }
+    out
+}
+
+/// The state of a recurring task as a whole, with the deadline it is judged against: its
+/// earliest overdue period if any; else its current period, open; once a finite series
+/// has every period fulfilled, done — late if any period was late. A series that owes
+/// nothing yet is open without deadline.
+pub fn series_state(periods: &[DuePeriod]) -> (TaskState, Option<NaiveDate>) {
+    if let Some(p) = periods.iter().find(|p| p.state == TaskState::Overdue) {
+        return (TaskState::Overdue, Some(p.due));
+    }
+    if let Some(p) = periods.iter().find(|p| p.done_at.is_none()) {
+        return (p.state, Some(p.due));
+    }
+    match periods.last() {
+        None => (TaskState::Open, None),
+        Some(last) if periods.iter().any(|p| p.state == TaskState::DoneLate) => {
+            (TaskState::DoneLate, Some(last.due))
+        }
+        Some(last) => (TaskState::DoneOnTime, Some(last.due)),
     }
 }
 
@@ -1190,6 +1266,120 @@ mod tests {
                 day: day.min(days_in_month(2024, month)),
             }),
         ]
+    }
+
+    #[test]
+    fn periods_of_a_quarterly_report() {
+        use TaskState::*;
+        let q = Recurrence::Quarterly { day: 15 };
+        let start = d("2022-02-22");
+        // Nothing reported by 20 October: the deadlines of 15/4, 15/7 and 15/10 are past,
+        // the next (15/1/2023) is the current period.
+        let now = t("2022-10-20T03:00:00Z");
+        let p = periods(&q, start, None, &[], now);
+        let got: Vec<_> = p.iter().map(|p| (p.due, p.state)).collect();
+        assert_eq!(
+            got,
+            vec![
+                (d("2022-04-15"), Overdue),
+                (d("2022-07-15"), Overdue),
+                (d("2022-10-15"), Overdue),
+                (d("2023-01-15"), Open),
+            ]
+        );
+        assert_eq!(series_state(&p), (Overdue, Some(d("2022-04-15"))));
+        // Reports fill the oldest periods first: one on time, one late.
+        let done = [t("2022-04-14T09:00:00Z"), t("2022-08-01T09:00:00Z")];
+        let p = periods(&q, start, None, &done, now);
+        let got: Vec<_> = p.iter().map(|p| p.state).collect();
+        assert_eq!(got, vec![DoneOnTime, DoneLate, Overdue, Open]);
+        assert_eq!(series_state(&p), (Overdue, Some(d("2022-10-15"))));
+        // A report made after `now` is not known yet.
+        let later = [t("2023-01-01T00:00:00Z")];
+        assert_eq!(periods(&q, start, None, &later, now).len(), 4);
+    }
+
+    #[test]
+    fn periods_at_the_due_day_and_with_early_reports() {
+        use TaskState::*;
+        let m = Recurrence::Monthly { day: 10 };
+        let start = d("2026-09-01");
+        // On the due day itself (Vietnam), the period is open, not overdue.
+        let now = t("2026-10-10T16:59:59Z");
+        let p = periods(&m, start, None, &[t("2026-09-09T00:00:00Z")], now);
+        let got: Vec<_> = p.iter().map(|p| (p.due, p.state)).collect();
+        assert_eq!(
+            got,
+            vec![(d("2026-09-10"), DoneOnTime), (d("2026-10-10"), Open)]
+        );
+        assert_eq!(series_state(&p), (Open, Some(d("2026-10-10"))));
+        // One second later it is 11/10 in Vietnam: overdue.
+        let p = periods(
+            &m,
+            start,
+            None,
+            &[t("2026-09-09T00:00:00Z")],
+            t("2026-10-10T17:00:00Z"),
+        );
+        assert_eq!(series_state(&p), (Overdue, Some(d("2026-10-10"))));
+        // A report made early for the current period moves the series on.
+        let done = [t("2026-09-09T00:00:00Z"), t("2026-10-05T00:00:00Z")];
+        let p = periods(&m, start, None, &done, t("2026-10-06T00:00:00Z"));
+        assert_eq!(p.len(), 3);
+        assert_eq!(series_state(&p), (Open, Some(d("2026-11-10"))));
+        // Not owed on the day given.
+        assert_eq!(
+            periods(&m, d("2026-09-10"), None, &[], t("2026-09-10T01:00:00Z"))[0].due,
+            d("2026-10-10")
+        );
+    }
+
+    #[test]
+    fn a_finite_series_ends_done() {
+        use TaskState::*;
+        let h = Recurrence::HalfYearly { day: 20 };
+        let until = Some(d("2026-12-31"));
+        let done = [t("2026-07-19T00:00:00Z"), t("2027-01-25T00:00:00Z")];
+        // Ends with 20/7/2026: 20/1/2027 is beyond the series.
+        let p = periods(&h, d("2026-03-01"), until, &done, t("2027-03-01T00:00:00Z"));
+        assert_eq!(p.len(), 1);
+        assert_eq!(series_state(&p), (DoneOnTime, Some(d("2026-07-20"))));
+        let p = periods(
+            &h,
+            d("2026-03-01"),
+            Some(d("2027-06-30")),
+            &done,
+            t("2027-03-01T00:00:00Z"),
+        );
+        assert_eq!(series_state(&p), (DoneLate, Some(d("2027-01-20"))));
+        // A series whose end comes before its first deadline owes nothing.
+        let p = periods(
+            &h,
+            d("2026-03-01"),
+            Some(d("2026-04-01")),
+            &[],
+            t("2027-03-01T00:00:00Z"),
+        );
+        assert!(p.is_empty());
+        assert_eq!(series_state(&p), (Open, None));
+        assert!(!Recurrence::Once(d("2026-01-01")).is_periodic() && h.is_periodic());
+    }
+
+    proptest! {
+        #[test]
+        fn periods_owe_at_most_one_open_period(r in recurrence(), start in date(), n in 0usize..8, offset in 0i64..900) {
+            let now = late_from(start + chrono::Duration::days(offset)).unwrap();
+            let done: Vec<_> = (0..n).map(|i| now - chrono::Duration::days(i as i64 * 20)).collect();
+            let p = periods(&r, start, None, &done, now);
+            prop_assert!(p.windows(2).all(|w| w[0].due < w[1].due));
+            prop_assert!(p.iter().filter(|p| p.state == TaskState::Open).count() <= 1);
+            prop_assert!(p.iter().filter(|p| p.done_at.is_some()).count() <= n);
+            if r.is_periodic() {
+                // The last period is open (unless it was fulfilled), never in the past.
+                let last = p.last().unwrap();
+                prop_assert!(last.due >= local_date(now) || last.done_at.is_some());
+            }
+        }
     }
 
     proptest! {

@@ -68,6 +68,9 @@ pub const BEHAVIOURS: &[&str] = &[
     "reminders_are_recorded_once",
     "list_tasks_filters",
     "user_organisations_replace",
+    "tasks_added_to_a_directive",
+    "periodic_reports_do_not_close_the_task",
+    "email_addresses_and_the_digest_queue",
 ];
 
 // ---------------------------------------------------------------------------------------
@@ -1279,6 +1282,7 @@ pub async fn users_create_find_and_duplicate_conflict(store: &dyn Store) {
         password_hash: password_hash("nva-1"),
         disabled: false,
         created_at: instant(0),
+        email: None,
     };
     assert_eq!(
         store.find_user("nva").await.expect("find"),
@@ -3330,4 +3334,255 @@ pub async fn user_organisations_replace(store: &dyn Store) {
             .expect("list")
             .is_empty()
     );
+}
+
+/// Tasks added to an existing directive get the directive's id, their children their
+/// parent's; each is audited `task.create`; an unknown directive is `NotFound` and a bad
+/// recurrence a `Conflict`, both writing nothing.
+pub async fn tasks_added_to_a_directive(store: &dyn Store) {
+    let (org, directive, before) = directive_fixture(store).await;
+    let audits_before = all_audit(store).await.len();
+    let added = vec![new_task(
+        "3",
+        details(
+            "Củng cố Ban Chỉ đạo cấp xã",
+            Assignee::Organisation(org),
+            Some("2025-09-30"),
+            None,
+        ),
+        vec![new_task(
+            "3.1",
+            details(
+                "Củng cố Ban Chỉ đạo phường Bắc Hà",
+                Assignee::Unit(id("18077@2020-01-01")),
+                Some("2025-09-30"),
+                None,
+            ),
+            Vec::new(),
+        )],
+    )];
+    let err = store
+        .add_tasks(directive + 1000, &added, &audit("vpdp", "bổ sung"))
+        .await
+        .expect_err("unknown directive");
+    assert!(matches!(err, StoreError::NotFound(_)), "{err:?}");
+    let mut bad = added.clone();
+    bad[0].details.recurrence = Some("weekly:1".into());
+    let err = store
+        .add_tasks(directive, &bad, &audit("vpdp", "bổ sung"))
+        .await
+        .expect_err("bad recurrence");
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+    assert_eq!(all_audit(store).await.len(), audits_before);
+
+    let ids = store
+        .add_tasks(directive, &added, &audit("vpdp", "bổ sung"))
+        .await
+        .expect("added");
+    assert_eq!(ids.len(), 1);
+    let tasks = store
+        .list_tasks(&TaskFilter {
+            directive_id: Some(directive),
+            ..TaskFilter::default()
+        })
+        .await
+        .expect("list");
+    assert_eq!(tasks.len(), before.len() + 2);
+    let parent = tasks.iter().find(|t| t.id == ids[0]).expect("parent");
+    assert_eq!((parent.code.as_str(), parent.parent_id), ("3", None));
+    let child = tasks.iter().find(|t| t.code == "3.1").expect("child");
+    assert_eq!(child.parent_id, Some(ids[0]));
+    assert_eq!(child.directive_id, directive);
+    let log = all_audit(store).await;
+    // Newest first.
+    let created: Vec<_> = log[..log.len() - audits_before]
+        .iter()
+        .rev()
+        .map(|a| (a.action.as_str(), a.target_id.as_str()))
+        .collect();
+    let (p, c) = (ids[0].to_string(), child.id.to_string());
+    assert_eq!(
+        created,
+        vec![("task.create", p.as_str()), ("task.create", c.as_str())]
+    );
+}
+
+/// A report marking done a periodically recurring task fulfils one period: the task stays
+/// open (no `completed_at`, no `task.complete`); a task due once is closed by it.
+pub async fn periodic_reports_do_not_close_the_task(store: &dyn Store) {
+    let (org, directive, _) = directive_fixture(store).await;
+    let ids = store
+        .add_tasks(
+            directive,
+            &[
+                new_task(
+                    "4",
+                    details(
+                        "Báo cáo tháng",
+                        Assignee::Organisation(org),
+                        None,
+                        Some("monthly:5"),
+                    ),
+                    Vec::new(),
+                ),
+                new_task(
+                    "5",
+                    details(
+                        "Báo cáo một lần",
+                        Assignee::Organisation(org),
+                        None,
+                        Some("once:2025-12-31"),
+                    ),
+                    Vec::new(),
+                ),
+            ],
+            &audit("vpdp", "bổ sung"),
+        )
+        .await
+        .expect("added");
+    for minute in [10, 20] {
+        store
+            .add_report(
+                ids[0],
+                &report("Báo cáo kỳ", 100, true),
+                &at_minute("so", "kỳ", minute),
+            )
+            .await
+            .expect("period report");
+    }
+    let monthly = store.get_task(ids[0]).await.expect("get").expect("task");
+    assert_eq!(
+        (monthly.completed_at, monthly.completion_proof),
+        (None, None)
+    );
+    let reports = store.list_reports(ids[0]).await.expect("reports");
+    assert_eq!(reports.iter().filter(|r| r.marks_done).count(), 2);
+    store
+        .add_report(
+            ids[1],
+            &report("Đã nộp", 100, true),
+            &at_minute("so", "xong", 30),
+        )
+        .await
+        .expect("report");
+    let once = store.get_task(ids[1]).await.expect("get").expect("task");
+    assert_eq!(once.completed_at, Some(instant(30)));
+    let log = all_audit(store).await;
+    let completes: Vec<_> = log
+        .iter()
+        .filter(|a| a.action == "task.complete")
+        .map(|a| a.target_id.clone())
+        .collect();
+    assert_eq!(completes, vec![ids[1].to_string()]);
+}
+
+/// An e-mail address is set, changed and cleared with a `user.email` entry per change;
+/// the digest queue holds the unread, not yet e-mailed notifications of enabled users with
+/// an address; marking them e-mailed takes them out for good.
+pub async fn email_addresses_and_the_digest_queue(store: &dyn Store) {
+    import_fixture(store).await;
+    let nva = create_user(store, "nva", Vec::new()).await;
+    let ttb = create_user(store, "ttb", Vec::new()).await;
+    let lmc = create_user(store, "lmc", Vec::new()).await;
+    store
+        .set_email(nva, Some("nva@hatinh.gov.vn"), &audit("admin", "thư"))
+        .await
+        .expect("email");
+    store
+        .set_email(nva, Some("nva@hatinh.gov.vn"), &audit("admin", "thư"))
+        .await
+        .expect("same email");
+    store
+        .set_email(lmc, Some("lmc@hatinh.gov.vn"), &audit("admin", "thư"))
+        .await
+        .expect("email");
+    let err = store
+        .set_email(lmc + 1000, None, &audit("admin", "thư"))
+        .await
+        .expect_err("unknown user");
+    assert!(matches!(err, StoreError::NotFound(_)), "{err:?}");
+    assert_eq!(
+        store
+            .get_user(nva)
+            .await
+            .expect("get")
+            .expect("user")
+            .email
+            .as_deref(),
+        Some("nva@hatinh.gov.vn")
+    );
+    let emails: Vec<_> = all_audit(store)
+        .await
+        .into_iter()
+        .filter(|a| a.action == "user.email")
+        .map(|a| (a.before, a.after))
+        .collect();
+    assert_eq!(emails.len(), 2, "{emails:?}");
+    assert!(
+        emails.contains(&(
+            Some("(không có)".to_owned()),
+            Some("nva@hatinh.gov.vn".to_owned())
+        )),
+        "{emails:?}"
+    );
+
+    let note = |user_id: i64, minutes: i64| NewNotification {
+        user_id,
+        at: instant(minutes),
+        text: format!("thông báo {minutes}"),
+        link: None,
+    };
+    let ids = store
+        .add_notifications(&[
+            note(nva, 3),
+            note(ttb, 1),
+            note(nva, 1),
+            note(lmc, 2),
+            note(nva, 2),
+        ])
+        .await
+        .expect("added");
+    // nva read the one of minute 2; lmc is disabled; ttb has no address.
+    store
+        .mark_read(nva, &[ids[4]], instant(5))
+        .await
+        .expect("read");
+    store
+        .set_disabled(lmc, true, &audit("admin", "nghỉ"))
+        .await
+        .expect("disabled");
+    let pending: Vec<(i64, i64)> = store
+        .pending_emails()
+        .await
+        .expect("pending")
+        .into_iter()
+        .map(|n| (n.user_id, n.id))
+        .collect();
+    assert_eq!(pending, vec![(nva, ids[2]), (nva, ids[0])]);
+    assert_eq!(
+        store
+            .mark_emailed(&[ids[2], ids[0]], instant(6))
+            .await
+            .expect("mark"),
+        2
+    );
+    assert_eq!(
+        store
+            .mark_emailed(&[ids[2]], instant(7))
+            .await
+            .expect("again"),
+        0
+    );
+    assert!(store.pending_emails().await.expect("pending").is_empty());
+    // A cleared address takes the user out of the digest.
+    store
+        .add_notifications(&[note(nva, 9)])
+        .await
+        .expect("added");
+    assert_eq!(store.pending_emails().await.expect("pending").len(), 1);
+    store
+        .set_email(nva, None, &audit("admin", "bỏ thư"))
+        .await
+        .expect("cleared");
+    assert!(store.pending_emails().await.expect("pending").is_empty());
 }

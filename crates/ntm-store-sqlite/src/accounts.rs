@@ -23,7 +23,7 @@ use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 use crate::{MAX_BINDS, SqliteStore, db_error, get, insert_audits, upsert_rows};
 
-const USER_COLUMNS: &str = "id, username, full_name, password_hash, disabled, created_at";
+const USER_COLUMNS: &str = "id, username, full_name, password_hash, disabled, created_at, email";
 
 #[async_trait]
 impl UserStore for SqliteStore {
@@ -115,6 +115,30 @@ impl UserStore for SqliteStore {
     /// Setting the state the user already has writes no audit entry (nothing changed); a
     /// disabled user's sessions and tokens are deleted either way, each token with a
     /// `token.delete` entry.
+    /// Setting the address the user already has writes no audit entry.
+    async fn set_email(
+        &self,
+        id: i64,
+        email: Option<&str>,
+        audit: &AuditContext,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        let user = require_user(&mut tx, id).await?;
+        if user.email.as_deref() != email {
+            sqlx::query("UPDATE users SET email = ? WHERE id = ?")
+                .bind(email)
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| db_error("writing the e-mail address", e))?;
+            let entry = plan::email_audit(&user.username, user.email.as_deref(), email);
+            insert_audits(&mut tx, &[entry], audit, audit.at.trunc_subsecs(6)).await?;
+        }
+        tx.commit()
+            .await
+            .map_err(|e| db_error("committing the e-mail address", e))
+    }
+
     async fn set_disabled(&self, id: i64, disabled: bool, audit: &AuditContext) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
         let user = require_user(&mut tx, id).await?;
@@ -204,6 +228,7 @@ fn user_record(row: &SqliteRow) -> StoreResult<UserRecord> {
         password_hash: get(row, "password_hash")?,
         disabled: get(row, "disabled")?,
         created_at: get(row, "created_at")?,
+        email: get(row, "email")?,
     })
 }
 

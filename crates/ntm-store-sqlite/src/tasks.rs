@@ -17,7 +17,7 @@ use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use ntm_store::plan;
 use ntm_store::{
     Assignee, AuditContext, DirectiveRecord, DirectiveStore, NewDirective, NewNotification,
-    NewOrganisation, NewReport, NotificationRecord, NotificationStore, OrganisationRecord,
+    NewOrganisation, NewReport, NewTask, NotificationRecord, NotificationStore, OrganisationRecord,
     OrganisationStore, ReminderRecord, ReportRecord, StoreResult, StoredFile, TaskDetails,
     TaskFilter, TaskRecord, TaskStore, tasks,
 };
@@ -210,33 +210,8 @@ impl DirectiveStore for SqliteStore {
         .map_err(|e| db_error("writing the directive", e))?;
 
         let mut entries = vec![tasks::directive_create_audit(id, directive)];
-        let mut ids: Vec<i64> = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let parent = row.parent_index.map(|i| ids[i]);
-            let (lead_unit, lead_organisation) = row.details.lead.columns();
-            let task_id: i64 = sqlx::query_scalar(
-                "INSERT INTO tasks (directive_id, parent_id, code, text, lead_unit_id, \
-                 lead_organisation_id, deadline, recurrence, expected_output, serves, created_at) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-            )
-            .bind(id)
-            .bind(parent)
-            .bind(&row.code)
-            .bind(&row.details.text)
-            .bind(lead_unit)
-            .bind(lead_organisation)
-            .bind(row.details.deadline)
-            .bind(row.details.recurrence.as_deref())
-            .bind(&row.details.expected_output)
-            .bind(&row.details.serves)
-            .bind(at)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(|e| db_error(&format!("writing task {}", row.code), e))?;
-            insert_cooperators(&mut tx, task_id, &row.details.cooperating).await?;
-            ids.push(task_id);
-            entries.push(tasks::task_create_audit(task_id, row, parent));
-        }
+        let (_, created) = insert_tasks(&mut tx, id, &rows, at).await?;
+        entries.extend(created);
         insert_audits(&mut tx, &entries, audit, at).await?;
         tx.commit()
             .await
@@ -273,6 +248,36 @@ impl DirectiveStore for SqliteStore {
                 .await
                 .map_err(|e| db_error("reading the directive's file", e))?;
         Ok(stored_file(row))
+    }
+
+    async fn add_tasks(
+        &self,
+        directive_id: i64,
+        new_tasks: &[NewTask],
+        audit: &AuditContext,
+    ) -> StoreResult<Vec<i64>> {
+        let rows = tasks::flatten(new_tasks)?;
+        let mut tx = self.begin_write().await?;
+        let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM directives WHERE id = ?")
+            .bind(directive_id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(|e| db_error("reading the directive", e))?;
+        if exists.is_none() {
+            return Err(tasks::directive_not_found(directive_id));
+        }
+        let at = audit.at.trunc_subsecs(6);
+        let (ids, entries) = insert_tasks(&mut tx, directive_id, &rows, at).await?;
+        insert_audits(&mut tx, &entries, audit, at).await?;
+        tx.commit()
+            .await
+            .map_err(|e| db_error("committing the tasks", e))?;
+        Ok(rows
+            .iter()
+            .zip(ids)
+            .filter(|(row, _)| row.parent_index.is_none())
+            .map(|(_, id)| id)
+            .collect())
     }
 }
 
@@ -528,7 +533,7 @@ impl TaskStore for SqliteStore {
         .await
         .map_err(|e| db_error("writing the report", e))?;
         let mut entries = vec![tasks::report_audit(id, &task, report)];
-        if report.marks_done && task.completed_at.is_none() {
+        if report.marks_done && tasks::closes_task(&task) {
             sqlx::query("UPDATE tasks SET completed_at = ?, completion_proof = ? WHERE id = ?")
                 .bind(at)
                 .bind(&report.text)
@@ -718,18 +723,7 @@ impl NotificationStore for SqliteStore {
         .fetch_all(&self.pool)
         .await
         .map_err(|e| db_error("reading notifications", e))?;
-        rows.iter()
-            .map(|row| {
-                Ok(NotificationRecord {
-                    id: get(row, "id")?,
-                    user_id: get(row, "user_id")?,
-                    at: get(row, "at")?,
-                    text: get(row, "text")?,
-                    link: get(row, "link")?,
-                    read_at: get(row, "read_at")?,
-                })
-            })
-            .collect()
+        rows.iter().map(notification_record).collect()
     }
 
     async fn mark_read(&self, user_id: i64, ids: &[i64], at: DateTime<Utc>) -> StoreResult<u64> {
@@ -766,4 +760,88 @@ impl NotificationStore for SqliteStore {
         .map_err(|e| db_error("marking notifications read", e))?;
         Ok(done.rows_affected())
     }
+
+    async fn pending_emails(&self) -> StoreResult<Vec<NotificationRecord>> {
+        let rows = sqlx::query(
+            "SELECT n.id, n.user_id, n.at, n.text, n.link, n.read_at FROM notifications n \
+             JOIN users u ON u.id = n.user_id \
+             WHERE n.read_at IS NULL AND n.emailed_at IS NULL AND u.email IS NOT NULL \
+             AND NOT u.disabled ORDER BY n.user_id, n.at, n.id",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|e| db_error("reading notifications to e-mail", e))?;
+        rows.iter().map(notification_record).collect()
+    }
+
+    async fn mark_emailed(&self, ids: &[i64], at: DateTime<Utc>) -> StoreResult<u64> {
+        let mut marked = 0;
+        for chunk in ids.chunks(MAX_BINDS - 1) {
+            let mut qb = QueryBuilder::<Sqlite>::new("UPDATE notifications SET emailed_at = ");
+            qb.push_bind(at.trunc_subsecs(6))
+                .push(" WHERE emailed_at IS NULL AND id IN (");
+            let mut list = qb.separated(", ");
+            for id in chunk {
+                list.push_bind(*id);
+            }
+            qb.push(")");
+            marked += qb
+                .build()
+                .execute(&self.pool)
+                .await
+                .map_err(|e| db_error("marking notifications e-mailed", e))?
+                .rows_affected();
+        }
+        Ok(marked)
+    }
+}
+
+/// Inserts the flattened tasks of a directive, parents before children; returns the ids
+/// of all rows (in `rows` order) and their audit entries.
+async fn insert_tasks(
+    conn: &mut SqliteConnection,
+    directive_id: i64,
+    rows: &[tasks::TaskRow],
+    at: DateTime<Utc>,
+) -> StoreResult<(Vec<i64>, Vec<plan::NewAudit>)> {
+    let mut entries = Vec::with_capacity(rows.len());
+    let mut ids: Vec<i64> = Vec::with_capacity(rows.len());
+    for row in rows {
+        let parent = row.parent_index.map(|i| ids[i]);
+        let (lead_unit, lead_organisation) = row.details.lead.columns();
+        let task_id: i64 = sqlx::query_scalar(
+            "INSERT INTO tasks (directive_id, parent_id, code, text, lead_unit_id, \
+             lead_organisation_id, deadline, recurrence, expected_output, serves, created_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(directive_id)
+        .bind(parent)
+        .bind(&row.code)
+        .bind(&row.details.text)
+        .bind(lead_unit)
+        .bind(lead_organisation)
+        .bind(row.details.deadline)
+        .bind(row.details.recurrence.as_deref())
+        .bind(&row.details.expected_output)
+        .bind(&row.details.serves)
+        .bind(at)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(|e| db_error(&format!("writing task {}", row.code), e))?;
+        insert_cooperators(&mut *conn, task_id, &row.details.cooperating).await?;
+        ids.push(task_id);
+        entries.push(tasks::task_create_audit(task_id, row, parent));
+    }
+    Ok((ids, entries))
+}
+
+fn notification_record(row: &SqliteRow) -> StoreResult<NotificationRecord> {
+    Ok(NotificationRecord {
+        id: get(row, "id")?,
+        user_id: get(row, "user_id")?,
+        at: get(row, "at")?,
+        text: get(row, "text")?,
+        link: get(row, "link")?,
+        read_at: get(row, "read_at")?,
+    })
 }

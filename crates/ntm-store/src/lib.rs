@@ -198,6 +198,8 @@ pub struct UserRecord {
     pub password_hash: String,
     pub disabled: bool,
     pub created_at: DateTime<Utc>,
+    /// Where the digest of the user's notifications goes, when SMTP is configured.
+    pub email: Option<String>,
 }
 
 /// A role on a unit's subtree, as stored (`role` is `ntm_core::access::Role::as_str`).
@@ -236,6 +238,15 @@ pub trait UserStore {
     /// Disables or enables a user (audit `user.disable` / `user.enable`); disabling deletes
     /// the user's sessions and tokens.
     async fn set_disabled(&self, id: i64, disabled: bool, audit: &AuditContext) -> StoreResult<()>;
+    /// Sets or clears the user's e-mail address (audit `user.email` with before/after;
+    /// none when unchanged). The address is stored as given (the app checks its form).
+    /// An unknown user is `NotFound`.
+    async fn set_email(
+        &self,
+        id: i64,
+        email: Option<&str>,
+        audit: &AuditContext,
+    ) -> StoreResult<()>;
     /// Replaces the user's grants (audit `user.grants` with before/after lists).
     async fn set_grants(
         &self,

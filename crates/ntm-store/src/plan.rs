@@ -468,6 +468,16 @@ pub fn disabled_audit(username: &str, was_disabled: bool, disabled: bool) -> New
     }
 }
 
+/// `user.email`, with the old and the new address.
+pub fn email_audit(username: &str, before: Option<&str>, after: Option<&str>) -> NewAudit {
+    let text = |e: Option<&str>| e.unwrap_or("(không có)").to_owned();
+    NewAudit {
+        before: Some(text(before)),
+        after: Some(text(after)),
+        ..user_audit("user.email", username)
+    }
+}
+
 /// `user.grants`, with the old and the new grants.
 pub fn grants_audit(username: &str, before: &[GrantRecord], after: &[GrantRecord]) -> NewAudit {
     NewAudit {

@@ -291,6 +291,16 @@ pub trait DirectiveStore {
     async fn list_directives(&self) -> StoreResult<Vec<DirectiveRecord>>;
     /// The directive's file, if it has one (`None` also for an unknown directive).
     async fn directive_file(&self, id: i64) -> StoreResult<Option<StoredFile>>;
+    /// Adds tasks (with their children) to an existing directive in one transaction (audit
+    /// `task.create` for each, parents before children), under the same checks as
+    /// `create_directive`. An unknown directive is `NotFound`. Returns the ids of the
+    /// top-level tasks, in order.
+    async fn add_tasks(
+        &self,
+        directive_id: i64,
+        tasks: &[NewTask],
+        audit: &AuditContext,
+    ) -> StoreResult<Vec<i64>>;
 }
 
 #[async_trait]
@@ -311,7 +321,9 @@ pub trait TaskStore {
     /// Adds a progress report by `audit.actor` at `audit.at` (audit `task.report`, target
     /// kind `task_report`). A report that marks the task done sets `completed_at` (to
     /// `audit.at`) and the proof (its text) in the same transaction, with a
-    /// `task.complete` entry, unless the task is already marked done. A percent outside
+    /// `task.complete` entry, unless the task is already marked done or recurs
+    /// periodically ([`closes_task`]): a periodic task's report fulfils one period and
+    /// the series goes on. A percent outside
     /// 0–100 is refused. An unknown task is `NotFound`. Returns the report's id.
     async fn add_report(
         &self,
@@ -361,6 +373,13 @@ pub trait NotificationStore {
     async fn mark_read(&self, user_id: i64, ids: &[i64], at: DateTime<Utc>) -> StoreResult<u64>;
     /// Marks all the user's unread notifications read at `at`; returns how many.
     async fn mark_all_read(&self, user_id: i64, at: DateTime<Utc>) -> StoreResult<u64>;
+    /// Every notification neither read nor e-mailed yet, of users who are not disabled
+    /// and have an e-mail address, ordered by user, then time and id: what the next
+    /// digest sends.
+    async fn pending_emails(&self) -> StoreResult<Vec<NotificationRecord>>;
+    /// Marks the notifications among `ids` e-mailed at `at` (those already e-mailed are
+    /// left alone); returns how many were marked. Marked ones are never sent again.
+    async fn mark_emailed(&self, ids: &[i64], at: DateTime<Utc>) -> StoreResult<u64>;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -406,6 +425,23 @@ pub fn normalize_details(code: &str, details: &TaskDetails) -> StoreResult<TaskD
     })
 }
 
+/// Whether a report marking `task` done closes it: not when it is already marked done,
+/// nor when it recurs periodically (each period is fulfilled by a report of its own).
+pub fn closes_task(task: &TaskRecord) -> bool {
+    let periodic = task
+        .details
+        .recurrence
+        .as_deref()
+        .and_then(|r| Recurrence::parse(r).ok())
+        .is_some_and(|r| r.is_periodic());
+    task.completed_at.is_none() && !periodic
+}
+
+/// The error of a directive id that names no directive.
+pub fn directive_not_found(id: i64) -> StoreError {
+    StoreError::NotFound(format!("không có văn bản chỉ đạo với mã {id}"))
+}
+
 /// A task to insert: its place in the batch, its parent's place (`None` for a top-level
 /// task), its code and normalised details.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -418,6 +454,11 @@ pub struct TaskRow {
 /// The tasks of `directive` flattened, parents before children, each with its parent's
 /// index in the result; recurrences checked and normalised.
 pub fn flatten_tasks(directive: &NewDirective) -> StoreResult<Vec<TaskRow>> {
+    flatten(&directive.tasks)
+}
+
+/// `tasks` flattened as [`flatten_tasks`] does.
+pub fn flatten(tasks: &[NewTask]) -> StoreResult<Vec<TaskRow>> {
     fn walk(tasks: &[NewTask], parent: Option<usize>, out: &mut Vec<TaskRow>) -> StoreResult<()> {
         for task in tasks {
             let index = out.len();
@@ -431,7 +472,7 @@ pub fn flatten_tasks(directive: &NewDirective) -> StoreResult<Vec<TaskRow>> {
         Ok(())
     }
     let mut out = Vec::new();
-    walk(&directive.tasks, None, &mut out)?;
+    walk(tasks, None, &mut out)?;
     Ok(out)
 }
 

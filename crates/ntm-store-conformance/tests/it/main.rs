@@ -84,4 +84,7 @@ conformance!(
     reminders_are_recorded_once,
     list_tasks_filters,
     user_organisations_replace,
+    tasks_added_to_a_directive,
+    periodic_reports_do_not_close_the_task,
+    email_addresses_and_the_digest_queue,
 );
