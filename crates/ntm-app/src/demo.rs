@@ -12,7 +12,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use ntm_core::criteria::{Comparison, CriteriaSet, Indicator, Level, SetId};
 use ntm_core::evaluation::{CriterionStatus, Inputs, evaluate_indicator, evaluate_ladder};
 use ntm_core::text::search_key;
@@ -734,6 +734,7 @@ pub async fn build(store: &dyn Store, audit: &AuditContext) -> AppResult<DemoRep
     accounts(store, audit).await?;
     let admin = crate::accounts::actor_by_username(store, "vpdp").await?;
     seed_directive(store, &ws.registry, &admin, audit).await?;
+    seed_plan_2026(store, &ws.registry, &admin, audit).await?;
     Ok(DemoReport {
         units,
         criteria_sets: sets.len(),
@@ -1042,16 +1043,6 @@ pub async fn seed_directive(
             true,
         ),
         (
-            "2.3",
-            vec![report(
-                "2026-10-10T03:00:00Z",
-                "Báo cáo quý III/2026: 15 sản phẩm OCOP được xúc tiến",
-                100,
-                true,
-            )],
-            true,
-        ),
-        (
             "2.4",
             vec![report(
                 "2022-11-30T03:00:00Z",
@@ -1121,6 +1112,30 @@ pub async fn seed_directive(
                 .await?;
         }
     }
+    // 2.3 reports every quarter: one report per period, most on time, some late; the
+    // report due 15/10/2026 has not come in.
+    if let Some(task) = by_code("2.3") {
+        let mut due = d("2022-04-15");
+        while due < d("2026-10-01") {
+            let r = rand01(&format!("2.3/{due}"));
+            let when = if r < 0.8 {
+                due - chrono::Duration::days(1 + (r * 10.0) as i64 % 6)
+            } else {
+                due + chrono::Duration::days(3 + (r * 100.0) as i64 % 20)
+            };
+            let year = due.year() - i32::from(due.month() == 1);
+            let text = format!(
+                "Báo cáo quý {}/{year}: xúc tiến thương mại {} sản phẩm OCOP",
+                ["IV", "I", "II", "III"][(due.month0() / 3) as usize],
+                8 + (r * 20.0) as u32
+            );
+            let (a, rep) = report(&format!("{when}T03:00:00Z"), &text, 100, true);
+            store.add_report(task, &rep, &a).await?;
+            due = ntm_core::task::Recurrence::Quarterly { day: 15 }
+                .next_after(due)
+                .expect("quarterly deadlines go on");
+        }
+    }
     // The communes' projects: most on time, some late, a few still missing.
     for t in all.iter().filter(|t| t.code.starts_with("2.2.")) {
         let r = rand01(&format!("{}/2.2", t.code));
@@ -1151,6 +1166,261 @@ pub async fn seed_directive(
                     },
                 )
                 .await?;
+        }
+    }
+    Ok(Some(id))
+}
+
+/// The second directive of the demo: an illustrative plan of 2026 for the communes after
+/// the reform, so that the follow-up view of today has tasks due soon, overdue and done,
+/// and a monthly report. Its number, dates and progress are illustrative (marked so).
+/// Does nothing when it is already there.
+pub async fn seed_plan_2026(
+    store: &dyn Store,
+    registry: &UnitRegistry,
+    admin: &crate::accounts::Actor,
+    audit: &AuditContext,
+) -> AppResult<Option<i64>> {
+    use ntm_store::{Assignee, NewDirective, NewReport, TaskDetails, TaskFilter};
+    const TITLE: &str =
+        "Kế hoạch thực hiện Chương trình MTQG xây dựng nông thôn mới năm 2026 (minh họa)";
+    if store
+        .list_directives()
+        .await?
+        .iter()
+        .any(|d| d.title == TITLE)
+    {
+        return Ok(None);
+    }
+    let orgs = store.list_organisations().await?;
+    let o = |name: &str| {
+        orgs.iter()
+            .find(|o| o.name == name)
+            .map(|o| Assignee::Organisation(o.id))
+            .ok_or_else(|| AppError::NotFound(format!("không có tổ chức {name}")))
+    };
+    let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("constant date");
+    let unit = |s: &str| Assignee::Unit(UnitId::parse(s).expect("constant unit id"));
+    let details = |text: &str,
+                   lead: Assignee,
+                   deadline: Option<&str>,
+                   recurrence: Option<&str>,
+                   expected: &str| TaskDetails {
+        text: text.into(),
+        lead,
+        cooperating: vec![],
+        deadline: deadline.map(d),
+        recurrence: recurrence.map(Into::into),
+        expected_output: expected.into(),
+        serves: "Bộ tiêu chí quốc gia về NTM giai đoạn 2026-2030".into(),
+    };
+    let province = registry
+        .roots_on(d("2026-03-10"))
+        .first()
+        .map(|r| r.id().clone())
+        .ok_or_else(|| AppError::NotFound("chưa có đơn vị cấp tỉnh năm 2026".into()))?;
+    let tasks = vec![
+        crate::tasks::TaskInput {
+            code: "1".into(),
+            expand_to_communes: true,
+            details: details(
+                "Rà soát, đánh giá thực trạng xã theo Bộ tiêu chí quốc gia về xã NTM giai đoạn 2026-2030",
+                Assignee::Unit(province),
+                Some("2026-06-30"),
+                None,
+                "Báo cáo rà soát kèm biểu tổng hợp tiêu chí",
+            ),
+        },
+        crate::tasks::TaskInput {
+            code: "2".into(),
+            expand_to_communes: false,
+            details: details(
+                "Báo cáo tiến độ thực hiện Chương trình hằng tháng",
+                o("Sở Nông nghiệp và Môi trường")?,
+                Some("2026-12-31"),
+                Some("monthly:25"),
+                "Báo cáo tháng gửi Ban Chỉ đạo tỉnh",
+            ),
+        },
+        crate::tasks::TaskInput {
+            code: "3".into(),
+            expand_to_communes: false,
+            details: details(
+                "Tham mưu kế hoạch huy động, lồng ghép nguồn lực năm 2027",
+                o("Sở Tài chính")?,
+                Some("2026-12-05"),
+                None,
+                "Dự thảo kế hoạch trình UBND tỉnh",
+            ),
+        },
+        crate::tasks::TaskInput {
+            code: "4".into(),
+            expand_to_communes: false,
+            details: details(
+                "Tổ chức đánh giá, phân hạng sản phẩm OCOP cấp tỉnh đợt 2 năm 2026",
+                o("Sở Nông nghiệp và Môi trường")?,
+                Some("2026-12-15"),
+                None,
+                "Quyết định công nhận sản phẩm OCOP",
+            ),
+        },
+        crate::tasks::TaskInput {
+            code: "5".into(),
+            expand_to_communes: false,
+            details: details(
+                "Hoàn thiện hồ sơ đề nghị xét công nhận đạt chuẩn đô thị văn minh, NTM nâng cao",
+                unit("18073@2025-07-01"),
+                Some("2026-11-30"),
+                None,
+                "Hồ sơ trình Hội đồng thẩm định tỉnh",
+            ),
+        },
+        crate::tasks::TaskInput {
+            code: "6".into(),
+            expand_to_communes: false,
+            details: details(
+                "Tổng hợp báo cáo tổng kết Chương trình năm 2026",
+                o("Văn phòng Điều phối nông thôn mới tỉnh")?,
+                Some("2027-01-10"),
+                None,
+                "Báo cáo tổng kết trình Ban Chỉ đạo tỉnh",
+            ),
+        },
+    ];
+    let directive = NewDirective {
+        kind: "Kế hoạch".into(),
+        number: "(minh họa)/KH-BCĐ".into(),
+        issued_on: d("2026-03-10"),
+        issuer: "Ban Chỉ đạo các Chương trình MTQG tỉnh Hà Tĩnh".into(),
+        title: TITLE.into(),
+        summary: "Văn bản minh họa của bản demo (không phải văn bản thật): nhiệm vụ năm 2026 cho các xã sau sắp xếp và các sở.".into(),
+        file: None,
+        tasks: vec![],
+    };
+    let id =
+        crate::tasks::create_directive(store, registry, admin, directive, tasks, audit).await?;
+    let all = store
+        .list_tasks(&TaskFilter {
+            directive_id: Some(id),
+            ..Default::default()
+        })
+        .await?;
+    let at = |s: &str| {
+        DateTime::parse_from_rfc3339(s)
+            .expect("constant time")
+            .with_timezone(&Utc)
+    };
+    let add = |task: i64, when: String, text: String, percent: i32, done: bool| async move {
+        store
+            .add_report(
+                task,
+                &NewReport {
+                    text,
+                    percent,
+                    attachment: None,
+                    marks_done: done,
+                },
+                &AuditContext {
+                    actor: "demo".into(),
+                    at: at(&when),
+                    reason: "dữ liệu minh họa".into(),
+                },
+            )
+            .await
+    };
+    for t in &all {
+        match t.code.as_str() {
+            code if code.starts_with("1.") => {
+                let r = rand01(&format!("{code}/2026"));
+                let when = if r < 0.75 {
+                    Some(format!(
+                        "2026-06-{:02}T02:00:00Z",
+                        5 + (r * 100.0) as u32 % 24
+                    ))
+                } else if r < 0.9 {
+                    Some(format!(
+                        "2026-{:02}-{:02}T02:00:00Z",
+                        7 + (r * 10.0) as u32 % 3,
+                        1 + (r * 1000.0) as u32 % 28
+                    ))
+                } else {
+                    None
+                };
+                match when {
+                    Some(w) => {
+                        add(
+                            t.id,
+                            w.clone(),
+                            "Đã gửi báo cáo rà soát 19 tiêu chí".into(),
+                            100,
+                            true,
+                        )
+                        .await?;
+                        store
+                            .confirm_task(
+                                t.id,
+                                &AuditContext {
+                                    actor: admin.username.clone(),
+                                    at: at(&w) + chrono::Duration::days(2),
+                                    reason: "xác nhận hoàn thành".into(),
+                                },
+                            )
+                            .await?;
+                    }
+                    None => {
+                        add(
+                            t.id,
+                            "2026-06-20T02:00:00Z".into(),
+                            "Đang rà soát, còn thiếu số liệu tiêu chí thu nhập".into(),
+                            60,
+                            false,
+                        )
+                        .await?;
+                    }
+                }
+            }
+            "2" => {
+                for (month, day) in [
+                    (3, 24),
+                    (4, 23),
+                    (5, 25),
+                    (6, 29),
+                    (7, 24),
+                    (8, 25),
+                    (9, 22),
+                    (10, 24),
+                ] {
+                    add(
+                        t.id,
+                        format!("2026-{month:02}-{day:02}T03:00:00Z"),
+                        format!("Báo cáo tiến độ tháng {month}/2026"),
+                        100,
+                        true,
+                    )
+                    .await?;
+                }
+            }
+            "4" => {
+                add(
+                    t.id,
+                    "2026-11-20T03:00:00Z".into(),
+                    "Hội đồng đã chấm 24/38 sản phẩm".into(),
+                    60,
+                    false,
+                )
+                .await?;
+            }
+            "5" => {
+                add(
+                    t.id,
+                    "2026-11-25T03:00:00Z".into(),
+                    "Đã hoàn thiện 8/10 thành phần hồ sơ".into(),
+                    80,
+                    false,
+                )
+                .await?;
+            }
+            _ => {}
         }
     }
     Ok(Some(id))

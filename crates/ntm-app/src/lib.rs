@@ -11,6 +11,7 @@ pub mod criteria;
 pub mod demo;
 pub mod evaluate;
 pub mod imports;
+pub mod mail;
 pub mod reports;
 pub mod summary;
 pub mod tasks;

@@ -14,34 +14,112 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use ntm_core::UnitRegistry;
 use ntm_core::access::{Action, Role, can};
-use ntm_core::task::{Recurrence, Tally, TaskState, expand_lead, local_date, rank_laggards, state};
+use ntm_core::task::{
+    DuePeriod, Recurrence, Tally, TaskState, days_left, days_overdue, expand_lead, late_from,
+    local_date, periods, rank_laggards, series_state, state,
+};
 use ntm_store::{
-    Assignee, NewDirective, NewNotification, NewTask, Store, TaskDetails, TaskFilter, TaskRecord,
+    Assignee, NewDirective, NewNotification, NewTask, ReportRecord, Store, StoredFile, TaskDetails,
+    TaskFilter, TaskRecord,
 };
 
 use crate::accounts::Actor;
 use crate::{AppError, AppResult, AuditContext};
 
-/// The deadline a task is judged against now: its date, or for a recurring task the first
-/// occurrence after its last completion (or after the directive was issued).
-pub fn current_deadline(t: &TaskRecord, issued_on: NaiveDate) -> Option<NaiveDate> {
-    if let Some(d) = t.details.deadline {
-        return Some(d);
-    }
-    let r = Recurrence::parse(t.details.recurrence.as_deref()?).ok()?;
-    let since = t.completed_at.map_or(issued_on, local_date);
-    r.next_after(since)
+/// The recurrence of a task when it recurs periodically (not `once:`).
+fn periodic(t: &TaskRecord) -> Option<Recurrence> {
+    t.details
+        .recurrence
+        .as_deref()
+        .and_then(|r| Recurrence::parse(r).ok())
+        .filter(Recurrence::is_periodic)
 }
 
-/// A task with what is computed about it.
+/// What is judged of a task: one item for a task due once, one per period for a task that
+/// recurs periodically. Tallies count items, so that a quarterly report missed twice
+/// weighs twice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Item {
+    pub due: Option<NaiveDate>,
+    pub done_at: Option<DateTime<Utc>>,
+    pub state: TaskState,
+}
+
+/// A task with what is computed about it as of an instant.
 #[derive(Debug, Clone)]
 pub struct TaskView {
     pub task: TaskRecord,
+    /// The deadline the task is judged against: its date; a `once:` recurrence's date; for
+    /// a periodic task its earliest overdue period, else its current one.
     pub deadline: Option<NaiveDate>,
     pub state: TaskState,
     /// Marked done by the assignee, not yet confirmed by the office.
     pub awaiting_confirmation: bool,
     pub lead_name: String,
+    /// For a periodic task, its periods so far and the current one; empty otherwise.
+    pub periods: Vec<DuePeriod>,
+    /// The latest progress report known at the instant.
+    pub latest: Option<ReportRecord>,
+    /// Days late: how late it was done, or how long it is overdue so far.
+    pub days_late: Option<i64>,
+    /// Days left to the deadline of a task open within it (0 on the day).
+    pub days_left: Option<i64>,
+}
+
+impl TaskView {
+    /// The items judged of the task (see [`Item`]).
+    pub fn items(&self) -> Vec<Item> {
+        if periodic(&self.task).is_some() {
+            return self
+                .periods
+                .iter()
+                .map(|p| Item {
+                    due: Some(p.due),
+                    done_at: p.done_at,
+                    state: p.state,
+                })
+                .collect();
+        }
+        vec![Item {
+            due: self.deadline,
+            done_at: self.task.completed_at,
+            state: self.state,
+        }]
+    }
+
+    /// Whether the task recurs periodically.
+    pub fn is_periodic(&self) -> bool {
+        periodic(&self.task).is_some()
+    }
+}
+
+/// A reporting period: from one date to another, both included (dates in Vietnam).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+impl Window {
+    /// Whether the item belongs to the report of the period: it fell due in it, or fell due
+    /// before it (or has no deadline) and was not done before the period began — tasks in
+    /// arrears are carried into every later report until done.
+    pub fn holds(&self, item: &Item) -> bool {
+        let done_before = item.done_at.is_some_and(|d| local_date(d) < self.from);
+        match item.due {
+            Some(due) if due > self.to => false,
+            Some(due) if due >= self.from => true,
+            _ => !done_before,
+        }
+    }
+
+    /// The instant the period's report is judged at: the end of its last day in Vietnam,
+    /// or `now` if that is earlier.
+    pub fn as_of(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        late_from(self.to)
+            .map(|end| end - chrono::Duration::nanoseconds(1))
+            .map_or(now, |end| end.min(now))
+    }
 }
 
 /// Names of leads: units by their name in `year` (Xã Thạch Hạ in 2022, a phường later),
@@ -172,12 +250,53 @@ async fn view(
         .get(&t.directive_id)
         .copied()
         .unwrap_or_else(|| local_date(now));
-    let deadline = current_deadline(&t, issued);
+    let reports: Vec<ReportRecord> = store
+        .list_reports(t.id)
+        .await?
+        .into_iter()
+        .filter(|r| r.at <= now)
+        .collect();
+    let completed = t.completed_at.filter(|c| *c <= now);
+    let (deadline, state, period_list, days_late) = match periodic(&t) {
+        Some(r) => {
+            let done: Vec<DateTime<Utc>> = reports
+                .iter()
+                .filter(|r| r.marks_done)
+                .map(|r| r.at)
+                .collect();
+            // A periodic task's deadline, if it has one, is the last day of the series.
+            let list = periods(&r, issued, t.details.deadline, &done, now);
+            let (state, deadline) = series_state(&list);
+            let late = list
+                .iter()
+                .find(|p| Some(p.due) == deadline)
+                .and_then(|p| days_overdue(Some(p.due), p.done_at, now));
+            (deadline, state, list, late)
+        }
+        None => {
+            let deadline = t.details.deadline.or_else(|| {
+                match t.details.recurrence.as_deref().map(Recurrence::parse) {
+                    Some(Ok(Recurrence::Once(d))) => Some(d),
+                    _ => None,
+                }
+            });
+            (
+                deadline,
+                state(deadline, completed, now),
+                Vec::new(),
+                days_overdue(deadline, completed, now),
+            )
+        }
+    };
     Ok(TaskView {
-        state: state(deadline, t.completed_at, now),
-        awaiting_confirmation: t.completed_at.is_some() && t.confirmed_at.is_none(),
+        state,
+        awaiting_confirmation: completed.is_some() && t.confirmed_at.is_none(),
         lead_name: lead_name(store, registry, &t.details.lead, issued.year()).await?,
+        days_left: days_left(deadline, None, now).filter(|_| !state.is_done()),
+        days_late,
         deadline,
+        periods: period_list,
+        latest: reports.into_iter().next_back(),
         task: t,
     })
 }
@@ -192,40 +311,77 @@ pub struct TaskInput {
     pub expand_to_communes: bool,
 }
 
-/// Records a directive and its tasks in one transaction (office only).
-pub async fn create_directive(
-    store: &dyn Store,
-    registry: &UnitRegistry,
-    actor: &Actor,
-    mut directive: NewDirective,
-    tasks: Vec<TaskInput>,
-    audit: &AuditContext,
-) -> AppResult<i64> {
-    if !actor.can_globally(registry, Action::ManageUsers) {
-        return Err(AppError::Forbidden(
+fn office_only(registry: &UnitRegistry, actor: &Actor) -> AppResult<()> {
+    if actor.can_globally(registry, Action::ManageUsers) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(
             "chỉ Văn phòng Điều phối ghi văn bản chỉ đạo và giao nhiệm vụ".into(),
-        ));
+        ))
     }
+}
+
+/// Checks the tasks as typed and expands "all communes of X" as of `date`: one child task
+/// per xã, numbered `code.1`, `code.2`, … Every problem is told, with the task's number.
+fn expand(
+    registry: &UnitRegistry,
+    tasks: Vec<TaskInput>,
+    date: NaiveDate,
+) -> AppResult<Vec<NewTask>> {
     let mut problems = Vec::new();
-    for t in &tasks {
+    let mut codes = BTreeSet::new();
+    for (i, t) in tasks.iter().enumerate() {
+        let name = if t.code.trim().is_empty() {
+            format!("nhiệm vụ thứ {}", i + 1)
+        } else {
+            format!("nhiệm vụ {}", t.code.trim())
+        };
+        if t.code.trim().is_empty() {
+            problems.push(format!("{name}: cần số thứ tự (ví dụ 2.1)"));
+        } else if !codes.insert(t.code.trim().to_owned()) {
+            problems.push(format!("{name}: số thứ tự bị trùng"));
+        }
+        if t.details.text.trim().is_empty() {
+            problems.push(format!("{name}: cần nội dung nhiệm vụ"));
+        }
         if let Some(r) = &t.details.recurrence
             && let Err(e) = Recurrence::parse(r)
         {
-            problems.push(format!("nhiệm vụ {}: {e}", t.code));
+            problems.push(format!("{name}: {e}"));
+        }
+        if let Assignee::Unit(u) = &t.details.lead
+            && registry.get(u).is_none()
+        {
+            problems.push(format!("{name}: không có đơn vị {u}"));
+        }
+        if t.expand_to_communes {
+            match &t.details.lead {
+                Assignee::Unit(u) if expand_lead(registry, u, date).is_empty() => {
+                    problems.push(format!(
+                        "{name}: không có xã nào thuộc đơn vị chủ trì vào ngày {}",
+                        date.format("%d/%m/%Y")
+                    ));
+                }
+                Assignee::Organisation(_) => problems.push(format!(
+                    "{name}: chỉ giao \"tất cả các xã\" cho một đơn vị hành chính"
+                )),
+                Assignee::Unit(_) => {}
+            }
         }
     }
     if !problems.is_empty() {
         return Err(AppError::Invalid(problems));
     }
-    directive.tasks = tasks
+    Ok(tasks
         .into_iter()
         .map(|t| {
+            let code = t.code.trim().to_owned();
             let children = match (&t.details.lead, t.expand_to_communes) {
-                (Assignee::Unit(u), true) => expand_lead(registry, u, directive.issued_on)
+                (Assignee::Unit(u), true) => expand_lead(registry, u, date)
                     .into_iter()
                     .enumerate()
                     .map(|(i, c)| NewTask {
-                        code: format!("{}.{}", t.code, i + 1),
+                        code: format!("{code}.{}", i + 1),
                         details: TaskDetails {
                             lead: Assignee::Unit(c),
                             ..t.details.clone()
@@ -236,26 +392,85 @@ pub async fn create_directive(
                 _ => vec![],
             };
             NewTask {
-                code: t.code,
+                code,
                 details: t.details,
                 children,
             }
         })
-        .collect();
+        .collect())
+}
+
+/// Records a directive and its tasks in one transaction (office only). "All communes of
+/// X" expands as X stood on the directive's date.
+pub async fn create_directive(
+    store: &dyn Store,
+    registry: &UnitRegistry,
+    actor: &Actor,
+    mut directive: NewDirective,
+    tasks: Vec<TaskInput>,
+    audit: &AuditContext,
+) -> AppResult<i64> {
+    office_only(registry, actor)?;
+    let mut problems = Vec::new();
+    for (field, value) in [
+        ("số hiệu", &directive.number),
+        ("trích yếu", &directive.title),
+        ("cơ quan ban hành", &directive.issuer),
+    ] {
+        if value.trim().is_empty() {
+            problems.push(format!("văn bản: cần {field}"));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(AppError::Invalid(problems));
+    }
+    directive.tasks = expand(registry, tasks, directive.issued_on)?;
     Ok(store.create_directive(&directive, audit).await?)
+}
+
+/// Adds tasks to a recorded directive (office only). "All communes of X" expands as X
+/// stands on the day they are added: a task given in 2026 goes to the communes of 2026.
+pub async fn add_tasks(
+    store: &dyn Store,
+    registry: &UnitRegistry,
+    actor: &Actor,
+    directive_id: i64,
+    tasks: Vec<TaskInput>,
+    audit: &AuditContext,
+) -> AppResult<Vec<i64>> {
+    office_only(registry, actor)?;
+    if tasks.is_empty() {
+        return Err(AppError::Invalid(vec!["chưa nhập nhiệm vụ nào".into()]));
+    }
+    let tasks = expand(registry, tasks, local_date(audit.at))?;
+    Ok(store.add_tasks(directive_id, &tasks, audit).await?)
+}
+
+/// A lead unit or organisation in the ranking, with the tally of its items.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ranked {
+    pub lead: String,
+    pub assignee: Assignee,
+    pub tally: Tally,
 }
 
 /// The compilation of a directive (or of every directive): counts by the four states and
 /// lead units ranked by on-time rate, laggards first. Parent tasks that were expanded into
-/// per-commune tasks count through their children.
+/// per-commune tasks count through their children; periodic tasks count once per period.
 #[derive(Debug, Clone)]
 pub struct Compilation {
     pub tally: Tally,
-    pub ranking: Vec<(String, Tally)>,
+    pub ranking: Vec<Ranked>,
     pub tasks: Vec<TaskView>,
+    /// For each task expanded into per-commune tasks, the tally of its children's items.
+    pub children: BTreeMap<i64, Tally>,
+    /// The period compiled, if any.
+    pub window: Option<Window>,
+    /// The instant the states are judged at.
+    pub as_of: DateTime<Utc>,
 }
 
-/// Compiles what the actor may see.
+/// Compiles what the actor may see, as of `now`.
 pub async fn compile(
     store: &dyn Store,
     registry: &UnitRegistry,
@@ -263,21 +478,60 @@ pub async fn compile(
     directive: Option<i64>,
     now: DateTime<Utc>,
 ) -> AppResult<Compilation> {
-    let tasks = visible_tasks(store, registry, actor, directive, now).await?;
-    let parents: BTreeSet<i64> = tasks.iter().filter_map(|t| t.task.parent_id).collect();
-    let counted: Vec<&TaskView> = tasks
-        .iter()
-        .filter(|t| !parents.contains(&t.task.id))
-        .collect();
-    let tally: Tally = counted.iter().map(|t| t.state).collect();
-    let pairs: Vec<(String, TaskState)> = counted
-        .iter()
-        .map(|t| (t.lead_name.clone(), t.state))
+    compile_in(store, registry, actor, directive, None, now).await
+}
+
+/// Compiles what the actor may see; with a window, the report of that period (the report
+/// to the Standing Committee): the items due in it and those in arrears, judged at the end
+/// of the period (or `now`, if earlier).
+pub async fn compile_in(
+    store: &dyn Store,
+    registry: &UnitRegistry,
+    actor: &Actor,
+    directive: Option<i64>,
+    window: Option<Window>,
+    now: DateTime<Utc>,
+) -> AppResult<Compilation> {
+    let as_of = window.map_or(now, |w| w.as_of(now));
+    let all = visible_tasks(store, registry, actor, directive, as_of).await?;
+    let parents: BTreeSet<i64> = all.iter().filter_map(|t| t.task.parent_id).collect();
+    let holds = |i: &Item| window.is_none_or(|w| w.holds(i));
+    let mut tally = Tally::default();
+    let mut children: BTreeMap<i64, Tally> = BTreeMap::new();
+    let mut pairs: Vec<((String, Assignee), TaskState)> = Vec::new();
+    let mut kept: BTreeSet<i64> = BTreeSet::new();
+    for t in all.iter().filter(|t| !parents.contains(&t.task.id)) {
+        for item in t.items().iter().filter(|i| holds(i)) {
+            tally.add(item.state);
+            if let Some(p) = t.task.parent_id {
+                children.entry(p).or_default().add(item.state);
+                kept.insert(p);
+            }
+            pairs.push((
+                (t.lead_name.clone(), t.task.details.lead.clone()),
+                item.state,
+            ));
+            kept.insert(t.task.id);
+        }
+    }
+    let ranking = rank_laggards(&pairs)
+        .into_iter()
+        .map(|((lead, assignee), tally)| Ranked {
+            lead,
+            assignee,
+            tally,
+        })
         .collect();
     Ok(Compilation {
         tally,
-        ranking: rank_laggards(&pairs),
-        tasks,
+        ranking,
+        tasks: all
+            .into_iter()
+            .filter(|t| window.is_none() || kept.contains(&t.task.id))
+            .collect(),
+        children,
+        window,
+        as_of,
     })
 }
 
@@ -289,9 +543,9 @@ pub struct RemindReport {
     pub notifications: usize,
 }
 
-/// Urges: for every open task due within `within_days` or overdue, records a reminder
-/// (once per task, kind and due date — running twice sends nothing twice) and notifies the
-/// users who lead it and the office.
+/// Urges: for every open task due within `within_days` or overdue (for a periodic task,
+/// its period judged now), records a reminder (once per task, kind and due date — running
+/// twice sends nothing twice) and notifies the users who lead it and the office.
 pub async fn remind(
     store: &dyn Store,
     registry: &UnitRegistry,
@@ -320,22 +574,19 @@ pub async fn remind(
         })
         .await?;
     let parents: BTreeSet<i64> = tasks.iter().filter_map(|t| t.parent_id).collect();
-    for t in tasks
-        .into_iter()
-        .filter(|t| !parents.contains(&t.id) && t.completed_at.is_none())
-    {
-        let issued = directives
-            .get(&t.directive_id)
-            .copied()
-            .unwrap_or_else(|| local_date(now));
-        let Some(deadline) = current_deadline(&t, issued) else {
+    for t in tasks.into_iter().filter(|t| !parents.contains(&t.id)) {
+        let v = view(store, registry, t, &directives, now).await?;
+        let Some(deadline) = v.deadline else {
             continue;
         };
-        let kind = match state(Some(deadline), None, now) {
+        let kind = match v.state {
             TaskState::Overdue => "overdue",
-            _ if ntm_core::task::due_soon(Some(deadline), None, now, within_days) => "due_soon",
+            TaskState::Open if v.days_left.is_some_and(|d| d <= i64::from(within_days)) => {
+                "due_soon"
+            }
             _ => continue,
         };
+        let t = v.task;
         if !store.record_reminder(t.id, kind, deadline, now).await? {
             continue;
         }
@@ -398,7 +649,13 @@ pub struct ReportInput {
     pub percent: i32,
     /// Marks the task done, the text being the proof, for the office to confirm.
     pub marks_done: bool,
+    /// A file of evidence (minutes, a report, photos).
+    pub attachment: Option<StoredFile>,
 }
+
+/// The largest attachment or directive file accepted, in bytes: scans of signed documents
+/// fit, and a slow connection still gets through.
+pub const MAX_FILE_BYTES: usize = 20 * 1024 * 1024;
 
 /// Reports progress on a task (its lead, or the office).
 pub async fn report(
@@ -429,13 +686,28 @@ pub async fn report(
             "tỷ lệ hoàn thành từ 0 đến 100%".to_owned(),
         ));
     }
+    if let Some(f) = &input.attachment {
+        if f.bytes.len() > MAX_FILE_BYTES {
+            problems.push((
+                "attachment".to_owned(),
+                format!(
+                    "tệp “{}” lớn hơn {} MB",
+                    f.name,
+                    MAX_FILE_BYTES / 1024 / 1024
+                ),
+            ));
+        }
+        if f.bytes.is_empty() {
+            problems.push(("attachment".to_owned(), format!("tệp “{}” rỗng", f.name)));
+        }
+    }
     if !problems.is_empty() {
         return Err(AppError::Fields(problems));
     }
     let r = ntm_store::NewReport {
         text: input.text.trim().to_owned(),
         percent: if input.marks_done { 100 } else { input.percent },
-        attachment: None,
+        attachment: input.attachment.clone(),
         marks_done: input.marks_done,
     };
     Ok(store
@@ -489,4 +761,226 @@ pub async fn reopen(
             &actor.audit(at, format!("mở lại: {}", reason.trim())),
         )
         .await?)
+}
+
+/// How a directive is cited: "Thông báo số 61/TB-BCĐ ngày 22/02/2022 của Ban Chỉ đạo…".
+pub fn directive_label(d: &ntm_store::DirectiveRecord) -> String {
+    let mut kind = d.kind.trim().to_owned();
+    if let Some(first) = kind.chars().next() {
+        kind = first.to_uppercase().chain(kind.chars().skip(1)).collect();
+    }
+    format!(
+        "{kind} số {} ngày {} của {}",
+        d.number,
+        d.issued_on.format("%d/%m/%Y"),
+        d.issuer
+    )
+}
+
+/// How an urging letter addresses a lead: a unit through its People's Committee
+/// ("UBND xã Thành Sen"), an organisation by its name.
+pub fn addressee(lead: &Assignee, name: &str) -> String {
+    match lead {
+        Assignee::Unit(_) => {
+            let mut chars = name.chars();
+            let lowered: String = chars
+                .next()
+                .map(|c| c.to_lowercase().chain(chars).collect())
+                .unwrap_or_default();
+            format!("UBND {lowered}")
+        }
+        Assignee::Organisation(_) => name.to_owned(),
+    }
+}
+
+/// A draft urging letter (văn bản đôn đốc) to a lead about its overdue tasks, as .docx in
+/// the standard administrative layout (office only). Returns the file name and bytes.
+/// The draft leaves the number blank and the signer's name for the office to complete.
+pub async fn urging_letter(
+    store: &dyn Store,
+    registry: &UnitRegistry,
+    actor: &Actor,
+    lead: &Assignee,
+    now: DateTime<Utc>,
+) -> AppResult<(String, Vec<u8>)> {
+    if !actor.can_globally(registry, Action::Approve) {
+        return Err(AppError::Forbidden(
+            "chỉ Văn phòng Điều phối soạn văn bản đôn đốc".into(),
+        ));
+    }
+    let views = visible_tasks(store, registry, actor, None, now).await?;
+    let parents: BTreeSet<i64> = views.iter().filter_map(|t| t.task.parent_id).collect();
+    let overdue: Vec<&TaskView> = views
+        .iter()
+        .filter(|v| {
+            &v.task.details.lead == lead
+                && v.state == TaskState::Overdue
+                && !parents.contains(&v.task.id)
+        })
+        .collect();
+    let Some(first) = overdue.first() else {
+        return Err(AppError::Invalid(vec![
+            "đơn vị này không có nhiệm vụ quá hạn chưa hoàn thành".into(),
+        ]));
+    };
+    let name = first.lead_name.clone();
+    let to = addressee(lead, &name);
+    let directives: BTreeMap<i64, ntm_store::DirectiveRecord> = store
+        .list_directives()
+        .await?
+        .into_iter()
+        .map(|d| (d.id, d))
+        .collect();
+    let cited: BTreeSet<i64> = overdue.iter().map(|v| v.task.directive_id).collect();
+    let citations: Vec<String> = cited
+        .iter()
+        .filter_map(|id| directives.get(id))
+        .map(directive_label)
+        .collect();
+    let today = local_date(now);
+    let province = registry
+        .roots_on(today)
+        .first()
+        .map(|r| r.name().to_uppercase())
+        .unwrap_or_default();
+    let authority = if province.is_empty() {
+        String::new()
+    } else {
+        format!("UBND {province}")
+    };
+    let reply_by = today + chrono::Duration::days(7);
+    let tasks = overdue
+        .iter()
+        .map(|v| ntm_reports::UrgedTask {
+            directive: directives
+                .get(&v.task.directive_id)
+                .map(|d| {
+                    format!(
+                        "{} {} ngày {}",
+                        d.kind,
+                        d.number,
+                        d.issued_on.format("%d/%m/%Y")
+                    )
+                })
+                .unwrap_or_default(),
+            code: v.task.code.clone(),
+            text: v.task.details.text.clone(),
+            deadline: v
+                .deadline
+                .map(|d| d.format("%d/%m/%Y").to_string())
+                .unwrap_or_default(),
+            days_overdue: v.days_late.unwrap_or(0),
+            latest_progress: v.latest.as_ref().map_or_else(
+                || "Chưa báo cáo".to_owned(),
+                |r| {
+                    format!(
+                        "{} ({}%, {})",
+                        r.text,
+                        r.percent,
+                        local_date(r.at).format("%d/%m/%Y")
+                    )
+                },
+            ),
+        })
+        .collect();
+    let letter = ntm_reports::UrgingLetter {
+        authority,
+        issuer: "Văn phòng Điều phối nông thôn mới".into(),
+        number: "Số:        /VPĐP-NV".into(),
+        place: province
+            .strip_prefix("TỈNH ")
+            .map(|p| {
+                p.split(' ')
+                    .map(|w| {
+                        let mut c = w.chars();
+                        c.next()
+                            .map(|f| f.to_string() + &c.as_str().to_lowercase())
+                            .unwrap_or_default()
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .unwrap_or_default(),
+        date: Some((today.day(), today.month(), today.year())),
+        subject: "V/v đôn đốc thực hiện các nhiệm vụ quá hạn".into(),
+        recipients: vec![to.clone()],
+        opening: vec![format!(
+            "Thực hiện {}, {to} được giao chủ trì thực hiện một số nhiệm vụ. Theo dõi của Văn phòng Điều phối nông thôn mới tỉnh, đến ngày {}, {} nhiệm vụ sau đã quá hạn nhưng chưa hoàn thành:",
+            citations.join("; "),
+            today.format("%d/%m/%Y"),
+            overdue.len()
+        )],
+        tasks,
+        closing: vec![
+            format!(
+                "Để bảo đảm tiến độ theo chỉ đạo của Ban Chỉ đạo tỉnh, Văn phòng Điều phối nông thôn mới tỉnh đề nghị {to} khẩn trương chỉ đạo hoàn thành các nhiệm vụ nêu trên; báo cáo kết quả thực hiện (kèm minh chứng) trên hệ thống theo dõi nhiệm vụ trước ngày {}.",
+                reply_by.format("%d/%m/%Y")
+            ),
+            "Trường hợp không thể hoàn thành, đề nghị báo cáo rõ nguyên nhân, khó khăn, vướng mắc và đề xuất giải pháp để Văn phòng Điều phối tổng hợp, báo cáo Ban Chỉ đạo tỉnh xem xét, chỉ đạo./.".into(),
+        ],
+        copies: vec![
+            "- Như trên;".into(),
+            "- Trưởng Ban Chỉ đạo tỉnh (để b/c);".into(),
+            "- Lưu: VT, VPĐP.".into(),
+        ],
+        signer_title: vec!["Chánh Văn phòng".into()],
+        signer_name: String::new(),
+    };
+    let bytes =
+        ntm_reports::urging_letter(&letter).map_err(|e| AppError::Invalid(vec![e.to_string()]))?;
+    let slug: String = ntm_core::text::search_key(&name)
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    Ok((
+        format!("don-doc-{slug}-{}.docx", today.format("%Y%m%d")),
+        bytes,
+    ))
+}
+
+/// Finds the lead or cooperator the office typed: an organisation by its name; a unit by
+/// the id in brackets the pick list gives ("Xã Kỳ Lạc (18850@2020-01-01)"), by its id or
+/// code, or by its name as it stood on `date` (the directive's date). Case and diacritics
+/// are ignored in names. The error says, in Vietnamese, what was not found or what is
+/// ambiguous.
+pub fn resolve_assignee(
+    registry: &UnitRegistry,
+    organisations: &[ntm_store::OrganisationRecord],
+    text: &str,
+    date: NaiveDate,
+) -> Result<Assignee, String> {
+    use ntm_core::text::search_key;
+    let text = text.trim();
+    let key = search_key(text);
+    if let Some(o) = organisations.iter().find(|o| search_key(&o.name) == key) {
+        return Ok(Assignee::Organisation(o.id));
+    }
+    let bracketed = text
+        .strip_suffix(')')
+        .and_then(|t| t.rsplit_once('('))
+        .map(|(_, id)| id.trim());
+    for candidate in bracketed.into_iter().chain(std::iter::once(text)) {
+        if let Some(id) = ntm_core::UnitId::parse(candidate)
+            && registry.get(&id).is_some()
+        {
+            return Ok(Assignee::Unit(id));
+        }
+    }
+    let on_date: Vec<_> = registry
+        .as_of(date)
+        .into_iter()
+        .filter(|v| v.id().code() == text || search_key(v.name()) == key)
+        .map(|v| v.id().clone())
+        .collect();
+    match on_date.as_slice() {
+        [one] => Ok(Assignee::Unit(one.clone())),
+        [] => Err(format!(
+            "không tìm thấy đơn vị hoặc tổ chức “{text}” (vào ngày {}); chọn trong danh sách gợi ý",
+            date.format("%d/%m/%Y")
+        )),
+        many => Err(format!(
+            "“{text}” chỉ {} đơn vị; chọn trong danh sách gợi ý (có mã đơn vị)",
+            many.len()
+        )),
+    }
 }

@@ -118,6 +118,22 @@ pub fn router(state: AppState) -> Router {
         .route("/tasks", get(pages::tasks::list))
         .route("/tasks/{id}", get(pages::tasks::show))
         .route("/tasks/{id}/report", post(pages::tasks::report))
+        .route(
+            "/tasks/{id}/reports/{report}/file",
+            get(pages::tasks::attachment),
+        )
+        .route(
+            "/directives/new",
+            get(pages::directives::new_form).post(pages::directives::create),
+        )
+        .route("/directives/report", get(pages::directives::period))
+        .route("/directives/urge", get(pages::directives::urge))
+        .route("/directives/{id}", get(pages::directives::show))
+        .route(
+            "/directives/{id}/tasks",
+            get(pages::directives::add_form).post(pages::directives::add),
+        )
+        .route("/directives/{id}/file", get(pages::directives::file))
         .route("/tasks/{id}/decide", post(pages::tasks::decide))
         .route("/notifications", get(pages::tasks::notifications))
         .route("/notifications/read", post(pages::tasks::read_all))

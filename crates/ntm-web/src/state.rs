@@ -18,6 +18,9 @@ pub struct WebConfig {
     pub login_window: Duration,
     /// The year pages open on when none is chosen.
     pub default_year: i32,
+    /// How many days ahead a task counts as due soon in the follow-up view (each viewer
+    /// may change it on the page).
+    pub due_soon_days: u32,
 }
 
 impl Default for WebConfig {
@@ -28,6 +31,7 @@ impl Default for WebConfig {
             login_attempts: 5,
             login_window: Duration::minutes(15),
             default_year: 2021,
+            due_soon_days: 14,
         }
     }
 }

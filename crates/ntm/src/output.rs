@@ -798,7 +798,7 @@ pub fn compilation(c: &ntm_app::tasks::Compilation, json: bool) -> anyhow::Resul
         return print_json(&json!({
             "done_on_time": t.on_time, "done_late": t.late, "open": t.open, "overdue": t.overdue,
             "on_time_rate": t.on_time_rate().map(num),
-            "ranking": c.ranking.iter().map(|(lead, t)| json!({"lead": lead, "done_on_time": t.on_time, "done_late": t.late, "open": t.open, "overdue": t.overdue, "on_time_rate": t.on_time_rate().map(num)})).collect::<Vec<_>>(),
+            "ranking": c.ranking.iter().map(|r| (&r.lead, &r.tally)).map(|(lead, t)| json!({"lead": lead, "done_on_time": t.on_time, "done_late": t.late, "open": t.open, "overdue": t.overdue, "on_time_rate": t.on_time_rate().map(num)})).collect::<Vec<_>>(),
         }));
     }
     outln!(
@@ -810,7 +810,7 @@ pub fn compilation(c: &ntm_app::tasks::Compilation, json: bool) -> anyhow::Resul
         vi_pct(t.on_time_rate())
     );
     outln!("Xếp hạng đơn vị chủ trì (chậm nhất trước):");
-    for (lead, t) in &c.ranking {
+    for ntm_app::tasks::Ranked { lead, tally: t, .. } in &c.ranking {
         outln!(
             "  {:<40} đúng hạn {:>3}  quá hạn {:>3}  trong hạn {:>3}  chưa xong quá hạn {:>3}  tỷ lệ {}",
             lead,

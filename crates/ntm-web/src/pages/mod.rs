@@ -7,6 +7,7 @@ pub mod admin;
 pub mod approval;
 pub mod audit;
 pub mod criteria;
+pub mod directives;
 pub mod entry;
 pub mod import;
 pub mod login;
@@ -92,6 +93,60 @@ pub fn notice(
         link: link.0.into(),
         link_text: link.1.into(),
     })
+}
+
+/// A file to download under its own name. The name goes in `filename*` (RFC 5987) so that
+/// Vietnamese names survive, with an ASCII fallback for old browsers.
+pub fn download(bytes: Vec<u8>, name: &str, content_type: Option<&str>) -> Response {
+    let ascii: String = ntm_core::text::search_key(name)
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let mut encoded = String::new();
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_') {
+            encoded.push(b as char);
+        } else {
+            encoded.push_str(&format!("%{b:02X}"));
+        }
+    }
+    let kind = content_type.unwrap_or_else(|| guess_type(name));
+    (
+        [
+            (header::CONTENT_TYPE, kind.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"),
+            ),
+            (header::CACHE_CONTROL, "private, no-store".to_owned()),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+/// The content type of a downloaded file from its extension; unknown ones are plain bytes
+/// so that the browser never renders an uploaded file as a page.
+fn guess_type(name: &str) -> &'static str {
+    let ext = name.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
+    match ext.as_str() {
+        "pdf" => "application/pdf",
+        "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "doc" => "application/msword",
+        "xls" => "application/vnd.ms-excel",
+        "jpg" | "jpeg" => "image/jpeg",
+        "png" => "image/png",
+        "zip" => "application/zip",
+        _ => "application/octet-stream",
+    }
 }
 
 /// Renders a template as an HTML response.

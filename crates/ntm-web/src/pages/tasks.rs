@@ -1,27 +1,30 @@
-//! Nhiệm vụ: the directives and their tasks — each task's state computed from its dates
-//! (done on time, done late, open within deadline, overdue), progress reports, the
-//! office's confirmation or reopening; per directive the compilation (counts by state,
-//! lead units ranked by on-time rate, laggards first) as a page and an .xlsx; and each
-//! user's notifications.
+//! Nhiệm vụ: the follow-up view of every task the viewer may see — each task's state
+//! computed from its dates (done on time, done late, open within deadline, overdue), what
+//! falls due soon, the latest progress; the task page with its periods, progress reports
+//! and attachments, the office's confirmation or reopening; and each user's
+//! notifications. Directives, their compilation and the period report are in
+//! [`super::directives`].
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
+use ntm_app::tasks::{Compilation, TaskView};
 use ntm_core::access::Action;
-use ntm_core::task::TaskState;
+use ntm_core::task::{TaskState, local_date};
 use ntm_reports::{Cell, CellValue, Column, Table, Tone};
+use ntm_store::{Assignee, StoredFile};
 use serde::Deserialize;
 
-use super::{Chrome, render, workspace};
+use super::{Chrome, download, render, workspace};
 use crate::auth::Session;
-use crate::error::{WebError, WebResult, internal};
+use crate::error::{Kind, WebError, WebResult, internal};
 use crate::format::{date, datetime, percent};
 use crate::state::AppState;
 
-fn state_class(s: TaskState) -> &'static str {
+pub fn state_class(s: TaskState) -> &'static str {
     match s {
         TaskState::DoneOnTime => "met",
         TaskState::DoneLate => "unknown",
@@ -30,6 +33,24 @@ fn state_class(s: TaskState) -> &'static str {
     }
 }
 
+/// The key of a lead in links: `u:<unit id>` or `o:<organisation id>`.
+pub fn assignee_key(a: &Assignee) -> String {
+    match a {
+        Assignee::Unit(u) => format!("u:{u}"),
+        Assignee::Organisation(id) => format!("o:{id}"),
+    }
+}
+
+/// The inverse of [`assignee_key`].
+pub fn parse_assignee(key: &str) -> Option<Assignee> {
+    match key.split_once(':')? {
+        ("u", unit) => ntm_core::UnitId::parse(unit).map(Assignee::Unit),
+        ("o", id) => id.parse().ok().map(Assignee::Organisation),
+        _ => None,
+    }
+}
+
+/// A task as a row of the lists and the compilation page.
 pub struct Row {
     pub id: i64,
     pub code: String,
@@ -39,9 +60,52 @@ pub struct Row {
     pub state: &'static str,
     pub class: &'static str,
     pub awaiting: bool,
+    /// "quá 12 ngày", "còn 3 ngày", or empty.
+    pub timing: String,
+    /// The latest progress report, shortened: "60% — Đã khởi công… (05/11/2026)".
+    pub latest: String,
+    pub periodic: bool,
+    /// For a task expanded into per-commune tasks: the counts of its children.
+    pub children: String,
+    pub is_child: bool,
 }
 
-fn row(v: &ntm_app::tasks::TaskView) -> Row {
+pub fn timing(v: &TaskView) -> String {
+    match (v.days_late, v.days_left) {
+        (Some(n), _) if v.state == TaskState::Overdue => format!("quá {n} ngày"),
+        (Some(n), _) => format!("chậm {n} ngày"),
+        (None, Some(0)) => "hạn hôm nay".into(),
+        (None, Some(n)) => format!("còn {n} ngày"),
+        _ => String::new(),
+    }
+}
+
+pub fn latest(v: &TaskView) -> String {
+    v.latest.as_ref().map_or_else(String::new, |r| {
+        let text: String = r.text.chars().take(90).collect();
+        let more = if r.text.chars().count() > 90 {
+            "…"
+        } else {
+            ""
+        };
+        format!("{}% — {text}{more} ({})", r.percent, date(local_date(r.at)))
+    })
+}
+
+pub fn row(v: &TaskView, c: Option<&Compilation>) -> Row {
+    let children = c
+        .and_then(|c| c.children.get(&v.task.id))
+        .map(|t| {
+            format!(
+                "{} đơn vị: {} đúng hạn, {} quá hạn, {} trong hạn, {} chưa xong quá hạn",
+                t.total(),
+                t.on_time,
+                t.late,
+                t.open,
+                t.overdue
+            )
+        })
+        .unwrap_or_default();
     Row {
         id: v.task.id,
         code: v.task.code.clone(),
@@ -51,13 +115,211 @@ fn row(v: &ntm_app::tasks::TaskView) -> Row {
         state: v.state.label_vi(),
         class: state_class(v.state),
         awaiting: v.awaiting_confirmation,
+        timing: timing(v),
+        latest: latest(v),
+        periodic: v.is_periodic(),
+        children,
+        is_child: v.task.parent_id.is_some(),
     }
+}
+
+/// A lead in the ranking, with the link to its urging letter when it has overdue items.
+pub struct RankRow {
+    pub lead: String,
+    pub key: String,
+    pub on_time: usize,
+    pub late: usize,
+    pub open: usize,
+    pub overdue: usize,
+    pub rate: String,
+}
+
+pub fn ranking(c: &Compilation) -> Vec<RankRow> {
+    c.ranking
+        .iter()
+        .map(|r| RankRow {
+            lead: r.lead.clone(),
+            key: assignee_key(&r.assignee),
+            on_time: r.tally.on_time,
+            late: r.tally.late,
+            open: r.tally.open,
+            overdue: r.tally.overdue,
+            rate: percent(r.tally.on_time_rate()),
+        })
+        .collect()
+}
+
+/// The four counts as tiles: (filter value, label, count, class).
+pub fn counts(c: &Compilation) -> Vec<(&'static str, &'static str, usize, &'static str)> {
+    let t = &c.tally;
+    vec![
+        ("done_on_time", "Hoàn thành đúng hạn", t.on_time, "met"),
+        ("done_late", "Hoàn thành quá hạn", t.late, "unknown"),
+        ("open", "Đang thực hiện trong hạn", t.open, "missing"),
+        ("overdue", "Quá hạn chưa hoàn thành", t.overdue, "unmet"),
+    ]
+}
+
+fn text(v: impl Into<String>) -> Cell {
+    Cell {
+        value: CellValue::Text(v.into()),
+        tone: Tone::Plain,
+    }
+}
+
+fn int(n: usize, tone: Tone) -> Cell {
+    Cell {
+        value: CellValue::Int(n as i64),
+        tone,
+    }
+}
+
+fn state_tone(s: TaskState) -> Tone {
+    match s {
+        TaskState::DoneOnTime => Tone::Good,
+        TaskState::DoneLate | TaskState::Open => Tone::Unknown,
+        TaskState::Overdue => Tone::Bad,
+    }
+}
+
+/// The workbook of a compilation: the counts and the ranking of lead units, then every
+/// task with its state, lateness and latest progress.
+pub fn compilation_workbook(
+    c: &Compilation,
+    title: &str,
+    mut subtitle: Vec<String>,
+    directives: &std::collections::BTreeMap<i64, String>,
+) -> WebResult<Vec<u8>> {
+    let t = &c.tally;
+    subtitle.push(format!(
+        "Hoàn thành đúng hạn {}; hoàn thành quá hạn {}; đang thực hiện trong hạn {}; quá hạn chưa hoàn thành {}; tỷ lệ đúng hạn {}.",
+        t.on_time,
+        t.late,
+        t.open,
+        t.overdue,
+        percent(t.on_time_rate())
+    ));
+    let ranking = Table {
+        sheet: "Xếp hạng đơn vị".into(),
+        title: title.to_owned(),
+        subtitle: subtitle.clone(),
+        columns: [
+            ("Đơn vị chủ trì", 40.0),
+            ("Đúng hạn", 10.0),
+            ("Quá hạn", 10.0),
+            ("Trong hạn", 10.0),
+            ("Chưa xong, quá hạn", 12.0),
+            ("Tỷ lệ đúng hạn", 12.0),
+        ]
+        .iter()
+        .map(|(h, w)| Column::new(*h, *w))
+        .collect(),
+        header_rows: vec![],
+        rows: c
+            .ranking
+            .iter()
+            .map(|r| {
+                let t = &r.tally;
+                vec![
+                    text(r.lead.clone()),
+                    int(t.on_time, Tone::Plain),
+                    int(t.late, Tone::Plain),
+                    int(t.open, Tone::Plain),
+                    int(
+                        t.overdue,
+                        if t.overdue > 0 { Tone::Bad } else { Tone::Plain },
+                    ),
+                    Cell {
+                        value: t
+                            .on_time_rate()
+                            .map_or(CellValue::Empty, CellValue::Percent),
+                        tone: Tone::Plain,
+                    },
+                ]
+            })
+            .collect(),
+        totals: vec![vec![
+            text("Tổng"),
+            int(t.on_time, Tone::Plain),
+            int(t.late, Tone::Plain),
+            int(t.open, Tone::Plain),
+            int(t.overdue, Tone::Plain),
+            Cell {
+                value: t
+                    .on_time_rate()
+                    .map_or(CellValue::Empty, CellValue::Percent),
+                tone: Tone::Plain,
+            },
+        ]],
+        notes: vec![
+            "Xếp theo tỷ lệ hoàn thành đúng hạn, thấp trước. Tỷ lệ = đúng hạn ÷ (đúng hạn + quá hạn + chưa xong quá hạn). Nhiệm vụ định kỳ được tính theo từng kỳ.".into(),
+            format!("Trạng thái tính đến {}.", datetime(c.as_of)),
+        ],
+        landscape: true,
+        freeze_columns: 1,
+    };
+    let tasks = Table {
+        sheet: "Danh sách nhiệm vụ".into(),
+        title: title.to_owned(),
+        subtitle,
+        columns: [
+            ("Văn bản", 22.0),
+            ("Số", 7.0),
+            ("Nội dung nhiệm vụ", 50.0),
+            ("Chủ trì", 24.0),
+            ("Thời hạn", 11.0),
+            ("Trạng thái", 20.0),
+            ("Số ngày chậm", 9.0),
+            ("Tiến độ gần nhất", 40.0),
+        ]
+        .iter()
+        .map(|(h, w)| Column::new(*h, *w))
+        .collect(),
+        header_rows: vec![],
+        rows: c
+            .tasks
+            .iter()
+            .map(|v| {
+                vec![
+                    text(
+                        directives
+                            .get(&v.task.directive_id)
+                            .cloned()
+                            .unwrap_or_default(),
+                    ),
+                    text(v.task.code.clone()),
+                    text(v.task.details.text.clone()),
+                    text(v.lead_name.clone()),
+                    text(v.deadline.map_or_else(|| "không hạn".into(), date)),
+                    Cell {
+                        value: CellValue::Text(v.state.label_vi().into()),
+                        tone: state_tone(v.state),
+                    },
+                    Cell {
+                        value: v
+                            .days_late
+                            .map_or(CellValue::Empty, CellValue::Int),
+                        tone: Tone::Plain,
+                    },
+                    text(latest(v)),
+                ]
+            })
+            .collect(),
+        totals: vec![],
+        notes: vec![
+            "Trạng thái được tính từ thời hạn và ngày báo hoàn thành (giờ Việt Nam), không nhập tay.".into(),
+        ],
+        landscape: true,
+        freeze_columns: 3,
+    };
+    ntm_reports::workbook(&[ranking, tasks]).map_err(|e| internal(anyhow::anyhow!("{e}")))
 }
 
 #[derive(Deserialize)]
 pub struct ListQuery {
     pub directive: Option<i64>,
     pub state: Option<String>,
+    pub days: Option<u32>,
     pub format: Option<String>,
 }
 
@@ -75,74 +337,22 @@ struct TasksPage {
     directives: Vec<DirectiveRow>,
     directive: Option<i64>,
     state: String,
+    days: u32,
+    due_soon: usize,
     counts: Vec<(&'static str, &'static str, usize, &'static str)>,
     rate: String,
-    ranking: Vec<(String, usize, usize, usize, usize, String)>,
+    ranking: Vec<RankRow>,
     rows: Vec<Row>,
+    is_office: bool,
+    filter_label: String,
 }
 
-/// The tasks the viewer may see, with the compilation of what is shown.
-pub async fn list(
-    State(state): State<AppState>,
-    session: Session,
-    Query(q): Query<ListQuery>,
-) -> WebResult<Response> {
-    let ws = workspace(&state, Some(0)).await?;
-    let now = Utc::now();
-    let c = ntm_app::tasks::compile(
-        state.store.as_ref(),
-        &ws.registry,
-        &session.actor,
-        q.directive,
-        now,
-    )
-    .await?;
-    let t = &c.tally;
-    if q.format.as_deref() == Some("xlsx") {
-        let cell = |v: CellValue| Cell {
-            value: v,
-            tone: Tone::Plain,
-        };
-        let table = Table {
-            sheet: "Tổng hợp nhiệm vụ".into(),
-            title: "TỔNG HỢP KẾT QUẢ THỰC HIỆN NHIỆM VỤ".into(),
-            subtitle: vec![format!(
-                "Hoàn thành đúng hạn {}; hoàn thành quá hạn {}; đang thực hiện trong hạn {}; quá hạn chưa hoàn thành {}; tỷ lệ đúng hạn {}",
-                t.on_time, t.late, t.open, t.overdue, percent(t.on_time_rate())
-            )],
-            columns: ["Đơn vị chủ trì", "Đúng hạn", "Quá hạn", "Trong hạn", "Chưa xong, quá hạn", "Tỷ lệ đúng hạn"].iter().zip([40.0, 10.0, 10.0, 10.0, 12.0, 12.0]).map(|(h, w)| Column::new(*h, w)).collect(),
-            header_rows: vec![],
-            rows: c
-                .ranking
-                .iter()
-                .map(|(lead, t)| {
-                    vec![
-                        cell(CellValue::Text(lead.clone())),
-                        cell(CellValue::Int(t.on_time as i64)),
-                        cell(CellValue::Int(t.late as i64)),
-                        cell(CellValue::Int(t.open as i64)),
-                        Cell { value: CellValue::Int(t.overdue as i64), tone: if t.overdue > 0 { Tone::Bad } else { Tone::Plain } },
-                        cell(t.on_time_rate().map_or(CellValue::Empty, CellValue::Percent)),
-                    ]
-                })
-                .collect(),
-            totals: vec![],
-            notes: vec!["Xếp theo tỷ lệ hoàn thành đúng hạn, thấp trước. Tỷ lệ = đúng hạn ÷ (đúng hạn + quá hạn + chưa xong quá hạn).".into()],
-            landscape: true,
-            freeze_columns: 1,
-        };
-        let bytes =
-            ntm_reports::workbook(&[table]).map_err(|e| internal(anyhow::anyhow!("{e}")))?;
-        return Ok(super::reports::xlsx(bytes, "tong-hop-nhiem-vu.xlsx"));
-    }
-    let filter = q.state.clone().unwrap_or_default();
-    let rows = c
-        .tasks
-        .iter()
-        .filter(|v| filter.is_empty() || v.state.as_str() == filter)
-        .map(row)
-        .collect();
-    let directives = state
+/// The directives as the select shows them.
+pub async fn directive_rows(
+    state: &AppState,
+    selected: Option<i64>,
+) -> WebResult<Vec<DirectiveRow>> {
+    Ok(state
         .store
         .list_directives()
         .await
@@ -158,9 +368,73 @@ pub async fn list(
                 d.issuer
             ),
             title: d.title,
-            selected: Some(d.id) == q.directive,
+            selected: Some(d.id) == selected,
+        })
+        .collect())
+}
+
+/// The follow-up view: what the viewer may see, filtered by directive, by state or to what
+/// falls due within the chosen number of days, with the compilation of what is shown.
+pub async fn list(
+    State(state): State<AppState>,
+    session: Session,
+    Query(q): Query<ListQuery>,
+) -> WebResult<Response> {
+    let ws = workspace(&state, Some(0)).await?;
+    let now = Utc::now();
+    let c = ntm_app::tasks::compile(
+        state.store.as_ref(),
+        &ws.registry,
+        &session.actor,
+        q.directive,
+        now,
+    )
+    .await?;
+    if q.format.as_deref() == Some("xlsx") {
+        let labels = state
+            .store
+            .list_directives()
+            .await
+            .map_err(ntm_app::AppError::from)?
+            .into_iter()
+            .map(|d| (d.id, format!("{} {}", d.kind, d.number)))
+            .collect();
+        let bytes =
+            compilation_workbook(&c, "TỔNG HỢP KẾT QUẢ THỰC HIỆN NHIỆM VỤ", vec![], &labels)?;
+        return Ok(super::reports::xlsx(bytes, "tong-hop-nhiem-vu.xlsx"));
+    }
+    let days = q.days.unwrap_or(state.config.due_soon_days).min(366);
+    let is_due_soon = |v: &TaskView| {
+        v.state == TaskState::Open && v.days_left.is_some_and(|d| d <= i64::from(days))
+    };
+    let parents: std::collections::BTreeSet<i64> =
+        c.tasks.iter().filter_map(|t| t.task.parent_id).collect();
+    let filter = q.state.clone().unwrap_or_default();
+    let mut shown: Vec<&TaskView> = c
+        .tasks
+        .iter()
+        .filter(|v| match filter.as_str() {
+            "" => true,
+            "due_soon" => is_due_soon(v) && !parents.contains(&v.task.id),
+            // Overdue first by how long; the office works down this list.
+            f => v.state.as_str() == f && !parents.contains(&v.task.id),
         })
         .collect();
+    if filter == "overdue" {
+        shown.sort_by_key(|v| std::cmp::Reverse(v.days_late));
+    }
+    if filter == "due_soon" {
+        shown.sort_by_key(|v| v.days_left);
+    }
+    let due_soon = c
+        .tasks
+        .iter()
+        .filter(|v| is_due_soon(v) && !parents.contains(&v.task.id))
+        .count();
+    let filter_label = match filter.as_str() {
+        "due_soon" => format!("sắp đến hạn trong {days} ngày"),
+        f => TaskState::parse(f).map_or(String::new(), |s| s.label_vi().to_owned()),
+    };
     let page = TasksPage {
         chrome: Some(Chrome::new(
             &session,
@@ -168,41 +442,36 @@ pub async fn list(
             state.config.default_year,
             "tasks",
         )),
-        directives,
+        directives: directive_rows(&state, q.directive).await?,
         directive: q.directive,
         state: filter,
-        counts: vec![
-            ("done_on_time", "Hoàn thành đúng hạn", t.on_time, "met"),
-            ("done_late", "Hoàn thành quá hạn", t.late, "unknown"),
-            ("open", "Đang thực hiện trong hạn", t.open, "missing"),
-            ("overdue", "Quá hạn chưa hoàn thành", t.overdue, "unmet"),
-        ],
-        rate: percent(t.on_time_rate()),
-        ranking: c
-            .ranking
-            .iter()
-            .map(|(l, t)| {
-                (
-                    l.clone(),
-                    t.on_time,
-                    t.late,
-                    t.open,
-                    t.overdue,
-                    percent(t.on_time_rate()),
-                )
-            })
-            .collect(),
-        rows,
+        days,
+        due_soon,
+        counts: counts(&c),
+        rate: percent(c.tally.on_time_rate()),
+        ranking: ranking(&c),
+        rows: shown.into_iter().map(|v| row(v, Some(&c))).collect(),
+        is_office: session.actor.can_globally(&ws.registry, Action::Approve),
+        filter_label,
     };
     render(&page)
 }
 
 pub struct ReportRow {
+    pub id: i64,
     pub at: String,
     pub by: String,
     pub text: String,
     pub percent: i32,
     pub done: bool,
+    pub attachment: String,
+}
+
+pub struct PeriodRow {
+    pub due: String,
+    pub done: String,
+    pub state: &'static str,
+    pub class: &'static str,
 }
 
 #[derive(Template)]
@@ -216,12 +485,15 @@ struct TaskPage {
     recurrence: String,
     cooperating: Vec<String>,
     directive: String,
+    directive_id: i64,
     reports: Vec<ReportRow>,
+    periods: Vec<PeriodRow>,
     can_report: bool,
     is_office: bool,
     done: bool,
     confirmed: String,
     errors: Vec<String>,
+    max_mb: usize,
 }
 
 pub async fn show(
@@ -230,6 +502,29 @@ pub async fn show(
     Path(id): Path<i64>,
 ) -> WebResult<Response> {
     render(&task_page(&state, &session, id, vec![]).await?)
+}
+
+/// The task as the viewer may see it, or 403.
+async fn visible_task(
+    state: &AppState,
+    session: &Session,
+    registry: &ntm_core::UnitRegistry,
+    id: i64,
+    now: DateTime<Utc>,
+) -> WebResult<TaskView> {
+    let store = state.store.as_ref();
+    let t = store
+        .get_task(id)
+        .await
+        .map_err(ntm_app::AppError::from)?
+        .ok_or_else(|| WebError::not_found(format!("Không có nhiệm vụ {id}.")))?;
+    let views =
+        ntm_app::tasks::visible_tasks(store, registry, &session.actor, Some(t.directive_id), now)
+            .await?;
+    views
+        .into_iter()
+        .find(|v| v.task.id == id)
+        .ok_or_else(WebError::forbidden)
 }
 
 async fn task_page(
@@ -241,12 +536,7 @@ async fn task_page(
     let ws = workspace(state, Some(0)).await?;
     let now = Utc::now();
     let store = state.store.as_ref();
-    let views =
-        ntm_app::tasks::visible_tasks(store, &ws.registry, &session.actor, None, now).await?;
-    let v = views
-        .into_iter()
-        .find(|v| v.task.id == id)
-        .ok_or_else(WebError::forbidden)?;
+    let v = visible_task(state, session, &ws.registry, id, now).await?;
     let orgs = ntm_app::tasks::organisations_of(store, &session.actor).await?;
     let directive = store
         .get_directive(v.task.directive_id)
@@ -264,11 +554,26 @@ async fn task_page(
         .map_err(ntm_app::AppError::from)?
         .into_iter()
         .map(|r| ReportRow {
+            id: r.id,
             at: datetime(r.at),
             by: r.by,
             text: r.text,
             percent: r.percent,
             done: r.marks_done,
+            attachment: match (r.attachment_name, r.attachment_size) {
+                (Some(name), Some(size)) => format!("{name} ({})", size_text(size)),
+                _ => String::new(),
+            },
+        })
+        .collect();
+    let periods = v
+        .periods
+        .iter()
+        .map(|p| PeriodRow {
+            due: date(p.due),
+            done: p.done_at.map_or_else(String::new, datetime),
+            state: p.state.label_vi(),
+            class: state_class(p.state),
         })
         .collect();
     Ok(TaskPage {
@@ -290,18 +595,12 @@ async fn task_page(
             .map(|r| r.label_vi())
             .unwrap_or_default(),
         cooperating,
+        directive_id: v.task.directive_id,
         directive: directive
-            .map(|d| {
-                format!(
-                    "{} {} ngày {}: {}",
-                    d.kind,
-                    d.number,
-                    date(d.issued_on),
-                    d.title
-                )
-            })
+            .map(|d| format!("{}: {}", ntm_app::tasks::directive_label(&d), d.title))
             .unwrap_or_default(),
         reports,
+        periods,
         can_report: ntm_app::tasks::may_report(&ws.registry, &session.actor, &orgs, &v.task, now),
         is_office: session.actor.can_globally(&ws.registry, Action::Approve),
         done: v.task.completed_at.is_some(),
@@ -310,34 +609,102 @@ async fn task_page(
             _ => String::new(),
         },
         errors,
-        task: row(&v),
+        max_mb: ntm_app::tasks::MAX_FILE_BYTES / 1024 / 1024,
+        task: row(&v, None),
     })
 }
 
-#[derive(Deserialize)]
-pub struct ReportForm {
-    #[serde(default)]
-    csrf: String,
-    text: String,
-    #[serde(default)]
-    percent: String,
-    #[serde(default)]
-    done: Option<String>,
+/// "1,2 MB", "830 KB": sizes as the office reads them.
+pub fn size_text(bytes: i64) -> String {
+    if bytes >= 1024 * 1024 {
+        format!("{:.1} MB", bytes as f64 / 1024.0 / 1024.0).replace('.', ",")
+    } else {
+        format!("{} KB", (bytes + 1023) / 1024)
+    }
 }
 
+/// The fields of a multipart form: text fields by name (repeated names kept in order) and
+/// at most one file per name. A field that is not valid UTF-8 is refused.
+pub struct MultipartForm {
+    pub fields: Vec<(String, String)>,
+    pub files: Vec<(String, StoredFile)>,
+}
+
+impl MultipartForm {
+    pub async fn read(mut multipart: Multipart) -> WebResult<Self> {
+        let mut form = MultipartForm {
+            fields: Vec::new(),
+            files: Vec::new(),
+        };
+        let bad = |e: axum::extract::multipart::MultipartError| {
+            WebError::new(
+                Kind::BadRequest,
+                format!("Không đọc được biểu mẫu gửi lên: {e}"),
+            )
+        };
+        while let Some(field) = multipart.next_field().await.map_err(bad)? {
+            let name = field.name().unwrap_or_default().to_owned();
+            match field.file_name().map(str::to_owned) {
+                Some(file_name) => {
+                    let bytes = field.bytes().await.map_err(bad)?;
+                    // A file input left empty still sends a part with no name and no bytes.
+                    if !file_name.is_empty() || !bytes.is_empty() {
+                        form.files.push((
+                            name,
+                            StoredFile {
+                                name: file_name,
+                                bytes: bytes.to_vec(),
+                            },
+                        ));
+                    }
+                }
+                None => {
+                    let text = field.text().await.map_err(bad)?;
+                    form.fields.push((name, text));
+                }
+            }
+        }
+        Ok(form)
+    }
+
+    /// The first value of the field, or "".
+    pub fn get(&self, name: &str) -> &str {
+        self.fields
+            .iter()
+            .find(|(n, _)| n == name)
+            .map_or("", |(_, v)| v.as_str())
+    }
+
+    pub fn file(&self, name: &str) -> Option<StoredFile> {
+        self.files
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, f)| f.clone())
+    }
+}
+
+/// A progress report, with an optional attachment (multipart form).
 pub async fn report(
     State(state): State<AppState>,
     session: Session,
     Path(id): Path<i64>,
-    Form(f): Form<ReportForm>,
+    multipart: Multipart,
 ) -> WebResult<Response> {
-    session.check_csrf(&f.csrf)?;
+    let f = MultipartForm::read(multipart).await?;
+    session.check_csrf(f.get("csrf"))?;
     let ws = workspace(&state, Some(0)).await?;
-    let percent: i32 = f.percent.trim().trim_end_matches('%').parse().unwrap_or(-1);
+    let percent: i32 = f
+        .get("percent")
+        .trim()
+        .trim_end_matches('%')
+        .trim()
+        .parse()
+        .unwrap_or(-1);
     let input = ntm_app::tasks::ReportInput {
-        text: f.text.clone(),
+        text: f.get("text").to_owned(),
         percent,
-        marks_done: f.done.is_some(),
+        marks_done: !f.get("done").is_empty(),
+        attachment: f.file("attachment"),
     };
     match ntm_app::tasks::report(
         state.store.as_ref(),
@@ -362,6 +729,33 @@ pub async fn report(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// A report's attachment, for whoever may see the task.
+pub async fn attachment(
+    State(state): State<AppState>,
+    session: Session,
+    Path((id, report)): Path<(i64, i64)>,
+) -> WebResult<Response> {
+    let ws = workspace(&state, Some(0)).await?;
+    visible_task(&state, &session, &ws.registry, id, Utc::now()).await?;
+    let store = state.store.as_ref();
+    let belongs = store
+        .list_reports(id)
+        .await
+        .map_err(ntm_app::AppError::from)?
+        .iter()
+        .any(|r| r.id == report);
+    let file = if belongs {
+        store
+            .report_attachment(report)
+            .await
+            .map_err(ntm_app::AppError::from)?
+    } else {
+        None
+    };
+    let file = file.ok_or_else(|| WebError::not_found("Báo cáo này không có tệp đính kèm."))?;
+    Ok(download(file.bytes, &file.name, None))
 }
 
 #[derive(Deserialize)]
@@ -400,7 +794,7 @@ pub async fn decide(
         }
         other => {
             return Err(WebError::new(
-                crate::error::Kind::BadRequest,
+                Kind::BadRequest,
                 format!("Thao tác “{other}” không hợp lệ."),
             ));
         }

@@ -23,7 +23,10 @@ pub struct Response {
     pub status: StatusCode,
     pub location: Option<String>,
     pub set_cookie: Vec<String>,
+    pub content_type: Option<String>,
+    pub disposition: Option<String>,
     pub body: String,
+    pub bytes: Vec<u8>,
 }
 
 /// A signed-in browser: its cookie and the CSRF token of its session.
@@ -83,6 +86,15 @@ impl TestApp {
             .filter_map(|v| v.to_str().ok())
             .map(String::from)
             .collect();
+        let header_text = |name| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(String::from)
+        };
+        let content_type = header_text(header::CONTENT_TYPE);
+        let disposition = header_text(header::CONTENT_DISPOSITION);
         let bytes = axum::body::to_bytes(response.into_body(), 50 * 1024 * 1024)
             .await
             .expect("body");
@@ -90,7 +102,10 @@ impl TestApp {
             status,
             location,
             set_cookie,
+            content_type,
+            disposition,
             body: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes: bytes.to_vec(),
         }
     }
 
@@ -115,6 +130,50 @@ impl TestApp {
             .join("&");
         let mut r =
             Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if let Some(c) = &browser.cookie {
+            r = r.header(header::COOKIE, c);
+        }
+        self.send(r.body(Body::from(body)).expect("request")).await
+    }
+
+    /// Posts a multipart form (text fields, then files as (field, file name, bytes)); the
+    /// session's CSRF token is added unless `fields` has one.
+    pub async fn post_multipart(
+        &self,
+        browser: &Browser,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, &[u8])],
+    ) -> Response {
+        let boundary = "ntmtestboundary9Qz7";
+        let mut body = Vec::new();
+        let mut pairs: Vec<(&str, &str)> = fields.to_vec();
+        if !fields.iter().any(|(k, _)| *k == "csrf") {
+            pairs.push(("csrf", &browser.csrf));
+        }
+        for (k, v) in pairs {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        for (k, name, bytes) in files {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+                )
+                .as_bytes(),
+            );
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        let mut r = Request::post(path).header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        );
         if let Some(c) = &browser.cookie {
             r = r.header(header::COOKIE, c);
         }

@@ -485,7 +485,7 @@ async fn the_office_follows_up_tasks_a_report_marks_done_and_the_office_confirms
     let id = task_id(&app, &office, "2.6b").await;
     let path = format!("/tasks/{id}");
     let r = app
-        .post(&office, &format!("{path}/report"), &[("text", "")])
+        .post_multipart(&office, &format!("{path}/report"), &[("text", "")], &[])
         .await;
     assert_eq!(
         r.status,
@@ -493,7 +493,7 @@ async fn the_office_follows_up_tasks_a_report_marks_done_and_the_office_confirms
         "a report needs text"
     );
     let r = app
-        .post(
+        .post_multipart(
             &office,
             &format!("{path}/report"),
             &[
@@ -501,10 +501,31 @@ async fn the_office_follows_up_tasks_a_report_marks_done_and_the_office_confirms
                 ("percent", "100"),
                 ("done", "1"),
             ],
+            &[("attachment", "Quyết định kiện toàn.pdf", b"%PDF-1.4 ...")],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let page = app.get(&office, &path).await.body;
+    let doc = scraper::Html::parse_document(&page);
+    let sel = scraper::Selector::parse("a[href*='/reports/']").unwrap();
+    let href = doc
+        .select(&sel)
+        .find(|a| {
+            a.text()
+                .collect::<String>()
+                .contains("Quyết định kiện toàn.pdf")
+        })
+        .and_then(|a| a.value().attr("href"))
+        .expect("attachment linked")
+        .to_owned();
+    let file = app.get(&office, &href).await;
+    assert_eq!(file.bytes, b"%PDF-1.4 ...");
+    let dept = app.login("so-nnmt").await;
+    assert_eq!(
+        app.get(&dept, &href).await.status,
+        StatusCode::FORBIDDEN,
+        "not the department's task"
+    );
     assert!(
         page.contains("chờ xác nhận")
             && page.contains("Hoàn thành đúng hạn".to_lowercase().as_str()),
@@ -553,13 +574,14 @@ async fn the_office_follows_up_tasks_a_report_marks_done_and_the_office_confirms
     let dept = app.login("so-nnmt").await;
     let mine = app.get(&dept, "/tasks").await.body;
     let codes = texts(&mine, "table.data td a");
-    assert_eq!(codes, vec!["2.1".to_owned(), "2.3".to_owned()]);
+    assert_eq!(codes, ["2.1", "2.3", "2", "4"].map(str::to_owned));
     assert_eq!(app.get(&dept, &path).await.status, StatusCode::FORBIDDEN);
     assert_eq!(
-        app.post(
+        app.post_multipart(
             &dept,
             &format!("{path}/report"),
-            &[("text", "x"), ("percent", "10")]
+            &[("text", "x"), ("percent", "10")],
+            &[]
         )
         .await
         .status,

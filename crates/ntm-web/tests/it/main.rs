@@ -3,5 +3,6 @@
 mod access;
 mod app;
 mod browser;
+mod directives;
 mod flows;
 mod reports;

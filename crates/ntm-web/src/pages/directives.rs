@@ -1,0 +1,760 @@
+//! Văn bản chỉ đạo: recording a directive with its tasks (and the file itself), adding
+//! tasks to it later, its compilation (every task's state, latest progress and lateness,
+//! counts by the four states, lead units ranked laggards first) as a page, an .xlsx and a
+//! printout; the same across all directives for a period (the report to the Standing
+//! Committee); and the draft urging letter to a lead about its overdue tasks (.docx).
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{Datelike, NaiveDate, Utc};
+use ntm_app::tasks::{TaskInput, Window};
+use ntm_core::UnitType;
+use ntm_core::access::Action;
+use ntm_core::task::local_date;
+use ntm_store::{NewDirective, TaskDetails};
+use serde::Deserialize;
+
+use super::tasks::{MultipartForm, RankRow, Row, counts, parse_assignee, ranking, row, size_text};
+use super::{Chrome, download, render, require_admin, workspace};
+use crate::auth::Session;
+use crate::error::{WebError, WebResult};
+use crate::format::{date, datetime, percent};
+use crate::state::AppState;
+
+const KINDS: [&str; 7] = [
+    "Thông báo",
+    "Kết luận",
+    "Kế hoạch",
+    "Chỉ thị",
+    "Quyết định",
+    "Công văn",
+    "Nghị quyết",
+];
+
+/// The schedule choices of a task row: (value, label).
+const REPEATS: [(&str, &str); 5] = [
+    ("", "Không lặp (một hạn)"),
+    ("monthly", "Hằng tháng, ngày…"),
+    ("quarterly", "Hằng quý, ngày … tháng đầu quý sau"),
+    ("half-yearly", "6 tháng, ngày … tháng đầu kỳ sau"),
+    ("yearly", "Hằng năm, ngày/tháng"),
+];
+
+/// A date as typed: `2026-12-31` from a date picker, or `31/12/2026` where the browser
+/// shows a plain text box.
+fn parse_date(text: &str) -> Option<NaiveDate> {
+    let t = text.trim();
+    NaiveDate::parse_from_str(t, "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(t, "%d/%m/%Y"))
+        .ok()
+}
+
+/// One task row of the form, as typed (kept to re-show the form with its errors).
+#[derive(Debug, Clone, Default)]
+pub struct TaskRow {
+    pub code: String,
+    pub text: String,
+    pub lead: String,
+    pub expand: bool,
+    pub cooperating: String,
+    pub deadline: String,
+    pub repeat: String,
+    pub day: String,
+    pub expected: String,
+    pub serves: String,
+}
+
+impl TaskRow {
+    fn is_blank(&self) -> bool {
+        self.code.trim().is_empty() && self.text.trim().is_empty() && self.lead.trim().is_empty()
+    }
+
+    fn read(f: &MultipartForm, i: usize) -> Self {
+        let get = |name: &str| f.get(&format!("{name}_{i}")).to_owned();
+        TaskRow {
+            code: get("code"),
+            text: get("text"),
+            lead: get("lead"),
+            expand: !get("expand").is_empty(),
+            cooperating: get("coop"),
+            deadline: get("deadline"),
+            repeat: get("repeat"),
+            day: get("day"),
+            expected: get("expected"),
+            serves: get("serves"),
+        }
+    }
+
+    /// The recurrence text of the row's schedule; errors in Vietnamese.
+    fn recurrence(&self) -> Result<Option<String>, String> {
+        let day = self.day.trim();
+        match self.repeat.as_str() {
+            "" => Ok(None),
+            "yearly" => {
+                let (d, m) = day
+                    .split_once('/')
+                    .ok_or_else(|| "ngày lặp hằng năm viết ngày/tháng, ví dụ 15/12".to_owned())?;
+                Ok(Some(format!("yearly:{:0>2}-{:0>2}", m.trim(), d.trim())))
+            }
+            kind if day.is_empty() => Err(format!(
+                "cần ngày trong tháng cho lịch lặp “{}”",
+                REPEATS
+                    .iter()
+                    .find(|(v, _)| *v == kind)
+                    .map_or(kind, |(_, l)| l)
+            )),
+            kind => Ok(Some(format!("{kind}:{day}"))),
+        }
+    }
+}
+
+/// Turns the typed rows into tasks, resolving leads and cooperators as of `on`; every
+/// problem is listed with its row.
+async fn task_inputs(
+    state: &AppState,
+    registry: &ntm_core::UnitRegistry,
+    rows: &[TaskRow],
+    on: NaiveDate,
+) -> WebResult<Result<Vec<TaskInput>, Vec<String>>> {
+    let organisations = state
+        .store
+        .list_organisations()
+        .await
+        .map_err(ntm_app::AppError::from)?;
+    let mut problems = Vec::new();
+    let mut out = Vec::new();
+    for (i, r) in rows.iter().enumerate().filter(|(_, r)| !r.is_blank()) {
+        let name = format!("Dòng {} (nhiệm vụ {})", i + 1, r.code.trim());
+        let lead = if r.lead.trim().is_empty() {
+            problems.push(format!("{name}: cần đơn vị chủ trì"));
+            None
+        } else {
+            match ntm_app::tasks::resolve_assignee(registry, &organisations, &r.lead, on) {
+                Ok(a) => Some(a),
+                Err(e) => {
+                    problems.push(format!("{name}, chủ trì: {e}"));
+                    None
+                }
+            }
+        };
+        let mut cooperating = Vec::new();
+        for part in r.cooperating.split(';').filter(|p| !p.trim().is_empty()) {
+            match ntm_app::tasks::resolve_assignee(registry, &organisations, part, on) {
+                Ok(a) => cooperating.push(a),
+                Err(e) => problems.push(format!("{name}, phối hợp: {e}")),
+            }
+        }
+        let deadline = if r.deadline.trim().is_empty() {
+            None
+        } else {
+            let d = parse_date(&r.deadline);
+            if d.is_none() {
+                problems.push(format!(
+                    "{name}: hạn “{}” không phải là ngày (ví dụ 31/12/2026)",
+                    r.deadline.trim()
+                ));
+            }
+            d
+        };
+        let recurrence = match r.recurrence() {
+            Ok(rec) => rec,
+            Err(e) => {
+                problems.push(format!("{name}: {e}"));
+                None
+            }
+        };
+        if let Some(lead) = lead {
+            out.push(TaskInput {
+                code: r.code.clone(),
+                details: TaskDetails {
+                    text: r.text.trim().to_owned(),
+                    lead,
+                    cooperating,
+                    deadline,
+                    recurrence,
+                    expected_output: r.expected.trim().to_owned(),
+                    serves: r.serves.trim().to_owned(),
+                },
+                expand_to_communes: r.expand,
+            });
+        }
+    }
+    if out.is_empty() && problems.is_empty() {
+        problems.push("Chưa nhập nhiệm vụ nào.".into());
+    }
+    Ok(if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(problems)
+    })
+}
+
+#[derive(Template)]
+#[template(path = "directive_form.html")]
+struct FormPage {
+    chrome: Option<Chrome>,
+    csrf: String,
+    /// `None`: a new directive; `Some`: adding tasks to this one.
+    directive: Option<(i64, String)>,
+    kinds: Vec<&'static str>,
+    repeats: Vec<(&'static str, &'static str)>,
+    kind: String,
+    number: String,
+    issued_on: String,
+    issuer: String,
+    title: String,
+    summary: String,
+    rows: Vec<(usize, TaskRow)>,
+    more: usize,
+    /// The pick list of leads: (value, label).
+    choices: Vec<(String, String)>,
+    errors: Vec<String>,
+    max_mb: usize,
+}
+
+/// The pick list: organisations, then units in force today, then those of before the
+/// reform (a directive may be recorded late).
+async fn choices(
+    state: &AppState,
+    registry: &ntm_core::UnitRegistry,
+) -> WebResult<Vec<(String, String)>> {
+    let mut out: Vec<(String, String)> = state
+        .store
+        .list_organisations()
+        .await
+        .map_err(ntm_app::AppError::from)?
+        .into_iter()
+        .map(|o| (o.name.clone(), o.kind))
+        .collect();
+    let today = local_date(Utc::now());
+    let mut seen = std::collections::BTreeSet::new();
+    for v in registry.as_of(today) {
+        seen.insert(v.id().clone());
+        out.push((format!("{} ({})", v.name(), v.id()), "hiện nay".into()));
+    }
+    let before = NaiveDate::from_ymd_opt(2025, 6, 30).unwrap_or(today);
+    for v in registry
+        .as_of(before)
+        .into_iter()
+        .filter(|v| !seen.contains(v.id()))
+    {
+        let kind = if v.unit_type() == UnitType::District {
+            "huyện, trước 01/7/2025"
+        } else {
+            "trước 01/7/2025"
+        };
+        out.push((format!("{} ({})", v.name(), v.id()), kind.into()));
+    }
+    Ok(out)
+}
+
+#[derive(Deserialize)]
+pub struct FormQuery {
+    pub rows: Option<usize>,
+}
+
+fn blank_rows(n: usize) -> Vec<(usize, TaskRow)> {
+    (0..n.clamp(1, 60))
+        .map(|i| (i, TaskRow::default()))
+        .collect()
+}
+
+async fn form_page(
+    state: &AppState,
+    session: &Session,
+    registry: &ntm_core::UnitRegistry,
+    directive: Option<(i64, String)>,
+    rows: Vec<(usize, TaskRow)>,
+) -> WebResult<FormPage> {
+    let more = (rows.len() + 5).min(60);
+    Ok(FormPage {
+        chrome: Some(Chrome::new(
+            session,
+            registry,
+            state.config.default_year,
+            "tasks",
+        )),
+        csrf: session.csrf.clone(),
+        directive,
+        kinds: KINDS.to_vec(),
+        repeats: REPEATS.to_vec(),
+        kind: "Thông báo".into(),
+        number: String::new(),
+        issued_on: local_date(Utc::now()).format("%Y-%m-%d").to_string(),
+        issuer: "Ban Chỉ đạo các Chương trình mục tiêu quốc gia tỉnh".into(),
+        title: String::new(),
+        summary: String::new(),
+        rows,
+        more,
+        choices: choices(state, registry).await?,
+        errors: Vec::new(),
+        max_mb: ntm_app::tasks::MAX_FILE_BYTES / 1024 / 1024,
+    })
+}
+
+/// The form to record a directive and its tasks (office only).
+pub async fn new_form(
+    State(state): State<AppState>,
+    session: Session,
+    Query(q): Query<FormQuery>,
+) -> WebResult<Response> {
+    let ws = workspace(&state, Some(0)).await?;
+    require_admin(&session, &ws.registry)?;
+    let rows = blank_rows(q.rows.unwrap_or(6));
+    render(&form_page(&state, &session, &ws.registry, None, rows).await?)
+}
+
+fn read_rows(f: &MultipartForm) -> Vec<(usize, TaskRow)> {
+    let n: usize = f.get("rows").parse().unwrap_or(0);
+    (0..n.min(60)).map(|i| (i, TaskRow::read(f, i))).collect()
+}
+
+/// Records the directive with its tasks in one write; on any problem the form comes back
+/// with everything typed and every problem listed.
+pub async fn create(
+    State(state): State<AppState>,
+    session: Session,
+    multipart: Multipart,
+) -> WebResult<Response> {
+    let f = MultipartForm::read(multipart).await?;
+    session.check_csrf(f.get("csrf"))?;
+    let ws = workspace(&state, Some(0)).await?;
+    require_admin(&session, &ws.registry)?;
+    let rows = read_rows(&f);
+    let mut page = form_page(&state, &session, &ws.registry, None, rows.clone()).await?;
+    page.kind = f.get("kind").to_owned();
+    page.number = f.get("number").trim().to_owned();
+    page.issued_on = f.get("issued_on").trim().to_owned();
+    page.issuer = f.get("issuer").trim().to_owned();
+    page.title = f.get("title").trim().to_owned();
+    page.summary = f.get("summary").trim().to_owned();
+    let issued = parse_date(&page.issued_on);
+    let file = f.file("file");
+    let mut problems = Vec::new();
+    if issued.is_none() {
+        problems.push(format!(
+            "Ngày ban hành “{}” không phải là ngày (ví dụ 22/02/2022)",
+            page.issued_on
+        ));
+    }
+    if let Some(file) = &file
+        && file.bytes.len() > ntm_app::tasks::MAX_FILE_BYTES
+    {
+        problems.push(format!("Tệp “{}” lớn hơn {} MB", file.name, page.max_mb));
+    }
+    let on = issued.unwrap_or_else(|| local_date(Utc::now()));
+    let rows: Vec<TaskRow> = rows.into_iter().map(|(_, r)| r).collect();
+    let tasks = match task_inputs(&state, &ws.registry, &rows, on).await? {
+        Ok(t) => t,
+        Err(mut p) => {
+            problems.append(&mut p);
+            Vec::new()
+        }
+    };
+    if problems.is_empty()
+        && let Some(issued_on) = issued
+    {
+        let directive = NewDirective {
+            kind: page.kind.clone(),
+            number: page.number.clone(),
+            issued_on,
+            issuer: page.issuer.clone(),
+            title: page.title.clone(),
+            summary: page.summary.clone(),
+            file,
+            tasks: Vec::new(),
+        };
+        let audit = session
+            .actor
+            .audit(Utc::now(), format!("ghi văn bản {}", page.number));
+        match ntm_app::tasks::create_directive(
+            state.store.as_ref(),
+            &ws.registry,
+            &session.actor,
+            directive,
+            tasks,
+            &audit,
+        )
+        .await
+        {
+            Ok(id) => return Ok(Redirect::to(&format!("/directives/{id}")).into_response()),
+            Err(ntm_app::AppError::Invalid(p)) => problems = p,
+            Err(ntm_app::AppError::Conflict(m)) => problems = vec![m],
+            Err(e) => return Err(e.into()),
+        }
+    }
+    page.errors = problems;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+}
+
+async fn directive_or_404(state: &AppState, id: i64) -> WebResult<ntm_store::DirectiveRecord> {
+    state
+        .store
+        .get_directive(id)
+        .await
+        .map_err(ntm_app::AppError::from)?
+        .ok_or_else(|| WebError::not_found(format!("Không có văn bản chỉ đạo {id}.")))
+}
+
+/// The form to add tasks to a recorded directive (office only).
+pub async fn add_form(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<i64>,
+    Query(q): Query<FormQuery>,
+) -> WebResult<Response> {
+    let ws = workspace(&state, Some(0)).await?;
+    require_admin(&session, &ws.registry)?;
+    let d = directive_or_404(&state, id).await?;
+    let rows = blank_rows(q.rows.unwrap_or(3));
+    let label = ntm_app::tasks::directive_label(&d);
+    render(&form_page(&state, &session, &ws.registry, Some((id, label)), rows).await?)
+}
+
+/// Adds the typed tasks to the directive in one write.
+pub async fn add(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<i64>,
+    multipart: Multipart,
+) -> WebResult<Response> {
+    let f = MultipartForm::read(multipart).await?;
+    session.check_csrf(f.get("csrf"))?;
+    let ws = workspace(&state, Some(0)).await?;
+    require_admin(&session, &ws.registry)?;
+    let d = directive_or_404(&state, id).await?;
+    let rows = read_rows(&f);
+    let label = ntm_app::tasks::directive_label(&d);
+    let mut page = form_page(
+        &state,
+        &session,
+        &ws.registry,
+        Some((id, label)),
+        rows.clone(),
+    )
+    .await?;
+    let now = Utc::now();
+    let rows: Vec<TaskRow> = rows.into_iter().map(|(_, r)| r).collect();
+    let problems = match task_inputs(&state, &ws.registry, &rows, local_date(now)).await? {
+        Ok(tasks) => {
+            let audit = session
+                .actor
+                .audit(now, format!("bổ sung nhiệm vụ vào văn bản {}", d.number));
+            match ntm_app::tasks::add_tasks(
+                state.store.as_ref(),
+                &ws.registry,
+                &session.actor,
+                id,
+                tasks,
+                &audit,
+            )
+            .await
+            {
+                Ok(_) => return Ok(Redirect::to(&format!("/directives/{id}")).into_response()),
+                Err(ntm_app::AppError::Invalid(p)) => p,
+                Err(ntm_app::AppError::Conflict(m)) => vec![m],
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(p) => p,
+    };
+    page.errors = problems;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+}
+
+/// The directive's file, for whoever may see one of its tasks (or the office).
+pub async fn file(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<i64>,
+) -> WebResult<Response> {
+    let ws = workspace(&state, Some(0)).await?;
+    let visible = session.actor.can_globally(&ws.registry, Action::Approve)
+        || !ntm_app::tasks::visible_tasks(
+            state.store.as_ref(),
+            &ws.registry,
+            &session.actor,
+            Some(id),
+            Utc::now(),
+        )
+        .await?
+        .is_empty();
+    if !visible {
+        return Err(WebError::forbidden());
+    }
+    let file = state
+        .store
+        .directive_file(id)
+        .await
+        .map_err(ntm_app::AppError::from)?
+        .ok_or_else(|| WebError::not_found("Văn bản này chưa có tệp đính kèm."))?;
+    Ok(download(file.bytes, &file.name, None))
+}
+
+#[derive(Template)]
+#[template(path = "directive.html")]
+struct CompilationPage {
+    chrome: Option<Chrome>,
+    heading: String,
+    meta: Vec<(String, String)>,
+    directive_id: Option<i64>,
+    file: String,
+    window: Option<(String, String)>,
+    as_of: String,
+    counts: Vec<(&'static str, &'static str, usize, &'static str)>,
+    rate: String,
+    ranking: Vec<RankRow>,
+    groups: Vec<(String, Vec<Row>)>,
+    is_office: bool,
+    xlsx: String,
+}
+
+#[derive(Deserialize)]
+pub struct CompileQuery {
+    pub format: Option<String>,
+}
+
+/// A directive's compilation: the page (printable), or its workbook.
+pub async fn show(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<i64>,
+    Query(q): Query<CompileQuery>,
+) -> WebResult<Response> {
+    let ws = workspace(&state, Some(0)).await?;
+    let d = directive_or_404(&state, id).await?;
+    let now = Utc::now();
+    let c = ntm_app::tasks::compile(
+        state.store.as_ref(),
+        &ws.registry,
+        &session.actor,
+        Some(id),
+        now,
+    )
+    .await?;
+    let is_office = session.actor.can_globally(&ws.registry, Action::Approve);
+    if c.tasks.is_empty() && !is_office {
+        return Err(WebError::forbidden());
+    }
+    let label = ntm_app::tasks::directive_label(&d);
+    let heading = "TỔNG HỢP KẾT QUẢ THỰC HIỆN NHIỆM VỤ".to_owned();
+    if q.format.as_deref() == Some("xlsx") {
+        let labels = BTreeMap::from([(id, format!("{} {}", d.kind, d.number))]);
+        let bytes = super::tasks::compilation_workbook(
+            &c,
+            &heading,
+            vec![format!("{label}: {}", d.title)],
+            &labels,
+        )?;
+        let name = format!(
+            "tong-hop-{}.xlsx",
+            ntm_core::text::search_key(&d.number).replace(['/', ' '], "-")
+        );
+        return Ok(super::reports::xlsx(bytes, &name));
+    }
+    let rows: Vec<Row> = c.tasks.iter().map(|v| row(v, Some(&c))).collect();
+    let page = CompilationPage {
+        chrome: Some(Chrome::new(
+            &session,
+            &ws.registry,
+            state.config.default_year,
+            "tasks",
+        )),
+        heading: label,
+        meta: vec![
+            ("Trích yếu".into(), d.title.clone()),
+            ("Nội dung chính".into(), d.summary.clone()),
+            (
+                "Ghi nhận".into(),
+                format!("{} lúc {}", d.created_by, datetime(d.created_at)),
+            ),
+        ],
+        directive_id: Some(id),
+        file: match (&d.file_name, d.file_size) {
+            (Some(n), Some(s)) => format!("{n} ({})", size_text(s)),
+            _ => String::new(),
+        },
+        window: None,
+        as_of: datetime(c.as_of),
+        counts: counts(&c),
+        rate: percent(c.tally.on_time_rate()),
+        ranking: ranking(&c),
+        groups: vec![(String::new(), rows)],
+        is_office,
+        xlsx: format!("/directives/{id}?format=xlsx"),
+    };
+    render(&page)
+}
+
+#[derive(Deserialize)]
+pub struct PeriodQuery {
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub format: Option<String>,
+}
+
+/// The report of a period across all directives (the report to the Standing Committee):
+/// what fell due in the period and what is in arrears, judged at its end.
+pub async fn period(
+    State(state): State<AppState>,
+    session: Session,
+    Query(q): Query<PeriodQuery>,
+) -> WebResult<Response> {
+    let ws = workspace(&state, Some(0)).await?;
+    let now = Utc::now();
+    let today = local_date(now);
+    // By default, the quarter so far: the Standing Committee hears the office quarterly.
+    let quarter_start =
+        NaiveDate::from_ymd_opt(today.year(), (today.month0() / 3) * 3 + 1, 1).unwrap_or(today);
+    let from = q
+        .from
+        .as_deref()
+        .filter(|t| !t.trim().is_empty())
+        .map(|t| {
+            parse_date(t).ok_or_else(|| {
+                WebError::new(
+                    crate::error::Kind::BadRequest,
+                    format!("“{t}” không phải là ngày (ví dụ 01/10/2026)."),
+                )
+            })
+        })
+        .transpose()?
+        .unwrap_or(quarter_start);
+    let to =
+        q.to.as_deref()
+            .filter(|t| !t.trim().is_empty())
+            .map(|t| {
+                parse_date(t).ok_or_else(|| {
+                    WebError::new(
+                        crate::error::Kind::BadRequest,
+                        format!("“{t}” không phải là ngày (ví dụ 31/12/2026)."),
+                    )
+                })
+            })
+            .transpose()?
+            .unwrap_or(today);
+    if to < from {
+        return Err(WebError::new(
+            crate::error::Kind::BadRequest,
+            "Ngày kết thúc kỳ phải sau ngày bắt đầu.",
+        ));
+    }
+    let window = Window { from, to };
+    let c = ntm_app::tasks::compile_in(
+        state.store.as_ref(),
+        &ws.registry,
+        &session.actor,
+        None,
+        Some(window),
+        now,
+    )
+    .await?;
+    let directives = state
+        .store
+        .list_directives()
+        .await
+        .map_err(ntm_app::AppError::from)?;
+    let heading = format!(
+        "BÁO CÁO KẾT QUẢ THỰC HIỆN CÁC NHIỆM VỤ ĐƯỢC GIAO TỪ NGÀY {} ĐẾN NGÀY {}",
+        date(from),
+        date(to)
+    );
+    if q.format.as_deref() == Some("xlsx") {
+        let labels = directives
+            .iter()
+            .map(|d| (d.id, format!("{} {}", d.kind, d.number)))
+            .collect();
+        let bytes = super::tasks::compilation_workbook(
+            &c,
+            &heading,
+            vec![
+                "Gồm các nhiệm vụ đến hạn trong kỳ và các nhiệm vụ chưa hoàn thành từ trước kỳ."
+                    .into(),
+            ],
+            &labels,
+        )?;
+        let name = format!(
+            "bao-cao-nhiem-vu-{}-{}.xlsx",
+            from.format("%Y%m%d"),
+            to.format("%Y%m%d")
+        );
+        return Ok(super::reports::xlsx(bytes, &name));
+    }
+    let groups = directives
+        .iter()
+        .map(|d| {
+            let rows: Vec<Row> = c
+                .tasks
+                .iter()
+                .filter(|v| v.task.directive_id == d.id)
+                .map(|v| row(v, Some(&c)))
+                .collect();
+            (
+                format!("{}: {}", ntm_app::tasks::directive_label(d), d.title),
+                rows,
+            )
+        })
+        .filter(|(_, rows)| !rows.is_empty())
+        .collect();
+    let page = CompilationPage {
+        chrome: Some(Chrome::new(
+            &session,
+            &ws.registry,
+            state.config.default_year,
+            "tasks",
+        )),
+        heading,
+        meta: vec![],
+        directive_id: None,
+        file: String::new(),
+        window: Some((
+            from.format("%Y-%m-%d").to_string(),
+            to.format("%Y-%m-%d").to_string(),
+        )),
+        as_of: datetime(c.as_of),
+        counts: counts(&c),
+        rate: percent(c.tally.on_time_rate()),
+        ranking: ranking(&c),
+        groups,
+        is_office: session.actor.can_globally(&ws.registry, Action::Approve),
+        xlsx: format!(
+            "/directives/report?from={}&to={}&format=xlsx",
+            from.format("%Y-%m-%d"),
+            to.format("%Y-%m-%d")
+        ),
+    };
+    render(&page)
+}
+
+#[derive(Deserialize)]
+pub struct UrgeQuery {
+    pub lead: String,
+}
+
+/// The draft urging letter to a lead about its overdue tasks (office only).
+pub async fn urge(
+    State(state): State<AppState>,
+    session: Session,
+    Query(q): Query<UrgeQuery>,
+) -> WebResult<Response> {
+    let ws = workspace(&state, Some(0)).await?;
+    let lead = parse_assignee(&q.lead)
+        .ok_or_else(|| WebError::not_found(format!("Không có đơn vị “{}”.", q.lead)))?;
+    let (name, bytes) = ntm_app::tasks::urging_letter(
+        state.store.as_ref(),
+        &ws.registry,
+        &session.actor,
+        &lead,
+        Utc::now(),
+    )
+    .await?;
+    Ok(download(
+        bytes,
+        &name,
+        Some("application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    ))
+}

@@ -1,0 +1,214 @@
+//! Directives on the web: recording one with its tasks and file through the form (errors
+//! shown with what was typed), adding tasks, attachments, the directive's compilation and
+//! the period report as page and workbook, and the urging letter.
+
+use axum::http::StatusCode;
+
+use crate::app::{TestApp, texts};
+
+/// The fields of a directive with one task row for `lead`.
+fn directive_fields<'a>(
+    number: &'a str,
+    lead: &'a str,
+    deadline: &'a str,
+) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("kind", "Công văn"),
+        ("number", number),
+        ("issued_on", "2026-11-20"),
+        ("issuer", "Ban Chỉ đạo các Chương trình MTQG tỉnh"),
+        ("title", "Đôn đốc hoàn thiện hồ sơ xét công nhận năm 2026"),
+        ("summary", "Các xã hoàn thiện hồ sơ trước 15/12"),
+        ("rows", "2"),
+        ("code_0", "1"),
+        ("text_0", "Bổ sung biên bản lấy ý kiến nhân dân"),
+        ("lead_0", lead),
+        ("coop_0", "Sở Nông nghiệp và Môi trường; so tai chinh"),
+        ("deadline_0", deadline),
+        ("expected_0", "Hồ sơ đầy đủ"),
+        ("serves_0", "Tiêu chí 19"),
+        // The second row is left blank: ignored.
+        ("code_1", ""),
+        ("text_1", ""),
+        ("lead_1", ""),
+    ]
+}
+
+#[tokio::test]
+async fn the_office_records_a_directive_and_its_tasks_through_the_form() {
+    let app = TestApp::demo().await;
+    let office = app.login("vpdp").await;
+    assert_eq!(
+        app.get(&office, "/directives/new").await.status,
+        StatusCode::OK
+    );
+
+    // Problems come back with what was typed.
+    let mut bad = directive_fields("", "Xã Không Có", "31/13/2026");
+    bad.push(("repeat_0", "monthly"));
+    let r = app
+        .post_multipart(&office, "/directives/new", &bad, &[])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let errors = texts(&r.body, ".error li");
+    assert!(
+        errors.iter().any(|e| e.contains("Xã Không Có")),
+        "{errors:?}"
+    );
+    assert!(
+        errors.iter().any(|e| e.contains("31/13/2026")),
+        "{errors:?}"
+    );
+    assert!(errors.iter().any(|e| e.contains("cần ngày")), "{errors:?}");
+    assert!(
+        r.body.contains("Bổ sung biên bản lấy ý kiến nhân dân"),
+        "typed text kept"
+    );
+    assert_eq!(
+        app.get(&office, "/tasks")
+            .await
+            .body
+            .matches("Đôn đốc hoàn thiện")
+            .count(),
+        0
+    );
+
+    let fields = directive_fields("15/CV-BCĐ", "Phường Thành Sen", "15/12/2026");
+    let r = app
+        .post_multipart(
+            &office,
+            "/directives/new",
+            &fields,
+            &[("file", "Công văn 15.pdf", b"%PDF-1.7 demo")],
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        &r.body[..r.body.len().min(2000)]
+    );
+    let page_path = r.location.unwrap();
+    let page = app.get(&office, &page_path).await.body;
+    assert!(page.contains("Công văn số 15/CV-BCĐ ngày 20/11/2026"));
+    assert!(page.contains("Phường Thành Sen") && page.contains("15/12/2026"));
+    assert!(page.contains("Công văn 15.pdf"));
+    let file = app.get(&office, &format!("{page_path}/file")).await;
+    assert_eq!(file.bytes, b"%PDF-1.7 demo");
+    assert_eq!(file.content_type.as_deref(), Some("application/pdf"));
+    assert!(
+        file.disposition
+            .unwrap()
+            .contains("filename*=UTF-8''C%C3%B4ng")
+    );
+
+    // The commune sees it and reports with an attachment; the directive's file too.
+    let commune = app.login("xa-thanhsen").await;
+    assert_eq!(
+        app.get(&commune, &format!("{page_path}/file")).await.status,
+        StatusCode::OK
+    );
+    let mine = app
+        .get(&commune, "/tasks?state=due_soon&days=30")
+        .await
+        .body;
+    assert!(
+        mine.contains("Bổ sung biên bản lấy ý kiến nhân dân"),
+        "due within 30 days"
+    );
+    let week = app.get(&commune, "/tasks?state=due_soon&days=3").await.body;
+    assert!(
+        !week.contains("Bổ sung biên bản lấy ý kiến nhân dân"),
+        "not within 3 days"
+    );
+
+    // Adding a task later, with a monthly schedule; only the office may.
+    let add = format!("{page_path}/tasks");
+    assert_eq!(app.get(&commune, &add).await.status, StatusCode::FORBIDDEN);
+    let r = app
+        .post_multipart(
+            &office,
+            &add,
+            &[
+                ("rows", "1"),
+                ("code_0", "2"),
+                ("text_0", "Báo cáo tiến độ hằng tháng"),
+                ("lead_0", "Phường Thành Sen"),
+                ("repeat_0", "monthly"),
+                ("day_0", "25"),
+                ("deadline_0", "2027-06-30"),
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        &r.body[..r.body.len().min(2000)]
+    );
+    let page = app.get(&office, &page_path).await.body;
+    assert!(page.contains("Báo cáo tiến độ hằng tháng") && page.contains("định kỳ"));
+
+    // The compilation as a workbook, and the period report.
+    let xlsx = app.get(&office, &format!("{page_path}?format=xlsx")).await;
+    assert_eq!(xlsx.status, StatusCode::OK);
+    assert!(xlsx.bytes.starts_with(b"PK"));
+    let period = app
+        .get(&office, "/directives/report?from=2026-10-01&to=2026-12-31")
+        .await;
+    assert_eq!(period.status, StatusCode::OK);
+    assert!(
+        period
+            .body
+            .contains("TỪ NGÀY 01/10/2026 ĐẾN NGÀY 31/12/2026")
+    );
+    assert!(period.body.contains("15/CV-BCĐ"));
+    let bad = app
+        .get(&office, "/directives/report?from=2026-12-31&to=2026-10-01")
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    let xlsx = app
+        .get(
+            &office,
+            "/directives/report?from=2026-10-01&to=2026-12-31&format=xlsx",
+        )
+        .await;
+    assert!(xlsx.bytes.starts_with(b"PK"));
+}
+
+#[tokio::test]
+async fn the_urging_letter_is_the_offices_and_comes_as_docx() {
+    let app = TestApp::demo().await;
+    let office = app.login("vpdp").await;
+    let page = app.get(&office, "/tasks").await.body;
+    let doc = scraper::Html::parse_document(&page);
+    let sel = scraper::Selector::parse("a[href^='/directives/urge']").unwrap();
+    let links: Vec<String> = doc
+        .select(&sel)
+        .filter_map(|a| a.value().attr("href").map(str::to_owned))
+        .collect();
+    assert!(
+        !links.is_empty(),
+        "laggards with overdue tasks get a letter link"
+    );
+    let r = app.get(&office, &links[0]).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(
+        r.content_type.as_deref(),
+        Some("application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+    );
+    assert!(r.bytes.starts_with(b"PK"));
+    assert!(r.disposition.unwrap().contains(".docx"));
+    let dept = app.login("so-nnmt").await;
+    assert_eq!(
+        app.get(&dept, &links[0]).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert!(
+        !app.get(&dept, "/tasks")
+            .await
+            .body
+            .contains("/directives/urge")
+    );
+}
