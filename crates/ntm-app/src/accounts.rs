@@ -226,6 +226,30 @@ pub async fn actor_by_username(store: &dyn Store, username: &str) -> AppResult<A
     actor_of(store, user).await
 }
 
+/// Sets (or, with an empty text, clears) the e-mail address the user's digest goes to.
+/// The address is checked as RFC 5322 reads it, so a digest is not refused for its form.
+pub async fn set_email(
+    store: &dyn Store,
+    user_id: i64,
+    email: &str,
+    audit: &AuditContext,
+) -> AppResult<()> {
+    let email = email.trim();
+    let email = if email.is_empty() {
+        None
+    } else {
+        if !email_address::EmailAddress::is_valid(email) {
+            return Err(AppError::Fields(vec![(
+                "email".into(),
+                format!("“{email}” không phải là địa chỉ thư điện tử (ví dụ vpdp@hatinh.gov.vn)"),
+            )]));
+        }
+        Some(email)
+    };
+    store.set_email(user_id, email, audit).await?;
+    Ok(())
+}
+
 /// Changes the actor's own password after checking the current one.
 pub async fn change_password(
     store: &dyn Store,

@@ -140,6 +140,7 @@ pub fn router(state: AppState) -> Router {
         .route("/audit", get(pages::audit::page))
         .route("/account", get(pages::account::page))
         .route("/account/password", post(pages::account::password))
+        .route("/account/email", post(pages::account::email))
         .route("/account/tokens", post(pages::account::create_token))
         .route(
             "/account/tokens/{id}/delete",

@@ -109,10 +109,19 @@ pub enum Command {
         command: TasksCommand,
     },
     /// Urge: record a reminder for every open task due within DAYS or overdue, and notify
-    /// its lead and the office. Idempotent — for a cron job or systemd timer.
+    /// its lead and the office; with SMTP configured, e-mail each user with an address a
+    /// digest of their unread notifications. Idempotent — for a cron job or systemd timer.
     Remind {
         #[arg(long, default_value_t = 7)]
         within_days: u32,
+        /// SMTP server for the e-mail digest, e.g.
+        /// smtp://user:password@mail.example.vn:587?from=vpdp%40example.vn
+        /// (smtps:// for implicit TLS; ?security=none for a local relay).
+        #[arg(long, env = "NTM_SMTP_URL", hide_env_values = true)]
+        smtp: Option<String>,
+        /// The address users open ntm at, for the links in the digest.
+        #[arg(long, env = "NTM_BASE_URL", default_value = "http://127.0.0.1:8080")]
+        base_url: String,
     },
     /// Read the audit log (newest first).
     Audit {
@@ -158,7 +167,12 @@ pub enum UserCommand {
         /// Year in which unit codes are meant (codes were reused in 2025).
         #[arg(long, default_value_t = 2022)]
         year: i32,
+        /// Where the digest of notifications goes.
+        #[arg(long)]
+        email: Option<String>,
     },
+    /// Set the e-mail address of a user's digest (an empty address clears it).
+    SetEmail { username: String, email: String },
     /// List users with their roles.
     List,
     /// Disable a user (ends their sessions and tokens).
@@ -373,13 +387,35 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                 }
             }
         }
-        Command::Remind { within_days } => {
+        Command::Remind {
+            within_days,
+            smtp,
+            base_url,
+        } => {
+            // Read the SMTP settings first: a wrong URL should fail before anything is
+            // recorded, not after the reminders.
+            let mailer = smtp
+                .as_deref()
+                .filter(|u| !u.trim().is_empty())
+                .map(crate::mail::Smtp::from_url)
+                .transpose()?;
             let registry = ntm_app::units::load_registry(store).await?;
-            let r = ntm_app::tasks::remind(store, &registry, Utc::now(), *within_days).await?;
+            let now = Utc::now();
+            let r = ntm_app::tasks::remind(store, &registry, now, *within_days).await?;
+            let digests = match &mailer {
+                Some(m) => Some(ntm_app::mail::send_digests(store, m, base_url, now).await?),
+                None => None,
+            };
             if args.json {
                 outln!(
                     "{}",
-                    serde_json::json!({"due_soon": r.due_soon, "overdue": r.overdue, "notifications": r.notifications})
+                    serde_json::json!({
+                        "due_soon": r.due_soon, "overdue": r.overdue, "notifications": r.notifications,
+                        "emails": digests.as_ref().map(|d| serde_json::json!({
+                            "sent": d.mails, "notifications": d.notifications,
+                            "failures": d.failures.iter().map(|(u, e)| serde_json::json!({"user": u, "error": e})).collect::<Vec<_>>(),
+                        })),
+                    })
                 );
             } else {
                 outln!(
@@ -388,6 +424,22 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                     r.overdue,
                     r.notifications
                 );
+                match &digests {
+                    Some(d) => {
+                        outln!(
+                            "Thư tổng hợp: đã gửi {} thư ({} thông báo).",
+                            d.mails,
+                            d.notifications
+                        );
+                        for (user, e) in &d.failures {
+                            outln!("  Không gửi được cho {user}: {e} (sẽ gửi lại lần sau)");
+                        }
+                    }
+                    None => outln!("Chưa cấu hình máy chủ thư (NTM_SMTP_URL): không gửi thư."),
+                }
+            }
+            if digests.is_some_and(|d| !d.failures.is_empty()) {
+                anyhow::bail!("một số thư tổng hợp chưa gửi được");
             }
             Ok(())
         }
@@ -668,6 +720,7 @@ async fn user(
             name,
             grant,
             year,
+            email,
         } => {
             let registry = ntm_app::units::load_registry(store).await?;
             let grants = grant
@@ -686,7 +739,21 @@ async fn user(
                 &audit(args, "ntm user add"),
             )
             .await?;
+            if let Some(email) = email {
+                ntm_app::accounts::set_email(store, id, email, &audit(args, "ntm user add"))
+                    .await?;
+            }
             outln!("Đã tạo người dùng {username} (id {id}).");
+        }
+        UserCommand::SetEmail { username, email } => {
+            let user = find(username).await?;
+            ntm_app::accounts::set_email(store, user.id, email, &audit(args, "ntm user set-email"))
+                .await?;
+            if email.trim().is_empty() {
+                outln!("Đã bỏ địa chỉ thư của {username}.");
+            } else {
+                outln!("Thư tổng hợp của {username} sẽ gửi tới {}.", email.trim());
+            }
         }
         UserCommand::List => {
             let registry = ntm_app::units::load_registry(store).await?;

@@ -27,6 +27,7 @@ macro_rules! out {
 }
 
 mod cli;
+mod mail;
 mod output;
 mod store;
 

@@ -317,4 +317,3 @@ mod tasks {
     }
 }
 mod directives;
-mod mail;

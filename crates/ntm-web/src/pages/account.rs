@@ -20,6 +20,7 @@ struct AccountPage {
     chrome: Option<Chrome>,
     csrf: String,
     username: String,
+    email: String,
     roles: Vec<String>,
     tokens: Vec<(i64, String, String)>,
     new_token: String,
@@ -48,6 +49,13 @@ async fn build(state: &AppState, session: &Session) -> WebResult<AccountPage> {
         )),
         csrf: session.csrf.clone(),
         username: session.actor.username.clone(),
+        email: state
+            .store
+            .get_user(session.actor.user_id)
+            .await
+            .map_err(ntm_app::AppError::from)?
+            .and_then(|u| u.email)
+            .unwrap_or_default(),
         roles: session
             .actor
             .grants
@@ -99,6 +107,40 @@ pub async fn password(
         // The store ends every session of the user; sign in again with the new password.
         Ok(()) => Ok(Redirect::to("/login").into_response()),
         Err(ntm_app::AppError::Fields(errors)) => {
+            page.errors = errors.into_iter().map(|(_, m)| m).collect();
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct EmailForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    email: String,
+}
+
+/// The user's own address for the digest of notifications.
+pub async fn email(
+    State(state): State<AppState>,
+    session: Session,
+    Form(f): Form<EmailForm>,
+) -> WebResult<Response> {
+    session.check_csrf(&f.csrf)?;
+    match ntm_app::accounts::set_email(
+        state.store.as_ref(),
+        session.actor.user_id,
+        &f.email,
+        &session.actor.audit(Utc::now(), "địa chỉ nhận thư tổng hợp"),
+    )
+    .await
+    {
+        Ok(()) => Ok(Redirect::to("/account").into_response()),
+        Err(ntm_app::AppError::Fields(errors)) => {
+            let mut page = build(&state, &session).await?;
+            page.email = f.email.clone();
             page.errors = errors.into_iter().map(|(_, m)| m).collect();
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
         }

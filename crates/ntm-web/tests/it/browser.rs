@@ -325,3 +325,139 @@ async fn a_commune_enters_and_submits_the_office_approves_and_the_scorecard_and_
     }
     c.close().await.expect("close the browser");
 }
+
+async fn type_into(c: &Client, css: &str, text: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .send_keys(text)
+        .await
+        .expect("type");
+}
+
+async fn click(c: &Client, css: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .expect("click");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_task_goes_from_the_directive_form_through_a_progress_report_to_confirmed_completion() {
+    if !available() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let base = serve_demo(dir.path()).await;
+    let (_driver, c) = browser().await;
+
+    // The office records a directive with one task for Phường Thành Sen.
+    login(&c, &base, "vpdp").await;
+    c.goto(&format!("{base}/directives/new"))
+        .await
+        .expect("form");
+    type_into(&c, "input[name=number]", "27/TB-BCĐ").await;
+    type_into(
+        &c,
+        "input[name=title]",
+        "Kết luận giao ban Ban Chỉ đạo tháng 11/2026",
+    )
+    .await;
+    type_into(&c, "input[name=code_0]", "1").await;
+    type_into(&c, "input[name=lead_0]", "Phường Thành Sen").await;
+    type_into(
+        &c,
+        "textarea[name=text_0]",
+        "Báo cáo kết quả thu gom rác thải sinh hoạt tháng 11",
+    )
+    .await;
+    // Date inputs take what the locale shows; set the value as the picker would.
+    c.execute(
+        "document.querySelector(\"input[name='deadline_0']\").value = '2027-01-15'",
+        vec![],
+    )
+    .await
+    .expect("deadline");
+    click(&c, "form.directive-form button.primary").await;
+    c.wait()
+        .for_element(Locator::Css(".tiles"))
+        .await
+        .expect("the directive's compilation");
+    let page = body_text(&c).await;
+    assert!(
+        page.contains("27/TB-BCĐ")
+            && page.contains("Phường Thành Sen")
+            && page.contains("15/01/2027"),
+        "{page}"
+    );
+    let task = c
+        .find(Locator::Css("table.data td a[href^='/tasks/']"))
+        .await
+        .expect("task link")
+        .attr("href")
+        .await
+        .expect("href")
+        .expect("a link");
+    logout(&c).await;
+
+    // The ward's officer reports progress with the minutes attached and marks it done.
+    login(&c, &base, "xa-thanhsen").await;
+    c.goto(&format!("{base}{task}")).await.expect("task page");
+    type_into(
+        &c,
+        "textarea[name=text]",
+        "Đã thu gom 96% rác thải, biên bản kèm theo",
+    )
+    .await;
+    c.find(Locator::Css("input[name=percent]"))
+        .await
+        .expect("percent")
+        .clear()
+        .await
+        .expect("clear");
+    type_into(&c, "input[name=percent]", "100").await;
+    let minutes = dir.path().join("bien-ban-thu-gom.pdf");
+    std::fs::write(&minutes, b"%PDF-1.4 bien ban").expect("file");
+    type_into(
+        &c,
+        "input[name=attachment]",
+        minutes.to_str().expect("utf-8"),
+    )
+    .await;
+    click(&c, "input[name=done]").await;
+    click(&c, "form[action$='/report'] button[type=submit]").await;
+    c.wait()
+        .for_element(Locator::LinkText("bien-ban-thu-gom.pdf (1 KB)"))
+        .await
+        .expect("the report with its attachment");
+    let text = body_text(&c).await;
+    assert!(text.contains("chờ xác nhận"), "{text}");
+    logout(&c).await;
+
+    // The office confirms: done on time.
+    login(&c, &base, "vpdp").await;
+    c.goto(&format!("{base}{task}")).await.expect("task page");
+    click(&c, ".decide button.primary").await;
+    c.wait()
+        .for_element(Locator::XPath("//*[contains(text(), 'xác nhận lúc')]"))
+        .await
+        .expect("confirmed");
+    let text = body_text(&c).await;
+    assert!(
+        text.contains("hoàn thành đúng hạn") && !text.contains("chờ xác nhận"),
+        "{text}"
+    );
+
+    for (path, name) in [
+        ("/tasks", "tasks"),
+        ("/directives/2", "directive"),
+        ("/directives/report", "period-report"),
+        ("/directives/new?rows=2", "directive-form"),
+        (&task as &str, "task"),
+    ] {
+        shoot(&c, &base, path, name).await;
+    }
+    c.close().await.expect("close the browser");
+}

@@ -212,3 +212,28 @@ async fn the_urging_letter_is_the_offices_and_comes_as_docx() {
             .contains("/directives/urge")
     );
 }
+
+#[tokio::test]
+async fn each_user_sets_the_address_of_their_digest() {
+    let app = TestApp::demo().await;
+    let commune = app.login("xa-thanhsen").await;
+    let r = app
+        .post(&commune, "/account/email", &[("email", "khong hop le")])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("không phải là địa chỉ thư điện tử"));
+    let r = app
+        .post(
+            &commune,
+            "/account/email",
+            &[("email", "thanhsen@example.vn")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(
+        app.get(&commune, "/account")
+            .await
+            .body
+            .contains("thanhsen@example.vn")
+    );
+}

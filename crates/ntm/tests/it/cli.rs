@@ -411,3 +411,65 @@ fn the_database_url_chooses_postgres() {
     );
     admin(&format!("DROP DATABASE IF EXISTS {db}"));
 }
+
+#[test]
+fn remind_refuses_a_bad_smtp_url_before_recording_anything_and_is_idempotent() {
+    let env = Env::new();
+    env.ntm(&["demo"]).ok();
+    let bad = env
+        .ntm(&[
+            "remind",
+            "--within-days",
+            "30",
+            "--smtp",
+            "ftp://mail.example.vn",
+        ])
+        .failed();
+    assert!(bad.stderr().contains("SMTP"), "{}", bad.stderr());
+    let first = env
+        .ntm(&["remind", "--within-days", "30", "--json"])
+        .ok()
+        .json();
+    assert!(
+        first["overdue"].as_u64().unwrap() > 0,
+        "nothing was recorded by the refused run: {first}"
+    );
+    assert!(first["emails"].is_null(), "no SMTP, no e-mail");
+    let again = env
+        .ntm(&["remind", "--within-days", "30", "--json"])
+        .ok()
+        .json();
+    assert_eq!(
+        (&again["overdue"], &again["due_soon"]),
+        (&serde_json::json!(0), &serde_json::json!(0)),
+        "running twice records nothing twice"
+    );
+
+    // The address of a user's digest.
+    env.ntm_env(
+        &[
+            "user",
+            "add",
+            "thu-ky",
+            "--name",
+            "Thư ký Văn phòng Điều phối",
+            "--grant",
+            "admin:42",
+            "--email",
+            "vpdp@hatinh.gov.vn",
+        ],
+        &[("NTM_PASSWORD", "mat-khau-du-dai-2026")],
+    )
+    .ok();
+    let users = env.ntm(&["user", "list", "--json"]).ok().stdout();
+    assert!(users.contains("thu-ky"), "{users}");
+    env.ntm(&["user", "set-email", "vpdp", ""]).ok();
+    let refused = env.ntm(&["user", "set-email", "vpdp", "vpdp@"]).failed();
+    assert!(
+        refused
+            .stderr()
+            .contains("không phải là địa chỉ thư điện tử"),
+        "{}",
+        refused.stderr()
+    );
+}

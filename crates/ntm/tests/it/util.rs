@@ -78,10 +78,21 @@ impl Env {
     }
     /// Runs `ntm` on the given database URL.
     pub fn ntm_on(&self, database: &str, args: &[&str]) -> Run {
+        self.ntm_with(database, args, &[])
+    }
+    /// Runs `ntm` with the environment's SQLite database and extra variables.
+    pub fn ntm_env(&self, args: &[&str], vars: &[(&str, &str)]) -> Run {
+        let db = self.path("ntm.db");
+        self.ntm_with(db.to_str().expect("utf-8 path"), args, vars)
+    }
+    fn ntm_with(&self, database: &str, args: &[&str], vars: &[(&str, &str)]) -> Run {
         let output = Command::new(env!("CARGO_BIN_EXE_ntm"))
             .args(args)
             .env("NTM_DATABASE_URL", database)
             .env("NTM_ACTOR", "tester")
+            // The developer's own mail settings must not leak into a test.
+            .env_remove("NTM_SMTP_URL")
+            .envs(vars.iter().copied())
             .current_dir(self.dir.path())
             .output()
             .expect("run the ntm binary");

@@ -1,4 +1,5 @@
-//! Mail through a real SMTP conversation: a small SMTP sink in this file listens on
+//! Mail through a real SMTP conversation — the mailer alone, and the app's digests sent
+//! through it: a small SMTP sink in this file listens on
 //! 127.0.0.1, speaks enough RFC 5321 for the client, and records what it receives.
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -8,7 +9,26 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use ntm_app::mail::{Mail, MailError, Mailer, Security, SmtpConfig, digest};
+use ntm_app::mail::digest;
+use ntm_mail::{Mail, MailError, Mailer, Security, SmtpConfig};
+
+/// The binary's glue, as it is there: the app's outbox through the SMTP mailer.
+struct Smtp(Mailer);
+
+#[async_trait::async_trait]
+impl ntm_app::mail::Outbox for Smtp {
+    async fn send(&self, m: &ntm_app::mail::Message) -> Result<(), String> {
+        self.0
+            .send(&Mail {
+                to: m.to.clone(),
+                to_name: m.to_name.clone(),
+                subject: m.subject.clone(),
+                text: m.text.clone(),
+            })
+            .await
+            .map_err(|e| e.to_string())
+    }
+}
 
 /// One message as the sink received it.
 #[derive(Debug, Clone)]
@@ -707,4 +727,118 @@ async fn implicit_tls_to_a_plain_server_is_a_tls_error() {
         "{err}"
     );
     assert!(sink.received().is_empty());
+}
+
+/// The demo with e-mail addresses for the office and Thành Sen's officer, reminded at a
+/// fixed time.
+async fn reminded_demo(dir: &std::path::Path) -> std::sync::Arc<dyn ntm_store::Store> {
+    use ntm_store_sqlite::SqliteStore;
+    let s = SqliteStore::open(dir.join("d.db").to_str().unwrap())
+        .await
+        .unwrap();
+    s.migrate().await.unwrap();
+    let s: std::sync::Arc<dyn ntm_store::Store> = std::sync::Arc::new(s);
+    let audit = ntm_app::AuditContext {
+        actor: "test".into(),
+        at: chrono::Utc::now(),
+        reason: "test".into(),
+    };
+    ntm_app::demo::build(s.as_ref(), &audit).await.unwrap();
+    for (user, email) in [
+        ("vpdp", "vpdp@example.vn"),
+        ("xa-thanhsen", "thanhsen@example.vn"),
+    ] {
+        let id = s.find_user(user).await.unwrap().unwrap().id;
+        ntm_app::accounts::set_email(s.as_ref(), id, email, &audit)
+            .await
+            .unwrap();
+    }
+    let id = s.find_user("bcd").await.unwrap().unwrap().id;
+    let err = ntm_app::accounts::set_email(s.as_ref(), id, "không phải địa chỉ", &audit)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ntm_app::AppError::Fields(_)), "{err:?}");
+    let registry = ntm_app::units::load_registry(s.as_ref()).await.unwrap();
+    let now = chrono::DateTime::parse_from_rfc3339("2026-11-29T05:00:00Z")
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    ntm_app::tasks::remind(s.as_ref(), &registry, now, 7)
+        .await
+        .unwrap();
+    s
+}
+
+#[tokio::test]
+async fn reminders_reach_each_user_once_by_email() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = reminded_demo(dir.path()).await;
+    let now = chrono::Utc::now();
+    let sink = Sink::start(Behaviour::Accept);
+    let mailer = Smtp(Mailer::new(&sink.config()).unwrap());
+    let first = ntm_app::mail::send_digests(s.as_ref(), &mailer, "https://ntm.example.vn", now)
+        .await
+        .unwrap();
+    assert_eq!(first.mails, 2, "{first:?}");
+    assert!(first.failures.is_empty());
+    let received = sink.received();
+    let mut to: Vec<_> = received.iter().flat_map(|m| m.to.clone()).collect();
+    to.sort();
+    assert_eq!(to, ["thanhsen@example.vn", "vpdp@example.vn"]);
+    let thanh_sen = received
+        .iter()
+        .find(|m| m.to == ["thanhsen@example.vn"])
+        .unwrap();
+    let (headers, body) = parse_message(&thanh_sen.data);
+    assert!(decode_words(header(&headers, "Subject")).contains("sắp đến hạn"));
+    assert!(
+        body.contains("Hoàn thiện hồ sơ đề nghị xét công nhận"),
+        "its task due 30/11: {body}"
+    );
+    assert!(body.contains("https://ntm.example.vn/tasks/"), "{body}");
+    let office = s.find_user("vpdp").await.unwrap().unwrap().id;
+    let carried = s.list_notifications(office, true).await.unwrap().len()
+        + s.list_notifications(s.find_user("xa-thanhsen").await.unwrap().unwrap().id, true)
+            .await
+            .unwrap()
+            .len();
+    assert_eq!(
+        first.notifications, carried,
+        "every unread notification went out"
+    );
+
+    // Running again sends nothing twice.
+    let again = ntm_app::mail::send_digests(s.as_ref(), &mailer, "https://ntm.example.vn", now)
+        .await
+        .unwrap();
+    assert_eq!(again, ntm_app::mail::DigestReport::default());
+    assert_eq!(sink.received().len(), 2);
+}
+
+#[tokio::test]
+async fn a_refused_digest_is_kept_for_the_next_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = reminded_demo(dir.path()).await;
+    let now = chrono::Utc::now();
+    let refusing = Sink::start(Behaviour::RefuseRcpt);
+    let report = ntm_app::mail::send_digests(
+        s.as_ref(),
+        &Smtp(Mailer::new(&refusing.config()).unwrap()),
+        "https://ntm.example.vn",
+        now,
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.mails, 0);
+    assert_eq!(report.failures.len(), 2, "{report:?}");
+    assert!(report.failures[0].1.contains("từ chối"), "{report:?}");
+    let sink = Sink::start(Behaviour::Accept);
+    let later = ntm_app::mail::send_digests(
+        s.as_ref(),
+        &Smtp(Mailer::new(&sink.config()).unwrap()),
+        "https://ntm.example.vn",
+        now,
+    )
+    .await
+    .unwrap();
+    assert_eq!(later.mails, 2);
 }
