@@ -18,6 +18,7 @@ use ntm_core::task::{
     DuePeriod, Recurrence, Tally, TaskState, days_left, days_overdue, expand_lead, late_from,
     local_date, periods, rank_laggards, series_state, state,
 };
+use ntm_reports::{Cell, CellValue, Column, Table, Tone};
 use ntm_store::{
     Assignee, NewDirective, NewNotification, NewTask, ReportRecord, Store, StoredFile, TaskDetails,
     TaskFilter, TaskRecord,
@@ -983,4 +984,193 @@ pub fn resolve_assignee(
             many.len()
         )),
     }
+}
+
+/// "69,93%", or "—" when there is nothing to rate.
+fn percent_text(d: Option<rust_decimal::Decimal>) -> String {
+    d.map_or_else(
+        || "—".into(),
+        |d| format!("{}%", ntm_core::text::vi_number(d.round_dp(2))),
+    )
+}
+
+/// An instant as the office reads it: Vietnam's time.
+fn vn_datetime(t: DateTime<Utc>) -> String {
+    t.with_timezone(&ntm_core::task::vn_offset())
+        .format("%d/%m/%Y %H:%M")
+        .to_string()
+}
+
+impl TaskView {
+    /// The latest progress report, shortened: "60% — Đã khởi công… (05/11/2026)".
+    pub fn latest_text(&self) -> String {
+        self.latest.as_ref().map_or_else(String::new, |r| {
+            let text: String = r.text.chars().take(90).collect();
+            let more = if r.text.chars().count() > 90 {
+                "…"
+            } else {
+                ""
+            };
+            format!(
+                "{}% — {text}{more} ({})",
+                r.percent,
+                local_date(r.at).format("%d/%m/%Y")
+            )
+        })
+    }
+}
+
+fn text(v: impl Into<String>) -> Cell {
+    Cell {
+        value: CellValue::Text(v.into()),
+        tone: Tone::Plain,
+    }
+}
+
+fn int(n: usize, tone: Tone) -> Cell {
+    Cell {
+        value: CellValue::Int(n as i64),
+        tone,
+    }
+}
+
+fn state_tone(s: TaskState) -> Tone {
+    match s {
+        TaskState::DoneOnTime => Tone::Good,
+        TaskState::DoneLate | TaskState::Open => Tone::Unknown,
+        TaskState::Overdue => Tone::Bad,
+    }
+}
+
+/// The workbook of a compilation: the counts and the ranking of lead units, then every
+/// task with its state, lateness and latest progress.
+pub fn compilation_workbook(
+    c: &Compilation,
+    title: &str,
+    mut subtitle: Vec<String>,
+    directives: &BTreeMap<i64, String>,
+) -> AppResult<Vec<u8>> {
+    let t = &c.tally;
+    subtitle.push(format!(
+        "Hoàn thành đúng hạn {}; hoàn thành quá hạn {}; đang thực hiện trong hạn {}; quá hạn chưa hoàn thành {}; tỷ lệ đúng hạn {}.",
+        t.on_time,
+        t.late,
+        t.open,
+        t.overdue,
+        percent_text(t.on_time_rate())
+    ));
+    let ranking = Table {
+        sheet: "Xếp hạng đơn vị".into(),
+        title: title.to_owned(),
+        subtitle: subtitle.clone(),
+        columns: [
+            ("Đơn vị chủ trì", 40.0),
+            ("Đúng hạn", 10.0),
+            ("Quá hạn", 10.0),
+            ("Trong hạn", 10.0),
+            ("Chưa xong, quá hạn", 12.0),
+            ("Tỷ lệ đúng hạn", 12.0),
+        ]
+        .iter()
+        .map(|(h, w)| Column::new(*h, *w))
+        .collect(),
+        header_rows: vec![],
+        rows: c
+            .ranking
+            .iter()
+            .map(|r| {
+                let t = &r.tally;
+                vec![
+                    text(r.lead.clone()),
+                    int(t.on_time, Tone::Plain),
+                    int(t.late, Tone::Plain),
+                    int(t.open, Tone::Plain),
+                    int(
+                        t.overdue,
+                        if t.overdue > 0 { Tone::Bad } else { Tone::Plain },
+                    ),
+                    Cell {
+                        value: t
+                            .on_time_rate()
+                            .map_or(CellValue::Empty, CellValue::Percent),
+                        tone: Tone::Plain,
+                    },
+                ]
+            })
+            .collect(),
+        totals: vec![vec![
+            text("Tổng"),
+            int(t.on_time, Tone::Plain),
+            int(t.late, Tone::Plain),
+            int(t.open, Tone::Plain),
+            int(t.overdue, Tone::Plain),
+            Cell {
+                value: t
+                    .on_time_rate()
+                    .map_or(CellValue::Empty, CellValue::Percent),
+                tone: Tone::Plain,
+            },
+        ]],
+        notes: vec![
+            "Xếp theo tỷ lệ hoàn thành đúng hạn, thấp trước. Tỷ lệ = đúng hạn ÷ (đúng hạn + quá hạn + chưa xong quá hạn). Nhiệm vụ định kỳ được tính theo từng kỳ.".into(),
+            format!("Trạng thái tính đến {}.", vn_datetime(c.as_of)),
+        ],
+        landscape: true,
+        freeze_columns: 1,
+    };
+    let tasks = Table {
+        sheet: "Danh sách nhiệm vụ".into(),
+        title: title.to_owned(),
+        subtitle,
+        columns: [
+            ("Văn bản", 22.0),
+            ("Số", 7.0),
+            ("Nội dung nhiệm vụ", 50.0),
+            ("Chủ trì", 24.0),
+            ("Thời hạn", 11.0),
+            ("Trạng thái", 20.0),
+            ("Số ngày chậm", 9.0),
+            ("Tiến độ gần nhất", 40.0),
+        ]
+        .iter()
+        .map(|(h, w)| Column::new(*h, *w))
+        .collect(),
+        header_rows: vec![],
+        rows: c
+            .tasks
+            .iter()
+            .map(|v| {
+                vec![
+                    text(
+                        directives
+                            .get(&v.task.directive_id)
+                            .cloned()
+                            .unwrap_or_default(),
+                    ),
+                    text(v.task.code.clone()),
+                    text(v.task.details.text.clone()),
+                    text(v.lead_name.clone()),
+                    text(v.deadline.map_or_else(|| "không hạn".into(), |d| d.format("%d/%m/%Y").to_string())),
+                    Cell {
+                        value: CellValue::Text(v.state.label_vi().into()),
+                        tone: state_tone(v.state),
+                    },
+                    Cell {
+                        value: v
+                            .days_late
+                            .map_or(CellValue::Empty, CellValue::Int),
+                        tone: Tone::Plain,
+                    },
+                    text(v.latest_text()),
+                ]
+            })
+            .collect(),
+        totals: vec![],
+        notes: vec![
+            "Trạng thái được tính từ thời hạn và ngày báo hoàn thành (giờ Việt Nam), không nhập tay.".into(),
+        ],
+        landscape: true,
+        freeze_columns: 3,
+    };
+    ntm_reports::workbook(&[ranking, tasks]).map_err(|e| AppError::Invalid(vec![e.to_string()]))
 }

@@ -1,6 +1,7 @@
-//! The JSON API under `/api/v1`: units, criteria sets, values (read and write) and
-//! evaluations, with the same permissions as the pages. Callers authenticate with a
-//! personal token (`Authorization: Bearer ntm_…`); a signed-in browser may also read.
+//! The JSON API under `/api/v1`: units, criteria sets, values (read and write),
+//! evaluations, directives and their tasks (with computed states), with the same
+//! permissions as the pages. Callers authenticate with a personal token
+//! (`Authorization: Bearer ntm_…`); a signed-in browser may also read.
 //! Errors use the one envelope of [`crate::error`]. The OpenAPI document is generated from
 //! these handlers and served at `/api/openapi.json`.
 
@@ -574,6 +575,160 @@ pub async fn evaluation(
     }))
 }
 
+/// A directive (văn bản chỉ đạo).
+#[derive(Serialize, ToSchema)]
+pub struct DirectiveDto {
+    pub id: i64,
+    /// thông báo, kế hoạch, công văn…
+    pub kind: String,
+    pub number: String,
+    pub issued_on: String,
+    pub issuer: String,
+    pub title: String,
+    pub summary: String,
+    /// The file's name, if the directive has one (`/directives/{id}/file`).
+    pub file_name: Option<String>,
+}
+
+/// The directives of which the caller may see at least one task (all, for the office and
+/// the Steering Committee), the most recently issued first.
+#[utoipa::path(get, path = "/api/v1/directives", responses((status = 200, body = [DirectiveDto])), security(("token" = [])))]
+pub async fn list_directives(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+) -> ApiResult<Vec<DirectiveDto>> {
+    let ws = workspace(&state, Some(0)).await?;
+    let tasks = ntm_app::tasks::visible_tasks(
+        state.store.as_ref(),
+        &ws.registry,
+        &caller.actor,
+        None,
+        Utc::now(),
+    )
+    .await
+    .map_err(api_err)?;
+    let seen: std::collections::BTreeSet<i64> = tasks.iter().map(|t| t.task.directive_id).collect();
+    let all = caller.actor.can_globally(&ws.registry, Action::Approve)
+        || caller.actor.has_role(ntm_core::access::Role::Viewer);
+    let list = state
+        .store
+        .list_directives()
+        .await
+        .map_err(|e| api_err(ntm_app::AppError::from(e)))?;
+    Ok(Json(
+        list.into_iter()
+            .filter(|d| all || seen.contains(&d.id))
+            .map(|d| DirectiveDto {
+                id: d.id,
+                kind: d.kind,
+                number: d.number,
+                issued_on: d.issued_on.to_string(),
+                issuer: d.issuer,
+                title: d.title,
+                summary: d.summary,
+                file_name: d.file_name,
+            })
+            .collect(),
+    ))
+}
+
+/// A task with its state computed from its dates.
+#[derive(Serialize, ToSchema)]
+pub struct TaskDto {
+    pub id: i64,
+    pub directive: i64,
+    /// The task this one was expanded from ("all communes of X").
+    pub parent: Option<i64>,
+    pub code: String,
+    pub text: String,
+    /// `unit:<id>` or `organisation:<id>`.
+    pub lead: String,
+    pub lead_name: String,
+    /// The deadline judged now (for a periodic task, its earliest overdue or current
+    /// period), YYYY-MM-DD.
+    pub deadline: Option<String>,
+    /// Canonical recurrence text, e.g. `quarterly:15`.
+    pub recurrence: Option<String>,
+    /// done_on_time, done_late, open, overdue.
+    pub state: String,
+    pub days_late: Option<i64>,
+    pub days_left: Option<i64>,
+    /// Marked done by its lead, not yet confirmed by the office.
+    pub awaiting_confirmation: bool,
+    pub latest_percent: Option<i32>,
+    pub latest_report: Option<String>,
+    pub expected_output: String,
+    pub serves: String,
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct TasksQuery {
+    /// Only the tasks of this directive.
+    pub directive: Option<i64>,
+    /// Only tasks in this state: done_on_time, done_late, open, overdue.
+    pub state: Option<String>,
+}
+
+/// The tasks the caller may see (a department: its own; a commune: its units'), with their
+/// computed states.
+#[utoipa::path(get, path = "/api/v1/tasks", params(TasksQuery), responses((status = 200, body = [TaskDto]), (status = 400)), security(("token" = [])))]
+pub async fn list_tasks(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Query(q): Query<TasksQuery>,
+) -> ApiResult<Vec<TaskDto>> {
+    let wanted = match q.state.as_deref() {
+        None | Some("") => None,
+        Some(s) => Some(ntm_core::task::TaskState::parse(s).ok_or_else(|| {
+            WebError::new(
+                Kind::BadRequest,
+                format!(
+                    "Trạng thái “{s}” không có; dùng done_on_time, done_late, open hoặc overdue."
+                ),
+            )
+            .api()
+        })?),
+    };
+    let ws = workspace(&state, Some(0)).await?;
+    let tasks = ntm_app::tasks::visible_tasks(
+        state.store.as_ref(),
+        &ws.registry,
+        &caller.actor,
+        q.directive,
+        Utc::now(),
+    )
+    .await
+    .map_err(api_err)?;
+    Ok(Json(
+        tasks
+            .into_iter()
+            .filter(|v| wanted.is_none_or(|w| v.state == w))
+            .map(|v| TaskDto {
+                id: v.task.id,
+                directive: v.task.directive_id,
+                parent: v.task.parent_id,
+                code: v.task.code.clone(),
+                text: v.task.details.text.clone(),
+                lead: match &v.task.details.lead {
+                    ntm_store::Assignee::Unit(u) => format!("unit:{u}"),
+                    ntm_store::Assignee::Organisation(o) => format!("organisation:{o}"),
+                },
+                lead_name: v.lead_name.clone(),
+                deadline: v.deadline.map(|d| d.to_string()),
+                recurrence: v.task.details.recurrence.clone(),
+                state: v.state.as_str().into(),
+                days_late: v.days_late,
+                days_left: v.days_left,
+                awaiting_confirmation: v.awaiting_confirmation,
+                latest_percent: v.latest.as_ref().map(|r| r.percent),
+                latest_report: v.latest.as_ref().map(|r| r.text.clone()),
+                expected_output: v.task.details.expected_output.clone(),
+                serves: v.task.details.serves.clone(),
+            })
+            .collect(),
+    ))
+}
+
 struct TokenScheme;
 
 impl utoipa::Modify for TokenScheme {
@@ -590,8 +745,8 @@ impl utoipa::Modify for TokenScheme {
 /// The OpenAPI description of the API.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "ntm API", version = "1", description = "Units, criteria sets, values and evaluations of the NTM information system. Errors: {\"error\": {\"status\", \"code\", \"message\", \"details\"}}."),
-    paths(list_units, get_unit, list_sets, get_set, list_values, write_values, evaluation),
+    info(title = "ntm API", version = "1", description = "Units, criteria sets, values, evaluations, directives and tasks of the NTM information system. Errors: {\"error\": {\"status\", \"code\", \"message\", \"details\"}}."),
+    paths(list_units, get_unit, list_sets, get_set, list_values, write_values, evaluation, list_directives, list_tasks),
     modifiers(&TokenScheme)
 )]
 pub struct ApiDoc;

@@ -145,10 +145,29 @@ pub enum TasksCommand {
         #[arg(long)]
         directive: Option<i64>,
     },
-    /// Counts by state and the ranking of lead units by on-time rate.
+    /// Counts by state and the ranking of lead units by on-time rate; with --from and
+    /// --to, the report of that period across directives (what fell due in it and what is
+    /// in arrears, judged at its end).
     Compile {
         #[arg(long)]
         directive: Option<i64>,
+        /// First day of the period (YYYY-MM-DD).
+        #[arg(long, requires = "to")]
+        from: Option<NaiveDate>,
+        /// Last day of the period (YYYY-MM-DD).
+        #[arg(long, requires = "from")]
+        to: Option<NaiveDate>,
+        /// Also write the compilation as an .xlsx file.
+        #[arg(long, short)]
+        output: Option<std::path::PathBuf>,
+    },
+    /// Draft the urging letter (.docx) to a lead about its overdue tasks.
+    Urge {
+        /// The lead: an organisation's name, or a unit's name, code or id.
+        lead: String,
+        /// Where to write the letter (default: the suggested file name).
+        #[arg(long, short)]
+        output: Option<std::path::PathBuf>,
     },
 }
 
@@ -380,10 +399,61 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                             .await?;
                     output::tasks(&tasks, args.json)
                 }
-                TasksCommand::Compile { directive } => {
-                    let c =
-                        ntm_app::tasks::compile(store, &registry, &office, *directive, now).await?;
+                TasksCommand::Compile {
+                    directive,
+                    from,
+                    to,
+                    output,
+                } => {
+                    let window = match (from, to) {
+                        (Some(from), Some(to)) if to < from => {
+                            anyhow::bail!("ngày kết thúc kỳ phải sau ngày bắt đầu")
+                        }
+                        (Some(from), Some(to)) => Some(ntm_app::tasks::Window {
+                            from: *from,
+                            to: *to,
+                        }),
+                        _ => None,
+                    };
+                    let c = ntm_app::tasks::compile_in(
+                        store, &registry, &office, *directive, window, now,
+                    )
+                    .await?;
+                    if let Some(path) = output {
+                        let labels = store
+                            .list_directives()
+                            .await?
+                            .into_iter()
+                            .map(|d| (d.id, format!("{} {}", d.kind, d.number)))
+                            .collect();
+                        let title = match window {
+                            Some(w) => format!(
+                                "BÁO CÁO KẾT QUẢ THỰC HIỆN CÁC NHIỆM VỤ ĐƯỢC GIAO TỪ NGÀY {} ĐẾN NGÀY {}",
+                                w.from.format("%d/%m/%Y"),
+                                w.to.format("%d/%m/%Y")
+                            ),
+                            None => "TỔNG HỢP KẾT QUẢ THỰC HIỆN NHIỆM VỤ".to_owned(),
+                        };
+                        let bytes =
+                            ntm_app::tasks::compilation_workbook(&c, &title, vec![], &labels)?;
+                        std::fs::write(path, bytes)
+                            .with_context(|| format!("không ghi được {}", path.display()))?;
+                    }
                     output::compilation(&c, args.json)
+                }
+                TasksCommand::Urge { lead, output } => {
+                    let orgs = store.list_organisations().await?;
+                    let today = ntm_core::task::local_date(now);
+                    let lead = ntm_app::tasks::resolve_assignee(&registry, &orgs, lead, today)
+                        .map_err(anyhow::Error::msg)?;
+                    let (name, bytes) =
+                        ntm_app::tasks::urging_letter(store, &registry, &office, &lead, now)
+                            .await?;
+                    let path = output.clone().unwrap_or_else(|| name.into());
+                    std::fs::write(&path, bytes)
+                        .with_context(|| format!("không ghi được {}", path.display()))?;
+                    outln!("Đã soạn văn bản đôn đốc: {}", path.display());
+                    Ok(())
                 }
             }
         }

@@ -544,7 +544,7 @@ pub async fn show(
     let heading = "TỔNG HỢP KẾT QUẢ THỰC HIỆN NHIỆM VỤ".to_owned();
     if q.format.as_deref() == Some("xlsx") {
         let labels = BTreeMap::from([(id, format!("{} {}", d.kind, d.number))]);
-        let bytes = super::tasks::compilation_workbook(
+        let bytes = ntm_app::tasks::compilation_workbook(
             &c,
             &heading,
             vec![format!("{label}: {}", d.title)],
@@ -668,7 +668,7 @@ pub async fn period(
             .iter()
             .map(|d| (d.id, format!("{} {}", d.kind, d.number)))
             .collect();
-        let bytes = super::tasks::compilation_workbook(
+        let bytes = ntm_app::tasks::compilation_workbook(
             &c,
             &heading,
             vec![

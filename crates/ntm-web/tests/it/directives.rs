@@ -237,3 +237,51 @@ async fn each_user_sets_the_address_of_their_digest() {
             .contains("thanhsen@example.vn")
     );
 }
+
+#[tokio::test]
+async fn the_api_lists_directives_and_tasks_with_the_same_rights() {
+    let app = TestApp::demo().await;
+    let dept = app.login("so-nnmt").await;
+    let page = app
+        .post(&dept, "/account/tokens", &[("name", "báo cáo")])
+        .await
+        .body;
+    let token = texts(&page, "code.token")
+        .into_iter()
+        .next()
+        .expect("token");
+    let r = app.api("GET", "/api/v1/tasks", Some(&token), None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let tasks: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    let codes: Vec<&str> = tasks
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["2.1", "2.3", "2", "4"], "its own tasks only");
+    let monthly = &tasks[2];
+    assert_eq!(monthly["recurrence"], "monthly:25");
+    assert_eq!(monthly["state"], "overdue");
+    let overdue = app
+        .api("GET", "/api/v1/tasks?state=overdue", Some(&token), None)
+        .await;
+    let overdue: serde_json::Value = serde_json::from_str(&overdue.body).unwrap();
+    assert!(
+        overdue
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["state"] == "overdue")
+    );
+    let bad = app
+        .api("GET", "/api/v1/tasks?state=late", Some(&token), None)
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.body.contains("\"code\":\"bad_request\""));
+    let directives = app
+        .api("GET", "/api/v1/directives", Some(&token), None)
+        .await;
+    let directives: serde_json::Value = serde_json::from_str(&directives.body).unwrap();
+    assert_eq!(directives.as_array().unwrap().len(), 2);
+}

@@ -473,3 +473,54 @@ fn remind_refuses_a_bad_smtp_url_before_recording_anything_and_is_idempotent() {
         refused.stderr()
     );
 }
+
+#[test]
+fn tasks_compile_a_period_and_draft_an_urging_letter() {
+    let env = Env::new();
+    env.ntm(&["demo"]).ok();
+    let xlsx = env.path("q4.xlsx");
+    let c = env
+        .ntm(&[
+            "tasks",
+            "compile",
+            "--from",
+            "2026-10-01",
+            "--to",
+            "2026-12-31",
+            "-o",
+            xlsx.to_str().unwrap(),
+            "--json",
+        ])
+        .ok()
+        .json();
+    assert!(c["overdue"].as_u64().unwrap() > 0, "{c}");
+    assert!(std::fs::read(&xlsx).unwrap().starts_with(b"PK"));
+    env.ntm(&[
+        "tasks",
+        "compile",
+        "--from",
+        "2026-12-31",
+        "--to",
+        "2026-10-01",
+    ])
+    .failed();
+    let letter = env.path("don-doc.docx");
+    let out = env
+        .ntm(&[
+            "tasks",
+            "urge",
+            "so nong nghiep va moi truong",
+            "-o",
+            letter.to_str().unwrap(),
+        ])
+        .ok()
+        .stdout();
+    assert!(out.contains("don-doc.docx"), "{out}");
+    assert!(std::fs::read(&letter).unwrap().starts_with(b"PK"));
+    let none = env.ntm(&["tasks", "urge", "Sở Tài chính"]).failed();
+    assert!(
+        none.stderr().contains("không có nhiệm vụ quá hạn"),
+        "{}",
+        none.stderr()
+    );
+}
