@@ -53,6 +53,31 @@ fn parse_date(text: &str) -> Option<NaiveDate> {
         .ok()
 }
 
+/// A write's outcome for a form: done, or the problems to show with the form again (the
+/// input was refused, nothing was written); any other error goes up.
+fn refused<T>(r: ntm_app::AppResult<T>) -> WebResult<Result<T, Vec<String>>> {
+    match r {
+        Ok(v) => Ok(Ok(v)),
+        Err(ntm_app::AppError::Invalid(p)) => Ok(Err(p)),
+        Err(ntm_app::AppError::Conflict(m)) => Ok(Err(vec![m])),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A date of the period report's query, or a 400 that says what was expected.
+fn query_date(text: Option<&str>, example: &str) -> WebResult<Option<NaiveDate>> {
+    text.filter(|t| !t.trim().is_empty())
+        .map(|t| {
+            parse_date(t).ok_or_else(|| {
+                WebError::new(
+                    crate::error::Kind::BadRequest,
+                    format!("“{t}” không phải là ngày (ví dụ {example})."),
+                )
+            })
+        })
+        .transpose()
+}
+
 /// One task row of the form, as typed (kept to re-show the form with its errors).
 #[derive(Debug, Clone, Default)]
 pub struct TaskRow {
@@ -371,7 +396,7 @@ pub async fn create(
         let audit = session
             .actor
             .audit(Utc::now(), format!("ghi văn bản {}", page.number));
-        match ntm_app::tasks::create_directive(
+        let created = ntm_app::tasks::create_directive(
             state.store.as_ref(),
             &ws.registry,
             &session.actor,
@@ -379,12 +404,10 @@ pub async fn create(
             tasks,
             &audit,
         )
-        .await
-        {
+        .await;
+        match refused(created)? {
             Ok(id) => return Ok(Redirect::to(&format!("/directives/{id}")).into_response()),
-            Err(ntm_app::AppError::Invalid(p)) => problems = p,
-            Err(ntm_app::AppError::Conflict(m)) => problems = vec![m],
-            Err(e) => return Err(e.into()),
+            Err(p) => problems = p,
         }
     }
     page.errors = problems;
@@ -444,7 +467,7 @@ pub async fn add(
             let audit = session
                 .actor
                 .audit(now, format!("bổ sung nhiệm vụ vào văn bản {}", d.number));
-            match ntm_app::tasks::add_tasks(
+            let added = ntm_app::tasks::add_tasks(
                 state.store.as_ref(),
                 &ws.registry,
                 &session.actor,
@@ -452,12 +475,10 @@ pub async fn add(
                 tasks,
                 &audit,
             )
-            .await
-            {
+            .await;
+            match refused(added)? {
                 Ok(_) => return Ok(Redirect::to(&format!("/directives/{id}")).into_response()),
-                Err(ntm_app::AppError::Invalid(p)) => p,
-                Err(ntm_app::AppError::Conflict(m)) => vec![m],
-                Err(e) => return Err(e.into()),
+                Err(p) => p,
             }
         }
         Err(p) => p,
@@ -610,33 +631,8 @@ pub async fn period(
     // By default, the quarter so far: the Standing Committee hears the office quarterly.
     let quarter_start =
         NaiveDate::from_ymd_opt(today.year(), (today.month0() / 3) * 3 + 1, 1).unwrap_or(today);
-    let from = q
-        .from
-        .as_deref()
-        .filter(|t| !t.trim().is_empty())
-        .map(|t| {
-            parse_date(t).ok_or_else(|| {
-                WebError::new(
-                    crate::error::Kind::BadRequest,
-                    format!("“{t}” không phải là ngày (ví dụ 01/10/2026)."),
-                )
-            })
-        })
-        .transpose()?
-        .unwrap_or(quarter_start);
-    let to =
-        q.to.as_deref()
-            .filter(|t| !t.trim().is_empty())
-            .map(|t| {
-                parse_date(t).ok_or_else(|| {
-                    WebError::new(
-                        crate::error::Kind::BadRequest,
-                        format!("“{t}” không phải là ngày (ví dụ 31/12/2026)."),
-                    )
-                })
-            })
-            .transpose()?
-            .unwrap_or(today);
+    let from = query_date(q.from.as_deref(), "01/10/2026")?.unwrap_or(quarter_start);
+    let to = query_date(q.to.as_deref(), "31/12/2026")?.unwrap_or(today);
     if to < from {
         return Err(WebError::new(
             crate::error::Kind::BadRequest,
