@@ -426,7 +426,9 @@ pub async fn create_directive(
         return Err(AppError::Invalid(problems));
     }
     directive.tasks = expand(registry, tasks, directive.issued_on)?;
-    Ok(store.create_directive(&directive, audit).await?)
+    let id = store.create_directive(&directive, audit).await?;
+    notify_given(store, registry, id, 0, audit.at).await?;
+    Ok(id)
 }
 
 /// Adds tasks to a recorded directive (office only). "All communes of X" expands as X
@@ -444,7 +446,11 @@ pub async fn add_tasks(
         return Err(AppError::Invalid(vec!["chưa nhập nhiệm vụ nào".into()]));
     }
     let tasks = expand(registry, tasks, local_date(audit.at))?;
-    Ok(store.add_tasks(directive_id, &tasks, audit).await?)
+    let ids = store.add_tasks(directive_id, &tasks, audit).await?;
+    if let Some(first) = ids.iter().min() {
+        notify_given(store, registry, directive_id, *first, audit.at).await?;
+    }
+    Ok(ids)
 }
 
 /// A lead unit or organisation in the ranking, with the tally of its items.
@@ -559,13 +565,7 @@ pub async fn remind(
         .into_iter()
         .map(|d| (d.id, d.issued_on))
         .collect();
-    let users = store.list_users().await?;
-    let mut members: Vec<(i64, Actor, BTreeSet<i64>)> = Vec::new();
-    for u in users.into_iter().filter(|u| !u.disabled) {
-        let actor = crate::accounts::actor_by_username(store, &u.username).await?;
-        let orgs = organisations_of(store, &actor).await?;
-        members.push((u.id, actor, orgs));
-    }
+    let members = members(store).await?;
     let mut report = RemindReport::default();
     let mut notes = Vec::new();
     let tasks = store
@@ -607,20 +607,11 @@ pub async fn remind(
             deadline.format("%d/%m/%Y"),
             t.details.text.chars().take(120).collect::<String>()
         );
-        for (user_id, actor, orgs) in &members {
-            let leads = match &t.details.lead {
-                Assignee::Organisation(id) => orgs.contains(id),
-                Assignee::Unit(u) => can(
-                    registry,
-                    &actor.grants,
-                    Action::EnterValues,
-                    u,
-                    local_date(now).year(),
-                ),
-            };
-            if leads || actor.has_role(Role::Admin) {
+        for m in &members {
+            // The lead's users and the office (who may report on a task are exactly those).
+            if may_report(registry, &m.actor, &m.organisations, &t, now) {
                 notes.push(NewNotification {
-                    user_id: *user_id,
+                    user_id: m.actor.user_id,
                     at: now,
                     text: text.clone(),
                     link: Some(format!("/tasks/{}", t.id)),
@@ -633,6 +624,128 @@ pub async fn remind(
         store.add_notifications(&notes).await?;
     }
     Ok(report)
+}
+
+/// An enabled user with what deciding their notifications needs.
+struct Member {
+    actor: Actor,
+    organisations: BTreeSet<i64>,
+}
+
+async fn members(store: &dyn Store) -> AppResult<Vec<Member>> {
+    let mut out = Vec::new();
+    for u in store
+        .list_users()
+        .await?
+        .into_iter()
+        .filter(|u| !u.disabled)
+    {
+        let actor = crate::accounts::actor_by_username(store, &u.username).await?;
+        let organisations = organisations_of(store, &actor).await?;
+        out.push(Member {
+            actor,
+            organisations,
+        });
+    }
+    Ok(out)
+}
+
+/// Who hears of an event on a task.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Audience {
+    /// The users of its lead (not the office, which caused the event).
+    Leads,
+    /// The office, which confirms.
+    Office,
+}
+
+/// Tells each task's audience, one notification per user and task, linked to the task.
+/// Notifications are not the office's data: they are written after the event, apart.
+async fn notify(
+    store: &dyn Store,
+    registry: &UnitRegistry,
+    tasks: &[TaskRecord],
+    audience: Audience,
+    text: impl Fn(&TaskRecord) -> String,
+    now: DateTime<Utc>,
+) -> AppResult<usize> {
+    let members = members(store).await?;
+    let mut notes = Vec::new();
+    for t in tasks {
+        for m in &members {
+            let office = m.actor.has_role(Role::Admin);
+            let hears = match audience {
+                Audience::Office => office,
+                Audience::Leads => {
+                    !office && may_report(registry, &m.actor, &m.organisations, t, now)
+                }
+            };
+            if hears {
+                notes.push(NewNotification {
+                    user_id: m.actor.user_id,
+                    at: now,
+                    text: text(t),
+                    link: Some(format!("/tasks/{}", t.id)),
+                });
+            }
+        }
+    }
+    if !notes.is_empty() {
+        store.add_notifications(&notes).await?;
+    }
+    Ok(notes.len())
+}
+
+/// "hạn 31/05/2022", "hằng quý, …" or "không hạn": when a task is due, for a notification.
+fn due_text(t: &TaskRecord) -> String {
+    match (
+        t.details.deadline,
+        t.details
+            .recurrence
+            .as_deref()
+            .and_then(|r| Recurrence::parse(r).ok()),
+    ) {
+        (_, Some(r)) if r.is_periodic() => r.label_vi(),
+        (Some(d), _) | (None, Some(Recurrence::Once(d))) => format!("hạn {}", d.format("%d/%m/%Y")),
+        _ => "không hạn".into(),
+    }
+}
+
+/// Tells the leads of newly given tasks (those not expanded further) that they have them.
+async fn notify_given(
+    store: &dyn Store,
+    registry: &UnitRegistry,
+    directive_id: i64,
+    first_id: i64,
+    now: DateTime<Utc>,
+) -> AppResult<usize> {
+    let tasks = store
+        .list_tasks(&TaskFilter {
+            directive_id: Some(directive_id),
+            ..Default::default()
+        })
+        .await?;
+    let parents: BTreeSet<i64> = tasks.iter().filter_map(|t| t.parent_id).collect();
+    let given: Vec<TaskRecord> = tasks
+        .into_iter()
+        .filter(|t| t.id >= first_id && !parents.contains(&t.id))
+        .collect();
+    notify(
+        store,
+        registry,
+        &given,
+        Audience::Leads,
+        |t| {
+            format!(
+                "Được giao nhiệm vụ {} ({}): {}",
+                t.code,
+                due_text(t),
+                t.details.text.chars().take(120).collect::<String>()
+            )
+        },
+        now,
+    )
+    .await
 }
 
 async fn task_for(store: &dyn Store, id: i64) -> AppResult<TaskRecord> {
@@ -711,9 +824,33 @@ pub async fn report(
         attachment: input.attachment.clone(),
         marks_done: input.marks_done,
     };
-    Ok(store
+    let id = store
         .add_report(task_id, &r, &actor.audit(at, "báo cáo tiến độ"))
-        .await?)
+        .await?;
+    if input.marks_done && !actor.has_role(Role::Admin) {
+        let who = if actor.full_name.is_empty() {
+            actor.username.clone()
+        } else {
+            actor.full_name.clone()
+        };
+        let periodic = periodic(&t).is_some();
+        notify(
+            store,
+            registry,
+            std::slice::from_ref(&t),
+            Audience::Office,
+            |t| {
+                if periodic {
+                    format!("{who} nộp báo cáo kỳ của nhiệm vụ {}", t.code)
+                } else {
+                    format!("{who} báo hoàn thành nhiệm vụ {}: chờ xác nhận", t.code)
+                }
+            },
+            at,
+        )
+        .await?;
+    }
+    Ok(id)
 }
 
 /// The office confirms a task marked done.
@@ -729,10 +866,27 @@ pub async fn confirm(
             "chỉ Văn phòng Điều phối xác nhận hoàn thành".into(),
         ));
     }
-    task_for(store, task_id).await?;
-    Ok(store
+    let t = task_for(store, task_id).await?;
+    store
         .confirm_task(task_id, &actor.audit(at, "xác nhận hoàn thành"))
-        .await?)
+        .await?;
+    if t.confirmed_at.is_none() {
+        notify(
+            store,
+            registry,
+            std::slice::from_ref(&t),
+            Audience::Leads,
+            |t| {
+                format!(
+                    "Văn phòng Điều phối đã xác nhận hoàn thành nhiệm vụ {}",
+                    t.code
+                )
+            },
+            at,
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// The office reopens a task, with a reason (required).
@@ -755,13 +909,25 @@ pub async fn reopen(
             "cần ghi rõ lý do mở lại".into(),
         )]));
     }
-    task_for(store, task_id).await?;
-    Ok(store
+    let t = task_for(store, task_id).await?;
+    store
         .reopen_task(
             task_id,
             &actor.audit(at, format!("mở lại: {}", reason.trim())),
         )
-        .await?)
+        .await?;
+    if t.completed_at.is_some() {
+        notify(
+            store,
+            registry,
+            std::slice::from_ref(&t),
+            Audience::Leads,
+            |t| format!("Nhiệm vụ {} được mở lại: {}", t.code, reason.trim()),
+            at,
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// How a directive is cited: "Thông báo số 61/TB-BCĐ ngày 22/02/2022 của Ban Chỉ đạo…".

@@ -396,6 +396,37 @@ async fn progress_reports_carry_attachments_within_the_limit() {
         .unwrap();
     assert_eq!(after.state, TaskState::DoneOnTime);
     assert!(after.awaiting_confirmation);
+    // The office hears of it; confirming tells the ward.
+    let office = actor(s.as_ref(), "vpdp").await;
+    let unread = |user: i64| {
+        let s = s.clone();
+        async move {
+            s.list_notifications(user, true)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|n| n.text)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert!(
+        unread(office.user_id)
+            .await
+            .iter()
+            .any(|n| n.contains("báo hoàn thành nhiệm vụ 5: chờ xác nhận")),
+        "{:?}",
+        unread(office.user_id).await
+    );
+    ntm_app::tasks::confirm(s.as_ref(), &registry, &office, task.task.id, now())
+        .await
+        .unwrap();
+    let heard = unread(commune.user_id).await;
+    assert!(
+        heard
+            .iter()
+            .any(|n| n.contains("đã xác nhận hoàn thành nhiệm vụ 5")),
+        "{heard:?}"
+    );
     assert_eq!(
         after.latest.unwrap().attachment_name.as_deref(),
         Some("biên bản kiểm tra.pdf")

@@ -104,6 +104,11 @@ async fn the_office_records_a_directive_and_its_tasks_through_the_form() {
 
     // The commune sees it and reports with an attachment; the directive's file too.
     let commune = app.login("xa-thanhsen").await;
+    let told = app.get(&commune, "/notifications").await.body;
+    assert!(
+        told.contains("Được giao nhiệm vụ 1 (hạn 15/12/2026)"),
+        "the lead hears of its new task"
+    );
     assert_eq!(
         app.get(&commune, &format!("{page_path}/file")).await.status,
         StatusCode::OK
