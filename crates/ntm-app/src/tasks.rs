@@ -853,6 +853,69 @@ pub async fn report(
     Ok(id)
 }
 
+/// The office changes what a task asks — its text, lead, cooperators, deadline (an
+/// extension, "gia hạn"), schedule, output — with the why in the audit; its leads are told.
+/// Returns whether anything changed.
+pub async fn update_task(
+    store: &dyn Store,
+    registry: &UnitRegistry,
+    actor: &Actor,
+    task_id: i64,
+    details: TaskDetails,
+    reason: &str,
+    at: DateTime<Utc>,
+) -> AppResult<bool> {
+    office_only(registry, actor)?;
+    let t = task_for(store, task_id).await?;
+    let mut problems = Vec::new();
+    if details.text.trim().is_empty() {
+        problems.push("cần nội dung nhiệm vụ".to_owned());
+    }
+    if let Some(r) = &details.recurrence
+        && let Err(e) = Recurrence::parse(r)
+    {
+        problems.push(e.to_string());
+    }
+    if reason.trim().is_empty() {
+        problems.push("cần ghi lý do điều chỉnh (ví dụ: gia hạn theo Thông báo số …)".to_owned());
+    }
+    if !problems.is_empty() {
+        return Err(AppError::Invalid(problems));
+    }
+    let changed = store
+        .update_task(
+            task_id,
+            &details,
+            &actor.audit(at, format!("điều chỉnh: {}", reason.trim())),
+        )
+        .await?;
+    if changed {
+        let after = task_for(store, task_id).await?;
+        let moved = t.details.deadline != after.details.deadline;
+        notify(
+            store,
+            registry,
+            std::slice::from_ref(&after),
+            Audience::Leads,
+            |t| {
+                if moved {
+                    format!(
+                        "Nhiệm vụ {} được điều chỉnh ({}): {}",
+                        t.code,
+                        due_text(t),
+                        reason.trim()
+                    )
+                } else {
+                    format!("Nhiệm vụ {} được điều chỉnh: {}", t.code, reason.trim())
+                }
+            },
+            at,
+        )
+        .await?;
+    }
+    Ok(changed)
+}
+
 /// The office confirms a task marked done.
 pub async fn confirm(
     store: &dyn Store,

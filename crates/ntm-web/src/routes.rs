@@ -137,6 +137,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/directives/{id}/file", get(pages::directives::file))
         .route("/tasks/{id}/decide", post(pages::tasks::decide))
+        .route(
+            "/tasks/{id}/edit",
+            get(pages::directives::edit_form).post(pages::directives::edit),
+        )
         .route("/notifications", get(pages::tasks::notifications))
         .route("/notifications/read", post(pages::tasks::read_all))
         .route("/audit", get(pages::audit::page))

@@ -62,6 +62,10 @@ pub enum Command {
         /// The year pages open on.
         #[arg(long, default_value_t = 2021)]
         year: i32,
+        /// How many days ahead the follow-up view counts a task as due soon (each user
+        /// may change it on the page).
+        #[arg(long, env = "NTM_DUE_SOON_DAYS", default_value_t = 14)]
+        due_soon_days: u32,
     },
     /// User accounts: the first administrator is created here.
     User {
@@ -347,6 +351,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             addr,
             demo,
             secure_cookies,
+            due_soon_days,
             year,
         } => {
             if *demo {
@@ -368,6 +373,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             }
             let config = ntm_web::WebConfig {
                 secure_cookies: *secure_cookies,
+                due_soon_days: *due_soon_days,
                 default_year: *year,
                 ..Default::default()
             };

@@ -239,6 +239,7 @@ struct FormPage {
     choices: Vec<(String, String)>,
     errors: Vec<String>,
     max_mb: usize,
+    editing: bool,
 }
 
 /// The pick list: organisations, then units in force today, then those of before the
@@ -318,6 +319,7 @@ async fn form_page(
         choices: choices(state, registry).await?,
         errors: Vec::new(),
         max_mb: ntm_app::tasks::MAX_FILE_BYTES / 1024 / 1024,
+        editing: false,
     })
 }
 
@@ -753,4 +755,175 @@ pub async fn urge(
         &name,
         Some("application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
     ))
+}
+
+#[derive(Template)]
+#[template(path = "task_edit.html")]
+struct EditPage {
+    chrome: Option<Chrome>,
+    csrf: String,
+    id: i64,
+    code: String,
+    repeats: Vec<(&'static str, &'static str)>,
+    rows: Vec<(usize, TaskRow)>,
+    choices: Vec<(String, String)>,
+    reason: String,
+    errors: Vec<String>,
+    editing: bool,
+}
+
+/// A task's details as the form shows them.
+async fn typed(
+    state: &AppState,
+    registry: &ntm_core::UnitRegistry,
+    t: &ntm_store::TaskRecord,
+) -> WebResult<TaskRow> {
+    let store = state.store.as_ref();
+    let name = |a: &ntm_store::Assignee| {
+        let a = a.clone();
+        async move {
+            let n = ntm_app::tasks::lead_name(store, registry, &a, local_date(Utc::now()).year())
+                .await?;
+            Ok::<_, WebError>(match a {
+                ntm_store::Assignee::Unit(u) => format!("{n} ({u})"),
+                ntm_store::Assignee::Organisation(_) => n,
+            })
+        }
+    };
+    let mut cooperating = Vec::new();
+    for c in &t.details.cooperating {
+        cooperating.push(name(c).await?);
+    }
+    let recurrence = t
+        .details
+        .recurrence
+        .as_deref()
+        .and_then(|r| ntm_core::task::Recurrence::parse(r).ok());
+    use ntm_core::task::Recurrence as R;
+    let (repeat, day, once) = match recurrence {
+        Some(R::Monthly { day }) => ("monthly", day.to_string(), None),
+        Some(R::Quarterly { day }) => ("quarterly", day.to_string(), None),
+        Some(R::HalfYearly { day }) => ("half-yearly", day.to_string(), None),
+        Some(R::Yearly { month, day }) => ("yearly", format!("{day}/{month}"), None),
+        Some(R::Once(d)) => ("", String::new(), Some(d)),
+        None => ("", String::new(), None),
+    };
+    Ok(TaskRow {
+        code: t.code.clone(),
+        text: t.details.text.clone(),
+        lead: name(&t.details.lead).await?,
+        expand: false,
+        cooperating: cooperating.join("; "),
+        deadline: t
+            .details
+            .deadline
+            .or(once)
+            .map(|d| d.format("%Y-%m-%d").to_string())
+            .unwrap_or_default(),
+        repeat: repeat.into(),
+        day,
+        expected: t.details.expected_output.clone(),
+        serves: t.details.serves.clone(),
+    })
+}
+
+async fn task_or_404(state: &AppState, id: i64) -> WebResult<ntm_store::TaskRecord> {
+    state
+        .store
+        .get_task(id)
+        .await
+        .map_err(ntm_app::AppError::from)?
+        .ok_or_else(|| WebError::not_found(format!("Không có nhiệm vụ {id}.")))
+}
+
+/// The office's form to change a task (an extension of its deadline, a new lead…).
+pub async fn edit_form(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<i64>,
+) -> WebResult<Response> {
+    let ws = workspace(&state, Some(0)).await?;
+    require_admin(&session, &ws.registry)?;
+    let t = task_or_404(&state, id).await?;
+    let row = typed(&state, &ws.registry, &t).await?;
+    render(&EditPage {
+        chrome: Some(Chrome::new(
+            &session,
+            &ws.registry,
+            state.config.default_year,
+            "tasks",
+        )),
+        csrf: session.csrf.clone(),
+        id,
+        code: t.code.clone(),
+        repeats: REPEATS.to_vec(),
+        rows: vec![(0, row)],
+        choices: choices(&state, &ws.registry).await?,
+        reason: String::new(),
+        errors: Vec::new(),
+        editing: true,
+    })
+}
+
+/// Saves the changed task; on any problem the form comes back with what was typed.
+pub async fn edit(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<i64>,
+    multipart: Multipart,
+) -> WebResult<Response> {
+    let f = MultipartForm::read(multipart).await?;
+    session.check_csrf(f.get("csrf"))?;
+    let ws = workspace(&state, Some(0)).await?;
+    require_admin(&session, &ws.registry)?;
+    let t = task_or_404(&state, id).await?;
+    let row = TaskRow::read(&f, 0);
+    let reason = f.get("reason").trim().to_owned();
+    let now = Utc::now();
+    let problems = match task_inputs(
+        &state,
+        &ws.registry,
+        std::slice::from_ref(&row),
+        local_date(now),
+    )
+    .await?
+    {
+        Ok(mut inputs) if inputs.len() == 1 => {
+            let details = inputs.remove(0).details;
+            let saved = ntm_app::tasks::update_task(
+                state.store.as_ref(),
+                &ws.registry,
+                &session.actor,
+                id,
+                details,
+                &reason,
+                now,
+            )
+            .await;
+            match refused(saved)? {
+                Ok(_) => return Ok(Redirect::to(&format!("/tasks/{id}")).into_response()),
+                Err(p) => p,
+            }
+        }
+        Ok(_) => vec!["Cần nội dung và đơn vị chủ trì của nhiệm vụ.".into()],
+        Err(p) => p,
+    };
+    let page = EditPage {
+        chrome: Some(Chrome::new(
+            &session,
+            &ws.registry,
+            state.config.default_year,
+            "tasks",
+        )),
+        csrf: session.csrf.clone(),
+        id,
+        code: t.code,
+        repeats: REPEATS.to_vec(),
+        rows: vec![(0, row)],
+        choices: choices(&state, &ws.registry).await?,
+        reason,
+        errors: problems,
+        editing: true,
+    };
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
 }

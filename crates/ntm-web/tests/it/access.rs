@@ -91,6 +91,7 @@ async fn every_route_with_every_role_respects_scope() {
         "/criteria/xa-ntm-2021-2025/edit",
         "/directives/new",
         "/directives/1/tasks",
+        "/tasks/1/edit",
         // Sở Nông nghiệp và Môi trường, the demo's first organisation, has overdue tasks.
         "/directives/urge?lead=o%3A1",
     ];

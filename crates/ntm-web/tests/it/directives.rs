@@ -290,3 +290,72 @@ async fn the_api_lists_directives_and_tasks_with_the_same_rights() {
     let directives: serde_json::Value = serde_json::from_str(&directives.body).unwrap();
     assert_eq!(directives.as_array().unwrap().len(), 2);
 }
+
+#[tokio::test]
+async fn the_office_extends_a_deadline_with_a_reason_and_the_lead_hears_of_it() {
+    let app = TestApp::demo().await;
+    let office = app.login("vpdp").await;
+    let list = app.get(&office, "/tasks?state=open").await.body;
+    let doc = scraper::Html::parse_document(&list);
+    let sel = scraper::Selector::parse("table.data td a[href^='/tasks/']").unwrap();
+    // Task 5 of the 2026 plan, led by Phường Thành Sen, due 30/11/2026.
+    let href = doc
+        .select(&sel)
+        .find(|a| a.text().collect::<String>() == "5")
+        .and_then(|a| a.value().attr("href"))
+        .expect("task 5 listed")
+        .to_owned();
+    let form = app.get(&office, &format!("{href}/edit")).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.body.contains("Phường Thành Sen (18073@2025-07-01)"));
+    assert!(form.body.contains("2026-11-30"));
+    let fields = |reason: &'static str| {
+        vec![
+            ("rows", "1"),
+            ("code_0", "5"),
+            (
+                "text_0",
+                "Hoàn thiện hồ sơ đề nghị xét công nhận đạt chuẩn đô thị văn minh, NTM nâng cao",
+            ),
+            ("lead_0", "Phường Thành Sen (18073@2025-07-01)"),
+            ("deadline_0", "2026-12-20"),
+            ("expected_0", "Hồ sơ trình Hội đồng thẩm định tỉnh"),
+            ("reason", reason),
+        ]
+    };
+    let r = app
+        .post_multipart(&office, &format!("{href}/edit"), &fields(""), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("cần ghi lý do"));
+    let r = app
+        .post_multipart(
+            &office,
+            &format!("{href}/edit"),
+            &fields("Gia hạn theo Thông báo số 27/TB-BCĐ"),
+            &[],
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        &r.body[..r.body.len().min(1500)]
+    );
+    assert!(app.get(&office, &href).await.body.contains("20/12/2026"));
+    let audit = app.get(&office, "/audit?action=task.update").await.body;
+    assert!(
+        audit.contains("Gia hạn theo Thông báo số 27/TB-BCĐ"),
+        "the why is audited"
+    );
+    let commune = app.login("xa-thanhsen").await;
+    assert_eq!(
+        app.get(&commune, &format!("{href}/edit")).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let told = app.get(&commune, "/notifications").await.body;
+    assert!(
+        told.contains("Nhiệm vụ 5 được điều chỉnh (hạn 20/12/2026)"),
+        "the lead is told"
+    );
+}
