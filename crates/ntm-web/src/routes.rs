@@ -5,6 +5,8 @@ use axum::http::header;
 use axum::middleware;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
+use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
 
 use crate::state::AppState;
 use crate::{api, auth, pages};
@@ -163,5 +165,12 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(auth::same_origin))
         .layer(middleware::from_fn(security_headers))
         .layer(axum::extract::DefaultBodyLimit::max(21 * 1024 * 1024))
+        // Pages are text that gzip shrinks tenfold, which counts on a commune's slow line;
+        // the Office files are zip archives already.
+        .layer(
+            CompressionLayer::new().compress_when(DefaultPredicate::new().and(
+                NotForContentType::const_new("application/vnd.openxmlformats-officedocument"),
+            )),
+        )
         .with_state(state)
 }

@@ -25,6 +25,7 @@ pub struct Response {
     pub set_cookie: Vec<String>,
     pub content_type: Option<String>,
     pub disposition: Option<String>,
+    pub encoding: Option<String>,
     pub body: String,
     pub bytes: Vec<u8>,
 }
@@ -95,6 +96,7 @@ impl TestApp {
         };
         let content_type = header_text(header::CONTENT_TYPE);
         let disposition = header_text(header::CONTENT_DISPOSITION);
+        let encoding = header_text(header::CONTENT_ENCODING);
         let bytes = axum::body::to_bytes(response.into_body(), 50 * 1024 * 1024)
             .await
             .expect("body");
@@ -104,13 +106,27 @@ impl TestApp {
             set_cookie,
             content_type,
             disposition,
+            encoding,
             body: String::from_utf8_lossy(&bytes).into_owned(),
             bytes: bytes.to_vec(),
         }
     }
 
     pub async fn get(&self, browser: &Browser, path: &str) -> Response {
+        self.get_with(browser, path, &[]).await
+    }
+
+    /// A GET with extra request headers.
+    pub async fn get_with(
+        &self,
+        browser: &Browser,
+        path: &str,
+        headers: &[(&str, &str)],
+    ) -> Response {
         let mut r = Request::get(path);
+        for (k, v) in headers {
+            r = r.header(*k, *v);
+        }
         if let Some(c) = &browser.cookie {
             r = r.header(header::COOKIE, c);
         }

@@ -359,3 +359,23 @@ async fn the_office_extends_a_deadline_with_a_reason_and_the_lead_hears_of_it() 
         "the lead is told"
     );
 }
+
+#[tokio::test]
+async fn pages_travel_gzipped_and_office_files_as_they_are() {
+    let app = TestApp::demo().await;
+    let office = app.login("vpdp").await;
+    let gz = [("accept-encoding", "gzip")];
+    let page = app.get_with(&office, "/tasks", &gz).await;
+    assert_eq!(page.encoding.as_deref(), Some("gzip"));
+    let plain = app.get(&office, "/tasks").await;
+    assert_eq!(plain.encoding, None, "only when the browser asks");
+    assert!(
+        page.bytes.len() * 5 < plain.bytes.len(),
+        "{} gzipped vs {} bytes",
+        page.bytes.len(),
+        plain.bytes.len()
+    );
+    let xlsx = app.get_with(&office, "/tasks?format=xlsx", &gz).await;
+    assert_eq!(xlsx.encoding, None, "a workbook is a zip already");
+    assert!(xlsx.bytes.starts_with(b"PK"));
+}
