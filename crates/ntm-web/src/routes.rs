@@ -126,6 +126,7 @@ pub fn router(state: AppState) -> Router {
             "/tasks/{id}/reports/{report}/file",
             get(pages::tasks::attachment),
         )
+        .route("/directives", get(pages::directives::index))
         .route(
             "/directives/new",
             get(pages::directives::new_form).post(pages::directives::create),

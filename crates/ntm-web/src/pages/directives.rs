@@ -927,3 +927,71 @@ pub async fn edit(
     };
     Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
 }
+
+/// A directive in the index, with its counts.
+pub struct IndexRow {
+    pub id: i64,
+    pub label: String,
+    pub title: String,
+    pub tasks: usize,
+    pub counts: Vec<(usize, &'static str, &'static str)>,
+    pub rate: String,
+    pub file: bool,
+}
+
+#[derive(Template)]
+#[template(path = "directives.html")]
+struct IndexPage {
+    chrome: Option<Chrome>,
+    rows: Vec<IndexRow>,
+    is_office: bool,
+}
+
+/// Every directive the viewer has tasks in (all, for the office), newest first, each with
+/// its counts by the four states and its on-time rate.
+pub async fn index(State(state): State<AppState>, session: Session) -> WebResult<Response> {
+    let ws = workspace(&state, Some(0)).await?;
+    let now = Utc::now();
+    let is_office = session.actor.can_globally(&ws.registry, Action::Approve);
+    let mut rows = Vec::new();
+    for d in state
+        .store
+        .list_directives()
+        .await
+        .map_err(ntm_app::AppError::from)?
+    {
+        let c = ntm_app::tasks::compile(
+            state.store.as_ref(),
+            &ws.registry,
+            &session.actor,
+            Some(d.id),
+            now,
+        )
+        .await?;
+        if c.tasks.is_empty() && !is_office {
+            continue;
+        }
+        rows.push(IndexRow {
+            id: d.id,
+            label: ntm_app::tasks::directive_label(&d),
+            title: d.title.clone(),
+            tasks: c.tally.total(),
+            counts: counts(&c)
+                .into_iter()
+                .map(|(_, label, n, class)| (n, label, class))
+                .collect(),
+            rate: percent(c.tally.on_time_rate()),
+            file: d.file_name.is_some(),
+        });
+    }
+    render(&IndexPage {
+        chrome: Some(Chrome::new(
+            &session,
+            &ws.registry,
+            state.config.default_year,
+            "tasks",
+        )),
+        rows,
+        is_office,
+    })
+}

@@ -63,6 +63,7 @@ async fn every_route_with_every_role_respects_scope() {
     let open_routes = [
         "/tasks",
         "/tasks?state=due_soon&days=30",
+        "/directives",
         "/directives/report",
         "/directives/report?from=2022-01-01&to=2022-12-31",
         "/notifications",

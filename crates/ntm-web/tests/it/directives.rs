@@ -159,6 +159,8 @@ async fn the_office_records_a_directive_and_its_tasks_through_the_form() {
     let xlsx = app.get(&office, &format!("{page_path}?format=xlsx")).await;
     assert_eq!(xlsx.status, StatusCode::OK);
     assert!(xlsx.bytes.starts_with(b"PK"));
+    let index = app.get(&office, "/directives").await.body;
+    assert!(index.contains("Công văn số 15/CV-BCĐ ngày 20/11/2026") && index.contains("có tệp"));
     let period = app
         .get(&office, "/directives/report?from=2026-10-01&to=2026-12-31")
         .await;
@@ -378,4 +380,21 @@ async fn pages_travel_gzipped_and_office_files_as_they_are() {
     let xlsx = app.get_with(&office, "/tasks?format=xlsx", &gz).await;
     assert_eq!(xlsx.encoding, None, "a workbook is a zip already");
     assert!(xlsx.bytes.starts_with(b"PK"));
+}
+
+#[tokio::test]
+async fn a_commune_lists_only_the_directives_that_give_it_tasks() {
+    let app = TestApp::demo().await;
+    let kylac = app.login("xa-kylac").await;
+    let index = app.get(&kylac, "/directives").await.body;
+    let links = texts(&index, "table.data td a");
+    assert_eq!(links.len(), 1, "{links:?}");
+    assert!(links[0].contains("ngày 23/02/2022"), "the 2022 notice only");
+    assert!(!index.contains("Ghi văn bản chỉ đạo"), "not the office");
+    let office = app.login("vpdp").await;
+    let all = texts(
+        &app.get(&office, "/directives").await.body,
+        "table.data td a",
+    );
+    assert_eq!(all.len(), 2);
 }
