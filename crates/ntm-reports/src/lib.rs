@@ -11,6 +11,8 @@
 //! - [`read`]: a filled workbook (our template, or a long-format sheet like the values
 //!   CSV) read back into [`ntm_data::values_file::ValueRow`]s, with every problem found
 //!   told in Vietnamese with sheet and cell.
+//! - [`tasks`]: a directive's task list in Excel: its template and the reader of any sheet
+//!   whose header row names "Nội dung" and "Chủ trì".
 //!
 //! The crate knows nothing of the database, HTTP or the clock: bytes in, bytes out. What a
 //! value means (is the unit known, is 85,5 a number, is the indicator in the set) is
@@ -19,6 +21,7 @@
 pub mod letter;
 pub mod read;
 pub mod report;
+pub mod tasks;
 pub mod template;
 
 mod cells;
@@ -26,6 +29,7 @@ mod cells;
 pub use letter::{UrgedTask, UrgingLetter, urging_letter};
 pub use read::{XlsxProblem, read_values};
 pub use report::{Cell, CellValue, Column, Table, Tone, workbook};
+pub use tasks::{TaskSheetRow, read_tasks, tasks_template};
 pub use template::{TemplateIndicator, TemplateKind, TemplateSpec, TemplateUnit, template};
 
 /// Why a workbook or a letter could not be written.

@@ -50,21 +50,21 @@ impl fmt::Display for XlsxProblem {
 }
 
 impl XlsxProblem {
-    fn file(message: impl Into<String>) -> Self {
+    pub(crate) fn file(message: impl Into<String>) -> Self {
         XlsxProblem {
             sheet: None,
             cell: None,
             message: message.into(),
         }
     }
-    fn sheet(sheet: &str, message: impl Into<String>) -> Self {
+    pub(crate) fn sheet(sheet: &str, message: impl Into<String>) -> Self {
         XlsxProblem {
             sheet: Some(sheet.to_owned()),
             cell: None,
             message: message.into(),
         }
     }
-    fn at(sheet: &str, row: u32, col: u32, message: impl Into<String>) -> Self {
+    pub(crate) fn at(sheet: &str, row: u32, col: u32, message: impl Into<String>) -> Self {
         XlsxProblem {
             sheet: Some(sheet.to_owned()),
             cell: Some(cell_name(row, col)),
@@ -75,10 +75,10 @@ impl XlsxProblem {
 
 /// The first bytes of an OLE compound file: a legacy `.xls`, or an `.xlsx` encrypted with
 /// a password (Excel wraps those in an OLE container).
-const OLE_MAGIC: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+pub(crate) const OLE_MAGIC: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
 
-const NOT_XLSX: &str = "tệp không phải là bảng tính Excel .xlsx";
-const PROTECTED_OR_XLS: &str =
+pub(crate) const NOT_XLSX: &str = "tệp không phải là bảng tính Excel .xlsx";
+pub(crate) const PROTECTED_OR_XLS: &str =
     "tệp có mật khẩu hoặc là định dạng .xls cũ; hãy bỏ mật khẩu và lưu lại dạng .xlsx";
 const FORMULA: &str = "chứa công thức; hãy dán giá trị (Paste Values)";
 const MERGED: &str = "các ô bị gộp; hãy bỏ gộp ô";
@@ -164,7 +164,7 @@ impl Sheet {
     }
 }
 
-fn open_problem(e: &XlsxError) -> XlsxProblem {
+pub(crate) fn open_problem(e: &XlsxError) -> XlsxProblem {
     match e {
         XlsxError::Password => XlsxProblem::file(PROTECTED_OR_XLS),
         XlsxError::Zip(_) | XlsxError::FileNotFound(_) | XlsxError::RelationshipNotFound => {

@@ -128,6 +128,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/directives", get(pages::directives::index))
         .route(
+            "/directives/template.xlsx",
+            get(pages::directives::template),
+        )
+        .route(
             "/directives/new",
             get(pages::directives::new_form).post(pages::directives::create),
         )

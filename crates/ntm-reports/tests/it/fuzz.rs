@@ -78,11 +78,15 @@ const TOKENS: &[&str] = &[
 /// The message of the seat belt around the parsers: seeing it means a parser panicked.
 const SEAT_BELT: &str = "tệp .xlsx bị hỏng, không đọc được; hãy mở bằng Excel và lưu lại";
 
-/// `read_values` returns, and a refusal says something. (A parser panic is caught and
+/// `read_values` and `read_tasks` return, and a refusal says something. (A parser panic is caught and
 /// turned into the seat-belt problem, which also counts as returning; see
 /// `a_parser_panic_is_caught`.)
 fn returns_without_panic(bytes: &[u8]) {
     if let Err(problems) = ntm_reports::read_values(bytes) {
+        assert!(!problems.is_empty());
+    }
+    // The task-list reader takes the same uploads.
+    if let Err(problems) = ntm_reports::read_tasks(bytes) {
         assert!(!problems.is_empty());
     }
 }

@@ -8,3 +8,4 @@ mod letter;
 mod malformed;
 mod report;
 mod roundtrip;
+mod tasks;

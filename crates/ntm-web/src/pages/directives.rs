@@ -53,6 +53,131 @@ fn parse_date(text: &str) -> Option<NaiveDate> {
         .ok()
 }
 
+/// The most task rows one form holds (a long notice has a few dozen tasks).
+const MAX_ROWS: usize = 200;
+
+/// A schedule as the form's fields: (repeat kind, day, the date of a one-off).
+fn schedule(r: Option<ntm_core::task::Recurrence>) -> (String, String, Option<NaiveDate>) {
+    use ntm_core::task::Recurrence as R;
+    match r {
+        Some(R::Monthly { day }) => ("monthly".into(), day.to_string(), None),
+        Some(R::Quarterly { day }) => ("quarterly".into(), day.to_string(), None),
+        Some(R::HalfYearly { day }) => ("half-yearly".into(), day.to_string(), None),
+        Some(R::Yearly { month, day }) => ("yearly".into(), format!("{day}/{month}"), None),
+        Some(R::Once(d)) => (String::new(), String::new(), Some(d)),
+        None => (String::new(), String::new(), None),
+    }
+}
+
+/// A schedule as an office writes it in a sheet — "hằng quý, ngày 15", "6 tháng, ngày
+/// 15", "hằng năm, 15/12", or our text `quarterly:15` — as the form's fields. What is not
+/// recognised is kept as the kind, so that checking the row says what is wrong.
+fn schedule_from_text(text: &str) -> (String, String, Option<NaiveDate>) {
+    let t = text.trim();
+    if t.is_empty() {
+        return (String::new(), String::new(), None);
+    }
+    if let Ok(r) = ntm_core::task::Recurrence::parse(t) {
+        return schedule(Some(r));
+    }
+    let key = ntm_core::text::search_key(t);
+    let kind = if key.contains("6 thang") || key.contains("sau thang") || key.contains("nua nam") {
+        "half-yearly"
+    } else if key.contains("quy") {
+        "quarterly"
+    } else if key.contains("thang") {
+        "monthly"
+    } else if key.contains("nam") {
+        "yearly"
+    } else {
+        return (t.to_owned(), String::new(), None);
+    };
+    let tokens: Vec<&str> = key
+        .split(|c: char| !(c.is_ascii_digit() || c == '/'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let day = if kind == "yearly" {
+        tokens
+            .iter()
+            .find(|w| w.contains('/'))
+            .copied()
+            .unwrap_or("")
+    } else {
+        tokens
+            .iter()
+            .rev()
+            .find(|w| !w.contains('/'))
+            .copied()
+            .unwrap_or("")
+    };
+    (kind.to_owned(), day.to_owned(), None)
+}
+
+/// The rows of an uploaded task list as the form shows them, or what is wrong with it.
+fn rows_from_sheet(
+    file: Option<ntm_store::StoredFile>,
+) -> Result<Vec<(usize, TaskRow)>, Vec<String>> {
+    let Some(file) = file else {
+        return Err(vec![
+            "Chọn tệp Excel danh sách nhiệm vụ rồi bấm “Đọc tệp”.".into(),
+        ]);
+    };
+    let rows = ntm_reports::read_tasks(&file.bytes)
+        .map_err(|p| p.iter().map(ToString::to_string).collect::<Vec<_>>())?;
+    if rows.len() > MAX_ROWS {
+        return Err(vec![format!(
+            "Tệp có {} nhiệm vụ; mỗi lần ghi tối đa {MAX_ROWS}, hãy chia tệp.",
+            rows.len()
+        )]);
+    }
+    let mut problems = Vec::new();
+    let out = rows
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let (repeat, day, once) = schedule_from_text(&r.repeat);
+            let deadline = match (parse_date(&r.deadline), once) {
+                (Some(d), _) | (None, Some(d)) => d.format("%Y-%m-%d").to_string(),
+                (None, None) if r.deadline.trim().is_empty() => String::new(),
+                (None, None) => {
+                    problems.push(format!(
+                        "dòng {} của tệp: thời hạn “{}” không phải là ngày (ví dụ 31/12/2026)",
+                        r.row, r.deadline
+                    ));
+                    String::new()
+                }
+            };
+            (
+                i,
+                TaskRow {
+                    code: r.code,
+                    text: r.text,
+                    lead: r.lead,
+                    expand: r.expand,
+                    cooperating: r.cooperating,
+                    deadline,
+                    repeat,
+                    day,
+                    expected: r.expected,
+                    serves: r.serves,
+                },
+            )
+        })
+        .collect();
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(problems)
+    }
+}
+
+/// The template of a task list to fill in Excel.
+pub async fn template() -> WebResult<Response> {
+    let bytes = ntm_reports::tasks_template()
+        .map_err(|e| crate::error::internal(anyhow::anyhow!("{e}")))?;
+    Ok(super::reports::xlsx(bytes, "mau-danh-sach-nhiem-vu.xlsx"))
+}
+
 /// A write's outcome for a form: done, or the problems to show with the form again (the
 /// input was refused, nothing was written); any other error goes up.
 fn refused<T>(r: ntm_app::AppResult<T>) -> WebResult<Result<T, Vec<String>>> {
@@ -240,6 +365,8 @@ struct FormPage {
     errors: Vec<String>,
     max_mb: usize,
     editing: bool,
+    /// Said above the form after a task list was read from a file.
+    notice: String,
 }
 
 /// The pick list: organisations, then units in force today, then those of before the
@@ -284,7 +411,7 @@ pub struct FormQuery {
 }
 
 fn blank_rows(n: usize) -> Vec<(usize, TaskRow)> {
-    (0..n.clamp(1, 60))
+    (0..n.clamp(1, MAX_ROWS))
         .map(|i| (i, TaskRow::default()))
         .collect()
 }
@@ -296,7 +423,7 @@ async fn form_page(
     directive: Option<(i64, String)>,
     rows: Vec<(usize, TaskRow)>,
 ) -> WebResult<FormPage> {
-    let more = (rows.len() + 5).min(60);
+    let more = (rows.len() + 5).min(MAX_ROWS);
     Ok(FormPage {
         chrome: Some(Chrome::new(
             session,
@@ -320,6 +447,7 @@ async fn form_page(
         errors: Vec::new(),
         max_mb: ntm_app::tasks::MAX_FILE_BYTES / 1024 / 1024,
         editing: false,
+        notice: String::new(),
     })
 }
 
@@ -337,7 +465,9 @@ pub async fn new_form(
 
 fn read_rows(f: &MultipartForm) -> Vec<(usize, TaskRow)> {
     let n: usize = f.get("rows").parse().unwrap_or(0);
-    (0..n.min(60)).map(|i| (i, TaskRow::read(f, i))).collect()
+    (0..n.min(MAX_ROWS))
+        .map(|i| (i, TaskRow::read(f, i)))
+        .collect()
 }
 
 /// Records the directive with its tasks in one write; on any problem the form comes back
@@ -359,6 +489,9 @@ pub async fn create(
     page.issuer = f.get("issuer").trim().to_owned();
     page.title = f.get("title").trim().to_owned();
     page.summary = f.get("summary").trim().to_owned();
+    if f.get("action") == "load" {
+        return loaded(page, f.file("tasks_file"));
+    }
     let issued = parse_date(&page.issued_on);
     let file = f.file("file");
     let mut problems = Vec::new();
@@ -416,6 +549,26 @@ pub async fn create(
     Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
 }
 
+/// The form again with the rows of an uploaded task list, for the office to check before
+/// it records them; nothing is written.
+fn loaded(mut page: FormPage, file: Option<ntm_store::StoredFile>) -> WebResult<Response> {
+    match rows_from_sheet(file) {
+        Ok(rows) => {
+            page.notice = format!(
+                "Đã đọc {} nhiệm vụ từ tệp. Kiểm tra, sửa nếu cần, rồi bấm “Ghi”: chưa có gì được ghi.",
+                rows.len()
+            );
+            page.more = (rows.len() + 5).min(MAX_ROWS);
+            page.rows = rows;
+            render(&page)
+        }
+        Err(problems) => {
+            page.errors = problems;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+    }
+}
+
 async fn directive_or_404(state: &AppState, id: i64) -> WebResult<ntm_store::DirectiveRecord> {
     state
         .store
@@ -462,6 +615,9 @@ pub async fn add(
         rows.clone(),
     )
     .await?;
+    if f.get("action") == "load" {
+        return loaded(page, f.file("tasks_file"));
+    }
     let now = Utc::now();
     let rows: Vec<TaskRow> = rows.into_iter().map(|(_, r)| r).collect();
     let problems = match task_inputs(&state, &ws.registry, &rows, local_date(now)).await? {
@@ -799,15 +955,7 @@ async fn typed(
         .recurrence
         .as_deref()
         .and_then(|r| ntm_core::task::Recurrence::parse(r).ok());
-    use ntm_core::task::Recurrence as R;
-    let (repeat, day, once) = match recurrence {
-        Some(R::Monthly { day }) => ("monthly", day.to_string(), None),
-        Some(R::Quarterly { day }) => ("quarterly", day.to_string(), None),
-        Some(R::HalfYearly { day }) => ("half-yearly", day.to_string(), None),
-        Some(R::Yearly { month, day }) => ("yearly", format!("{day}/{month}"), None),
-        Some(R::Once(d)) => ("", String::new(), Some(d)),
-        None => ("", String::new(), None),
-    };
+    let (repeat, day, once) = schedule(recurrence);
     Ok(TaskRow {
         code: t.code.clone(),
         text: t.details.text.clone(),
@@ -820,7 +968,7 @@ async fn typed(
             .or(once)
             .map(|d| d.format("%Y-%m-%d").to_string())
             .unwrap_or_default(),
-        repeat: repeat.into(),
+        repeat,
         day,
         expected: t.details.expected_output.clone(),
         serves: t.details.serves.clone(),
@@ -994,4 +1142,30 @@ pub async fn index(State(state): State<AppState>, session: Session) -> WebResult
         rows,
         is_office,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schedules_are_read_as_offices_write_them() {
+        let cases = [
+            ("", ("", "")),
+            ("hằng tháng, ngày 25", ("monthly", "25")),
+            ("Hàng quý, trước ngày 15", ("quarterly", "15")),
+            ("6 tháng, ngày 20", ("half-yearly", "20")),
+            ("Sáu tháng một lần, ngày 10", ("half-yearly", "10")),
+            ("hằng năm, 15/12", ("yearly", "15/12")),
+            ("quarterly:15", ("quarterly", "15")),
+            ("yearly:12-15", ("yearly", "15/12")),
+            ("khi có yêu cầu", ("khi có yêu cầu", "")),
+        ];
+        for (text, (kind, day)) in cases {
+            let (k, d, _) = schedule_from_text(text);
+            assert_eq!((k.as_str(), d.as_str()), (kind, day), "{text}");
+        }
+        let (_, _, once) = schedule_from_text("once:2026-12-31");
+        assert_eq!(once, NaiveDate::from_ymd_opt(2026, 12, 31));
+    }
 }

@@ -398,3 +398,108 @@ async fn a_commune_lists_only_the_directives_that_give_it_tasks() {
     );
     assert_eq!(all.len(), 2);
 }
+
+/// A task list as an office sends it: a workbook with a title, then the table.
+fn task_sheet() -> Vec<u8> {
+    use ntm_reports::{Cell, CellValue, Column, Table, Tone};
+    let t = |s: &str| Cell {
+        value: CellValue::Text(s.into()),
+        tone: Tone::Plain,
+    };
+    ntm_reports::workbook(&[Table {
+        sheet: "Phụ lục".into(),
+        title: "PHÂN CÔNG NHIỆM VỤ".into(),
+        subtitle: vec![],
+        columns: ["STT", "Nội dung", "Chủ trì", "Thời hạn", "Lặp lại"]
+            .iter()
+            .map(|h| Column::new(*h, 20.0))
+            .collect(),
+        header_rows: vec![],
+        rows: vec![
+            vec![
+                t("1"),
+                t("Rà soát hồ sơ đất đai"),
+                t("Phường Thành Sen"),
+                t("15/01/2027"),
+                t(""),
+            ],
+            vec![
+                t("2"),
+                t("Báo cáo tiến độ hằng quý"),
+                t("Sở Tài chính"),
+                t(""),
+                t("hằng quý, ngày 15"),
+            ],
+        ],
+        totals: vec![],
+        notes: vec![],
+        landscape: false,
+        freeze_columns: 0,
+    }])
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_task_list_is_read_from_excel_into_the_form_and_written_only_on_save() {
+    let app = TestApp::demo().await;
+    let office = app.login("vpdp").await;
+    let template = app.get(&office, "/directives/template.xlsx").await;
+    assert!(template.bytes.starts_with(b"PK"));
+    let sheet = task_sheet();
+    let fields = [
+        ("kind", "Thông báo"),
+        ("number", "30/TB-BCĐ"),
+        ("issued_on", "2026-11-25"),
+        ("issuer", "Ban Chỉ đạo tỉnh"),
+        ("title", "Kết luận giao ban tháng 11"),
+        ("rows", "1"),
+        ("action", "load"),
+    ];
+    let r = app
+        .post_multipart(
+            &office,
+            "/directives/new",
+            &fields,
+            &[("tasks_file", "phan-cong.xlsx", &sheet)],
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "{}",
+        &r.body[..r.body.len().min(1500)]
+    );
+    assert!(r.body.contains("Đã đọc 2 nhiệm vụ từ tệp"));
+    assert!(
+        r.body.contains("value=\"Rà soát hồ sơ đất đai\"")
+            || r.body.contains("Rà soát hồ sơ đất đai</textarea>")
+    );
+    assert!(
+        r.body.contains("value=\"2027-01-15\""),
+        "dates for the date picker"
+    );
+    assert!(
+        r.body.contains("value=\"quarterly\" selected"),
+        "the schedule understood"
+    );
+    assert!(
+        r.body.contains("value=\"30/TB-BCĐ\""),
+        "the directive's fields kept"
+    );
+    let directives = app.get(&office, "/directives").await.body;
+    assert!(
+        !directives.contains("30/TB-BCĐ"),
+        "nothing written by reading"
+    );
+    // A file that is not a task list says why.
+    let r = app
+        .post_multipart(
+            &office,
+            "/directives/new",
+            &fields,
+            &[("tasks_file", "sai.xlsx", b"not a workbook")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("không phải là bảng tính"));
+}

@@ -1,0 +1,259 @@
+//! A directive's list of tasks as the office keeps it in Excel: the template to fill
+//! ([`tasks_template`]) and the reader of a filled sheet ([`read_tasks`]) — any sheet with a
+//! header row naming at least "Nội dung" and "Chủ trì", the columns in any order, so that
+//! the office's own tables load as they are. Cells are read as text; what they mean (which
+//! unit "Xã Kỳ Lạc" is, whether "15/12/2026" is a date) is the app's to decide, exactly as
+//! when the same row is typed in the form.
+
+use std::io::Cursor;
+
+use calamine::{Data, Reader, SheetType, Xlsx};
+use ntm_core::text::search_key;
+use rust_xlsxwriter::{Format, Workbook};
+
+use crate::ReportError;
+use crate::cells::number_text;
+use crate::read::{NOT_XLSX, OLE_MAGIC, PROTECTED_OR_XLS, XlsxProblem, open_problem};
+
+/// One task row of a sheet, its cells as text (empty when blank).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TaskSheetRow {
+    /// The sheet's row number, as Excel shows it.
+    pub row: u32,
+    pub code: String,
+    pub text: String,
+    pub lead: String,
+    /// Several separated by ";".
+    pub cooperating: String,
+    /// `YYYY-MM-DD` when the cell is a date; otherwise as typed.
+    pub deadline: String,
+    /// As typed: "hằng quý, ngày 15", "quarterly:15"…
+    pub repeat: String,
+    /// "Giao cho tất cả các xã" marked (x, có, 1, TRUE).
+    pub expand: bool,
+    pub expected: String,
+    pub serves: String,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Field {
+    Code,
+    Text,
+    Lead,
+    Cooperating,
+    Deadline,
+    Repeat,
+    Expand,
+    Expected,
+    Serves,
+}
+
+/// The headings of the template, left to right, with their column widths.
+const HEADINGS: [(&str, f64); 9] = [
+    ("Số", 7.0),
+    ("Nội dung nhiệm vụ", 50.0),
+    ("Chủ trì", 28.0),
+    ("Tất cả các xã (x)", 10.0),
+    ("Phối hợp", 28.0),
+    ("Thời hạn", 12.0),
+    ("Lặp lại", 18.0),
+    ("Sản phẩm", 28.0),
+    ("Phục vụ tiêu chí, chỉ tiêu", 24.0),
+];
+
+/// Which field a heading names, read without case or diacritics.
+fn field(heading: &str) -> Option<Field> {
+    let key = search_key(heading);
+    let words: Vec<&str> = key
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let has = |w: &str| words.contains(&w);
+    Some(if key.contains("noi dung") {
+        Field::Text
+    } else if key.contains("chu tri") {
+        Field::Lead
+    } else if key.contains("phoi hop") {
+        Field::Cooperating
+    } else if key.contains("tat ca") {
+        Field::Expand
+    } else if key.contains("lap lai") || key.contains("dinh ky") {
+        Field::Repeat
+    } else if has("han") {
+        Field::Deadline
+    } else if key.contains("san pham") || key.contains("ket qua") {
+        Field::Expected
+    } else if key.contains("phuc vu") || key.contains("tieu chi") {
+        Field::Serves
+    } else if matches!(
+        key.as_str(),
+        "so" | "stt" | "tt" | "so tt" | "so thu tu" | "ma"
+    ) {
+        Field::Code
+    } else {
+        return None;
+    })
+}
+
+/// The days from 1899-12-30 (Excel's day 0, past its 1900 leap-year bug) as a date.
+fn excel_date(serial: f64) -> Option<String> {
+    let days = serial.floor() as i64;
+    // Civil-from-days (H. Hinnant), shifted from 1970-01-01 to Excel's epoch.
+    let z = days - 25_569 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (1900..=9999)
+        .contains(&y)
+        .then(|| format!("{y:04}-{m:02}-{d:02}"))
+}
+
+fn text_of(sheet: &str, row: u32, col: u32, d: &Data) -> Result<String, XlsxProblem> {
+    Ok(match d {
+        Data::Empty => String::new(),
+        Data::String(s) => s.trim().to_owned(),
+        Data::Int(i) => i.to_string(),
+        Data::Float(f) => number_text(*f),
+        Data::Bool(b) => if *b { "x" } else { "" }.to_owned(),
+        Data::DateTime(dt) => excel_date(dt.as_f64())
+            .ok_or_else(|| XlsxProblem::at(sheet, row, col, "ngày tháng ngoài khoảng 1900–9999"))?,
+        Data::DateTimeIso(s) => s.chars().take(10).collect(),
+        Data::DurationIso(s) => s.clone(),
+        Data::Error(e) => {
+            return Err(XlsxProblem::at(
+                sheet,
+                row,
+                col,
+                format!("chứa lỗi {e}; hãy nhập lại giá trị"),
+            ));
+        }
+    })
+}
+
+/// Reads the tasks of the first sheet that has a header row (within its first 20 rows)
+/// naming "Nội dung" and "Chủ trì". Rows without text, lead and number are skipped.
+/// Never panics; every problem is told with its cell.
+pub fn read_tasks(bytes: &[u8]) -> Result<Vec<TaskSheetRow>, Vec<XlsxProblem>> {
+    if bytes.starts_with(&OLE_MAGIC) {
+        return Err(vec![XlsxProblem::file(PROTECTED_OR_XLS)]);
+    }
+    if !bytes.starts_with(b"PK") {
+        return Err(vec![XlsxProblem::file(NOT_XLSX)]);
+    }
+    std::panic::catch_unwind(|| read_book(bytes)).unwrap_or_else(|_| {
+        Err(vec![XlsxProblem::file(
+            "tệp .xlsx bị hỏng, không đọc được; hãy mở bằng Excel và lưu lại",
+        )])
+    })
+}
+
+fn read_book(bytes: &[u8]) -> Result<Vec<TaskSheetRow>, Vec<XlsxProblem>> {
+    let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| vec![open_problem(&e)])?;
+    let names: Vec<String> = book
+        .sheets_metadata()
+        .iter()
+        .filter(|s| s.typ == SheetType::WorkSheet)
+        .map(|s| s.name.clone())
+        .collect();
+    for name in names {
+        let range = book.worksheet_range(&name).map_err(|e| {
+            vec![XlsxProblem::sheet(
+                &name,
+                format!("trang bị hỏng, không đọc được ({e}); hãy mở bằng Excel và lưu lại"),
+            )]
+        })?;
+        let (top, left) = range.start().unwrap_or((0, 0));
+        let rows: Vec<&[Data]> = range.rows().collect();
+        let header = rows.iter().take(20).position(|r| {
+            let fields: Vec<_> = r.iter().filter_map(|c| field(&c.to_string())).collect();
+            fields.contains(&Field::Text) && fields.contains(&Field::Lead)
+        });
+        let Some(h) = header else { continue };
+        let columns: Vec<Option<Field>> = rows[h].iter().map(|c| field(&c.to_string())).collect();
+        let mut out = Vec::new();
+        let mut problems = Vec::new();
+        for (i, r) in rows.iter().enumerate().skip(h + 1) {
+            let row = top + i as u32;
+            let mut t = TaskSheetRow {
+                row: row + 1,
+                ..Default::default()
+            };
+            for (j, cell) in r.iter().enumerate() {
+                let Some(Some(f)) = columns.get(j) else {
+                    continue;
+                };
+                let text = match text_of(&name, row, left + j as u32, cell) {
+                    Ok(t) => t,
+                    Err(p) => {
+                        problems.push(p);
+                        continue;
+                    }
+                };
+                match f {
+                    Field::Code => t.code = text,
+                    Field::Text => t.text = text,
+                    Field::Lead => t.lead = text,
+                    Field::Cooperating => t.cooperating = text,
+                    Field::Deadline => t.deadline = text,
+                    Field::Repeat => t.repeat = text,
+                    Field::Expand => {
+                        t.expand = matches!(search_key(&text).as_str(), "x" | "co" | "1" | "true")
+                    }
+                    Field::Expected => t.expected = text,
+                    Field::Serves => t.serves = text,
+                }
+            }
+            if !(t.text.is_empty() && t.lead.is_empty() && t.code.is_empty()) {
+                out.push(t);
+            }
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        if out.is_empty() {
+            return Err(vec![XlsxProblem::sheet(
+                &name,
+                "không có nhiệm vụ nào dưới dòng tiêu đề",
+            )]);
+        }
+        return Ok(out);
+    }
+    Err(vec![XlsxProblem::file(
+        "không tìm thấy dòng tiêu đề có cột “Nội dung” và cột “Chủ trì” (trong 20 dòng đầu của một trang)",
+    )])
+}
+
+/// The template of a directive's task list: the headings [`read_tasks`] knows, dates
+/// formatted as dates, and a few lines of guidance above them.
+pub fn tasks_template() -> Result<Vec<u8>, ReportError> {
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("Nhiệm vụ")?;
+    let bold = Format::new()
+        .set_bold()
+        .set_text_wrap()
+        .set_border(rust_xlsxwriter::FormatBorder::Thin);
+    let date = Format::new().set_num_format("dd/mm/yyyy");
+    let guide = [
+        "DANH SÁCH NHIỆM VỤ CỦA VĂN BẢN CHỈ ĐẠO",
+        "Mỗi dòng một nhiệm vụ. Chủ trì: tên sở, ngành hoặc đơn vị hành chính (ví dụ “Xã Kỳ Lạc”, “Sở Tài chính”); đánh x ở cột “Tất cả các xã” để giao cho từng xã thuộc đơn vị chủ trì.",
+        "Phối hợp: nhiều đơn vị cách nhau bởi dấu ;. Thời hạn: ngày (dd/mm/yyyy); với nhiệm vụ định kỳ là ngày kết thúc.",
+        "Lặp lại: để trống nếu chỉ có một hạn; hoặc “hằng tháng, ngày 25”, “hằng quý, ngày 15”, “6 tháng, ngày 15”, “hằng năm, 15/12”.",
+    ];
+    for (i, line) in guide.iter().enumerate() {
+        sheet.write_string(i as u32, 0, *line)?;
+    }
+    let head = guide.len() as u32 + 1;
+    for (j, (h, w)) in HEADINGS.iter().enumerate() {
+        sheet.write_string_with_format(head, j as u16, *h, &bold)?;
+        sheet.set_column_width(j as u16, *w)?;
+    }
+    sheet.set_column_format(5, &date)?;
+    sheet.set_freeze_panes(head + 1, 0)?;
+    Ok(book.save_to_buffer()?)
+}
