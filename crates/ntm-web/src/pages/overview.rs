@@ -50,6 +50,8 @@ struct OverviewPage {
     unmet_svg: String,
     districts: Vec<DistrictRow>,
     without_data: usize,
+    /// The viewer's tasks to follow up: (overdue, due soon, days, awaiting confirmation).
+    follow_up: Option<(usize, usize, u32, usize)>,
 }
 
 fn district_result(status: Option<CriterionStatus>, town: bool) -> (&'static str, &'static str) {
@@ -73,6 +75,7 @@ pub async fn page(
     let prev = workspace(&state, Some(year - 1)).await?;
     let chrome = Some(Chrome::new(&session, &ws.registry, year, "overview"));
     let scope = visible(&session, &ws.registry, year);
+    let follow_up = follow_up(&state, &session, &ws.registry).await?;
     let mut page = OverviewPage {
         chrome,
         years: year_choices(year),
@@ -86,6 +89,7 @@ pub async fn page(
         unmet_svg: String::new(),
         districts: Vec::new(),
         without_data: 0,
+        follow_up,
     };
     let s = match ntm_app::summary::summary(&ws, year, None, Some(&prev), Some(&scope)) {
         Ok(s) => s,
@@ -207,4 +211,40 @@ pub async fn page(
         })
         .collect();
     render(&page)
+}
+
+/// What the viewer's tasks need now, for the line above the dashboard: none when the
+/// viewer has no task at all.
+async fn follow_up(
+    state: &AppState,
+    session: &Session,
+    registry: &ntm_core::UnitRegistry,
+) -> WebResult<Option<(usize, usize, u32, usize)>> {
+    use ntm_core::task::TaskState;
+    let tasks = ntm_app::tasks::visible_tasks(
+        state.store.as_ref(),
+        registry,
+        &session.actor,
+        None,
+        chrono::Utc::now(),
+    )
+    .await?;
+    if tasks.is_empty() {
+        return Ok(None);
+    }
+    let parents: std::collections::BTreeSet<i64> =
+        tasks.iter().filter_map(|t| t.task.parent_id).collect();
+    let days = state.config.due_soon_days;
+    let mut counts = (0, 0, days, 0);
+    for t in tasks.iter().filter(|t| !parents.contains(&t.task.id)) {
+        match t.state {
+            TaskState::Overdue => counts.0 += 1,
+            TaskState::Open if t.days_left.is_some_and(|d| d <= i64::from(days)) => counts.1 += 1,
+            _ => {}
+        }
+        if t.awaiting_confirmation {
+            counts.3 += 1;
+        }
+    }
+    Ok(Some(counts))
 }

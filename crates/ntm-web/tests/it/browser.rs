@@ -373,9 +373,14 @@ async fn a_task_goes_from_the_directive_form_through_a_progress_report_to_confir
         "Báo cáo kết quả thu gom rác thải sinh hoạt tháng 11",
     )
     .await;
-    // Date inputs take what the locale shows; set the value as the picker would.
+    // Date inputs take what the locale shows; set the value as the picker would. The
+    // deadline is relative to today: states are judged by the real clock.
+    let due = ntm_core::task::local_date(Utc::now()) + chrono::Duration::days(47);
     c.execute(
-        "document.querySelector(\"input[name='deadline_0']\").value = '2027-01-15'",
+        &format!(
+            "document.querySelector(\"input[name='deadline_0']\").value = '{}'",
+            due.format("%Y-%m-%d")
+        ),
         vec![],
     )
     .await
@@ -389,7 +394,7 @@ async fn a_task_goes_from_the_directive_form_through_a_progress_report_to_confir
     assert!(
         page.contains("27/TB-BCĐ")
             && page.contains("Phường Thành Sen")
-            && page.contains("15/01/2027"),
+            && page.contains(&due.format("%d/%m/%Y").to_string()),
         "{page}"
     );
     let task = c

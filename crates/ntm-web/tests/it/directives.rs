@@ -6,6 +6,16 @@ use axum::http::StatusCode;
 
 use crate::app::{TestApp, texts};
 
+/// A date `days` from today in Vietnam, as the form and the pages write it: the pages
+/// judge states by the real clock, so dates in these tests are relative to it.
+fn days_ahead(days: i64) -> (String, String) {
+    let d = ntm_core::task::local_date(chrono::Utc::now()) + chrono::Duration::days(days);
+    (
+        d.format("%d/%m/%Y").to_string(),
+        d.format("%Y-%m-%d").to_string(),
+    )
+}
+
 /// The fields of a directive with one task row for `lead`.
 fn directive_fields<'a>(
     number: &'a str,
@@ -73,7 +83,8 @@ async fn the_office_records_a_directive_and_its_tasks_through_the_form() {
         0
     );
 
-    let fields = directive_fields("15/CV-BCĐ", "Phường Thành Sen", "15/12/2026");
+    let (due, _) = days_ahead(16);
+    let fields = directive_fields("15/CV-BCĐ", "Phường Thành Sen", &due);
     let r = app
         .post_multipart(
             &office,
@@ -91,7 +102,7 @@ async fn the_office_records_a_directive_and_its_tasks_through_the_form() {
     let page_path = r.location.unwrap();
     let page = app.get(&office, &page_path).await.body;
     assert!(page.contains("Công văn số 15/CV-BCĐ ngày 20/11/2026"));
-    assert!(page.contains("Phường Thành Sen") && page.contains("15/12/2026"));
+    assert!(page.contains("Phường Thành Sen") && page.contains(&due));
     assert!(page.contains("Công văn 15.pdf"));
     let file = app.get(&office, &format!("{page_path}/file")).await;
     assert_eq!(file.bytes, b"%PDF-1.7 demo");
@@ -106,7 +117,7 @@ async fn the_office_records_a_directive_and_its_tasks_through_the_form() {
     let commune = app.login("xa-thanhsen").await;
     let told = app.get(&commune, "/notifications").await.body;
     assert!(
-        told.contains("Được giao nhiệm vụ 1 (hạn 15/12/2026)"),
+        told.contains(&format!("Được giao nhiệm vụ 1 (hạn {due})")),
         "the lead hears of its new task"
     );
     assert_eq!(
@@ -161,14 +172,19 @@ async fn the_office_records_a_directive_and_its_tasks_through_the_form() {
     assert!(xlsx.bytes.starts_with(b"PK"));
     let index = app.get(&office, "/directives").await.body;
     assert!(index.contains("Công văn số 15/CV-BCĐ ngày 20/11/2026") && index.contains("có tệp"));
+    // A period around the task's deadline (16 days ahead).
+    let ((from, from_iso), (to, to_iso)) = (days_ahead(0), days_ahead(30));
     let period = app
-        .get(&office, "/directives/report?from=2026-10-01&to=2026-12-31")
+        .get(
+            &office,
+            &format!("/directives/report?from={from_iso}&to={to_iso}"),
+        )
         .await;
     assert_eq!(period.status, StatusCode::OK);
     assert!(
         period
             .body
-            .contains("TỪ NGÀY 01/10/2026 ĐẾN NGÀY 31/12/2026")
+            .contains(&format!("TỪ NGÀY {from} ĐẾN NGÀY {to}"))
     );
     assert!(period.body.contains("15/CV-BCĐ"));
     let bad = app
@@ -297,10 +313,10 @@ async fn the_api_lists_directives_and_tasks_with_the_same_rights() {
 async fn the_office_extends_a_deadline_with_a_reason_and_the_lead_hears_of_it() {
     let app = TestApp::demo().await;
     let office = app.login("vpdp").await;
-    let list = app.get(&office, "/tasks?state=open").await.body;
+    let list = app.get(&office, "/tasks").await.body;
     let doc = scraper::Html::parse_document(&list);
     let sel = scraper::Selector::parse("table.data td a[href^='/tasks/']").unwrap();
-    // Task 5 of the 2026 plan, led by Phường Thành Sen, due 30/11/2026.
+    // Task 5 of the 2026 plan, led by Phường Thành Sen, due 30/11/2026 (the only "5").
     let href = doc
         .select(&sel)
         .find(|a| a.text().collect::<String>() == "5")
@@ -502,4 +518,23 @@ async fn a_task_list_is_read_from_excel_into_the_form_and_written_only_on_save()
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("không phải là bảng tính"));
+}
+
+#[tokio::test]
+async fn the_overview_says_what_the_viewers_tasks_need() {
+    let app = TestApp::demo().await;
+    let office = app.login("vpdp").await;
+    let overview = app.get(&office, "/?year=2021").await.body;
+    let line = texts(&overview, "p.followup");
+    assert_eq!(line.len(), 1);
+    assert!(
+        line[0].contains("quá hạn chưa hoàn thành") && line[0].contains("sắp đến hạn (14 ngày)"),
+        "{line:?}"
+    );
+    let commune = app.login("xa-thanhsen").await;
+    let mine = texts(&app.get(&commune, "/?year=2026").await.body, "p.followup");
+    assert!(
+        mine[0].contains("1 sắp đến hạn"),
+        "its task 5 is due 30/11/2026: {mine:?}"
+    );
 }

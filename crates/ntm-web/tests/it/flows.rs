@@ -526,10 +526,11 @@ async fn the_office_follows_up_tasks_a_report_marks_done_and_the_office_confirms
         StatusCode::FORBIDDEN,
         "not the department's task"
     );
+    // 2.6b is due 31/12/2026: done on time until then, late after (the clock is real).
     assert!(
         page.contains("chờ xác nhận")
-            && page.contains("Hoàn thành đúng hạn".to_lowercase().as_str()),
-        "done on time, awaiting confirmation"
+            && (page.contains("hoàn thành đúng hạn") || page.contains("hoàn thành quá hạn")),
+        "done, awaiting confirmation"
     );
     assert_eq!(
         app.post(&office, &format!("{path}/decide"), &[("action", "confirm")])
@@ -561,12 +562,13 @@ async fn the_office_follows_up_tasks_a_report_marks_done_and_the_office_confirms
         .status,
         StatusCode::SEE_OTHER
     );
+    let reopened = app.get(&office, &path).await.body;
     assert!(
-        app.get(&office, &path)
-            .await
-            .body
-            .contains("đang thực hiện trong hạn")
+        reopened.contains("đang thực hiện trong hạn")
+            || reopened.contains("quá hạn chưa hoàn thành"),
+        "open again (overdue once 31/12/2026 has passed)"
     );
+    assert!(!reopened.contains("chờ xác nhận"));
     let xlsx = app.get(&office, "/tasks?format=xlsx").await;
     assert_eq!(xlsx.status, StatusCode::OK);
 
