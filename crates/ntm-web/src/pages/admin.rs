@@ -20,6 +20,7 @@ pub struct UserRow {
     pub full_name: String,
     pub grants: String,
     pub disabled: bool,
+    pub email: String,
 }
 
 #[derive(Template)]
@@ -68,6 +69,7 @@ async fn build(state: &AppState, session: &Session) -> WebResult<UsersPage> {
             full_name: u.full_name,
             grants: text,
             disabled: u.disabled,
+            email: u.email.unwrap_or_default(),
         });
     }
     Ok(UsersPage {
@@ -217,4 +219,40 @@ pub async fn reset(
         .await
         .map_err(ntm_app::AppError::from)?;
     Ok(Redirect::to("/users").into_response())
+}
+
+#[derive(Deserialize)]
+pub struct EmailForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    email: String,
+}
+
+/// Sets (or clears) the address a user's digest goes to.
+pub async fn email(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<i64>,
+    Form(f): Form<EmailForm>,
+) -> WebResult<Response> {
+    session.check_csrf(&f.csrf)?;
+    let ws = workspace(&state, Some(0)).await?;
+    require_admin(&session, &ws.registry)?;
+    match ntm_app::accounts::set_email(
+        state.store.as_ref(),
+        id,
+        &f.email,
+        &session.actor.audit(Utc::now(), "địa chỉ nhận thư tổng hợp"),
+    )
+    .await
+    {
+        Ok(()) => Ok(Redirect::to("/users").into_response()),
+        Err(ntm_app::AppError::Fields(errors)) => {
+            let mut page = build(&state, &session).await?;
+            page.errors = errors.into_iter().map(|(_, m)| m).collect();
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
 }
