@@ -114,9 +114,7 @@ pub async fn send_digests(
             .iter()
             .map(|n| {
                 (
-                    n.at.with_timezone(&ntm_core::task::vn_offset())
-                        .format("%d/%m/%Y %H:%M")
-                        .to_string(),
+                    crate::tasks::vn_datetime(n.at),
                     n.text.clone(),
                     n.link.clone(),
                 )

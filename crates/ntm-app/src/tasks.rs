@@ -15,9 +15,10 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use ntm_core::UnitRegistry;
 use ntm_core::access::{Action, Role, can};
 use ntm_core::task::{
-    DuePeriod, Recurrence, Tally, TaskState, days_left, days_overdue, expand_lead, late_from,
-    local_date, periods, rank_laggards, series_state, state,
+    DuePeriod, Recurrence, Tally, TaskState, days_left, days_overdue, expand_lead, local_date,
+    periods, rank_laggards, series_state, state,
 };
+pub use ntm_core::task::{Item, Window};
 use ntm_reports::{Cell, CellValue, Column, Table, Tone};
 use ntm_store::{
     Assignee, NewDirective, NewNotification, NewTask, ReportRecord, Store, StoredFile, TaskDetails,
@@ -34,16 +35,6 @@ fn periodic(t: &TaskRecord) -> Option<Recurrence> {
         .as_deref()
         .and_then(|r| Recurrence::parse(r).ok())
         .filter(Recurrence::is_periodic)
-}
-
-/// What is judged of a task: one item for a task due once, one per period for a task that
-/// recurs periodically. Tallies count items, so that a quarterly report missed twice
-/// weighs twice.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Item {
-    pub due: Option<NaiveDate>,
-    pub done_at: Option<DateTime<Utc>>,
-    pub state: TaskState,
 }
 
 /// A task with what is computed about it as of an instant.
@@ -92,35 +83,25 @@ impl TaskView {
     pub fn is_periodic(&self) -> bool {
         periodic(&self.task).is_some()
     }
+
+    /// Open and due within `days` days ("sắp đến hạn"): the follow-up view's, the
+    /// reminders' and the overview's one rule.
+    pub fn due_within(&self, days: u32) -> bool {
+        self.state == TaskState::Open && self.days_left.is_some_and(|d| d <= i64::from(days))
+    }
 }
 
-/// A reporting period: from one date to another, both included (dates in Vietnam).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Window {
-    pub from: NaiveDate,
-    pub to: NaiveDate,
+/// The tasks followed up themselves: a task expanded into per-commune tasks counts
+/// through its children, not itself.
+pub fn leaves(tasks: &[TaskView]) -> impl Iterator<Item = &TaskView> {
+    let parents: BTreeSet<i64> = tasks.iter().filter_map(|t| t.task.parent_id).collect();
+    tasks.iter().filter(move |t| !parents.contains(&t.task.id))
 }
 
-impl Window {
-    /// Whether the item belongs to the report of the period: it fell due in it, or fell due
-    /// before it (or has no deadline) and was not done before the period began — tasks in
-    /// arrears are carried into every later report until done.
-    pub fn holds(&self, item: &Item) -> bool {
-        let done_before = item.done_at.is_some_and(|d| local_date(d) < self.from);
-        match item.due {
-            Some(due) if due > self.to => false,
-            Some(due) if due >= self.from => true,
-            _ => !done_before,
-        }
-    }
-
-    /// The instant the period's report is judged at: the end of its last day in Vietnam,
-    /// or `now` if that is earlier.
-    pub fn as_of(&self, now: DateTime<Utc>) -> DateTime<Utc> {
-        late_from(self.to)
-            .map(|end| end - chrono::Duration::nanoseconds(1))
-            .map_or(now, |end| end.min(now))
-    }
+/// [`leaves`] for tasks as stored.
+fn leaf_records(tasks: Vec<TaskRecord>) -> impl Iterator<Item = TaskRecord> {
+    let parents: BTreeSet<i64> = tasks.iter().filter_map(|t| t.parent_id).collect();
+    tasks.into_iter().filter(move |t| !parents.contains(&t.id))
 }
 
 /// Names of leads: units by their name in `year` (Xã Thạch Hạ in 2022, a phường later),
@@ -471,8 +452,6 @@ pub struct Compilation {
     pub tasks: Vec<TaskView>,
     /// For each task expanded into per-commune tasks, the tally of its children's items.
     pub children: BTreeMap<i64, Tally>,
-    /// The period compiled, if any.
-    pub window: Option<Window>,
     /// The instant the states are judged at.
     pub as_of: DateTime<Utc>,
 }
@@ -501,13 +480,12 @@ pub async fn compile_in(
 ) -> AppResult<Compilation> {
     let as_of = window.map_or(now, |w| w.as_of(now));
     let all = visible_tasks(store, registry, actor, directive, as_of).await?;
-    let parents: BTreeSet<i64> = all.iter().filter_map(|t| t.task.parent_id).collect();
     let holds = |i: &Item| window.is_none_or(|w| w.holds(i));
     let mut tally = Tally::default();
     let mut children: BTreeMap<i64, Tally> = BTreeMap::new();
     let mut pairs: Vec<((String, Assignee), TaskState)> = Vec::new();
     let mut kept: BTreeSet<i64> = BTreeSet::new();
-    for t in all.iter().filter(|t| !parents.contains(&t.task.id)) {
+    for t in leaves(&all) {
         for item in t.items().iter().filter(|i| holds(i)) {
             tally.add(item.state);
             if let Some(p) = t.task.parent_id {
@@ -537,7 +515,6 @@ pub async fn compile_in(
             .filter(|t| window.is_none() || kept.contains(&t.task.id))
             .collect(),
         children,
-        window,
         as_of,
     })
 }
@@ -574,17 +551,14 @@ pub async fn remind(
             ..Default::default()
         })
         .await?;
-    let parents: BTreeSet<i64> = tasks.iter().filter_map(|t| t.parent_id).collect();
-    for t in tasks.into_iter().filter(|t| !parents.contains(&t.id)) {
+    for t in leaf_records(tasks) {
         let v = view(store, registry, t, &directives, now).await?;
         let Some(deadline) = v.deadline else {
             continue;
         };
         let kind = match v.state {
             TaskState::Overdue => "overdue",
-            TaskState::Open if v.days_left.is_some_and(|d| d <= i64::from(within_days)) => {
-                "due_soon"
-            }
+            TaskState::Open if v.due_within(within_days) => "due_soon",
             _ => continue,
         };
         let t = v.task;
@@ -725,11 +699,7 @@ async fn notify_given(
             ..Default::default()
         })
         .await?;
-    let parents: BTreeSet<i64> = tasks.iter().filter_map(|t| t.parent_id).collect();
-    let given: Vec<TaskRecord> = tasks
-        .into_iter()
-        .filter(|t| t.id >= first_id && !parents.contains(&t.id))
-        .collect();
+    let given: Vec<TaskRecord> = leaf_records(tasks).filter(|t| t.id >= first_id).collect();
     notify(
         store,
         registry,
@@ -1039,14 +1009,8 @@ pub async fn urging_letter(
         ));
     }
     let views = visible_tasks(store, registry, actor, None, now).await?;
-    let parents: BTreeSet<i64> = views.iter().filter_map(|t| t.task.parent_id).collect();
-    let overdue: Vec<&TaskView> = views
-        .iter()
-        .filter(|v| {
-            &v.task.details.lead == lead
-                && v.state == TaskState::Overdue
-                && !parents.contains(&v.task.id)
-        })
+    let overdue: Vec<&TaskView> = leaves(&views)
+        .filter(|v| &v.task.details.lead == lead && v.state == TaskState::Overdue)
         .collect();
     let Some(first) = overdue.first() else {
         return Err(AppError::Invalid(vec![
@@ -1224,7 +1188,7 @@ fn percent_text(d: Option<rust_decimal::Decimal>) -> String {
 }
 
 /// An instant as the office reads it: Vietnam's time.
-fn vn_datetime(t: DateTime<Utc>) -> String {
+pub(crate) fn vn_datetime(t: DateTime<Utc>) -> String {
     t.with_timezone(&ntm_core::task::vn_offset())
         .format("%d/%m/%Y %H:%M")
         .to_string()

@@ -485,6 +485,45 @@ pub fn series_state(periods: &[DuePeriod]) -> (TaskState, Option<NaiveDate>) {
     }
 }
 
+/// What is judged of a task: one item for a task due once, one per period for a task that
+/// recurs periodically. Tallies count items, so that a quarterly report missed twice
+/// weighs twice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Item {
+    pub due: Option<NaiveDate>,
+    pub done_at: Option<DateTime<Utc>>,
+    pub state: TaskState,
+}
+
+/// A reporting period: from one date to another, both included (dates in Vietnam).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+impl Window {
+    /// Whether the item belongs to the report of the period: it fell due in it, or fell due
+    /// before it (or has no deadline) and was not done before the period began — tasks in
+    /// arrears are carried into every later report until done.
+    pub fn holds(&self, item: &Item) -> bool {
+        let done_before = item.done_at.is_some_and(|d| local_date(d) < self.from);
+        match item.due {
+            Some(due) if due > self.to => false,
+            Some(due) if due >= self.from => true,
+            _ => !done_before,
+        }
+    }
+
+    /// The instant the period's report is judged at: the end of its last day in Vietnam,
+    /// or `now` if that is earlier.
+    pub fn as_of(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        late_from(self.to)
+            .map(|end| end - chrono::Duration::nanoseconds(1))
+            .map_or(now, |end| end.min(now))
+    }
+}
+
 impl fmt::Display for Recurrence {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.as_text())

@@ -188,7 +188,7 @@ impl DirectiveStore for SqliteStore {
         directive: &NewDirective,
         audit: &AuditContext,
     ) -> StoreResult<i64> {
-        let rows = tasks::flatten_tasks(directive)?;
+        let rows = tasks::flatten(&directive.tasks)?;
         let mut tx = self.begin_write().await?;
         let at = audit.at.trunc_subsecs(6);
         let id: i64 = sqlx::query_scalar(

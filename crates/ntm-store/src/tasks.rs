@@ -451,13 +451,8 @@ pub struct TaskRow {
     pub details: TaskDetails,
 }
 
-/// The tasks of `directive` flattened, parents before children, each with its parent's
-/// index in the result; recurrences checked and normalised.
-pub fn flatten_tasks(directive: &NewDirective) -> StoreResult<Vec<TaskRow>> {
-    flatten(&directive.tasks)
-}
-
-/// `tasks` flattened as [`flatten_tasks`] does.
+/// Tasks (a directive's, or those added to it) flattened, parents before children, each
+/// with its parent's index in the result; recurrences checked and normalised.
 pub fn flatten(tasks: &[NewTask]) -> StoreResult<Vec<TaskRow>> {
     fn walk(tasks: &[NewTask], parent: Option<usize>, out: &mut Vec<TaskRow>) -> StoreResult<()> {
         for task in tasks {

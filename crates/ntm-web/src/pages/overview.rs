@@ -232,15 +232,14 @@ async fn follow_up(
     if tasks.is_empty() {
         return Ok(None);
     }
-    let parents: std::collections::BTreeSet<i64> =
-        tasks.iter().filter_map(|t| t.task.parent_id).collect();
     let days = state.config.due_soon_days;
     let mut counts = (0, 0, days, 0);
-    for t in tasks.iter().filter(|t| !parents.contains(&t.task.id)) {
-        match t.state {
-            TaskState::Overdue => counts.0 += 1,
-            TaskState::Open if t.days_left.is_some_and(|d| d <= i64::from(days)) => counts.1 += 1,
-            _ => {}
+    for t in ntm_app::tasks::leaves(&tasks) {
+        if t.state == TaskState::Overdue {
+            counts.0 += 1;
+        }
+        if t.due_within(days) {
+            counts.1 += 1;
         }
         if t.awaiting_confirmation {
             counts.3 += 1;

@@ -79,10 +79,6 @@ pub fn timing(v: &TaskView) -> String {
     }
 }
 
-pub fn latest(v: &TaskView) -> String {
-    v.latest_text()
-}
-
 pub fn row(v: &TaskView, c: Option<&Compilation>) -> Row {
     let children = c
         .and_then(|c| c.children.get(&v.task.id))
@@ -107,7 +103,7 @@ pub fn row(v: &TaskView, c: Option<&Compilation>) -> Row {
         class: state_class(v.state),
         awaiting: v.awaiting_confirmation,
         timing: timing(v),
-        latest: latest(v),
+        latest: v.latest_text(),
         periodic: v.is_periodic(),
         children,
         is_child: v.task.parent_id.is_some(),
@@ -244,32 +240,26 @@ pub async fn list(
         return Ok(super::reports::xlsx(bytes, "tong-hop-nhiem-vu.xlsx"));
     }
     let days = q.days.unwrap_or(state.config.due_soon_days).min(366);
-    let is_due_soon = |v: &TaskView| {
-        v.state == TaskState::Open && v.days_left.is_some_and(|d| d <= i64::from(days))
-    };
-    let parents: std::collections::BTreeSet<i64> =
-        c.tasks.iter().filter_map(|t| t.task.parent_id).collect();
     let filter = q.state.clone().unwrap_or_default();
-    let mut shown: Vec<&TaskView> = c
-        .tasks
-        .iter()
-        .filter(|v| match filter.as_str() {
-            "" => true,
-            "due_soon" => is_due_soon(v) && !parents.contains(&v.task.id),
-            // Overdue first by how long; the office works down this list.
-            f => v.state.as_str() == f && !parents.contains(&v.task.id),
-        })
-        .collect();
+    let mut shown: Vec<&TaskView> = if filter.is_empty() {
+        c.tasks.iter().collect()
+    } else {
+        ntm_app::tasks::leaves(&c.tasks)
+            .filter(|v| match filter.as_str() {
+                "due_soon" => v.due_within(days),
+                f => v.state.as_str() == f,
+            })
+            .collect()
+    };
+    // The office works down these lists: the longest overdue, the soonest due first.
     if filter == "overdue" {
         shown.sort_by_key(|v| std::cmp::Reverse(v.days_late));
     }
     if filter == "due_soon" {
         shown.sort_by_key(|v| v.days_left);
     }
-    let due_soon = c
-        .tasks
-        .iter()
-        .filter(|v| is_due_soon(v) && !parents.contains(&v.task.id))
+    let due_soon = ntm_app::tasks::leaves(&c.tasks)
+        .filter(|v| v.due_within(days))
         .count();
     let filter_label = match filter.as_str() {
         "due_soon" => format!("sắp đến hạn trong {days} ngày"),
