@@ -155,6 +155,21 @@ fn d(y: i32, m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, day).expect("constant date")
 }
 
+/// The seeded directives' constants: a date `YYYY-MM-DD`, a unit id, an instant.
+fn ymd(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("constant date")
+}
+
+fn unit_lead(s: &str) -> ntm_store::Assignee {
+    ntm_store::Assignee::Unit(UnitId::parse(s).expect("constant unit id"))
+}
+
+fn instant(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s)
+        .expect("constant time")
+        .with_timezone(&Utc)
+}
+
 /// Deterministic pseudo-random numbers from a text key (FNV-1a then splitmix64).
 fn rand01(key: &str) -> f64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
@@ -874,8 +889,6 @@ pub async fn seed_directive(
             .set_user_organisations(u.id, &[org["Sở Nông nghiệp và Môi trường"]], audit)
             .await?;
     }
-    let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("constant date");
-    let unit = |s: &str| Assignee::Unit(UnitId::parse(s).expect("constant unit id"));
     let details = |text: &str,
                    lead: Assignee,
                    cooperating: Vec<Assignee>,
@@ -885,7 +898,7 @@ pub async fn seed_directive(
         text: text.into(),
         lead,
         cooperating,
-        deadline: deadline.map(d),
+        deadline: deadline.map(ymd),
         recurrence: recurrence.map(Into::into),
         expected_output: expected.into(),
         serves: "Chương trình MTQG xây dựng NTM 2021-2025; chỉ tiêu năm 2022".into(),
@@ -909,7 +922,7 @@ pub async fn seed_directive(
             expand_to_communes: true,
             details: details(
                 "Xây dựng Đề án phát triển kinh tế nông thôn của xã",
-                unit("42@2020-01-01"),
+                unit_lead("42@2020-01-01"),
                 vec![],
                 Some("2022-05-31"),
                 None,
@@ -933,7 +946,7 @@ pub async fn seed_directive(
             expand_to_communes: false,
             details: details(
                 "Chỉ đạo tập trung, huy động đỡ đầu các xã, thôn chưa đạt chuẩn của huyện Hương Khê để đạt chuẩn trong năm 2022",
-                unit("444@2020-01-01"),
+                unit_lead("444@2020-01-01"),
                 vec![o("Văn phòng Điều phối nông thôn mới tỉnh")],
                 Some("2022-12-31"),
                 None,
@@ -945,7 +958,7 @@ pub async fn seed_directive(
             expand_to_communes: false,
             details: details(
                 "Huyện Kỳ Anh sớm đạt chuẩn huyện nông thôn mới",
-                unit("447@2020-01-01"),
+                unit_lead("447@2020-01-01"),
                 vec![],
                 Some("2023-12-31"),
                 None,
@@ -992,7 +1005,7 @@ pub async fn seed_directive(
     let directive = NewDirective {
         kind: "thông báo kết luận".into(),
         number: "(số hiệu không có trong bản trích)".into(),
-        issued_on: d("2022-02-23"),
+        issued_on: ymd("2022-02-23"),
         issuer: "Ban Chỉ đạo các Chương trình MTQG tỉnh Hà Tĩnh".into(),
         title: TITLE.into(),
         summary: "Ngày hội nghị 23/02/2022; số và ngày ký của thông báo không có trong bản trích (shared/seed/). Kết quả năm 2021, chỉ tiêu năm 2022 và nhiệm vụ 2.1-2.6.".into(),
@@ -1002,16 +1015,11 @@ pub async fn seed_directive(
     let id =
         crate::tasks::create_directive(store, registry, admin, directive, tasks, audit).await?;
     // Illustrative progress: completions and their dates.
-    let at = |s: &str| {
-        DateTime::parse_from_rfc3339(s)
-            .expect("constant time")
-            .with_timezone(&Utc)
-    };
     let report = |when: &str, text: &str, percent: i32, done: bool| {
         (
             AuditContext {
                 actor: "demo".into(),
-                at: at(when),
+                at: instant(when),
                 reason: "dữ liệu minh họa".into(),
             },
             NewReport {
@@ -1115,8 +1123,8 @@ pub async fn seed_directive(
     // 2.3 reports every quarter: one report per period, most on time, some late; the
     // report due 15/10/2026 has not come in.
     if let Some(task) = by_code("2.3") {
-        let mut due = d("2022-04-15");
-        while due < d("2026-10-01") {
+        let mut due = ymd("2022-04-15");
+        while due < ymd("2026-10-01") {
             let r = rand01(&format!("2.3/{due}"));
             let when = if r < 0.8 {
                 due - chrono::Duration::days(1 + (r * 10.0) as i64 % 6)
@@ -1199,8 +1207,6 @@ pub async fn seed_plan_2026(
             .map(|o| Assignee::Organisation(o.id))
             .ok_or_else(|| AppError::NotFound(format!("không có tổ chức {name}")))
     };
-    let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("constant date");
-    let unit = |s: &str| Assignee::Unit(UnitId::parse(s).expect("constant unit id"));
     let details = |text: &str,
                    lead: Assignee,
                    deadline: Option<&str>,
@@ -1209,13 +1215,13 @@ pub async fn seed_plan_2026(
         text: text.into(),
         lead,
         cooperating: vec![],
-        deadline: deadline.map(d),
+        deadline: deadline.map(ymd),
         recurrence: recurrence.map(Into::into),
         expected_output: expected.into(),
         serves: "Bộ tiêu chí quốc gia về NTM giai đoạn 2026-2030".into(),
     };
     let province = registry
-        .roots_on(d("2026-03-10"))
+        .roots_on(ymd("2026-03-10"))
         .first()
         .map(|r| r.id().clone())
         .ok_or_else(|| AppError::NotFound("chưa có đơn vị cấp tỉnh năm 2026".into()))?;
@@ -1269,7 +1275,7 @@ pub async fn seed_plan_2026(
             expand_to_communes: false,
             details: details(
                 "Hoàn thiện hồ sơ đề nghị xét công nhận đạt chuẩn đô thị văn minh, NTM nâng cao",
-                unit("18073@2025-07-01"),
+                unit_lead("18073@2025-07-01"),
                 Some("2026-11-30"),
                 None,
                 "Hồ sơ trình Hội đồng thẩm định tỉnh",
@@ -1290,7 +1296,7 @@ pub async fn seed_plan_2026(
     let directive = NewDirective {
         kind: "Kế hoạch".into(),
         number: "(minh họa)/KH-BCĐ".into(),
-        issued_on: d("2026-03-10"),
+        issued_on: ymd("2026-03-10"),
         issuer: "Ban Chỉ đạo các Chương trình MTQG tỉnh Hà Tĩnh".into(),
         title: TITLE.into(),
         summary: "Văn bản minh họa của bản demo (không phải văn bản thật): nhiệm vụ năm 2026 cho các xã sau sắp xếp và các sở.".into(),
@@ -1305,11 +1311,6 @@ pub async fn seed_plan_2026(
             ..Default::default()
         })
         .await?;
-    let at = |s: &str| {
-        DateTime::parse_from_rfc3339(s)
-            .expect("constant time")
-            .with_timezone(&Utc)
-    };
     let add = |task: i64, when: String, text: String, percent: i32, done: bool| async move {
         store
             .add_report(
@@ -1322,7 +1323,7 @@ pub async fn seed_plan_2026(
                 },
                 &AuditContext {
                     actor: "demo".into(),
-                    at: at(&when),
+                    at: instant(&when),
                     reason: "dữ liệu minh họa".into(),
                 },
             )
@@ -1361,7 +1362,7 @@ pub async fn seed_plan_2026(
                                 t.id,
                                 &AuditContext {
                                     actor: admin.username.clone(),
-                                    at: at(&w) + chrono::Duration::days(2),
+                                    at: instant(&w) + chrono::Duration::days(2),
                                     reason: "xác nhận hoàn thành".into(),
                                 },
                             )

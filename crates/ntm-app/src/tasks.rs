@@ -1032,15 +1032,16 @@ pub async fn urging_letter(
         .map(directive_label)
         .collect();
     let today = local_date(now);
+    // "Tỉnh Hà Tĩnh": the heading names its People's Committee, the date line the place.
     let province = registry
         .roots_on(today)
         .first()
-        .map(|r| r.name().to_uppercase())
+        .map(|r| r.name().to_owned())
         .unwrap_or_default();
     let authority = if province.is_empty() {
         String::new()
     } else {
-        format!("UBND {province}")
+        format!("UBND {}", province.to_uppercase())
     };
     let reply_by = today + chrono::Duration::days(7);
     let tasks = overdue
@@ -1082,19 +1083,9 @@ pub async fn urging_letter(
         issuer: "Văn phòng Điều phối nông thôn mới".into(),
         number: "Số:        /VPĐP-NV".into(),
         place: province
-            .strip_prefix("TỈNH ")
-            .map(|p| {
-                p.split(' ')
-                    .map(|w| {
-                        let mut c = w.chars();
-                        c.next()
-                            .map(|f| f.to_string() + &c.as_str().to_lowercase())
-                            .unwrap_or_default()
-                    })
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            })
-            .unwrap_or_default(),
+            .strip_prefix("Tỉnh ")
+            .unwrap_or(&province)
+            .to_owned(),
         date: Some((today.day(), today.month(), today.year())),
         subject: "V/v đôn đốc thực hiện các nhiệm vụ quá hạn".into(),
         recipients: vec![to.clone()],

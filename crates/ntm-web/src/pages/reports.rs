@@ -30,17 +30,7 @@ pub struct ReportQuery {
 
 /// An .xlsx download.
 pub fn xlsx(bytes: Vec<u8>, file: &str) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, XLSX.to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{file}\""),
-            ),
-        ],
-        bytes,
-    )
-        .into_response()
+    super::download(bytes, file, Some(XLSX))
 }
 
 fn t(text: impl Into<String>) -> Cell {
