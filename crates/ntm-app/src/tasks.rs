@@ -283,6 +283,46 @@ async fn view(
     })
 }
 
+/// Whether the actor sees every directive: the office and the Steering Committee do; the
+/// others see those that give them a task they may see.
+fn sees_all_directives(actor: &Actor) -> bool {
+    actor.has_role(Role::Admin) || actor.has_role(Role::Viewer)
+}
+
+/// The directives the actor may see, the most recently issued first.
+pub async fn visible_directives(
+    store: &dyn Store,
+    registry: &UnitRegistry,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> AppResult<Vec<ntm_store::DirectiveRecord>> {
+    let all = store.list_directives().await?;
+    if sees_all_directives(actor) {
+        return Ok(all);
+    }
+    let seen: BTreeSet<i64> = visible_tasks(store, registry, actor, None, now)
+        .await?
+        .iter()
+        .map(|t| t.task.directive_id)
+        .collect();
+    Ok(all.into_iter().filter(|d| seen.contains(&d.id)).collect())
+}
+
+/// Whether the actor may see the directive (its page, its file); see
+/// [`visible_directives`].
+pub async fn may_see_directive(
+    store: &dyn Store,
+    registry: &UnitRegistry,
+    actor: &Actor,
+    directive_id: i64,
+    now: DateTime<Utc>,
+) -> AppResult<bool> {
+    Ok(sees_all_directives(actor)
+        || !visible_tasks(store, registry, actor, Some(directive_id), now)
+            .await?
+            .is_empty())
+}
+
 /// A task to record, as the office types it.
 #[derive(Debug, Clone)]
 pub struct TaskInput {

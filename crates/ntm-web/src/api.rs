@@ -598,26 +598,16 @@ pub async fn list_directives(
     caller: ApiCaller,
 ) -> ApiResult<Vec<DirectiveDto>> {
     let ws = workspace(&state, Some(0)).await?;
-    let tasks = ntm_app::tasks::visible_tasks(
+    let list = ntm_app::tasks::visible_directives(
         state.store.as_ref(),
         &ws.registry,
         &caller.actor,
-        None,
         Utc::now(),
     )
     .await
     .map_err(api_err)?;
-    let seen: std::collections::BTreeSet<i64> = tasks.iter().map(|t| t.task.directive_id).collect();
-    let all = caller.actor.can_globally(&ws.registry, Action::Approve)
-        || caller.actor.has_role(ntm_core::access::Role::Viewer);
-    let list = state
-        .store
-        .list_directives()
-        .await
-        .map_err(|e| api_err(ntm_app::AppError::from(e)))?;
     Ok(Json(
         list.into_iter()
-            .filter(|d| all || seen.contains(&d.id))
             .map(|d| DirectiveDto {
                 id: d.id,
                 kind: d.kind,

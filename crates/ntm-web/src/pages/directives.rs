@@ -569,6 +569,28 @@ fn loaded(mut page: FormPage, file: Option<ntm_store::StoredFile>) -> WebResult<
     }
 }
 
+/// 403 unless the session may see the directive.
+async fn require_directive(
+    state: &AppState,
+    session: &Session,
+    registry: &ntm_core::UnitRegistry,
+    id: i64,
+) -> WebResult<()> {
+    let may = ntm_app::tasks::may_see_directive(
+        state.store.as_ref(),
+        registry,
+        &session.actor,
+        id,
+        Utc::now(),
+    )
+    .await?;
+    if may {
+        Ok(())
+    } else {
+        Err(WebError::forbidden())
+    }
+}
+
 async fn directive_or_404(state: &AppState, id: i64) -> WebResult<ntm_store::DirectiveRecord> {
     state
         .store
@@ -652,19 +674,7 @@ pub async fn file(
     Path(id): Path<i64>,
 ) -> WebResult<Response> {
     let ws = workspace(&state, Some(0)).await?;
-    let visible = session.actor.can_globally(&ws.registry, Action::Approve)
-        || !ntm_app::tasks::visible_tasks(
-            state.store.as_ref(),
-            &ws.registry,
-            &session.actor,
-            Some(id),
-            Utc::now(),
-        )
-        .await?
-        .is_empty();
-    if !visible {
-        return Err(WebError::forbidden());
-    }
+    require_directive(&state, &session, &ws.registry, id).await?;
     let file = state
         .store
         .directive_file(id)
@@ -715,10 +725,8 @@ pub async fn show(
         now,
     )
     .await?;
+    require_directive(&state, &session, &ws.registry, id).await?;
     let is_office = session.actor.can_globally(&ws.registry, Action::Approve);
-    if c.tasks.is_empty() && !is_office {
-        return Err(WebError::forbidden());
-    }
     let label = ntm_app::tasks::directive_label(&d);
     let heading = "TỔNG HỢP KẾT QUẢ THỰC HIỆN NHIỆM VỤ".to_owned();
     if q.format.as_deref() == Some("xlsx") {
@@ -1102,11 +1110,9 @@ pub async fn index(State(state): State<AppState>, session: Session) -> WebResult
     let now = Utc::now();
     let is_office = session.actor.can_globally(&ws.registry, Action::Approve);
     let mut rows = Vec::new();
-    for d in state
-        .store
-        .list_directives()
-        .await
-        .map_err(ntm_app::AppError::from)?
+    for d in
+        ntm_app::tasks::visible_directives(state.store.as_ref(), &ws.registry, &session.actor, now)
+            .await?
     {
         let c = ntm_app::tasks::compile(
             state.store.as_ref(),
@@ -1116,9 +1122,6 @@ pub async fn index(State(state): State<AppState>, session: Session) -> WebResult
             now,
         )
         .await?;
-        if c.tasks.is_empty() && !is_office {
-            continue;
-        }
         rows.push(IndexRow {
             id: d.id,
             label: ntm_app::tasks::directive_label(&d),
