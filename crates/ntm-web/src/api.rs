@@ -7,7 +7,7 @@
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use chrono::{Datelike, NaiveDate, Utc};
+use chrono::{Datelike, NaiveDate};
 use ntm_core::access::{Action, can, visible_units};
 use ntm_core::criteria::SetId;
 use ntm_core::evaluation::CriterionStatus;
@@ -76,7 +76,7 @@ pub async fn list_units(
     caller: ApiCaller,
     Query(q): Query<UnitsQuery>,
 ) -> ApiResult<Vec<UnitDto>> {
-    let date = q.as_of.unwrap_or_else(|| Utc::now().date_naive());
+    let date = q.as_of.unwrap_or_else(|| state.now().date_naive());
     let ws = workspace(&state, Some(0)).await?;
     let scope = visible_units(&ws.registry, &caller.actor.grants, date.year());
     Ok(Json(
@@ -449,7 +449,7 @@ pub async fn write_values(
         &id,
         body.year,
         &entries,
-        Utc::now(),
+        state.now(),
     )
     .await
     .map_err(api_err)?;
@@ -602,7 +602,7 @@ pub async fn list_directives(
         state.store.as_ref(),
         &ws.registry,
         &caller.actor,
-        Utc::now(),
+        state.now(),
     )
     .await
     .map_err(api_err)?;
@@ -685,7 +685,7 @@ pub async fn list_tasks(
         &ws.registry,
         &caller.actor,
         q.directive,
-        Utc::now(),
+        state.now(),
     )
     .await
     .map_err(api_err)?;

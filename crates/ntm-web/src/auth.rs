@@ -8,7 +8,6 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method};
 use axum::middleware::Next;
 use axum::response::Response;
-use chrono::Utc;
 use ntm_app::accounts::{Actor, secret_hash, session_actor, token_actor};
 
 use crate::error::{Kind, WebError, WebResult};
@@ -86,7 +85,7 @@ impl FromRequestParts<AppState> for Session {
     ) -> Result<Self, Self::Rejection> {
         let secret = cookie(&parts.headers, SESSION_COOKIE)
             .ok_or_else(|| WebError::new(Kind::Unauthenticated, "Cần đăng nhập."))?;
-        match session_actor(state.store.as_ref(), &secret, Utc::now()).await? {
+        match session_actor(state.store.as_ref(), &secret, state.now()).await? {
             Some((actor, session)) => Ok(Session {
                 actor,
                 csrf: session.csrf_token,
@@ -137,7 +136,7 @@ impl FromRequestParts<AppState> for ApiCaller {
         }
         if parts.method == Method::GET
             && let Some(secret) = cookie(&parts.headers, SESSION_COOKIE)
-            && let Some((actor, _)) = session_actor(state.store.as_ref(), &secret, Utc::now())
+            && let Some((actor, _)) = session_actor(state.store.as_ref(), &secret, state.now())
                 .await
                 .map_err(|e| WebError::from(e).api())?
         {

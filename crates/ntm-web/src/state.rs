@@ -1,9 +1,10 @@
-//! What every handler shares: the store, the configuration, the sign-in limiter.
+//! What every handler shares: the store, the configuration, the clock, the sign-in limiter.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, Utc};
+use ntm_app::clock::Clock;
 use ntm_store::Store;
 
 /// Web settings.
@@ -56,6 +57,9 @@ const PENDING_TTL_MINUTES: i64 = 30;
 pub struct AppState {
     pub store: Arc<dyn Store>,
     pub config: Arc<WebConfig>,
+    /// The one source of "now" for every handler: the system's in production, fixed in
+    /// tests.
+    pub clock: Clock,
     limiter: Arc<Mutex<Attempts>>,
     // Previews live in memory: an import is confirmed within minutes by the same person,
     // and a restart simply asks them to upload again.
@@ -63,13 +67,19 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(store: Arc<dyn Store>, config: WebConfig) -> Self {
+    pub fn new(store: Arc<dyn Store>, config: WebConfig, clock: Clock) -> Self {
         AppState {
             store,
             config: Arc::new(config),
+            clock,
             limiter: Arc::default(),
             pending: Arc::default(),
         }
+    }
+
+    /// The current instant, from the state's clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
     }
 
     /// Keeps a previewed import; returns its token.

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 use ntm_app::AuditContext;
 use ntm_app::evaluate::Workspace;
@@ -34,6 +34,11 @@ pub struct Args {
     /// Who is acting, recorded in the audit log for every write.
     #[arg(long, global = true, env = "NTM_ACTOR")]
     pub actor: Option<String>,
+    /// Run as if it were this instant (RFC 3339, e.g. 2026-11-29T12:00:00+07:00): task
+    /// states, reminders, sessions and audit times all read it. For tests and for
+    /// reproducing a report as of a past day; the system clock otherwise.
+    #[arg(long, global = true, env = "NTM_NOW", hide = true)]
+    pub now: Option<String>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -297,7 +302,7 @@ fn audit(args: &Args, reason: impl Into<String>) -> AuditContext {
         .unwrap_or_else(|| "cli".into());
     AuditContext {
         actor,
-        at: Utc::now(),
+        at: args.clock().now(),
         reason: reason.into(),
     }
 }
@@ -315,8 +320,19 @@ fn read_files(files: &[PathBuf]) -> anyhow::Result<Vec<(String, String)>> {
         .collect()
 }
 
+impl Args {
+    /// The clock every command reads: `--now` if given (checked in [`run`]), else the
+    /// system's.
+    pub fn clock(&self) -> ntm_app::clock::Clock {
+        ntm_app::clock::Clock::from_setting(self.now.as_deref())
+            .unwrap_or_else(|_| ntm_app::clock::Clock::system())
+    }
+}
+
 /// Runs one command.
 pub async fn run(args: Args) -> anyhow::Result<()> {
+    let clock = ntm_app::clock::Clock::from_setting(args.now.as_deref())
+        .map_err(|m| anyhow::anyhow!("--now: {m}"))?;
     match &args.command {
         Command::Criteria {
             command: CriteriaCommand::Check { files },
@@ -377,7 +393,11 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                 default_year: *year,
                 ..Default::default()
             };
-            let app = ntm_web::router(ntm_web::AppState::new(shared.clone(), config));
+            let app = ntm_web::router(ntm_web::AppState::new(
+                shared.clone(),
+                config,
+                clock.clone(),
+            ));
             let listener = tokio::net::TcpListener::bind(addr)
                 .await
                 .with_context(|| format!("không mở được cổng {addr}"))?;
@@ -397,7 +417,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         Command::Tasks { command } => {
             let registry = ntm_app::units::load_registry(store).await?;
             let office = office_actor(&args, &registry);
-            let now = Utc::now();
+            let now = clock.now();
             match command {
                 TasksCommand::List { directive } => {
                     let tasks =
@@ -476,7 +496,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                 .map(crate::mail::Smtp::from_url)
                 .transpose()?;
             let registry = ntm_app::units::load_registry(store).await?;
-            let now = Utc::now();
+            let now = clock.now();
             let r = ntm_app::tasks::remind(store, &registry, now, *within_days).await?;
             let digests = match &mailer {
                 Some(m) => Some(ntm_app::mail::send_digests(store, m, base_url, now).await?),
@@ -575,7 +595,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             }
             None => {
                 let registry = ntm_app::units::load_registry(store).await?;
-                let date = u.as_of.unwrap_or_else(|| Utc::now().date_naive());
+                let date = u.as_of.unwrap_or_else(|| clock.now().date_naive());
                 let mut views = match &u.parent {
                     None => registry.as_of(date),
                     Some(p) => {
@@ -746,7 +766,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
 
 /// The command line acts for the office: an administrator of every province in the store.
 fn office_actor(args: &Args, registry: &ntm_core::UnitRegistry) -> ntm_app::accounts::Actor {
-    let today = Utc::now().date_naive();
+    let today = args.clock().now().date_naive();
     let grants = registry
         .roots_on(today)
         .into_iter()

@@ -31,7 +31,7 @@ async fn demo(dir: &std::path::Path) -> Arc<dyn Store> {
     let s: Arc<dyn Store> = Arc::new(s);
     let audit = AuditContext {
         actor: "test".into(),
-        at: Utc::now(),
+        at: now(),
         reason: "test".into(),
     };
     ntm_app::demo::build(s.as_ref(), &audit).await.unwrap();

@@ -10,10 +10,17 @@ use ntm_store::{Store, SubmissionRecord, ValueFilter};
 use ntm_store_sqlite::SqliteStore;
 use proptest::prelude::*;
 
+/// The instant the suite runs at, whatever the calendar says.
+fn test_now() -> chrono::DateTime<Utc> {
+    chrono::DateTime::parse_from_rfc3339("2026-11-29T05:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
 fn audit() -> AuditContext {
     AuditContext {
         actor: "test".into(),
-        at: Utc::now(),
+        at: test_now(),
         reason: "test".into(),
     }
 }
@@ -113,7 +120,7 @@ proptest! {
             let s = store(dir.path()).await;
             let locked = ntm_core::UnitId::parse("18367@2020-01-01").unwrap();
             s.write_values(&[ntm_store::ValueWrite { unit_id: locked.clone(), year, indicator_id: "3.1".into(), value: "80".into(), note: None }], &audit()).await.unwrap();
-            s.set_submission(&SubmissionRecord { unit_id: locked, year, status: "approved".into(), updated_at: Utc::now(), updated_by: "test".into(), comment: None }, &audit()).await.unwrap();
+            s.set_submission(&SubmissionRecord { unit_id: locked, year, status: "approved".into(), updated_at: test_now(), updated_by: "test".into(), comment: None }, &audit()).await.unwrap();
             let before = count(s.as_ref()).await;
             let ws = Workspace::load(s.as_ref(), Some(0)).await.unwrap();
             let text = csv(&rows, year);

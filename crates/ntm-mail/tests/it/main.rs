@@ -740,7 +740,7 @@ async fn reminded_demo(dir: &std::path::Path) -> std::sync::Arc<dyn ntm_store::S
     let s: std::sync::Arc<dyn ntm_store::Store> = std::sync::Arc::new(s);
     let audit = ntm_app::AuditContext {
         actor: "test".into(),
-        at: chrono::Utc::now(),
+        at: test_now(),
         reason: "test".into(),
     };
     ntm_app::demo::build(s.as_ref(), &audit).await.unwrap();
@@ -772,7 +772,7 @@ async fn reminded_demo(dir: &std::path::Path) -> std::sync::Arc<dyn ntm_store::S
 async fn reminders_reach_each_user_once_by_email() {
     let dir = tempfile::tempdir().unwrap();
     let s = reminded_demo(dir.path()).await;
-    let now = chrono::Utc::now();
+    let now = test_now();
     let sink = Sink::start(Behaviour::Accept);
     let mailer = Smtp(Mailer::new(&sink.config()).unwrap());
     let first = ntm_app::mail::send_digests(s.as_ref(), &mailer, "https://ntm.example.vn", now)
@@ -818,7 +818,7 @@ async fn reminders_reach_each_user_once_by_email() {
 async fn a_refused_digest_is_kept_for_the_next_run() {
     let dir = tempfile::tempdir().unwrap();
     let s = reminded_demo(dir.path()).await;
-    let now = chrono::Utc::now();
+    let now = test_now();
     let refusing = Sink::start(Behaviour::RefuseRcpt);
     let report = ntm_app::mail::send_digests(
         s.as_ref(),
@@ -841,4 +841,11 @@ async fn a_refused_digest_is_kept_for_the_next_run() {
     .await
     .unwrap();
     assert_eq!(later.mails, 2);
+}
+
+/// The instant the suite runs at, whatever the calendar says.
+fn test_now() -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339("2026-11-29T05:00:00Z")
+        .unwrap()
+        .with_timezone(&chrono::Utc)
 }

@@ -5,7 +5,6 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::Utc;
 use serde::Deserialize;
 
 use super::{Chrome, render, workspace};
@@ -100,7 +99,7 @@ pub async fn password(
         &session.actor,
         &f.current,
         &f.new,
-        &session.actor.audit(Utc::now(), "đổi mật khẩu"),
+        &session.actor.audit(state.now(), "đổi mật khẩu"),
     )
     .await
     {
@@ -133,7 +132,9 @@ pub async fn email(
         state.store.as_ref(),
         session.actor.user_id,
         &f.email,
-        &session.actor.audit(Utc::now(), "địa chỉ nhận thư tổng hợp"),
+        &session
+            .actor
+            .audit(state.now(), "địa chỉ nhận thư tổng hợp"),
     )
     .await
     {
@@ -165,7 +166,7 @@ pub async fn create_token(
         state.store.as_ref(),
         &session.actor,
         &f.name,
-        &session.actor.audit(Utc::now(), "tạo mã truy cập"),
+        &session.actor.audit(state.now(), "tạo mã truy cập"),
     )
     .await?;
     let mut page = build(&state, &session).await?;
@@ -191,7 +192,7 @@ pub async fn delete_token(
         .delete_token(
             session.actor.user_id,
             id,
-            &session.actor.audit(Utc::now(), "xóa mã truy cập"),
+            &session.actor.audit(state.now(), "xóa mã truy cập"),
         )
         .await
         .map_err(ntm_app::AppError::from)?;

@@ -5,7 +5,6 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::Utc;
 use ntm_core::access::Role;
 use serde::Deserialize;
 
@@ -132,7 +131,7 @@ pub async fn create(
             &f.full_name,
             hash,
             &[grant],
-            &session.actor.audit(Utc::now(), "tạo người dùng"),
+            &session.actor.audit(state.now(), "tạo người dùng"),
         )
         .await
     }
@@ -178,7 +177,7 @@ pub async fn toggle(
     };
     state
         .store
-        .set_disabled(id, f.disabled, &session.actor.audit(Utc::now(), reason))
+        .set_disabled(id, f.disabled, &session.actor.audit(state.now(), reason))
         .await
         .map_err(ntm_app::AppError::from)?;
     Ok(Redirect::to("/users").into_response())
@@ -214,7 +213,7 @@ pub async fn reset(
         .set_password(
             id,
             &hash,
-            &session.actor.audit(Utc::now(), "đặt lại mật khẩu"),
+            &session.actor.audit(state.now(), "đặt lại mật khẩu"),
         )
         .await
         .map_err(ntm_app::AppError::from)?;
@@ -243,7 +242,9 @@ pub async fn email(
         state.store.as_ref(),
         id,
         &f.email,
-        &session.actor.audit(Utc::now(), "địa chỉ nhận thư tổng hợp"),
+        &session
+            .actor
+            .audit(state.now(), "địa chỉ nhận thư tổng hợp"),
     )
     .await
     {

@@ -6,7 +6,6 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::Utc;
 use ntm_core::access::{Action, can};
 use ntm_core::workflow::Status;
 use serde::Deserialize;
@@ -165,7 +164,7 @@ pub async fn decide(
     let id = unit_id(&id)?;
     let ws = workspace(&state, Some(0)).await?;
     let store = state.store.as_ref();
-    let now = Utc::now();
+    let now = state.now();
     match d.action.as_str() {
         "approve" => {
             ntm_app::workflow::approve(store, &ws.registry, &session.actor, &id, year, now).await?

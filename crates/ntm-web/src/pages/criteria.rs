@@ -7,7 +7,6 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::Utc;
 use ntm_core::criteria::{Comparison, SetId};
 use serde::Deserialize;
 
@@ -322,7 +321,7 @@ async fn save_text(
     match ntm_app::criteria::import(
         state.store.as_ref(),
         &files,
-        &session.actor.audit(Utc::now(), reason),
+        &session.actor.audit(state.now(), reason),
     )
     .await
     {

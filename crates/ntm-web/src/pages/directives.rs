@@ -10,7 +10,7 @@ use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::{Datelike, NaiveDate, Utc};
+use chrono::{Datelike, NaiveDate};
 use ntm_app::tasks::{TaskInput, Window};
 use ntm_core::UnitType;
 use ntm_core::access::Action;
@@ -383,7 +383,7 @@ async fn choices(
         .into_iter()
         .map(|o| (o.name.clone(), o.kind))
         .collect();
-    let today = local_date(Utc::now());
+    let today = local_date(state.now());
     let mut seen = std::collections::BTreeSet::new();
     for v in registry.as_of(today) {
         seen.insert(v.id().clone());
@@ -437,7 +437,7 @@ async fn form_page(
         repeats: REPEATS.to_vec(),
         kind: "Thông báo".into(),
         number: String::new(),
-        issued_on: local_date(Utc::now()).format("%Y-%m-%d").to_string(),
+        issued_on: local_date(state.now()).format("%Y-%m-%d").to_string(),
         issuer: "Ban Chỉ đạo các Chương trình mục tiêu quốc gia tỉnh".into(),
         title: String::new(),
         summary: String::new(),
@@ -506,7 +506,7 @@ pub async fn create(
     {
         problems.push(format!("Tệp “{}” lớn hơn {} MB", file.name, page.max_mb));
     }
-    let on = issued.unwrap_or_else(|| local_date(Utc::now()));
+    let on = issued.unwrap_or_else(|| local_date(state.now()));
     let rows: Vec<TaskRow> = rows.into_iter().map(|(_, r)| r).collect();
     let tasks = match task_inputs(&state, &ws.registry, &rows, on).await? {
         Ok(t) => t,
@@ -530,7 +530,7 @@ pub async fn create(
         };
         let audit = session
             .actor
-            .audit(Utc::now(), format!("ghi văn bản {}", page.number));
+            .audit(state.now(), format!("ghi văn bản {}", page.number));
         let created = ntm_app::tasks::create_directive(
             state.store.as_ref(),
             &ws.registry,
@@ -581,7 +581,7 @@ async fn require_directive(
         registry,
         &session.actor,
         id,
-        Utc::now(),
+        state.now(),
     )
     .await?;
     if may {
@@ -640,7 +640,7 @@ pub async fn add(
     if f.get("action") == "load" {
         return loaded(page, f.file("tasks_file"));
     }
-    let now = Utc::now();
+    let now = state.now();
     let rows: Vec<TaskRow> = rows.into_iter().map(|(_, r)| r).collect();
     let problems = match task_inputs(&state, &ws.registry, &rows, local_date(now)).await? {
         Ok(tasks) => {
@@ -716,7 +716,7 @@ pub async fn show(
 ) -> WebResult<Response> {
     let ws = workspace(&state, Some(0)).await?;
     let d = directive_or_404(&state, id).await?;
-    let now = Utc::now();
+    let now = state.now();
     let c = ntm_app::tasks::compile(
         state.store.as_ref(),
         &ws.registry,
@@ -792,7 +792,7 @@ pub async fn period(
     Query(q): Query<PeriodQuery>,
 ) -> WebResult<Response> {
     let ws = workspace(&state, Some(0)).await?;
-    let now = Utc::now();
+    let now = state.now();
     let today = local_date(now);
     // By default, the quarter so far: the Standing Committee hears the office quarterly.
     let quarter_start =
@@ -911,7 +911,7 @@ pub async fn urge(
         &ws.registry,
         &session.actor,
         &lead,
-        Utc::now(),
+        state.now(),
     )
     .await?;
     Ok(download(
@@ -946,7 +946,7 @@ async fn typed(
     let name = |a: &ntm_store::Assignee| {
         let a = a.clone();
         async move {
-            let n = ntm_app::tasks::lead_name(store, registry, &a, local_date(Utc::now()).year())
+            let n = ntm_app::tasks::lead_name(store, registry, &a, local_date(state.now()).year())
                 .await?;
             Ok::<_, WebError>(match a {
                 ntm_store::Assignee::Unit(u) => format!("{n} ({u})"),
@@ -1035,7 +1035,7 @@ pub async fn edit(
     let t = task_or_404(&state, id).await?;
     let row = TaskRow::read(&f, 0);
     let reason = f.get("reason").trim().to_owned();
-    let now = Utc::now();
+    let now = state.now();
     let problems = match task_inputs(
         &state,
         &ws.registry,
@@ -1107,7 +1107,7 @@ struct IndexPage {
 /// its counts by the four states and its on-time rate.
 pub async fn index(State(state): State<AppState>, session: Session) -> WebResult<Response> {
     let ws = workspace(&state, Some(0)).await?;
-    let now = Utc::now();
+    let now = state.now();
     let is_office = session.actor.can_globally(&ws.registry, Action::Approve);
     let mut rows = Vec::new();
     for d in

@@ -9,7 +9,6 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::Utc;
 use ntm_app::workflow::{Entry, split_note};
 use ntm_core::access::{Action, can};
 use ntm_core::criteria::Comparison;
@@ -268,7 +267,7 @@ pub async fn save(
             evidence: typed.get(&format!("e_{ind}")).cloned().unwrap_or_default(),
         })
         .collect();
-    let now = Utc::now();
+    let now = state.now();
     match ntm_app::workflow::save(
         state.store.as_ref(),
         &ws.registry,

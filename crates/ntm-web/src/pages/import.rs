@@ -7,7 +7,6 @@ use axum::Form;
 use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use chrono::Utc;
 use serde::Deserialize;
 
 use super::{Chrome, render, workspace};
@@ -152,7 +151,7 @@ pub async fn upload(
                     user_id: session.actor.user_id,
                     file,
                     preview: p,
-                    created: Utc::now(),
+                    created: state.now(),
                 });
             }
             render(&view)
@@ -173,7 +172,7 @@ pub async fn confirm(
     Form(f): Form<Confirm>,
 ) -> WebResult<Response> {
     session.check_csrf(&f.csrf)?;
-    let now = Utc::now();
+    let now = state.now();
     let pending = state
         .take_import(&f.token, session.actor.user_id, now)
         .ok_or_else(|| {

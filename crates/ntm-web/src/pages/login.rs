@@ -5,7 +5,6 @@ use axum::Form;
 use axum::extract::State;
 use axum::http::header::SET_COOKIE;
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::Utc;
 use ntm_app::accounts::{LOGIN_REFUSED, login_candidate, open_session, verify_password};
 use serde::Deserialize;
 
@@ -49,7 +48,7 @@ pub async fn submit(
     State(state): State<AppState>,
     Form(c): Form<Credentials>,
 ) -> WebResult<Response> {
-    let now = Utc::now();
+    let now = state.now();
     let key = c.username.trim().to_lowercase();
     if !state.login_allowed(&key, now) {
         return refused(

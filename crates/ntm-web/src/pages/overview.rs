@@ -226,7 +226,7 @@ async fn follow_up(
         registry,
         &session.actor,
         None,
-        chrono::Utc::now(),
+        state.now(),
     )
     .await?;
     if tasks.is_empty() {

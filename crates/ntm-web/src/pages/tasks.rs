@@ -213,7 +213,7 @@ pub async fn list(
     Query(q): Query<ListQuery>,
 ) -> WebResult<Response> {
     let ws = workspace(&state, Some(0)).await?;
-    let now = Utc::now();
+    let now = state.now();
     let c = ntm_app::tasks::compile(
         state.store.as_ref(),
         &ws.registry,
@@ -364,7 +364,7 @@ async fn task_page(
     errors: Vec<String>,
 ) -> WebResult<TaskPage> {
     let ws = workspace(state, Some(0)).await?;
-    let now = Utc::now();
+    let now = state.now();
     let store = state.store.as_ref();
     let v = visible_task(state, session, &ws.registry, id, now).await?;
     let orgs = ntm_app::tasks::organisations_of(store, &session.actor).await?;
@@ -542,7 +542,7 @@ pub async fn report(
         &session.actor,
         id,
         &input,
-        Utc::now(),
+        state.now(),
     )
     .await
     {
@@ -568,7 +568,7 @@ pub async fn attachment(
     Path((id, report)): Path<(i64, i64)>,
 ) -> WebResult<Response> {
     let ws = workspace(&state, Some(0)).await?;
-    visible_task(&state, &session, &ws.registry, id, Utc::now()).await?;
+    visible_task(&state, &session, &ws.registry, id, state.now()).await?;
     let store = state.store.as_ref();
     let belongs = store
         .list_reports(id)
@@ -605,7 +605,7 @@ pub async fn decide(
 ) -> WebResult<Response> {
     session.check_csrf(&f.csrf)?;
     let ws = workspace(&state, Some(0)).await?;
-    let now = Utc::now();
+    let now = state.now();
     match f.action.as_str() {
         "confirm" => {
             ntm_app::tasks::confirm(state.store.as_ref(), &ws.registry, &session.actor, id, now)
@@ -684,7 +684,7 @@ pub async fn read_all(
     session.check_csrf(&f.csrf)?;
     state
         .store
-        .mark_all_read(session.actor.user_id, Utc::now())
+        .mark_all_read(session.actor.user_id, state.now())
         .await
         .map_err(ntm_app::AppError::from)?;
     Ok(Redirect::to("/notifications").into_response())

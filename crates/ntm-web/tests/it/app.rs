@@ -6,15 +6,26 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use ntm_app::AuditContext;
+use ntm_app::clock::Clock;
 use ntm_store::Store;
 use ntm_store_sqlite::SqliteStore;
 use ntm_web::{AppState, WebConfig, router};
 use tower::ServiceExt;
 
+/// The instant every web test runs at (12:00 in Vietnam on 29/11/2026), whatever the
+/// calendar says: the demo's tasks are judged against it, so the suite never expires.
+pub fn test_now() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-11-29T05:00:00Z")
+        .expect("a valid instant")
+        .with_timezone(&Utc)
+}
+
 pub struct TestApp {
     pub router: Router,
+    /// The application's clock; tests may move it.
+    pub clock: Clock,
     _store: Arc<dyn Store>,
     _dir: tempfile::TempDir,
 }
@@ -51,7 +62,7 @@ impl TestApp {
         let store: Arc<dyn Store> = Arc::new(store);
         let audit = AuditContext {
             actor: "test".into(),
-            at: Utc::now(),
+            at: test_now(),
             reason: "test".into(),
         };
         ntm_app::demo::build(store.as_ref(), &audit)
@@ -60,8 +71,10 @@ impl TestApp {
         ntm_app::demo::accounts(store.as_ref(), &audit)
             .await
             .expect("accounts");
+        let clock = Clock::fixed(test_now());
         TestApp {
-            router: router(AppState::new(store.clone(), config)),
+            router: router(AppState::new(store.clone(), config, clock.clone())),
+            clock,
             _store: store,
             _dir: dir,
         }

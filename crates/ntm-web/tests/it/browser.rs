@@ -11,9 +11,10 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::Utc;
+use crate::app::test_now;
 use fantoccini::{Client, ClientBuilder, Locator};
 use ntm_app::AuditContext;
+use ntm_app::clock::Clock;
 use ntm_store::Store;
 use ntm_store_sqlite::SqliteStore;
 use ntm_web::{AppState, WebConfig, router};
@@ -63,7 +64,7 @@ async fn serve_demo(dir: &std::path::Path) -> String {
     let store: Arc<dyn Store> = Arc::new(store);
     let audit = AuditContext {
         actor: "e2e".into(),
-        at: Utc::now(),
+        at: test_now(),
         reason: "e2e".into(),
     };
     ntm_app::demo::build(store.as_ref(), &audit)
@@ -72,7 +73,11 @@ async fn serve_demo(dir: &std::path::Path) -> String {
     ntm_app::demo::accounts(store.as_ref(), &audit)
         .await
         .expect("accounts");
-    let app = router(AppState::new(store, WebConfig::default()));
+    let app = router(AppState::new(
+        store,
+        WebConfig::default(),
+        Clock::fixed(test_now()),
+    ));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -374,8 +379,8 @@ async fn a_task_goes_from_the_directive_form_through_a_progress_report_to_confir
     )
     .await;
     // Date inputs take what the locale shows; set the value as the picker would. The
-    // deadline is relative to today: states are judged by the real clock.
-    let due = ntm_core::task::local_date(Utc::now()) + chrono::Duration::days(47);
+    // deadline is 47 days after the server's fixed clock.
+    let due = ntm_core::task::local_date(test_now()) + chrono::Duration::days(47);
     c.execute(
         &format!(
             "document.querySelector(\"input[name='deadline_0']\").value = '{}'",

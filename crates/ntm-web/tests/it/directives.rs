@@ -4,12 +4,11 @@
 
 use axum::http::StatusCode;
 
-use crate::app::{TestApp, texts};
+use crate::app::{TestApp, test_now, texts};
 
-/// A date `days` from today in Vietnam, as the form and the pages write it: the pages
-/// judge states by the real clock, so dates in these tests are relative to it.
+/// A date `days` after the test clock's day in Vietnam, as the form and the pages write it.
 fn days_ahead(days: i64) -> (String, String) {
-    let d = ntm_core::task::local_date(chrono::Utc::now()) + chrono::Duration::days(days);
+    let d = ntm_core::task::local_date(test_now()) + chrono::Duration::days(days);
     (
         d.format("%d/%m/%Y").to_string(),
         d.format("%Y-%m-%d").to_string(),

@@ -598,3 +598,19 @@ async fn the_office_follows_up_tasks_a_report_marks_done_and_the_office_confirms
     let notes = app.get(&office, "/notifications").await;
     assert_eq!(notes.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_session_ends_by_the_applications_clock_not_the_calendar() {
+    let app = TestApp::demo().await;
+    let office = app.login("vpdp").await;
+    assert_eq!(app.get(&office, "/").await.status, StatusCode::OK);
+    // Sessions last 12 hours (WebConfig::default): one minute before, it is alive …
+    app.clock
+        .advance(chrono::Duration::hours(12) - chrono::Duration::minutes(1));
+    assert_eq!(app.get(&office, "/").await.status, StatusCode::OK);
+    // … two minutes later it has ended, and the page asks to sign in again.
+    app.clock.advance(chrono::Duration::minutes(2));
+    let r = app.get(&office, "/").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(r.location.is_some_and(|l| l.starts_with("/login")));
+}

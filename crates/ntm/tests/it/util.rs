@@ -57,6 +57,9 @@ pub fn repo() -> PathBuf {
         .expect("repository root")
 }
 
+/// The instant every command of the suite runs at (12:00 in Vietnam on 29/11/2026).
+pub const TEST_NOW: &str = "2026-11-29T05:00:00Z";
+
 impl Env {
     pub fn new() -> Self {
         Env {
@@ -90,6 +93,8 @@ impl Env {
             .args(args)
             .env("NTM_DATABASE_URL", database)
             .env("NTM_ACTOR", "tester")
+            // Every run is at the same instant, whatever the calendar says.
+            .env("NTM_NOW", TEST_NOW)
             // The developer's own mail settings must not leak into a test.
             .env_remove("NTM_SMTP_URL")
             .envs(vars.iter().copied())
