@@ -5,11 +5,10 @@ use std::io::Read;
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use ntm_app::AppError;
 use ntm_app::tasks::{ReportInput, TaskInput, Window};
-use ntm_app::{AppError, AuditContext};
 use ntm_core::task::TaskState;
 use ntm_store::{Assignee, Store, StoredFile, TaskDetails};
-use ntm_store_sqlite::SqliteStore;
 
 fn at(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
@@ -20,22 +19,11 @@ fn day(s: &str) -> NaiveDate {
 }
 
 fn now() -> DateTime<Utc> {
-    at("2026-11-29T05:00:00Z")
+    ntm_testkit::test_now()
 }
 
 async fn demo(dir: &std::path::Path) -> Arc<dyn Store> {
-    let s = SqliteStore::open(dir.join("d.db").to_str().unwrap())
-        .await
-        .unwrap();
-    s.migrate().await.unwrap();
-    let s: Arc<dyn Store> = Arc::new(s);
-    let audit = AuditContext {
-        actor: "test".into(),
-        at: now(),
-        reason: "test".into(),
-    };
-    ntm_app::demo::build(s.as_ref(), &audit).await.unwrap();
-    s
+    ntm_testkit::demo_store(dir).await
 }
 
 async fn actor(s: &dyn Store, name: &str) -> ntm_app::accounts::Actor {

@@ -3,19 +3,13 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use chrono::Utc;
 use ntm_app::AuditContext;
 use ntm_app::evaluate::Workspace;
 use ntm_store::{Store, SubmissionRecord, ValueFilter};
 use ntm_store_sqlite::SqliteStore;
 use proptest::prelude::*;
 
-/// The instant the suite runs at, whatever the calendar says.
-fn test_now() -> chrono::DateTime<Utc> {
-    chrono::DateTime::parse_from_rfc3339("2026-11-29T05:00:00Z")
-        .unwrap()
-        .with_timezone(&Utc)
-}
+use ntm_testkit::test_now;
 
 fn audit() -> AuditContext {
     AuditContext {
@@ -153,19 +147,11 @@ mod tasks {
     use chrono::{DateTime, Utc};
 
     fn now() -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339("2026-11-29T05:00:00Z")
-            .unwrap()
-            .with_timezone(&Utc)
+        ntm_testkit::test_now()
     }
 
     async fn demo(dir: &std::path::Path) -> Arc<dyn Store> {
-        let s = SqliteStore::open(dir.join("d.db").to_str().unwrap())
-            .await
-            .unwrap();
-        s.migrate().await.unwrap();
-        let s: Arc<dyn Store> = Arc::new(s);
-        ntm_app::demo::build(s.as_ref(), &audit()).await.unwrap();
-        s
+        ntm_testkit::demo_store(dir).await
     }
 
     #[tokio::test]

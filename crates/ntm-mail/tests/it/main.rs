@@ -732,18 +732,8 @@ async fn implicit_tls_to_a_plain_server_is_a_tls_error() {
 /// The demo with e-mail addresses for the office and Thành Sen's officer, reminded at a
 /// fixed time.
 async fn reminded_demo(dir: &std::path::Path) -> std::sync::Arc<dyn ntm_store::Store> {
-    use ntm_store_sqlite::SqliteStore;
-    let s = SqliteStore::open(dir.join("d.db").to_str().unwrap())
-        .await
-        .unwrap();
-    s.migrate().await.unwrap();
-    let s: std::sync::Arc<dyn ntm_store::Store> = std::sync::Arc::new(s);
-    let audit = ntm_app::AuditContext {
-        actor: "test".into(),
-        at: test_now(),
-        reason: "test".into(),
-    };
-    ntm_app::demo::build(s.as_ref(), &audit).await.unwrap();
+    let s = ntm_testkit::demo_store(dir).await;
+    let audit = ntm_testkit::audit();
     for (user, email) in [
         ("vpdp", "vpdp@example.vn"),
         ("xa-thanhsen", "thanhsen@example.vn"),
@@ -843,9 +833,4 @@ async fn a_refused_digest_is_kept_for_the_next_run() {
     assert_eq!(later.mails, 2);
 }
 
-/// The instant the suite runs at, whatever the calendar says.
-fn test_now() -> chrono::DateTime<chrono::Utc> {
-    chrono::DateTime::parse_from_rfc3339("2026-11-29T05:00:00Z")
-        .unwrap()
-        .with_timezone(&chrono::Utc)
-}
+use ntm_testkit::test_now;

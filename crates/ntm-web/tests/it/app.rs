@@ -6,21 +6,12 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use chrono::{DateTime, Utc};
-use ntm_app::AuditContext;
 use ntm_app::clock::Clock;
 use ntm_store::Store;
-use ntm_store_sqlite::SqliteStore;
 use ntm_web::{AppState, WebConfig, router};
 use tower::ServiceExt;
 
-/// The instant every web test runs at (12:00 in Vietnam on 29/11/2026), whatever the
-/// calendar says: the demo's tasks are judged against it, so the suite never expires.
-pub fn test_now() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("2026-11-29T05:00:00Z")
-        .expect("a valid instant")
-        .with_timezone(&Utc)
-}
+pub use ntm_testkit::test_now;
 
 pub struct TestApp {
     pub router: Router,
@@ -55,22 +46,7 @@ impl TestApp {
 
     pub async fn with_config(config: WebConfig) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        let store = SqliteStore::open(dir.path().join("t.db").to_str().expect("utf-8"))
-            .await
-            .expect("open");
-        store.migrate().await.expect("migrate");
-        let store: Arc<dyn Store> = Arc::new(store);
-        let audit = AuditContext {
-            actor: "test".into(),
-            at: test_now(),
-            reason: "test".into(),
-        };
-        ntm_app::demo::build(store.as_ref(), &audit)
-            .await
-            .expect("demo");
-        ntm_app::demo::accounts(store.as_ref(), &audit)
-            .await
-            .expect("accounts");
+        let store = ntm_testkit::demo_store(dir.path()).await;
         let clock = Clock::fixed(test_now());
         TestApp {
             router: router(AppState::new(store.clone(), config, clock.clone())),

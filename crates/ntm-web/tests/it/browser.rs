@@ -1,22 +1,18 @@
 //! Real-browser tests: headless Chromium driven through chromedriver (Debian's
-//! `chromium` and `chromium-driver`, installed by `.ci/run`). Without them the tests say
-//! they were skipped — unless `NTM_E2E=require`, which `.ci/run` sets so that CI cannot
-//! pass without running them.
+//! `chromium` and `chromium-driver`, installed by `.ci/run`). They are `#[ignore]`d, so a
+//! plain run reports them as skipped; `--run-ignored all` (as `.ci/run` does) runs them,
+//! and they fail when the browser is missing.
 //!
 //! With `NTM_SCREENSHOTS=DIR`, the main pages are also saved as PNG at desktop and phone
 //! width, for people to look at.
 
 use std::net::TcpListener as StdListener;
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 use std::time::Duration;
 
 use crate::app::test_now;
 use fantoccini::{Client, ClientBuilder, Locator};
-use ntm_app::AuditContext;
 use ntm_app::clock::Clock;
-use ntm_store::Store;
-use ntm_store_sqlite::SqliteStore;
 use ntm_web::{AppState, WebConfig, router};
 
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -40,39 +36,18 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn available() -> bool {
-    let present =
-        std::path::Path::new(CHROMEDRIVER).exists() && std::path::Path::new(CHROMIUM).exists();
-    if !present {
-        assert!(
-            std::env::var("NTM_E2E").as_deref() != Ok("require"),
-            "NTM_E2E=require but {CHROMEDRIVER} or {CHROMIUM} is missing"
-        );
-        eprintln!(
-            "skipped: {CHROMEDRIVER} or {CHROMIUM} is not installed (apt-get install chromium chromium-driver)"
-        );
-    }
-    present
+/// Fails the test when the browser is missing: these tests are `#[ignore]`d, so they run
+/// only when asked for (`--run-ignored all`, as `.ci/run` does), and then must run.
+fn require_browser() {
+    assert!(
+        std::path::Path::new(CHROMEDRIVER).exists() && std::path::Path::new(CHROMIUM).exists(),
+        "{CHROMEDRIVER} or {CHROMIUM} is missing (apt-get install chromium chromium-driver)"
+    );
 }
 
 /// Serves the demo application on a free port; returns its base URL.
 async fn serve_demo(dir: &std::path::Path) -> String {
-    let store = SqliteStore::open(dir.join("e2e.db").to_str().expect("utf-8"))
-        .await
-        .expect("open");
-    store.migrate().await.expect("migrate");
-    let store: Arc<dyn Store> = Arc::new(store);
-    let audit = AuditContext {
-        actor: "e2e".into(),
-        at: test_now(),
-        reason: "e2e".into(),
-    };
-    ntm_app::demo::build(store.as_ref(), &audit)
-        .await
-        .expect("demo");
-    ntm_app::demo::accounts(store.as_ref(), &audit)
-        .await
-        .expect("accounts");
+    let store = ntm_testkit::demo_store(dir).await;
     let app = router(AppState::new(
         store,
         WebConfig::default(),
@@ -184,10 +159,9 @@ async fn shoot(c: &Client, base: &str, path: &str, name: &str) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium: apt-get install chromium chromium-driver, run with --run-ignored all"]
 async fn a_commune_enters_and_submits_the_office_approves_and_the_scorecard_and_dashboard_change() {
-    if !available() {
-        return;
-    }
+    require_browser();
     let dir = tempfile::tempdir().expect("temp dir");
     let base = serve_demo(dir.path()).await;
     let (_driver, c) = browser().await;
@@ -350,10 +324,9 @@ async fn click(c: &Client, css: &str) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium: apt-get install chromium chromium-driver, run with --run-ignored all"]
 async fn a_task_goes_from_the_directive_form_through_a_progress_report_to_confirmed_completion() {
-    if !available() {
-        return;
-    }
+    require_browser();
     let dir = tempfile::tempdir().expect("temp dir");
     let base = serve_demo(dir.path()).await;
     let (_driver, c) = browser().await;

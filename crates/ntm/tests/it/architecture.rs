@@ -119,7 +119,7 @@ fn only_the_binary_and_the_conformance_suite_know_the_concrete_stores() {
         let concrete = deps.contains("ntm-store-sqlite") || deps.contains("ntm-store-postgres");
         if concrete {
             assert!(
-                ["ntm", "ntm-store-conformance"].contains(&c.as_str()),
+                ["ntm", "ntm-store-conformance", "ntm-testkit"].contains(&c.as_str()),
                 "{c} depends on a concrete store"
             );
         }

@@ -57,8 +57,7 @@ pub fn repo() -> PathBuf {
         .expect("repository root")
 }
 
-/// The instant every command of the suite runs at (12:00 in Vietnam on 29/11/2026).
-pub const TEST_NOW: &str = "2026-11-29T05:00:00Z";
+use ntm_testkit::TEST_NOW;
 
 impl Env {
     pub fn new() -> Self {
@@ -73,6 +72,10 @@ impl Env {
         let p = self.path(name);
         std::fs::write(&p, text).expect("write test file");
         p
+    }
+    /// The environment's database as `ntm demo` leaves it, copied from the run's template.
+    pub fn demo(&self) {
+        ntm_testkit::demo_file_blocking(&self.path("ntm.db")).expect("the demo template");
     }
     /// Runs `ntm` with the environment's SQLite database.
     pub fn ntm(&self, args: &[&str]) -> Run {
