@@ -42,9 +42,6 @@ impl Actor {
     pub fn can_globally(&self, registry: &UnitRegistry, action: Action) -> bool {
         can_globally(registry, &self.grants, action)
     }
-    pub fn has_role(&self, role: Role) -> bool {
-        self.grants.iter().any(|g| g.role == role)
-    }
 }
 
 /// An argon2id PHC string for `password`.

@@ -7,6 +7,7 @@
 //! from the clock.
 
 pub mod accounts;
+pub mod audit;
 pub mod clock;
 pub mod criteria;
 pub mod demo;

@@ -4,21 +4,23 @@
 //! list), and compile a directive (counts by the four states, lead units ranked by on-time
 //! rate, laggards first).
 //!
-//! Who sees what: the office and the Steering Committee see every task; a department sees
-//! the tasks its organisation leads or cooperates on; commune and district officers see
-//! the tasks led by units in their scope. Reporting follows the same line; confirming and
-//! reopening are the office's.
+//! Who may do what with a task is decided once, by `ntm_core::access::may_on_task` on the
+//! tree of its directive's date ([`may`]): the office and the Steering Committee of the
+//! province see every task issued there; a department sees the tasks its organisation leads
+//! or cooperates on; other grants see the tasks of the units they cover. Reporting is the
+//! lead's (and the office's); confirming, reopening and adjusting are the office's
+//! ([`is_office`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
-use ntm_core::UnitRegistry;
-use ntm_core::access::{Action, Role, can};
+use ntm_core::access::{Action, TaskAction, TaskParties, can, follows_all_tasks, may_on_task};
 use ntm_core::task::{
     DuePeriod, Recurrence, Tally, TaskState, days_left, days_overdue, expand_lead, local_date,
     periods, rank_laggards, series_state, state,
 };
 pub use ntm_core::task::{Item, Window};
+use ntm_core::{UnitId, UnitRegistry};
 use ntm_reports::{Cell, CellValue, Column, Table, Tone};
 use ntm_store::{
     Assignee, NewDirective, NewNotification, NewTask, ReportRecord, Store, StoredFile, TaskDetails,
@@ -129,55 +131,86 @@ pub async fn lead_name(
     })
 }
 
-/// Whether the actor may see the task. A department's grant lets it read the data of the
-/// whole province, but of the tasks only those of its organisation: the unit scope of a
-/// department grant does not count here.
-pub fn may_see(
-    registry: &UnitRegistry,
-    actor: &Actor,
-    organisations: &BTreeSet<i64>,
-    t: &TaskRecord,
-    now: DateTime<Utc>,
-) -> bool {
-    if actor.has_role(Role::Admin) || actor.has_role(Role::Viewer) {
-        return true;
-    }
-    let year = local_date(now).year();
-    let unit_grants: Vec<_> = actor
-        .grants
-        .iter()
-        .filter(|g| g.role != Role::Department)
-        .cloned()
-        .collect();
-    let involved = std::iter::once(&t.details.lead).chain(&t.details.cooperating);
-    involved.into_iter().any(|a| match a {
-        Assignee::Organisation(id) => organisations.contains(id),
-        Assignee::Unit(u) => can(registry, &unit_grants, Action::View, u, year),
-    })
+/// Where a directive issued on `on` was issued: the province(s) of the tree that day.
+pub fn home(registry: &UnitRegistry, on: NaiveDate) -> Vec<UnitId> {
+    registry
+        .roots_on(on)
+        .into_iter()
+        .map(|r| r.id().clone())
+        .collect()
 }
 
-/// Whether the actor may report progress on the task: its lead (organisation member, or an
-/// officer who enters data for the lead unit) or the office.
-pub fn may_report(
+/// The one decision about a task, by `ntm_core::access::may_on_task` on the tree of its
+/// directive's date (`issued`).
+pub fn may(
     registry: &UnitRegistry,
     actor: &Actor,
     organisations: &BTreeSet<i64>,
     t: &TaskRecord,
-    now: DateTime<Utc>,
+    issued: NaiveDate,
+    action: TaskAction,
 ) -> bool {
-    if actor.has_role(Role::Admin) {
-        return true;
+    let home = home(registry, issued);
+    let member =
+        |a: &Assignee| matches!(a, Assignee::Organisation(id) if organisations.contains(id));
+    fn unit(a: &Assignee) -> Option<&UnitId> {
+        match a {
+            Assignee::Unit(u) => Some(u),
+            Assignee::Organisation(_) => None,
+        }
     }
-    match &t.details.lead {
-        Assignee::Organisation(id) => organisations.contains(id),
-        Assignee::Unit(u) => can(
-            registry,
-            &actor.grants,
-            Action::EnterValues,
-            u,
-            local_date(now).year(),
-        ),
+    let parties = TaskParties {
+        home: &home,
+        lead_unit: unit(&t.details.lead),
+        cooperating_units: t.details.cooperating.iter().filter_map(unit).collect(),
+        member_of_lead: member(&t.details.lead),
+        member_of_cooperating: t.details.cooperating.iter().any(member),
+        year: issued.year(),
+    };
+    may_on_task(registry, &actor.grants, action, &parties)
+}
+
+/// Whether the actor is the office for directives issued on `on`: records them, confirms,
+/// reopens and adjusts their tasks, drafts urging letters.
+pub fn is_office(registry: &UnitRegistry, actor: &Actor, on: NaiveDate) -> bool {
+    home(registry, on)
+        .iter()
+        .any(|h| can(registry, &actor.grants, Action::ManageTasks, h, on.year()))
+}
+
+/// Whether the actor follows every directive and task issued on `on` and the rankings:
+/// the office and the Steering Committee of the province.
+pub fn follows_all(registry: &UnitRegistry, actor: &Actor, on: NaiveDate) -> bool {
+    follows_all_tasks(registry, &actor.grants, &home(registry, on), on.year())
+}
+
+fn office_only(registry: &UnitRegistry, actor: &Actor, on: NaiveDate, what: &str) -> AppResult<()> {
+    if is_office(registry, actor, on) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(format!(
+            "chỉ Văn phòng Điều phối {what}"
+        )))
     }
+}
+
+/// When each directive was issued, by id.
+async fn issue_dates(store: &dyn Store) -> AppResult<BTreeMap<i64, NaiveDate>> {
+    Ok(store
+        .list_directives()
+        .await?
+        .into_iter()
+        .map(|d| (d.id, d.issued_on))
+        .collect())
+}
+
+/// The date the task's directive was issued.
+async fn issued_on(store: &dyn Store, t: &TaskRecord) -> AppResult<NaiveDate> {
+    store
+        .get_directive(t.directive_id)
+        .await?
+        .map(|d| d.issued_on)
+        .ok_or_else(|| AppError::NotFound(format!("không có văn bản #{}", t.directive_id)))
 }
 
 /// The organisation ids the actor belongs to.
@@ -199,12 +232,7 @@ pub async fn visible_tasks(
     now: DateTime<Utc>,
 ) -> AppResult<Vec<TaskView>> {
     let orgs = organisations_of(store, actor).await?;
-    let directives: BTreeMap<i64, NaiveDate> = store
-        .list_directives()
-        .await?
-        .into_iter()
-        .map(|d| (d.id, d.issued_on))
-        .collect();
+    let directives = issue_dates(store).await?;
     let mut out = Vec::new();
     for t in store
         .list_tasks(&TaskFilter {
@@ -213,7 +241,11 @@ pub async fn visible_tasks(
         })
         .await?
     {
-        if !may_see(registry, actor, &orgs, &t, now) {
+        let issued = directives
+            .get(&t.directive_id)
+            .copied()
+            .unwrap_or_else(|| local_date(now));
+        if !may(registry, actor, &orgs, &t, issued, TaskAction::See) {
             continue;
         }
         out.push(view(store, registry, t, &directives, now).await?);
@@ -283,12 +315,6 @@ async fn view(
     })
 }
 
-/// Whether the actor sees every directive: the office and the Steering Committee do; the
-/// others see those that give them a task they may see.
-fn sees_all_directives(actor: &Actor) -> bool {
-    actor.has_role(Role::Admin) || actor.has_role(Role::Viewer)
-}
-
 /// The directives the actor may see, the most recently issued first.
 pub async fn visible_directives(
     store: &dyn Store,
@@ -297,15 +323,15 @@ pub async fn visible_directives(
     now: DateTime<Utc>,
 ) -> AppResult<Vec<ntm_store::DirectiveRecord>> {
     let all = store.list_directives().await?;
-    if sees_all_directives(actor) {
-        return Ok(all);
-    }
     let seen: BTreeSet<i64> = visible_tasks(store, registry, actor, None, now)
         .await?
         .iter()
         .map(|t| t.task.directive_id)
         .collect();
-    Ok(all.into_iter().filter(|d| seen.contains(&d.id)).collect())
+    Ok(all
+        .into_iter()
+        .filter(|d| seen.contains(&d.id) || follows_all(registry, actor, d.issued_on))
+        .collect())
 }
 
 /// Whether the actor may see the directive (its page, its file); see
@@ -317,7 +343,10 @@ pub async fn may_see_directive(
     directive_id: i64,
     now: DateTime<Utc>,
 ) -> AppResult<bool> {
-    Ok(sees_all_directives(actor)
+    let Some(d) = store.get_directive(directive_id).await? else {
+        return Ok(false);
+    };
+    Ok(follows_all(registry, actor, d.issued_on)
         || !visible_tasks(store, registry, actor, Some(directive_id), now)
             .await?
             .is_empty())
@@ -331,16 +360,6 @@ pub struct TaskInput {
     /// "All communes of the lead unit": one task per xã under it, as of the directive's
     /// date.
     pub expand_to_communes: bool,
-}
-
-fn office_only(registry: &UnitRegistry, actor: &Actor) -> AppResult<()> {
-    if actor.can_globally(registry, Action::ManageUsers) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden(
-            "chỉ Văn phòng Điều phối ghi văn bản chỉ đạo và giao nhiệm vụ".into(),
-        ))
-    }
 }
 
 /// Checks the tasks as typed and expands "all communes of X" as of `date`: one child task
@@ -432,7 +451,12 @@ pub async fn create_directive(
     tasks: Vec<TaskInput>,
     audit: &AuditContext,
 ) -> AppResult<i64> {
-    office_only(registry, actor)?;
+    office_only(
+        registry,
+        actor,
+        directive.issued_on,
+        "ghi văn bản chỉ đạo và giao nhiệm vụ",
+    )?;
     let mut problems = Vec::new();
     for (field, value) in [
         ("số hiệu", &directive.number),
@@ -462,7 +486,17 @@ pub async fn add_tasks(
     tasks: Vec<TaskInput>,
     audit: &AuditContext,
 ) -> AppResult<Vec<i64>> {
-    office_only(registry, actor)?;
+    let issued = store
+        .get_directive(directive_id)
+        .await?
+        .map(|d| d.issued_on)
+        .ok_or_else(|| AppError::NotFound(format!("không có văn bản #{directive_id}")))?;
+    office_only(
+        registry,
+        actor,
+        issued,
+        "ghi văn bản chỉ đạo và giao nhiệm vụ",
+    )?;
     if tasks.is_empty() {
         return Err(AppError::Invalid(vec!["chưa nhập nhiệm vụ nào".into()]));
     }
@@ -576,12 +610,7 @@ pub async fn remind(
     now: DateTime<Utc>,
     within_days: u32,
 ) -> AppResult<RemindReport> {
-    let directives: BTreeMap<i64, NaiveDate> = store
-        .list_directives()
-        .await?
-        .into_iter()
-        .map(|d| (d.id, d.issued_on))
-        .collect();
+    let dates = issue_dates(store).await?;
     let members = members(store).await?;
     let mut report = RemindReport::default();
     let mut notes = Vec::new();
@@ -592,7 +621,7 @@ pub async fn remind(
         })
         .await?;
     for t in leaf_records(tasks) {
-        let v = view(store, registry, t, &directives, now).await?;
+        let v = view(store, registry, t, &dates, now).await?;
         let Some(deadline) = v.deadline else {
             continue;
         };
@@ -621,9 +650,20 @@ pub async fn remind(
             deadline.format("%d/%m/%Y"),
             t.details.text.chars().take(120).collect::<String>()
         );
+        let issued = dates
+            .get(&t.directive_id)
+            .copied()
+            .unwrap_or_else(|| local_date(now));
         for m in &members {
             // The lead's users and the office (who may report on a task are exactly those).
-            if may_report(registry, &m.actor, &m.organisations, &t, now) {
+            if may(
+                registry,
+                &m.actor,
+                &m.organisations,
+                &t,
+                issued,
+                TaskAction::Report,
+            ) {
                 notes.push(NewNotification {
                     user_id: m.actor.user_id,
                     at: now,
@@ -684,14 +724,27 @@ async fn notify(
     now: DateTime<Utc>,
 ) -> AppResult<usize> {
     let members = members(store).await?;
+    let dates = issue_dates(store).await?;
     let mut notes = Vec::new();
     for t in tasks {
+        let issued = dates
+            .get(&t.directive_id)
+            .copied()
+            .unwrap_or_else(|| local_date(now));
         for m in &members {
-            let office = m.actor.has_role(Role::Admin);
+            let office = is_office(registry, &m.actor, issued);
             let hears = match audience {
                 Audience::Office => office,
                 Audience::Leads => {
-                    !office && may_report(registry, &m.actor, &m.organisations, t, now)
+                    !office
+                        && may(
+                            registry,
+                            &m.actor,
+                            &m.organisations,
+                            t,
+                            issued,
+                            TaskAction::Report,
+                        )
                 }
             };
             if hears {
@@ -792,7 +845,8 @@ pub async fn report(
 ) -> AppResult<i64> {
     let t = task_for(store, task_id).await?;
     let orgs = organisations_of(store, actor).await?;
-    if !may_report(registry, actor, &orgs, &t, at) {
+    let issued = issued_on(store, &t).await?;
+    if !may(registry, actor, &orgs, &t, issued, TaskAction::Report) {
         return Err(AppError::Forbidden(
             "bạn không phải đơn vị chủ trì nhiệm vụ này".into(),
         ));
@@ -837,7 +891,7 @@ pub async fn report(
     let id = store
         .add_report(task_id, &r, &actor.audit(at, "báo cáo tiến độ"))
         .await?;
-    if input.marks_done && !actor.has_role(Role::Admin) {
+    if input.marks_done && !is_office(registry, actor, issued) {
         let who = if actor.full_name.is_empty() {
             actor.username.clone()
         } else {
@@ -875,8 +929,13 @@ pub async fn update_task(
     reason: &str,
     at: DateTime<Utc>,
 ) -> AppResult<bool> {
-    office_only(registry, actor)?;
     let t = task_for(store, task_id).await?;
+    office_only(
+        registry,
+        actor,
+        issued_on(store, &t).await?,
+        "ghi văn bản chỉ đạo và giao nhiệm vụ",
+    )?;
     let mut problems = Vec::new();
     if details.text.trim().is_empty() {
         problems.push("cần nội dung nhiệm vụ".to_owned());
@@ -934,12 +993,13 @@ pub async fn confirm(
     task_id: i64,
     at: DateTime<Utc>,
 ) -> AppResult<()> {
-    if !actor.can_globally(registry, Action::Approve) {
-        return Err(AppError::Forbidden(
-            "chỉ Văn phòng Điều phối xác nhận hoàn thành".into(),
-        ));
-    }
     let t = task_for(store, task_id).await?;
+    office_only(
+        registry,
+        actor,
+        issued_on(store, &t).await?,
+        "xác nhận hoàn thành",
+    )?;
     store
         .confirm_task(task_id, &actor.audit(at, "xác nhận hoàn thành"))
         .await?;
@@ -971,18 +1031,19 @@ pub async fn reopen(
     reason: &str,
     at: DateTime<Utc>,
 ) -> AppResult<()> {
-    if !actor.can_globally(registry, Action::Reopen) {
-        return Err(AppError::Forbidden(
-            "chỉ Văn phòng Điều phối mở lại nhiệm vụ".into(),
-        ));
-    }
+    let t = task_for(store, task_id).await?;
+    office_only(
+        registry,
+        actor,
+        issued_on(store, &t).await?,
+        "mở lại nhiệm vụ",
+    )?;
     if reason.trim().is_empty() {
         return Err(AppError::Fields(vec![(
             "reason".into(),
             "cần ghi rõ lý do mở lại".into(),
         )]));
     }
-    let t = task_for(store, task_id).await?;
     store
         .reopen_task(
             task_id,
@@ -1043,11 +1104,7 @@ pub async fn urging_letter(
     lead: &Assignee,
     now: DateTime<Utc>,
 ) -> AppResult<(String, Vec<u8>)> {
-    if !actor.can_globally(registry, Action::Approve) {
-        return Err(AppError::Forbidden(
-            "chỉ Văn phòng Điều phối soạn văn bản đôn đốc".into(),
-        ));
-    }
+    office_only(registry, actor, local_date(now), "soạn văn bản đôn đốc")?;
     let views = visible_tasks(store, registry, actor, None, now).await?;
     let overdue: Vec<&TaskView> = leaves(&views)
         .filter(|v| &v.task.details.lead == lead && v.state == TaskState::Overdue)

@@ -81,6 +81,28 @@ pub enum Action {
     EditCriteria,
     /// Create users and change their grants.
     ManageUsers,
+    /// Follow the directives' tasks that concern the unit: see them, their directives and,
+    /// on a province, every task issued there and the rankings of lead units.
+    FollowTasks,
+    /// Record directives and tasks, confirm, reopen and adjust tasks: the office's work,
+    /// decided on the province a directive was issued in.
+    ManageTasks,
+    /// Report progress on a task that the unit leads.
+    ReportOnTask,
+}
+
+impl Action {
+    pub const ALL: [Action; 9] = [
+        Action::View,
+        Action::EnterValues,
+        Action::Approve,
+        Action::Reopen,
+        Action::EditCriteria,
+        Action::ManageUsers,
+        Action::FollowTasks,
+        Action::ManageTasks,
+        Action::ReportOnTask,
+    ];
 }
 
 /// The last year whose data district officers approve: the district tier ended on
@@ -143,10 +165,15 @@ fn grant_allows(
     let inside = in_subtree(registry, &grant.unit, target, year);
     let readable = inside || in_history(registry, &grant.unit, target);
     match (grant.role, action) {
-        (_, Action::View) => readable,
+        // A department reads the data of its scope, but of the tasks only those of its own
+        // organisation (membership, not a grant: see [`may_on_task`]).
+        (Role::Department, Action::FollowTasks) => false,
+        (_, Action::View | Action::FollowTasks) => readable,
         (Role::Admin, _) => inside,
-        (Role::CommuneOfficer, Action::EnterValues) => inside,
-        (Role::DistrictOfficer, Action::EnterValues) => &grant.unit == target,
+        (Role::CommuneOfficer, Action::EnterValues | Action::ReportOnTask) => inside,
+        (Role::DistrictOfficer, Action::EnterValues | Action::ReportOnTask) => {
+            &grant.unit == target
+        }
         (Role::DistrictOfficer, Action::Approve) => {
             inside && &grant.unit != target && year <= LAST_DISTRICT_YEAR
         }
@@ -167,6 +194,102 @@ pub fn can(
         .any(|g| grant_allows(registry, g, action, target, year))
 }
 
+/// Whether `role` allows `action` on at least some unit in some year: what a menu or a
+/// button may offer before a unit is chosen. [`can`] still decides every request (a
+/// property test keeps the two consistent).
+pub fn role_may(role: Role, action: Action) -> bool {
+    matches!(
+        (role, action),
+        (_, Action::View)
+            | (Role::Admin, _)
+            | (Role::Viewer, Action::FollowTasks)
+            | (
+                Role::CommuneOfficer,
+                Action::EnterValues | Action::ReportOnTask | Action::FollowTasks
+            )
+            | (
+                Role::DistrictOfficer,
+                Action::EnterValues | Action::ReportOnTask | Action::FollowTasks | Action::Approve
+            )
+    )
+}
+
+/// Whether any of the grants may do `action` somewhere (see [`role_may`]).
+pub fn holds(grants: &[Grant], action: Action) -> bool {
+    grants.iter().any(|g| role_may(g.role, action))
+}
+
+/// What a user may do with a directive's task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TaskAction {
+    /// See the task, its reports and its directive.
+    See,
+    /// Report progress on it, or mark it done.
+    Report,
+    /// Confirm, reopen or adjust it.
+    Manage,
+}
+
+/// Whom a task concerns, as far as access goes.
+#[derive(Debug, Clone)]
+pub struct TaskParties<'a> {
+    /// Where the directive was issued: the province(s) of the tree on its date. The
+    /// office of that province manages the task; its Steering Committee follows it.
+    pub home: &'a [UnitId],
+    /// The lead, when it is a unit.
+    pub lead_unit: Option<&'a UnitId>,
+    /// The cooperating units.
+    pub cooperating_units: Vec<&'a UnitId>,
+    /// Whether the user belongs to the lead organisation.
+    pub member_of_lead: bool,
+    /// Whether the user belongs to a cooperating organisation.
+    pub member_of_cooperating: bool,
+    /// The year the task is judged in: that of its directive, so that the tree of the
+    /// task's own dates decides (a district officer still sees its 2022 tasks in 2026).
+    pub year: i32,
+}
+
+/// The decision for a task: may someone holding `grants` do `action` with it?
+pub fn may_on_task(
+    registry: &UnitRegistry,
+    grants: &[Grant],
+    action: TaskAction,
+    task: &TaskParties<'_>,
+) -> bool {
+    let on = |action: Action, unit: &UnitId| can(registry, grants, action, unit, task.year);
+    let at_home = |action: Action| task.home.iter().any(|h| on(action, h));
+    match action {
+        TaskAction::Manage => at_home(Action::ManageTasks),
+        TaskAction::Report => {
+            task.member_of_lead
+                || at_home(Action::ManageTasks)
+                || task.lead_unit.is_some_and(|u| on(Action::ReportOnTask, u))
+        }
+        TaskAction::See => {
+            task.member_of_lead
+                || task.member_of_cooperating
+                || at_home(Action::FollowTasks)
+                || task
+                    .lead_unit
+                    .into_iter()
+                    .chain(task.cooperating_units.iter().copied())
+                    .any(|u| on(Action::FollowTasks, u))
+        }
+    }
+}
+
+/// Whether the grants follow everything issued in `home` (every directive and task, the
+/// rankings): the office and the Steering Committee of the province.
+pub fn follows_all_tasks(
+    registry: &UnitRegistry,
+    grants: &[Grant],
+    home: &[UnitId],
+    year: i32,
+) -> bool {
+    home.iter()
+        .any(|h| can(registry, grants, Action::FollowTasks, h, year))
+}
+
 /// Whether the grants allow an action that is not about one unit (user management,
 /// criteria editing): only an administrator of a province (a unit without parent).
 pub fn can_globally(registry: &UnitRegistry, grants: &[Grant], action: Action) -> bool {
@@ -174,16 +297,39 @@ pub fn can_globally(registry: &UnitRegistry, grants: &[Grant], action: Action) -
         g.role == Role::Admin
             && matches!(
                 action,
-                Action::EditCriteria
-                    | Action::ManageUsers
-                    | Action::View
-                    | Action::Reopen
-                    | Action::Approve
+                Action::EditCriteria | Action::ManageUsers | Action::View
             )
             && registry
                 .get(&g.unit)
                 .is_some_and(|u| u.versions.iter().all(|v| v.parent.is_none()))
     })
+}
+
+/// Whether the grants let one read `unit` in some year of its life (pages about a unit
+/// rather than a year, the audit log). Years after the registry's last change answer as
+/// that year does, so the search ends there.
+pub fn can_view_ever(registry: &UnitRegistry, grants: &[Grant], unit: &UnitId) -> bool {
+    use chrono::Datelike;
+    let Some(u) = registry.get(unit) else {
+        return false;
+    };
+    let valid = u.valid();
+    let horizon = registry
+        .last_change()
+        .map_or(valid.from.year(), |d| d.year())
+        .max(valid.from.year());
+    let last = valid.to.map_or(horizon, |t| t.year().min(horizon));
+    (valid.from.year()..=last).any(|y| can(registry, grants, Action::View, unit, y))
+}
+
+/// Every unit the grants let one read in some year ([`can_view_ever`]).
+pub fn ever_visible_units(registry: &UnitRegistry, grants: &[Grant]) -> BTreeSet<UnitId> {
+    registry
+        .units()
+        .iter()
+        .filter(|u| can_view_ever(registry, grants, &u.id))
+        .map(|u| u.id.clone())
+        .collect()
 }
 
 /// Every unit the grants let one read in `year`: what aggregates may be computed over.
@@ -521,19 +667,169 @@ mod tests {
                 prop_assert!(can(&r, &grants, Action::View, &id(inside), year));
             }
             for outside in ["2@2020-01-01", "21@2020-01-01", "42@2020-01-01"] {
-                for action in [Action::View, Action::EnterValues, Action::Approve, Action::Reopen, Action::EditCriteria, Action::ManageUsers] {
+                for action in Action::ALL {
                     prop_assert!(!can(&r, &grants, action, &id(outside), year), "{:?} {:?} {}", role, action, outside);
                 }
             }
         }
 
         #[test]
-        fn no_grant_allows_nothing(year in 2018i32..2030, action_i in 0usize..6) {
+        fn no_grant_allows_nothing(year in 2018i32..2030, action_i in 0usize..9) {
             let r = registry();
-            let action = [Action::View, Action::EnterValues, Action::Approve, Action::Reopen, Action::EditCriteria, Action::ManageUsers][action_i];
+            let action = Action::ALL[action_i];
             for u in r.units() {
                 prop_assert!(!can(&r, &[], action, &u.id, year));
             }
         }
+
+        /// What a menu offers never exceeds what a request may do: if a grant allows an
+        /// action on some unit in some year, its role "may" do it.
+        #[test]
+        fn role_may_covers_every_decision(role_i in 0usize..5, scope_i in 0usize..7, year in 2019i32..2028) {
+            let r = registry();
+            let role = Role::ALL[role_i];
+            let scope = r.units()[scope_i % r.units().len()].id.clone();
+            let grants = vec![Grant { role, unit: scope }];
+            for action in Action::ALL {
+                for u in r.units() {
+                    if can(&r, &grants, action, &u.id, year) {
+                        prop_assert!(role_may(role, action), "{role:?} {action:?} on {}", u.id);
+                    }
+                }
+            }
+        }
+    }
+
+    fn parties<'a>(home: &'a [UnitId], lead: Option<&'a UnitId>, year: i32) -> TaskParties<'a> {
+        TaskParties {
+            home,
+            lead_unit: lead,
+            cooperating_units: Vec::new(),
+            member_of_lead: false,
+            member_of_cooperating: false,
+            year,
+        }
+    }
+
+    #[test]
+    fn task_decisions_honour_the_unit_of_each_grant() {
+        let r = registry();
+        let home = [id("42@2020-01-01")];
+        let c12 = id("12@2020-01-01");
+        let c21 = id("21@2020-01-01");
+        let of_12 = parties(&home, Some(&c12), 2022);
+        let of_org = parties(&home, None, 2022);
+        use TaskAction::*;
+        let cases: &[(Role, &str, TaskAction, &TaskParties, bool)] = &[
+            // The province's office manages and reports on everything issued there.
+            (Role::Admin, "42@2020-01-01", Manage, &of_org, true),
+            (Role::Admin, "42@2020-01-01", Report, &of_org, true),
+            (Role::Admin, "42@2020-01-01", See, &of_12, true),
+            // An administrator of one district follows its communes' tasks, and manages
+            // nothing issued by the province.
+            (Role::Admin, "1@2020-01-01", See, &of_12, true),
+            (Role::Admin, "1@2020-01-01", Report, &of_12, true),
+            (Role::Admin, "1@2020-01-01", Manage, &of_12, false),
+            (Role::Admin, "1@2020-01-01", See, &of_org, false),
+            // The Steering Committee of the province follows everything, changes nothing.
+            (Role::Viewer, "42@2020-01-01", See, &of_org, true),
+            (Role::Viewer, "42@2020-01-01", Report, &of_12, false),
+            (Role::Viewer, "42@2020-01-01", Manage, &of_12, false),
+            // A viewer of one commune sees that commune's tasks only.
+            (Role::Viewer, "12@2020-01-01", See, &of_12, true),
+            (Role::Viewer, "11@2020-01-01", See, &of_12, false),
+            // A department sees tasks through its organisation, not through its grant.
+            (Role::Department, "42@2020-01-01", See, &of_12, false),
+            (Role::Department, "1@2020-01-01", See, &of_12, false),
+            // A commune officer reports on its own commune's task, not a neighbour's.
+            (Role::CommuneOfficer, "12@2020-01-01", Report, &of_12, true),
+            (Role::CommuneOfficer, "11@2020-01-01", See, &of_12, false),
+            (Role::CommuneOfficer, "12@2020-01-01", Manage, &of_12, false),
+            // The merged commune of 2025 sees its predecessors' tasks, reports on none.
+            (Role::CommuneOfficer, "11@2025-07-01", See, &of_12, true),
+            (Role::CommuneOfficer, "11@2025-07-01", Report, &of_12, false),
+            // A district officer follows its communes, reports for the district itself.
+            (Role::DistrictOfficer, "1@2020-01-01", See, &of_12, true),
+            (Role::DistrictOfficer, "1@2020-01-01", Report, &of_12, false),
+        ];
+        for (role, scope, action, task, expected) in cases {
+            assert_eq!(
+                may_on_task(&r, &g(*role, scope), *action, task),
+                *expected,
+                "{role:?} on {scope} {action:?} {:?}",
+                task.lead_unit
+            );
+        }
+        // Membership of the lead organisation lets one see and report, not manage.
+        let member = TaskParties {
+            member_of_lead: true,
+            ..parties(&home, None, 2022)
+        };
+        let dept = g(Role::Department, "42@2020-01-01");
+        assert!(may_on_task(&r, &dept, See, &member));
+        assert!(may_on_task(&r, &dept, Report, &member));
+        assert!(!may_on_task(&r, &dept, Manage, &member));
+        // A cooperating organisation sees the task and does not report on it.
+        let coop = TaskParties {
+            member_of_cooperating: true,
+            ..parties(&home, None, 2022)
+        };
+        assert!(may_on_task(&r, &dept, See, &coop));
+        assert!(!may_on_task(&r, &dept, Report, &coop));
+        // A cooperating unit's officers see the task.
+        let with_21 = TaskParties {
+            cooperating_units: vec![&c21],
+            ..parties(&home, Some(&c12), 2022)
+        };
+        assert!(may_on_task(
+            &r,
+            &g(Role::CommuneOfficer, "21@2020-01-01"),
+            See,
+            &with_21
+        ));
+        assert!(!may_on_task(
+            &r,
+            &g(Role::CommuneOfficer, "21@2020-01-01"),
+            Report,
+            &with_21
+        ));
+        // Following everything is the province's, not a district's.
+        assert!(follows_all_tasks(
+            &r,
+            &g(Role::Viewer, "42@2020-01-01"),
+            &home,
+            2022
+        ));
+        assert!(!follows_all_tasks(
+            &r,
+            &g(Role::Admin, "1@2020-01-01"),
+            &home,
+            2022
+        ));
+    }
+
+    #[test]
+    fn menus_offer_what_a_role_may_do_somewhere() {
+        assert!(holds(
+            &g(Role::CommuneOfficer, "11@2020-01-01"),
+            Action::EnterValues
+        ));
+        assert!(!holds(
+            &g(Role::CommuneOfficer, "11@2020-01-01"),
+            Action::Approve
+        ));
+        assert!(holds(
+            &g(Role::DistrictOfficer, "1@2020-01-01"),
+            Action::Approve
+        ));
+        assert!(!holds(
+            &g(Role::Viewer, "42@2020-01-01"),
+            Action::EnterValues
+        ));
+        assert!(!holds(
+            &g(Role::Department, "42@2020-01-01"),
+            Action::FollowTasks
+        ));
+        assert!(!holds(&[], Action::View));
     }
 }

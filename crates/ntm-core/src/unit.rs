@@ -695,6 +695,24 @@ impl UnitRegistry {
             .filter(|v| v.parent().is_none())
             .collect()
     }
+
+    /// The last day on which the tree changed (a version began or ended): after it, the
+    /// tree stands as it is, so a question about any later year has the answer it has
+    /// then. `None` for an empty registry.
+    pub fn last_change(&self) -> Option<NaiveDate> {
+        self.units
+            .iter()
+            .flat_map(|u| &u.versions)
+            .flat_map(|v| [Some(v.valid.from), v.valid.to.and_then(|t| t.succ_opt())])
+            .flatten()
+            .max()
+    }
+
+    /// The day the latest rearrangement took effect (mergers and splits of the lineage):
+    /// for Hà Tĩnh's data, 1 July 2025, the two-level reform. `None` without lineage.
+    pub fn last_rearrangement(&self) -> Option<NaiveDate> {
+        self.edges.iter().map(|e| e.effective).max()
+    }
 }
 
 fn problem(id: &UnitId, message: &str) -> RegistryProblem {

@@ -1201,6 +1201,44 @@ pub async fn audit_filters_work(store: &dyn Store) {
         .await
         .is_empty()
     );
+
+    // A reader's scope is applied in the query: its units, and entries about no unit only
+    // when asked; a limit counts what the reader sees.
+    let scope = |unitless| {
+        Some(ntm_store::AuditScope {
+            units: vec![id("18077@2020-01-01")],
+            unitless,
+        })
+    };
+    let scoped = query(AuditFilter {
+        scope: scope(false),
+        ..AuditFilter::default()
+    })
+    .await;
+    assert_eq!(scoped, by_unit);
+    let unitless = all.iter().filter(|e| e.unit_id.is_none()).count();
+    let with_unitless = query(AuditFilter {
+        scope: scope(true),
+        ..AuditFilter::default()
+    })
+    .await;
+    assert_eq!(with_unitless.len(), by_unit.len() + unitless);
+    let newest_scoped = query(AuditFilter {
+        scope: scope(false),
+        limit: Some(1),
+        ..AuditFilter::default()
+    })
+    .await;
+    assert_eq!(newest_scoped, by_unit[..1]);
+    assert!(
+        query(AuditFilter {
+            scope: Some(ntm_store::AuditScope::default()),
+            ..AuditFilter::default()
+        })
+        .await
+        .is_empty(),
+        "an empty scope sees nothing"
+    );
 }
 
 // ---------------------------------------------------------------------------------------

@@ -605,6 +605,25 @@ impl AuditStore for SqliteStore {
                     .push_bind(value.as_str());
             }
         }
+        if let Some(scope) = &filter.scope {
+            qb.push(" AND (");
+            if scope.unitless {
+                qb.push("unit_id IS NULL OR ");
+            }
+            if scope.units.is_empty() {
+                qb.push("1 = 0");
+            } else {
+                // One bind per unit: a province's units (all years) are a few hundred, the
+                // country's about 14,000, below both backends' bind limits.
+                qb.push("unit_id IN (");
+                let mut list = qb.separated(", ");
+                for unit in &scope.units {
+                    list.push_bind(unit.as_str());
+                }
+                qb.push(")");
+            }
+            qb.push(")");
+        }
         qb.push(" ORDER BY id DESC");
         if let Some(limit) = filter.limit {
             // A negative limit means "none" to SQLite but is an error to PostgreSQL; both

@@ -63,8 +63,19 @@ pub struct AuditFilter {
     pub target_kind: Option<String>,
     pub target_id: Option<String>,
     pub unit_id: Option<String>,
+    /// What the reader may see; `None` means everything.
+    pub scope: Option<AuditScope>,
     /// Newest first; at most this many (all when `None`).
     pub limit: Option<i64>,
+}
+
+/// The part of the audit log a reader may see: entries about these units, and — when
+/// `unitless` — entries about no unit (criteria sets, users, organisations). Applied in
+/// the query, so a limit counts visible entries only.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditScope {
+    pub units: Vec<UnitId>,
+    pub unitless: bool,
 }
 
 /// Units, their lineage and attributes to write together.

@@ -299,12 +299,26 @@ mod tasks {
             .await
             .unwrap();
         let kylac_task = s.get_task(mine[0].task.id).await.unwrap().unwrap();
+        let issued = s
+            .get_directive(kylac_task.directive_id)
+            .await
+            .unwrap()
+            .unwrap()
+            .issued_on;
+        let report = ntm_core::access::TaskAction::Report;
         assert!(
-            !ntm_app::tasks::may_report(&registry, &dept, &orgs, &kylac_task, now()),
+            !ntm_app::tasks::may(&registry, &dept, &orgs, &kylac_task, issued, report),
             "a department does not report on a commune's task"
         );
         assert!(
-            ntm_app::tasks::may_report(&registry, &commune, &BTreeSet::new(), &kylac_task, now()),
+            ntm_app::tasks::may(
+                &registry,
+                &commune,
+                &BTreeSet::new(),
+                &kylac_task,
+                issued,
+                report
+            ),
             "the commune reports on its own"
         );
     }

@@ -5,8 +5,6 @@
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
-use ntm_core::UnitId;
-use ntm_core::access::{Action, can};
 use ntm_store::AuditFilter;
 use serde::Deserialize;
 
@@ -63,32 +61,12 @@ pub async fn page(
         target_kind: None,
         target_id: opt(&q.target),
         unit_id: opt(&q.unit),
-        limit: Some(2000),
+        scope: None,
+        limit: Some(500),
     };
-    let records = state
-        .store
-        .list_audit(&filter)
-        .await
-        .map_err(ntm_app::AppError::from)?;
-    let admin = session
-        .actor
-        .can_globally(&ws.registry, Action::ManageUsers);
-    let visible = |unit: &Option<String>, target: &str| -> bool {
-        match unit.as_deref().and_then(UnitId::parse) {
-            Some(u) => {
-                let year = target.split('|').nth(1).and_then(|y| y.parse().ok());
-                match year {
-                    Some(y) => can(&ws.registry, &session.actor.grants, Action::View, &u, y),
-                    None => super::can_view_ever(&session, &ws.registry, &u),
-                }
-            }
-            None => admin,
-        }
-    };
-    let entries = records
+    let entries = ntm_app::audit::list(state.store.as_ref(), &ws.registry, &session.actor, filter)
+        .await?
         .into_iter()
-        .filter(|r| visible(&r.unit_id, &r.target_id))
-        .take(500)
         .map(|r| Entry {
             at: datetime(r.at),
             actor: r.actor,

@@ -13,7 +13,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{Datelike, NaiveDate};
 use ntm_app::tasks::{TaskInput, Window};
 use ntm_core::UnitType;
-use ntm_core::access::Action;
 use ntm_core::task::local_date;
 use ntm_store::{NewDirective, TaskDetails};
 use serde::Deserialize;
@@ -726,7 +725,7 @@ pub async fn show(
     )
     .await?;
     require_directive(&state, &session, &ws.registry, id).await?;
-    let is_office = session.actor.can_globally(&ws.registry, Action::Approve);
+    let is_office = ntm_app::tasks::is_office(&ws.registry, &session.actor, d.issued_on);
     let label = ntm_app::tasks::directive_label(&d);
     let heading = "TỔNG HỢP KẾT QUẢ THỰC HIỆN NHIỆM VỤ".to_owned();
     if q.format.as_deref() == Some("xlsx") {
@@ -882,7 +881,7 @@ pub async fn period(
         rate: percent(c.tally.on_time_rate()),
         ranking: ranking(&c),
         groups,
-        is_office: session.actor.can_globally(&ws.registry, Action::Approve),
+        is_office: ntm_app::tasks::is_office(&ws.registry, &session.actor, local_date(now)),
         xlsx: format!(
             "/directives/report?from={}&to={}&format=xlsx",
             from.format("%Y-%m-%d"),
@@ -1108,7 +1107,7 @@ struct IndexPage {
 pub async fn index(State(state): State<AppState>, session: Session) -> WebResult<Response> {
     let ws = workspace(&state, Some(0)).await?;
     let now = state.now();
-    let is_office = session.actor.can_globally(&ws.registry, Action::Approve);
+    let is_office = ntm_app::tasks::is_office(&ws.registry, &session.actor, local_date(now));
     let mut rows = Vec::new();
     for d in
         ntm_app::tasks::visible_directives(state.store.as_ref(), &ws.registry, &session.actor, now)

@@ -24,7 +24,7 @@ use askama::Template;
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use ntm_app::evaluate::Workspace;
-use ntm_core::access::{Action, Role, can, visible_units};
+use ntm_core::access::{Action, can, holds, visible_units};
 use ntm_core::{UnitId, UnitRegistry};
 
 use crate::auth::Session;
@@ -61,10 +61,8 @@ impl Chrome {
             year,
             active,
             is_admin: a.can_globally(registry, Action::ManageUsers),
-            can_enter: a.has_role(Role::CommuneOfficer)
-                || a.has_role(Role::DistrictOfficer)
-                || a.has_role(Role::Admin),
-            can_approve: a.has_role(Role::Admin) || a.has_role(Role::DistrictOfficer),
+            can_enter: holds(&a.grants, Action::EnterValues),
+            can_approve: holds(&a.grants, Action::Approve),
         }
     }
 }
@@ -203,13 +201,7 @@ pub fn require_admin(session: &Session, registry: &UnitRegistry) -> WebResult<()
 /// Whether the session may read `unit` in any year of its life (unit pages are not about
 /// one year).
 pub fn can_view_ever(session: &Session, registry: &UnitRegistry, unit: &UnitId) -> bool {
-    use chrono::Datelike;
-    let Some(u) = registry.get(unit) else {
-        return false;
-    };
-    let valid = u.valid();
-    let last = valid.to.map_or(2035, |t| t.year());
-    (valid.from.year()..=last).any(|y| can(registry, &session.actor.grants, Action::View, unit, y))
+    ntm_core::access::can_view_ever(registry, &session.actor.grants, unit)
 }
 
 /// Units the session may read in `year`.

@@ -12,8 +12,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
 use ntm_app::tasks::{Compilation, TaskView};
-use ntm_core::access::Action;
+use ntm_core::access::TaskAction;
 use ntm_core::task::TaskState;
+use ntm_core::task::local_date;
 use ntm_store::{Assignee, StoredFile};
 use serde::Deserialize;
 
@@ -281,7 +282,7 @@ pub async fn list(
         rate: percent(c.tally.on_time_rate()),
         ranking: ranking(&c),
         rows: shown.into_iter().map(|v| row(v, Some(&c))).collect(),
-        is_office: session.actor.can_globally(&ws.registry, Action::Approve),
+        is_office: ntm_app::tasks::is_office(&ws.registry, &session.actor, local_date(now)),
         filter_label,
     };
     render(&page)
@@ -372,6 +373,9 @@ async fn task_page(
         .get_directive(v.task.directive_id)
         .await
         .map_err(ntm_app::AppError::from)?;
+    let issued = directive
+        .as_ref()
+        .map_or_else(|| local_date(now), |d| d.issued_on);
     let mut cooperating = Vec::new();
     for a in &v.task.details.cooperating {
         cooperating.push(
@@ -431,8 +435,15 @@ async fn task_page(
             .unwrap_or_default(),
         reports,
         periods,
-        can_report: ntm_app::tasks::may_report(&ws.registry, &session.actor, &orgs, &v.task, now),
-        is_office: session.actor.can_globally(&ws.registry, Action::Approve),
+        can_report: ntm_app::tasks::may(
+            &ws.registry,
+            &session.actor,
+            &orgs,
+            &v.task,
+            issued,
+            TaskAction::Report,
+        ),
+        is_office: ntm_app::tasks::is_office(&ws.registry, &session.actor, issued),
         done: v.task.completed_at.is_some(),
         confirmed: match (&v.task.confirmed_by, v.task.confirmed_at) {
             (Some(by), Some(at)) => format!("{by} xác nhận lúc {}", datetime(at)),

@@ -3,27 +3,41 @@
 
 use axum::http::StatusCode;
 
+use ntm_core::access::Role;
+
 use crate::app::{Browser, TestApp};
 
 const KY_LAC: &str = "18850@2020-01-01";
 const KY_TAY: &str = "18793@2020-01-01";
 const CAM_BINH: &str = "18685@2020-01-01";
 const NAM_HA: &str = "18073@2020-01-01";
-const ACCOUNTS: [&str; 6] = [
+const ACCOUNTS: [&str; 9] = [
     "vpdp",
     "bcd",
     "so-nnmt",
     "huyen-kyanh",
     "xa-kylac",
     "xa-thanhsen",
+    // Grants below the province: a viewer of one commune, an administrator and a
+    // department of one district (Kỳ Anh, 447).
+    "bcd-kylac",
+    "admin-kyanh",
+    "so-kyanh",
+];
+
+/// The accounts granted below the province, added to the demo's.
+const SCOPED: [(&str, Role, &str); 3] = [
+    ("bcd-kylac", Role::Viewer, KY_LAC),
+    ("admin-kyanh", Role::Admin, "447@2020-01-01"),
+    ("so-kyanh", Role::Department, "447@2020-01-01"),
 ];
 
 /// Whether `account` may read `unit` (2021 data).
 fn reads(account: &str, unit: &str) -> bool {
     match account {
         "vpdp" | "bcd" | "so-nnmt" => true,
-        "huyen-kyanh" => [KY_LAC, KY_TAY].contains(&unit),
-        "xa-kylac" => unit == KY_LAC,
+        "huyen-kyanh" | "admin-kyanh" | "so-kyanh" => [KY_LAC, KY_TAY].contains(&unit),
+        "xa-kylac" | "bcd-kylac" => unit == KY_LAC,
         "xa-thanhsen" => unit == NAM_HA,
         _ => false,
     }
@@ -47,6 +61,9 @@ fn expect(account: &str, path: &str, got: StatusCode, allowed: bool) {
 #[tokio::test]
 async fn every_route_with_every_role_respects_scope() {
     let app = TestApp::demo().await;
+    for (name, role, unit) in SCOPED {
+        app.add_account(name, role, unit).await;
+    }
     let anon = TestApp::anonymous();
     let unit_routes = |u: &str| {
         vec![
@@ -167,6 +184,9 @@ async fn check_aggregates(app: &TestApp, b: &Browser, account: &str) {
         "/api/v1/units?as_of=2021-06-30",
         "/api/v1/values?year=2021",
         "/audit",
+        "/tasks",
+        "/api/v1/tasks",
+        "/directives",
     ];
     for path in pages {
         let body = app.get(b, path).await.body;
@@ -184,9 +204,9 @@ async fn check_aggregates(app: &TestApp, b: &Browser, account: &str) {
     let tiles = crate::app::texts(&overview, ".tile-value");
     // Phường Thành Sen took over Xã Thạch Hưng, the one xã among its predecessors.
     let expected_communes = match account {
-        "xa-kylac" => "1",
+        "xa-kylac" | "bcd-kylac" => "1",
         "xa-thanhsen" => "1",
-        "huyen-kyanh" => "20",
+        "huyen-kyanh" | "admin-kyanh" | "so-kyanh" => "20",
         _ => "182",
     };
     assert_eq!(
@@ -307,4 +327,48 @@ async fn writes_are_refused_outside_the_scope_and_without_csrf_or_from_another_s
         .await
         .body;
     assert_eq!(values, "[]");
+}
+
+#[tokio::test]
+async fn grants_below_the_province_do_not_manage_what_the_province_issued() {
+    let app = TestApp::demo().await;
+    for (name, role, unit) in SCOPED {
+        app.add_account(name, role, unit).await;
+    }
+    let district_admin = app.login("admin-kyanh").await;
+    let commune_viewer = app.login("bcd-kylac").await;
+    // Task 1 is 2.1 of the 2022 notice, led by a department: the province's, not Kỳ Anh's.
+    for b in [&district_admin, &commune_viewer] {
+        for action in ["confirm", "reopen"] {
+            let r = app
+                .post(
+                    b,
+                    "/tasks/1/decide",
+                    &[("action", action), ("reason", "thử")],
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::FORBIDDEN, "{action}: {}", r.body);
+        }
+        let r = app
+            .post_multipart(
+                b,
+                "/tasks/1/report",
+                &[("text", "x"), ("percent", "10")],
+                &[],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+        assert_eq!(app.get(b, "/tasks/1").await.status, StatusCode::FORBIDDEN);
+    }
+    // Kỳ Anh's administrator follows and reports on its own communes' tasks.
+    let tasks = app.get(&district_admin, "/api/v1/tasks").await.body;
+    let tasks: serde_json::Value = serde_json::from_str(&tasks).expect("JSON");
+    let leads: std::collections::BTreeSet<String> = tasks
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter_map(|t| t["lead_name"].as_str().map(String::from))
+        .collect();
+    assert!(leads.contains("Xã Kỳ Lạc"), "{leads:?}");
+    assert!(!leads.iter().any(|l| l.contains("Cẩm")), "{leads:?}");
 }

@@ -56,6 +56,22 @@ impl TestApp {
         }
     }
 
+    /// Adds an account with the demo password and one grant, e.g. a viewer of one commune.
+    pub async fn add_account(&self, username: &str, role: ntm_core::access::Role, unit: &str) {
+        let hash = ntm_app::accounts::hash_password(ntm_app::demo::DEMO_PASSWORD).expect("hash");
+        let unit = ntm_core::UnitId::parse(unit).expect("a unit id");
+        ntm_app::accounts::create_user(
+            self._store.as_ref(),
+            username,
+            username,
+            hash,
+            &[ntm_core::access::Grant { role, unit }],
+            &ntm_testkit::audit(),
+        )
+        .await
+        .expect("create the account");
+    }
+
     pub async fn send(&self, request: Request<Body>) -> Response {
         let response = self
             .router
