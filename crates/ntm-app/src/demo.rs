@@ -23,13 +23,7 @@ use rust_decimal::Decimal;
 use crate::evaluate::Workspace;
 use crate::{AppError, AppResult, AuditContext};
 
-/// The note every demo value carries.
-pub const DEMO_NOTE: &str = "Số liệu minh họa (demo), không phải số liệu chính thức";
-
-/// Whether a value note marks demo material.
-pub fn is_demo_note(note: &str) -> bool {
-    note.contains("minh họa")
-}
+pub use crate::values::DEMO_NOTE;
 
 /// Years the demo fills.
 pub const YEARS: [i32; 3] = [2020, 2021, 2022];

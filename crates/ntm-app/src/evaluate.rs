@@ -5,27 +5,28 @@
 //! function on it is pure.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use ntm_core::criteria::{Computed, CriteriaSet, Level, SetId};
 use ntm_core::evaluation::{Inputs, LadderResult, SetResult, evaluate_ladder};
 use ntm_core::rollup::{Outcome, district_computed, province_computed};
 use ntm_core::unit::{AttributeKey, Unit, UnitView};
-use ntm_core::{Catalogue, UnitContext, UnitId, UnitLevel, UnitRegistry, UnitType, Value};
+use ntm_core::{Catalogue, UnitContext, UnitId, UnitLevel, UnitRegistry, UnitType};
 use ntm_store::Store;
 use rust_decimal::Decimal;
 
 use crate::{AppError, AppResult};
 
-/// Values keyed by (unit, year), then indicator id: (value, note).
-pub type ValueMap = BTreeMap<(UnitId, i32), BTreeMap<String, (Value, Option<String>)>>;
+pub use crate::values::ValueMap;
 
-/// Everything an evaluation reads.
+/// Everything an evaluation reads. Shared, not copied: the web keeps the parts in a
+/// [`crate::cache::Cache`] and hands each request the current ones.
 #[derive(Debug, Clone)]
 pub struct Workspace {
-    pub registry: UnitRegistry,
-    pub catalogue: Catalogue,
-    pub values: ValueMap,
+    pub registry: Arc<UnitRegistry>,
+    pub catalogue: Arc<Catalogue>,
+    pub values: Arc<ValueMap>,
 }
 
 /// The evaluation of one unit in one year.
@@ -54,7 +55,7 @@ impl<'a> UnitEvaluation<'a> {
     }
     /// Whether a threshold, a set or a value used is demo material.
     pub fn illustrative(&self) -> bool {
-        self.ladder.illustrative() || self.notes.values().any(|n| crate::demo::is_demo_note(n))
+        self.ladder.illustrative() || self.notes.values().any(|n| crate::values::is_demo_note(n))
     }
 }
 
@@ -66,9 +67,9 @@ impl Workspace {
     /// Loads units, the catalogue and the values of `year` (all years when `None`).
     pub async fn load(store: &dyn Store, year: Option<i32>) -> AppResult<Self> {
         Ok(Workspace {
-            registry: crate::units::load_registry(store).await?,
-            catalogue: crate::criteria::load(store).await?,
-            values: crate::values::load(store, year).await?,
+            registry: Arc::new(crate::units::load_registry(store).await?),
+            catalogue: Arc::new(crate::criteria::load(store).await?),
+            values: Arc::new(crate::values::load(store, year).await?),
         })
     }
 
@@ -83,9 +84,9 @@ impl Workspace {
             })
             .await?;
         Ok(Workspace {
-            registry: crate::units::load_registry(store).await?,
-            catalogue: crate::criteria::load(store).await?,
-            values: crate::values::group(records)?,
+            registry: Arc::new(crate::units::load_registry(store).await?),
+            catalogue: Arc::new(crate::criteria::load(store).await?),
+            values: Arc::new(crate::values::group(records)?),
         })
     }
 

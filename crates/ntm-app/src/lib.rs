@@ -8,6 +8,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod cache;
 pub mod clock;
 pub mod criteria;
 pub mod demo;

@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use ntm_core::criteria::{Comparison, Indicator};
-use ntm_core::{Catalogue, UnitRegistry, Value};
+use ntm_core::{Catalogue, UnitId, UnitRegistry, Value};
 use ntm_data::values_file::{ValueRow, parse_values};
 use ntm_store::{Store, ValueFilter, ValueWrite, WriteSummary};
 use rust_decimal::Decimal;
@@ -185,8 +185,19 @@ pub async fn import(
     Ok(store.write_values(&validated.writes, audit).await?)
 }
 
+/// Values keyed by (unit, year), then indicator id: (value, note).
+pub type ValueMap = BTreeMap<(UnitId, i32), BTreeMap<String, (Value, Option<String>)>>;
+
+/// The note every demo value carries.
+pub const DEMO_NOTE: &str = "Số liệu minh họa (demo), không phải số liệu chính thức";
+
+/// Whether a value note marks demo material.
+pub fn is_demo_note(note: &str) -> bool {
+    note.contains("minh họa")
+}
+
 /// Values of one year (or all), grouped by unit and year, parsed.
-pub async fn load(store: &dyn Store, year: Option<i32>) -> AppResult<crate::evaluate::ValueMap> {
+pub async fn load(store: &dyn Store, year: Option<i32>) -> AppResult<ValueMap> {
     let records = store
         .list_values(&ValueFilter {
             year,
@@ -197,7 +208,7 @@ pub async fn load(store: &dyn Store, year: Option<i32>) -> AppResult<crate::eval
 }
 
 /// Groups stored values by unit and year, parsed.
-pub fn group(records: Vec<ntm_store::ValueRecord>) -> AppResult<crate::evaluate::ValueMap> {
+pub fn group(records: Vec<ntm_store::ValueRecord>) -> AppResult<ValueMap> {
     let mut out: BTreeMap<_, BTreeMap<String, (Value, Option<String>)>> = BTreeMap::new();
     for r in records {
         let value = Value::from_canonical(&r.value).map_err(|e| {

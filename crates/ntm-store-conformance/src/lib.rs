@@ -33,6 +33,7 @@ use ntm_store::{
 
 /// The behaviours, in the order the suite lists them. `tests/it` names the same functions.
 pub const BEHAVIOURS: &[&str] = &[
+    "data_versions_rise_with_the_writes_that_change_evaluations",
     "units_round_trip",
     "reused_codes_stay_distinct",
     "reimporting_identical_units_writes_nothing",
@@ -3623,4 +3624,64 @@ pub async fn email_addresses_and_the_digest_queue(store: &dyn Store) {
         .await
         .expect("cleared");
     assert!(store.pending_emails().await.expect("pending").is_empty());
+}
+
+/// Every write that changes what an evaluation reads raises its kind's data version, in
+/// the same transaction; reads and writes of other things leave them alone. Readers that
+/// keep the tree, the catalogue and the values in memory rely on it.
+pub async fn data_versions_rise_with_the_writes_that_change_evaluations(store: &dyn Store) {
+    let versions = || async { store.data_versions().await.expect("versions") };
+    let start = versions().await;
+
+    import_fixture(store).await;
+    let after_units = versions().await;
+    assert!(
+        after_units.units > start.units,
+        "{start:?} → {after_units:?}"
+    );
+    assert_eq!(
+        (after_units.criteria, after_units.values),
+        (start.criteria, start.values)
+    );
+    // Importing the same units again writes nothing and raises nothing.
+    import_fixture(store).await;
+    assert_eq!(versions().await, after_units);
+
+    store
+        .put_criteria_set("xa-2021", "Bộ tiêu chí", "v1", &audit("admin", "nhập"))
+        .await
+        .expect("put");
+    let after_criteria = versions().await;
+    assert!(after_criteria.criteria > after_units.criteria);
+    assert_eq!(after_criteria.units, after_units.units);
+
+    store
+        .write_values(
+            &[value("18077@2020-01-01", 2024, "1.1", "1", None)],
+            &audit("editor", "nhập"),
+        )
+        .await
+        .expect("values");
+    let after_values = versions().await;
+    assert!(after_values.values > after_criteria.values);
+    assert_eq!(
+        (after_values.units, after_values.criteria),
+        (after_criteria.units, after_criteria.criteria)
+    );
+
+    set_submission(
+        store,
+        &submission("18077@2020-01-01", 2024, "submitted", 1, None),
+    )
+    .await;
+    let after_submission = versions().await;
+    assert!(
+        after_submission.values > after_values.values,
+        "the workflow"
+    );
+
+    // Reading, and writing what evaluations do not read, changes nothing.
+    store.load_units().await.expect("units");
+    create_user(store, "someone", vec![grant("viewer", "42@2020-01-01")]).await;
+    assert_eq!(versions().await, after_submission);
 }

@@ -123,7 +123,7 @@ impl PostgresStore {
 
     /// Applies the embedded migrations that the database (or schema) does not have yet.
     pub async fn migrate(&self) -> anyhow::Result<()> {
-        sqlx::migrate!("./migrations")
+        MIGRATOR
             .run(&self.pool)
             .await
             .context("migrating the PostgreSQL database")?;
@@ -672,11 +672,48 @@ impl AuditStore for PostgresStore {
     }
 }
 
+#[async_trait]
 impl Store for PostgresStore {
     fn backend(&self) -> &'static str {
         "postgres"
     }
+
+    async fn data_versions(&self) -> StoreResult<ntm_store::DataVersions> {
+        let rows = sqlx::query("SELECT kind, version FROM data_versions")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(|e| db_error("reading the data versions", e))?;
+        let mut v = ntm_store::DataVersions::default();
+        for row in &rows {
+            let version: i64 = get(row, "version")?;
+            match get::<String>(row, "kind")?.as_str() {
+                "units" => v.units = version,
+                "criteria" => v.criteria = version,
+                "values" => v.values = version,
+                _ => {}
+            }
+        }
+        Ok(v)
+    }
+
+    async fn health(&self) -> StoreResult<Option<String>> {
+        let applied: Vec<i64> =
+            sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(|e| db_error("reading the applied migrations", e))?;
+        let known: Vec<i64> = MIGRATOR.iter().map(|m| m.version).collect();
+        let missing: Vec<String> = known
+            .iter()
+            .filter(|v| !applied.contains(v))
+            .map(ToString::to_string)
+            .collect();
+        Ok((!missing.is_empty())
+            .then(|| format!("thiếu migration {}: chạy ntm migrate", missing.join(", "))))
+    }
 }
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 pub(crate) async fn insert_audits(
     conn: &mut PgConnection,

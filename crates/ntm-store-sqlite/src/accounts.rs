@@ -65,7 +65,7 @@ impl UserStore for SqliteStore {
             "SELECT {USER_COLUMNS} FROM users WHERE username = ?"
         )))
         .bind(username)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.read)
         .await
         .map_err(|e| db_error("reading the user", e))?;
         row.as_ref().map(user_record).transpose()
@@ -84,7 +84,7 @@ impl UserStore for SqliteStore {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {USER_COLUMNS} FROM users ORDER BY username"
         )))
-        .fetch_all(&self.pool)
+        .fetch_all(&self.read)
         .await
         .map_err(|e| db_error("reading users", e))?;
         rows.iter().map(user_record).collect()
@@ -367,7 +367,7 @@ impl SessionStore for SqliteStore {
         )
         .bind(id_hash)
         .bind(now.trunc_subsecs(6))
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.read)
         .await
         .map_err(|e| db_error("reading the session", e))?;
         row.map(|row| {
@@ -463,7 +463,7 @@ impl TokenStore for SqliteStore {
             "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE token_hash = ?"
         )))
         .bind(token_hash)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.read)
         .await
         .map_err(|e| db_error("reading the token", e))?;
         row.as_ref().map(token_record).transpose()
@@ -475,7 +475,7 @@ impl TokenStore for SqliteStore {
             "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE user_id = ? ORDER BY id"
         )))
         .bind(user_id)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.read)
         .await
         .map_err(|e| db_error("reading tokens", e))?;
         rows.iter().map(token_record).collect()

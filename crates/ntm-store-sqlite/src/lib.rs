@@ -54,8 +54,18 @@ pub(crate) const MAX_BINDS: usize = 32_766;
 /// A store in one SQLite database file (or in memory).
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
+    /// The one connection that writes: SQLite admits one writer at a time, and a single
+    /// connection makes every write transaction queue here instead of failing busy.
     pool: SqlitePool,
+    /// Connections that only read (WAL lets them run beside the writer and each other),
+    /// so that pages do not queue behind one another; the writer's pool itself for an
+    /// in-memory database, which is private to its connection.
+    read: SqlitePool,
 }
+
+/// Reading connections: enough for the cores of an ordinary server to evaluate pages in
+/// parallel, few enough to keep SQLite's per-connection cache small.
+const READERS: u32 = 8;
 
 impl SqliteStore {
     /// Opens (creating it if missing) the database at `url_or_path`: `sqlite://path`,
@@ -92,15 +102,24 @@ impl SqliteStore {
             // The only connection holds an in-memory database: it must never be recycled.
             .idle_timeout(None)
             .max_lifetime(None)
-            .connect_with(options)
+            .connect_with(options.clone())
             .await
             .with_context(|| format!("cannot open SQLite database {url_or_path:?}"))?;
-        Ok(SqliteStore { pool })
+        let read = if in_memory {
+            pool.clone()
+        } else {
+            SqlitePoolOptions::new()
+                .max_connections(READERS)
+                .connect_with(options.read_only(true).create_if_missing(false))
+                .await
+                .with_context(|| format!("cannot open SQLite database {url_or_path:?}"))?
+        };
+        Ok(SqliteStore { pool, read })
     }
 
     /// Applies the embedded migrations that the database does not have yet.
     pub async fn migrate(&self) -> anyhow::Result<()> {
-        sqlx::migrate!("./migrations")
+        MIGRATOR
             .run(&self.pool)
             .await
             .context("migrating the SQLite database")?;
@@ -408,7 +427,7 @@ impl CriteriaStore for SqliteStore {
             "SELECT id, version, title, source_text, imported_at, imported_by FROM criteria_sets c \
              WHERE version = (SELECT MAX(version) FROM criteria_sets WHERE id = c.id) ORDER BY id",
         )
-        .fetch_all(&self.pool)
+        .fetch_all(&self.read)
         .await
         .map_err(|e| db_error("reading criteria sets", e))?;
         rows.iter().map(criteria_record).collect()
@@ -420,7 +439,7 @@ impl CriteriaStore for SqliteStore {
              WHERE id = ? ORDER BY version",
         )
         .bind(id)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.read)
         .await
         .map_err(|e| db_error("reading criteria set history", e))?;
         rows.iter().map(criteria_record).collect()
@@ -555,7 +574,7 @@ impl ValueStore for SqliteStore {
             qb.push(" ORDER BY unit_id, year, indicator_id");
             let rows = qb
                 .build()
-                .fetch_all(&self.pool)
+                .fetch_all(&self.read)
                 .await
                 .map_err(|e| db_error("reading values", e))?;
             for row in &rows {
@@ -632,7 +651,7 @@ impl AuditStore for SqliteStore {
         }
         let rows = qb
             .build()
-            .fetch_all(&self.pool)
+            .fetch_all(&self.read)
             .await
             .map_err(|e| db_error("reading the audit log", e))?;
         rows.iter()
@@ -654,11 +673,48 @@ impl AuditStore for SqliteStore {
     }
 }
 
+#[async_trait]
 impl Store for SqliteStore {
     fn backend(&self) -> &'static str {
         "sqlite"
     }
+
+    async fn data_versions(&self) -> StoreResult<ntm_store::DataVersions> {
+        let rows = sqlx::query("SELECT kind, version FROM data_versions")
+            .fetch_all(&self.read)
+            .await
+            .map_err(|e| db_error("reading the data versions", e))?;
+        let mut v = ntm_store::DataVersions::default();
+        for row in &rows {
+            let version: i64 = get(row, "version")?;
+            match get::<String>(row, "kind")?.as_str() {
+                "units" => v.units = version,
+                "criteria" => v.criteria = version,
+                "values" => v.values = version,
+                _ => {}
+            }
+        }
+        Ok(v)
+    }
+
+    async fn health(&self) -> StoreResult<Option<String>> {
+        let applied: Vec<i64> =
+            sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+                .fetch_all(&self.read)
+                .await
+                .map_err(|e| db_error("reading the applied migrations", e))?;
+        let known: Vec<i64> = MIGRATOR.iter().map(|m| m.version).collect();
+        let missing: Vec<String> = known
+            .iter()
+            .filter(|v| !applied.contains(v))
+            .map(ToString::to_string)
+            .collect();
+        Ok((!missing.is_empty())
+            .then(|| format!("thiếu migration {}: chạy ntm migrate", missing.join(", "))))
+    }
 }
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 pub(crate) async fn insert_audits(
     conn: &mut SqliteConnection,

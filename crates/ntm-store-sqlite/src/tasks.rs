@@ -78,7 +78,7 @@ impl OrganisationStore for SqliteStore {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {ORGANISATION_COLUMNS} FROM organisations o ORDER BY o.name, o.id"
         )))
-        .fetch_all(&self.pool)
+        .fetch_all(&self.read)
         .await
         .map_err(|e| db_error("reading organisations", e))?;
         rows.iter().map(organisation_record).collect()
@@ -89,7 +89,7 @@ impl OrganisationStore for SqliteStore {
             "SELECT {ORGANISATION_COLUMNS} FROM organisations o WHERE o.id = ?"
         )))
         .bind(id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.read)
         .await
         .map_err(|e| db_error("reading the organisation", e))?;
         row.as_ref().map(organisation_record).transpose()
@@ -155,7 +155,7 @@ impl OrganisationStore for SqliteStore {
              WHERE u.user_id = ? ORDER BY o.name, o.id"
         )))
         .bind(user_id)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.read)
         .await
         .map_err(|e| db_error("reading the user's organisations", e))?;
         rows.iter().map(organisation_record).collect()
@@ -224,7 +224,7 @@ impl DirectiveStore for SqliteStore {
             "SELECT {DIRECTIVE_COLUMNS} FROM directives WHERE id = ?"
         )))
         .bind(id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.read)
         .await
         .map_err(|e| db_error("reading the directive", e))?;
         row.as_ref().map(directive_record).transpose()
@@ -234,7 +234,7 @@ impl DirectiveStore for SqliteStore {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {DIRECTIVE_COLUMNS} FROM directives ORDER BY issued_on DESC, id DESC"
         )))
-        .fetch_all(&self.pool)
+        .fetch_all(&self.read)
         .await
         .map_err(|e| db_error("reading directives", e))?;
         rows.iter().map(directive_record).collect()
@@ -244,7 +244,7 @@ impl DirectiveStore for SqliteStore {
         let row: Option<(Option<String>, Option<Vec<u8>>)> =
             sqlx::query_as("SELECT file_name, file_bytes FROM directives WHERE id = ?")
                 .bind(id)
-                .fetch_optional(&self.pool)
+                .fetch_optional(&self.read)
                 .await
                 .map_err(|e| db_error("reading the directive's file", e))?;
         Ok(stored_file(row))
@@ -600,7 +600,7 @@ impl TaskStore for SqliteStore {
             "SELECT {REPORT_COLUMNS} FROM task_reports WHERE task_id = ? ORDER BY at, id"
         )))
         .bind(task_id)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.read)
         .await
         .map_err(|e| db_error("reading reports", e))?;
         rows.iter()
@@ -625,7 +625,7 @@ impl TaskStore for SqliteStore {
             "SELECT attachment_name, attachment_bytes FROM task_reports WHERE id = ?",
         )
         .bind(report_id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.read)
         .await
         .map_err(|e| db_error("reading the report's attachment", e))?;
         Ok(stored_file(row))
@@ -658,7 +658,7 @@ impl TaskStore for SqliteStore {
              ORDER BY due_on, kind",
         )
         .bind(task_id)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.read)
         .await
         .map_err(|e| db_error("reading reminders", e))?;
         Ok(rows
@@ -720,7 +720,7 @@ impl NotificationStore for SqliteStore {
              ORDER BY at DESC, id DESC"
         )))
         .bind(user_id)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.read)
         .await
         .map_err(|e| db_error("reading notifications", e))?;
         rows.iter().map(notification_record).collect()
@@ -768,7 +768,7 @@ impl NotificationStore for SqliteStore {
              WHERE n.read_at IS NULL AND n.emailed_at IS NULL AND u.email IS NOT NULL \
              AND NOT u.disabled ORDER BY n.user_id, n.at, n.id",
         )
-        .fetch_all(&self.pool)
+        .fetch_all(&self.read)
         .await
         .map_err(|e| db_error("reading notifications to e-mail", e))?;
         rows.iter().map(notification_record).collect()

@@ -37,7 +37,7 @@ impl WorkflowStore for SqliteStore {
         )))
         .bind(unit_id.as_str())
         .bind(year)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.read)
         .await
         .map_err(|e| db_error("reading the submission", e))?;
         row.as_ref().map(submission_record).transpose()
@@ -59,7 +59,7 @@ impl WorkflowStore for SqliteStore {
         qb.push(" ORDER BY year, unit_id");
         let rows = qb
             .build()
-            .fetch_all(&self.pool)
+            .fetch_all(&self.read)
             .await
             .map_err(|e| db_error("reading submissions", e))?;
         rows.iter().map(submission_record).collect()
@@ -144,7 +144,7 @@ impl WorkflowStore for SqliteStore {
         )
         .bind(unit_id.as_str())
         .bind(year)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.read)
         .await
         .map_err(|e| db_error("reading the approved values", e))?;
         rows.iter()

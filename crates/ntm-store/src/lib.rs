@@ -392,6 +392,21 @@ pub trait Store:
 {
     /// `sqlite` or `postgres`, for messages.
     fn backend(&self) -> &'static str;
+    /// The versions of the data that evaluations read. Every committed write to units,
+    /// criteria sets, values or the workflow raises its kind's version (database triggers,
+    /// so also writes by another process); a reader that holds them in memory compares.
+    async fn data_versions(&self) -> StoreResult<DataVersions>;
+    /// Whether the database answers and has every migration this build knows (for
+    /// `ntm healthcheck`): `Ok(None)` when current, `Ok(Some(message))` when not.
+    async fn health(&self) -> StoreResult<Option<String>>;
+}
+
+/// See [`Store::data_versions`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct DataVersions {
+    pub units: i64,
+    pub criteria: i64,
+    pub values: i64,
 }
 
 /// The audit target id of a value: `unit|year|indicator`.

@@ -30,7 +30,9 @@ async fn workspace(
     state: &AppState,
     year: Option<i32>,
 ) -> Result<ntm_app::evaluate::Workspace, WebError> {
-    ntm_app::evaluate::Workspace::load(state.store.as_ref(), year)
+    state
+        .cache
+        .workspace(state.store.as_ref(), year)
         .await
         .map_err(api_err)
 }

@@ -60,6 +60,9 @@ pub struct AppState {
     /// The one source of "now" for every handler: the system's in production, fixed in
     /// tests.
     pub clock: Clock,
+    /// The unit tree, the catalogue and the values, loaded once and reloaded when the
+    /// store's data versions move.
+    pub cache: Arc<ntm_app::cache::Cache>,
     limiter: Arc<Mutex<Attempts>>,
     // Previews live in memory: an import is confirmed within minutes by the same person,
     // and a restart simply asks them to upload again.
@@ -72,6 +75,7 @@ impl AppState {
             store,
             config: Arc::new(config),
             clock,
+            cache: Arc::default(),
             limiter: Arc::default(),
             pending: Arc::default(),
         }

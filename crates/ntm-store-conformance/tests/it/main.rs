@@ -51,6 +51,7 @@ macro_rules! conformance {
 }
 
 conformance!(
+    data_versions_rise_with_the_writes_that_change_evaluations,
     units_round_trip,
     reused_codes_stay_distinct,
     reimporting_identical_units_writes_nothing,

@@ -155,20 +155,23 @@ pub fn render(t: &impl Template) -> WebResult<Response> {
 
 /// Loads the workspace of `year` (all years when `None`).
 pub async fn workspace(state: &AppState, year: Option<i32>) -> WebResult<Workspace> {
-    Ok(Workspace::load(state.store.as_ref(), year).await?)
+    Ok(state.cache.workspace(state.store.as_ref(), year).await?)
 }
 
 /// Loads what evaluating `unit` needs: for a commune only its values (and those of the
 /// units it took over, for its history); for a district or province the whole `year`.
 pub async fn workspace_for(state: &AppState, unit: &UnitId, year: i32) -> WebResult<Workspace> {
-    let registry = ntm_app::units::load_registry(state.store.as_ref()).await?;
+    let registry = state.cache.registry(state.store.as_ref()).await?;
     let is_commune = registry
         .get(unit)
         .is_some_and(|u| u.level == ntm_core::UnitLevel::Commune);
     if is_commune {
         let mut units = vec![unit.clone()];
         units.extend(registry.ancestry(unit).into_iter().map(|e| e.from.clone()));
-        Ok(Workspace::load_units(state.store.as_ref(), &units).await?)
+        Ok(state
+            .cache
+            .workspace_of_units(state.store.as_ref(), &units)
+            .await?)
     } else {
         workspace(state, Some(year)).await
     }

@@ -130,9 +130,10 @@ pub async fn unit(
     Path(id): Path<String>,
 ) -> WebResult<Response> {
     let id = unit_id(&id)?;
-    let ws =
-        ntm_app::evaluate::Workspace::load_units(state.store.as_ref(), std::slice::from_ref(&id))
-            .await?;
+    let ws = state
+        .cache
+        .workspace_of_units(state.store.as_ref(), std::slice::from_ref(&id))
+        .await?;
     let u = ws
         .registry
         .get(&id)

@@ -56,6 +56,22 @@ impl TestApp {
         }
     }
 
+    /// The path of the test's database file, for a second store on it (as another process
+    /// would open it).
+    pub fn database_path(&self) -> std::path::PathBuf {
+        self._dir.path().join("ntm.db")
+    }
+
+    /// A router over the same database with nothing in memory: what a fresh server would
+    /// answer.
+    pub fn fresh_router(&self) -> Router {
+        router(AppState::new(
+            self._store.clone(),
+            WebConfig::default(),
+            self.clock.clone(),
+        ))
+    }
+
     /// Adds an account with the demo password and one grant, e.g. a viewer of one commune.
     pub async fn add_account(&self, username: &str, role: ntm_core::access::Role, unit: &str) {
         let hash = ntm_app::accounts::hash_password(ntm_app::demo::DEMO_PASSWORD).expect("hash");
@@ -73,8 +89,24 @@ impl TestApp {
     }
 
     pub async fn send(&self, request: Request<Body>) -> Response {
-        let response = self
-            .router
+        Self::send_to(&self.router, request).await
+    }
+
+    /// A GET answered by a fresh server over the same database ([`TestApp::fresh_router`]).
+    pub async fn get_fresh(&self, browser: &Browser, path: &str) -> Response {
+        let mut r = Request::get(path);
+        if let Some(c) = &browser.cookie {
+            r = r.header(header::COOKIE, c);
+        }
+        Self::send_to(
+            &self.fresh_router(),
+            r.body(Body::empty()).expect("request"),
+        )
+        .await
+    }
+
+    async fn send_to(router: &Router, request: Request<Body>) -> Response {
+        let response = router
             .clone()
             .oneshot(request)
             .await

@@ -614,3 +614,131 @@ async fn a_session_ends_by_the_applications_clock_not_the_calendar() {
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert!(r.location.is_some_and(|l| l.starts_with("/login")));
 }
+
+/// The pages that show what the cache holds: the tree, the catalogue, a year's values and
+/// the workflow.
+const CACHED_PAGES: [&str; 7] = [
+    "/?year=2021",
+    "/matrix?year=2021",
+    "/reports/criteria?year=2021",
+    "/units/18850@2020-01-01/scorecard?year=2021",
+    "/approval/18850@2020-01-01/2021",
+    "/criteria",
+    "/api/v1/evaluations/447@2020-01-01/2021",
+];
+
+/// Every cached page answers as a fresh server would; returns the pages' bodies.
+async fn same_as_fresh(app: &TestApp, b: &crate::app::Browser, after: &str) -> Vec<String> {
+    let mut bodies = Vec::new();
+    for path in CACHED_PAGES {
+        let cached = app.get(b, path).await;
+        let fresh = app.get_fresh(b, path).await;
+        assert_eq!(cached.status, StatusCode::OK, "{path}: {}", cached.body);
+        assert!(
+            cached.body == fresh.body,
+            "after {after}, {path} differs from a fresh server's"
+        );
+        bodies.push(cached.body);
+    }
+    bodies
+}
+
+#[tokio::test]
+async fn writes_through_any_path_are_seen_at_once_by_every_cached_page() {
+    use ntm_store::{CriteriaStore, UnitStore, ValueStore, WorkflowStore};
+    let app = TestApp::demo().await;
+    let office = app.login("vpdp").await;
+    let mut before = same_as_fresh(&app, &office, "nothing").await;
+    // Another process: a second store on the same file, writing past the web's cache.
+    let other = ntm_store_sqlite::SqliteStore::open(app.database_path().to_str().unwrap())
+        .await
+        .unwrap();
+    let audit = ntm_testkit::audit();
+    let changed = |before: &[String], after: &[String], what: &str| {
+        assert!(
+            before.iter().zip(after).any(|(b, a)| b != a),
+            "{what} changed no page"
+        );
+    };
+
+    // Units: Kỳ Lạc renamed.
+    let mut units = other.load_units().await.unwrap();
+    units.units.retain(|u| u.id.as_str() == KY_LAC);
+    units.units[0].versions[0].name = "Xã Kỳ Lạc Thử".into();
+    units.edges.clear();
+    units.attributes.clear();
+    other.import_units(&units, &audit).await.unwrap();
+    let after = same_as_fresh(&app, &office, "a unit write").await;
+    assert!(
+        after[1].contains("Xã Kỳ Lạc Thử"),
+        "the matrix names it anew"
+    );
+    changed(&before, &after, "renaming a unit");
+    before = after;
+
+    // Values: every numeric value of Kỳ Lạc in 2021 set to 0.
+    let writes: Vec<ntm_store::ValueWrite> = other
+        .list_values(&ntm_store::ValueFilter {
+            year: Some(2021),
+            units: Some(vec![ntm_core::UnitId::parse(KY_LAC).unwrap()]),
+            indicator_id: None,
+        })
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.value.parse::<f64>().is_ok_and(|v| v != 0.0))
+        .map(|r| ntm_store::ValueWrite {
+            unit_id: r.unit_id,
+            year: r.year,
+            indicator_id: r.indicator_id,
+            value: "0".into(),
+            note: r.note,
+        })
+        .collect();
+    assert!(!writes.is_empty());
+    other.write_values(&writes, &audit).await.unwrap();
+    let after = same_as_fresh(&app, &office, "a value write").await;
+    changed(&before, &after, "writing values");
+    before = after;
+
+    // Criteria: a set renamed in a new version.
+    let set = other
+        .list_criteria_sets()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|s| s.id == "xa-ntm-2021-2025")
+        .unwrap();
+    assert!(set.source_text.contains("title = \""));
+    other
+        .put_criteria_set(
+            &set.id,
+            &set.title,
+            &set.source_text
+                .replacen("title = \"", "title = \"(đổi tên thử) ", 1),
+            &audit,
+        )
+        .await
+        .unwrap();
+    let after = same_as_fresh(&app, &office, "a criteria write").await;
+    changed(&before, &after, "a new criteria version");
+    before = after;
+
+    // Workflow: Kỳ Lạc's 2021 submitted.
+    other
+        .set_submission(
+            &ntm_store::SubmissionRecord {
+                unit_id: ntm_core::UnitId::parse(KY_LAC).unwrap(),
+                year: 2021,
+                status: "submitted".into(),
+                updated_at: ntm_testkit::test_now(),
+                updated_by: "xa-kylac".into(),
+                comment: None,
+            },
+            &audit,
+        )
+        .await
+        .unwrap();
+    let after = same_as_fresh(&app, &office, "a workflow write").await;
+    changed(&before, &after, "submitting");
+}

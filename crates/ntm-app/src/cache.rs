@@ -1,0 +1,144 @@
+//! What evaluations read, loaded once and shared: the unit registry, the criteria
+//! catalogue and the values of each year, each kept with the data version it was loaded
+//! at. Every request asks the store for the current versions (one small read) and reloads
+//! only a part whose version moved, so a write through any path — the web, the CLI, an
+//! import in another process — is seen by the next request, and an unchanged database
+//! is never re-read or re-parsed.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use ntm_core::{Catalogue, UnitRegistry};
+use ntm_store::{DataVersions, Store};
+
+use crate::AppResult;
+use crate::evaluate::Workspace;
+use crate::values::ValueMap;
+
+/// Value maps kept at most: the years pages ask for (this year, last year, all years).
+const YEARS_KEPT: usize = 8;
+
+/// The shared parts of [`Workspace`], by data version.
+#[derive(Default)]
+pub struct Cache {
+    inner: Mutex<Inner>,
+}
+
+#[derive(Default)]
+struct Inner {
+    registry: Option<(i64, Arc<UnitRegistry>)>,
+    catalogue: Option<(i64, Arc<Catalogue>)>,
+    // Keyed by year (`None`: all years); the values version covers the workflow too.
+    values: HashMap<Option<i32>, (i64, Arc<ValueMap>)>,
+}
+
+impl std::fmt::Debug for Cache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cache").finish_non_exhaustive()
+    }
+}
+
+impl Cache {
+    pub fn new() -> Self {
+        Cache::default()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        // The cache holds no invariant a panic could break half-way: every entry is
+        // replaced whole.
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The current versions, and the parts already loaded at them.
+    async fn current(&self, store: &dyn Store) -> AppResult<DataVersions> {
+        Ok(store.data_versions().await?)
+    }
+
+    /// The unit registry as stored now.
+    pub async fn registry(&self, store: &dyn Store) -> AppResult<Arc<UnitRegistry>> {
+        let v = self.current(store).await?;
+        self.registry_at(store, v).await
+    }
+
+    async fn registry_at(
+        &self,
+        store: &dyn Store,
+        v: DataVersions,
+    ) -> AppResult<Arc<UnitRegistry>> {
+        if let Some((at, r)) = &self.lock().registry
+            && *at == v.units
+        {
+            return Ok(r.clone());
+        }
+        // Loaded outside the lock: two requests may both load after a write, and the
+        // second simply replaces the first's equal copy.
+        let loaded = Arc::new(crate::units::load_registry(store).await?);
+        self.lock().registry = Some((v.units, loaded.clone()));
+        Ok(loaded)
+    }
+
+    async fn catalogue_at(&self, store: &dyn Store, v: DataVersions) -> AppResult<Arc<Catalogue>> {
+        if let Some((at, c)) = &self.lock().catalogue
+            && *at == v.criteria
+        {
+            return Ok(c.clone());
+        }
+        let loaded = Arc::new(crate::criteria::load(store).await?);
+        self.lock().catalogue = Some((v.criteria, loaded.clone()));
+        Ok(loaded)
+    }
+
+    async fn values_at(
+        &self,
+        store: &dyn Store,
+        v: DataVersions,
+        year: Option<i32>,
+    ) -> AppResult<Arc<ValueMap>> {
+        if let Some((at, m)) = self.lock().values.get(&year)
+            && *at == v.values
+        {
+            return Ok(m.clone());
+        }
+        let loaded = Arc::new(crate::values::load(store, year).await?);
+        let mut inner = self.lock();
+        inner.values.retain(|_, (at, _)| *at == v.values);
+        if inner.values.len() >= YEARS_KEPT {
+            inner.values.clear();
+        }
+        inner.values.insert(year, (v.values, loaded.clone()));
+        Ok(loaded)
+    }
+
+    /// The workspace of `year` (all years when `None`), as [`Workspace::load`] would load
+    /// it now, from memory where nothing changed.
+    pub async fn workspace(&self, store: &dyn Store, year: Option<i32>) -> AppResult<Workspace> {
+        let v = self.current(store).await?;
+        Ok(Workspace {
+            registry: self.registry_at(store, v).await?,
+            catalogue: self.catalogue_at(store, v).await?,
+            values: self.values_at(store, v, year).await?,
+        })
+    }
+
+    /// Units and the catalogue from memory, values only of `units` (all their years) from
+    /// the store: enough to evaluate those communes ([`Workspace::load_units`]).
+    pub async fn workspace_of_units(
+        &self,
+        store: &dyn Store,
+        units: &[ntm_core::UnitId],
+    ) -> AppResult<Workspace> {
+        let v = self.current(store).await?;
+        let records = store
+            .list_values(&ntm_store::ValueFilter {
+                year: None,
+                units: Some(units.to_vec()),
+                indicator_id: None,
+            })
+            .await?;
+        Ok(Workspace {
+            registry: self.registry_at(store, v).await?,
+            catalogue: self.catalogue_at(store, v).await?,
+            values: Arc::new(crate::values::group(records)?),
+        })
+    }
+}
