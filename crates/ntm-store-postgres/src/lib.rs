@@ -721,6 +721,14 @@ pub(crate) async fn insert_audits(
     audit: &AuditContext,
     at: DateTime<Utc>,
 ) -> StoreResult<()> {
+    // Every write passes here with its audit context: one log line per write, inside the
+    // request's span when there is one (so with its id).
+    tracing::info!(
+        actor = %audit.actor,
+        reason = %audit.reason,
+        entries = entries.len(),
+        "write"
+    );
     upsert_rows(
         conn,
         "INSERT INTO audit_events (at, actor, action, target_kind, target_id, unit_id, before, after, reason) ",

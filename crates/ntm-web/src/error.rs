@@ -122,12 +122,17 @@ impl From<askama::Error> for WebError {
     }
 }
 
-/// An internal failure: logged with its cause chain, answered opaquely.
+/// An internal failure: logged with its cause chain (inside the request's span, so with
+/// its id), answered opaquely with the id for the user to quote.
 pub fn internal(e: anyhow::Error) -> WebError {
-    eprintln!("ntm-web: internal error: {e:#}");
+    let chain: Vec<String> = e.chain().map(ToString::to_string).collect();
+    tracing::error!(cause = %chain.join(": "), "internal error");
+    let id = crate::routes::request_id().unwrap_or_default();
     WebError::new(
         Kind::Internal,
-        "Đã có lỗi trong hệ thống; vui lòng thử lại hoặc báo quản trị.",
+        format!(
+            "Đã có lỗi trong hệ thống; vui lòng thử lại hoặc báo quản trị, kèm mã yêu cầu {id}."
+        ),
     )
 }
 

@@ -39,8 +39,20 @@ pub struct Args {
     /// reproducing a report as of a past day; the system clock otherwise.
     #[arg(long, global = true, env = "NTM_NOW", hide = true)]
     pub now: Option<String>,
+    /// Log lines on standard error: `text` (readable) or `json` (one object a line, for a
+    /// log collector). Which lines: `NTM_LOG` (e.g. `info`, `ntm_web=debug`), `warn` by
+    /// default for commands and `info` for `serve`.
+    #[arg(long, global = true, env = "NTM_LOG_FORMAT", default_value = "text")]
+    pub log_format: LogFormat,
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -79,6 +91,9 @@ pub enum Command {
     },
     /// Create or update the database schema (also done automatically on every command).
     Migrate,
+    /// For a service manager or a load balancer: exit 0 when the database answers and
+    /// has every migration of this build, 1 (with the reason) otherwise. Changes nothing.
+    Healthcheck,
     /// Administrative units: the tree as of a date, lineage across reforms, import.
     Units(UnitsArgs),
     /// Criteria sets: list, show, check and import set files.
@@ -340,6 +355,18 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             let files = read_files(files)?;
             let problems = ntm_app::criteria::check(&files, &ntm_data::shipped::criteria_files());
             return output::check(&files, &problems, args.json);
+        }
+        Command::Healthcheck => {
+            let store = crate::store::open_unmigrated(&args.database).await?;
+            if let Some(problem) = store.health().await? {
+                bail!("{problem}");
+            }
+            store.data_versions().await?;
+            outln!(
+                "ntm: cơ sở dữ liệu {} sẵn sàng, lược đồ đã cập nhật",
+                crate::store::mask(&args.database)
+            );
+            return Ok(());
         }
         Command::Migrate => {
             crate::store::open(&args.database).await?;
@@ -760,7 +787,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             };
             output::audit(&store.list_audit(&filter).await?, args.json)
         }
-        Command::Migrate | Command::Backup { .. } => unreachable!("handled before"),
+        Command::Migrate | Command::Backup { .. } | Command::Healthcheck => {
+            unreachable!("handled before")
+        }
     }
 }
 

@@ -44,9 +44,29 @@ fn exit_on_write_error(e: std::io::Error) -> ! {
     std::process::exit(1);
 }
 
+/// Logs go to standard error, so that a command's output on standard out stays clean.
+fn init_logging(args: &cli::Args) {
+    use tracing_subscriber::EnvFilter;
+    let default = if matches!(args.command, cli::Command::Serve { .. }) {
+        "info"
+    } else {
+        "warn"
+    };
+    let filter = EnvFilter::try_from_env("NTM_LOG").unwrap_or_else(|_| EnvFilter::new(default));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    // A second initialisation can only fail in tests that call main twice; ignore it.
+    let _ = match args.log_format {
+        cli::LogFormat::Json => builder.json().flatten_event(true).try_init(),
+        cli::LogFormat::Text => builder.with_ansi(false).try_init(),
+    };
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = cli::Args::parse();
+    init_logging(&args);
     match cli::run(args).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -37,6 +37,29 @@ pub async fn open(url: &str) -> anyhow::Result<Arc<dyn Store>> {
     }
 }
 
+/// Opens the store without migrating it (for `ntm healthcheck`, which must report a
+/// missing migration rather than apply it).
+pub async fn open_unmigrated(url: &str) -> anyhow::Result<Arc<dyn Store>> {
+    if is_postgres(url) {
+        Ok(Arc::new(PostgresStore::open(url).await.with_context(
+            || format!("không kết nối được PostgreSQL {}", mask(url)),
+        )?))
+    } else {
+        anyhow::ensure!(
+            url.contains(":memory:")
+                || std::path::Path::new(
+                    url.trim_start_matches("sqlite://")
+                        .trim_start_matches("sqlite:")
+                )
+                .exists(),
+            "không có cơ sở dữ liệu SQLite {url}"
+        );
+        Ok(Arc::new(SqliteStore::open(url).await.with_context(
+            || format!("không mở được cơ sở dữ liệu SQLite {url}"),
+        )?))
+    }
+}
+
 /// Opens a SQLite store only (for `ntm backup`).
 pub async fn open_sqlite(url: &str) -> anyhow::Result<SqliteStore> {
     let store = SqliteStore::open(url)

@@ -28,6 +28,7 @@ pub struct Response {
     pub content_type: Option<String>,
     pub disposition: Option<String>,
     pub encoding: Option<String>,
+    pub request_id: Option<String>,
     pub body: String,
     pub bytes: Vec<u8>,
 }
@@ -134,6 +135,7 @@ impl TestApp {
         let content_type = header_text(header::CONTENT_TYPE);
         let disposition = header_text(header::CONTENT_DISPOSITION);
         let encoding = header_text(header::CONTENT_ENCODING);
+        let request_id = header_text(header::HeaderName::from_static("x-request-id"));
         let bytes = axum::body::to_bytes(response.into_body(), 50 * 1024 * 1024)
             .await
             .expect("body");
@@ -144,6 +146,7 @@ impl TestApp {
             content_type,
             disposition,
             encoding,
+            request_id,
             body: String::from_utf8_lossy(&bytes).into_owned(),
             bytes: bytes.to_vec(),
         }

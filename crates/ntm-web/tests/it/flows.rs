@@ -742,3 +742,29 @@ async fn writes_through_any_path_are_seen_at_once_by_every_cached_page() {
     let after = same_as_fresh(&app, &office, "a workflow write").await;
     changed(&before, &after, "submitting");
 }
+
+#[tokio::test]
+async fn every_answer_carries_a_request_id_that_a_proxy_may_set() {
+    let app = TestApp::demo().await;
+    let anon = TestApp::anonymous();
+    let r = app
+        .send(
+            axum::http::Request::get("/login")
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await;
+    let id = r.request_id.expect("an id");
+    assert_eq!(id.len(), 12, "{id}");
+    let other = app.get(&anon, "/login").await.request_id.expect("an id");
+    assert_ne!(id, other, "one id per request");
+    let given = app
+        .get_with(&anon, "/healthz", &[("x-request-id", "proxy-42")])
+        .await;
+    assert_eq!(given.request_id.as_deref(), Some("proxy-42"));
+    // A header that is not a plain token is not repeated back.
+    let odd = app
+        .get_with(&anon, "/healthz", &[("x-request-id", "a b<script>")])
+        .await;
+    assert_ne!(odd.request_id.as_deref(), Some("a b<script>"));
+}

@@ -524,3 +524,13 @@ fn tasks_compile_a_period_and_draft_an_urging_letter() {
         none.stderr()
     );
 }
+
+#[test]
+fn healthcheck_tells_a_service_manager_whether_the_database_is_ready() {
+    let env = Env::new();
+    let missing = env.ntm(&["healthcheck"]);
+    assert!(!missing.output.status.success(), "no database yet");
+    env.ntm(&["migrate"]).ok();
+    let ready = env.ntm(&["healthcheck"]).ok();
+    assert!(ready.stdout().contains("sẵn sàng"), "{}", ready.stdout());
+}
