@@ -247,9 +247,34 @@ pub async fn set_email(
     Ok(())
 }
 
+/// Runs the deliberately slow password work (argon2id, tens of milliseconds a call) where
+/// it holds nothing else up: the web layer puts it on its blocking pool, so that one
+/// password change does not stall the requests sharing its thread. The app itself has no
+/// runtime to choose.
+#[async_trait::async_trait]
+pub trait PasswordWork: Send + Sync {
+    async fn verify(&self, password: String, phc: String) -> bool;
+    async fn hash(&self, password: String) -> AppResult<String>;
+}
+
+/// [`PasswordWork`] done in place: for the command line and tests, where nothing else
+/// waits.
+pub struct InPlace;
+
+#[async_trait::async_trait]
+impl PasswordWork for InPlace {
+    async fn verify(&self, password: String, phc: String) -> bool {
+        verify_password(&password, &phc)
+    }
+    async fn hash(&self, password: String) -> AppResult<String> {
+        hash_password(&password)
+    }
+}
+
 /// Changes the actor's own password after checking the current one.
 pub async fn change_password(
     store: &dyn Store,
+    work: &dyn PasswordWork,
     actor: &Actor,
     current: &str,
     new: &str,
@@ -259,16 +284,18 @@ pub async fn change_password(
         .get_user(actor.user_id)
         .await?
         .ok_or_else(|| AppError::NotFound("người dùng".into()))?;
-    if !verify_password(current, &user.password_hash) {
+    if !work
+        .verify(current.to_owned(), user.password_hash.clone())
+        .await
+    {
         return Err(AppError::Fields(vec![(
             "current".into(),
             "mật khẩu hiện tại không đúng".into(),
         )]));
     }
     check_password_rules(new).map_err(|m| AppError::Fields(vec![("new".into(), m)]))?;
-    store
-        .set_password(actor.user_id, &hash_password(new)?, audit)
-        .await?;
+    let hash = work.hash(new.to_owned()).await?;
+    store.set_password(actor.user_id, &hash, audit).await?;
     Ok(())
 }
 

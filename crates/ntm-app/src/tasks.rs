@@ -1103,7 +1103,7 @@ pub async fn urging_letter(
     actor: &Actor,
     lead: &Assignee,
     now: DateTime<Utc>,
-) -> AppResult<(String, Vec<u8>)> {
+) -> AppResult<UrgingDraft> {
     office_only(registry, actor, local_date(now), "soạn văn bản đôn đốc")?;
     let views = visible_tasks(store, registry, actor, None, now).await?;
     let overdue: Vec<&TaskView> = leaves(&views)
@@ -1208,16 +1208,28 @@ pub async fn urging_letter(
         signer_title: vec!["Chánh Văn phòng".into()],
         signer_name: String::new(),
     };
-    let bytes =
-        ntm_reports::urging_letter(&letter).map_err(|e| AppError::Invalid(vec![e.to_string()]))?;
     let slug: String = ntm_core::text::search_key(&name)
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
         .collect();
-    Ok((
-        format!("don-doc-{slug}-{}.docx", today.format("%Y%m%d")),
-        bytes,
-    ))
+    Ok(UrgingDraft {
+        file_name: format!("don-doc-{slug}-{}.docx", today.format("%Y%m%d")),
+        letter,
+    })
+}
+
+/// A drafted urging letter: its file name and content, written as .docx by
+/// [`UrgingDraft::docx`] (CPU work that the web runs off its request threads).
+#[derive(Debug, Clone)]
+pub struct UrgingDraft {
+    pub file_name: String,
+    pub letter: ntm_reports::UrgingLetter,
+}
+
+impl UrgingDraft {
+    pub fn docx(&self) -> AppResult<Vec<u8>> {
+        ntm_reports::urging_letter(&self.letter).map_err(|e| AppError::Invalid(vec![e.to_string()]))
+    }
 }
 
 /// Finds the lead or cooperator the office typed: an organisation by its name; a unit by

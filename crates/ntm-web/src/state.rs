@@ -149,3 +149,34 @@ impl AppState {
             .remove(key);
     }
 }
+
+/// Runs `work` on the runtime's blocking pool: CPU-bound or blocking work (argon2, writing
+/// and reading .xlsx and .docx) must not hold a thread that serves other requests.
+pub(crate) async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> crate::error::WebResult<T> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| crate::error::internal(anyhow::anyhow!("blocking task failed: {e}")))
+}
+
+/// The app's password work on the blocking pool.
+pub(crate) struct OffRuntime;
+
+#[async_trait::async_trait]
+impl ntm_app::accounts::PasswordWork for OffRuntime {
+    async fn verify(&self, password: String, phc: String) -> bool {
+        tokio::task::spawn_blocking(move || ntm_app::accounts::verify_password(&password, &phc))
+            .await
+            .unwrap_or(false)
+    }
+    async fn hash(&self, password: String) -> ntm_app::AppResult<String> {
+        tokio::task::spawn_blocking(move || ntm_app::accounts::hash_password(&password))
+            .await
+            .map_err(|e| {
+                ntm_app::AppError::Store(ntm_store::StoreError::Other(anyhow::anyhow!(
+                    "hashing task failed: {e}"
+                )))
+            })?
+    }
+}

@@ -499,11 +499,13 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                     let today = ntm_core::task::local_date(now);
                     let lead = ntm_app::tasks::resolve_assignee(&registry, &orgs, lead, today)
                         .map_err(anyhow::Error::msg)?;
-                    let (name, bytes) =
+                    let draft =
                         ntm_app::tasks::urging_letter(store, &registry, &office, &lead, now)
                             .await?;
-                    let path = output.clone().unwrap_or_else(|| name.into());
-                    std::fs::write(&path, bytes)
+                    let path = output
+                        .clone()
+                        .unwrap_or_else(|| draft.file_name.clone().into());
+                    std::fs::write(&path, draft.docx()?)
                         .with_context(|| format!("không ghi được {}", path.display()))?;
                     outln!("Đã soạn văn bản đôn đốc: {}", path.display());
                     Ok(())

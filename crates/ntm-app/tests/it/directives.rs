@@ -224,7 +224,7 @@ async fn the_urging_letter_lists_a_leads_overdue_tasks() {
     let office = actor(s.as_ref(), "vpdp").await;
     let orgs = s.list_organisations().await.unwrap();
     let id = |name: &str| orgs.iter().find(|o| o.name == name).unwrap().id;
-    let (name, bytes) = ntm_app::tasks::urging_letter(
+    let draft = ntm_app::tasks::urging_letter(
         s.as_ref(),
         &registry,
         &office,
@@ -233,6 +233,7 @@ async fn the_urging_letter_lists_a_leads_overdue_tasks() {
     )
     .await
     .unwrap();
+    let (name, bytes) = (draft.file_name.clone(), draft.docx().unwrap());
     assert_eq!(name, "don-doc-so-nong-nghiep-va-moi-truong-20261129.docx");
     let xml = document_text(&bytes);
     for text in [
@@ -257,7 +258,7 @@ async fn the_urging_letter_lists_a_leads_overdue_tasks() {
         .into_iter()
         .find(|v| v.task.code.starts_with("2.2.") && v.state == TaskState::Overdue)
         .unwrap();
-    let (_, bytes) = ntm_app::tasks::urging_letter(
+    let bytes = ntm_app::tasks::urging_letter(
         s.as_ref(),
         &registry,
         &office,
@@ -265,6 +266,8 @@ async fn the_urging_letter_lists_a_leads_overdue_tasks() {
         now(),
     )
     .await
+    .unwrap()
+    .docx()
     .unwrap();
     let lowered = overdue_commune.lead_name.replacen("Xã", "xã", 1);
     assert!(document_text(&bytes).contains(&format!("UBND {lowered}")));

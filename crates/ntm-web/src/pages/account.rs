@@ -96,6 +96,7 @@ pub async fn password(
     }
     match ntm_app::accounts::change_password(
         state.store.as_ref(),
+        &crate::state::OffRuntime,
         &session.actor,
         &f.current,
         &f.new,

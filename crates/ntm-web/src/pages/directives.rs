@@ -22,7 +22,7 @@ use super::{Chrome, download, render, require_admin, workspace};
 use crate::auth::Session;
 use crate::error::{WebError, WebResult};
 use crate::format::{date, datetime, percent};
-use crate::state::AppState;
+use crate::state::{AppState, blocking};
 
 const KINDS: [&str; 7] = [
     "Thông báo",
@@ -489,7 +489,7 @@ pub async fn create(
     page.title = f.get("title").trim().to_owned();
     page.summary = f.get("summary").trim().to_owned();
     if f.get("action") == "load" {
-        return loaded(page, f.file("tasks_file"));
+        return loaded(page, f.file("tasks_file")).await;
     }
     let issued = parse_date(&page.issued_on);
     let file = f.file("file");
@@ -550,8 +550,8 @@ pub async fn create(
 
 /// The form again with the rows of an uploaded task list, for the office to check before
 /// it records them; nothing is written.
-fn loaded(mut page: FormPage, file: Option<ntm_store::StoredFile>) -> WebResult<Response> {
-    match rows_from_sheet(file) {
+async fn loaded(mut page: FormPage, file: Option<ntm_store::StoredFile>) -> WebResult<Response> {
+    match blocking(move || rows_from_sheet(file)).await? {
         Ok(rows) => {
             page.notice = format!(
                 "Đã đọc {} nhiệm vụ từ tệp. Kiểm tra, sửa nếu cần, rồi bấm “Ghi”: chưa có gì được ghi.",
@@ -637,7 +637,7 @@ pub async fn add(
     )
     .await?;
     if f.get("action") == "load" {
-        return loaded(page, f.file("tasks_file"));
+        return loaded(page, f.file("tasks_file")).await;
     }
     let now = state.now();
     let rows: Vec<TaskRow> = rows.into_iter().map(|(_, r)| r).collect();
@@ -730,12 +730,10 @@ pub async fn show(
     let heading = "TỔNG HỢP KẾT QUẢ THỰC HIỆN NHIỆM VỤ".to_owned();
     if q.format.as_deref() == Some("xlsx") {
         let labels = BTreeMap::from([(id, format!("{} {}", d.kind, d.number))]);
-        let bytes = ntm_app::tasks::compilation_workbook(
-            &c,
-            &heading,
-            vec![format!("{label}: {}", d.title)],
-            &labels,
-        )?;
+        let subtitle = vec![format!("{label}: {}", d.title)];
+        let bytes =
+            blocking(move || ntm_app::tasks::compilation_workbook(&c, &heading, subtitle, &labels))
+                .await??;
         let name = format!(
             "tong-hop-{}.xlsx",
             ntm_core::text::search_key(&d.number).replace(['/', ' '], "-")
@@ -829,15 +827,18 @@ pub async fn period(
             .iter()
             .map(|d| (d.id, format!("{} {}", d.kind, d.number)))
             .collect();
-        let bytes = ntm_app::tasks::compilation_workbook(
-            &c,
-            &heading,
-            vec![
+        let bytes = blocking(move || {
+            ntm_app::tasks::compilation_workbook(
+                &c,
+                &heading,
+                vec![
                 "Gồm các nhiệm vụ đến hạn trong kỳ và các nhiệm vụ chưa hoàn thành từ trước kỳ."
                     .into(),
             ],
-            &labels,
-        )?;
+                &labels,
+            )
+        })
+        .await??;
         let name = format!(
             "bao-cao-nhiem-vu-{}-{}.xlsx",
             from.format("%Y%m%d"),
@@ -905,7 +906,7 @@ pub async fn urge(
     let ws = workspace(&state, Some(0)).await?;
     let lead = parse_assignee(&q.lead)
         .ok_or_else(|| WebError::not_found(format!("Không có đơn vị “{}”.", q.lead)))?;
-    let (name, bytes) = ntm_app::tasks::urging_letter(
+    let draft = ntm_app::tasks::urging_letter(
         state.store.as_ref(),
         &ws.registry,
         &session.actor,
@@ -913,6 +914,8 @@ pub async fn urge(
         state.now(),
     )
     .await?;
+    let name = draft.file_name.clone();
+    let bytes = blocking(move || draft.docx()).await??;
     Ok(download(
         bytes,
         &name,

@@ -18,7 +18,7 @@ use super::{Chrome, render, visible, workspace, year_choices};
 use crate::auth::Session;
 use crate::error::{WebError, WebResult, internal};
 use crate::format::{number, percent};
-use crate::state::AppState;
+use crate::state::{AppState, blocking};
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
@@ -252,7 +252,9 @@ pub async fn criteria(
         Err(e) => return Err(e.into()),
     };
     if q.format.as_deref() == Some("xlsx") {
-        let bytes = ntm_reports::workbook(&[criteria_table(&r, &scope_title)])
+        let table = criteria_table(&r, &scope_title);
+        let bytes = blocking(move || ntm_reports::workbook(&[table]))
+            .await?
             .map_err(|e| internal(anyhow::anyhow!("{e}")))?;
         return Ok(xlsx(bytes, &format!("tong-hop-tieu-chi-{year}.xlsx")));
     }
@@ -427,7 +429,9 @@ pub async fn levels(
         Err(e) => return Err(e.into()),
     };
     if q.format.as_deref() == Some("xlsx") {
-        let bytes = ntm_reports::workbook(&[levels_table(&r, &scope_title)])
+        let table = levels_table(&r, &scope_title);
+        let bytes = blocking(move || ntm_reports::workbook(&[table]))
+            .await?
             .map_err(|e| internal(anyhow::anyhow!("{e}")))?;
         return Ok(xlsx(bytes, &format!("thong-ke-muc-dat-{year}.xlsx")));
     }
@@ -573,8 +577,9 @@ pub async fn candidates(
             landscape: true,
             freeze_columns: 2,
         };
-        let bytes =
-            ntm_reports::workbook(&[table]).map_err(|e| internal(anyhow::anyhow!("{e}")))?;
+        let bytes = blocking(move || ntm_reports::workbook(&[table]))
+            .await?
+            .map_err(|e| internal(anyhow::anyhow!("{e}")))?;
         return Ok(xlsx(bytes, &format!("xa-gan-dat-muc-{year}.xlsx")));
     }
     render(&CandidatesPage {
@@ -622,10 +627,8 @@ pub async fn export(
         .collect();
     let suffix = q.year.map_or("tat-ca".into(), |y| y.to_string());
     if q.format.as_deref() == Some("xlsx") {
-        let bytes = ntm_app::values::values_workbook(
-            records,
-            format!("Phạm vi: {}", scope_name(&session, &ws)),
-        )?;
+        let subtitle = format!("Phạm vi: {}", scope_name(&session, &ws));
+        let bytes = blocking(move || ntm_app::values::values_workbook(records, subtitle)).await??;
         return Ok(xlsx(bytes, &format!("so-lieu-{suffix}.xlsx")));
     }
     let rows: Vec<ntm_data::values_file::ValueRow> = records

@@ -22,7 +22,7 @@ use super::{Chrome, download, render, workspace};
 use crate::auth::Session;
 use crate::error::{Kind, WebError, WebResult};
 use crate::format::{date, datetime, percent};
-use crate::state::AppState;
+use crate::state::{AppState, blocking};
 
 pub fn state_class(s: TaskState) -> &'static str {
     match s {
@@ -232,12 +232,15 @@ pub async fn list(
             .into_iter()
             .map(|d| (d.id, format!("{} {}", d.kind, d.number)))
             .collect();
-        let bytes = ntm_app::tasks::compilation_workbook(
-            &c,
-            "TỔNG HỢP KẾT QUẢ THỰC HIỆN NHIỆM VỤ",
-            vec![],
-            &labels,
-        )?;
+        let bytes = blocking(move || {
+            ntm_app::tasks::compilation_workbook(
+                &c,
+                "TỔNG HỢP KẾT QUẢ THỰC HIỆN NHIỆM VỤ",
+                vec![],
+                &labels,
+            )
+        })
+        .await??;
         return Ok(super::reports::xlsx(bytes, "tong-hop-nhiem-vu.xlsx"));
     }
     let days = q.days.unwrap_or(state.config.due_soon_days).min(366);
