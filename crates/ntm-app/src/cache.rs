@@ -30,7 +30,12 @@ struct Inner {
     catalogue: Option<(i64, Arc<Catalogue>)>,
     // Keyed by year (`None`: all years); the values version covers the workflow too.
     values: HashMap<Option<i32>, (i64, Arc<ValueMap>)>,
+    tasks: Option<(i64, Arc<crate::tasks::TaskMaterial>)>,
+    memos: HashMap<String, (DataVersions, Arc<dyn std::any::Any + Send + Sync>)>,
 }
+
+/// Results kept at most by [`Cache::memo`]: a province's scopes × years, with room.
+const MEMOS_KEPT: usize = 512;
 
 impl std::fmt::Debug for Cache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -106,6 +111,55 @@ impl Cache {
             inner.values.clear();
         }
         inner.values.insert(year, (v.values, loaded.clone()));
+        Ok(loaded)
+    }
+
+    /// The result of `compute` for `key`, computed once per data version: for derived
+    /// views (a dashboard of one scope and year) that every viewer of that scope sees the
+    /// same until a write. `key` must name everything the result depends on besides the
+    /// stored data (the year, the viewer's grants).
+    /// A failed computation is not kept.
+    pub async fn memo<T, E, F>(
+        &self,
+        store: &dyn Store,
+        key: String,
+        compute: F,
+    ) -> Result<Arc<T>, E>
+    where
+        T: Send + Sync + 'static,
+        E: From<crate::AppError>,
+        F: FnOnce() -> Result<T, E>,
+    {
+        let v = self.current(store).await.map_err(E::from)?;
+        if let Some((at, value)) = self.lock().memos.get(&key)
+            && *at == v
+            && let Ok(hit) = value.clone().downcast::<T>()
+        {
+            return Ok(hit);
+        }
+        let value = Arc::new(compute()?);
+        let mut inner = self.lock();
+        inner.memos.retain(|_, (at, _)| *at == v);
+        if inner.memos.len() >= MEMOS_KEPT {
+            inner.memos.clear();
+        }
+        inner.memos.insert(key, (v, value.clone()));
+        Ok(value)
+    }
+
+    /// Every task with its reports, as stored now ([`crate::tasks::TaskMaterial`]).
+    pub async fn task_material(
+        &self,
+        store: &dyn Store,
+    ) -> AppResult<Arc<crate::tasks::TaskMaterial>> {
+        let v = self.current(store).await?;
+        if let Some((at, m)) = &self.lock().tasks
+            && *at == v.tasks
+        {
+            return Ok(m.clone());
+        }
+        let loaded = Arc::new(crate::tasks::load_material(store).await?);
+        self.lock().tasks = Some((v.tasks, loaded.clone()));
         Ok(loaded)
     }
 

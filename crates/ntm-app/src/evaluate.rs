@@ -20,8 +20,8 @@ use crate::{AppError, AppResult};
 
 pub use crate::values::ValueMap;
 
-/// Everything an evaluation reads. Shared, not copied: the web keeps the parts in a
-/// [`crate::cache::Cache`] and hands each request the current ones.
+/// Everything an evaluation reads. Shared, not copied: the web keeps the parts in its
+/// cache and hands each request the current ones.
 #[derive(Debug, Clone)]
 pub struct Workspace {
     pub registry: Arc<UnitRegistry>,

@@ -106,6 +106,19 @@ fn leaf_records(tasks: Vec<TaskRecord>) -> impl Iterator<Item = TaskRecord> {
     tasks.into_iter().filter(move |t| !parents.contains(&t.id))
 }
 
+/// A unit's name in `year` (its latest, if it did not exist then).
+fn unit_name(registry: &UnitRegistry, u: &UnitId, year: i32) -> String {
+    registry.get(u).map_or_else(
+        || u.to_string(),
+        |u| {
+            u.version_in_year(year)
+                .unwrap_or_else(|| u.latest())
+                .name
+                .clone()
+        },
+    )
+}
+
 /// Names of leads: units by their name in `year` (Xã Thạch Hạ in 2022, a phường later),
 /// organisations by theirs.
 pub async fn lead_name(
@@ -115,15 +128,7 @@ pub async fn lead_name(
     year: i32,
 ) -> AppResult<String> {
     Ok(match lead {
-        Assignee::Unit(u) => registry.get(u).map_or_else(
-            || u.to_string(),
-            |u| {
-                u.version_in_year(year)
-                    .unwrap_or_else(|| u.latest())
-                    .name
-                    .clone()
-            },
-        ),
+        Assignee::Unit(u) => unit_name(registry, u, year),
         Assignee::Organisation(id) => store
             .get_organisation(*id)
             .await?
@@ -223,6 +228,38 @@ pub async fn organisations_of(store: &dyn Store, actor: &Actor) -> AppResult<BTr
         .collect())
 }
 
+/// What judging tasks reads from the store, loaded once: every task with its reports, the
+/// issue date of every directive and the names of organisations. It depends on no instant
+/// and no viewer, so the web keeps it (see `cache::Cache::task_material`) until a task
+/// write moves the tasks' data version; the states are then computed per request.
+#[derive(Debug, Clone, Default)]
+pub struct TaskMaterial {
+    pub tasks: Vec<TaskRecord>,
+    reports: BTreeMap<i64, Vec<ReportRecord>>,
+    dates: BTreeMap<i64, NaiveDate>,
+    organisations: BTreeMap<i64, String>,
+}
+
+/// Loads [`TaskMaterial`] from the store.
+pub async fn load_material(store: &dyn Store) -> AppResult<TaskMaterial> {
+    let tasks = store.list_tasks(&TaskFilter::default()).await?;
+    let mut reports = BTreeMap::new();
+    for t in &tasks {
+        reports.insert(t.id, store.list_reports(t.id).await?);
+    }
+    Ok(TaskMaterial {
+        tasks,
+        reports,
+        dates: issue_dates(store).await?,
+        organisations: store
+            .list_organisations()
+            .await?
+            .into_iter()
+            .map(|o| (o.id, o.name))
+            .collect(),
+    })
+}
+
 /// The tasks of a directive (or all) the actor may see, with their states as of `now`.
 pub async fn visible_tasks(
     store: &dyn Store,
@@ -231,88 +268,106 @@ pub async fn visible_tasks(
     directive: Option<i64>,
     now: DateTime<Utc>,
 ) -> AppResult<Vec<TaskView>> {
+    let material = load_material(store).await?;
     let orgs = organisations_of(store, actor).await?;
-    let directives = issue_dates(store).await?;
-    let mut out = Vec::new();
-    for t in store
-        .list_tasks(&TaskFilter {
-            directive_id: directive,
-            ..Default::default()
-        })
-        .await?
-    {
-        let issued = directives
-            .get(&t.directive_id)
-            .copied()
-            .unwrap_or_else(|| local_date(now));
-        if !may(registry, actor, &orgs, &t, issued, TaskAction::See) {
-            continue;
-        }
-        out.push(view(store, registry, t, &directives, now).await?);
-    }
-    Ok(out)
+    Ok(views_in(&material, registry, actor, &orgs, directive, now))
 }
 
-async fn view(
-    store: &dyn Store,
+/// [`visible_tasks`] over material already loaded: pure.
+pub fn views_in(
+    material: &TaskMaterial,
     registry: &UnitRegistry,
-    t: TaskRecord,
-    directives: &BTreeMap<i64, NaiveDate>,
+    actor: &Actor,
+    organisations: &BTreeSet<i64>,
+    directive: Option<i64>,
     now: DateTime<Utc>,
-) -> AppResult<TaskView> {
-    let issued = directives
-        .get(&t.directive_id)
-        .copied()
-        .unwrap_or_else(|| local_date(now));
-    let reports: Vec<ReportRecord> = store
-        .list_reports(t.id)
-        .await?
-        .into_iter()
-        .filter(|r| r.at <= now)
-        .collect();
-    let completed = t.completed_at.filter(|c| *c <= now);
-    let (deadline, state, period_list, days_late) = match periodic(&t) {
-        Some(r) => {
-            let done: Vec<DateTime<Utc>> = reports
-                .iter()
-                .filter(|r| r.marks_done)
-                .map(|r| r.at)
-                .collect();
-            // A periodic task's deadline, if it has one, is the last day of the series.
-            let list = periods(&r, issued, t.details.deadline, &done, now);
-            let (state, deadline) = series_state(&list);
-            let late = list
-                .iter()
-                .find(|p| Some(p.due) == deadline)
-                .and_then(|p| days_overdue(Some(p.due), p.done_at, now));
-            (deadline, state, list, late)
+) -> Vec<TaskView> {
+    material
+        .tasks
+        .iter()
+        .filter(|t| directive.is_none_or(|d| t.directive_id == d))
+        .filter(|t| {
+            let issued = material.issued(t, now);
+            may(registry, actor, organisations, t, issued, TaskAction::See)
+        })
+        .map(|t| material.view(registry, t.clone(), now))
+        .collect()
+}
+
+impl TaskMaterial {
+    fn issued(&self, t: &TaskRecord, now: DateTime<Utc>) -> NaiveDate {
+        self.dates
+            .get(&t.directive_id)
+            .copied()
+            .unwrap_or_else(|| local_date(now))
+    }
+
+    fn lead_name(&self, registry: &UnitRegistry, lead: &Assignee, year: i32) -> String {
+        match lead {
+            Assignee::Unit(u) => unit_name(registry, u, year),
+            Assignee::Organisation(id) => self
+                .organisations
+                .get(id)
+                .cloned()
+                .unwrap_or_else(|| format!("tổ chức #{id}")),
         }
-        None => {
-            let deadline = t.details.deadline.or_else(|| {
-                match t.details.recurrence.as_deref().map(Recurrence::parse) {
-                    Some(Ok(Recurrence::Once(d))) => Some(d),
-                    _ => None,
-                }
-            });
-            (
-                deadline,
-                state(deadline, completed, now),
-                Vec::new(),
-                days_overdue(deadline, completed, now),
-            )
+    }
+
+    /// The task as judged at `now`.
+    fn view(&self, registry: &UnitRegistry, t: TaskRecord, now: DateTime<Utc>) -> TaskView {
+        let issued = self.issued(&t, now);
+        let reports: Vec<ReportRecord> = self
+            .reports
+            .get(&t.id)
+            .into_iter()
+            .flatten()
+            .filter(|r| r.at <= now)
+            .cloned()
+            .collect();
+        let completed = t.completed_at.filter(|c| *c <= now);
+        let (deadline, state, period_list, days_late) = match periodic(&t) {
+            Some(r) => {
+                let done: Vec<DateTime<Utc>> = reports
+                    .iter()
+                    .filter(|r| r.marks_done)
+                    .map(|r| r.at)
+                    .collect();
+                // A periodic task's deadline, if it has one, is the last day of the series.
+                let list = periods(&r, issued, t.details.deadline, &done, now);
+                let (state, deadline) = series_state(&list);
+                let late = list
+                    .iter()
+                    .find(|p| Some(p.due) == deadline)
+                    .and_then(|p| days_overdue(Some(p.due), p.done_at, now));
+                (deadline, state, list, late)
+            }
+            None => {
+                let deadline = t.details.deadline.or_else(|| {
+                    match t.details.recurrence.as_deref().map(Recurrence::parse) {
+                        Some(Ok(Recurrence::Once(d))) => Some(d),
+                        _ => None,
+                    }
+                });
+                (
+                    deadline,
+                    state(deadline, completed, now),
+                    Vec::new(),
+                    days_overdue(deadline, completed, now),
+                )
+            }
+        };
+        TaskView {
+            state,
+            awaiting_confirmation: completed.is_some() && t.confirmed_at.is_none(),
+            lead_name: self.lead_name(registry, &t.details.lead, issued.year()),
+            days_left: days_left(deadline, None, now).filter(|_| !state.is_done()),
+            days_late,
+            deadline,
+            periods: period_list,
+            latest: reports.into_iter().next_back(),
+            task: t,
         }
-    };
-    Ok(TaskView {
-        state,
-        awaiting_confirmation: completed.is_some() && t.confirmed_at.is_none(),
-        lead_name: lead_name(store, registry, &t.details.lead, issued.year()).await?,
-        days_left: days_left(deadline, None, now).filter(|_| !state.is_done()),
-        days_late,
-        deadline,
-        periods: period_list,
-        latest: reports.into_iter().next_back(),
-        task: t,
-    })
+    }
 }
 
 /// The directives the actor may see, the most recently issued first.
@@ -610,7 +665,8 @@ pub async fn remind(
     now: DateTime<Utc>,
     within_days: u32,
 ) -> AppResult<RemindReport> {
-    let dates = issue_dates(store).await?;
+    let material = load_material(store).await?;
+    let dates = &material.dates;
     let members = members(store).await?;
     let mut report = RemindReport::default();
     let mut notes = Vec::new();
@@ -621,7 +677,7 @@ pub async fn remind(
         })
         .await?;
     for t in leaf_records(tasks) {
-        let v = view(store, registry, t, &dates, now).await?;
+        let v = material.view(registry, t, now);
         let Some(deadline) = v.deadline else {
             continue;
         };

@@ -3684,4 +3684,26 @@ pub async fn data_versions_rise_with_the_writes_that_change_evaluations(store: &
     store.load_units().await.expect("units");
     create_user(store, "someone", vec![grant("viewer", "42@2020-01-01")]).await;
     assert_eq!(versions().await, after_submission);
+
+    // Tasks have their own version: an organisation (a lead) raises it, and only it.
+    store
+        .create_organisation(
+            &ntm_store::NewOrganisation {
+                name: "Sở Tài chính".into(),
+                kind: "sở".into(),
+            },
+            &audit("admin", "tổ chức"),
+        )
+        .await
+        .expect("organisation");
+    let after_org = versions().await;
+    assert!(after_org.tasks > after_submission.tasks);
+    assert_eq!(
+        (after_org.units, after_org.criteria, after_org.values),
+        (
+            after_submission.units,
+            after_submission.criteria,
+            after_submission.values
+        )
+    );
 }

@@ -7,7 +7,7 @@ CREATE TABLE data_versions (
     version  BIGINT NOT NULL
 );
 
-INSERT INTO data_versions (kind, version) VALUES ('units', 0), ('criteria', 0), ('values', 0);
+INSERT INTO data_versions (kind, version) VALUES ('units', 0), ('criteria', 0), ('values', 0), ('tasks', 0);
 
 -- Once per statement, not per row: a batch of 45,000 values bumps the version once.
 CREATE FUNCTION bump_data_version() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -40,3 +40,18 @@ CREATE TRIGGER submissions_bumps_values AFTER INSERT OR UPDATE OR DELETE ON subm
 
 CREATE TRIGGER approved_values_bumps_values AFTER INSERT OR UPDATE OR DELETE ON approved_values
     FOR EACH STATEMENT EXECUTE FUNCTION bump_data_version('values');
+
+CREATE TRIGGER organisations_bumps_tasks AFTER INSERT OR UPDATE OR DELETE ON organisations
+    FOR EACH STATEMENT EXECUTE FUNCTION bump_data_version('tasks');
+
+CREATE TRIGGER directives_bumps_tasks AFTER INSERT OR UPDATE OR DELETE ON directives
+    FOR EACH STATEMENT EXECUTE FUNCTION bump_data_version('tasks');
+
+CREATE TRIGGER tasks_bumps_tasks AFTER INSERT OR UPDATE OR DELETE ON tasks
+    FOR EACH STATEMENT EXECUTE FUNCTION bump_data_version('tasks');
+
+CREATE TRIGGER task_cooperators_bumps_tasks AFTER INSERT OR UPDATE OR DELETE ON task_cooperators
+    FOR EACH STATEMENT EXECUTE FUNCTION bump_data_version('tasks');
+
+CREATE TRIGGER task_reports_bumps_tasks AFTER INSERT OR UPDATE OR DELETE ON task_reports
+    FOR EACH STATEMENT EXECUTE FUNCTION bump_data_version('tasks');

@@ -690,6 +690,7 @@ impl Store for PostgresStore {
                 "units" => v.units = version,
                 "criteria" => v.criteria = version,
                 "values" => v.values = version,
+                "tasks" => v.tasks = version,
                 _ => {}
             }
         }

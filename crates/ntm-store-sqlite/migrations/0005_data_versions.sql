@@ -7,7 +7,7 @@ CREATE TABLE data_versions (
     version  INTEGER NOT NULL
 ) STRICT;
 
-INSERT INTO data_versions (kind, version) VALUES ('units', 0), ('criteria', 0), ('values', 0);
+INSERT INTO data_versions (kind, version) VALUES ('units', 0), ('criteria', 0), ('values', 0), ('tasks', 0);
 
 CREATE TRIGGER units_insert_bumps_units AFTER INSERT ON units
 BEGIN
@@ -127,4 +127,79 @@ END;
 CREATE TRIGGER approved_values_delete_bumps_values AFTER DELETE ON approved_values
 BEGIN
     UPDATE data_versions SET version = version + 1 WHERE kind = 'values';
+END;
+
+CREATE TRIGGER organisations_insert_bumps_tasks AFTER INSERT ON organisations
+BEGIN
+    UPDATE data_versions SET version = version + 1 WHERE kind = 'tasks';
+END;
+
+CREATE TRIGGER organisations_update_bumps_tasks AFTER UPDATE ON organisations
+BEGIN
+    UPDATE data_versions SET version = version + 1 WHERE kind = 'tasks';
+END;
+
+CREATE TRIGGER organisations_delete_bumps_tasks AFTER DELETE ON organisations
+BEGIN
+    UPDATE data_versions SET version = version + 1 WHERE kind = 'tasks';
+END;
+
+CREATE TRIGGER directives_insert_bumps_tasks AFTER INSERT ON directives
+BEGIN
+    UPDATE data_versions SET version = version + 1 WHERE kind = 'tasks';
+END;
+
+CREATE TRIGGER directives_update_bumps_tasks AFTER UPDATE ON directives
+BEGIN
+    UPDATE data_versions SET version = version + 1 WHERE kind = 'tasks';
+END;
+
+CREATE TRIGGER directives_delete_bumps_tasks AFTER DELETE ON directives
+BEGIN
+    UPDATE data_versions SET version = version + 1 WHERE kind = 'tasks';
+END;
+
+CREATE TRIGGER tasks_insert_bumps_tasks AFTER INSERT ON tasks
+BEGIN
+    UPDATE data_versions SET version = version + 1 WHERE kind = 'tasks';
+END;
+
+CREATE TRIGGER tasks_update_bumps_tasks AFTER UPDATE ON tasks
+BEGIN
+    UPDATE data_versions SET version = version + 1 WHERE kind = 'tasks';
+END;
+
+CREATE TRIGGER tasks_delete_bumps_tasks AFTER DELETE ON tasks
+BEGIN
+    UPDATE data_versions SET version = version + 1 WHERE kind = 'tasks';
+END;
+
+CREATE TRIGGER task_cooperators_insert_bumps_tasks AFTER INSERT ON task_cooperators
+BEGIN
+    UPDATE data_versions SET version = version + 1 WHERE kind = 'tasks';
+END;
+
+CREATE TRIGGER task_cooperators_update_bumps_tasks AFTER UPDATE ON task_cooperators
+BEGIN
+    UPDATE data_versions SET version = version + 1 WHERE kind = 'tasks';
+END;
+
+CREATE TRIGGER task_cooperators_delete_bumps_tasks AFTER DELETE ON task_cooperators
+BEGIN
+    UPDATE data_versions SET version = version + 1 WHERE kind = 'tasks';
+END;
+
+CREATE TRIGGER task_reports_insert_bumps_tasks AFTER INSERT ON task_reports
+BEGIN
+    UPDATE data_versions SET version = version + 1 WHERE kind = 'tasks';
+END;
+
+CREATE TRIGGER task_reports_update_bumps_tasks AFTER UPDATE ON task_reports
+BEGIN
+    UPDATE data_versions SET version = version + 1 WHERE kind = 'tasks';
+END;
+
+CREATE TRIGGER task_reports_delete_bumps_tasks AFTER DELETE ON task_reports
+BEGIN
+    UPDATE data_versions SET version = version + 1 WHERE kind = 'tasks';
 END;

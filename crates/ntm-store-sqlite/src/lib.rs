@@ -691,6 +691,7 @@ impl Store for SqliteStore {
                 "units" => v.units = version,
                 "criteria" => v.criteria = version,
                 "values" => v.values = version,
+                "tasks" => v.tasks = version,
                 _ => {}
             }
         }

@@ -392,8 +392,8 @@ pub trait Store:
 {
     /// `sqlite` or `postgres`, for messages.
     fn backend(&self) -> &'static str;
-    /// The versions of the data that evaluations read. Every committed write to units,
-    /// criteria sets, values or the workflow raises its kind's version (database triggers,
+    /// The versions of the data that evaluations and task views read. Every committed
+    /// write to units, criteria sets, values, the workflow or tasks raises its kind's version (database triggers,
     /// so also writes by another process); a reader that holds them in memory compares.
     async fn data_versions(&self) -> StoreResult<DataVersions>;
     /// Whether the database answers and has every migration this build knows (for
@@ -407,6 +407,8 @@ pub struct DataVersions {
     pub units: i64,
     pub criteria: i64,
     pub values: i64,
+    /// Directives, their tasks and reports, organisations.
+    pub tasks: i64,
 }
 
 /// The audit target id of a value: `unit|year|indicator`.

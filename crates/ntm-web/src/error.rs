@@ -127,7 +127,7 @@ impl From<askama::Error> for WebError {
 pub fn internal(e: anyhow::Error) -> WebError {
     let chain: Vec<String> = e.chain().map(ToString::to_string).collect();
     tracing::error!(cause = %chain.join(": "), "internal error");
-    let id = crate::routes::request_id().unwrap_or_default();
+    let id = crate::trace::request_id().unwrap_or_default();
     WebError::new(
         Kind::Internal,
         format!(

@@ -14,6 +14,7 @@ mod format;
 mod pages;
 mod routes;
 mod state;
+mod trace;
 
 pub use error::WebError;
 pub use routes::router;

@@ -1,11 +1,10 @@
 //! Every route of the application, in one place.
 
 use axum::Router;
-use axum::extract::Request;
 use axum::http::header;
 use axum::middleware;
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+
+use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
@@ -172,7 +171,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api)
         .layer(middleware::from_fn(auth::same_origin))
         .layer(middleware::from_fn(security_headers))
-        .layer(middleware::from_fn(trace_request))
+        .layer(middleware::from_fn(crate::trace::trace_request))
         .layer(axum::extract::DefaultBodyLimit::max(21 * 1024 * 1024))
         // Pages are text that gzip shrinks tenfold, which counts on a commune's slow line;
         // the Office files are zip archives already.
@@ -182,56 +181,4 @@ pub fn router(state: AppState) -> Router {
             )),
         )
         .with_state(state)
-}
-
-tokio::task_local! {
-    /// The id of the request being answered: in every log line (through its span) and on
-    /// the error page, so that a user's report finds the log.
-    static REQUEST_ID: String;
-}
-
-/// The current request's id, if inside one.
-pub(crate) fn request_id() -> Option<String> {
-    REQUEST_ID.try_with(Clone::clone).ok()
-}
-
-/// Gives every request an id (kept from a proxy's `x-request-id` when it is short and
-/// plain), a span that every log line inside it carries, the id in the response, and one
-/// line when it ends with its status and duration.
-async fn trace_request(request: Request, next: Next) -> Response {
-    let id = request
-        .headers()
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| v.len() <= 64 && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
-        .map_or_else(
-            || ntm_app::accounts::new_secret()[..12].to_owned(),
-            String::from,
-        );
-    let span = tracing::info_span!(
-        "request",
-        id = %id,
-        method = %request.method(),
-        path = %request.uri().path()
-    );
-    let started = std::time::Instant::now();
-    let mut response = REQUEST_ID
-        .scope(
-            id.clone(),
-            tracing::Instrument::instrument(next.run(request), span.clone()),
-        )
-        .await;
-    let status = response.status();
-    span.in_scope(|| {
-        let ms = started.elapsed().as_millis();
-        if status.is_server_error() {
-            tracing::warn!(status = status.as_u16(), ms, "answered");
-        } else {
-            tracing::info!(status = status.as_u16(), ms, "answered");
-        }
-    });
-    if let Ok(v) = header::HeaderValue::from_str(&id) {
-        response.headers_mut().insert("x-request-id", v);
-    }
-    response
 }

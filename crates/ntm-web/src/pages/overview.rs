@@ -18,12 +18,14 @@ pub struct YearQuery {
     pub year: Option<i32>,
 }
 
+#[derive(Clone)]
 pub struct Tile {
     pub label: &'static str,
     pub value: String,
     pub note: String,
 }
 
+#[derive(Clone)]
 pub struct DistrictRow {
     pub name: String,
     pub communes: usize,
@@ -41,6 +43,15 @@ struct OverviewPage {
     chrome: Option<Chrome>,
     years: Vec<(i32, bool)>,
     year: i32,
+    d: Dashboard,
+    /// The viewer's tasks to follow up: (overdue, due soon, days, awaiting confirmation).
+    follow_up: Option<(usize, usize, u32, usize)>,
+}
+
+/// What the overview shows of the evaluations: the same for every viewer of one scope
+/// while the data stands, so it is computed once per (year, grants, data versions).
+#[derive(Clone, Default)]
+struct Dashboard {
     empty: Option<String>,
     illustrative: bool,
     set_title: String,
@@ -50,8 +61,6 @@ struct OverviewPage {
     unmet_svg: String,
     districts: Vec<DistrictRow>,
     without_data: usize,
-    /// The viewer's tasks to follow up: (overdue, due soon, days, awaiting confirmation).
-    follow_up: Option<(usize, usize, u32, usize)>,
 }
 
 fn district_result(status: Option<CriterionStatus>, town: bool) -> (&'static str, &'static str) {
@@ -74,28 +83,37 @@ pub async fn page(
     let ws = workspace(&state, Some(year)).await?;
     let prev = workspace(&state, Some(year - 1)).await?;
     let chrome = Some(Chrome::new(&session, &ws.registry, year, "overview"));
-    let scope = visible(&session, &ws.registry, year);
     let follow_up = follow_up(&state, &session, &ws.registry).await?;
-    let mut page = OverviewPage {
+    let key = format!("overview|{year}|{:?}", session.actor.grants);
+    let d = state
+        .cache
+        .memo(state.store.as_ref(), key, || {
+            let scope = visible(&session, &ws.registry, year);
+            dashboard(&ws, &prev, year, &scope)
+        })
+        .await?;
+    render(&OverviewPage {
         chrome,
         years: year_choices(year),
         year,
-        empty: None,
-        illustrative: false,
-        set_title: String::new(),
-        tiles: Vec::new(),
-        change: None,
-        stacks_svg: String::new(),
-        unmet_svg: String::new(),
-        districts: Vec::new(),
-        without_data: 0,
+        d: (*d).clone(),
         follow_up,
-    };
-    let s = match ntm_app::summary::summary(&ws, year, None, Some(&prev), Some(&scope)) {
+    })
+}
+
+/// The overview's evaluation of `year` over `scope`, against the year before.
+fn dashboard(
+    ws: &ntm_app::evaluate::Workspace,
+    prev: &ntm_app::evaluate::Workspace,
+    year: i32,
+    scope: &std::collections::BTreeSet<ntm_core::UnitId>,
+) -> WebResult<Dashboard> {
+    let mut page = Dashboard::default();
+    let s = match ntm_app::summary::summary(ws, year, None, Some(prev), Some(scope)) {
         Ok(s) => s,
         Err(ntm_app::AppError::NotFound(m)) => {
             page.empty = Some(m);
-            return render(&page);
+            return Ok(page);
         }
         Err(e) => return Err(e.into()),
     };
@@ -210,7 +228,7 @@ pub async fn page(
             }
         })
         .collect();
-    render(&page)
+    Ok(page)
 }
 
 /// What the viewer's tasks need now, for the line above the dashboard: none when the
@@ -221,14 +239,16 @@ async fn follow_up(
     registry: &ntm_core::UnitRegistry,
 ) -> WebResult<Option<(usize, usize, u32, usize)>> {
     use ntm_core::task::TaskState;
-    let tasks = ntm_app::tasks::visible_tasks(
-        state.store.as_ref(),
+    let material = state.cache.task_material(state.store.as_ref()).await?;
+    let orgs = ntm_app::tasks::organisations_of(state.store.as_ref(), &session.actor).await?;
+    let tasks = ntm_app::tasks::views_in(
+        &material,
         registry,
         &session.actor,
+        &orgs,
         None,
         state.now(),
-    )
-    .await?;
+    );
     if tasks.is_empty() {
         return Ok(None);
     }
