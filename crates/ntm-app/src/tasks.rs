@@ -155,7 +155,27 @@ pub fn may(
     issued: NaiveDate,
     action: TaskAction,
 ) -> bool {
-    let home = home(registry, issued);
+    may_at(
+        registry,
+        actor,
+        organisations,
+        t,
+        issued,
+        &home(registry, issued),
+        action,
+    )
+}
+
+/// [`may`] with the directive's province already known (computing it walks the tree).
+fn may_at(
+    registry: &UnitRegistry,
+    actor: &Actor,
+    organisations: &BTreeSet<i64>,
+    t: &TaskRecord,
+    issued: NaiveDate,
+    home: &[UnitId],
+    action: TaskAction,
+) -> bool {
     let member =
         |a: &Assignee| matches!(a, Assignee::Organisation(id) if organisations.contains(id));
     fn unit(a: &Assignee) -> Option<&UnitId> {
@@ -165,7 +185,7 @@ pub fn may(
         }
     }
     let parties = TaskParties {
-        home: &home,
+        home,
         lead_unit: unit(&t.details.lead),
         cooperating_units: t.details.cooperating.iter().filter_map(unit).collect(),
         member_of_lead: member(&t.details.lead),
@@ -282,13 +302,25 @@ pub fn views_in(
     directive: Option<i64>,
     now: DateTime<Utc>,
 ) -> Vec<TaskView> {
+    let mut homes: BTreeMap<NaiveDate, Vec<UnitId>> = BTreeMap::new();
     material
         .tasks
         .iter()
         .filter(|t| directive.is_none_or(|d| t.directive_id == d))
         .filter(|t| {
             let issued = material.issued(t, now);
-            may(registry, actor, organisations, t, issued, TaskAction::See)
+            let home = homes
+                .entry(issued)
+                .or_insert_with(|| home(registry, issued));
+            may_at(
+                registry,
+                actor,
+                organisations,
+                t,
+                issued,
+                home,
+                TaskAction::See,
+            )
         })
         .map(|t| material.view(registry, t.clone(), now))
         .collect()

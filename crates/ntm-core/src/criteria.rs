@@ -476,6 +476,15 @@ impl Catalogue {
     pub fn get(&self, id: &SetId) -> Option<&CriteriaSet> {
         self.sets.get(id)
     }
+    /// The years some set of the catalogue applies to (from the first period's start to
+    /// the last one's end): the one horizon of the year choices and histories. `None`
+    /// for an empty catalogue.
+    pub fn years(&self) -> Option<YearRange> {
+        let from = self.sets().map(|s| s.header.period.from).min()?;
+        let to = self.sets().map(|s| s.header.period.to).max()?;
+        Some(YearRange { from, to })
+    }
+
     pub fn sets(&self) -> impl Iterator<Item = &CriteriaSet> {
         self.sets.values()
     }

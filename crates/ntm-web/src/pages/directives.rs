@@ -388,18 +388,21 @@ async fn choices(
         seen.insert(v.id().clone());
         out.push((format!("{} ({})", v.name(), v.id()), "hiện nay".into()));
     }
-    let before = NaiveDate::from_ymd_opt(2025, 6, 30).unwrap_or(today);
+    // The day before the last rearrangement of the tree (for Hà Tĩnh, 30/6/2025).
+    let reform = registry.last_rearrangement();
+    let before = reform.and_then(|d| d.pred_opt()).unwrap_or(today);
+    let label = reform.map_or_else(String::new, |d| format!("trước {}", d.format("%d/%m/%Y")));
     for v in registry
         .as_of(before)
         .into_iter()
         .filter(|v| !seen.contains(v.id()))
     {
         let kind = if v.unit_type() == UnitType::District {
-            "huyện, trước 01/7/2025"
+            format!("huyện, {label}")
         } else {
-            "trước 01/7/2025"
+            label.clone()
         };
-        out.push((format!("{} ({})", v.name(), v.id()), kind.into()));
+        out.push((format!("{} ({})", v.name(), v.id()), kind));
     }
     Ok(out)
 }

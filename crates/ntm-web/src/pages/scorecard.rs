@@ -223,7 +223,15 @@ pub async fn page(
         let Some(unit) = ws.registry.get(u) else {
             continue;
         };
-        for y in unit.valid().from.year().max(2015)..=unit.valid().to.map_or(2030, |t| t.year()) {
+        // The years some criteria set covers, within the unit's life.
+        let horizon = ws.catalogue.years();
+        let first = horizon
+            .map_or(i32::MAX, |h| h.from)
+            .max(unit.valid().from.year());
+        let last = horizon
+            .map_or(i32::MIN, |h| h.to)
+            .min(unit.valid().to.map_or(i32::MAX, |t| t.year()));
+        for y in first..=last {
             if !ws.has_values(u, y) || !can(&ws.registry, &session.actor.grants, Action::View, u, y)
             {
                 continue;

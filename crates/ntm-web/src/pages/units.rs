@@ -164,9 +164,10 @@ pub async fn unit(
         from_visible: sees(&e.from, e.effective.year() - 1),
         to_visible: sees(&e.to, e.effective.year()),
     };
-    let years: Vec<(i32, bool)> = (valid.from.year().max(2020)..=last_year.min(2030))
-        .map(|y| (y, ws.has_values(&id, y)))
-        .collect();
+    let horizon = ws.catalogue.years();
+    let first = horizon.map_or(i32::MAX, |h| h.from).max(valid.from.year());
+    let last = horizon.map_or(i32::MIN, |h| h.to).min(last_year);
+    let years: Vec<(i32, bool)> = (first..=last).map(|y| (y, ws.has_values(&id, y))).collect();
     let page = UnitPage {
         chrome: Some(Chrome::new(
             &session,
