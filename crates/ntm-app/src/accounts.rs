@@ -223,6 +223,85 @@ pub async fn actor_by_username(store: &dyn Store, username: &str) -> AppResult<A
     actor_of(store, user).await
 }
 
+/// An account as the administrator types it (page or command line).
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    pub username: String,
+    pub full_name: String,
+    pub password: String,
+    pub grants: Vec<Grant>,
+    /// Where the user's digest goes, if given.
+    pub email: Option<String>,
+}
+
+fn administrators_only(registry: &UnitRegistry, admin: &Actor) -> AppResult<()> {
+    if admin.can_globally(registry, Action::ManageUsers) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(
+            "chỉ quản trị của tỉnh quản lý người dùng".into(),
+        ))
+    }
+}
+
+/// The administrator creates an account: its password checked and hashed (through
+/// `work`), its grants, its address; every write audited. Returns the user's id.
+pub async fn add_account(
+    store: &dyn Store,
+    work: &dyn PasswordWork,
+    registry: &UnitRegistry,
+    admin: &Actor,
+    account: NewAccount,
+    audit: &AuditContext,
+) -> AppResult<i64> {
+    administrators_only(registry, admin)?;
+    check_password_rules(&account.password)
+        .map_err(|m| AppError::Fields(vec![("password".into(), m)]))?;
+    let hash = work.hash(account.password).await?;
+    let id = create_user(
+        store,
+        &account.username,
+        &account.full_name,
+        hash,
+        &account.grants,
+        audit,
+    )
+    .await?;
+    if let Some(email) = account.email.filter(|e| !e.trim().is_empty()) {
+        set_email(store, id, &email, audit).await?;
+    }
+    Ok(id)
+}
+
+/// The administrator disables (ending its sessions and tokens) or enables an account.
+pub async fn set_account_disabled(
+    store: &dyn Store,
+    registry: &UnitRegistry,
+    admin: &Actor,
+    user_id: i64,
+    disabled: bool,
+    audit: &AuditContext,
+) -> AppResult<()> {
+    administrators_only(registry, admin)?;
+    Ok(store.set_disabled(user_id, disabled, audit).await?)
+}
+
+/// The administrator sets a new password for an account (ending its sessions).
+pub async fn reset_password(
+    store: &dyn Store,
+    work: &dyn PasswordWork,
+    registry: &UnitRegistry,
+    admin: &Actor,
+    user_id: i64,
+    password: &str,
+    audit: &AuditContext,
+) -> AppResult<()> {
+    administrators_only(registry, admin)?;
+    check_password_rules(password).map_err(|m| AppError::Fields(vec![("password".into(), m)]))?;
+    let hash = work.hash(password.to_owned()).await?;
+    Ok(store.set_password(user_id, &hash, audit).await?)
+}
+
 /// Sets (or, with an empty text, clears) the e-mail address the user's digest goes to.
 /// The address is checked as RFC 5322 reads it, so a digest is not refused for its form.
 pub async fn set_email(

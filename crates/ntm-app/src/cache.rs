@@ -182,17 +182,10 @@ impl Cache {
         units: &[ntm_core::UnitId],
     ) -> AppResult<Workspace> {
         let v = self.current(store).await?;
-        let records = store
-            .list_values(&ntm_store::ValueFilter {
-                year: None,
-                units: Some(units.to_vec()),
-                indicator_id: None,
-            })
-            .await?;
         Ok(Workspace {
             registry: self.registry_at(store, v).await?,
             catalogue: self.catalogue_at(store, v).await?,
-            values: Arc::new(crate::values::group(records)?),
+            values: Arc::new(crate::values::load_units(store, units).await?),
         })
     }
 }

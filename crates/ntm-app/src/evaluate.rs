@@ -76,17 +76,10 @@ impl Workspace {
     /// Loads units and the catalogue, but values only of `units` (all their years): enough
     /// to evaluate those units when they are communes.
     pub async fn load_units(store: &dyn Store, units: &[UnitId]) -> AppResult<Self> {
-        let records = store
-            .list_values(&ntm_store::ValueFilter {
-                year: None,
-                units: Some(units.to_vec()),
-                indicator_id: None,
-            })
-            .await?;
         Ok(Workspace {
             registry: Arc::new(crate::units::load_registry(store).await?),
             catalogue: Arc::new(crate::criteria::load(store).await?),
-            values: Arc::new(crate::values::group(records)?),
+            values: Arc::new(crate::values::load_units(store, units).await?),
         })
     }
 

@@ -207,6 +207,18 @@ pub async fn load(store: &dyn Store, year: Option<i32>) -> AppResult<ValueMap> {
     group(records)
 }
 
+/// Values of `units` (all their years), grouped and parsed.
+pub async fn load_units(store: &dyn Store, units: &[UnitId]) -> AppResult<ValueMap> {
+    let records = store
+        .list_values(&ValueFilter {
+            year: None,
+            units: Some(units.to_vec()),
+            indicator_id: None,
+        })
+        .await?;
+    group(records)
+}
+
 /// Groups stored values by unit and year, parsed.
 pub fn group(records: Vec<ntm_store::ValueRecord>) -> AppResult<ValueMap> {
     let mut out: BTreeMap<_, BTreeMap<String, (Value, Option<String>)>> = BTreeMap::new();

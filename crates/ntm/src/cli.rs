@@ -855,21 +855,22 @@ async fn user(
                 .map(|g| ntm_app::accounts::parse_grant(&registry, g, *year))
                 .collect::<Result<Vec<_>, _>>()?;
             let password = read_password()?;
-            ntm_app::accounts::check_password_rules(&password).map_err(anyhow::Error::msg)?;
-            let hash = ntm_app::accounts::hash_password(&password)?;
-            let id = ntm_app::accounts::create_user(
+            let account = ntm_app::accounts::NewAccount {
+                username: username.clone(),
+                full_name: name.clone(),
+                password,
+                grants,
+                email: email.clone(),
+            };
+            let id = ntm_app::accounts::add_account(
                 store,
-                username,
-                name,
-                hash,
-                &grants,
+                &ntm_app::accounts::InPlace,
+                &registry,
+                &office_actor(args, &registry),
+                account,
                 &audit(args, "ntm user add"),
             )
             .await?;
-            if let Some(email) = email {
-                ntm_app::accounts::set_email(store, id, email, &audit(args, "ntm user add"))
-                    .await?;
-            }
             outln!("Đã tạo người dùng {username} (id {id}).");
         }
         UserCommand::SetEmail { username, email } => {
@@ -926,20 +927,23 @@ async fn user(
         UserCommand::Disable { username } | UserCommand::Enable { username } => {
             let disable = matches!(command, UserCommand::Disable { .. });
             let u = find(username).await?;
-            store
-                .set_disabled(
-                    u.id,
-                    disable,
-                    &audit(
-                        args,
-                        if disable {
-                            "ntm user disable"
-                        } else {
-                            "ntm user enable"
-                        },
-                    ),
-                )
-                .await?;
+            let registry = ntm_app::units::load_registry(store).await?;
+            ntm_app::accounts::set_account_disabled(
+                store,
+                &registry,
+                &office_actor(args, &registry),
+                u.id,
+                disable,
+                &audit(
+                    args,
+                    if disable {
+                        "ntm user disable"
+                    } else {
+                        "ntm user enable"
+                    },
+                ),
+            )
+            .await?;
             outln!(
                 "{} {username}.",
                 if disable {
@@ -952,14 +956,17 @@ async fn user(
         UserCommand::ResetPassword { username } => {
             let u = find(username).await?;
             let password = read_password()?;
-            ntm_app::accounts::check_password_rules(&password).map_err(anyhow::Error::msg)?;
-            store
-                .set_password(
-                    u.id,
-                    &ntm_app::accounts::hash_password(&password)?,
-                    &audit(args, "ntm user reset-password"),
-                )
-                .await?;
+            let registry = ntm_app::units::load_registry(store).await?;
+            ntm_app::accounts::reset_password(
+                store,
+                &ntm_app::accounts::InPlace,
+                &registry,
+                &office_actor(args, &registry),
+                u.id,
+                &password,
+                &audit(args, "ntm user reset-password"),
+            )
+            .await?;
             outln!("Đã đặt mật khẩu mới cho {username}; các phiên đăng nhập cũ đã kết thúc.");
         }
     }

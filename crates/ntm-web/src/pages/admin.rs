@@ -11,7 +11,7 @@ use serde::Deserialize;
 use super::{Chrome, render, require_admin, workspace};
 use crate::auth::Session;
 use crate::error::WebResult;
-use crate::state::AppState;
+use crate::state::{AppState, OffRuntime};
 
 pub struct UserRow {
     pub id: i64,
@@ -114,23 +114,24 @@ pub async fn create(
     require_admin(&session, &ws.registry)?;
     let mut page = build(&state, &session).await?;
     let result = async {
-        ntm_app::accounts::check_password_rules(&f.password)
-            .map_err(|m| ntm_app::AppError::Fields(vec![("password".into(), m)]))?;
         let grant = ntm_app::accounts::parse_grant(
             &ws.registry,
             &format!("{}:{}", f.role, f.unit.trim()),
             f.year,
         )?;
-        let password = f.password.clone();
-        let hash = tokio::task::spawn_blocking(move || ntm_app::accounts::hash_password(&password))
-            .await
-            .map_err(|e| ntm_app::AppError::Store(ntm_store::StoreError::Other(e.into())))??;
-        ntm_app::accounts::create_user(
+        let account = ntm_app::accounts::NewAccount {
+            username: f.username.clone(),
+            full_name: f.full_name.clone(),
+            password: f.password.clone(),
+            grants: vec![grant],
+            email: None,
+        };
+        ntm_app::accounts::add_account(
             state.store.as_ref(),
-            &f.username,
-            &f.full_name,
-            hash,
-            &[grant],
+            &OffRuntime,
+            &ws.registry,
+            &session.actor,
+            account,
             &session.actor.audit(state.now(), "tạo người dùng"),
         )
         .await
@@ -175,11 +176,15 @@ pub async fn toggle(
     } else {
         "mở khóa tài khoản"
     };
-    state
-        .store
-        .set_disabled(id, f.disabled, &session.actor.audit(state.now(), reason))
-        .await
-        .map_err(ntm_app::AppError::from)?;
+    ntm_app::accounts::set_account_disabled(
+        state.store.as_ref(),
+        &ws.registry,
+        &session.actor,
+        id,
+        f.disabled,
+        &session.actor.audit(state.now(), reason),
+    )
+    .await?;
     Ok(Redirect::to("/users").into_response())
 }
 
@@ -199,25 +204,25 @@ pub async fn reset(
     session.check_csrf(&f.csrf)?;
     let ws = workspace(&state, Some(0)).await?;
     require_admin(&session, &ws.registry)?;
-    if let Err(m) = ntm_app::accounts::check_password_rules(&f.password) {
-        let mut page = build(&state, &session).await?;
-        page.errors = vec![m];
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+    match ntm_app::accounts::reset_password(
+        state.store.as_ref(),
+        &OffRuntime,
+        &ws.registry,
+        &session.actor,
+        id,
+        &f.password,
+        &session.actor.audit(state.now(), "đặt lại mật khẩu"),
+    )
+    .await
+    {
+        Ok(()) => Ok(Redirect::to("/users").into_response()),
+        Err(ntm_app::AppError::Fields(errors)) => {
+            let mut page = build(&state, &session).await?;
+            page.errors = errors.into_iter().map(|(_, m)| m).collect();
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+        Err(e) => Err(e.into()),
     }
-    let password = f.password.clone();
-    let hash = tokio::task::spawn_blocking(move || ntm_app::accounts::hash_password(&password))
-        .await
-        .map_err(|e| crate::error::internal(e.into()))??;
-    state
-        .store
-        .set_password(
-            id,
-            &hash,
-            &session.actor.audit(state.now(), "đặt lại mật khẩu"),
-        )
-        .await
-        .map_err(ntm_app::AppError::from)?;
-    Ok(Redirect::to("/users").into_response())
 }
 
 #[derive(Deserialize)]
