@@ -204,7 +204,7 @@ pub async fn reset(
     session.check_csrf(&f.csrf)?;
     let ws = workspace(&state, Some(0)).await?;
     require_admin(&session, &ws.registry)?;
-    match ntm_app::accounts::reset_password(
+    let result = ntm_app::accounts::reset_password(
         state.store.as_ref(),
         &OffRuntime,
         &ws.registry,
@@ -213,16 +213,8 @@ pub async fn reset(
         &f.password,
         &session.actor.audit(state.now(), "đặt lại mật khẩu"),
     )
-    .await
-    {
-        Ok(()) => Ok(Redirect::to("/users").into_response()),
-        Err(ntm_app::AppError::Fields(errors)) => {
-            let mut page = build(&state, &session).await?;
-            page.errors = errors.into_iter().map(|(_, m)| m).collect();
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
-        }
-        Err(e) => Err(e.into()),
-    }
+    .await;
+    back_to_users(&state, &session, result).await
 }
 
 #[derive(Deserialize)]
@@ -243,7 +235,7 @@ pub async fn email(
     session.check_csrf(&f.csrf)?;
     let ws = workspace(&state, Some(0)).await?;
     require_admin(&session, &ws.registry)?;
-    match ntm_app::accounts::set_email(
+    let result = ntm_app::accounts::set_email(
         state.store.as_ref(),
         id,
         &f.email,
@@ -251,11 +243,20 @@ pub async fn email(
             .actor
             .audit(state.now(), "địa chỉ nhận thư tổng hợp"),
     )
-    .await
-    {
+    .await;
+    back_to_users(&state, &session, result).await
+}
+
+/// Back to the users page after a write, or the page again with the fields refused.
+async fn back_to_users(
+    state: &AppState,
+    session: &Session,
+    result: ntm_app::AppResult<()>,
+) -> WebResult<Response> {
+    match result {
         Ok(()) => Ok(Redirect::to("/users").into_response()),
         Err(ntm_app::AppError::Fields(errors)) => {
-            let mut page = build(&state, &session).await?;
+            let mut page = build(state, session).await?;
             page.errors = errors.into_iter().map(|(_, m)| m).collect();
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
         }
