@@ -281,3 +281,88 @@ pub fn candidates(
     });
     Ok(out)
 }
+
+/// The columns of the import template of `set` for `units` in `year`: every indicator a
+/// commune enters (the set and its ladder, each once), with the requirement that each
+/// unit's own region and commune group give it. Where the units' requirements differ, the
+/// column names every variant with the units it applies to.
+pub fn template_indicators(
+    ws: &Workspace,
+    set: &ntm_core::CriteriaSet,
+    units: &[UnitId],
+    year: i32,
+) -> Vec<ntm_reports::TemplateIndicator> {
+    use ntm_core::Comparison;
+    use std::collections::BTreeMap;
+    // Units grouped by the context their thresholds are looked up with.
+    let mut contexts: BTreeMap<(Option<String>, Option<u8>), usize> = BTreeMap::new();
+    for u in units {
+        let c = ws.context(u, year);
+        *contexts.entry((c.region, c.group)).or_default() += 1;
+    }
+    ws.catalogue
+        .entered_indicators(set.id())
+        .into_iter()
+        .map(|(s, i)| {
+            let mut variants: BTreeMap<String, Vec<String>> = BTreeMap::new();
+            for ((region, group), count) in &contexts {
+                let ctx = ntm_core::UnitContext {
+                    year,
+                    region: region.clone(),
+                    group: *group,
+                };
+                let applied = ntm_core::evaluation::evaluate_indicator(
+                    &ws.catalogue,
+                    s,
+                    i,
+                    &ctx,
+                    &ntm_core::evaluation::Inputs::default(),
+                )
+                .threshold;
+                let text = match (i.comparison, applied) {
+                    (Comparison::Pass, _) => "đạt".to_owned(),
+                    (_, None) => "chưa cấu hình ngưỡng".to_owned(),
+                    (c, Some(a)) => format!(
+                        "{} {}{}",
+                        match c {
+                            Comparison::AtLeast => "≥",
+                            Comparison::AtMost => "≤",
+                            _ => "=",
+                        },
+                        a.value.map_or(String::new(), ntm_core::text::vi_number),
+                        i.unit.as_deref().unwrap_or("")
+                    ),
+                };
+                let whom = match (region, group) {
+                    (_, Some(g)) => format!("nhóm {g}: {count} xã"),
+                    (Some(r), None) => format!("vùng {r}: {count} xã"),
+                    (None, None) => format!("{count} xã chưa có vùng, nhóm"),
+                };
+                variants.entry(text).or_default().push(whom);
+            }
+            let requirement = if variants.len() <= 1 {
+                variants.into_keys().next().unwrap_or_default()
+            } else {
+                variants
+                    .into_iter()
+                    .map(|(text, whom)| format!("{text} ({})", whom.join(", ")))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            };
+            ntm_reports::TemplateIndicator {
+                id: i.id.clone(),
+                name: i.name.clone(),
+                unit: i.unit.clone(),
+                requirement,
+                kind: if i.comparison == Comparison::Pass {
+                    ntm_reports::TemplateKind::Pass
+                } else {
+                    ntm_reports::TemplateKind::Number {
+                        min: Some(Decimal::ZERO),
+                        max: i.is_percent().then_some(Decimal::ONE_HUNDRED),
+                    }
+                },
+            }
+        })
+        .collect()
+}

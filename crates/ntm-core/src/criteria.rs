@@ -296,6 +296,12 @@ pub struct Indicator {
 }
 
 impl Indicator {
+    /// Whether a unit enters this indicator's value: not computed from the units below,
+    /// and not a reading of another indicator's value.
+    pub fn is_entered(&self) -> bool {
+        self.computed.is_none() && self.value_of.is_none()
+    }
+
     /// The indicator id whose stored value this indicator reads.
     pub fn value_key(&self) -> &str {
         self.value_of.as_deref().unwrap_or(&self.id)
@@ -483,6 +489,17 @@ impl Catalogue {
         let from = self.sets().map(|s| s.header.period.from).min()?;
         let to = self.sets().map(|s| s.header.period.to).max()?;
         Some(YearRange { from, to })
+    }
+
+    /// The indicators a unit enters for a set and its ladder (the set and the lower
+    /// levels it builds on), each once, in ladder order, with the set that defines it.
+    pub fn entered_indicators(&self, id: &SetId) -> Vec<(&CriteriaSet, &Indicator)> {
+        let mut seen = std::collections::BTreeSet::new();
+        self.ladder(id)
+            .into_iter()
+            .flat_map(|s| s.indicators().map(move |(_, i)| (s, i)))
+            .filter(|(_, i)| i.is_entered() && seen.insert(i.id.clone()))
+            .collect()
     }
 
     pub fn sets(&self) -> impl Iterator<Item = &CriteriaSet> {

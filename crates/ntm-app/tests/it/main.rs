@@ -324,3 +324,35 @@ mod tasks {
     }
 }
 mod directives;
+
+mod templates {
+    use super::*;
+    use ntm_core::UnitId;
+
+    /// The template's requirement column follows the units' own region and group: one
+    /// text when the communes share them (a unit's own region is issue 11's; today a
+    /// region is the province's).
+    #[tokio::test]
+    async fn requirements_follow_each_units_region() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = ntm_testkit::demo_store(dir.path()).await;
+        let ws = Workspace::load(s.as_ref(), Some(2021)).await.unwrap();
+        let set = ws.default_set(ntm_core::UnitType::Commune, 2021).unwrap();
+        let communes: Vec<UnitId> = ws
+            .registry
+            .in_year(2021)
+            .into_iter()
+            .filter(|v| v.unit_type() == ntm_core::UnitType::Commune)
+            .map(|v| v.id().clone())
+            .collect();
+        let before = ntm_app::reports::template_indicators(&ws, set, &communes, 2021);
+        assert!(!before.is_empty());
+        assert!(
+            before.iter().all(|i| !i.requirement.contains(" xã)")),
+            "one region, one text: {:?}",
+            before.iter().map(|i| &i.requirement).collect::<Vec<_>>()
+        );
+        // Requirements are the units' own: Hà Tĩnh's communes are in region BTB.
+        assert!(before.iter().any(|i| i.requirement.starts_with('≥')));
+    }
+}

@@ -142,8 +142,7 @@ async fn build(
             let mut fields = Vec::new();
             for i in &c.indicators {
                 let ind = i.indicator;
-                if ind.computed.is_some() || ind.value_of.is_some() || !seen.insert(ind.id.clone())
-                {
+                if !ind.is_entered() || !seen.insert(ind.id.clone()) {
                     continue;
                 }
                 let current = stored.and_then(|m| m.get(&ind.id));

@@ -729,57 +729,8 @@ pub async fn template(
         ));
     }
     let set = ws.default_set(ntm_core::UnitType::Commune, q.year)?;
-    let ladder = ws.catalogue.ladder(set.id());
-    let mut seen = std::collections::BTreeSet::new();
-    let mut indicators = Vec::new();
-    for s in &ladder {
-        for (_, i) in s.indicators() {
-            if i.computed.is_some() || i.value_of.is_some() || !seen.insert(i.id.clone()) {
-                continue;
-            }
-            let ctx = ntm_core::UnitContext {
-                year: q.year,
-                region: Some("BTB".into()),
-                group: None,
-            };
-            let applied = ntm_core::evaluation::evaluate_indicator(
-                &ws.catalogue,
-                s,
-                i,
-                &ctx,
-                &ntm_core::evaluation::Inputs::default(),
-            )
-            .threshold;
-            let requirement = match (i.comparison, applied) {
-                (ntm_core::Comparison::Pass, _) => "đạt".to_owned(),
-                (_, None) => "chưa cấu hình ngưỡng".to_owned(),
-                (c, Some(a)) => format!(
-                    "{} {}{}",
-                    match c {
-                        ntm_core::Comparison::AtLeast => "≥",
-                        ntm_core::Comparison::AtMost => "≤",
-                        _ => "=",
-                    },
-                    a.value.map_or(String::new(), number),
-                    i.unit.as_deref().unwrap_or("")
-                ),
-            };
-            indicators.push(ntm_reports::TemplateIndicator {
-                id: i.id.clone(),
-                name: i.name.clone(),
-                unit: i.unit.clone(),
-                requirement,
-                kind: if i.comparison == ntm_core::Comparison::Pass {
-                    ntm_reports::TemplateKind::Pass
-                } else {
-                    ntm_reports::TemplateKind::Number {
-                        min: Some(Decimal::ZERO),
-                        max: i.is_percent().then_some(Decimal::ONE_HUNDRED),
-                    }
-                },
-            });
-        }
-    }
+    let unit_ids: Vec<ntm_core::UnitId> = units.iter().map(|v| v.id().clone()).collect();
+    let indicators = ntm_app::reports::template_indicators(&ws, set, &unit_ids, q.year);
     let mut existing = std::collections::BTreeMap::new();
     for v in &units {
         if let Some(m) = ws.values.get(&(v.id().clone(), q.year)) {
