@@ -652,6 +652,64 @@ pub fn rank_laggards<K: Ord + Clone>(items: &[(K, TaskState)]) -> Vec<(K, Tally)
     out
 }
 
+/// A schedule as a form's fields: (repeat kind — `monthly`, `quarterly`, `half-yearly`,
+/// `yearly` —, day, the date of a one-off).
+pub fn schedule(r: Option<Recurrence>) -> (String, String, Option<NaiveDate>) {
+    use Recurrence as R;
+    match r {
+        Some(R::Monthly { day }) => ("monthly".into(), day.to_string(), None),
+        Some(R::Quarterly { day }) => ("quarterly".into(), day.to_string(), None),
+        Some(R::HalfYearly { day }) => ("half-yearly".into(), day.to_string(), None),
+        Some(R::Yearly { month, day }) => ("yearly".into(), format!("{day}/{month}"), None),
+        Some(R::Once(d)) => (String::new(), String::new(), Some(d)),
+        None => (String::new(), String::new(), None),
+    }
+}
+
+/// A schedule as an office writes it in a sheet — "hằng quý, ngày 15", "6 tháng, ngày
+/// 15", "hằng năm, 15/12", or our text `quarterly:15` — as the form's fields. What is not
+/// recognised is kept as the kind, so that checking the row says what is wrong.
+pub fn schedule_from_text(text: &str) -> (String, String, Option<NaiveDate>) {
+    let t = text.trim();
+    if t.is_empty() {
+        return (String::new(), String::new(), None);
+    }
+    if let Ok(r) = Recurrence::parse(t) {
+        return schedule(Some(r));
+    }
+    let key = crate::text::search_key(t);
+    let kind = if key.contains("6 thang") || key.contains("sau thang") || key.contains("nua nam") {
+        "half-yearly"
+    } else if key.contains("quy") {
+        "quarterly"
+    } else if key.contains("thang") {
+        "monthly"
+    } else if key.contains("nam") {
+        "yearly"
+    } else {
+        return (t.to_owned(), String::new(), None);
+    };
+    let tokens: Vec<&str> = key
+        .split(|c: char| !(c.is_ascii_digit() || c == '/'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let day = if kind == "yearly" {
+        tokens
+            .iter()
+            .find(|w| w.contains('/'))
+            .copied()
+            .unwrap_or("")
+    } else {
+        tokens
+            .iter()
+            .rev()
+            .find(|w| !w.contains('/'))
+            .copied()
+            .unwrap_or("")
+    };
+    (kind.to_owned(), day.to_owned(), None)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1558,5 +1616,26 @@ mod tests {
             joined.extend(r.occurrences(mid.succ_opt().unwrap(), to));
             prop_assert_eq!(joined, list);
         }
+    }
+
+    #[test]
+    fn schedules_are_read_as_offices_write_them() {
+        let cases = [
+            ("", ("", "")),
+            ("hằng tháng, ngày 25", ("monthly", "25")),
+            ("Hàng quý, trước ngày 15", ("quarterly", "15")),
+            ("6 tháng, ngày 20", ("half-yearly", "20")),
+            ("Sáu tháng một lần, ngày 10", ("half-yearly", "10")),
+            ("hằng năm, 15/12", ("yearly", "15/12")),
+            ("quarterly:15", ("quarterly", "15")),
+            ("yearly:12-15", ("yearly", "15/12")),
+            ("khi có yêu cầu", ("khi có yêu cầu", "")),
+        ];
+        for (text, (kind, day)) in cases {
+            let (k, d, _) = schedule_from_text(text);
+            assert_eq!((k.as_str(), d.as_str()), (kind, day), "{text}");
+        }
+        let (_, _, once) = schedule_from_text("once:2026-12-31");
+        assert_eq!(once, NaiveDate::from_ymd_opt(2026, 12, 31));
     }
 }

@@ -55,62 +55,7 @@ fn parse_date(text: &str) -> Option<NaiveDate> {
 /// The most task rows one form holds (a long notice has a few dozen tasks).
 const MAX_ROWS: usize = 200;
 
-/// A schedule as the form's fields: (repeat kind, day, the date of a one-off).
-fn schedule(r: Option<ntm_core::task::Recurrence>) -> (String, String, Option<NaiveDate>) {
-    use ntm_core::task::Recurrence as R;
-    match r {
-        Some(R::Monthly { day }) => ("monthly".into(), day.to_string(), None),
-        Some(R::Quarterly { day }) => ("quarterly".into(), day.to_string(), None),
-        Some(R::HalfYearly { day }) => ("half-yearly".into(), day.to_string(), None),
-        Some(R::Yearly { month, day }) => ("yearly".into(), format!("{day}/{month}"), None),
-        Some(R::Once(d)) => (String::new(), String::new(), Some(d)),
-        None => (String::new(), String::new(), None),
-    }
-}
-
-/// A schedule as an office writes it in a sheet — "hằng quý, ngày 15", "6 tháng, ngày
-/// 15", "hằng năm, 15/12", or our text `quarterly:15` — as the form's fields. What is not
-/// recognised is kept as the kind, so that checking the row says what is wrong.
-fn schedule_from_text(text: &str) -> (String, String, Option<NaiveDate>) {
-    let t = text.trim();
-    if t.is_empty() {
-        return (String::new(), String::new(), None);
-    }
-    if let Ok(r) = ntm_core::task::Recurrence::parse(t) {
-        return schedule(Some(r));
-    }
-    let key = ntm_core::text::search_key(t);
-    let kind = if key.contains("6 thang") || key.contains("sau thang") || key.contains("nua nam") {
-        "half-yearly"
-    } else if key.contains("quy") {
-        "quarterly"
-    } else if key.contains("thang") {
-        "monthly"
-    } else if key.contains("nam") {
-        "yearly"
-    } else {
-        return (t.to_owned(), String::new(), None);
-    };
-    let tokens: Vec<&str> = key
-        .split(|c: char| !(c.is_ascii_digit() || c == '/'))
-        .filter(|w| !w.is_empty())
-        .collect();
-    let day = if kind == "yearly" {
-        tokens
-            .iter()
-            .find(|w| w.contains('/'))
-            .copied()
-            .unwrap_or("")
-    } else {
-        tokens
-            .iter()
-            .rev()
-            .find(|w| !w.contains('/'))
-            .copied()
-            .unwrap_or("")
-    };
-    (kind.to_owned(), day.to_owned(), None)
-}
+use ntm_core::task::{schedule, schedule_from_text};
 
 /// The rows of an uploaded task list as the form shows them, or what is wrong with it.
 fn rows_from_sheet(
@@ -1150,30 +1095,4 @@ pub async fn index(State(state): State<AppState>, session: Session) -> WebResult
         rows,
         is_office,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn schedules_are_read_as_offices_write_them() {
-        let cases = [
-            ("", ("", "")),
-            ("hằng tháng, ngày 25", ("monthly", "25")),
-            ("Hàng quý, trước ngày 15", ("quarterly", "15")),
-            ("6 tháng, ngày 20", ("half-yearly", "20")),
-            ("Sáu tháng một lần, ngày 10", ("half-yearly", "10")),
-            ("hằng năm, 15/12", ("yearly", "15/12")),
-            ("quarterly:15", ("quarterly", "15")),
-            ("yearly:12-15", ("yearly", "15/12")),
-            ("khi có yêu cầu", ("khi có yêu cầu", "")),
-        ];
-        for (text, (kind, day)) in cases {
-            let (k, d, _) = schedule_from_text(text);
-            assert_eq!((k.as_str(), d.as_str()), (kind, day), "{text}");
-        }
-        let (_, _, once) = schedule_from_text("once:2026-12-31");
-        assert_eq!(once, NaiveDate::from_ymd_opt(2026, 12, 31));
-    }
 }
