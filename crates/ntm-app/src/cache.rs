@@ -70,26 +70,39 @@ impl Cache {
         store: &dyn Store,
         v: DataVersions,
     ) -> AppResult<Arc<UnitRegistry>> {
-        if let Some((at, r)) = &self.lock().registry
-            && *at == v.units
-        {
-            return Ok(r.clone());
-        }
-        // Loaded outside the lock: two requests may both load after a write, and the
-        // second simply replaces the first's equal copy.
-        let loaded = Arc::new(crate::units::load_registry(store).await?);
-        self.lock().registry = Some((v.units, loaded.clone()));
-        Ok(loaded)
+        self.slot(
+            |i| &mut i.registry,
+            v.units,
+            crate::units::load_registry(store),
+        )
+        .await
     }
 
     async fn catalogue_at(&self, store: &dyn Store, v: DataVersions) -> AppResult<Arc<Catalogue>> {
-        if let Some((at, c)) = &self.lock().catalogue
-            && *at == v.criteria
+        self.slot(
+            |i| &mut i.catalogue,
+            v.criteria,
+            crate::criteria::load(store),
+        )
+        .await
+    }
+
+    /// The part held in `slot` if it was loaded at `version`, else `load`ed and kept.
+    async fn slot<T>(
+        &self,
+        slot: impl Fn(&mut Inner) -> &mut Option<(i64, Arc<T>)>,
+        version: i64,
+        load: impl std::future::Future<Output = AppResult<T>>,
+    ) -> AppResult<Arc<T>> {
+        if let Some((at, held)) = slot(&mut self.lock())
+            && *at == version
         {
-            return Ok(c.clone());
+            return Ok(held.clone());
         }
-        let loaded = Arc::new(crate::criteria::load(store).await?);
-        self.lock().catalogue = Some((v.criteria, loaded.clone()));
+        // Loaded outside the lock: two requests may both load after a write, and the
+        // second simply replaces the first's equal copy.
+        let loaded = Arc::new(load.await?);
+        *slot(&mut self.lock()) = Some((version, loaded.clone()));
         Ok(loaded)
     }
 
@@ -153,14 +166,12 @@ impl Cache {
         store: &dyn Store,
     ) -> AppResult<Arc<crate::tasks::TaskMaterial>> {
         let v = self.current(store).await?;
-        if let Some((at, m)) = &self.lock().tasks
-            && *at == v.tasks
-        {
-            return Ok(m.clone());
-        }
-        let loaded = Arc::new(crate::tasks::load_material(store).await?);
-        self.lock().tasks = Some((v.tasks, loaded.clone()));
-        Ok(loaded)
+        self.slot(
+            |i| &mut i.tasks,
+            v.tasks,
+            crate::tasks::load_material(store),
+        )
+        .await
     }
 
     /// The workspace of `year` (all years when `None`), as [`Workspace::load`] would load

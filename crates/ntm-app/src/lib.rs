@@ -3,8 +3,9 @@
 //!
 //! Architecture invariant: this crate knows the domain core and the storage traits, and
 //! nothing of HTTP, HTML, SQL or the terminal. Every write goes through one store call
-//! (one transaction with its audit entries). Time comes in through [`AuditContext`], never
-//! from the clock.
+//! (one transaction with its audit entries). Time comes in through [`AuditContext`] or a
+//! `now` argument; the wall clock is read only by [`clock::Clock`], which the binary
+//! chooses once.
 
 pub mod accounts;
 pub mod audit;
