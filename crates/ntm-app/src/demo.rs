@@ -660,6 +660,7 @@ pub fn generate(ws: &Workspace, plan: &DemoPlan) -> Result<Generated, String> {
                 indicator_id,
                 value: value.canonical(),
                 note: Some(DEMO_NOTE.into()),
+                illustrative: true,
             });
         }
     }
@@ -709,6 +710,7 @@ fn upper_tier_values(ws: &Workspace) -> Result<Vec<ValueWrite>, String> {
                     indicator_id: i.value_key().to_owned(),
                     value: value.canonical(),
                     note: Some(DEMO_NOTE.into()),
+                    illustrative: true,
                 });
             }
         }

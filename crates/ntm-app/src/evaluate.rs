@@ -44,6 +44,8 @@ pub struct UnitEvaluation<'a> {
     pub computed: BTreeMap<Computed, Decimal>,
     /// Notes of the entered values, by indicator id.
     pub notes: BTreeMap<String, String>,
+    /// Whether an entered value is demo material.
+    pub demo_values: bool,
 }
 
 impl<'a> UnitEvaluation<'a> {
@@ -55,7 +57,7 @@ impl<'a> UnitEvaluation<'a> {
     }
     /// Whether a threshold, a set or a value used is demo material.
     pub fn illustrative(&self) -> bool {
-        self.ladder.illustrative() || self.notes.values().any(|n| crate::values::is_demo_note(n))
+        self.ladder.illustrative() || self.demo_values
     }
 }
 
@@ -135,7 +137,11 @@ impl Workspace {
         let values = self
             .values
             .get(&(unit.clone(), year))
-            .map(|m| m.iter().map(|(k, (v, _))| (k.clone(), v.clone())).collect())
+            .map(|m| {
+                m.iter()
+                    .map(|(k, e)| (k.clone(), e.value.clone()))
+                    .collect()
+            })
             .unwrap_or_default();
         Inputs { values, computed }
     }
@@ -174,15 +180,15 @@ impl Workspace {
         let context = self.context(unit_id, year);
         let inputs = self.inputs(unit_id, year, computed.clone());
         let ladder = evaluate_ladder(&self.catalogue, set.id(), &context, &inputs);
-        let notes = self
-            .values
-            .get(&(unit_id.clone(), year))
+        let entered = self.values.get(&(unit_id.clone(), year));
+        let notes = entered
             .map(|m| {
                 m.iter()
-                    .filter_map(|(k, (_, n))| n.clone().map(|n| (k.clone(), n)))
+                    .filter_map(|(k, e)| e.note.clone().map(|n| (k.clone(), n)))
                     .collect()
             })
             .unwrap_or_default();
+        let demo_values = entered.is_some_and(|m| m.values().any(|e| e.illustrative));
         Ok(UnitEvaluation {
             unit,
             name: version.name.clone(),
@@ -193,6 +199,7 @@ impl Workspace {
             ladder,
             computed,
             notes,
+            demo_values,
         })
     }
 

@@ -169,6 +169,7 @@ fn validate_row(
         indicator_id: indicator.id.clone(),
         value: value.canonical(),
         note: row.note.clone(),
+        illustrative: false,
     })
 }
 
@@ -185,16 +186,22 @@ pub async fn import(
     Ok(store.write_values(&validated.writes, audit).await?)
 }
 
-/// Values keyed by (unit, year), then indicator id: (value, note).
-pub type ValueMap = BTreeMap<(UnitId, i32), BTreeMap<String, (Value, Option<String>)>>;
-
-/// The note every demo value carries.
-pub const DEMO_NOTE: &str = "Số liệu minh họa (demo), không phải số liệu chính thức";
-
-/// Whether a value note marks demo material.
-pub fn is_demo_note(note: &str) -> bool {
-    note.contains("minh họa")
+/// One stored value, parsed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entered {
+    pub value: Value,
+    pub note: Option<String>,
+    /// Demo material: written by the demo and not by anyone since (the store's flag, not
+    /// the note's wording).
+    pub illustrative: bool,
 }
+
+/// Values keyed by (unit, year), then indicator id.
+pub type ValueMap = BTreeMap<(UnitId, i32), BTreeMap<String, Entered>>;
+
+/// The note every demo value carries, for people reading it; what marks demo material is
+/// the flag the demo writes ([`Entered::illustrative`]).
+pub const DEMO_NOTE: &str = "Số liệu minh họa (demo), không phải số liệu chính thức";
 
 /// Values of one year (or all), grouped by unit and year, parsed.
 pub async fn load(store: &dyn Store, year: Option<i32>) -> AppResult<ValueMap> {
@@ -221,7 +228,7 @@ pub async fn load_units(store: &dyn Store, units: &[UnitId]) -> AppResult<ValueM
 
 /// Groups stored values by unit and year, parsed.
 pub fn group(records: Vec<ntm_store::ValueRecord>) -> AppResult<ValueMap> {
-    let mut out: BTreeMap<_, BTreeMap<String, (Value, Option<String>)>> = BTreeMap::new();
+    let mut out: ValueMap = BTreeMap::new();
     for r in records {
         let value = Value::from_canonical(&r.value).map_err(|e| {
             AppError::Invalid(vec![format!(
@@ -229,9 +236,14 @@ pub fn group(records: Vec<ntm_store::ValueRecord>) -> AppResult<ValueMap> {
                 r.unit_id, r.year, r.indicator_id
             )])
         })?;
-        out.entry((r.unit_id, r.year))
-            .or_default()
-            .insert(r.indicator_id, (value, r.note));
+        out.entry((r.unit_id, r.year)).or_default().insert(
+            r.indicator_id,
+            Entered {
+                value,
+                note: r.note,
+                illustrative: r.illustrative,
+            },
+        );
     }
     Ok(out)
 }

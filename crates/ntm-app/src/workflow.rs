@@ -167,6 +167,7 @@ pub async fn save(
                 indicator_id: indicator.id.clone(),
                 value: v.canonical(),
                 note: compose_note(&e.note, &e.evidence),
+                illustrative: false,
             }),
             Err(m) => problems.push((e.indicator.clone(), m)),
         }

@@ -43,6 +43,7 @@ pub const BEHAVIOURS: &[&str] = &[
     "values_write_and_read_back",
     "unchanged_values_are_not_audited",
     "value_update_records_old_and_new",
+    "demo_values_are_marked_until_a_person_writes_them",
     "duplicate_keys_in_a_value_batch_last_wins",
     "batch_with_unknown_unit_writes_nothing",
     "value_filter_by_unit_and_indicator",
@@ -263,6 +264,7 @@ fn value(unit: &str, year: i32, indicator: &str, value: &str, note: Option<&str>
         indicator_id: indicator.into(),
         value: value.into(),
         note: note.map(Into::into),
+        illustrative: false,
     }
 }
 
@@ -665,6 +667,80 @@ pub async fn unchanged_values_are_not_audited(store: &dyn Store) {
 
 /// A changed value is updated (with the new author and time) and audited with the old and
 /// new text; a note-only change shows the notes.
+/// The demo flag reads back as written, on the values and on an approved snapshot; the
+/// demo writing its own value again changes nothing, and anyone else writing it (even the
+/// same value and note) makes it real, with an audit entry that says so.
+pub async fn demo_values_are_marked_until_a_person_writes_them(store: &dyn Store) {
+    import_fixture(store).await;
+    let note = "Số liệu minh họa (demo), không phải số liệu chính thức";
+    let demo = |indicator: &str, v: &str| ValueWrite {
+        illustrative: true,
+        ..value("18077@2020-01-01", 2024, indicator, v, Some(note))
+    };
+    let writes = [demo("1.1", "70"), demo("2.1", "85")];
+    store
+        .write_values(&writes, &audit("ntm demo", "dữ liệu minh họa"))
+        .await
+        .expect("demo values");
+    assert_eq!(
+        store
+            .write_values(&writes, &audit("ntm demo", "lần 2"))
+            .await
+            .expect("again"),
+        summary(0, 0, 2)
+    );
+    let flags = |records: &[ntm_store::ValueRecord]| -> Vec<(String, bool)> {
+        records
+            .iter()
+            .map(|r| (r.indicator_id.clone(), r.illustrative))
+            .collect()
+    };
+    let read = store
+        .list_values(&ValueFilter::default())
+        .await
+        .expect("list");
+    assert_eq!(flags(&read), [("1.1".into(), true), ("2.1".into(), true)]);
+
+    // A real note that mentions "minh họa" is not demo material.
+    let real = value("18077@2020-01-01", 2024, "2.1", "85", Some(note));
+    assert_eq!(
+        store
+            .write_values(&[real], &audit("editor", "xác nhận"))
+            .await
+            .expect("taken over"),
+        summary(0, 1, 0)
+    );
+    let read = store
+        .list_values(&ValueFilter::default())
+        .await
+        .expect("list");
+    assert_eq!(flags(&read), [("1.1".into(), true), ("2.1".into(), false)]);
+    let entries = store
+        .list_audit(&AuditFilter {
+            actor: Some("editor".into()),
+            ..Default::default()
+        })
+        .await
+        .expect("audit");
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].before.as_deref(), Some("85 [số liệu minh họa]"));
+    assert_eq!(entries[0].after.as_deref(), Some("85"));
+
+    set_submission(
+        store,
+        &submission("18077@2020-01-01", 2024, "approved", 40, None),
+    )
+    .await;
+    let approved = store
+        .approved_values(&id("18077@2020-01-01"), 2024)
+        .await
+        .expect("snapshot");
+    assert_eq!(
+        flags(&approved),
+        [("1.1".into(), true), ("2.1".into(), false)]
+    );
+}
+
 pub async fn value_update_records_old_and_new(store: &dyn Store) {
     import_fixture(store).await;
     let first = [

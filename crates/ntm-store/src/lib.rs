@@ -155,6 +155,9 @@ pub struct ValueWrite {
     pub indicator_id: String,
     pub value: String,
     pub note: Option<String>,
+    /// Demo material (only the demo writes `true`); any other write of the value makes it
+    /// real, whatever its note says.
+    pub illustrative: bool,
 }
 
 /// One indicator value as stored.
@@ -165,6 +168,8 @@ pub struct ValueRecord {
     pub indicator_id: String,
     pub value: String,
     pub note: Option<String>,
+    /// Written by the demo and not changed since.
+    pub illustrative: bool,
     pub entered_by: String,
     pub entered_at: DateTime<Utc>,
 }

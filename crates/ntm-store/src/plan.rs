@@ -231,11 +231,12 @@ fn attribute_summary(attribute: &UnitAttribute) -> String {
     )
 }
 
-/// The stored value and note of one indicator value.
+/// The stored value, note and demo flag of one indicator value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredValue {
     pub value: String,
     pub note: Option<String>,
+    pub illustrative: bool,
 }
 
 /// `(unit id, year, indicator id)`, the key of a stored value.
@@ -281,24 +282,36 @@ pub fn plan_values<'a>(
         let target_id = value_target_id(&write.unit_id, write.year, &write.indicator_id);
         let unit_id = Some(write.unit_id.to_string());
         match stored.get(&key) {
-            Some(old) if old.value == write.value && old.note == write.note => {
+            Some(old)
+                if old.value == write.value
+                    && old.note == write.note
+                    && old.illustrative == write.illustrative =>
+            {
                 plan.summary.unchanged += 1;
                 continue;
             }
             Some(old) => {
                 plan.summary.updated += 1;
-                // Without the note, a note-only change would read "85 → 85".
+                // Without the note, a note-only change would read "85 → 85"; without the
+                // flag, a demo value taken over as real would too.
                 let notes_differ = old.note != write.note;
+                let flags_differ = old.illustrative != write.illustrative;
                 plan.audits.push(NewAudit {
                     action: "value.update",
                     target_kind: "value",
                     target_id,
                     unit_id,
-                    before: Some(value_text(&old.value, old.note.as_deref(), notes_differ)),
+                    before: Some(value_text(
+                        &old.value,
+                        old.note.as_deref(),
+                        notes_differ,
+                        flags_differ && old.illustrative,
+                    )),
                     after: Some(value_text(
                         &write.value,
                         write.note.as_deref(),
                         notes_differ,
+                        flags_differ && write.illustrative,
                     )),
                 });
             }
@@ -310,7 +323,7 @@ pub fn plan_values<'a>(
                     target_id,
                     unit_id,
                     before: None,
-                    after: Some(write.value.clone()),
+                    after: Some(value_text(&write.value, None, false, write.illustrative)),
                 });
             }
         }
@@ -319,11 +332,16 @@ pub fn plan_values<'a>(
     Ok(plan)
 }
 
-fn value_text(value: &str, note: Option<&str>, with_note: bool) -> String {
-    match note {
+fn value_text(value: &str, note: Option<&str>, with_note: bool, illustrative: bool) -> String {
+    let text = match note {
         Some(note) if with_note => format!("{value} (ghi chú: {note})"),
         None if with_note => format!("{value} (không ghi chú)"),
         _ => value.to_owned(),
+    };
+    if illustrative {
+        format!("{text} [số liệu minh họa]")
+    } else {
+        text
     }
 }
 
@@ -635,6 +653,7 @@ mod tests {
             indicator_id: indicator.into(),
             value: value.into(),
             note: note.map(Into::into),
+            illustrative: false,
         }
     }
 
@@ -667,12 +686,43 @@ mod tests {
             StoredValue {
                 value: "85".into(),
                 note: None,
+                illustrative: false,
             },
         )]);
         let known = HashSet::from(["1@2020-01-01".to_owned()]);
         let plan = plan_values(&writes, &stored, &known).expect("known unit");
         assert_eq!(plan.audits[0].before.as_deref(), Some("85 (không ghi chú)"));
         assert_eq!(plan.audits[0].after.as_deref(), Some("85 (ghi chú: mới)"));
+    }
+
+    #[test]
+    fn a_demo_value_written_again_by_a_person_becomes_real() {
+        let note = Some("Số liệu minh họa (demo), không phải số liệu chính thức");
+        let stored = HashMap::from([(
+            ("1@2020-01-01".to_owned(), 2024, "a".to_owned()),
+            StoredValue {
+                value: "85".into(),
+                note: note.map(Into::into),
+                illustrative: true,
+            },
+        )]);
+        let known = HashSet::from(["1@2020-01-01".to_owned()]);
+        // Same value and note, but not demo material any more: a change, and the audit
+        // says which side was the demo's.
+        let writes = [write("1@2020-01-01", "a", "85", note)];
+        let plan = plan_values(&writes, &stored, &known).expect("known unit");
+        assert_eq!(plan.summary.updated, 1);
+        assert_eq!(
+            plan.audits[0].before.as_deref(),
+            Some("85 [số liệu minh họa]")
+        );
+        assert_eq!(plan.audits[0].after.as_deref(), Some("85"));
+        // The demo writing its own value again changes nothing.
+        let mut again = write("1@2020-01-01", "a", "85", note);
+        again.illustrative = true;
+        let plan = plan_values(std::slice::from_ref(&again), &stored, &known).expect("known");
+        assert_eq!(plan.summary.unchanged, 1);
+        assert!(plan.audits.is_empty());
     }
 
     #[test]

@@ -101,6 +101,43 @@ fn csv(rows: &[Row], year: i32) -> String {
     out
 }
 
+/// What marks an evaluation as resting on demo material is the store's flag, never the
+/// note's wording: a commune's real photo caption "ảnh minh họa" is not demo data.
+#[tokio::test]
+async fn only_the_demo_flag_marks_values_as_demo_material() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(dir.path()).await;
+    let unit = ntm_core::UnitId::parse(UNITS[0]).unwrap();
+    let write = |indicator: &str, note: &str, illustrative: bool| ntm_store::ValueWrite {
+        unit_id: unit.clone(),
+        year: 2024,
+        indicator_id: indicator.into(),
+        value: "80".into(),
+        note: Some(note.into()),
+        illustrative,
+    };
+    s.write_values(
+        &[write("3.1", "Kèm ảnh minh họa hiện trạng", false)],
+        &audit(),
+    )
+    .await
+    .unwrap();
+    let ws = Workspace::load(s.as_ref(), Some(2024)).await.unwrap();
+    let ev = ws.evaluate(&unit, 2024, None).unwrap();
+    assert!(!ev.demo_values, "a real note mentioning 'minh họa'");
+    assert_eq!(ev.notes["3.1"], "Kèm ảnh minh họa hiện trạng");
+
+    s.write_values(&[write("2.1", "bất kỳ", true)], &audit())
+        .await
+        .unwrap();
+    let ws = Workspace::load(s.as_ref(), Some(2024)).await.unwrap();
+    let ev = ws.evaluate(&unit, 2024, None).unwrap();
+    assert!(
+        ev.demo_values && ev.illustrative(),
+        "a value the demo wrote"
+    );
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
 
@@ -113,7 +150,7 @@ proptest! {
             let dir = tempfile::tempdir().unwrap();
             let s = store(dir.path()).await;
             let locked = ntm_core::UnitId::parse("18367@2020-01-01").unwrap();
-            s.write_values(&[ntm_store::ValueWrite { unit_id: locked.clone(), year, indicator_id: "3.1".into(), value: "80".into(), note: None }], &audit()).await.unwrap();
+            s.write_values(&[ntm_store::ValueWrite { unit_id: locked.clone(), year, indicator_id: "3.1".into(), value: "80".into(), illustrative: false, note: None }], &audit()).await.unwrap();
             s.set_submission(&SubmissionRecord { unit_id: locked, year, status: "approved".into(), updated_at: test_now(), updated_by: "test".into(), comment: None }, &audit()).await.unwrap();
             let before = count(s.as_ref()).await;
             let ws = Workspace::load(s.as_ref(), Some(0)).await.unwrap();

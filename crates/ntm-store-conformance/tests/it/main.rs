@@ -61,6 +61,7 @@ conformance!(
     values_write_and_read_back,
     unchanged_values_are_not_audited,
     value_update_records_old_and_new,
+    demo_values_are_marked_until_a_person_writes_them,
     duplicate_keys_in_a_value_batch_last_wins,
     batch_with_unknown_unit_writes_nothing,
     value_filter_by_unit_and_indicator,

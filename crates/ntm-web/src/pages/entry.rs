@@ -146,10 +146,10 @@ async fn build(
                     continue;
                 }
                 let current = stored.and_then(|m| m.get(&ind.id));
-                let (note, evidence) = split_note(current.and_then(|(_, n)| n.as_deref()));
-                let shown_value = current.map(|(v, _)| match v {
+                let (note, evidence) = split_note(current.and_then(|e| e.note.as_deref()));
+                let shown_value = current.map(|e| match &e.value {
                     Value::Number(n) => n.normalize().to_string().replace('.', ","),
-                    Value::Pass(_) => v.to_string(),
+                    v @ Value::Pass(_) => v.to_string(),
                 });
                 let pick = |key: &str, fallback: String| {
                     typed.and_then(|t| t.get(key).cloned()).unwrap_or(fallback)

@@ -734,8 +734,8 @@ pub async fn template(
     let mut existing = std::collections::BTreeMap::new();
     for v in &units {
         if let Some(m) = ws.values.get(&(v.id().clone(), q.year)) {
-            for (k, (val, _)) in m {
-                existing.insert((v.id().to_string(), k.clone()), val.canonical());
+            for (k, e) in m {
+                existing.insert((v.id().to_string(), k.clone()), e.value.canonical());
             }
         }
     }

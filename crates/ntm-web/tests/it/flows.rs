@@ -693,6 +693,7 @@ async fn writes_through_any_path_are_seen_at_once_by_every_cached_page() {
             indicator_id: r.indicator_id,
             value: "0".into(),
             note: r.note,
+            illustrative: false,
         })
         .collect();
     assert!(!writes.is_empty());

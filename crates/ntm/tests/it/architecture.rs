@@ -327,6 +327,22 @@ fn storage_stays_behind_its_traits(m: &Model) -> Vec<String> {
     v
 }
 
+/// The store crates' own code opens connections and takes locks; the queries are the one
+/// shared source (`crates/ntm-store-sql`), never a second copy in either crate.
+fn stores_share_one_query_source(m: &Model) -> Vec<String> {
+    let mut v = Vec::new();
+    for name in ["ntm-store-sqlite", "ntm-store-postgres"] {
+        for (file, text) in &m[name].sources {
+            for keyword in ["SELECT ", "INSERT ", "UPDATE ", "DELETE "] {
+                if text.contains(keyword) {
+                    v.push(format!("{name}: {file} holds a query ({})", keyword.trim()));
+                }
+            }
+        }
+    }
+    v
+}
+
 /// No cycle among the top-level modules of a crate.
 fn modules_have_no_cycles(m: &Model) -> Vec<String> {
     m.iter()
@@ -473,7 +489,7 @@ fn cycles(g: &BTreeMap<String, BTreeSet<String>>) -> Vec<Vec<String>> {
 /// A rule: the model in, its violations out.
 type Rule = fn(&Model) -> Vec<String>;
 
-const RULES: [(&str, Rule); 8] = [
+const RULES: [(&str, Rule); 9] = [
     ("core_is_pure", core_is_pure),
     ("data_opens_nothing", data_opens_nothing),
     (
@@ -489,6 +505,10 @@ const RULES: [(&str, Rule); 8] = [
     (
         "storage_stays_behind_its_traits",
         storage_stays_behind_its_traits,
+    ),
+    (
+        "stores_share_one_query_source",
+        stores_share_one_query_source,
     ),
     ("modules_have_no_cycles", modules_have_no_cycles),
 ];
@@ -640,6 +660,17 @@ mod planted {
                 .push(("values.rs".into(), "use crate::evaluate::Workspace;".into()));
         });
         finds(modules_have_no_cycles, &m, "evaluate ↔ values");
+        let m = with(|m| {
+            m.get_mut("ntm-store-postgres").unwrap().sources.push((
+                "users.rs".into(),
+                "sqlx::query(\"SELECT id FROM users WHERE username = $1\")".into(),
+            ));
+        });
+        finds(
+            stores_share_one_query_source,
+            &m,
+            "ntm-store-postgres: users.rs holds a query (SELECT)",
+        );
     }
 
     #[test]

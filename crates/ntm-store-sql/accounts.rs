@@ -1,4 +1,4 @@
-//! Users with their grants, sessions and API tokens in PostgreSQL.
+//! Users with their grants, sessions and API tokens.
 //!
 //! Invariants:
 //! - Every mutating method of users and tokens is one transaction under the store's write
@@ -18,15 +18,16 @@ use ntm_store::{
     AuditContext, GrantRecord, NewUser, SessionRecord, SessionStore, StoreError, StoreResult,
     TokenRecord, TokenStore, UserRecord, UserStore,
 };
-use sqlx::PgConnection;
-use sqlx::postgres::PgRow;
 
-use crate::{PostgresStore, db_error, get, insert_audits, upsert_rows};
+use sqlx::QueryBuilder;
+
+use super::{MAX_BINDS, db_error, get, insert_audits, upsert_rows};
+use crate::dialect::{Backend, Db, DbConn, DbRow};
 
 const USER_COLUMNS: &str = "id, username, full_name, password_hash, disabled, created_at, email";
 
 #[async_trait]
-impl UserStore for PostgresStore {
+impl UserStore for Backend {
     async fn create_user(&self, user: &NewUser, audit: &AuditContext) -> StoreResult<i64> {
         let grants = plan::normalize_grants(&user.grants);
         let mut tx = self.begin_write().await?;
@@ -65,7 +66,7 @@ impl UserStore for PostgresStore {
             "SELECT {USER_COLUMNS} FROM users WHERE username = $1"
         )))
         .bind(username)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.read)
         .await
         .map_err(|e| db_error("reading the user", e))?;
         row.as_ref().map(user_record).transpose()
@@ -73,7 +74,7 @@ impl UserStore for PostgresStore {
 
     async fn get_user(&self, id: i64) -> StoreResult<Option<UserRecord>> {
         let mut conn = self
-            .pool
+            .read
             .acquire()
             .await
             .map_err(|e| db_error("connecting", e))?;
@@ -84,7 +85,7 @@ impl UserStore for PostgresStore {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {USER_COLUMNS} FROM users ORDER BY username COLLATE \"C\""
         )))
-        .fetch_all(&self.pool)
+        .fetch_all(&self.read)
         .await
         .map_err(|e| db_error("reading users", e))?;
         rows.iter().map(user_record).collect()
@@ -212,7 +213,7 @@ impl UserStore for PostgresStore {
     /// An unknown user has no grants.
     async fn list_grants(&self, id: i64) -> StoreResult<Vec<GrantRecord>> {
         let mut conn = self
-            .pool
+            .read
             .acquire()
             .await
             .map_err(|e| db_error("connecting", e))?;
@@ -220,7 +221,7 @@ impl UserStore for PostgresStore {
     }
 }
 
-fn user_record(row: &PgRow) -> StoreResult<UserRecord> {
+fn user_record(row: &DbRow) -> StoreResult<UserRecord> {
     Ok(UserRecord {
         id: get(row, "id")?,
         username: get(row, "username")?,
@@ -232,7 +233,7 @@ fn user_record(row: &PgRow) -> StoreResult<UserRecord> {
     })
 }
 
-async fn load_user(conn: &mut PgConnection, id: i64) -> StoreResult<Option<UserRecord>> {
+async fn load_user(conn: &mut DbConn, id: i64) -> StoreResult<Option<UserRecord>> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {USER_COLUMNS} FROM users WHERE id = $1"
     )))
@@ -244,14 +245,14 @@ async fn load_user(conn: &mut PgConnection, id: i64) -> StoreResult<Option<UserR
 }
 
 /// The user `id`, or `NotFound`.
-async fn require_user(conn: &mut PgConnection, id: i64) -> StoreResult<UserRecord> {
+async fn require_user(conn: &mut DbConn, id: i64) -> StoreResult<UserRecord> {
     load_user(conn, id)
         .await?
         .ok_or_else(|| plan::user_not_found(id))
 }
 
 /// The user's grants, sorted.
-async fn load_grants(conn: &mut PgConnection, id: i64) -> StoreResult<Vec<GrantRecord>> {
+async fn load_grants(conn: &mut DbConn, id: i64) -> StoreResult<Vec<GrantRecord>> {
     let rows: Vec<(String, String)> =
         sqlx::query_as("SELECT role, unit_id FROM user_grants WHERE user_id = $1")
             .bind(id)
@@ -272,26 +273,26 @@ async fn load_grants(conn: &mut PgConnection, id: i64) -> StoreResult<Vec<GrantR
 }
 
 /// `Conflict` naming the units of `grants` that do not exist.
-async fn check_grant_units(conn: &mut PgConnection, grants: &[GrantRecord]) -> StoreResult<()> {
-    if grants.is_empty() {
-        return Ok(());
+async fn check_grant_units(conn: &mut DbConn, grants: &[GrantRecord]) -> StoreResult<()> {
+    let mut known = HashSet::new();
+    for chunk in grants.chunks(MAX_BINDS) {
+        let mut qb = QueryBuilder::<Db>::new("SELECT id FROM units WHERE id IN (");
+        let mut list = qb.separated(", ");
+        for grant in chunk {
+            list.push_bind(grant.unit_id.as_str());
+        }
+        qb.push(")");
+        let ids: Vec<String> = qb
+            .build_query_scalar()
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(|e| db_error("reading unit ids", e))?;
+        known.extend(ids);
     }
-    let ids: Vec<&str> = grants.iter().map(|g| g.unit_id.as_str()).collect();
-    let known: HashSet<String> = sqlx::query_scalar("SELECT id FROM units WHERE id = ANY($1)")
-        .bind(ids)
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(|e| db_error("reading unit ids", e))?
-        .into_iter()
-        .collect();
     plan::check_grant_units(grants, &known)
 }
 
-async fn insert_grants(
-    conn: &mut PgConnection,
-    user_id: i64,
-    grants: &[GrantRecord],
-) -> StoreResult<()> {
+async fn insert_grants(conn: &mut DbConn, user_id: i64, grants: &[GrantRecord]) -> StoreResult<()> {
     upsert_rows(
         conn,
         "INSERT INTO user_grants (user_id, role, unit_id) ",
@@ -308,7 +309,7 @@ async fn insert_grants(
     .map_err(|e| db_error("writing grants", e))
 }
 
-async fn delete_sessions_of(conn: &mut PgConnection, user_id: i64) -> StoreResult<()> {
+async fn delete_sessions_of(conn: &mut DbConn, user_id: i64) -> StoreResult<()> {
     sqlx::query("DELETE FROM sessions WHERE user_id = $1")
         .bind(user_id)
         .execute(&mut *conn)
@@ -318,7 +319,7 @@ async fn delete_sessions_of(conn: &mut PgConnection, user_id: i64) -> StoreResul
 }
 
 #[async_trait]
-impl SessionStore for PostgresStore {
+impl SessionStore for Backend {
     /// A session of an unknown user is `NotFound`; a taken id hash is `Conflict`.
     async fn create_session(&self, session: &SessionRecord) -> StoreResult<()> {
         let inserted = sqlx::query(
@@ -358,7 +359,7 @@ impl SessionStore for PostgresStore {
         )
         .bind(id_hash)
         .bind(now.trunc_subsecs(6))
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.read)
         .await
         .map_err(|e| db_error("reading the session", e))?;
         row.map(|row| {
@@ -395,7 +396,7 @@ impl SessionStore for PostgresStore {
 
 const TOKEN_COLUMNS: &str = "id, user_id, name, token_hash, created_at";
 
-fn token_record(row: &PgRow) -> StoreResult<TokenRecord> {
+fn token_record(row: &DbRow) -> StoreResult<TokenRecord> {
     Ok(TokenRecord {
         id: get(row, "id")?,
         user_id: get(row, "user_id")?,
@@ -406,7 +407,7 @@ fn token_record(row: &PgRow) -> StoreResult<TokenRecord> {
 }
 
 #[async_trait]
-impl TokenStore for PostgresStore {
+impl TokenStore for Backend {
     /// An unknown user is `NotFound`; a hash already stored is `Conflict` (without the
     /// hash in the message).
     async fn create_token(
@@ -454,7 +455,7 @@ impl TokenStore for PostgresStore {
             "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE token_hash = $1"
         )))
         .bind(token_hash)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.read)
         .await
         .map_err(|e| db_error("reading the token", e))?;
         row.as_ref().map(token_record).transpose()
@@ -466,7 +467,7 @@ impl TokenStore for PostgresStore {
             "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE user_id = $1 ORDER BY id"
         )))
         .bind(user_id)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.read)
         .await
         .map_err(|e| db_error("reading tokens", e))?;
         rows.iter().map(token_record).collect()

@@ -1,9 +1,8 @@
-//! Directives, tasks, organisations, progress reports, notifications and reminders in
-//! SQLite.
+//! Directives, tasks, organisations, progress reports, notifications and reminders.
 //!
 //! Invariants:
-//! - Every audited method is one `BEGIN IMMEDIATE` transaction with its audit entries; the
-//!   audit texts come from `ntm_store::tasks` and never hold a file's bytes.
+//! - Every audited method is one transaction holding the store's write lock, with its
+//!   audit entries; the audit texts come from `ntm_store::tasks` and never hold a file's bytes.
 //! - A directive, its tasks and their children are inserted in one transaction, parents
 //!   before children.
 //! - Listings never read file bytes; `directive_file` and `report_attachment` do.
@@ -21,34 +20,34 @@ use ntm_store::{
     OrganisationStore, ReminderRecord, ReportRecord, StoreResult, StoredFile, TaskDetails,
     TaskFilter, TaskRecord, TaskStore, tasks,
 };
-use sqlx::sqlite::SqliteRow;
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use sqlx::QueryBuilder;
 
-use crate::{MAX_BINDS, SqliteStore, db_error, get, insert_audits};
+use super::{MAX_BINDS, db_error, get, insert_audits};
+use crate::dialect::{Backend, Db, DbConn, DbRow};
 
 const ORGANISATION_COLUMNS: &str = "o.id, o.name, o.kind";
 
 const DIRECTIVE_COLUMNS: &str = "id, kind, number, issued_on, issuer, title, summary, file_name, \
-     length(file_bytes) AS file_size, created_at, created_by";
+     CAST(octet_length(file_bytes) AS BIGINT) AS file_size, created_at, created_by";
 
 const TASK_COLUMNS: &str = "id, directive_id, parent_id, code, text, lead_unit_id, \
      lead_organisation_id, deadline, recurrence, expected_output, serves, completed_at, \
      completion_proof, confirmed_at, confirmed_by";
 
 const REPORT_COLUMNS: &str = "id, task_id, at, reported_by, text, percent, attachment_name, \
-     length(attachment_bytes) AS attachment_size, marks_done";
+     CAST(octet_length(attachment_bytes) AS BIGINT) AS attachment_size, marks_done";
 
 const NOTIFICATION_COLUMNS: &str = "id, user_id, at, text, link, read_at";
 
 #[async_trait]
-impl OrganisationStore for SqliteStore {
+impl OrganisationStore for Backend {
     async fn create_organisation(
         &self,
         organisation: &NewOrganisation,
         audit: &AuditContext,
     ) -> StoreResult<i64> {
         let mut tx = self.begin_write().await?;
-        let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM organisations WHERE name = ?")
+        let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM organisations WHERE name = $1")
             .bind(&organisation.name)
             .fetch_optional(&mut *tx)
             .await
@@ -58,7 +57,7 @@ impl OrganisationStore for SqliteStore {
         }
         let at = audit.at.trunc_subsecs(6);
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO organisations (name, kind, created_at) VALUES (?, ?, ?) RETURNING id",
+            "INSERT INTO organisations (name, kind, created_at) VALUES ($1, $2, $3) RETURNING id",
         )
         .bind(&organisation.name)
         .bind(&organisation.kind)
@@ -76,7 +75,7 @@ impl OrganisationStore for SqliteStore {
 
     async fn list_organisations(&self) -> StoreResult<Vec<OrganisationRecord>> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {ORGANISATION_COLUMNS} FROM organisations o ORDER BY o.name, o.id"
+            "SELECT {ORGANISATION_COLUMNS} FROM organisations o ORDER BY o.name COLLATE \"C\", o.id"
         )))
         .fetch_all(&self.read)
         .await
@@ -86,7 +85,7 @@ impl OrganisationStore for SqliteStore {
 
     async fn get_organisation(&self, id: i64) -> StoreResult<Option<OrganisationRecord>> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {ORGANISATION_COLUMNS} FROM organisations o WHERE o.id = ?"
+            "SELECT {ORGANISATION_COLUMNS} FROM organisations o WHERE o.id = $1"
         )))
         .bind(id)
         .fetch_optional(&self.read)
@@ -104,7 +103,7 @@ impl OrganisationStore for SqliteStore {
         let after = tasks::normalize_ids(organisation_ids);
         let mut tx = self.begin_write().await?;
         let username: Option<String> =
-            sqlx::query_scalar("SELECT username FROM users WHERE id = ?")
+            sqlx::query_scalar("SELECT username FROM users WHERE id = $1")
                 .bind(user_id)
                 .fetch_optional(&mut *tx)
                 .await
@@ -124,14 +123,14 @@ impl OrganisationStore for SqliteStore {
         }
         let before = user_organisation_ids(&mut tx, user_id).await?;
         if before != after {
-            sqlx::query("DELETE FROM user_organisations WHERE user_id = ?")
+            sqlx::query("DELETE FROM user_organisations WHERE user_id = $1")
                 .bind(user_id)
                 .execute(&mut *tx)
                 .await
                 .map_err(|e| db_error("replacing the user's organisations", e))?;
             for organisation in &after {
                 sqlx::query(
-                    "INSERT INTO user_organisations (user_id, organisation_id) VALUES (?, ?)",
+                    "INSERT INTO user_organisations (user_id, organisation_id) VALUES ($1, $2)",
                 )
                 .bind(user_id)
                 .bind(organisation)
@@ -152,7 +151,7 @@ impl OrganisationStore for SqliteStore {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {ORGANISATION_COLUMNS} FROM organisations o \
              JOIN user_organisations u ON u.organisation_id = o.id \
-             WHERE u.user_id = ? ORDER BY o.name, o.id"
+             WHERE u.user_id = $1 ORDER BY o.name COLLATE \"C\", o.id"
         )))
         .bind(user_id)
         .fetch_all(&self.read)
@@ -162,7 +161,7 @@ impl OrganisationStore for SqliteStore {
     }
 }
 
-fn organisation_record(row: &SqliteRow) -> StoreResult<OrganisationRecord> {
+fn organisation_record(row: &DbRow) -> StoreResult<OrganisationRecord> {
     Ok(OrganisationRecord {
         id: get(row, "id")?,
         name: get(row, "name")?,
@@ -171,9 +170,9 @@ fn organisation_record(row: &SqliteRow) -> StoreResult<OrganisationRecord> {
 }
 
 /// The user's organisation ids, sorted.
-async fn user_organisation_ids(conn: &mut SqliteConnection, user_id: i64) -> StoreResult<Vec<i64>> {
+async fn user_organisation_ids(conn: &mut DbConn, user_id: i64) -> StoreResult<Vec<i64>> {
     sqlx::query_scalar(
-        "SELECT organisation_id FROM user_organisations WHERE user_id = ? ORDER BY organisation_id",
+        "SELECT organisation_id FROM user_organisations WHERE user_id = $1 ORDER BY organisation_id",
     )
     .bind(user_id)
     .fetch_all(&mut *conn)
@@ -182,7 +181,7 @@ async fn user_organisation_ids(conn: &mut SqliteConnection, user_id: i64) -> Sto
 }
 
 #[async_trait]
-impl DirectiveStore for SqliteStore {
+impl DirectiveStore for Backend {
     async fn create_directive(
         &self,
         directive: &NewDirective,
@@ -193,7 +192,7 @@ impl DirectiveStore for SqliteStore {
         let at = audit.at.trunc_subsecs(6);
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO directives (kind, number, issued_on, issuer, title, summary, file_name, \
-             file_bytes, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+             file_bytes, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
         )
         .bind(&directive.kind)
         .bind(&directive.number)
@@ -221,7 +220,7 @@ impl DirectiveStore for SqliteStore {
 
     async fn get_directive(&self, id: i64) -> StoreResult<Option<DirectiveRecord>> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {DIRECTIVE_COLUMNS} FROM directives WHERE id = ?"
+            "SELECT {DIRECTIVE_COLUMNS} FROM directives WHERE id = $1"
         )))
         .bind(id)
         .fetch_optional(&self.read)
@@ -242,7 +241,7 @@ impl DirectiveStore for SqliteStore {
 
     async fn directive_file(&self, id: i64) -> StoreResult<Option<StoredFile>> {
         let row: Option<(Option<String>, Option<Vec<u8>>)> =
-            sqlx::query_as("SELECT file_name, file_bytes FROM directives WHERE id = ?")
+            sqlx::query_as("SELECT file_name, file_bytes FROM directives WHERE id = $1")
                 .bind(id)
                 .fetch_optional(&self.read)
                 .await
@@ -258,7 +257,7 @@ impl DirectiveStore for SqliteStore {
     ) -> StoreResult<Vec<i64>> {
         let rows = tasks::flatten(new_tasks)?;
         let mut tx = self.begin_write().await?;
-        let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM directives WHERE id = ?")
+        let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM directives WHERE id = $1")
             .bind(directive_id)
             .fetch_optional(&mut *tx)
             .await
@@ -288,7 +287,7 @@ fn stored_file(row: Option<(Option<String>, Option<Vec<u8>>)>) -> Option<StoredF
     }
 }
 
-fn directive_record(row: &SqliteRow) -> StoreResult<DirectiveRecord> {
+fn directive_record(row: &DbRow) -> StoreResult<DirectiveRecord> {
     Ok(DirectiveRecord {
         id: get(row, "id")?,
         kind: get(row, "kind")?,
@@ -305,7 +304,7 @@ fn directive_record(row: &SqliteRow) -> StoreResult<DirectiveRecord> {
 }
 
 async fn insert_cooperators(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     task_id: i64,
     cooperating: &[Assignee],
 ) -> StoreResult<()> {
@@ -316,7 +315,7 @@ async fn insert_cooperators(
         })?;
         sqlx::query(
             "INSERT INTO task_cooperators (task_id, position, unit_id, organisation_id) \
-             VALUES (?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4)",
         )
         .bind(task_id)
         .bind(position)
@@ -331,12 +330,12 @@ async fn insert_cooperators(
 
 /// The cooperators of `task_ids`, each task's in order.
 async fn load_cooperators(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     task_ids: &[i64],
 ) -> StoreResult<HashMap<i64, Vec<Assignee>>> {
     let mut out: HashMap<i64, Vec<Assignee>> = HashMap::new();
     for chunk in task_ids.chunks(MAX_BINDS) {
-        let mut qb = QueryBuilder::<Sqlite>::new(
+        let mut qb = QueryBuilder::<Db>::new(
             "SELECT task_id, unit_id, organisation_id FROM task_cooperators WHERE task_id IN (",
         );
         let mut list = qb.separated(", ");
@@ -360,7 +359,7 @@ async fn load_cooperators(
     Ok(out)
 }
 
-fn task_record(row: &SqliteRow) -> StoreResult<TaskRecord> {
+fn task_record(row: &DbRow) -> StoreResult<TaskRecord> {
     Ok(TaskRecord {
         id: get(row, "id")?,
         directive_id: get(row, "directive_id")?,
@@ -387,10 +386,7 @@ fn task_record(row: &SqliteRow) -> StoreResult<TaskRecord> {
 }
 
 /// Task rows with their cooperators.
-async fn with_cooperators(
-    conn: &mut SqliteConnection,
-    rows: &[SqliteRow],
-) -> StoreResult<Vec<TaskRecord>> {
+async fn with_cooperators(conn: &mut DbConn, rows: &[DbRow]) -> StoreResult<Vec<TaskRecord>> {
     let mut records = rows
         .iter()
         .map(task_record)
@@ -403,9 +399,9 @@ async fn with_cooperators(
     Ok(records)
 }
 
-async fn load_task(conn: &mut SqliteConnection, id: i64) -> StoreResult<Option<TaskRecord>> {
+async fn load_task(conn: &mut DbConn, id: i64) -> StoreResult<Option<TaskRecord>> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {TASK_COLUMNS} FROM tasks WHERE id = ?"
+        "SELECT {TASK_COLUMNS} FROM tasks WHERE id = $1"
     )))
     .bind(id)
     .fetch_optional(&mut *conn)
@@ -418,17 +414,17 @@ async fn load_task(conn: &mut SqliteConnection, id: i64) -> StoreResult<Option<T
 }
 
 /// The task `id`, or `NotFound`.
-async fn require_task(conn: &mut SqliteConnection, id: i64) -> StoreResult<TaskRecord> {
+async fn require_task(conn: &mut DbConn, id: i64) -> StoreResult<TaskRecord> {
     load_task(conn, id)
         .await?
         .ok_or_else(|| tasks::task_not_found(id))
 }
 
 #[async_trait]
-impl TaskStore for SqliteStore {
+impl TaskStore for Backend {
     async fn list_tasks(&self, filter: &TaskFilter) -> StoreResult<Vec<TaskRecord>> {
         let mut qb =
-            QueryBuilder::<Sqlite>::new(format!("SELECT {TASK_COLUMNS} FROM tasks WHERE 1 = 1"));
+            QueryBuilder::<Db>::new(format!("SELECT {TASK_COLUMNS} FROM tasks WHERE 1 = 1"));
         if let Some(directive) = filter.directive_id {
             qb.push(" AND directive_id = ").push_bind(directive);
         }
@@ -444,7 +440,7 @@ impl TaskStore for SqliteStore {
         }
         qb.push(" ORDER BY id");
         let mut conn = self
-            .pool
+            .read
             .acquire()
             .await
             .map_err(|e| db_error("connecting", e))?;
@@ -458,7 +454,7 @@ impl TaskStore for SqliteStore {
 
     async fn get_task(&self, id: i64) -> StoreResult<Option<TaskRecord>> {
         let mut conn = self
-            .pool
+            .read
             .acquire()
             .await
             .map_err(|e| db_error("connecting", e))?;
@@ -479,8 +475,8 @@ impl TaskStore for SqliteStore {
         }
         let (lead_unit, lead_organisation) = details.lead.columns();
         sqlx::query(
-            "UPDATE tasks SET text = ?, lead_unit_id = ?, lead_organisation_id = ?, deadline = ?, \
-             recurrence = ?, expected_output = ?, serves = ? WHERE id = ?",
+            "UPDATE tasks SET text = $1, lead_unit_id = $2, lead_organisation_id = $3, deadline = $4, \
+             recurrence = $5, expected_output = $6, serves = $7 WHERE id = $8",
         )
         .bind(&details.text)
         .bind(lead_unit)
@@ -493,7 +489,7 @@ impl TaskStore for SqliteStore {
         .execute(&mut *tx)
         .await
         .map_err(|e| db_error("writing the task", e))?;
-        sqlx::query("DELETE FROM task_cooperators WHERE task_id = ?")
+        sqlx::query("DELETE FROM task_cooperators WHERE task_id = $1")
             .bind(id)
             .execute(&mut *tx)
             .await
@@ -519,7 +515,7 @@ impl TaskStore for SqliteStore {
         let at = audit.at.trunc_subsecs(6);
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO task_reports (task_id, at, reported_by, text, percent, attachment_name, \
-             attachment_bytes, marks_done) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+             attachment_bytes, marks_done) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
         )
         .bind(task_id)
         .bind(at)
@@ -534,7 +530,7 @@ impl TaskStore for SqliteStore {
         .map_err(|e| db_error("writing the report", e))?;
         let mut entries = vec![tasks::report_audit(id, &task, report)];
         if report.marks_done && tasks::closes_task(&task) {
-            sqlx::query("UPDATE tasks SET completed_at = ?, completion_proof = ? WHERE id = ?")
+            sqlx::query("UPDATE tasks SET completed_at = $1, completion_proof = $2 WHERE id = $3")
                 .bind(at)
                 .bind(&report.text)
                 .bind(task_id)
@@ -560,7 +556,7 @@ impl TaskStore for SqliteStore {
             return Ok(());
         }
         let at = audit.at.trunc_subsecs(6);
-        sqlx::query("UPDATE tasks SET confirmed_at = ?, confirmed_by = ? WHERE id = ?")
+        sqlx::query("UPDATE tasks SET confirmed_at = $1, confirmed_by = $2 WHERE id = $3")
             .bind(at)
             .bind(&audit.actor)
             .bind(id)
@@ -582,7 +578,7 @@ impl TaskStore for SqliteStore {
         }
         sqlx::query(
             "UPDATE tasks SET completed_at = NULL, completion_proof = NULL, confirmed_at = NULL, \
-             confirmed_by = NULL WHERE id = ?",
+             confirmed_by = NULL WHERE id = $1",
         )
         .bind(id)
         .execute(&mut *tx)
@@ -597,7 +593,7 @@ impl TaskStore for SqliteStore {
 
     async fn list_reports(&self, task_id: i64) -> StoreResult<Vec<ReportRecord>> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {REPORT_COLUMNS} FROM task_reports WHERE task_id = ? ORDER BY at, id"
+            "SELECT {REPORT_COLUMNS} FROM task_reports WHERE task_id = $1 ORDER BY at, id"
         )))
         .bind(task_id)
         .fetch_all(&self.read)
@@ -622,7 +618,7 @@ impl TaskStore for SqliteStore {
 
     async fn report_attachment(&self, report_id: i64) -> StoreResult<Option<StoredFile>> {
         let row: Option<(Option<String>, Option<Vec<u8>>)> = sqlx::query_as(
-            "SELECT attachment_name, attachment_bytes FROM task_reports WHERE id = ?",
+            "SELECT attachment_name, attachment_bytes FROM task_reports WHERE id = $1",
         )
         .bind(report_id)
         .fetch_optional(&self.read)
@@ -639,7 +635,7 @@ impl TaskStore for SqliteStore {
         at: DateTime<Utc>,
     ) -> StoreResult<bool> {
         let done = sqlx::query(
-            "INSERT INTO reminders_sent (task_id, kind, due_on, sent_at) VALUES (?, ?, ?, ?) \
+            "INSERT INTO reminders_sent (task_id, kind, due_on, sent_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (task_id, kind, due_on) DO NOTHING",
         )
         .bind(task_id)
@@ -654,7 +650,7 @@ impl TaskStore for SqliteStore {
 
     async fn list_reminders(&self, task_id: i64) -> StoreResult<Vec<ReminderRecord>> {
         let rows: Vec<(i64, String, NaiveDate, DateTime<Utc>)> = sqlx::query_as(
-            "SELECT task_id, kind, due_on, sent_at FROM reminders_sent WHERE task_id = ? \
+            "SELECT task_id, kind, due_on, sent_at FROM reminders_sent WHERE task_id = $1 \
              ORDER BY due_on, kind",
         )
         .bind(task_id)
@@ -674,7 +670,7 @@ impl TaskStore for SqliteStore {
 }
 
 #[async_trait]
-impl NotificationStore for SqliteStore {
+impl NotificationStore for Backend {
     async fn add_notifications(&self, notifications: &[NewNotification]) -> StoreResult<Vec<i64>> {
         if notifications.is_empty() {
             return Ok(Vec::new());
@@ -687,7 +683,7 @@ impl NotificationStore for SqliteStore {
         let mut ids = Vec::with_capacity(notifications.len());
         for n in notifications {
             let id: i64 = sqlx::query_scalar(
-                "INSERT INTO notifications (user_id, at, text, link) VALUES (?, ?, ?, ?) \
+                "INSERT INTO notifications (user_id, at, text, link) VALUES ($1, $2, $3, $4) \
                  RETURNING id",
             )
             .bind(n.user_id)
@@ -716,7 +712,7 @@ impl NotificationStore for SqliteStore {
             ""
         };
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {NOTIFICATION_COLUMNS} FROM notifications WHERE user_id = ?{unread} \
+            "SELECT {NOTIFICATION_COLUMNS} FROM notifications WHERE user_id = $1{unread} \
              ORDER BY at DESC, id DESC"
         )))
         .bind(user_id)
@@ -729,7 +725,7 @@ impl NotificationStore for SqliteStore {
     async fn mark_read(&self, user_id: i64, ids: &[i64], at: DateTime<Utc>) -> StoreResult<u64> {
         let mut marked = 0;
         for chunk in ids.chunks(MAX_BINDS - 2) {
-            let mut qb = QueryBuilder::<Sqlite>::new("UPDATE notifications SET read_at = ");
+            let mut qb = QueryBuilder::<Db>::new("UPDATE notifications SET read_at = ");
             qb.push_bind(at.trunc_subsecs(6))
                 .push(" WHERE read_at IS NULL AND user_id = ")
                 .push_bind(user_id)
@@ -751,7 +747,7 @@ impl NotificationStore for SqliteStore {
 
     async fn mark_all_read(&self, user_id: i64, at: DateTime<Utc>) -> StoreResult<u64> {
         let done = sqlx::query(
-            "UPDATE notifications SET read_at = ? WHERE read_at IS NULL AND user_id = ?",
+            "UPDATE notifications SET read_at = $1 WHERE read_at IS NULL AND user_id = $2",
         )
         .bind(at.trunc_subsecs(6))
         .bind(user_id)
@@ -777,7 +773,7 @@ impl NotificationStore for SqliteStore {
     async fn mark_emailed(&self, ids: &[i64], at: DateTime<Utc>) -> StoreResult<u64> {
         let mut marked = 0;
         for chunk in ids.chunks(MAX_BINDS - 1) {
-            let mut qb = QueryBuilder::<Sqlite>::new("UPDATE notifications SET emailed_at = ");
+            let mut qb = QueryBuilder::<Db>::new("UPDATE notifications SET emailed_at = ");
             qb.push_bind(at.trunc_subsecs(6))
                 .push(" WHERE emailed_at IS NULL AND id IN (");
             let mut list = qb.separated(", ");
@@ -799,7 +795,7 @@ impl NotificationStore for SqliteStore {
 /// Inserts the flattened tasks of a directive, parents before children; returns the ids
 /// of all rows (in `rows` order) and their audit entries.
 async fn insert_tasks(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     directive_id: i64,
     rows: &[tasks::TaskRow],
     at: DateTime<Utc>,
@@ -812,7 +808,7 @@ async fn insert_tasks(
         let task_id: i64 = sqlx::query_scalar(
             "INSERT INTO tasks (directive_id, parent_id, code, text, lead_unit_id, \
              lead_organisation_id, deadline, recurrence, expected_output, serves, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
         )
         .bind(directive_id)
         .bind(parent)
@@ -835,7 +831,7 @@ async fn insert_tasks(
     Ok((ids, entries))
 }
 
-fn notification_record(row: &SqliteRow) -> StoreResult<NotificationRecord> {
+fn notification_record(row: &DbRow) -> StoreResult<NotificationRecord> {
     Ok(NotificationRecord {
         id: get(row, "id")?,
         user_id: get(row, "user_id")?,

@@ -1,8 +1,8 @@
-//! The approval workflow in SQLite: submissions, the approved snapshot of values, and the
+//! The approval workflow: submissions, the approved snapshot of values, and the
 //! lock that an approval puts on a unit-year's values.
 //!
 //! Invariants:
-//! - `set_submission` is one `BEGIN IMMEDIATE` transaction: the submission row, on
+//! - `set_submission` is one transaction under the store's write lock: the submission row, on
 //!   approval the replaced snapshot (`approved_values`, stamped with the audit time), and
 //!   the `submission.<status>` audit entry.
 //! - `write_values` reads the approved unit-years of its years under the same write lock
@@ -18,22 +18,22 @@ use ntm_store::plan;
 use ntm_store::{
     AuditContext, StoreResult, SubmissionFilter, SubmissionRecord, ValueRecord, WorkflowStore,
 };
-use sqlx::sqlite::SqliteRow;
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use sqlx::QueryBuilder;
 
-use crate::{SqliteStore, db_error, get, insert_audits, value_record};
+use super::{db_error, get, insert_audits, value_record};
+use crate::dialect::{Backend, Db, DbConn, DbRow};
 
 const SUBMISSION_COLUMNS: &str = "unit_id, year, status, updated_at, updated_by, comment";
 
 #[async_trait]
-impl WorkflowStore for SqliteStore {
+impl WorkflowStore for Backend {
     async fn get_submission(
         &self,
         unit_id: &UnitId,
         year: i32,
     ) -> StoreResult<Option<SubmissionRecord>> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {SUBMISSION_COLUMNS} FROM submissions WHERE unit_id = ? AND year = ?"
+            "SELECT {SUBMISSION_COLUMNS} FROM submissions WHERE unit_id = $1 AND year = $2"
         )))
         .bind(unit_id.as_str())
         .bind(year)
@@ -47,7 +47,7 @@ impl WorkflowStore for SqliteStore {
         &self,
         filter: &SubmissionFilter,
     ) -> StoreResult<Vec<SubmissionRecord>> {
-        let mut qb = QueryBuilder::<Sqlite>::new(format!(
+        let mut qb = QueryBuilder::<Db>::new(format!(
             "SELECT {SUBMISSION_COLUMNS} FROM submissions WHERE 1 = 1"
         ));
         if let Some(status) = &filter.status {
@@ -56,7 +56,7 @@ impl WorkflowStore for SqliteStore {
         if let Some(year) = filter.year {
             qb.push(" AND year = ").push_bind(year);
         }
-        qb.push(" ORDER BY year, unit_id");
+        qb.push(" ORDER BY year, unit_id COLLATE \"C\"");
         let rows = qb
             .build()
             .fetch_all(&self.read)
@@ -74,7 +74,7 @@ impl WorkflowStore for SqliteStore {
     ) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
         let unit_known: bool =
-            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM units WHERE id = ?)")
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM units WHERE id = $1)")
                 .bind(record.unit_id.as_str())
                 .fetch_one(&mut *tx)
                 .await
@@ -83,7 +83,7 @@ impl WorkflowStore for SqliteStore {
             return Err(plan::unknown_submission_unit(&record.unit_id));
         }
         let before: Option<String> =
-            sqlx::query_scalar("SELECT status FROM submissions WHERE unit_id = ? AND year = ?")
+            sqlx::query_scalar("SELECT status FROM submissions WHERE unit_id = $1 AND year = $2")
                 .bind(record.unit_id.as_str())
                 .bind(record.year)
                 .fetch_optional(&mut *tx)
@@ -94,7 +94,7 @@ impl WorkflowStore for SqliteStore {
 
         sqlx::query(
             "INSERT INTO submissions (unit_id, year, status, updated_at, updated_by, comment) \
-             VALUES (?, ?, ?, ?, ?, ?) \
+             VALUES ($1, $2, $3, $4, $5, $6) \
              ON CONFLICT (unit_id, year) DO UPDATE SET status = excluded.status, \
              updated_at = excluded.updated_at, updated_by = excluded.updated_by, \
              comment = excluded.comment",
@@ -110,7 +110,7 @@ impl WorkflowStore for SqliteStore {
         .map_err(|e| db_error("writing the submission", e))?;
 
         if record.status == Status::Approved.as_str() {
-            sqlx::query("DELETE FROM approved_values WHERE unit_id = ? AND year = ?")
+            sqlx::query("DELETE FROM approved_values WHERE unit_id = $1 AND year = $2")
                 .bind(record.unit_id.as_str())
                 .bind(record.year)
                 .execute(&mut *tx)
@@ -118,9 +118,11 @@ impl WorkflowStore for SqliteStore {
                 .map_err(|e| db_error("replacing the approved values", e))?;
             sqlx::query(
                 "INSERT INTO approved_values \
-                 (unit_id, year, indicator_id, value, note, entered_by, entered_at, approved_at) \
-                 SELECT unit_id, year, indicator_id, value, note, entered_by, entered_at, ? \
-                 FROM indicator_values WHERE unit_id = ? AND year = ?",
+                 (unit_id, year, indicator_id, value, note, illustrative, entered_by, entered_at, \
+                  approved_at) \
+                 SELECT unit_id, year, indicator_id, value, note, illustrative, entered_by, \
+                        entered_at, $1 \
+                 FROM indicator_values WHERE unit_id = $2 AND year = $3",
             )
             .bind(at)
             .bind(record.unit_id.as_str())
@@ -139,8 +141,8 @@ impl WorkflowStore for SqliteStore {
     /// Ordered by indicator.
     async fn approved_values(&self, unit_id: &UnitId, year: i32) -> StoreResult<Vec<ValueRecord>> {
         let rows = sqlx::query(
-            "SELECT unit_id, year, indicator_id, value, note, entered_by, entered_at \
-             FROM approved_values WHERE unit_id = ? AND year = ? ORDER BY indicator_id",
+            "SELECT unit_id, year, indicator_id, value, note, illustrative, entered_by, entered_at \
+             FROM approved_values WHERE unit_id = $1 AND year = $2 ORDER BY indicator_id COLLATE \"C\"",
         )
         .bind(unit_id.as_str())
         .bind(year)
@@ -153,7 +155,7 @@ impl WorkflowStore for SqliteStore {
     }
 }
 
-fn submission_record(row: &SqliteRow) -> StoreResult<SubmissionRecord> {
+fn submission_record(row: &DbRow) -> StoreResult<SubmissionRecord> {
     let unit: String = get(row, "unit_id")?;
     Ok(SubmissionRecord {
         unit_id: plan::parse_unit_id(&unit, "submissions.unit_id")?,
@@ -167,11 +169,10 @@ fn submission_record(row: &SqliteRow) -> StoreResult<SubmissionRecord> {
 
 /// The `(unit id, year)` keys of `years` whose submission is approved, i.e. locked.
 pub(crate) async fn approved_unit_years(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     years: &[i32],
 ) -> StoreResult<HashSet<(String, i32)>> {
-    let mut qb =
-        QueryBuilder::<Sqlite>::new("SELECT unit_id, year FROM submissions WHERE status = ");
+    let mut qb = QueryBuilder::<Db>::new("SELECT unit_id, year FROM submissions WHERE status = ");
     qb.push_bind(Status::Approved.as_str())
         .push(" AND year IN (");
     let mut list = qb.separated(", ");
