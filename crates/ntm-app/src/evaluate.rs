@@ -7,9 +7,10 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
+use ntm_core::access::Action;
 use ntm_core::criteria::{Computed, CriteriaSet, Level, SetId};
-use ntm_core::evaluation::{Inputs, LadderResult, SetResult, evaluate_ladder};
+use ntm_core::evaluation::{CriterionStatus, Inputs, LadderResult, SetResult, evaluate_ladder};
 use ntm_core::rollup::{Outcome, district_computed, province_computed};
 use ntm_core::unit::{AttributeKey, Unit, UnitView};
 use ntm_core::{Catalogue, UnitContext, UnitId, UnitLevel, UnitRegistry, UnitType};
@@ -260,6 +261,95 @@ impl Workspace {
             &communes,
             advanced_known,
         ))
+    }
+}
+
+/// One year of a unit's history: the unit itself or, across the reform, a unit it took
+/// over; evaluated with the default set of that year.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryEntry {
+    pub year: i32,
+    pub unit: UnitId,
+    pub name: String,
+    pub level: Level,
+    pub met: usize,
+    pub total: usize,
+}
+
+impl Workspace {
+    /// The history of `unit` over the years some criteria set covers: its own years and
+    /// those of the units it took over through the lineage, each only where values exist
+    /// and `grants` may view that unit in that year; ordered by year, then name.
+    pub fn history(&self, unit: &UnitId, grants: &[ntm_core::access::Grant]) -> Vec<HistoryEntry> {
+        let mut units: Vec<UnitId> = vec![unit.clone()];
+        units.extend(
+            self.registry
+                .ancestry(unit)
+                .into_iter()
+                .map(|e| e.from.clone()),
+        );
+        let horizon = self.catalogue.years();
+        let mut out = Vec::new();
+        for u in &units {
+            let Some(found) = self.registry.get(u) else {
+                continue;
+            };
+            let first = horizon
+                .map_or(i32::MAX, |h| h.from)
+                .max(found.valid().from.year());
+            let last = horizon
+                .map_or(i32::MIN, |h| h.to)
+                .min(found.valid().to.map_or(i32::MAX, |t| t.year()));
+            for year in first..=last {
+                if !self.has_values(u, year)
+                    || !ntm_core::access::can(&self.registry, grants, Action::View, u, year)
+                {
+                    continue;
+                }
+                if let Ok(h) = self.evaluate(u, year, None) {
+                    let base = &h.ladder.steps[0];
+                    out.push(HistoryEntry {
+                        year,
+                        unit: u.clone(),
+                        name: h.name.clone(),
+                        level: h.ladder.level,
+                        met: base.criteria_met(),
+                        total: base.criteria_total(),
+                    });
+                }
+            }
+        }
+        out.sort_by(|a, b| (a.year, &a.name).cmp(&(b.year, &b.name)));
+        out
+    }
+
+    /// The criteria sets that apply to `unit` in `year` (the choices of its scorecard).
+    pub fn sets_for(&self, unit: &UnitId, year: i32) -> AppResult<Vec<&CriteriaSet>> {
+        let version = self
+            .registry
+            .get(unit)
+            .and_then(|u| u.version_in_year(year))
+            .ok_or_else(|| AppError::NotFound(format!("đơn vị {unit} năm {year}")))?;
+        Ok(self
+            .catalogue
+            .sets()
+            .filter(|s| s.applies(version.unit_type, year))
+            .collect())
+    }
+}
+
+impl UnitEvaluation<'_> {
+    /// The next level this unit has not reached and the criteria it lacks for it.
+    pub fn next_gap(&self) -> Option<(Level, Vec<String>)> {
+        self.ladder.next().map(|n| {
+            let lacking = n
+                .criteria
+                .iter()
+                .filter(|c| c.status != CriterionStatus::Met)
+                .map(|c| c.criterion.id.clone())
+                .collect();
+            (n.set.header.level, lacking)
+        })
     }
 }
 

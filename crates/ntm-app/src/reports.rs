@@ -366,3 +366,125 @@ pub fn template_indicators(
         })
         .collect()
 }
+
+/// Which communes the criteria matrix shows; empty fields select all.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MatrixFilter {
+    /// A district's unit id (before the reform).
+    pub district: String,
+    /// A commune group of the 2026-2030 set (`1`-`3`), or `none` for communes without one.
+    pub group: String,
+    /// A level (`none`, `standard`, `advanced`, `model`).
+    pub level: String,
+    /// `name` (the default), `district`, or `met` (fewest criteria met first).
+    pub sort: String,
+}
+
+/// One commune's line of the criteria matrix.
+#[derive(Debug, Clone)]
+pub struct MatrixLine {
+    pub unit: UnitId,
+    pub name: String,
+    pub district: Option<(UnitId, String)>,
+    pub level: Level,
+    pub met: usize,
+    /// Each criterion of the standard set, in its order: (id, name, status).
+    pub criteria: Vec<(String, String, CriterionStatus)>,
+}
+
+/// The criteria matrix of `year`: every visible commune with values, filtered and sorted.
+#[derive(Debug, Clone, Default)]
+pub struct Matrix {
+    pub lines: Vec<MatrixLine>,
+    /// The standard set's criteria: (id, name).
+    pub columns: Vec<(String, String)>,
+    /// "title (id)" of the set the columns come from.
+    pub set_title: String,
+    pub illustrative: bool,
+    /// The districts a viewer may filter by: (id, name).
+    pub districts: Vec<(UnitId, String)>,
+}
+
+/// The criteria matrix over `visible` units.
+pub fn matrix(
+    ws: &Workspace,
+    visible: &BTreeSet<UnitId>,
+    year: i32,
+    filter: &MatrixFilter,
+) -> Matrix {
+    let end = NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(NaiveDate::MAX);
+    let mut out = Matrix::default();
+    for v in ws
+        .communes(year, None)
+        .into_iter()
+        .filter(|v| visible.contains(v.id()))
+    {
+        let district = v
+            .parent()
+            .and_then(|p| ws.registry.view_on(p, end))
+            .filter(|p| p.unit.level == UnitLevel::District)
+            .map(|d| (d.id().clone(), d.name().to_owned()));
+        if !filter.district.is_empty()
+            && district.as_ref().map(|d| d.0.to_string()).as_deref() != Some(&filter.district)
+        {
+            continue;
+        }
+        if !filter.group.is_empty() {
+            let group = ws
+                .context(v.id(), year)
+                .group
+                .map_or_else(|| "none".to_owned(), |g| g.to_string());
+            if group != filter.group {
+                continue;
+            }
+        }
+        let Ok(e) = ws.evaluate(v.id(), year, None) else {
+            continue;
+        };
+        if !filter.level.is_empty() && e.ladder.level.as_str() != filter.level {
+            continue;
+        }
+        let base = &e.ladder.steps[0];
+        if out.columns.is_empty() {
+            out.columns = base
+                .criteria
+                .iter()
+                .map(|c| (c.criterion.id.clone(), c.criterion.name.clone()))
+                .collect();
+            out.set_title = format!("{} ({})", base.set.header.title, base.set.id());
+        }
+        out.illustrative |= e.illustrative();
+        out.lines.push(MatrixLine {
+            unit: v.id().clone(),
+            name: v.name().to_owned(),
+            district,
+            level: e.ladder.level,
+            met: base.criteria_met(),
+            criteria: base
+                .criteria
+                .iter()
+                .map(|c| (c.criterion.id.clone(), c.criterion.name.clone(), c.status))
+                .collect(),
+        });
+    }
+    let district_name = |l: &MatrixLine| l.district.as_ref().map(|d| d.1.clone());
+    match filter.sort.as_str() {
+        "met" => out
+            .lines
+            .sort_by(|a, b| a.met.cmp(&b.met).then_with(|| a.name.cmp(&b.name))),
+        "district" => out
+            .lines
+            .sort_by(|a, b| (district_name(a), &a.name).cmp(&(district_name(b), &b.name))),
+        _ => out
+            .lines
+            .sort_by_key(|l| ntm_core::text::search_key(&l.name)),
+    }
+    out.districts = ws
+        .registry
+        .as_of(end)
+        .into_iter()
+        .filter(|d| d.unit.level == UnitLevel::District && visible.contains(d.id()))
+        .map(|d| (d.id().clone(), d.name().to_owned()))
+        .collect();
+    out
+}

@@ -639,8 +639,25 @@ pub async fn compile_in(
     window: Option<Window>,
     now: DateTime<Utc>,
 ) -> AppResult<Compilation> {
+    let material = load_material(store).await?;
+    let orgs = organisations_of(store, actor).await?;
+    Ok(compile_from(
+        &material, &orgs, registry, actor, directive, window, now,
+    ))
+}
+
+/// [`compile_in`] over material already loaded (the web's cached copy): pure.
+pub fn compile_from(
+    material: &TaskMaterial,
+    organisations: &BTreeSet<i64>,
+    registry: &UnitRegistry,
+    actor: &Actor,
+    directive: Option<i64>,
+    window: Option<Window>,
+    now: DateTime<Utc>,
+) -> Compilation {
     let as_of = window.map_or(now, |w| w.as_of(now));
-    let all = visible_tasks(store, registry, actor, directive, as_of).await?;
+    let all = views_in(material, registry, actor, organisations, directive, as_of);
     let holds = |i: &Item| window.is_none_or(|w| w.holds(i));
     let mut tally = Tally::default();
     let mut children: BTreeMap<i64, Tally> = BTreeMap::new();
@@ -668,7 +685,7 @@ pub async fn compile_in(
             tally,
         })
         .collect();
-    Ok(Compilation {
+    Compilation {
         tally,
         ranking,
         tasks: all
@@ -677,7 +694,28 @@ pub async fn compile_in(
             .collect(),
         children,
         as_of,
-    })
+    }
+}
+
+/// The tasks a follow-up list shows for `filter`: all of them (as a tree) when empty;
+/// otherwise the leaf tasks in that state, or `due_soon` within `days`. The office works
+/// down these lists, so the overdue come longest late first and the due-soon soonest first.
+pub fn shown<'a>(tasks: &'a [TaskView], filter: &str, days: u32) -> Vec<&'a TaskView> {
+    if filter.is_empty() {
+        return tasks.iter().collect();
+    }
+    let mut shown: Vec<&TaskView> = leaves(tasks)
+        .filter(|v| match filter {
+            "due_soon" => v.due_within(days),
+            f => v.state.as_str() == f,
+        })
+        .collect();
+    match filter {
+        "overdue" => shown.sort_by_key(|v| std::cmp::Reverse(v.days_late)),
+        "due_soon" => shown.sort_by_key(|v| v.days_left),
+        _ => {}
+    }
+    shown
 }
 
 /// What one run of the reminders did.

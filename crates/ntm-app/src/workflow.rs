@@ -91,6 +91,28 @@ pub fn compose_note(note: &str, evidence: &str) -> Option<String> {
     }
 }
 
+/// Whether `text` is a web link a page may show as one: `http://` or `https://`, in any
+/// letter case (an office types `HTTPS://` too), and nothing that is not.
+pub fn is_web_link(text: &str) -> bool {
+    let lower = text.get(..8).unwrap_or(text).to_ascii_lowercase();
+    lower.starts_with("http://") || lower.starts_with("https://")
+}
+
+/// A stored note as a page shows it: (note, evidence link). Evidence that is not a web
+/// link (a note imported from a file may hold anything after "Minh chứng:") stays in the
+/// note's text and is never a link.
+pub fn shown_note(stored: Option<&str>) -> (String, String) {
+    let (note, evidence) = split_note(stored);
+    if evidence.is_empty() || is_web_link(&evidence) {
+        (note, evidence)
+    } else {
+        (
+            format!("{note} Minh chứng: {evidence}").trim().to_owned(),
+            String::new(),
+        )
+    }
+}
+
 /// Splits a stored note back into (note, evidence).
 pub fn split_note(stored: Option<&str>) -> (String, String) {
     let Some(s) = stored else {
@@ -152,8 +174,7 @@ pub async fn save(
             continue;
         };
         let evidence = e.evidence.trim();
-        let is_link = evidence.starts_with("http://") || evidence.starts_with("https://");
-        if !evidence.is_empty() && !is_link {
+        if !evidence.is_empty() && !is_web_link(evidence) {
             problems.push((
                 e.indicator.clone(),
                 "đường dẫn minh chứng phải bắt đầu bằng http:// hoặc https://".into(),

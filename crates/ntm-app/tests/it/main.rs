@@ -393,3 +393,120 @@ mod templates {
         assert!(before.iter().any(|i| i.requirement.starts_with('≥')));
     }
 }
+
+mod views {
+    use super::*;
+    use ntm_app::reports::{MatrixFilter, matrix};
+
+    /// The matrix's filters select, its sorts order, and a viewer of one district sees
+    /// only its communes, whatever the filter asks.
+    #[tokio::test]
+    async fn the_matrix_filters_sorts_and_stays_in_scope() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = ntm_testkit::demo_store(dir.path()).await;
+        let ws = Workspace::load(s.as_ref(), Some(2021)).await.unwrap();
+        let all: BTreeSet<_> = ws.registry.units().iter().map(|u| u.id.clone()).collect();
+        let everything = matrix(&ws, &all, 2021, &MatrixFilter::default());
+        assert!(everything.lines.len() > 100, "{}", everything.lines.len());
+        assert!(!everything.columns.is_empty() && everything.illustrative);
+
+        let by_met = matrix(
+            &ws,
+            &all,
+            2021,
+            &MatrixFilter {
+                sort: "met".into(),
+                ..Default::default()
+            },
+        );
+        assert!(by_met.lines.windows(2).all(|w| w[0].met <= w[1].met));
+
+        let standard = matrix(
+            &ws,
+            &all,
+            2021,
+            &MatrixFilter {
+                level: "standard".into(),
+                ..Default::default()
+            },
+        );
+        assert!(!standard.lines.is_empty());
+        assert!(
+            standard
+                .lines
+                .iter()
+                .all(|l| l.level == ntm_core::criteria::Level::Standard)
+        );
+
+        let (district, _) = everything.districts[0].clone();
+        let one = MatrixFilter {
+            district: district.to_string(),
+            ..Default::default()
+        };
+        let in_district = matrix(&ws, &all, 2021, &one);
+        assert!(!in_district.lines.is_empty());
+        assert!(
+            in_district
+                .lines
+                .iter()
+                .all(|l| l.district.as_ref().map(|d| &d.0) == Some(&district))
+        );
+
+        // A viewer of another district asking for this one gets nothing of it.
+        let (other, _) = everything.districts[1].clone();
+        let grants = [ntm_core::access::Grant {
+            role: ntm_core::access::Role::Viewer,
+            unit: other.clone(),
+        }];
+        let scope = ntm_core::access::visible_units(&ws.registry, &grants, 2021);
+        assert!(matrix(&ws, &scope, 2021, &one).lines.is_empty());
+        let own = matrix(&ws, &scope, 2021, &MatrixFilter::default());
+        assert!(!own.lines.is_empty());
+        assert!(
+            own.lines
+                .iter()
+                .all(|l| l.district.as_ref().map(|d| &d.0) == Some(&other))
+        );
+        assert_eq!(
+            own.districts.iter().map(|d| &d.0).collect::<Vec<_>>(),
+            [&other]
+        );
+    }
+
+    /// The follow-up list's filters: the overdue longest late first, the due-soon soonest
+    /// first, and each holds only its own state.
+    #[tokio::test]
+    async fn follow_up_lists_order_as_the_office_works_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = ntm_testkit::demo_store(dir.path()).await;
+        let registry = ntm_app::units::load_registry(s.as_ref()).await.unwrap();
+        let office = ntm_app::accounts::actor_by_username(s.as_ref(), "vpdp")
+            .await
+            .unwrap();
+        let material = ntm_app::tasks::load_material(s.as_ref()).await.unwrap();
+        let orgs = ntm_app::tasks::organisations_of(s.as_ref(), &office)
+            .await
+            .unwrap();
+        let c = ntm_app::tasks::compile_from(
+            &material,
+            &orgs,
+            &registry,
+            &office,
+            None,
+            None,
+            test_now(),
+        );
+        let overdue = ntm_app::tasks::shown(&c.tasks, "overdue", 30);
+        assert!(!overdue.is_empty());
+        assert!(
+            overdue
+                .iter()
+                .all(|v| v.state == ntm_core::task::TaskState::Overdue)
+        );
+        assert!(overdue.windows(2).all(|w| w[0].days_late >= w[1].days_late));
+        let soon = ntm_app::tasks::shown(&c.tasks, "due_soon", 400);
+        assert!(soon.windows(2).all(|w| w[0].days_left <= w[1].days_left));
+        assert!(soon.iter().all(|v| v.due_within(400)));
+        assert_eq!(ntm_app::tasks::shown(&c.tasks, "", 30).len(), c.tasks.len());
+    }
+}

@@ -5,7 +5,6 @@
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use chrono::Datelike;
 use ntm_core::access::{Action, can};
 use ntm_core::criteria::{Comparison, SetId};
 use ntm_core::evaluation::{CriterionStatus, IndicatorStatus};
@@ -14,7 +13,7 @@ use serde::Deserialize;
 
 use super::{Chrome, render, require, unit_id};
 use crate::auth::Session;
-use crate::error::{WebError, WebResult};
+use crate::error::WebResult;
 use crate::format::{criterion_class, indicator_class, number, value};
 use crate::state::AppState;
 
@@ -137,8 +136,88 @@ pub async fn page(
         }
         Err(e) => return Err(e.into()),
     };
+    let (status, record) = ntm_app::workflow::status(state.store.as_ref(), &id, year).await?;
+    let sets = ws.sets_for(&id, year)?;
+    let history = ws.history(&id, &session.actor.grants);
     let result = e.result();
-    let criteria = result
+    render(&ScorecardPage {
+        chrome: Some(Chrome::new(&session, &ws.registry, year, "units")),
+        unit_id: id.to_string(),
+        name: e.name.clone(),
+        year,
+        set_id: e.set.id().0.clone(),
+        set_title: e.set.header.title.clone(),
+        sets: sets.iter().map(|s| set_choice(s, e.set)).collect(),
+        illustrative: e.illustrative(),
+        level: e.ladder.level.label_vi(),
+        met: result.criteria_met(),
+        total: result.criteria_total(),
+        unmet: result.count(CriterionStatus::Unmet),
+        unknown: result.count(CriterionStatus::Unknown),
+        next: e.next_gap().map(|(level, lacking)| {
+            format!(
+                "Để đạt mức {} còn thiếu tiêu chí: {}",
+                level.label_vi(),
+                lacking.join(", ")
+            )
+        }),
+        workflow: workflow_text(status, record),
+        can_enter: can(
+            &ws.registry,
+            &session.actor.grants,
+            Action::EnterValues,
+            &id,
+            year,
+        ),
+        criteria: criterion_rows(&e, &id, year),
+        history: history.iter().map(|h| history_row(h, &id, year)).collect(),
+    })
+}
+
+fn set_choice(
+    s: &ntm_core::criteria::CriteriaSet,
+    chosen: &ntm_core::criteria::CriteriaSet,
+) -> SetChoice {
+    SetChoice {
+        id: s.id().0.clone(),
+        title: s.header.title.clone(),
+        selected: s.id() == chosen.id(),
+    }
+}
+
+fn workflow_text(
+    status: ntm_core::workflow::Status,
+    record: Option<ntm_store::SubmissionRecord>,
+) -> String {
+    match record {
+        Some(r) => format!(
+            "{} — {} lúc {}{}",
+            status.label_vi(),
+            r.updated_by,
+            crate::format::datetime(r.updated_at),
+            r.comment.map(|c| format!(" ({c})")).unwrap_or_default()
+        ),
+        None => status.label_vi().to_owned(),
+    }
+}
+
+fn history_row(h: &ntm_app::evaluate::HistoryEntry, current: &UnitId, year: i32) -> HistoryRow {
+    HistoryRow {
+        year: h.year,
+        unit_id: h.unit.to_string(),
+        unit_name: h.name.clone(),
+        level: h.level.label_vi(),
+        met: format!("{}/{}", h.met, h.total),
+        current: &h.unit == current && h.year == year,
+    }
+}
+
+fn criterion_rows(
+    e: &ntm_app::evaluate::UnitEvaluation<'_>,
+    id: &UnitId,
+    year: i32,
+) -> Vec<CriterionRow> {
+    e.result()
         .criteria
         .iter()
         .map(|c| CriterionRow {
@@ -149,158 +228,50 @@ pub async fn page(
             indicators: c
                 .indicators
                 .iter()
-                .map(|i| {
-                    let unit = i.indicator.unit.as_deref();
-                    let t = i.threshold.as_ref();
-                    let source = t
-                        .and_then(|t| t.source.clone())
-                        .or_else(|| i.indicator.source.clone())
-                        .unwrap_or_default();
-                    let stored = e.notes.get(i.indicator.value_key()).map(String::as_str);
-                    let (mut note, mut evidence) = ntm_app::workflow::split_note(stored);
-                    // Only web links become links: a note imported from a file could hold
-                    // anything after "Minh chứng:".
-                    let is_link =
-                        evidence.starts_with("http://") || evidence.starts_with("https://");
-                    if !is_link && !evidence.is_empty() {
-                        note = format!("{note} Minh chứng: {evidence}").trim().to_owned();
-                        evidence.clear();
-                    }
-                    IndicatorRow {
-                        id: i.indicator.id.clone(),
-                        name: i.indicator.name.clone(),
-                        value: i.value.as_ref().map_or("—".into(), |v| value(v, unit)),
-                        threshold: threshold_text(i.indicator.comparison, t, unit),
-                        source_is_link: source.starts_with("http://")
-                            || source.starts_with("https://"),
-                        source,
-                        confidence: t.map_or("", |t| match t.confidence {
-                            ntm_core::Confidence::High => "tin cậy cao",
-                            ntm_core::Confidence::Medium => "tin cậy trung bình",
-                            ntm_core::Confidence::Low => "tin cậy thấp",
-                        }),
-                        illustrative: t.is_some_and(|t| t.illustrative),
-                        status: i.status.label_vi(),
-                        class: indicator_class(i.status),
-                        gap: match (i.status, i.gap) {
-                            (IndicatorStatus::Unmet, Some(g)) => number(g),
-                            _ => String::new(),
-                        },
-                        note,
-                        evidence,
-                        audit_link: format!(
-                            "/audit?target={}",
-                            ntm_store::value_target_id(&id, year, i.indicator.value_key())
-                        ),
-                    }
-                })
+                .map(|i| indicator_row(e, i, id, year))
                 .collect(),
         })
-        .collect();
-    let next = e.ladder.next().map(|n| {
-        let lacking: Vec<String> = n
-            .criteria
-            .iter()
-            .filter(|c| c.status != CriterionStatus::Met)
-            .map(|c| c.criterion.id.clone())
-            .collect();
-        format!(
-            "Để đạt mức {} còn thiếu tiêu chí: {}",
-            n.set.header.level.label_vi(),
-            lacking.join(", ")
-        )
-    });
-    // History: this unit and, across the reform, the units it took over.
-    let mut units: Vec<UnitId> = vec![id.clone()];
-    units.extend(
-        ws.registry
-            .ancestry(&id)
-            .into_iter()
-            .map(|e| e.from.clone()),
-    );
-    let mut history = Vec::new();
-    for u in &units {
-        let Some(unit) = ws.registry.get(u) else {
-            continue;
-        };
-        // The years some criteria set covers, within the unit's life.
-        let horizon = ws.catalogue.years();
-        let first = horizon
-            .map_or(i32::MAX, |h| h.from)
-            .max(unit.valid().from.year());
-        let last = horizon
-            .map_or(i32::MIN, |h| h.to)
-            .min(unit.valid().to.map_or(i32::MAX, |t| t.year()));
-        for y in first..=last {
-            if !ws.has_values(u, y) || !can(&ws.registry, &session.actor.grants, Action::View, u, y)
-            {
-                continue;
-            }
-            if let Ok(h) = ws.evaluate(u, y, None) {
-                let base = &h.ladder.steps[0];
-                history.push(HistoryRow {
-                    year: y,
-                    unit_id: u.to_string(),
-                    unit_name: h.name.clone(),
-                    level: h.ladder.level.label_vi(),
-                    met: format!("{}/{}", base.criteria_met(), base.criteria_total()),
-                    current: u == &id && y == year,
-                });
-            }
-        }
+        .collect()
+}
+
+fn indicator_row(
+    e: &ntm_app::evaluate::UnitEvaluation<'_>,
+    i: &ntm_core::evaluation::IndicatorResult<'_>,
+    id: &UnitId,
+    year: i32,
+) -> IndicatorRow {
+    let unit = i.indicator.unit.as_deref();
+    let t = i.threshold.as_ref();
+    let source = t
+        .and_then(|t| t.source.clone())
+        .or_else(|| i.indicator.source.clone())
+        .unwrap_or_default();
+    let stored = e.notes.get(i.indicator.value_key()).map(String::as_str);
+    let (note, evidence) = ntm_app::workflow::shown_note(stored);
+    IndicatorRow {
+        id: i.indicator.id.clone(),
+        name: i.indicator.name.clone(),
+        value: i.value.as_ref().map_or("—".into(), |v| value(v, unit)),
+        threshold: threshold_text(i.indicator.comparison, t, unit),
+        source_is_link: ntm_app::workflow::is_web_link(&source),
+        source,
+        confidence: t.map_or("", |t| match t.confidence {
+            ntm_core::Confidence::High => "tin cậy cao",
+            ntm_core::Confidence::Medium => "tin cậy trung bình",
+            ntm_core::Confidence::Low => "tin cậy thấp",
+        }),
+        illustrative: t.is_some_and(|t| t.illustrative),
+        status: i.status.label_vi(),
+        class: indicator_class(i.status),
+        gap: match (i.status, i.gap) {
+            (IndicatorStatus::Unmet, Some(g)) => number(g),
+            _ => String::new(),
+        },
+        note,
+        evidence,
+        audit_link: format!(
+            "/audit?target={}",
+            ntm_store::value_target_id(id, year, i.indicator.value_key())
+        ),
     }
-    history.sort_by(|a, b| (a.year, &a.unit_name).cmp(&(b.year, &b.unit_name)));
-    let (status, record) = ntm_app::workflow::status(state.store.as_ref(), &id, year).await?;
-    let workflow = match record {
-        Some(r) => format!(
-            "{} — {} lúc {}{}",
-            status.label_vi(),
-            r.updated_by,
-            crate::format::datetime(r.updated_at),
-            r.comment.map(|c| format!(" ({c})")).unwrap_or_default()
-        ),
-        None => status.label_vi().to_owned(),
-    };
-    let version = ws
-        .registry
-        .get(&id)
-        .and_then(|u| u.version_in_year(year))
-        .ok_or_else(|| WebError::not_found("đơn vị"))?;
-    let sets = ws
-        .catalogue
-        .sets()
-        .filter(|s| s.applies(version.unit_type, year))
-        .map(|s| SetChoice {
-            id: s.id().0.clone(),
-            title: s.header.title.clone(),
-            selected: s.id() == e.set.id(),
-        })
-        .collect();
-    let page = ScorecardPage {
-        chrome: Some(Chrome::new(&session, &ws.registry, year, "units")),
-        unit_id: id.to_string(),
-        name: e.name.clone(),
-        year,
-        set_id: e.set.id().0.clone(),
-        set_title: e.set.header.title.clone(),
-        sets,
-        illustrative: e.illustrative(),
-        level: e.ladder.level.label_vi(),
-        met: result.criteria_met(),
-        total: result.criteria_total(),
-        unmet: result.count(CriterionStatus::Unmet),
-        unknown: result.count(CriterionStatus::Unknown),
-        next,
-        workflow,
-        can_enter: can(
-            &ws.registry,
-            &session.actor.grants,
-            Action::EnterValues,
-            &id,
-            year,
-        ),
-        criteria,
-        history,
-    };
-    render(&page)
 }

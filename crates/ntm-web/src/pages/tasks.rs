@@ -215,14 +215,17 @@ pub async fn list(
 ) -> WebResult<Response> {
     let ws = workspace(&state, Some(0)).await?;
     let now = state.now();
-    let c = ntm_app::tasks::compile(
-        state.store.as_ref(),
+    let material = state.cache.task_material(state.store.as_ref()).await?;
+    let orgs = ntm_app::tasks::organisations_of(state.store.as_ref(), &session.actor).await?;
+    let c = ntm_app::tasks::compile_from(
+        &material,
+        &orgs,
         &ws.registry,
         &session.actor,
         q.directive,
+        None,
         now,
-    )
-    .await?;
+    );
     if q.format.as_deref() == Some("xlsx") {
         let labels = state
             .store
@@ -245,23 +248,7 @@ pub async fn list(
     }
     let days = q.days.unwrap_or(state.config.due_soon_days).min(366);
     let filter = q.state.clone().unwrap_or_default();
-    let mut shown: Vec<&TaskView> = if filter.is_empty() {
-        c.tasks.iter().collect()
-    } else {
-        ntm_app::tasks::leaves(&c.tasks)
-            .filter(|v| match filter.as_str() {
-                "due_soon" => v.due_within(days),
-                f => v.state.as_str() == f,
-            })
-            .collect()
-    };
-    // The office works down these lists: the longest overdue, the soonest due first.
-    if filter == "overdue" {
-        shown.sort_by_key(|v| std::cmp::Reverse(v.days_late));
-    }
-    if filter == "due_soon" {
-        shown.sort_by_key(|v| v.days_left);
-    }
+    let shown = ntm_app::tasks::shown(&c.tasks, &filter, days);
     let due_soon = ntm_app::tasks::leaves(&c.tasks)
         .filter(|v| v.due_within(days))
         .count();
