@@ -302,6 +302,23 @@ impl Indicator {
         self.computed.is_none() && self.value_of.is_none()
     }
 
+    /// Whether the indicator can be judged at all: a pass/fail one always, a compared one
+    /// only with a threshold of its own or one derived from the set it requires. An
+    /// unconfigured indicator is shown as such, never as met or unmet.
+    pub fn is_configured(&self) -> bool {
+        self.comparison == Comparison::Pass
+            || !self.thresholds.is_empty()
+            || self.threshold_from.is_some()
+    }
+
+    /// Whether the office sets this indicator's thresholds itself (per region, group and
+    /// year): a compared value that is entered, not computed nor derived from another set.
+    pub fn takes_thresholds(&self) -> bool {
+        self.comparison != Comparison::Pass
+            && self.computed.is_none()
+            && self.threshold_from.is_none()
+    }
+
     /// The indicator id whose stored value this indicator reads.
     pub fn value_key(&self) -> &str {
         self.value_of.as_deref().unwrap_or(&self.id)
@@ -857,6 +874,56 @@ pub(crate) mod tests {
             source: None,
             confidence: Confidence::High,
             note: None,
+        }
+    }
+
+    #[test]
+    fn which_indicators_are_configured_and_which_take_thresholds() {
+        let any = Selector::default();
+        let derived = |mut i: Indicator| {
+            i.threshold_from = Some(ThresholdFrom {
+                indicator: "10.1".into(),
+                factor: Decimal::new(11, 1),
+            });
+            i
+        };
+        let computed = |mut i: Indicator| {
+            i.computed = Some(Computed::CommunesStandardPct);
+            i
+        };
+        // (indicator, configured, takes thresholds)
+        let table = [
+            (indicator("a", Comparison::Pass, &[]), true, false),
+            (indicator("b", Comparison::AtLeast, &[]), false, true),
+            (
+                indicator("c", Comparison::AtLeast, &[(80, any.clone())]),
+                true,
+                true,
+            ),
+            (
+                indicator("d", Comparison::AtMost, &[(5, any.clone())]),
+                true,
+                true,
+            ),
+            (
+                derived(indicator("e", Comparison::AtLeast, &[])),
+                true,
+                false,
+            ),
+            (
+                computed(indicator("f", Comparison::AtLeast, &[(100, any)])),
+                true,
+                false,
+            ),
+            (
+                computed(indicator("g", Comparison::AtLeast, &[])),
+                false,
+                false,
+            ),
+        ];
+        for (i, configured, takes) in table {
+            assert_eq!(i.is_configured(), configured, "{} configured", i.id);
+            assert_eq!(i.takes_thresholds(), takes, "{} takes thresholds", i.id);
         }
     }
 

@@ -158,6 +158,33 @@ impl<'a> LadderResult<'a> {
     pub fn illustrative(&self) -> bool {
         self.steps.iter().any(|s| s.set.is_illustrative())
     }
+
+    /// What a unit enters for its whole ladder, grouped as the entry form shows it: per
+    /// step and criterion, the entered indicators (not computed, not read from another),
+    /// each once — at the first step that asks for it; criteria left empty are skipped.
+    pub fn entry_groups(
+        &self,
+    ) -> Vec<(
+        &'a CriteriaSet,
+        &CriterionResult<'a>,
+        Vec<&IndicatorResult<'a>>,
+    )> {
+        let mut seen = std::collections::BTreeSet::new();
+        let mut out = Vec::new();
+        for step in &self.steps {
+            for c in &step.criteria {
+                let fields: Vec<&IndicatorResult<'a>> = c
+                    .indicators
+                    .iter()
+                    .filter(|i| i.indicator.is_entered() && seen.insert(i.indicator.id.as_str()))
+                    .collect();
+                if !fields.is_empty() {
+                    out.push((step.set, c, fields));
+                }
+            }
+        }
+        out
+    }
 }
 
 /// Picks the threshold of `indicator` for `ctx`: the matching threshold with the most

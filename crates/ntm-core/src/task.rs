@@ -503,6 +503,26 @@ pub struct Window {
 }
 
 impl Window {
+    /// The period `from`..=`to`, refused when it ends before it begins.
+    pub fn new(from: NaiveDate, to: NaiveDate) -> Result<Window, &'static str> {
+        if to < from {
+            Err("Ngày kết thúc kỳ phải sau ngày bắt đầu.")
+        } else {
+            Ok(Window { from, to })
+        }
+    }
+
+    /// The quarter so far on `today`: the Standing Committee hears the office quarterly,
+    /// so a period report is of the current quarter unless asked otherwise.
+    pub fn quarter_so_far(today: NaiveDate) -> Window {
+        let first =
+            NaiveDate::from_ymd_opt(today.year(), (today.month0() / 3) * 3 + 1, 1).unwrap_or(today);
+        Window {
+            from: first,
+            to: today,
+        }
+    }
+
     /// Whether the item belongs to the report of the period: it fell due in it, or fell due
     /// before it (or has no deadline) and was not done before the period began — tasks in
     /// arrears are carried into every later report until done.
@@ -718,6 +738,22 @@ mod tests {
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn a_period_report_defaults_to_the_quarter_so_far() {
+        for (today, from) in [
+            ("2026-01-01", "2026-01-01"),
+            ("2026-03-31", "2026-01-01"),
+            ("2026-04-01", "2026-04-01"),
+            ("2026-11-29", "2026-10-01"),
+            ("2026-12-31", "2026-10-01"),
+        ] {
+            let w = Window::quarter_so_far(d(today));
+            assert_eq!((w.from, w.to), (d(from), d(today)), "{today}");
+        }
+        assert!(Window::new(d("2026-10-02"), d("2026-10-01")).is_err());
+        assert!(Window::new(d("2026-10-01"), d("2026-10-01")).is_ok());
     }
 
     fn t(s: &str) -> DateTime<Utc> {

@@ -288,9 +288,7 @@ pub async fn get_set(
                         name: i.name.clone(),
                         unit: i.unit.clone(),
                         comparison: i.comparison.as_str().into(),
-                        configured: i.comparison == ntm_core::Comparison::Pass
-                            || !i.thresholds.is_empty()
-                            || i.threshold_from.is_some(),
+                        configured: i.is_configured(),
                         thresholds: i
                             .thresholds
                             .iter()

@@ -163,9 +163,7 @@ pub async fn show(
                     name: i.name.clone(),
                     unit: i.unit.clone().unwrap_or_default(),
                     comparison: sign(i.comparison),
-                    configured: i.comparison == Comparison::Pass
-                        || !i.thresholds.is_empty()
-                        || i.threshold_from.is_some(),
+                    configured: i.is_configured(),
                     special: match (&i.threshold_from, i.computed) {
                         (Some(t), _) => format!(
                             "{} × ngưỡng chỉ tiêu {} của bộ yêu cầu trước",
@@ -236,11 +234,7 @@ pub async fn show(
         note: h.note.clone().unwrap_or_default(),
         numeric_ids: set
             .indicators()
-            .filter(|(_, i)| {
-                i.comparison != Comparison::Pass
-                    && i.computed.is_none()
-                    && i.threshold_from.is_none()
-            })
+            .filter(|(_, i)| i.takes_thresholds())
             .map(|(_, i)| i.id.clone())
             .collect(),
         criteria,
@@ -418,12 +412,10 @@ pub async fn variant(
     text.push_str(
         "\n# Các chỉ tiêu số chưa có ngưỡng trong bộ gốc; bỏ dấu # và điền số của quyết định:\n",
     );
-    for (_, i) in base.indicators().filter(|(_, i)| {
-        i.comparison != Comparison::Pass
-            && i.thresholds.is_empty()
-            && i.threshold_from.is_none()
-            && i.computed.is_none()
-    }) {
+    for (_, i) in base
+        .indicators()
+        .filter(|(_, i)| i.takes_thresholds() && !i.is_configured())
+    {
         text.push_str(&format!("# [[override]]\n# indicator = \"{}\"   # {}\n# thresholds = [{{ value = 0, source = \"{}\", confidence = \"high\" }}]\n", i.id, i.name, q(f.decision.trim())));
     }
     save_text(

@@ -738,28 +738,22 @@ pub async fn period(
 ) -> WebResult<Response> {
     let ws = workspace(&state, Some(0)).await?;
     let now = state.now();
-    let today = local_date(now);
-    // By default, the quarter so far: the Standing Committee hears the office quarterly.
-    let quarter_start =
-        NaiveDate::from_ymd_opt(today.year(), (today.month0() / 3) * 3 + 1, 1).unwrap_or(today);
-    let from = query_date(q.from.as_deref(), "01/10/2026")?.unwrap_or(quarter_start);
-    let to = query_date(q.to.as_deref(), "31/12/2026")?.unwrap_or(today);
-    if to < from {
-        return Err(WebError::new(
-            crate::error::Kind::BadRequest,
-            "Ngày kết thúc kỳ phải sau ngày bắt đầu.",
-        ));
-    }
-    let window = Window { from, to };
-    let c = ntm_app::tasks::compile_in(
-        state.store.as_ref(),
+    let quarter = Window::quarter_so_far(local_date(now));
+    let from = query_date(q.from.as_deref(), "01/10/2026")?.unwrap_or(quarter.from);
+    let to = query_date(q.to.as_deref(), "31/12/2026")?.unwrap_or(quarter.to);
+    let window =
+        Window::new(from, to).map_err(|m| WebError::new(crate::error::Kind::BadRequest, m))?;
+    let material = state.cache.task_material(state.store.as_ref()).await?;
+    let orgs = ntm_app::tasks::organisations_of(state.store.as_ref(), &session.actor).await?;
+    let c = ntm_app::tasks::compile_from(
+        &material,
+        &orgs,
         &ws.registry,
         &session.actor,
         None,
         Some(window),
         now,
-    )
-    .await?;
+    );
     let directives = state
         .store
         .list_directives()

@@ -2,7 +2,7 @@
 //! range checks and Vietnamese messages, a note and an evidence link per value; save as
 //! draft or submit for approval.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use askama::Template;
 use axum::Form;
@@ -135,69 +135,30 @@ async fn build(
         .iter()
         .map(|(f, m)| (f.as_str(), m.as_str()))
         .collect();
-    let mut seen = BTreeSet::new();
-    let mut groups = Vec::new();
-    for step in &e.ladder.steps {
-        for c in &step.criteria {
-            let mut fields = Vec::new();
-            for i in &c.indicators {
-                let ind = i.indicator;
-                if !ind.is_entered() || !seen.insert(ind.id.clone()) {
-                    continue;
-                }
-                let current = stored.and_then(|m| m.get(&ind.id));
-                let (note, evidence) = split_note(current.and_then(|e| e.note.as_deref()));
-                let shown_value = current.map(|e| match &e.value {
-                    Value::Number(n) => n.normalize().to_string().replace('.', ","),
-                    v @ Value::Pass(_) => v.to_string(),
-                });
-                let pick = |key: &str, fallback: String| {
-                    typed.and_then(|t| t.get(key).cloned()).unwrap_or(fallback)
-                };
-                let hint = match (&i.threshold, ind.comparison) {
-                    (_, Comparison::Pass) => "yêu cầu: đạt".to_owned(),
-                    (None, _) => "chưa cấu hình ngưỡng".to_owned(),
-                    (Some(t), cmp) => t.value.map_or(String::new(), |v| {
-                        let sign = match cmp {
-                            Comparison::AtLeast => "≥",
-                            Comparison::AtMost => "≤",
-                            _ => "=",
-                        };
-                        format!(
-                            "ngưỡng {sign} {}{}",
-                            value_text(&Value::Number(v), ind.unit.as_deref()),
-                            if t.illustrative { " (minh họa)" } else { "" }
-                        )
-                    }),
-                };
-                fields.push(Field {
-                    id: ind.id.clone(),
-                    name: ind.name.clone(),
-                    unit: ind.unit.clone().unwrap_or_default(),
-                    pass: ind.comparison == Comparison::Pass,
-                    value: pick(&format!("v_{}", ind.id), shown_value.unwrap_or_default()),
-                    note: pick(&format!("n_{}", ind.id), note),
-                    evidence: pick(&format!("e_{}", ind.id), evidence),
-                    hint,
-                    error: error_of
-                        .get(ind.id.as_str())
-                        .map(|m| (*m).to_owned())
-                        .unwrap_or_default(),
-                });
-            }
-            if !fields.is_empty() {
-                groups.push(Group {
-                    title: format!(
-                        "{} — tiêu chí {}. {}",
-                        step.set.header.level.label_vi(),
-                        c.criterion.id,
-                        c.criterion.name
-                    ),
-                    fields,
-                });
-            }
-        }
-    }
+    let groups = e
+        .ladder
+        .entry_groups()
+        .into_iter()
+        .map(|(set, c, indicators)| Group {
+            title: format!(
+                "{} — tiêu chí {}. {}",
+                set.header.level.label_vi(),
+                c.criterion.id,
+                c.criterion.name
+            ),
+            fields: indicators
+                .into_iter()
+                .map(|i| {
+                    field(
+                        i,
+                        stored.and_then(|m| m.get(&i.indicator.id)),
+                        typed,
+                        &error_of,
+                    )
+                })
+                .collect(),
+        })
+        .collect();
     Ok(EntryPage {
         chrome: Some(Chrome::new(session, &ws.registry, year, "entry")),
         unit_id: id.to_string(),
@@ -215,6 +176,54 @@ async fn build(
             .collect(),
         groups,
     })
+}
+
+/// One indicator's field: what the person typed (after a refused save) or else what is
+/// stored, the threshold as a hint, and its error.
+fn field(
+    i: &ntm_core::evaluation::IndicatorResult<'_>,
+    current: Option<&ntm_app::values::Entered>,
+    typed: Option<&BTreeMap<String, String>>,
+    error_of: &BTreeMap<&str, &str>,
+) -> Field {
+    let ind = i.indicator;
+    let (note, evidence) = split_note(current.and_then(|e| e.note.as_deref()));
+    let shown_value = current.map(|e| match &e.value {
+        Value::Number(n) => n.normalize().to_string().replace('.', ","),
+        v @ Value::Pass(_) => v.to_string(),
+    });
+    let pick =
+        |key: &str, fallback: String| typed.and_then(|t| t.get(key).cloned()).unwrap_or(fallback);
+    let hint = match (&i.threshold, ind.comparison) {
+        (_, Comparison::Pass) => "yêu cầu: đạt".to_owned(),
+        (None, _) => "chưa cấu hình ngưỡng".to_owned(),
+        (Some(t), cmp) => t.value.map_or(String::new(), |v| {
+            let sign = match cmp {
+                Comparison::AtLeast => "≥",
+                Comparison::AtMost => "≤",
+                _ => "=",
+            };
+            format!(
+                "ngưỡng {sign} {}{}",
+                value_text(&Value::Number(v), ind.unit.as_deref()),
+                if t.illustrative { " (minh họa)" } else { "" }
+            )
+        }),
+    };
+    Field {
+        id: ind.id.clone(),
+        name: ind.name.clone(),
+        unit: ind.unit.clone().unwrap_or_default(),
+        pass: ind.comparison == Comparison::Pass,
+        value: pick(&format!("v_{}", ind.id), shown_value.unwrap_or_default()),
+        note: pick(&format!("n_{}", ind.id), note),
+        evidence: pick(&format!("e_{}", ind.id), evidence),
+        hint,
+        error: error_of
+            .get(ind.id.as_str())
+            .map(|m| (*m).to_owned())
+            .unwrap_or_default(),
+    }
 }
 
 pub async fn form(
