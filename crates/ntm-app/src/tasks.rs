@@ -23,8 +23,8 @@ pub use ntm_core::task::{Item, Window};
 use ntm_core::{UnitId, UnitRegistry};
 use ntm_reports::{Cell, CellValue, Column, Table, Tone};
 use ntm_store::{
-    Assignee, NewDirective, NewNotification, NewTask, ReportRecord, Store, StoredFile, TaskDetails,
-    TaskFilter, TaskRecord,
+    Assignee, DirectiveRecord, NewDirective, NewNotification, NewTask, ReportRecord, Store,
+    StoredFile, TaskDetails, TaskFilter, TaskRecord,
 };
 
 use crate::accounts::Actor;
@@ -716,6 +716,84 @@ pub fn shown<'a>(tasks: &'a [TaskView], filter: &str, days: u32) -> Vec<&'a Task
         _ => {}
     }
     shown
+}
+
+/// One task as its page shows it to one actor.
+#[derive(Debug, Clone)]
+pub struct TaskDetail {
+    pub view: TaskView,
+    pub directive: Option<DirectiveRecord>,
+    /// The cooperating units and organisations by name, as of the directive's date.
+    pub cooperating: Vec<String>,
+    pub reports: Vec<ReportRecord>,
+    /// Whether the actor may report progress on it.
+    pub can_report: bool,
+    /// Whether the actor is the office that confirms and adjusts it.
+    pub is_office: bool,
+}
+
+/// The task `id` for `actor`: `NotFound` when there is none, `Forbidden` when the actor may
+/// not see it; with what its page shows and what the actor may do on it.
+pub async fn detail(
+    store: &dyn Store,
+    material: &TaskMaterial,
+    registry: &UnitRegistry,
+    actor: &Actor,
+    id: i64,
+    now: DateTime<Utc>,
+) -> AppResult<TaskDetail> {
+    let t = store
+        .get_task(id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("Không có nhiệm vụ {id}.")))?;
+    let orgs = organisations_of(store, actor).await?;
+    let view = views_in(material, registry, actor, &orgs, Some(t.directive_id), now)
+        .into_iter()
+        .find(|v| v.task.id == id)
+        .ok_or_else(|| AppError::Forbidden("nhiệm vụ này không thuộc phạm vi của bạn".into()))?;
+    let directive = store.get_directive(view.task.directive_id).await?;
+    // Who the task names is read on the tree of the directive's date, as its leads are.
+    let issued = directive
+        .as_ref()
+        .map_or_else(|| ntm_core::task::local_date(now), |d| d.issued_on);
+    let mut cooperating = Vec::new();
+    for a in &view.task.details.cooperating {
+        cooperating.push(lead_name(store, registry, a, issued.year()).await?);
+    }
+    Ok(TaskDetail {
+        can_report: may(
+            registry,
+            actor,
+            &orgs,
+            &view.task,
+            issued,
+            TaskAction::Report,
+        ),
+        is_office: is_office(registry, actor, issued),
+        reports: store.list_reports(id).await?,
+        cooperating,
+        directive,
+        view,
+    })
+}
+
+/// The file attached to report `report` of task `task`, for whoever may see the task;
+/// `NotFound` when the report is not the task's or has no file.
+pub async fn report_file(
+    store: &dyn Store,
+    material: &TaskMaterial,
+    registry: &UnitRegistry,
+    actor: &Actor,
+    task: i64,
+    report: i64,
+    now: DateTime<Utc>,
+) -> AppResult<StoredFile> {
+    let d = detail(store, material, registry, actor, task, now).await?;
+    let file = match d.reports.iter().any(|r| r.id == report) {
+        true => store.report_attachment(report).await?,
+        false => None,
+    };
+    file.ok_or_else(|| AppError::NotFound("Báo cáo này không có tệp đính kèm.".into()))
 }
 
 /// What one run of the reminders did.

@@ -10,9 +10,7 @@ use axum::Form;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::{DateTime, Utc};
 use ntm_app::tasks::{Compilation, TaskView};
-use ntm_core::access::TaskAction;
 use ntm_core::task::TaskState;
 use ntm_core::task::local_date;
 use ntm_store::{Assignee, StoredFile};
@@ -326,28 +324,6 @@ pub async fn show(
 }
 
 /// The task as the viewer may see it, or 403.
-async fn visible_task(
-    state: &AppState,
-    session: &Session,
-    registry: &ntm_core::UnitRegistry,
-    id: i64,
-    now: DateTime<Utc>,
-) -> WebResult<TaskView> {
-    let store = state.store.as_ref();
-    let t = store
-        .get_task(id)
-        .await
-        .map_err(ntm_app::AppError::from)?
-        .ok_or_else(|| WebError::not_found(format!("Không có nhiệm vụ {id}.")))?;
-    let views =
-        ntm_app::tasks::visible_tasks(store, registry, &session.actor, Some(t.directive_id), now)
-            .await?;
-    views
-        .into_iter()
-        .find(|v| v.task.id == id)
-        .ok_or_else(WebError::forbidden)
-}
-
 async fn task_page(
     state: &AppState,
     session: &Session,
@@ -355,41 +331,18 @@ async fn task_page(
     errors: Vec<String>,
 ) -> WebResult<TaskPage> {
     let ws = workspace(state, Some(0)).await?;
-    let now = state.now();
-    let store = state.store.as_ref();
-    let v = visible_task(state, session, &ws.registry, id, now).await?;
-    let orgs = ntm_app::tasks::organisations_of(store, &session.actor).await?;
-    let directive = store
-        .get_directive(v.task.directive_id)
-        .await
-        .map_err(ntm_app::AppError::from)?;
-    let issued = directive
-        .as_ref()
-        .map_or_else(|| local_date(now), |d| d.issued_on);
-    let mut cooperating = Vec::new();
-    for a in &v.task.details.cooperating {
-        cooperating.push(
-            ntm_app::tasks::lead_name(store, &ws.registry, a, chrono::Datelike::year(&now)).await?,
-        );
-    }
-    let reports = store
-        .list_reports(id)
-        .await
-        .map_err(ntm_app::AppError::from)?
-        .into_iter()
-        .map(|r| ReportRow {
-            id: r.id,
-            at: datetime(r.at),
-            by: r.by,
-            text: r.text,
-            percent: r.percent,
-            done: r.marks_done,
-            attachment: match (r.attachment_name, r.attachment_size) {
-                (Some(name), Some(size)) => format!("{name} ({})", size_text(size)),
-                _ => String::new(),
-            },
-        })
-        .collect();
+    let material = state.cache.task_material(state.store.as_ref()).await?;
+    let d = ntm_app::tasks::detail(
+        state.store.as_ref(),
+        &material,
+        &ws.registry,
+        &session.actor,
+        id,
+        state.now(),
+    )
+    .await?;
+    let v = &d.view;
+    let reports = d.reports.iter().cloned().map(report_row).collect();
     let periods = v
         .periods
         .iter()
@@ -418,22 +371,17 @@ async fn task_page(
             .and_then(|r| ntm_core::task::Recurrence::parse(r).ok())
             .map(|r| r.label_vi())
             .unwrap_or_default(),
-        cooperating,
+        cooperating: d.cooperating.clone(),
         directive_id: v.task.directive_id,
-        directive: directive
-            .map(|d| format!("{}: {}", ntm_app::tasks::directive_label(&d), d.title))
+        directive: d
+            .directive
+            .as_ref()
+            .map(|d| format!("{}: {}", ntm_app::tasks::directive_label(d), d.title))
             .unwrap_or_default(),
         reports,
         periods,
-        can_report: ntm_app::tasks::may(
-            &ws.registry,
-            &session.actor,
-            &orgs,
-            &v.task,
-            issued,
-            TaskAction::Report,
-        ),
-        is_office: ntm_app::tasks::is_office(&ws.registry, &session.actor, issued),
+        can_report: d.can_report,
+        is_office: d.is_office,
         done: v.task.completed_at.is_some(),
         confirmed: match (&v.task.confirmed_by, v.task.confirmed_at) {
             (Some(by), Some(at)) => format!("{by} xác nhận lúc {}", datetime(at)),
@@ -441,8 +389,23 @@ async fn task_page(
         },
         errors,
         max_mb: ntm_app::tasks::MAX_FILE_BYTES / 1024 / 1024,
-        task: row(&v, None),
+        task: row(v, None),
     })
+}
+
+fn report_row(r: ntm_store::ReportRecord) -> ReportRow {
+    ReportRow {
+        id: r.id,
+        at: datetime(r.at),
+        by: r.by,
+        text: r.text,
+        percent: r.percent,
+        done: r.marks_done,
+        attachment: match (r.attachment_name, r.attachment_size) {
+            (Some(name), Some(size)) => format!("{name} ({})", size_text(size)),
+            _ => String::new(),
+        },
+    }
 }
 
 /// "1,2 MB", "830 KB": sizes as the office reads them.
@@ -569,23 +532,17 @@ pub async fn attachment(
     Path((id, report)): Path<(i64, i64)>,
 ) -> WebResult<Response> {
     let ws = workspace(&state, Some(0)).await?;
-    visible_task(&state, &session, &ws.registry, id, state.now()).await?;
-    let store = state.store.as_ref();
-    let belongs = store
-        .list_reports(id)
-        .await
-        .map_err(ntm_app::AppError::from)?
-        .iter()
-        .any(|r| r.id == report);
-    let file = if belongs {
-        store
-            .report_attachment(report)
-            .await
-            .map_err(ntm_app::AppError::from)?
-    } else {
-        None
-    };
-    let file = file.ok_or_else(|| WebError::not_found("Báo cáo này không có tệp đính kèm."))?;
+    let material = state.cache.task_material(state.store.as_ref()).await?;
+    let file = ntm_app::tasks::report_file(
+        state.store.as_ref(),
+        &material,
+        &ws.registry,
+        &session.actor,
+        id,
+        report,
+        state.now(),
+    )
+    .await?;
     Ok(download(file.bytes, &file.name, None))
 }
 
