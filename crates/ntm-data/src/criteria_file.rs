@@ -31,6 +31,46 @@ pub const FORMAT_VERSION: i64 = 1;
 /// Region codes a threshold may be selected by (the seven regions of the 2021-2025 sets).
 pub const REGIONS: [&str; 7] = ["TDMNPB", "DBSH", "BTB", "DHNTB", "TN", "DNB", "DBSCL"];
 
+/// The `[[override]]` block that replaces `indicator`'s thresholds in a derived set, as a
+/// person would write it, to append to the set's file. Every text goes through TOML's own
+/// string quoting, so no source or region typed into a form can add keys or tables.
+pub fn override_block(indicator: &str, thresholds: &[Threshold]) -> String {
+    let q = |s: &str| toml::Value::String(s.to_owned()).to_string();
+    let entries: Vec<String> = thresholds
+        .iter()
+        .map(|t| {
+            let mut e = format!("{{ value = {}", q(&t.value.normalize().to_string()));
+            if let Some(r) = &t.when.region {
+                e.push_str(&format!(", region = {}", q(r)));
+            }
+            if let Some(y) = t.when.year {
+                e.push_str(&format!(", year = {y}"));
+            }
+            if let Some(g) = t.when.group {
+                e.push_str(&format!(", group = {g}"));
+            }
+            if let Some(src) = &t.source {
+                e.push_str(&format!(", source = {}", q(src)));
+            }
+            e.push_str(&format!(
+                ", confidence = {}, illustrative = {}",
+                q(t.confidence.as_str()),
+                t.illustrative
+            ));
+            if let Some(n) = &t.note {
+                e.push_str(&format!(", note = {}", q(n)));
+            }
+            e.push_str(" }");
+            e
+        })
+        .collect();
+    format!(
+        "\n[[override]]\nindicator = {}\nthresholds = [\n  {},\n]\n",
+        q(indicator),
+        entries.join(",\n  ")
+    )
+}
+
 /// A problem in a criteria file, located as precisely as the problem allows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileProblem {

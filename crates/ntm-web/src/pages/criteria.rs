@@ -440,7 +440,9 @@ pub struct ThresholdForm {
     year: String,
     #[serde(default)]
     group: String,
+    #[serde(default)]
     source: String,
+    #[serde(default)]
     confidence: String,
 }
 
@@ -455,87 +457,17 @@ pub async fn threshold(
     session.check_csrf(&f.csrf)?;
     let ws = workspace(&state, Some(0)).await?;
     require_admin(&session, &ws.registry)?;
-    let set = ws
-        .catalogue
-        .get(&SetId(id.clone()))
-        .ok_or_else(|| WebError::not_found(format!("Không có bộ tiêu chí “{id}”.")))?;
-    if set.derives_from.is_none() {
-        return Err(WebError::new(
-            crate::error::Kind::BadRequest,
-            "Chỉ đặt ngưỡng nhanh cho bộ tiêu chí kế thừa (bộ của tỉnh); với bộ gốc hãy sửa tệp.",
-        ));
-    }
-    let value = ntm_core::Value::parse_number(&f.value)
-        .map_err(|e| WebError::new(crate::error::Kind::Invalid, format!("Ngưỡng: {e}")))?;
-    let q = |s: &str| s.replace('\\', "\\\\").replace('"', "\\\"");
-    let mut sel = String::new();
-    if !f.region.trim().is_empty() {
-        sel.push_str(&format!(", region = \"{}\"", q(f.region.trim())));
-    }
-    if !f.year.trim().is_empty() {
-        sel.push_str(&format!(
-            ", year = {}",
-            f.year
-                .trim()
-                .parse::<i32>()
-                .map_err(|_| WebError::new(crate::error::Kind::Invalid, "Năm không hợp lệ."))?
-        ));
-    }
-    if !f.group.trim().is_empty() {
-        sel.push_str(&format!(
-            ", group = {}",
-            f.group
-                .trim()
-                .parse::<u8>()
-                .map_err(|_| WebError::new(crate::error::Kind::Invalid, "Nhóm xã không hợp lệ."))?
-        ));
-    }
-    // An override replaces all thresholds of the indicator: carry the others over.
-    let indicator = set
-        .indicator(f.indicator.trim())
-        .ok_or_else(|| WebError::not_found(format!("Không có chỉ tiêu “{}”.", f.indicator)))?;
-    let new_when = ntm_core::criteria::Selector {
-        region: Some(f.region.trim().to_owned()).filter(|r| !r.is_empty()),
-        group: f.group.trim().parse().ok(),
-        year: f.year.trim().parse().ok(),
+    let input = ntm_app::criteria::ThresholdInput {
+        indicator: f.indicator,
+        value: f.value,
+        region: f.region,
+        year: f.year,
+        group: f.group,
+        source: f.source,
+        confidence: f.confidence,
     };
-    let mut entries: Vec<String> = indicator
-        .thresholds
-        .iter()
-        .filter(|t| t.when != new_when)
-        .map(|t| {
-            let mut e = format!("{{ value = \"{}\"", t.value.normalize());
-            if let Some(r) = &t.when.region {
-                e.push_str(&format!(", region = \"{}\"", q(r)));
-            }
-            if let Some(y) = t.when.year {
-                e.push_str(&format!(", year = {y}"));
-            }
-            if let Some(g) = t.when.group {
-                e.push_str(&format!(", group = {g}"));
-            }
-            if let Some(src) = &t.source {
-                e.push_str(&format!(", source = \"{}\"", q(src)));
-            }
-            e.push_str(&format!(
-                ", confidence = \"{}\", illustrative = {} }}",
-                t.confidence.as_str(),
-                t.illustrative
-            ));
-            e
-        })
-        .collect();
-    entries.push(format!(
-        "{{ value = \"{}\"{sel}, source = \"{}\", confidence = \"{}\", illustrative = false }}",
-        value.normalize(),
-        q(f.source.trim()),
-        q(f.confidence.trim())
-    ));
-    let mut text = stored_text(&state, &id).await?;
-    text.push_str(&format!(
-        "\n[[override]]\nindicator = \"{}\"\nthresholds = [\n  {},\n]\n",
-        q(&indicator.id),
-        entries.join(",\n  ")
-    ));
-    save_text(&state, &session, &id, text, "đặt ngưỡng chỉ tiêu").await
+    let audit = session.actor.audit(state.now(), "đặt ngưỡng chỉ tiêu");
+    ntm_app::criteria::set_threshold(state.store.as_ref(), &ws.catalogue, &id, &input, &audit)
+        .await?;
+    Ok(Redirect::to(&format!("/criteria/{id}")).into_response())
 }

@@ -373,12 +373,56 @@ async fn an_administrator_sets_a_threshold_as_a_new_version_and_creates_a_varian
         page.contains("QĐ thử nghiệm/QĐ-UBND"),
         "the threshold and its source are shown"
     );
+    // A source typed to break out of its string adds no key and no table: it is stored as
+    // the text it is, and the bad confidence and year are told per field, writing nothing.
+    let hostile = "QĐ 1\"\n[[override]]\nindicator = \"2.1\"\nthresholds = []\n#";
+    let r = app
+        .post(
+            &admin,
+            "/criteria/xa-ntm-2021-2025-ha-tinh/threshold",
+            &[
+                ("indicator", "2.1"),
+                ("value", "96"),
+                ("region", "BTB"),
+                ("year", "2024"),
+                ("source", hostile),
+                ("confidence", "high"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = app
+        .get(&admin, "/criteria/xa-ntm-2021-2025-ha-tinh")
+        .await
+        .body;
+    assert!(page.contains("[[override]]"), "the source shown as text");
+    let r = app
+        .post(
+            &admin,
+            "/criteria/xa-ntm-2021-2025-ha-tinh/threshold",
+            &[
+                ("indicator", "2.1"),
+                ("value", "97"),
+                ("year", "năm sau"),
+                ("confidence", "rất cao"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body.contains("Năm") && r.body.contains("Độ tin cậy"),
+        "{}",
+        r.body
+    );
+    let versions = |page: &str| texts(page, "table.data td.num").first().cloned();
+    let after = app
+        .get(&admin, "/criteria/xa-ntm-2021-2025-ha-tinh")
+        .await
+        .body;
     assert_eq!(
-        texts(&page, "table.data td.num")
-            .first()
-            .map(String::as_str),
-        Some("2"),
-        "a second version"
+        versions(&after).as_deref(),
+        Some("3"),
+        "the refused one wrote nothing"
     );
     let r = app
         .post(
