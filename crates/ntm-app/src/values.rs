@@ -67,9 +67,53 @@ pub struct ValidatedValues {
     pub writes: Vec<ValueWrite>,
 }
 
+/// The longest note a value may carry (with its evidence link): a sentence or two, not a
+/// document — a document is an attachment.
+pub const MAX_NOTE_CHARS: usize = 2_000;
+
+/// Refuses a note longer than [`MAX_NOTE_CHARS`], saying how long it is.
+pub fn check_note(note: Option<&str>) -> Result<(), String> {
+    let n = note.map_or(0, |n| n.chars().count());
+    if n > MAX_NOTE_CHARS {
+        Err(format!(
+            "ghi chú dài {n} ký tự, quá {MAX_NOTE_CHARS} ký tự; hãy rút gọn, tài liệu dài thì đính kèm"
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// Reads a values file named `name` (the name only sharpens the message: a file that
+/// claims to be a workbook and is not is told so, not parsed as CSV).
+pub fn read_file(name: &str, bytes: &[u8]) -> Result<Vec<ValueRow>, Vec<String>> {
+    let lower = name.to_lowercase();
+    let named_workbook = [".xlsx", ".xlsm", ".xls"]
+        .iter()
+        .any(|e| lower.ends_with(e));
+    let workbook = bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]);
+    if named_workbook && !workbook {
+        return Err(vec![format!(
+            "tệp “{name}” không phải là bảng tính Excel (.xlsx) dù mang tên như vậy; \
+             hãy mở bằng Excel và lưu lại dưới dạng .xlsx"
+        )]);
+    }
+    read_rows(bytes)
+}
+
 /// Reads a values file: an Excel workbook (.xlsx: the ntm template or a long-format
-/// sheet) or a long-format CSV, told apart by content rather than by name.
+/// sheet) or a long-format CSV, told apart by content rather than by name. Bytes that are
+/// neither (a picture, a PDF, random bytes) are told as such.
 pub fn read_rows(bytes: &[u8]) -> Result<Vec<ValueRow>, Vec<String>> {
+    let looks_like_text = std::str::from_utf8(bytes).is_ok() && !bytes.contains(&0);
+    let looks_like_workbook =
+        bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]);
+    if !looks_like_workbook && !looks_like_text {
+        return Err(vec![
+            "tệp không phải là bảng tính Excel (.xlsx) hay tệp CSV (văn bản UTF-8); \
+             hãy dùng mẫu nhập liệu của ntm"
+                .into(),
+        ]);
+    }
     // Zip archives (xlsx) start with "PK"; OLE files (.xls, encrypted workbooks) with D0 CF.
     let looks_like_workbook =
         bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]);
@@ -163,6 +207,7 @@ fn validate_row(
     })?;
     let value = parse_for(indicator, &row.value)
         .map_err(|e| format!("cột value (chỉ tiêu {}): {e}", indicator.id))?;
+    check_note(row.note.as_deref()).map_err(|e| format!("cột note: {e}"))?;
     Ok(ValueWrite {
         unit_id: unit.id.clone(),
         year,

@@ -181,13 +181,18 @@ pub async fn save(
             ));
             continue;
         }
+        let note = compose_note(&e.note, &e.evidence);
+        if let Err(m) = crate::values::check_note(note.as_deref()) {
+            problems.push((e.indicator.clone(), m));
+            continue;
+        }
         match parse_for(indicator, &e.value) {
             Ok(v) => writes.push(ValueWrite {
                 unit_id: unit.clone(),
                 year,
                 indicator_id: indicator.id.clone(),
                 value: v.canonical(),
-                note: compose_note(&e.note, &e.evidence),
+                note,
                 illustrative: false,
             }),
             Err(m) => problems.push((e.indicator.clone(), m)),

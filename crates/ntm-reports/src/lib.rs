@@ -11,6 +11,8 @@
 //! - [`read`]: a filled workbook (our template, or a long-format sheet like the values
 //!   CSV) read back into [`ntm_data::values_file::ValueRow`]s, with every problem found
 //!   told in Vietnamese with sheet and cell.
+//! - [`limits`]: what a workbook may make the server do (archive entries, inflated sizes,
+//!   rows, columns, cell length), checked before a parser sees it.
 //! - [`tasks`]: a directive's task list in Excel: its template and the reader of any sheet
 //!   whose header row names "Nội dung" and "Chủ trì".
 //!
@@ -19,6 +21,7 @@
 //! decided by the app, exactly as for the CSV.
 
 pub mod letter;
+pub mod limits;
 pub mod read;
 pub mod report;
 pub mod tasks;

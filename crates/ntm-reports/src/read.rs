@@ -77,7 +77,7 @@ impl XlsxProblem {
 /// a password (Excel wraps those in an OLE container).
 pub(crate) const OLE_MAGIC: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
 
-pub(crate) const NOT_XLSX: &str = "tệp không phải là bảng tính Excel .xlsx";
+pub(crate) use crate::limits::NOT_XLSX;
 pub(crate) const PROTECTED_OR_XLS: &str =
     "tệp có mật khẩu hoặc là định dạng .xls cũ; hãy bỏ mật khẩu và lưu lại dạng .xlsx";
 const FORMULA: &str = "chứa công thức; hãy dán giá trị (Paste Values)";
@@ -87,6 +87,8 @@ const MERGED: &str = "các ô bị gộp; hãy bỏ gộp ô";
 /// server its memory. A province's template (182 units × 80 indicators) holds 15 000;
 /// ten years of long format for it, 750 000.
 const MAX_CELLS: usize = 2_000_000;
+
+use crate::limits::{MAX_CELL_CHARS, MAX_COLUMNS, MAX_ROWS};
 /// Rows searched for the header of a long-format sheet (titles may stand above it).
 const HEADER_SEARCH_ROWS: usize = 20;
 
@@ -107,6 +109,7 @@ pub fn read_values(bytes: &[u8]) -> Result<Vec<ValueRow>, Vec<XlsxProblem>> {
     if !bytes.starts_with(b"PK") {
         return Err(vec![XlsxProblem::file(NOT_XLSX)]);
     }
+    crate::limits::check_archive(bytes).map_err(|m| vec![XlsxProblem::file(m)])?;
     // The zip and XML parsers are third-party code fed with untrusted bytes: should one of
     // them panic on a crafted file, the upload is refused rather than the server thread
     // lost. No panic is known (see the proptest); this is the seat belt.
@@ -239,6 +242,28 @@ fn read_sheet(
             DataRef::DateTime(_) | DataRef::DateTimeIso(_) | DataRef::DurationIso(_) => Raw::Date,
             DataRef::Error(e) => Raw::Error(e.to_string()),
         };
+        let (row, col) = cell.pos;
+        if row >= MAX_ROWS || col >= MAX_COLUMNS {
+            return Err(XlsxProblem::at(
+                name,
+                row,
+                col,
+                format!(
+                    "nằm ngoài vùng một bảng số liệu ({MAX_ROWS} dòng, {MAX_COLUMNS} cột); \
+                     hãy xóa các ô thừa ở xa bảng"
+                ),
+            ));
+        }
+        if let Raw::Text(t) = &value
+            && t.chars().count() > MAX_CELL_CHARS
+        {
+            return Err(XlsxProblem::at(
+                name,
+                row,
+                col,
+                format!("dài quá {MAX_CELL_CHARS} ký tự; hãy rút gọn"),
+            ));
+        }
         let raw = RawCell {
             value,
             formula: cell.formula.is_some(),

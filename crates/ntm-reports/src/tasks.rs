@@ -145,6 +145,7 @@ pub fn read_tasks(bytes: &[u8]) -> Result<Vec<TaskSheetRow>, Vec<XlsxProblem>> {
     if !bytes.starts_with(b"PK") {
         return Err(vec![XlsxProblem::file(NOT_XLSX)]);
     }
+    crate::limits::check_archive(bytes).map_err(|m| vec![XlsxProblem::file(m)])?;
     std::panic::catch_unwind(|| read_book(bytes)).unwrap_or_else(|_| {
         Err(vec![XlsxProblem::file(
             "tệp .xlsx bị hỏng, không đọc được; hãy mở bằng Excel và lưu lại",
@@ -161,14 +162,24 @@ fn read_book(bytes: &[u8]) -> Result<Vec<TaskSheetRow>, Vec<XlsxProblem>> {
         .map(|s| s.name.clone())
         .collect();
     for name in names {
-        let range = book.worksheet_range(&name).map_err(|e| {
-            vec![XlsxProblem::sheet(
-                &name,
-                format!("trang bị hỏng, không đọc được ({e}); hãy mở bằng Excel và lưu lại"),
-            )]
-        })?;
-        let (top, left) = range.start().unwrap_or((0, 0));
-        let rows: Vec<&[Data]> = range.rows().collect();
+        let cells = task_cells(&mut book, &name).map_err(|p| vec![p])?;
+        let (top, left) = (
+            cells.keys().map(|k| k.0).min().unwrap_or(0),
+            cells.keys().map(|k| k.1).min().unwrap_or(0),
+        );
+        // Dense rows from the sparse cells: bounded by TASK_ROWS × TASK_COLUMNS, whatever
+        // the sheet's declared dimension (a dense range of a crafted sheet is not).
+        let bottom = cells.keys().map(|k| k.0).max().unwrap_or(0);
+        let mut dense: Vec<Vec<Data>> = vec![Vec::new(); (bottom + 1 - top) as usize];
+        for (&(r, c), value) in &cells {
+            let row = &mut dense[(r - top) as usize];
+            let j = (c - left) as usize;
+            if row.len() <= j {
+                row.resize(j + 1, Data::Empty);
+            }
+            row[j] = value.clone();
+        }
+        let rows: Vec<&[Data]> = dense.iter().map(Vec::as_slice).collect();
         let header = rows.iter().take(20).position(|r| {
             let fields: Vec<_> = r.iter().filter_map(|c| field(&c.to_string())).collect();
             fields.contains(&Field::Text) && fields.contains(&Field::Lead)
@@ -226,6 +237,60 @@ fn read_book(bytes: &[u8]) -> Result<Vec<TaskSheetRow>, Vec<XlsxProblem>> {
     Err(vec![XlsxProblem::file(
         "không tìm thấy dòng tiêu đề có cột “Nội dung” và cột “Chủ trì” (trong 20 dòng đầu của một trang)",
     )])
+}
+
+/// Rows and columns a task sheet may use: a directive has tens of tasks, a few hundred at
+/// most, in about ten columns.
+const TASK_ROWS: u32 = 2_000;
+const TASK_COLUMNS: u32 = 60;
+
+/// The non-empty cells of a sheet, refused past [`TASK_ROWS`], [`TASK_COLUMNS`] or a cell
+/// longer than [`crate::limits::MAX_CELL_CHARS`].
+fn task_cells(
+    book: &mut Xlsx<Cursor<&[u8]>>,
+    name: &str,
+) -> Result<std::collections::BTreeMap<(u32, u32), Data>, XlsxProblem> {
+    let broken = |e: calamine::XlsxError| {
+        XlsxProblem::sheet(
+            name,
+            format!("trang bị hỏng, không đọc được ({e}); hãy mở bằng Excel và lưu lại"),
+        )
+    };
+    let mut reader = book.worksheet_cells_reader(name).map_err(broken)?;
+    let mut cells = std::collections::BTreeMap::new();
+    while let Some(cell) = reader.next_cell().map_err(broken)? {
+        let value: Data = cell.get_value().clone().into();
+        if value == Data::Empty {
+            continue;
+        }
+        let (row, col) = cell.get_position();
+        if row >= TASK_ROWS || col >= TASK_COLUMNS {
+            return Err(XlsxProblem::at(
+                name,
+                row,
+                col,
+                format!(
+                    "nằm ngoài vùng một danh sách nhiệm vụ ({TASK_ROWS} dòng, {TASK_COLUMNS} cột); \
+                     hãy xóa các ô thừa ở xa bảng"
+                ),
+            ));
+        }
+        if let Data::String(s) = &value
+            && s.chars().count() > crate::limits::MAX_CELL_CHARS
+        {
+            return Err(XlsxProblem::at(
+                name,
+                row,
+                col,
+                format!(
+                    "dài quá {} ký tự; hãy rút gọn",
+                    crate::limits::MAX_CELL_CHARS
+                ),
+            ));
+        }
+        cells.insert((row, col), value);
+    }
+    Ok(cells)
 }
 
 /// The template of a directive's task list: the headings [`read_tasks`] knows, dates

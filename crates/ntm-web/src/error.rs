@@ -9,6 +9,7 @@
 //! | conflict (locked period, taken name) | 409 |
 //! | ambiguous request | 400 |
 //! | too many sign-in attempts | 429 |
+//! | body too large, wrong content type, wrong method (axum's own rejections) | 413, 415, 405 |
 //! | store or internal failure | 500, logged once with its cause; the client gets an opaque message |
 //!
 //! HTML requests get a Vietnamese error page; `/api/` requests get the JSON envelope
@@ -38,6 +39,9 @@ pub enum Kind {
     Invalid,
     Conflict,
     BadRequest,
+    TooLarge,
+    UnsupportedMedia,
+    MethodNotAllowed,
     TooManyRequests,
     Internal,
 }
@@ -51,6 +55,9 @@ impl Kind {
             Kind::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
             Kind::Conflict => StatusCode::CONFLICT,
             Kind::BadRequest => StatusCode::BAD_REQUEST,
+            Kind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Kind::UnsupportedMedia => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Kind::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Kind::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             Kind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -63,6 +70,9 @@ impl Kind {
             Kind::Invalid => "invalid",
             Kind::Conflict => "conflict",
             Kind::BadRequest => "bad_request",
+            Kind::TooLarge => "too_large",
+            Kind::UnsupportedMedia => "unsupported_media_type",
+            Kind::MethodNotAllowed => "method_not_allowed",
             Kind::TooManyRequests => "too_many_requests",
             Kind::Internal => "internal",
         }
@@ -170,6 +180,85 @@ impl IntoResponse for WebError {
                 .into_response(),
             Err(_) => (status, self.message).into_response(),
         }
+    }
+}
+
+/// The largest request body: a 20 MB file and its form around it.
+pub const MAX_BODY_BYTES: usize = 21 * 1024 * 1024;
+
+/// Gives axum's own rejections (a body over the limit, a form or JSON that does not
+/// deserialise, a wrong content type or method — English plain text) the same Vietnamese
+/// page or JSON envelope as every other error; the framework's text stays as a detail.
+pub async fn humane_rejections(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let api = request.uri().path().starts_with("/api/");
+    let response = next.run(request).await;
+    let status = response.status();
+    let plain = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/plain"));
+    if !status.is_client_error() || !plain {
+        return response;
+    }
+    let (kind, message) = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => (
+            Kind::TooLarge,
+            format!(
+                "Dữ liệu gửi lên quá lớn (tối đa {} MB); hãy chia nhỏ tệp.",
+                MAX_BODY_BYTES / 1024 / 1024 - 1
+            ),
+        ),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+            Kind::UnsupportedMedia,
+            "Định dạng dữ liệu gửi lên không được hỗ trợ (cần biểu mẫu hoặc application/json)."
+                .into(),
+        ),
+        StatusCode::METHOD_NOT_ALLOWED => (
+            Kind::MethodNotAllowed,
+            "Địa chỉ này không nhận yêu cầu kiểu này.".into(),
+        ),
+        StatusCode::UNPROCESSABLE_ENTITY => (
+            Kind::Invalid,
+            "Dữ liệu gửi lên thiếu trường hoặc sai kiểu.".into(),
+        ),
+        _ => (Kind::BadRequest, "Yêu cầu không hợp lệ.".into()),
+    };
+    let text = axum::body::to_bytes(response.into_body(), 4096)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
+    WebError {
+        kind,
+        message,
+        details: (!text.is_empty())
+            .then(|| format!("chi tiết kỹ thuật: {text}"))
+            .into_iter()
+            .collect(),
+        api,
+    }
+    .into_response()
+}
+
+/// A multipart body that could not be read: over the size limit, or broken.
+pub fn multipart(e: axum::extract::multipart::MultipartError) -> WebError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        return WebError::new(
+            Kind::TooLarge,
+            format!(
+                "Tệp gửi lên quá lớn (tối đa {} MB); hãy chia nhỏ tệp.",
+                MAX_BODY_BYTES / 1024 / 1024 - 1
+            ),
+        );
+    }
+    WebError {
+        kind: Kind::BadRequest,
+        message: "Không đọc được biểu mẫu gửi lên; hãy chọn lại tệp và gửi lại.".into(),
+        details: vec![format!("chi tiết kỹ thuật: {e}")],
+        api: false,
     }
 }
 

@@ -171,8 +171,11 @@ pub fn router(state: AppState) -> Router {
         .merge(api)
         .layer(middleware::from_fn(auth::same_origin))
         .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn(crate::error::humane_rejections))
         .layer(middleware::from_fn(crate::trace::trace_request))
-        .layer(axum::extract::DefaultBodyLimit::max(21 * 1024 * 1024))
+        .layer(axum::extract::DefaultBodyLimit::max(
+            crate::error::MAX_BODY_BYTES,
+        ))
         // Pages are text that gzip shrinks tenfold, which counts on a commune's slow line;
         // the Office files are zip archives already.
         .layer(

@@ -684,8 +684,8 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                 eprintln!("Đang đọc {}…", file.display());
                 let bytes = std::fs::read(file)
                     .with_context(|| format!("không đọc được {}", file.display()))?;
-                let rows =
-                    ntm_app::values::read_rows(&bytes).map_err(ntm_app::AppError::Invalid)?;
+                let rows = ntm_app::values::read_file(&file.to_string_lossy(), &bytes)
+                    .map_err(ntm_app::AppError::Invalid)?;
                 eprintln!(
                     "Đã đọc {} dòng số liệu ({} ms); đang kiểm tra…",
                     rows.len(),

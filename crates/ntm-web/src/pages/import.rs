@@ -80,30 +80,20 @@ fn line(r: &ntm_app::imports::PreviewRow) -> Line {
 pub async fn upload(
     State(state): State<AppState>,
     session: Session,
-    mut multipart: Multipart,
+    multipart: Multipart,
 ) -> WebResult<Response> {
-    let mut csrf = String::new();
-    let mut file = String::new();
-    let mut bytes = Vec::new();
-    while let Some(field) = multipart
-        .next_field()
-        .await
-        .map_err(|e| WebError::new(Kind::BadRequest, format!("Tệp gửi lên không đọc được: {e}")))?
-    {
-        match field.name() {
-            Some("csrf") => csrf = field.text().await.unwrap_or_default(),
-            Some("file") => {
-                file = field.file_name().unwrap_or("tệp").to_owned();
-                let data = field.bytes().await.map_err(|e| {
-                    WebError::new(Kind::BadRequest, format!("Tệp gửi lên không đọc được: {e}"))
-                })?;
-                if data.len() > MAX_BYTES {
-                    return Err(WebError::new(Kind::Invalid, "Tệp quá lớn (tối đa 20 MB)."));
-                }
-                bytes = data.to_vec();
-            }
-            _ => {}
-        }
+    // Who may not import anything is refused before a byte of the file is read.
+    if !ntm_core::access::holds(&session.actor.grants, ntm_core::access::Action::EnterValues) {
+        return Err(WebError::forbidden());
+    }
+    let form = super::tasks::MultipartForm::read(multipart).await?;
+    let csrf = form.get("csrf").to_owned();
+    let (file, bytes) = form
+        .file("file")
+        .map(|f| (f.name, f.bytes))
+        .unwrap_or_default();
+    if bytes.len() > MAX_BYTES {
+        return Err(WebError::new(Kind::TooLarge, "Tệp quá lớn (tối đa 20 MB)."));
     }
     session.check_csrf(&csrf)?;
     let ws = workspace(&state, Some(0)).await?;
@@ -115,7 +105,8 @@ pub async fn upload(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&view)?).into_response());
     }
     // Reading a workbook is CPU work; keep it off the async workers.
-    let rows = tokio::task::spawn_blocking(move || ntm_app::values::read_rows(&bytes))
+    let name = file.clone();
+    let rows = tokio::task::spawn_blocking(move || ntm_app::values::read_file(&name, &bytes))
         .await
         .map_err(|e| crate::error::internal(e.into()))?;
     let preview = match rows {

@@ -430,12 +430,7 @@ impl MultipartForm {
             fields: Vec::new(),
             files: Vec::new(),
         };
-        let bad = |e: axum::extract::multipart::MultipartError| {
-            WebError::new(
-                Kind::BadRequest,
-                format!("Không đọc được biểu mẫu gửi lên: {e}"),
-            )
-        };
+        let bad = crate::error::multipart;
         while let Some(field) = multipart.next_field().await.map_err(bad)? {
             let name = field.name().unwrap_or_default().to_owned();
             match field.file_name().map(str::to_owned) {

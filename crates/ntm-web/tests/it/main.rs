@@ -5,4 +5,5 @@ mod app;
 mod browser;
 mod directives;
 mod flows;
+mod hostile;
 mod reports;
