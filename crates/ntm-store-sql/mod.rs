@@ -35,7 +35,7 @@ use ntm_core::unit::{LineageEdge, Period, Unit, UnitAttribute, UnitVersion};
 use ntm_store::{
     AuditContext, AuditFilter, AuditRecord, AuditStore, CriteriaSetRecord, CriteriaStore,
     PutOutcome, Store, StoreError, StoreResult, UnitBatch, UnitSnapshot, UnitStore, ValueFilter,
-    ValueRecord, ValueStore, ValueWrite, WriteSummary,
+    ValueGuard, ValueRecord, ValueStore, ValueWrite, WriteSummary,
 };
 use sqlx::error::ErrorKind;
 use sqlx::query_builder::Separated;
@@ -360,9 +360,10 @@ fn criteria_record(row: &DbRow) -> StoreResult<CriteriaSetRecord> {
 #[async_trait]
 impl ValueStore for Backend {
     /// Duplicate keys within `writes`: the last one wins.
-    async fn write_values(
+    async fn write_values_guarded(
         &self,
         writes: &[ValueWrite],
+        guard: &ValueGuard,
         audit: &AuditContext,
     ) -> StoreResult<WriteSummary> {
         if writes.is_empty() {
@@ -385,8 +386,8 @@ impl ValueStore for Backend {
             .into_iter()
             .collect();
         let mut qb = QueryBuilder::<Db>::new(
-            "SELECT unit_id, year, indicator_id, value, note, illustrative FROM indicator_values \
-             WHERE year IN (",
+            "SELECT unit_id, year, indicator_id, value, note, illustrative, entered_by, entered_at \
+             FROM indicator_values WHERE year IN (",
         );
         let mut list = qb.separated(", ");
         for year in &years {
@@ -410,14 +411,28 @@ impl ValueStore for Backend {
                     value: get(row, "value")?,
                     note: get(row, "note")?,
                     illustrative: get(row, "illustrative")?,
+                    entered_by: get(row, "entered_by")?,
+                    entered_at: get(row, "entered_at")?,
                 },
             );
         }
 
         let plan = plan::plan_values(writes, &stored, &known_units)?;
-        // The approved lock, read under the write lock like the stored values.
-        let approved = workflow::approved_unit_years(&mut tx, &years).await?;
+        // The workflow's state, read under the write lock like the stored values: the
+        // approved lock always, the rest when the write is an edit.
+        let statuses = workflow::statuses(&mut tx, &years).await?;
+        let approved: HashSet<(String, i32)> = statuses
+            .iter()
+            .filter(|(_, s)| s.as_str() == ntm_core::workflow::Status::Approved.as_str())
+            .map(|(k, _)| k.clone())
+            .collect();
         plan::check_unlocked(writes, &approved)?;
+        let reopened = if guard.as_edit {
+            plan::check_editable(writes, &statuses)?
+        } else {
+            Vec::new()
+        };
+        plan::check_seen(&guard.seen, &stored)?;
         let at = audit.at.trunc_subsecs(6);
         upsert_rows(
             &mut tx,
@@ -442,6 +457,19 @@ impl ValueStore for Backend {
         .await
         .map_err(|e| db_error("writing values", e))?;
         insert_audits(&mut tx, &plan.audits, audit, at).await?;
+        for (unit_id, year) in reopened {
+            let record = ntm_store::SubmissionRecord {
+                unit_id,
+                year,
+                status: ntm_core::workflow::Status::Draft.as_str().to_owned(),
+                updated_at: at,
+                updated_by: audit.actor.clone(),
+                comment: None,
+            };
+            workflow::upsert_submission(&mut tx, &record).await?;
+            let entry = plan::submission_audit(&record, Some("returned"))?;
+            insert_audits(&mut tx, std::slice::from_ref(&entry), audit, at).await?;
+        }
         tx.commit()
             .await
             .map_err(|e| db_error("committing the values", e))?;

@@ -8,7 +8,7 @@
 //! - `write_values` reads the approved unit-years of its years under the same write lock
 //!   ([`approved_unit_years`]), so an approval cannot slip between the check and the write.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 
 use async_trait::async_trait;
 use chrono::SubsecRound;
@@ -67,9 +67,10 @@ impl WorkflowStore for Backend {
 
     /// A status that `ntm_core::workflow::Status` does not know is an error, and a unit
     /// that does not exist a `Conflict`; both before anything is written.
-    async fn set_submission(
+    async fn set_submission_from(
         &self,
         record: &SubmissionRecord,
+        from: Option<&[Status]>,
         audit: &AuditContext,
     ) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
@@ -89,25 +90,10 @@ impl WorkflowStore for Backend {
                 .fetch_optional(&mut *tx)
                 .await
                 .map_err(|e| db_error("reading the submission", e))?;
+        plan::check_status_from(record, before.as_deref(), from)?;
         let entry = plan::submission_audit(record, before.as_deref())?;
         let at = audit.at.trunc_subsecs(6);
-
-        sqlx::query(
-            "INSERT INTO submissions (unit_id, year, status, updated_at, updated_by, comment) \
-             VALUES ($1, $2, $3, $4, $5, $6) \
-             ON CONFLICT (unit_id, year) DO UPDATE SET status = excluded.status, \
-             updated_at = excluded.updated_at, updated_by = excluded.updated_by, \
-             comment = excluded.comment",
-        )
-        .bind(record.unit_id.as_str())
-        .bind(record.year)
-        .bind(record.status.as_str())
-        .bind(record.updated_at.trunc_subsecs(6))
-        .bind(record.updated_by.as_str())
-        .bind(record.comment.as_deref())
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| db_error("writing the submission", e))?;
+        upsert_submission(&mut tx, record).await?;
 
         if record.status == Status::Approved.as_str() {
             sqlx::query("DELETE FROM approved_values WHERE unit_id = $1 AND year = $2")
@@ -167,23 +153,47 @@ fn submission_record(row: &DbRow) -> StoreResult<SubmissionRecord> {
     })
 }
 
-/// The `(unit id, year)` keys of `years` whose submission is approved, i.e. locked.
-pub(crate) async fn approved_unit_years(
+/// The recorded status of every unit-year of `years`, read inside the caller's
+/// transaction (a unit-year without a record is a draft).
+pub(crate) async fn statuses(
     conn: &mut DbConn,
     years: &[i32],
-) -> StoreResult<HashSet<(String, i32)>> {
-    let mut qb = QueryBuilder::<Db>::new("SELECT unit_id, year FROM submissions WHERE status = ");
-    qb.push_bind(Status::Approved.as_str())
-        .push(" AND year IN (");
+) -> StoreResult<HashMap<(String, i32), String>> {
+    let mut qb =
+        QueryBuilder::<Db>::new("SELECT unit_id, year, status FROM submissions WHERE year IN (");
     let mut list = qb.separated(", ");
     for year in years {
         list.push_bind(*year);
     }
     qb.push(")");
-    let rows: Vec<(String, i32)> = qb
+    let rows: Vec<(String, i32, String)> = qb
         .build_query_as()
         .fetch_all(&mut *conn)
         .await
-        .map_err(|e| db_error("reading approved submissions", e))?;
-    Ok(rows.into_iter().collect())
+        .map_err(|e| db_error("reading the submissions", e))?;
+    Ok(rows.into_iter().map(|(u, y, s)| ((u, y), s)).collect())
+}
+
+/// Writes `record` as the unit-year's submission row (inserted or replaced).
+pub(crate) async fn upsert_submission(
+    conn: &mut DbConn,
+    record: &SubmissionRecord,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO submissions (unit_id, year, status, updated_at, updated_by, comment) \
+         VALUES ($1, $2, $3, $4, $5, $6) \
+         ON CONFLICT (unit_id, year) DO UPDATE SET status = excluded.status, \
+         updated_at = excluded.updated_at, updated_by = excluded.updated_by, \
+         comment = excluded.comment",
+    )
+    .bind(record.unit_id.as_str())
+    .bind(record.year)
+    .bind(record.status.as_str())
+    .bind(record.updated_at.trunc_subsecs(6))
+    .bind(record.updated_by.as_str())
+    .bind(record.comment.as_deref())
+    .execute(&mut *conn)
+    .await
+    .map_err(|e| db_error("writing the submission", e))?;
+    Ok(())
 }

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use ntm_core::access::{Action, can};
 use ntm_core::{Catalogue, UnitId, UnitRegistry};
 use ntm_data::values_file::ValueRow;
-use ntm_store::{Store, ValueFilter, ValueWrite, WriteSummary};
+use ntm_store::{SeenValue, Store, ValueFilter, ValueGuard, ValueWrite, WriteSummary};
 
 use crate::accounts::Actor;
 use crate::{AppError, AppResult, AuditContext};
@@ -33,6 +33,12 @@ pub struct Preview {
     pub unchanged: usize,
     /// The writes to perform on confirmation.
     pub writes: Vec<ValueWrite>,
+    /// What the preview showed of each value written: confirming writes nothing if any of
+    /// them changed since (another person's save is never silently overwritten).
+    pub seen: Vec<SeenValue>,
+    /// Whether the import is an edit in the approval workflow (a user's import: its
+    /// unit-years must still be drafts or returned when it is confirmed).
+    pub as_edit: bool,
 }
 
 /// Checks rows and compares them with what is stored. With an `actor`, also checks that
@@ -95,7 +101,10 @@ pub async fn preview(
             .map(|v| ((v.unit_id, v.year, v.indicator_id), (v.value, v.note)))
             .collect()
     };
-    let mut p = Preview::default();
+    let mut p = Preview {
+        as_edit: actor.is_some(),
+        ..Preview::default()
+    };
     for w in validated.writes {
         let row = |old: Option<String>| PreviewRow {
             unit: w.unit_id.clone(),
@@ -108,7 +117,15 @@ pub async fn preview(
             old,
             new: w.value.clone(),
         };
-        match stored.get(&(w.unit_id.clone(), w.year, w.indicator_id.clone())) {
+        let before = stored.get(&(w.unit_id.clone(), w.year, w.indicator_id.clone()));
+        p.seen.push(SeenValue {
+            unit_id: w.unit_id.clone(),
+            year: w.year,
+            indicator_id: w.indicator_id.clone(),
+            value: before.map(|b| b.0.clone()),
+            note: before.and_then(|b| b.1.clone()),
+        });
+        match before {
             None => p.new.push(row(None)),
             Some((value, note)) if *value == w.value && *note == w.note => p.unchanged += 1,
             Some((value, _)) => p.changed.push(row(Some(value.clone()))),
@@ -124,5 +141,23 @@ pub async fn confirm(
     preview: &Preview,
     audit: &AuditContext,
 ) -> AppResult<WriteSummary> {
-    Ok(store.write_values(&preview.writes, audit).await?)
+    let guard = ValueGuard {
+        as_edit: preview.as_edit,
+        seen: preview.seen.clone(),
+    };
+    match store
+        .write_values_guarded(&preview.writes, &guard, audit)
+        .await
+    {
+        Ok(summary) => Ok(summary),
+        Err(ntm_store::StoreError::Stale(changed)) => Err(AppError::Conflict(format!(
+            "{} giá trị đã được sửa sau khi bạn xem trước (ví dụ {} năm {} chỉ tiêu {}); \
+             chưa có gì được ghi — hãy tải tệp lên lại để xem trước lần nữa",
+            changed.len(),
+            changed[0].unit_id,
+            changed[0].year,
+            changed[0].indicator_id
+        ))),
+        Err(e) => Err(e.into()),
+    }
 }

@@ -16,6 +16,7 @@ pub mod demo;
 pub mod evaluate;
 pub mod imports;
 pub mod mail;
+pub mod notes;
 pub mod reports;
 pub mod summary;
 pub mod tasks;
@@ -53,6 +54,10 @@ pub enum AppError {
     /// The request conflicts with the current state (a locked period, a taken name).
     #[error("{0}")]
     Conflict(String),
+    /// Values changed since the user read them; nothing was written (see
+    /// [`ntm_store::StaleValue`]). The form shows, per field, both versions.
+    #[error("số liệu đã được người khác sửa trong lúc bạn nhập ({} chỉ tiêu)", .0.len())]
+    Stale(Vec<ntm_store::StaleValue>),
     #[error(transparent)]
     Store(StoreError),
 }
@@ -62,6 +67,7 @@ impl From<StoreError> for AppError {
         match e {
             StoreError::Conflict(m) => AppError::Conflict(m),
             StoreError::NotFound(m) => AppError::NotFound(m),
+            StoreError::Stale(v) => AppError::Stale(v),
             other => AppError::Store(other),
         }
     }

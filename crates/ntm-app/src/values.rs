@@ -67,22 +67,6 @@ pub struct ValidatedValues {
     pub writes: Vec<ValueWrite>,
 }
 
-/// The longest note a value may carry (with its evidence link): a sentence or two, not a
-/// document — a document is an attachment.
-pub const MAX_NOTE_CHARS: usize = 2_000;
-
-/// Refuses a note longer than [`MAX_NOTE_CHARS`], saying how long it is.
-pub fn check_note(note: Option<&str>) -> Result<(), String> {
-    let n = note.map_or(0, |n| n.chars().count());
-    if n > MAX_NOTE_CHARS {
-        Err(format!(
-            "ghi chú dài {n} ký tự, quá {MAX_NOTE_CHARS} ký tự; hãy rút gọn, tài liệu dài thì đính kèm"
-        ))
-    } else {
-        Ok(())
-    }
-}
-
 /// Reads a values file named `name` (the name only sharpens the message: a file that
 /// claims to be a workbook and is not is told so, not parsed as CSV).
 pub fn read_file(name: &str, bytes: &[u8]) -> Result<Vec<ValueRow>, Vec<String>> {
@@ -207,7 +191,13 @@ fn validate_row(
     })?;
     let value = parse_for(indicator, &row.value)
         .map_err(|e| format!("cột value (chỉ tiêu {}): {e}", indicator.id))?;
-    check_note(row.note.as_deref()).map_err(|e| format!("cột note: {e}"))?;
+    crate::notes::check_note(row.note.as_deref()).map_err(|e| format!("cột note: {e}"))?;
+    let (_, evidence) = crate::notes::split_note(row.note.as_deref());
+    if !evidence.is_empty() && !crate::notes::is_web_link(&evidence) {
+        return Err(format!(
+            "cột note: đường dẫn minh chứng “{evidence}” phải bắt đầu bằng http:// hoặc https://"
+        ));
+    }
     Ok(ValueWrite {
         unit_id: unit.id.clone(),
         year,

@@ -9,8 +9,11 @@ use ntm_core::access::{Action, can};
 use ntm_core::workflow::{Event, Status, transition};
 use ntm_core::{Catalogue, UnitId, UnitRegistry};
 use ntm_store::{
-    Store, SubmissionFilter, SubmissionRecord, ValueFilter, ValueRecord, ValueWrite, WriteSummary,
+    SeenValue, Store, SubmissionFilter, SubmissionRecord, ValueFilter, ValueGuard, ValueRecord,
+    ValueWrite, WriteSummary,
 };
+
+pub use crate::notes::{compose_note, is_web_link, shown_note, split_note};
 
 use crate::accounts::Actor;
 use crate::values::{indicators_for, parse_for};
@@ -24,6 +27,31 @@ pub struct Entry {
     pub value: String,
     pub note: String,
     pub evidence: String,
+    /// What the form showed for this indicator when it was opened ([`seen_token`] of the
+    /// stored value, "" when there was none); `None` when the caller does not know (the
+    /// API without a version, the command line): then the value is written as given.
+    pub seen: Option<String>,
+}
+
+/// The token a form carries for the value it shows (canonical value and note), so that a
+/// save can tell what its user changed from what someone else saved meanwhile.
+pub fn seen_token(stored: Option<(&str, Option<&str>)>) -> String {
+    match stored {
+        None => String::new(),
+        Some((value, note)) => format!("{value}\u{1f}{}", note.unwrap_or("")),
+    }
+}
+
+/// The (value, note) a token names; `None` for "there was none".
+fn parse_seen(token: &str) -> Option<(String, Option<String>)> {
+    if token.is_empty() {
+        return None;
+    }
+    let (value, note) = token.split_once('\u{1f}').unwrap_or((token, ""));
+    Some((
+        value.to_owned(),
+        (!note.is_empty()).then(|| note.to_owned()),
+    ))
 }
 
 /// The current status of a unit-year (draft when never touched).
@@ -64,7 +92,7 @@ async fn record(
     actor: &Actor,
     unit: &UnitId,
     year: i32,
-    (to, comment): (Status, Option<String>),
+    (from, to, comment): (Status, Status, Option<String>),
     at: DateTime<Utc>,
     reason: &str,
 ) -> AppResult<()> {
@@ -76,55 +104,10 @@ async fn record(
         updated_by: actor.username.clone(),
         comment,
     };
-    store.set_submission(&rec, &actor.audit(at, reason)).await?;
+    store
+        .set_submission_from(&rec, Some(&[from]), &actor.audit(at, reason))
+        .await?;
     Ok(())
-}
-
-/// The note stored with a value: the user's note, and the evidence link after it.
-pub fn compose_note(note: &str, evidence: &str) -> Option<String> {
-    let (note, evidence) = (note.trim(), evidence.trim());
-    match (note.is_empty(), evidence.is_empty()) {
-        (true, true) => None,
-        (false, true) => Some(note.to_owned()),
-        (true, false) => Some(format!("Minh chứng: {evidence}")),
-        (false, false) => Some(format!("{note} — Minh chứng: {evidence}")),
-    }
-}
-
-/// Whether `text` is a web link a page may show as one: `http://` or `https://`, in any
-/// letter case (an office types `HTTPS://` too), and nothing that is not.
-pub fn is_web_link(text: &str) -> bool {
-    let lower = text.get(..8).unwrap_or(text).to_ascii_lowercase();
-    lower.starts_with("http://") || lower.starts_with("https://")
-}
-
-/// A stored note as a page shows it: (note, evidence link). Evidence that is not a web
-/// link (a note imported from a file may hold anything after "Minh chứng:") stays in the
-/// note's text and is never a link.
-pub fn shown_note(stored: Option<&str>) -> (String, String) {
-    let (note, evidence) = split_note(stored);
-    if evidence.is_empty() || is_web_link(&evidence) {
-        (note, evidence)
-    } else {
-        (
-            format!("{note} Minh chứng: {evidence}").trim().to_owned(),
-            String::new(),
-        )
-    }
-}
-
-/// Splits a stored note back into (note, evidence).
-pub fn split_note(stored: Option<&str>) -> (String, String) {
-    let Some(s) = stored else {
-        return (String::new(), String::new());
-    };
-    match s.split_once("Minh chứng: ") {
-        Some((note, ev)) => (
-            note.trim_end_matches([' ', '—']).trim().to_owned(),
-            ev.trim().to_owned(),
-        ),
-        None => (s.to_owned(), String::new()),
-    }
 }
 
 /// Saves typed values as a draft. Empty fields are skipped (nothing is deleted). Every
@@ -151,8 +134,9 @@ pub async fn save(
         year,
         "nhập số liệu",
     )?;
+    // Told early and plainly; the write checks it again under its lock.
     let (current, _) = status(store, unit, year).await?;
-    let next = transition(current, Event::Edit).map_err(|e| AppError::Conflict(e.to_string()))?;
+    transition(current, Event::Edit).map_err(|e| AppError::Conflict(e.to_string()))?;
     let u = registry
         .get(unit)
         .ok_or_else(|| AppError::NotFound(format!("không có đơn vị {unit}")))?;
@@ -162,6 +146,7 @@ pub async fn save(
     let known = indicators_for(catalogue, version.unit_type, year);
     let mut problems = Vec::new();
     let mut writes = Vec::new();
+    let mut seen = Vec::new();
     for e in entries {
         if e.value.trim().is_empty() {
             continue;
@@ -173,49 +158,67 @@ pub async fn save(
             ));
             continue;
         };
+        let note = compose_note(&e.note, &e.evidence);
+        let was = e.seen.as_deref().map(parse_seen);
+        let parsed = parse_for(indicator, &e.value);
+        // Untouched by this person: not written, so it cannot revert another's save, and
+        // not judged again, so a bad note imported earlier cannot block the whole form.
+        if let (Some(was), Ok(v)) = (&was, &parsed)
+            && was.as_ref() == Some(&(v.canonical(), note.clone()))
+        {
+            continue;
+        }
         let evidence = e.evidence.trim();
         if !evidence.is_empty() && !is_web_link(evidence) {
             problems.push((
                 e.indicator.clone(),
-                "đường dẫn minh chứng phải bắt đầu bằng http:// hoặc https://".into(),
+                "đường dẫn minh chứng phải bắt đầu bằng http:// hoặc https://; hãy sửa hoặc xóa"
+                    .into(),
             ));
             continue;
         }
-        let note = compose_note(&e.note, &e.evidence);
-        if let Err(m) = crate::values::check_note(note.as_deref()) {
+        if let Err(m) = crate::notes::check_note(note.as_deref()) {
             problems.push((e.indicator.clone(), m));
             continue;
         }
-        match parse_for(indicator, &e.value) {
-            Ok(v) => writes.push(ValueWrite {
+        let v = match parsed {
+            Ok(v) => v,
+            Err(m) => {
+                problems.push((e.indicator.clone(), m));
+                continue;
+            }
+        };
+        let write = ValueWrite {
+            unit_id: unit.clone(),
+            year,
+            indicator_id: indicator.id.clone(),
+            value: v.canonical(),
+            note,
+            illustrative: false,
+        };
+        if let Some(was) = was {
+            seen.push(SeenValue {
                 unit_id: unit.clone(),
                 year,
                 indicator_id: indicator.id.clone(),
-                value: v.canonical(),
-                note,
-                illustrative: false,
-            }),
-            Err(m) => problems.push((e.indicator.clone(), m)),
+                value: was.as_ref().map(|w| w.0.clone()),
+                note: was.and_then(|w| w.1),
+            });
         }
+        writes.push(write);
     }
     if !problems.is_empty() {
         return Err(AppError::Fields(problems));
     }
+    // The state and what each field showed are checked again inside the write: a submit
+    // or another person's save between the form and now is not overwritten.
+    let guard = ValueGuard {
+        as_edit: true,
+        seen,
+    };
     let summary = store
-        .write_values(&writes, &actor.audit(at, "nhập trên biểu mẫu"))
+        .write_values_guarded(&writes, &guard, &actor.audit(at, "nhập trên biểu mẫu"))
         .await?;
-    if next != current {
-        record(
-            store,
-            actor,
-            unit,
-            year,
-            (next, None),
-            at,
-            "sửa số liệu sau khi bị trả lại",
-        )
-        .await?;
-    }
     Ok(summary)
 }
 
@@ -251,7 +254,16 @@ pub async fn submit(
             "chưa có số liệu nào để gửi duyệt".into(),
         ));
     }
-    record(store, actor, unit, year, (next, None), at, "gửi duyệt").await
+    record(
+        store,
+        actor,
+        unit,
+        year,
+        (current, next, None),
+        at,
+        "gửi duyệt",
+    )
+    .await
 }
 
 /// One decision on a unit-year: who may take it, which transition it is, and the text it
@@ -284,7 +296,16 @@ async fn decide(
     };
     let (current, _) = status(store, unit, year).await?;
     let next = transition(current, d.event).map_err(|e| AppError::Conflict(e.to_string()))?;
-    record(store, actor, unit, year, (next, comment), at, d.reason).await
+    record(
+        store,
+        actor,
+        unit,
+        year,
+        (current, next, comment),
+        at,
+        d.reason,
+    )
+    .await
 }
 
 /// Approves submitted values; they are locked from then on.

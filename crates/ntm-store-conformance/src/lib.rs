@@ -27,8 +27,8 @@ use ntm_store::{
     NewNotification, NewOrganisation, NewReport, NewTask, NewUser, NotificationRecord,
     OrganisationRecord, PutOutcome, ReminderRecord, ReportRecord, SessionRecord, Store, StoreError,
     StoredFile, SubmissionFilter, SubmissionRecord, TaskDetails, TaskFilter, TaskRecord,
-    TokenRecord, UnitBatch, UserRecord, ValueFilter, ValueWrite, WriteSummary, unit_summary,
-    value_target_id,
+    TokenRecord, UnitBatch, UserRecord, ValueFilter, ValueGuard, ValueWrite, WriteSummary,
+    unit_summary, value_target_id,
 };
 
 /// The behaviours, in the order the suite lists them. `tests/it` names the same functions.
@@ -44,6 +44,9 @@ pub const BEHAVIOURS: &[&str] = &[
     "unchanged_values_are_not_audited",
     "value_update_records_old_and_new",
     "demo_values_are_marked_until_a_person_writes_them",
+    "an_edit_respects_the_workflow_inside_its_transaction",
+    "a_value_changed_since_it_was_read_is_not_overwritten",
+    "a_save_racing_a_submit_never_lands_after_it",
     "duplicate_keys_in_a_value_batch_last_wins",
     "batch_with_unknown_unit_writes_nothing",
     "value_filter_by_unit_and_indicator",
@@ -739,6 +742,249 @@ pub async fn demo_values_are_marked_until_a_person_writes_them(store: &dyn Store
         flags(&approved),
         [("1.1".into(), true), ("2.1".into(), false)]
     );
+}
+
+/// Polls two futures together (the suite needs no runtime of its own), so that their
+/// database round trips interleave.
+async fn both<A: std::future::Future, B: std::future::Future>(
+    a: A,
+    b: B,
+) -> (A::Output, B::Output) {
+    use std::task::Poll;
+    let (mut a, mut b) = (std::pin::pin!(a), std::pin::pin!(b));
+    let (mut ra, mut rb) = (None, None);
+    std::future::poll_fn(|cx| {
+        if ra.is_none()
+            && let Poll::Ready(v) = a.as_mut().poll(cx)
+        {
+            ra = Some(v);
+        }
+        if rb.is_none()
+            && let Poll::Ready(v) = b.as_mut().poll(cx)
+        {
+            rb = Some(v);
+        }
+        match (ra.take(), rb.take()) {
+            (Some(x), Some(y)) => Poll::Ready((x, y)),
+            (x, y) => {
+                ra = x;
+                rb = y;
+                Poll::Pending
+            }
+        }
+    })
+    .await
+}
+
+fn edit() -> ValueGuard {
+    ValueGuard {
+        as_edit: true,
+        seen: Vec::new(),
+    }
+}
+
+/// An edit of a submitted unit-year is refused and writes nothing; an edit of a returned
+/// one makes it a draft again in the same transaction, audited; a new status is refused
+/// when the current one is not the one the decision was taken on.
+pub async fn an_edit_respects_the_workflow_inside_its_transaction(store: &dyn Store) {
+    import_fixture(store).await;
+    let unit = "18077@2020-01-01";
+    set_submission(store, &submission(unit, 2024, "submitted", 1, None)).await;
+    let write = [value(unit, 2024, "1.1", "70", None)];
+    let refused = store
+        .write_values_guarded(&write, &edit(), &audit("xa", "sửa"))
+        .await
+        .expect_err("submitted");
+    assert!(
+        matches!(&refused, StoreError::Conflict(m) if m.contains("gửi duyệt")),
+        "{refused}"
+    );
+    assert!(
+        store
+            .list_values(&ValueFilter::default())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // Unguarded (the office's command line), the approved lock alone applies.
+    store
+        .write_values(&write, &audit("office", "nhập"))
+        .await
+        .expect("not locked");
+
+    set_submission(store, &submission(unit, 2024, "returned", 2, Some("thiếu"))).await;
+    let second = [value(unit, 2024, "1.1", "75", None)];
+    store
+        .write_values_guarded(&second, &edit(), &audit("xa", "sửa lại"))
+        .await
+        .expect("returned accepts edits");
+    let now = store
+        .get_submission(&id(unit), 2024)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (now.status.as_str(), now.updated_by.as_str()),
+        ("draft", "xa")
+    );
+    let moved = store
+        .list_audit(&AuditFilter {
+            action: Some("submission.draft".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(moved.len(), 1);
+    assert_eq!(moved[0].before.as_deref(), Some("returned"));
+
+    // Approving what is a draft now (the decision was taken on "submitted") is refused.
+    let approve = submission(unit, 2024, "approved", 3, None);
+    let late = store
+        .set_submission_from(
+            &approve,
+            Some(&[ntm_core::workflow::Status::Submitted]),
+            &audit("so", "duyệt"),
+        )
+        .await
+        .expect_err("moved");
+    assert!(matches!(&late, StoreError::Conflict(_)), "{late}");
+    assert_eq!(
+        store
+            .get_submission(&id(unit), 2024)
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
+        "draft"
+    );
+    assert!(
+        store
+            .approved_values(&id(unit), 2024)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+/// A write carrying what its writer saw is refused, whole, when any of those values
+/// changed since; the refusal lists each with what is stored now and who stored it.
+pub async fn a_value_changed_since_it_was_read_is_not_overwritten(store: &dyn Store) {
+    import_fixture(store).await;
+    let unit = "18077@2020-01-01";
+    store
+        .write_values(
+            &[value(unit, 2024, "1.1", "70", None)],
+            &audit("a", "lần 1"),
+        )
+        .await
+        .unwrap();
+    let seen = |indicator: &str, v: Option<&str>| ntm_store::SeenValue {
+        unit_id: id(unit),
+        year: 2024,
+        indicator_id: indicator.into(),
+        value: v.map(Into::into),
+        note: None,
+    };
+    // B read 70 and nothing for 2.1; A then saves 72.
+    let guard = ValueGuard {
+        as_edit: true,
+        seen: vec![seen("1.1", Some("70")), seen("2.1", None)],
+    };
+    store
+        .write_values(
+            &[value(unit, 2024, "1.1", "72", None)],
+            &audit("a", "lần 2"),
+        )
+        .await
+        .unwrap();
+    let b = [
+        value(unit, 2024, "1.1", "80", None),
+        value(unit, 2024, "2.1", "90", None),
+    ];
+    let Err(StoreError::Stale(changed)) = store
+        .write_values_guarded(&b, &guard, &audit("b", "sửa"))
+        .await
+    else {
+        panic!("a stale write must be refused");
+    };
+    assert_eq!(changed.len(), 1);
+    assert_eq!(changed[0].indicator_id, "1.1");
+    let now = changed[0].now.as_ref().expect("still stored");
+    assert_eq!((now.value.as_str(), now.entered_by.as_str()), ("72", "a"));
+    let read = store.list_values(&ValueFilter::default()).await.unwrap();
+    assert_eq!(read.len(), 1, "nothing of B's write");
+    assert_eq!(read[0].value, "72");
+    // Having seen 72, B's write goes through.
+    let guard = ValueGuard {
+        as_edit: true,
+        seen: vec![seen("1.1", Some("72")), seen("2.1", None)],
+    };
+    store
+        .write_values_guarded(&b, &guard, &audit("b", "sửa"))
+        .await
+        .expect("fresh");
+}
+
+/// A save and a submit of the same unit-year, started together, 25 times: whichever
+/// commits first, a save never lands after the submission (the state is checked inside
+/// the write's transaction).
+pub async fn a_save_racing_a_submit_never_lands_after_it(store: &dyn Store) {
+    import_fixture(store).await;
+    let unit = "18077@2020-01-01";
+    let mut saves_first = 0;
+    for run in 0..25 {
+        let year = 2000 + run;
+        let write = [value(unit, year, "1.1", &format!("{}", 50 + run), None)];
+        let submit = submission(unit, year, "submitted", i64::from(run), None);
+        let (saved, submitted) = both(
+            store.write_values_guarded(&write, &edit(), &audit("xa", "lưu")),
+            store.set_submission_from(
+                &submit,
+                Some(&[
+                    ntm_core::workflow::Status::Draft,
+                    ntm_core::workflow::Status::Returned,
+                ]),
+                &audit("xa", "gửi duyệt"),
+            ),
+        )
+        .await;
+        submitted.expect("the submit always goes through");
+        let entries = store
+            .list_audit(&AuditFilter {
+                unit_id: Some(unit.into()),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        let submitted_at = entries
+            .iter()
+            .find(|e| {
+                e.action == "submission.submitted" && e.target_id.ends_with(&year.to_string())
+            })
+            .map(|e| e.id)
+            .expect("the submission's entry");
+        let value_at = entries
+            .iter()
+            .find(|e| {
+                e.action == "value.create"
+                    && e.target_id == ntm_store::value_target_id(&id(unit), year, "1.1")
+            })
+            .map(|e| e.id);
+        match saved {
+            Ok(_) => {
+                saves_first += 1;
+                assert!(
+                    value_at.expect("written") < submitted_at,
+                    "run {run}: saved after submit"
+                );
+            }
+            Err(e) => {
+                assert!(matches!(e, StoreError::Conflict(_)), "run {run}: {e}");
+                assert_eq!(value_at, None, "run {run}: a refused save wrote");
+            }
+        }
+    }
+    eprintln!("[race] the save went first in {saves_first} of 25 runs");
 }
 
 pub async fn value_update_records_old_and_new(store: &dyn Store) {

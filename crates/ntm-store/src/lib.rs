@@ -22,9 +22,14 @@ use ntm_core::unit::{LineageEdge, Unit, UnitAttribute};
 pub enum StoreError {
     #[error("not found: {0}")]
     NotFound(String),
-    /// A uniqueness or reference rule of the schema was violated.
+    /// A uniqueness or reference rule of the schema was violated, or the workflow's state
+    /// forbids the write.
     #[error("conflict: {0}")]
     Conflict(String),
+    /// Values changed since the writer read them (see [`ValueGuard::seen`]): nothing was
+    /// written; each changed value is listed with what is stored now.
+    #[error("stale: {} values changed since they were read", .0.len())]
+    Stale(Vec<StaleValue>),
     #[error(transparent)]
     Other(#[from] anyhow::Error),
 }
@@ -182,16 +187,68 @@ pub struct ValueFilter {
     pub indicator_id: Option<String>,
 }
 
+/// What a write of values expects of the store, checked inside its transaction so that
+/// no other write can slip between the check and the write.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ValueGuard {
+    /// The write is an edit in the approval workflow: a unit-year that is `submitted` is
+    /// refused (`Conflict`, like an `approved` one always is), and one that was `returned`
+    /// becomes a `draft` again in the same transaction, audited.
+    pub as_edit: bool,
+    /// What the writer saw of each value it writes (a form, a preview): if the stored value
+    /// or note differs now, the write is [`StoreError::Stale`] and writes nothing.
+    pub seen: Vec<SeenValue>,
+}
+
+/// One value as a writer read it: `value` `None` when there was none.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeenValue {
+    pub unit_id: UnitId,
+    pub year: i32,
+    pub indicator_id: String,
+    pub value: Option<String>,
+    pub note: Option<String>,
+}
+
+/// A value that changed since it was read, with what is stored now (`None`: deleted).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaleValue {
+    pub unit_id: UnitId,
+    pub year: i32,
+    pub indicator_id: String,
+    pub now: Option<ValueNow>,
+}
+
+/// A stored value and who wrote it when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValueNow {
+    pub value: String,
+    pub note: Option<String>,
+    pub entered_by: String,
+    pub entered_at: DateTime<Utc>,
+}
+
 #[async_trait]
 pub trait ValueStore {
-    /// Writes all values in one transaction. A value equal to the stored one (same value
-    /// and note) is unchanged and not audited; every inserted or changed value gets an
-    /// audit entry with the old and the new value. Either all are written or none. A
-    /// value of a unit-year whose submission is `approved` (locked) is refused with
+    /// Writes all values in one transaction. A value equal to the stored one (same value,
+    /// note and demo flag) is unchanged and not audited; every inserted or changed value
+    /// gets an audit entry with the old and the new value. Either all are written or none.
+    /// A value of a unit-year whose submission is `approved` (locked) is refused with
     /// `Conflict`, checked inside the transaction.
     async fn write_values(
         &self,
         writes: &[ValueWrite],
+        audit: &AuditContext,
+    ) -> StoreResult<WriteSummary> {
+        self.write_values_guarded(writes, &ValueGuard::default(), audit)
+            .await
+    }
+    /// [`ValueStore::write_values`] with the expectations of `guard`, checked in the same
+    /// transaction.
+    async fn write_values_guarded(
+        &self,
+        writes: &[ValueWrite],
+        guard: &ValueGuard,
         audit: &AuditContext,
     ) -> StoreResult<WriteSummary>;
     /// Values matching the filter, ordered by unit, year, indicator.
@@ -371,6 +428,17 @@ pub trait WorkflowStore {
     async fn set_submission(
         &self,
         record: &SubmissionRecord,
+        audit: &AuditContext,
+    ) -> StoreResult<()> {
+        self.set_submission_from(record, None, audit).await
+    }
+    /// [`WorkflowStore::set_submission`], only if the unit-year's status is one of `from`
+    /// (a unit-year without a record is a draft), checked inside the transaction; else
+    /// `Conflict` naming the status it has now, and nothing is written.
+    async fn set_submission_from(
+        &self,
+        record: &SubmissionRecord,
+        from: Option<&[ntm_core::workflow::Status]>,
         audit: &AuditContext,
     ) -> StoreResult<()>;
     /// The values as last approved (empty if never approved).

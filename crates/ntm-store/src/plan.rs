@@ -11,14 +11,14 @@
 //! - Audit texts of accounts name users, roles and token names, never a password or token
 //!   hash.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::hash::Hash;
 
 use crate::{
-    GrantRecord, NewUser, StoreError, StoreResult, SubmissionRecord, UnitBatch, ValueWrite,
-    WriteSummary, unit_summary, value_target_id,
+    GrantRecord, NewUser, SeenValue, StaleValue, StoreError, StoreResult, SubmissionRecord,
+    UnitBatch, ValueNow, ValueWrite, WriteSummary, unit_summary, value_target_id,
 };
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use ntm_core::UnitId;
 use ntm_core::unit::{
     AttributeKey, LineageEdge, LineageKind, Unit, UnitAttribute, UnitLevel, UnitType,
@@ -231,12 +231,110 @@ fn attribute_summary(attribute: &UnitAttribute) -> String {
     )
 }
 
-/// The stored value, note and demo flag of one indicator value.
+/// The stored value, note and demo flag of one indicator value, and who wrote it when.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredValue {
     pub value: String,
     pub note: Option<String>,
     pub illustrative: bool,
+    pub entered_by: String,
+    pub entered_at: DateTime<Utc>,
+}
+
+/// The values that changed since the writer saw them: [`StoreError::Stale`] listing them,
+/// or nothing.
+pub fn check_seen(seen: &[SeenValue], stored: &HashMap<ValueKey, StoredValue>) -> StoreResult<()> {
+    let stale: Vec<StaleValue> = seen
+        .iter()
+        .filter_map(|s| {
+            let key = (s.unit_id.to_string(), s.year, s.indicator_id.clone());
+            let now = stored.get(&key);
+            let same = match (now, &s.value) {
+                (None, None) => true,
+                (Some(n), Some(v)) => n.value == *v && n.note == s.note,
+                _ => false,
+            };
+            (!same).then(|| StaleValue {
+                unit_id: s.unit_id.clone(),
+                year: s.year,
+                indicator_id: s.indicator_id.clone(),
+                now: now.map(|n| ValueNow {
+                    value: n.value.clone(),
+                    note: n.note.clone(),
+                    entered_by: n.entered_by.clone(),
+                    entered_at: n.entered_at,
+                }),
+            })
+        })
+        .collect();
+    if stale.is_empty() {
+        Ok(())
+    } else {
+        Err(StoreError::Stale(stale))
+    }
+}
+
+/// For a write that is an edit in the approval workflow: refuses it if a unit-year it
+/// writes is submitted (`Conflict`, naming them), and returns the unit-years that were
+/// returned, which the edit makes drafts again. `statuses` holds the recorded status of
+/// the unit-years of the write's years (a unit-year without a record is a draft).
+pub fn check_editable(
+    writes: &[ValueWrite],
+    statuses: &HashMap<(String, i32), String>,
+) -> StoreResult<Vec<(UnitId, i32)>> {
+    let mut submitted = BTreeSet::new();
+    let mut returned = BTreeSet::new();
+    for w in writes {
+        let key = (w.unit_id.to_string(), w.year);
+        match statuses.get(&key).and_then(|s| Status::parse(s)) {
+            Some(Status::Submitted) => {
+                submitted.insert(key);
+            }
+            Some(Status::Returned) => {
+                returned.insert((w.unit_id.clone(), w.year));
+            }
+            _ => {}
+        }
+    }
+    if !submitted.is_empty() {
+        let shown: Vec<String> = submitted
+            .iter()
+            .take(5)
+            .map(|(unit, year)| format!("{unit} năm {year}"))
+            .collect();
+        let more = match submitted.len().saturating_sub(5) {
+            0 => String::new(),
+            n => format!(" và {n} đơn vị-năm khác"),
+        };
+        return Err(StoreError::Conflict(format!(
+            "số liệu của {}{more} đã gửi duyệt, đang chờ duyệt; không sửa được (không có gì được ghi)",
+            shown.join(", ")
+        )));
+    }
+    Ok(returned.into_iter().collect())
+}
+
+/// Refuses a new status when the unit-year's current one (`None`: no record, a draft) is
+/// not among `from`: another user moved it since it was read.
+pub fn check_status_from(
+    record: &SubmissionRecord,
+    current: Option<&str>,
+    from: Option<&[Status]>,
+) -> StoreResult<()> {
+    let Some(from) = from else {
+        return Ok(());
+    };
+    let now = current.and_then(Status::parse).unwrap_or(Status::Draft);
+    if from.contains(&now) {
+        Ok(())
+    } else {
+        Err(StoreError::Conflict(format!(
+            "số liệu của {} năm {} vừa chuyển sang trạng thái “{}”; hãy tải lại trang",
+            record.unit_id,
+            record.year,
+            now.label_vi()
+        )))
+    }
 }
 
 /// `(unit id, year, indicator id)`, the key of a stored value.
@@ -687,12 +785,106 @@ mod tests {
                 value: "85".into(),
                 note: None,
                 illustrative: false,
+                entered_by: "x".into(),
+                entered_at: DateTime::UNIX_EPOCH,
             },
         )]);
         let known = HashSet::from(["1@2020-01-01".to_owned()]);
         let plan = plan_values(&writes, &stored, &known).expect("known unit");
         assert_eq!(plan.audits[0].before.as_deref(), Some("85 (không ghi chú)"));
         assert_eq!(plan.audits[0].after.as_deref(), Some("85 (ghi chú: mới)"));
+    }
+
+    #[test]
+    fn a_value_changed_since_it_was_seen_is_stale() {
+        let unit = UnitId::parse("1@2020-01-01").unwrap();
+        let stored = HashMap::from([(
+            ("1@2020-01-01".to_owned(), 2024, "a".to_owned()),
+            StoredValue {
+                value: "85".into(),
+                note: None,
+                illustrative: false,
+                entered_by: "xa".into(),
+                entered_at: DateTime::UNIX_EPOCH,
+            },
+        )]);
+        let seen = |indicator: &str, value: Option<&str>| SeenValue {
+            unit_id: unit.clone(),
+            year: 2024,
+            indicator_id: indicator.into(),
+            value: value.map(Into::into),
+            note: None,
+        };
+        // (what the writer saw, stale?)
+        for (s, stale) in [
+            (seen("a", Some("85")), false),
+            (seen("a", Some("80")), true),
+            (seen("a", None), true),
+            (seen("b", None), false),
+            (seen("b", Some("1")), true),
+        ] {
+            let r = check_seen(std::slice::from_ref(&s), &stored);
+            assert_eq!(r.is_err(), stale, "{s:?}");
+        }
+        let Err(StoreError::Stale(v)) = check_seen(&[seen("a", Some("80"))], &stored) else {
+            panic!("stale")
+        };
+        assert_eq!(
+            v[0].now
+                .as_ref()
+                .map(|n| (n.value.as_str(), n.entered_by.as_str())),
+            Some(("85", "xa"))
+        );
+    }
+
+    #[test]
+    fn an_edit_is_refused_on_submitted_and_reopens_returned() {
+        let writes = [
+            write("1@2020-01-01", "a", "1", None),
+            write("2@2020-01-01", "a", "1", None),
+        ];
+        let statuses = |s1: &str, s2: &str| {
+            HashMap::from([
+                (("1@2020-01-01".to_owned(), 2024), s1.to_owned()),
+                (("2@2020-01-01".to_owned(), 2024), s2.to_owned()),
+            ])
+        };
+        assert_eq!(
+            check_editable(&writes, &statuses("draft", "draft")).unwrap(),
+            []
+        );
+        let back = check_editable(&writes, &statuses("returned", "draft")).unwrap();
+        assert_eq!(back, [(UnitId::parse("1@2020-01-01").unwrap(), 2024)]);
+        let e = check_editable(&writes, &statuses("returned", "submitted")).unwrap_err();
+        assert!(e.to_string().contains("2@2020-01-01 năm 2024"), "{e}");
+        assert!(
+            check_editable(&writes, &HashMap::new()).is_ok(),
+            "no record: drafts"
+        );
+    }
+
+    #[test]
+    fn a_status_moved_by_someone_else_is_refused() {
+        let record = SubmissionRecord {
+            unit_id: UnitId::parse("1@2020-01-01").unwrap(),
+            year: 2024,
+            status: "approved".into(),
+            updated_at: DateTime::UNIX_EPOCH,
+            updated_by: "so".into(),
+            comment: None,
+        };
+        let from = [Status::Submitted];
+        assert!(check_status_from(&record, Some("submitted"), Some(&from)).is_ok());
+        let e = check_status_from(&record, Some("returned"), Some(&from)).unwrap_err();
+        assert!(
+            e.to_string().contains("Đã trả lại") || e.to_string().contains("trả lại"),
+            "{e}"
+        );
+        assert!(
+            check_status_from(&record, None, Some(&from)).is_err(),
+            "no record is a draft"
+        );
+        assert!(check_status_from(&record, Some("returned"), None).is_ok());
     }
 
     #[test]
@@ -704,6 +896,8 @@ mod tests {
                 value: "85".into(),
                 note: note.map(Into::into),
                 illustrative: true,
+                entered_by: "ntm demo".into(),
+                entered_at: DateTime::UNIX_EPOCH,
             },
         )]);
         let known = HashSet::from(["1@2020-01-01".to_owned()]);

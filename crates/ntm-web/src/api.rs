@@ -320,6 +320,9 @@ pub struct ValueDto {
     pub note: Option<String>,
     pub entered_by: String,
     pub entered_at: String,
+    /// The version of this value as read: send it back as `version` when writing, and a
+    /// write over someone else's change since is refused (409) instead of reverting it.
+    pub version: String,
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -368,6 +371,7 @@ pub async fn list_values(
             .into_iter()
             .filter(|r| scope.contains(&r.unit_id))
             .map(|r| ValueDto {
+                version: ntm_app::workflow::seen_token(Some((&r.value, r.note.as_deref()))),
                 unit: r.unit_id.to_string(),
                 year: r.year,
                 indicator: r.indicator_id,
@@ -391,6 +395,11 @@ pub struct ValueInput {
     /// A web link to the evidence.
     #[serde(default)]
     pub evidence: String,
+    /// The `version` of the value as last read (`""`: there was none). Given, the value
+    /// is written only if nobody changed it since (else 409, nothing written); left out,
+    /// it is written as given.
+    #[serde(default)]
+    pub version: Option<String>,
 }
 
 /// Values of one unit and year, written together as a draft (all or nothing).
@@ -434,6 +443,7 @@ pub async fn write_values(
             value: v.value,
             note: v.note,
             evidence: v.evidence,
+            seen: v.version,
         })
         .collect();
     let s = ntm_app::workflow::save(

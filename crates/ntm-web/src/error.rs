@@ -121,6 +121,26 @@ impl From<AppError> for WebError {
             AppError::Forbidden(m) => WebError::new(Kind::Forbidden, m),
             AppError::Unauthenticated(m) => WebError::new(Kind::Unauthenticated, m),
             AppError::Conflict(m) => WebError::new(Kind::Conflict, m),
+            AppError::Stale(changed) => WebError {
+                kind: Kind::Conflict,
+                message: "Số liệu đã được người khác sửa từ lúc bạn đọc; chưa có gì được ghi. \
+                          Hãy đọc lại rồi ghi lại."
+                    .into(),
+                details: changed
+                    .iter()
+                    .map(|s| match &s.now {
+                        Some(n) => format!(
+                            "{} năm {} chỉ tiêu {}: {} đã lưu {}",
+                            s.unit_id, s.year, s.indicator_id, n.entered_by, n.value
+                        ),
+                        None => format!(
+                            "{} năm {} chỉ tiêu {}: đã bị xóa",
+                            s.unit_id, s.year, s.indicator_id
+                        ),
+                    })
+                    .collect(),
+                api: false,
+            },
             AppError::Store(e) => internal(anyhow::Error::from(e)),
         }
     }

@@ -31,6 +31,8 @@ pub struct Field {
     pub evidence: String,
     pub hint: String,
     pub error: String,
+    /// What the field showed when the form was built (sent back as `s_<id>`).
+    pub seen: String,
 }
 
 pub struct Group {
@@ -223,6 +225,14 @@ fn field(
             .get(ind.id.as_str())
             .map(|m| (*m).to_owned())
             .unwrap_or_default(),
+        // Always what is stored now, also when re-shown after a refused save: saving
+        // again then means "keep what I typed".
+        seen: ntm_app::workflow::seen_token(
+            current
+                .map(|e| e.value.canonical())
+                .as_deref()
+                .map(|v| (v, current.and_then(|e| e.note.as_deref()))),
+        ),
     }
 }
 
@@ -255,6 +265,30 @@ pub async fn form(
     render(&page)
 }
 
+/// Per field, what the other person saved.
+fn stale_errors(changed: &[ntm_store::StaleValue]) -> Vec<(String, String)> {
+    changed
+        .iter()
+        .map(|s| {
+            let text = match &s.now {
+                Some(n) => format!(
+                    "{} đã lưu {}{} lúc {}; ô dưới đây là số bạn nhập",
+                    n.entered_by,
+                    ntm_core::Value::from_canonical(&n.value)
+                        .map_or_else(|_| n.value.clone(), |v| crate::format::value(&v, None)),
+                    n.note
+                        .as_deref()
+                        .map(|x| format!(" (ghi chú: {x})"))
+                        .unwrap_or_default(),
+                    crate::format::datetime(n.entered_at)
+                ),
+                None => "số liệu này vừa bị xóa; ô dưới đây là số bạn nhập".into(),
+            };
+            (s.indicator_id.clone(), text)
+        })
+        .collect()
+}
+
 pub async fn save(
     State(state): State<AppState>,
     session: Session,
@@ -273,6 +307,7 @@ pub async fn save(
             value: v.clone(),
             note: typed.get(&format!("n_{ind}")).cloned().unwrap_or_default(),
             evidence: typed.get(&format!("e_{ind}")).cloned().unwrap_or_default(),
+            seen: typed.get(&format!("s_{ind}")).cloned(),
         })
         .collect();
     let now = state.now();
@@ -292,6 +327,18 @@ pub async fn save(
         Err(ntm_app::AppError::Fields(errors)) => {
             let page = build(&state, &session, &id, year, Some(&typed), &errors).await?;
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+        }
+        // Someone saved some of these fields meanwhile: the form comes back with what this
+        // person typed, each such field saying what the other saved, and versions of now —
+        // saving again keeps what is typed, reloading takes the other's.
+        Err(ntm_app::AppError::Stale(changed)) => {
+            let errors = stale_errors(&changed);
+            let mut page = build(&state, &session, &id, year, Some(&typed), &errors).await?;
+            page.message = "Trong lúc bạn nhập, người khác đã lưu một số chỉ tiêu dưới đây; \
+                            chưa có gì được ghi. Xem từng ô, rồi bấm Lưu để giữ số bạn nhập, \
+                            hoặc tải lại trang để lấy số đã lưu."
+                .into();
+            return Ok((StatusCode::CONFLICT, render(&page)?).into_response());
         }
         Err(e) => return Err(e.into()),
     }

@@ -17,7 +17,7 @@ pub struct TestApp {
     pub router: Router,
     /// The application's clock; tests may move it.
     pub clock: Clock,
-    _store: Arc<dyn Store>,
+    pub _store: Arc<dyn Store>,
     _dir: tempfile::TempDir,
 }
 
@@ -333,4 +333,36 @@ pub fn texts(html: &str, selector: &str) -> Vec<String> {
     doc.select(&sel)
         .map(|e| e.text().collect::<String>().trim().to_owned())
         .collect()
+}
+
+/// The fields a browser would send for the first form of `html`: every named input
+/// (not disabled) with its value, every select with its selected option.
+pub fn form_fields(html: &str) -> Vec<(String, String)> {
+    let doc = scraper::Html::parse_document(html);
+    let inputs = scraper::Selector::parse("form input[name]").expect("selector");
+    let selects = scraper::Selector::parse("form select[name]").expect("selector");
+    let selected = scraper::Selector::parse("option[selected]").expect("selector");
+    let mut out: Vec<(String, String)> = doc
+        .select(&inputs)
+        .filter(|e| e.value().attr("disabled").is_none())
+        .map(|e| {
+            let v = e.value();
+            (
+                v.attr("name").unwrap_or_default().to_owned(),
+                v.attr("value").unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    for s in doc.select(&selects) {
+        let value = s
+            .select(&selected)
+            .next()
+            .and_then(|o| o.value().attr("value"))
+            .unwrap_or_default();
+        out.push((
+            s.value().attr("name").unwrap_or_default().to_owned(),
+            value.to_owned(),
+        ));
+    }
+    out
 }

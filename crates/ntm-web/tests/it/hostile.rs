@@ -144,3 +144,59 @@ async fn a_note_of_megabytes_is_refused_with_its_length() {
         &r.body[..r.body.len().min(2000)]
     );
 }
+
+/// A bad evidence link already stored (imported before links were checked) does not make
+/// the form unsavable: untouched, it is not judged again; the import now refuses it; and a
+/// link in capitals is a link.
+#[tokio::test]
+async fn a_bad_stored_link_leaves_the_form_savable_and_capitals_are_links() {
+    let app = TestApp::demo().await;
+    let commune = app.login("xa-kylac").await;
+    let entry = "/entry/18850@2020-01-01/2024";
+    app._store
+        .write_values(
+            &[ntm_store::ValueWrite {
+                unit_id: ntm_core::UnitId::parse("18850@2020-01-01").unwrap(),
+                year: 2024,
+                indicator_id: "3.1".into(),
+                value: "80".into(),
+                note: Some("Minh chứng: javascript:alert(1)".into()),
+                illustrative: false,
+            }],
+            &ntm_testkit::audit(),
+        )
+        .await
+        .unwrap();
+    let mut fields = crate::app::form_fields(&app.get(&commune, entry).await.body);
+    fields.retain(|(k, _)| k != "v_2.1" && k != "e_2.1");
+    fields.push(("v_2.1".into(), "70".into()));
+    fields.push(("e_2.1".into(), "HTTPS://example.vn/bien-ban.pdf".into()));
+    fields.push(("action".into(), "save".into()));
+    let pairs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let r = app.post(&commune, entry, &pairs).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let card = app
+        .get(&commune, "/units/18850@2020-01-01/scorecard?year=2024")
+        .await
+        .body;
+    assert!(!card.contains("href=\"javascript:"), "never a link");
+    assert!(
+        card.contains("href=\"HTTPS://example.vn/bien-ban.pdf\""),
+        "capitals are a link"
+    );
+
+    let csv = "unit,year,indicator,value,note\n18850@2020-01-01,2024,3.1,81,Minh chứng: javascript:alert(1)\n";
+    let r = app
+        .post_multipart(
+            &commune,
+            "/import",
+            &[],
+            &[("file", "a.csv", csv.as_bytes())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("đường dẫn minh chứng"), "{}", r.body);
+}

@@ -3,6 +3,7 @@
 mod access;
 mod app;
 mod browser;
+mod concurrency;
 mod directives;
 mod flows;
 mod hostile;

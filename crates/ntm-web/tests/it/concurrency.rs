@@ -1,0 +1,141 @@
+//! Two busy users at once: no save silently reverts another's, and no write slips past a
+//! state it was not checked in (issue 10).
+
+use axum::http::StatusCode;
+
+use crate::app::{TestApp, form_fields, texts};
+
+const KY_LAC: &str = "18850@2020-01-01";
+
+fn with(fields: &[(String, String)], changes: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = fields
+        .iter()
+        .filter(|(k, _)| !changes.iter().any(|(c, _)| c == k))
+        .cloned()
+        .collect();
+    out.extend(
+        changes
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+    );
+    out.push(("action".into(), "save".into()));
+    out
+}
+
+fn pairs(fields: &[(String, String)]) -> Vec<(&str, &str)> {
+    fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect()
+}
+
+#[tokio::test]
+async fn two_people_saving_one_form_keep_each_others_values() {
+    let app = TestApp::demo().await;
+    let commune = app.login("xa-kylac").await;
+    let office = app.login("vpdp").await;
+    let entry = format!("/entry/{KY_LAC}/2024");
+    // Both open the form.
+    let a = form_fields(&app.get(&commune, &entry).await.body);
+    let b = form_fields(&app.get(&office, &entry).await.body);
+    assert!(
+        a.iter().any(|(k, _)| k == "s_3.1"),
+        "the form carries what it showed"
+    );
+
+    // A changes 3.1, B changes 2.1, each sending the whole form back.
+    let r = app
+        .post(&commune, &entry, &pairs(&with(&a, &[("v_3.1", "91")])))
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = app
+        .post(&office, &entry, &pairs(&with(&b, &[("v_2.1", "77")])))
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let values = app
+        .get(&office, &format!("/api/v1/values?year=2024&unit={KY_LAC}"))
+        .await
+        .body;
+    assert!(
+        values.contains("\"value\":\"91\""),
+        "A's 3.1 kept: {values}"
+    );
+    assert!(
+        values.contains("\"value\":\"77\""),
+        "B's 2.1 kept: {values}"
+    );
+
+    // Both change the same field: the second is refused, shown both, and can insist.
+    let a = form_fields(&app.get(&commune, &entry).await.body);
+    let b = form_fields(&app.get(&office, &entry).await.body);
+    let r = app
+        .post(&commune, &entry, &pairs(&with(&a, &[("v_3.1", "92")])))
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let r = app
+        .post(&office, &entry, &pairs(&with(&b, &[("v_3.1", "60")])))
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    let errors = texts(&r.body, ".fielderror").join(" | ");
+    assert!(errors.contains("xa-kylac đã lưu 92"), "{errors}");
+    let again = form_fields(&r.body);
+    assert!(
+        again.contains(&("v_3.1".into(), "60".into())),
+        "what B typed is kept"
+    );
+    let values = app
+        .get(&office, &format!("/api/v1/values?year=2024&unit={KY_LAC}"))
+        .await
+        .body;
+    assert!(
+        values.contains("\"value\":\"92\""),
+        "nothing of B written yet: {values}"
+    );
+    let r = app.post(&office, &entry, &pairs(&with(&again, &[]))).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "B insists: {}", r.body);
+    let values = app
+        .get(&office, &format!("/api/v1/values?year=2024&unit={KY_LAC}"))
+        .await
+        .body;
+    assert!(values.contains("\"value\":\"60\""), "{values}");
+}
+
+#[tokio::test]
+async fn a_preview_taken_on_a_draft_cannot_be_confirmed_after_submission() {
+    let app = TestApp::demo().await;
+    let commune = app.login("xa-kylac").await;
+    let csv = format!("unit,year,indicator,value,note\n{KY_LAC},2024,3.1,88,\n");
+    let r = app
+        .post_multipart(
+            &commune,
+            "/import",
+            &[],
+            &[("file", "so-lieu.csv", csv.as_bytes())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let token = form_fields(&r.body)
+        .into_iter()
+        .find(|(k, _)| k == "token")
+        .map(|(_, v)| v)
+        .expect("a preview to confirm");
+    // Meanwhile the unit-year is submitted.
+    let entry = format!("/entry/{KY_LAC}/2024");
+    let fields = form_fields(&app.get(&commune, &entry).await.body);
+    let mut submit = with(&fields, &[("v_2.1", "70")]);
+    submit.retain(|(k, _)| k != "action");
+    submit.push(("action".into(), "submit".into()));
+    let r = app.post(&commune, &entry, &pairs(&submit)).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+
+    let r = app
+        .post(&commune, "/import/confirm", &[("token", &token)])
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert!(r.body.contains("gửi duyệt"), "{}", r.body);
+    let values = app
+        .get(&commune, &format!("/api/v1/values?year=2024&unit={KY_LAC}"))
+        .await
+        .body;
+    assert!(!values.contains("\"value\":\"88\""), "{values}");
+}
