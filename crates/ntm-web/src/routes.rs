@@ -49,11 +49,28 @@ async fn health() -> &'static str {
 }
 
 async fn security_headers(
+    secure: bool,
     request: axum::extract::Request,
     next: middleware::Next,
 ) -> axum::response::Response {
+    let static_file = request.uri().path().starts_with("/static/");
     let mut response = next.run(request).await;
     let h = response.headers_mut();
+    // Data (pages, CSV, workbooks, the API) is never kept by a browser or a proxy: a
+    // shared office computer must not show the last user's figures from its cache.
+    if !static_file && !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(
+            header::CACHE_CONTROL,
+            header::HeaderValue::from_static("no-store"),
+        );
+    }
+    // Cookies marked Secure mean the site is served over HTTPS: tell browsers to keep it so.
+    if secure {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            header::HeaderValue::from_static("max-age=31536000"),
+        );
+    }
     // No inline script anywhere: pages work without JavaScript; one small same-origin
     // script adds upload progress.
     h.insert(header::CONTENT_SECURITY_POLICY, header::HeaderValue::from_static("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"));
@@ -70,6 +87,7 @@ async fn security_headers(
 
 /// The application's router.
 pub fn router(state: AppState) -> Router {
+    let secure = state.config.secure_cookies;
     let api = Router::new()
         .route("/api/v1/units", get(api::list_units))
         .route("/api/v1/units/{id}", get(api::get_unit))
@@ -170,7 +188,9 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health))
         .merge(api)
         .layer(middleware::from_fn(auth::same_origin))
-        .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn(move |request, next| {
+            security_headers(secure, request, next)
+        }))
         .layer(middleware::from_fn(crate::error::humane_rejections))
         .layer(middleware::from_fn(crate::trace::trace_request))
         .layer(axum::extract::DefaultBodyLimit::max(

@@ -1,7 +1,18 @@
-// Progressive enhancement only: every page works without this file.
+// Progressive enhancement only: every page works without this file. The CSP forbids inline
+// script and handlers, so every behaviour is attached here by data attribute.
 // Forms marked data-progress upload with a visible progress bar (large Excel files on slow
 // connections), then show the server's answer as a normal page would.
 document.addEventListener("DOMContentLoaded", function () {
+  // Buttons that print the page, and links back (the page still works without them:
+  // the browser's own print, and the link's own target).
+  document.querySelectorAll("[data-print]").forEach(function (button) {
+    button.addEventListener("click", function () { window.print(); });
+  });
+  document.querySelectorAll("a[data-back]").forEach(function (link) {
+    link.addEventListener("click", function (event) {
+      if (window.history.length > 1) { event.preventDefault(); window.history.back(); }
+    });
+  });
   document.querySelectorAll("form[data-progress]").forEach(function (form) {
     form.addEventListener("submit", function (event) {
       if (!window.FormData || !window.XMLHttpRequest) { return; }

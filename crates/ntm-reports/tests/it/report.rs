@@ -190,9 +190,18 @@ fn formula_like_text_is_written_as_a_string() {
     let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).unwrap();
     let name = book.sheet_names()[0].clone();
     let formulas = book.worksheet_formula(&name).unwrap();
-    assert!(formulas.used_cells().all(|(_, _, f)| f.is_empty()), "no formula cell");
+    assert!(
+        formulas.used_cells().all(|(_, _, f)| f.is_empty()),
+        "no formula cell"
+    );
     let range = book.worksheet_range(&name).unwrap();
     let strings: Vec<&Data> = range.used_cells().map(|(_, _, d)| d).collect();
-    assert!(strings.contains(&&Data::String(hostile.into())), "{strings:?}");
-    assert!(strings.contains(&&Data::String("+1+1".into())), "{strings:?}");
+    assert!(
+        strings.contains(&&Data::String(hostile.into())),
+        "{strings:?}"
+    );
+    assert!(
+        strings.contains(&&Data::String("+1+1".into())),
+        "{strings:?}"
+    );
 }

@@ -31,6 +31,7 @@ pub struct Response {
     pub request_id: Option<String>,
     pub body: String,
     pub bytes: Vec<u8>,
+    pub headers: axum::http::HeaderMap,
 }
 
 /// A signed-in browser: its cookie and the CSRF token of its session.
@@ -136,6 +137,7 @@ impl TestApp {
         let disposition = header_text(header::CONTENT_DISPOSITION);
         let encoding = header_text(header::CONTENT_ENCODING);
         let request_id = header_text(header::HeaderName::from_static("x-request-id"));
+        let headers = response.headers().clone();
         let bytes = axum::body::to_bytes(response.into_body(), 50 * 1024 * 1024)
             .await
             .expect("body");
@@ -149,6 +151,7 @@ impl TestApp {
             request_id,
             body: String::from_utf8_lossy(&bytes).into_owned(),
             bytes: bytes.to_vec(),
+            headers,
         }
     }
 

@@ -444,3 +444,66 @@ async fn a_task_goes_from_the_directive_form_through_a_progress_report_to_confir
     }
     c.close().await.expect("close the browser");
 }
+
+/// Every behaviour of a page works under its Content-Security-Policy: no inline handler,
+/// style attribute or `javascript:` link on the pages that had them, and clicking "In"
+/// (print) runs the script's handler without a policy violation.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium: apt-get install chromium chromium-driver, run with --run-ignored all"]
+async fn print_and_back_work_under_the_content_security_policy() {
+    require_browser();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let base = serve_demo(dir.path()).await;
+    let (_driver, c) = browser().await;
+    login(&c, &base, "vpdp").await;
+    const INLINE: &str = "return document.querySelectorAll('[style],[onclick],[onload],[onsubmit],[onchange],[oninput],a[href^=\"javascript:\"]').length";
+    for path in [
+        "/directives/1",
+        "/directives/report",
+        "/tasks",
+        "/units/khong-co",
+    ] {
+        c.goto(&format!("{base}{path}")).await.expect("page");
+        let inline = c.execute(INLINE, vec![]).await.expect("script");
+        assert_eq!(
+            inline,
+            serde_json::json!(0),
+            "{path}: inline script or style"
+        );
+    }
+    c.goto(&format!("{base}/directives/1")).await.expect("page");
+    c.execute(
+        "window.__violations = []; window.__printed = false; \
+         document.addEventListener('securitypolicyviolation', function (e) { window.__violations.push(e.violatedDirective); }); \
+         window.print = function () { window.__printed = true; };",
+        vec![],
+    )
+    .await
+    .expect("instrument");
+    click(&c, "button[data-print]").await;
+    let seen = c
+        .execute("return [window.__printed, window.__violations];", vec![])
+        .await
+        .expect("read back");
+    assert_eq!(seen, serde_json::json!([true, []]), "printed, no violation");
+
+    // The error page's "back" goes back.
+    c.goto(&format!("{base}/tasks")).await.expect("page");
+    c.goto(&format!("{base}/units/khong-co"))
+        .await
+        .expect("error page");
+    click(&c, "a[data-back]").await;
+    let mut back = String::new();
+    for _ in 0..50 {
+        back = c.current_url().await.expect("url").to_string();
+        if back.ends_with("/tasks") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        back.ends_with("/tasks"),
+        "back on the follow-up page: {back}"
+    );
+    c.close().await.expect("close the browser");
+}

@@ -200,3 +200,69 @@ async fn a_bad_stored_link_leaves_the_form_savable_and_capitals_are_links() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(r.body.contains("đường dẫn minh chứng"), "{}", r.body);
 }
+
+/// Pages, downloads and the API carry the security headers; data is never cached; HSTS
+/// when the cookies are Secure (the site is on HTTPS).
+#[tokio::test]
+async fn security_headers_are_on_pages_downloads_and_the_api() {
+    let app = TestApp::demo().await;
+    let office = app.login("vpdp").await;
+    for path in [
+        "/",
+        "/tasks",
+        "/reports/export?year=2021&format=csv",
+        "/reports/export?year=2021&format=xlsx",
+        "/api/v1/units",
+        "/units/khong-co",
+    ] {
+        let r = app.get(&office, path).await;
+        let h = |name: &str| {
+            r.headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        assert!(
+            h("content-security-policy").contains("script-src 'self'"),
+            "{path}"
+        );
+        assert_eq!(h("x-content-type-options"), "nosniff", "{path}");
+        assert!(
+            h("cache-control").contains("no-store"),
+            "{path}: {}",
+            h("cache-control")
+        );
+        assert!(
+            h("strict-transport-security").is_empty(),
+            "{path}: plain HTTP"
+        );
+    }
+    let css = app.get(&office, "/static/ntm.css").await;
+    assert!(
+        !css.headers
+            .get("cache-control")
+            .is_some_and(|v| v == "no-store")
+    );
+
+    let secure = TestApp::with_config(ntm_web::WebConfig {
+        secure_cookies: true,
+        ..ntm_web::WebConfig::default()
+    })
+    .await;
+    let r = secure
+        .get(
+            &crate::app::Browser {
+                cookie: None,
+                csrf: String::new(),
+            },
+            "/login",
+        )
+        .await;
+    assert!(
+        r.headers
+            .get("strict-transport-security")
+            .is_some_and(|v| v.to_str().unwrap().starts_with("max-age=")),
+        "HSTS with Secure cookies"
+    );
+}
