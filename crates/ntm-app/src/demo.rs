@@ -726,11 +726,17 @@ pub struct DemoReport {
     pub values: WriteSummary,
     pub communes: usize,
     pub choices: Vec<String>,
+    /// Demo values not written because the database already holds a value there (a user's
+    /// or the demo's own, possibly edited since) or the unit-year is in the approval
+    /// workflow: the demo never overwrites.
+    pub kept: usize,
 }
 
 /// Builds the demo into `store`: the shipped units, the shipped and the illustrative
 /// criteria sets, the generated values, the demo accounts and the seed directive with its
-/// tasks. Re-running it changes nothing.
+/// tasks. Re-running it changes nothing: values are written only where the database has
+/// none and the unit-year is not submitted or approved, so what users changed (a demo
+/// value edited, a unit-year approved) stays as they left it.
 pub async fn build(store: &dyn Store, audit: &AuditContext) -> AppResult<DemoReport> {
     let built = ntm_data::shipped_units::hatinh_units()
         .map_err(|p| AppError::Invalid(p.iter().map(ToString::to_string).collect()))?;
@@ -741,7 +747,30 @@ pub async fn build(store: &dyn Store, audit: &AuditContext) -> AppResult<DemoRep
     let ws = Workspace::load(store, None).await?;
     let plan = plan(&ws.registry).map_err(|e| AppError::Invalid(vec![e]))?;
     let generated = generate(&ws, &plan).map_err(|e| AppError::Invalid(vec![e]))?;
-    let values = store.write_values(&generated.writes, audit).await?;
+    let taken: std::collections::HashSet<(UnitId, i32, String)> = store
+        .list_values(&ntm_store::ValueFilter::default())
+        .await?
+        .into_iter()
+        .map(|v| (v.unit_id, v.year, v.indicator_id))
+        .collect();
+    let in_workflow: std::collections::HashSet<(UnitId, i32)> = store
+        .list_submissions(&ntm_store::SubmissionFilter::default())
+        .await?
+        .into_iter()
+        .filter(|s| s.status == "submitted" || s.status == "approved")
+        .map(|s| (s.unit_id, s.year))
+        .collect();
+    let total = generated.writes.len();
+    let writes: Vec<ValueWrite> = generated
+        .writes
+        .into_iter()
+        .filter(|w| {
+            !taken.contains(&(w.unit_id.clone(), w.year, w.indicator_id.clone()))
+                && !in_workflow.contains(&(w.unit_id.clone(), w.year))
+        })
+        .collect();
+    let kept = total - writes.len();
+    let values = store.write_values(&writes, audit).await?;
     accounts(store, audit).await?;
     let admin = crate::accounts::actor_by_username(store, "vpdp").await?;
     seed_directive(store, &ws.registry, &admin, audit).await?;
@@ -752,6 +781,7 @@ pub async fn build(store: &dyn Store, audit: &AuditContext) -> AppResult<DemoRep
         values,
         communes: generated.communes,
         choices: plan.choices,
+        kept,
     })
 }
 

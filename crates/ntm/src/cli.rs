@@ -397,21 +397,30 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             due_soon_days,
             year,
         } => {
+            // The demo never keeps a server from starting: whatever it cannot do is said,
+            // and the server serves what the database holds.
             if *demo {
-                let report = ntm_app::demo::build(store, &audit(&args, "ntm serve --demo")).await?;
-                let accounts =
-                    ntm_app::demo::accounts(store, &audit(&args, "ntm serve --demo")).await?;
-                outln!(
-                    "Dữ liệu minh họa Hà Tĩnh: {} giá trị mới, {} không đổi.",
-                    report.values.inserted,
-                    report.values.unchanged
-                );
-                outln!(
-                    "Tài khoản minh họa (mật khẩu chung: {}):",
-                    ntm_app::demo::DEMO_PASSWORD
-                );
-                for a in &accounts {
-                    outln!("  {:<12} {} — {}", a.username, a.role.label_vi(), a.unit);
+                match ntm_app::demo::build(store, &audit(&args, "ntm serve --demo")).await {
+                    Ok(report) => outln!(
+                        "Dữ liệu minh họa Hà Tĩnh: {} giá trị mới, {} giữ nguyên như trong cơ sở dữ liệu.",
+                        report.values.inserted,
+                        report.kept
+                    ),
+                    Err(e) => eprintln!(
+                        "Cảnh báo: không nạp được dữ liệu minh họa ({e}); máy chủ vẫn chạy với dữ liệu hiện có."
+                    ),
+                }
+                match ntm_app::demo::accounts(store, &audit(&args, "ntm serve --demo")).await {
+                    Ok(accounts) => {
+                        outln!(
+                            "Tài khoản minh họa (mật khẩu chung: {}):",
+                            ntm_app::demo::DEMO_PASSWORD
+                        );
+                        for a in &accounts {
+                            outln!("  {:<12} {} — {}", a.username, a.role.label_vi(), a.unit);
+                        }
+                    }
+                    Err(e) => eprintln!("Cảnh báo: không tạo được tài khoản minh họa ({e})."),
                 }
             }
             let config = ntm_web::WebConfig {

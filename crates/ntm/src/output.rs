@@ -718,7 +718,7 @@ pub fn demo(report: &DemoReport, summary: &Summary<'_>, json: bool) -> anyhow::R
         return print_json(&json!({
             "units": {"inserted": report.units.inserted, "updated": report.units.updated, "unchanged": report.units.unchanged},
             "criteria_sets": report.criteria_sets,
-            "values": {"inserted": report.values.inserted, "updated": report.values.updated, "unchanged": report.values.unchanged},
+            "values": {"inserted": report.values.inserted, "updated": report.values.updated, "unchanged": report.values.unchanged, "kept": report.kept},
             "communes": report.communes, "choices": report.choices, "summary": summary_json(summary),
         }));
     }
@@ -730,10 +730,10 @@ pub fn demo(report: &DemoReport, summary: &Summary<'_>, json: bool) -> anyhow::R
     );
     outln!("  bộ tiêu chí: {}", report.criteria_sets);
     outln!(
-        "  giá trị chỉ tiêu của {} xã, năm 2020–2022: {} mới, {} không đổi",
+        "  giá trị chỉ tiêu của {} xã, năm 2020–2022: {} mới, {} giữ nguyên như trong cơ sở dữ liệu",
         report.communes,
         report.values.inserted,
-        report.values.unchanged
+        report.kept
     );
     outln!("  lựa chọn minh họa (lịch sử không nêu tên):");
     for c in &report.choices {

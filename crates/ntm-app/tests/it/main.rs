@@ -510,3 +510,72 @@ mod views {
         assert_eq!(ntm_app::tasks::shown(&c.tasks, "", 30).len(), c.tasks.len());
     }
 }
+
+/// Running the demo again over a database people have used changes nothing of theirs: an
+/// edited demo value stays edited, an approved unit-year stays untouched, and the run
+/// succeeds instead of refusing (which kept `serve --demo` from starting).
+#[tokio::test]
+async fn the_demo_run_again_never_overwrites_or_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = ntm_testkit::demo_store(dir.path()).await;
+    let unit = ntm_core::UnitId::parse(UNITS[0]).unwrap();
+    let before = s
+        .list_values(&ValueFilter {
+            year: Some(2021),
+            units: Some(vec![unit.clone()]),
+            indicator_id: None,
+        })
+        .await
+        .unwrap();
+    let first = before
+        .first()
+        .expect("the demo has values for this commune")
+        .clone();
+    s.write_values(
+        &[ntm_store::ValueWrite {
+            unit_id: unit.clone(),
+            year: 2021,
+            indicator_id: first.indicator_id.clone(),
+            value: "50.1".into(),
+            note: None,
+            illustrative: false,
+        }],
+        &audit(),
+    )
+    .await
+    .unwrap();
+    let approved = ntm_core::UnitId::parse(UNITS[1]).unwrap();
+    s.set_submission(
+        &SubmissionRecord {
+            unit_id: approved.clone(),
+            year: 2022,
+            status: "approved".into(),
+            updated_at: test_now(),
+            updated_by: "so".into(),
+            comment: None,
+        },
+        &audit(),
+    )
+    .await
+    .unwrap();
+
+    let report = ntm_app::demo::build(s.as_ref(), &audit())
+        .await
+        .expect("runs again");
+    assert_eq!(
+        report.values.inserted + report.values.updated,
+        0,
+        "{report:?}"
+    );
+    assert!(report.kept > 1000, "{}", report.kept);
+    let after = s
+        .list_values(&ValueFilter {
+            year: Some(2021),
+            units: Some(vec![unit]),
+            indicator_id: Some(first.indicator_id.clone()),
+        })
+        .await
+        .unwrap();
+    assert_eq!(after[0].value, "50.1", "the user's edit stays");
+    assert!(!after[0].illustrative);
+}

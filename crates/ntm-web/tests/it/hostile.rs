@@ -239,7 +239,11 @@ async fn security_headers_are_on_pages_downloads_and_the_api() {
         );
     }
     let css = app.get(&office, "/static/ntm.css").await;
-    assert!(css.headers.get("cache-control").is_none_or(|v| v != "no-store"));
+    assert!(
+        css.headers
+            .get("cache-control")
+            .is_none_or(|v| v != "no-store")
+    );
 
     let secure = TestApp::with_config(ntm_web::WebConfig {
         secure_cookies: true,
