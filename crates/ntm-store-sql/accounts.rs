@@ -106,8 +106,10 @@ impl UserStore for Backend {
             .await
             .map_err(|e| db_error("writing the password", e))?;
         delete_sessions_of(&mut tx, id).await?;
+        let mut entries = vec![plan::password_audit(&user.username)];
+        entries.extend(revoke_tokens_of(&mut tx, id, &user.username).await?);
         let at = audit.at.trunc_subsecs(6);
-        insert_audits(&mut tx, &[plan::password_audit(&user.username)], audit, at).await?;
+        insert_audits(&mut tx, &entries, audit, at).await?;
         tx.commit()
             .await
             .map_err(|e| db_error("committing the password", e))
@@ -159,22 +161,7 @@ impl UserStore for Backend {
         }
         if disabled {
             delete_sessions_of(&mut tx, id).await?;
-            let tokens: Vec<(i64, String)> =
-                sqlx::query_as("SELECT id, name FROM api_tokens WHERE user_id = $1 ORDER BY id")
-                    .bind(id)
-                    .fetch_all(&mut *tx)
-                    .await
-                    .map_err(|e| db_error("reading the user's tokens", e))?;
-            sqlx::query("DELETE FROM api_tokens WHERE user_id = $1")
-                .bind(id)
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| db_error("deleting the user's tokens", e))?;
-            entries.extend(
-                tokens
-                    .iter()
-                    .map(|(token, name)| plan::token_delete_audit(*token, name, &user.username)),
-            );
+            entries.extend(revoke_tokens_of(&mut tx, id, &user.username).await?);
         }
         let at = audit.at.trunc_subsecs(6);
         insert_audits(&mut tx, &entries, audit, at).await?;
@@ -309,6 +296,29 @@ async fn insert_grants(conn: &mut DbConn, user_id: i64, grants: &[GrantRecord]) 
     .map_err(|e| db_error("writing grants", e))
 }
 
+/// Deletes every API token of the user; returns their audit entries.
+async fn revoke_tokens_of(
+    conn: &mut DbConn,
+    user_id: i64,
+    username: &str,
+) -> StoreResult<Vec<plan::NewAudit>> {
+    let tokens: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, name FROM api_tokens WHERE user_id = $1 ORDER BY id")
+            .bind(user_id)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(|e| db_error("reading the user's tokens", e))?;
+    sqlx::query("DELETE FROM api_tokens WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await
+        .map_err(|e| db_error("deleting the user's tokens", e))?;
+    Ok(tokens
+        .iter()
+        .map(|(token, name)| plan::token_delete_audit(*token, name, username))
+        .collect())
+}
+
 async fn delete_sessions_of(conn: &mut DbConn, user_id: i64) -> StoreResult<()> {
     sqlx::query("DELETE FROM sessions WHERE user_id = $1")
         .bind(user_id)
@@ -374,6 +384,33 @@ impl SessionStore for Backend {
         .transpose()
     }
 
+    async fn list_sessions(
+        &self,
+        user_id: i64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<SessionRecord>> {
+        let rows = sqlx::query(
+            "SELECT id_hash, user_id, csrf_token, created_at, expires_at FROM sessions \
+             WHERE user_id = $1 AND expires_at > $2 ORDER BY created_at DESC, id_hash",
+        )
+        .bind(user_id)
+        .bind(now.trunc_subsecs(6))
+        .fetch_all(&self.read)
+        .await
+        .map_err(|e| db_error("reading the user's sessions", e))?;
+        rows.iter()
+            .map(|row| {
+                Ok(SessionRecord {
+                    id_hash: get(row, "id_hash")?,
+                    user_id: get(row, "user_id")?,
+                    csrf_token: get(row, "csrf_token")?,
+                    created_at: get(row, "created_at")?,
+                    expires_at: get(row, "expires_at")?,
+                })
+            })
+            .collect()
+    }
+
     /// Deleting a session that does not exist is not an error (signing out twice).
     async fn delete_session(&self, id_hash: &str) -> StoreResult<()> {
         sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
@@ -394,7 +431,7 @@ impl SessionStore for Backend {
     }
 }
 
-const TOKEN_COLUMNS: &str = "id, user_id, name, token_hash, created_at";
+const TOKEN_COLUMNS: &str = "id, user_id, name, token_hash, created_at, last_used_at";
 
 fn token_record(row: &DbRow) -> StoreResult<TokenRecord> {
     Ok(TokenRecord {
@@ -403,11 +440,22 @@ fn token_record(row: &DbRow) -> StoreResult<TokenRecord> {
         name: get(row, "name")?,
         token_hash: get(row, "token_hash")?,
         created_at: get(row, "created_at")?,
+        last_used_at: get(row, "last_used_at")?,
     })
 }
 
 #[async_trait]
 impl TokenStore for Backend {
+    async fn touch_token(&self, token_id: i64, at: DateTime<Utc>) -> StoreResult<()> {
+        sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
+            .bind(at.trunc_subsecs(6))
+            .bind(token_id)
+            .execute(&self.pool)
+            .await
+            .map_err(|e| db_error("recording the token's use", e))?;
+        Ok(())
+    }
+
     /// An unknown user is `NotFound`; a hash already stored is `Conflict` (without the
     /// hash in the message).
     async fn create_token(

@@ -81,12 +81,94 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Checks a new password against the rules; the message is for users.
-pub fn check_password_rules(password: &str) -> Result<(), String> {
+/// Checks a new password: long enough and, by zxcvbn's estimate, not guessable (common
+/// passwords, repeats, sequences, keyboard rows, dates, the user's own name). `context`
+/// holds words that must not carry it (user name, full name). The message is for users.
+pub fn check_password_rules(password: &str, context: &[&str]) -> Result<(), String> {
     if password.chars().count() < MIN_PASSWORD_LEN {
         return Err(format!("mật khẩu cần ít nhất {MIN_PASSWORD_LEN} ký tự"));
     }
-    Ok(())
+    if password.chars().count() > MAX_PASSWORD_LEN {
+        return Err(format!("mật khẩu dài quá {MAX_PASSWORD_LEN} ký tự"));
+    }
+    let mut inputs: Vec<&str> = context.to_vec();
+    inputs.extend(["ntm", "nongthonmoi", "hatinh", "vpdp", "matkhau"]);
+    let estimate = zxcvbn::zxcvbn(password, &inputs);
+    if estimate.score() >= zxcvbn::Score::Three {
+        return Ok(());
+    }
+    use zxcvbn::feedback::Warning;
+    let why = match estimate.feedback().and_then(|f| f.warning()) {
+        Some(
+            Warning::ThisIsACommonPassword
+            | Warning::ThisIsATop10Password
+            | Warning::ThisIsATop100Password,
+        ) => "đây là mật khẩu rất phổ biến",
+        Some(Warning::ThisIsSimilarToACommonlyUsedPassword) => {
+            "mật khẩu gần giống một mật khẩu phổ biến"
+        }
+        Some(
+            Warning::RepeatsLikeAaaAreEasyToGuess
+            | Warning::RepeatsLikeAbcAbcAreOnlySlightlyHarderToGuess,
+        ) => "mật khẩu lặp lại ký tự hoặc cụm ký tự",
+        Some(Warning::SequencesLikeAbcAreEasyToGuess) => "mật khẩu là dãy liên tiếp (như abc, 123)",
+        Some(
+            Warning::StraightRowsOfKeysAreEasyToGuess
+            | Warning::ShortKeyboardPatternsAreEasyToGuess,
+        ) => "mật khẩu là một hàng phím liền nhau",
+        Some(Warning::RecentYearsAreEasyToGuess | Warning::DatesAreOftenEasyToGuess) => {
+            "mật khẩu chứa năm hoặc ngày tháng dễ đoán"
+        }
+        Some(
+            Warning::NamesAndSurnamesByThemselvesAreEasyToGuess
+            | Warning::CommonNamesAndSurnamesAreEasyToGuess,
+        ) => "mật khẩu là họ tên",
+        _ => "mật khẩu quá dễ đoán",
+    };
+    Err(format!(
+        "{why}; hãy dùng một cụm vài từ ít gặp ghép lại (ví dụ “cay-bang-ven-song-lam”), \
+         không dùng tên đăng nhập, tên đơn vị hay ngày sinh"
+    ))
+}
+
+/// The longest password taken (argon2 hashes any length; a megabyte is not a password).
+pub const MAX_PASSWORD_LEN: usize = 256;
+
+/// The longest user name there is; a longer one is refused before anything is looked up.
+pub const MAX_USERNAME_LEN: usize = 64;
+
+/// An argon2id hash of no password anyone has, with the same parameters as real ones: an
+/// unknown name is verified against it, so that it takes as long as a known one.
+fn dummy_hash() -> &'static str {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY.get_or_init(|| {
+        hash_password(&new_secret()).expect("hashing a random secret with default parameters")
+    })
+}
+
+/// Signs a user in: the name (case-insensitive) and password checked with the same work
+/// whether the name exists, is disabled or not, and one answer for every refusal, so that
+/// neither the time nor the words tell an attacker which names exist.
+pub async fn sign_in(
+    store: &dyn Store,
+    work: &dyn PasswordWork,
+    username: &str,
+    password: &str,
+) -> AppResult<UserRecord> {
+    let refused = || AppError::Unauthenticated(LOGIN_REFUSED.into());
+    let name = username.trim().to_lowercase();
+    if name.chars().count() > MAX_USERNAME_LEN || password.chars().count() > MAX_PASSWORD_LEN {
+        return Err(refused());
+    }
+    let user = store.find_user(&name).await?;
+    let phc = user
+        .as_ref()
+        .map_or_else(|| dummy_hash().to_owned(), |u| u.password_hash.clone());
+    let ok = work.verify(password.to_owned(), phc).await;
+    match user {
+        Some(u) if ok && !u.disabled => Ok(u),
+        _ => Err(refused()),
+    }
 }
 
 fn grants_of(records: Vec<GrantRecord>) -> Vec<Grant> {
@@ -150,21 +232,6 @@ pub async fn create_user(
 /// The message for any refused sign-in: a wrong name and a wrong password look the same.
 pub const LOGIN_REFUSED: &str = "tên đăng nhập hoặc mật khẩu không đúng";
 
-/// The account that may sign in with `username` (not disabled), with its password hash to
-/// verify — on a blocking thread — with [`verify_password`].
-pub async fn login_candidate(store: &dyn Store, username: &str) -> AppResult<UserRecord> {
-    let user = store
-        .find_user(&username.trim().to_lowercase())
-        .await?
-        .ok_or_else(|| AppError::Unauthenticated(LOGIN_REFUSED.into()))?;
-    if user.disabled {
-        return Err(AppError::Unauthenticated(
-            "tài khoản đã bị khóa; liên hệ Văn phòng Điều phối".into(),
-        ));
-    }
-    Ok(user)
-}
-
 /// Opens a session for a verified user. Returns the cookie secret (sent once) and the
 /// session.
 pub async fn open_session(
@@ -204,10 +271,21 @@ pub async fn session_actor(
 }
 
 /// The actor behind an API bearer token, if valid.
-pub async fn token_actor(store: &dyn Store, token: &str) -> AppResult<Option<Actor>> {
+pub async fn token_actor(
+    store: &dyn Store,
+    token: &str,
+    now: DateTime<Utc>,
+) -> AppResult<Option<Actor>> {
     let Some(t) = store.find_token(&secret_hash(token)).await? else {
         return Ok(None);
     };
+    // Its last use, to the nearest five minutes: one small write per token and period,
+    // not one per request.
+    if t.last_used_at
+        .is_none_or(|last| now - last >= Duration::minutes(5))
+    {
+        store.touch_token(t.id, now).await?;
+    }
     match store.get_user(t.user_id).await? {
         Some(user) if !user.disabled => Ok(Some(actor_of(store, user).await?)),
         _ => Ok(None),
@@ -255,7 +333,7 @@ pub async fn add_account(
     audit: &AuditContext,
 ) -> AppResult<i64> {
     administrators_only(registry, admin)?;
-    check_password_rules(&account.password)
+    check_password_rules(&account.password, &[&account.username, &account.full_name])
         .map_err(|m| AppError::Fields(vec![("password".into(), m)]))?;
     let hash = work.hash(account.password).await?;
     let id = create_user(
@@ -297,7 +375,12 @@ pub async fn reset_password(
     audit: &AuditContext,
 ) -> AppResult<()> {
     administrators_only(registry, admin)?;
-    check_password_rules(password).map_err(|m| AppError::Fields(vec![("password".into(), m)]))?;
+    let user = store
+        .get_user(user_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("người dùng".into()))?;
+    check_password_rules(password, &[&user.username, &user.full_name])
+        .map_err(|m| AppError::Fields(vec![("password".into(), m)]))?;
     let hash = work.hash(password.to_owned()).await?;
     Ok(store.set_password(user_id, &hash, audit).await?)
 }
@@ -372,7 +455,8 @@ pub async fn change_password(
             "mật khẩu hiện tại không đúng".into(),
         )]));
     }
-    check_password_rules(new).map_err(|m| AppError::Fields(vec![("new".into(), m)]))?;
+    check_password_rules(new, &[&user.username, &user.full_name, current])
+        .map_err(|m| AppError::Fields(vec![("new".into(), m)]))?;
     let hash = work.hash(new.to_owned()).await?;
     store.set_password(actor.user_id, &hash, audit).await?;
     Ok(())
@@ -450,8 +534,25 @@ mod tests {
     }
 
     #[test]
-    fn short_passwords_are_refused() {
-        assert!(check_password_rules("ngan").is_err());
-        assert!(check_password_rules("du-dai-roi-day").is_ok());
+    fn short_common_and_guessable_passwords_are_refused_in_vietnamese() {
+        // (password, accepted)
+        let table = [
+            ("ngan", false),
+            ("aaaaaaaaaa", false),
+            ("1234567890", false),
+            ("qwertyuiop", false),
+            ("password123", false),
+            ("xa-kylac-2026", false),
+            ("cay-bang-ven-song-lam", true),
+            ("mat-khau-moi-2026-bien-xanh", true),
+        ];
+        for (p, ok) in table {
+            let r = check_password_rules(p, &["xa-kylac", "UBND xã Kỳ Lạc"]);
+            assert_eq!(r.is_ok(), ok, "{p}: {r:?}");
+        }
+        let e = check_password_rules("aaaaaaaaaa", &[]).unwrap_err();
+        assert!(e.contains("lặp lại"), "{e}");
+        let e = check_password_rules("1234567890", &[]).unwrap_err();
+        assert!(e.contains("phổ biến") || e.contains("dãy"), "{e}");
     }
 }

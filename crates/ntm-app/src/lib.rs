@@ -20,6 +20,7 @@ pub mod notes;
 pub mod reports;
 pub mod summary;
 pub mod tasks;
+pub mod throttle;
 pub mod units;
 pub mod values;
 pub mod workflow;

@@ -1891,9 +1891,10 @@ async fn create_token(store: &dyn Store, user_id: i64, name: &str, token_hash: &
         .expect("token created")
 }
 
-/// A new password replaces the hash, ends the user's sessions (not other users', and not
-/// the user's API tokens), and is audited without either hash; an unknown user is
-/// `NotFound`.
+/// A new password replaces the hash, ends the user's sessions (not other users') and
+/// revokes the user's API tokens (each `token.delete` audited), and is audited without
+/// either hash; an unknown user is `NotFound`. Before, the user's live sessions are listed
+/// newest first.
 pub async fn password_change_drops_sessions(store: &dyn Store) {
     import_fixture(store).await;
     let a = create_user(store, "nva", Vec::new()).await;
@@ -1908,6 +1909,19 @@ pub async fn password_change_drops_sessions(store: &dyn Store) {
     )
     .await;
     create_token(store, a, "máy chủ báo cáo", "token-hash-a").await;
+    create_sessions(
+        store,
+        &[session("a-old", a, -120, -60), session("a-3", a, 5, 60)],
+    )
+    .await;
+    let listed: Vec<String> = store
+        .list_sessions(a, instant(6))
+        .await
+        .expect("sessions")
+        .into_iter()
+        .map(|s| s.id_hash)
+        .collect();
+    assert_eq!(listed, ["a-3", "a-1", "a-2"], "live ones, newest first");
 
     let new_hash = password_hash("nva-2");
     let mut context = audit("nva", "đổi mật khẩu");
@@ -1920,7 +1934,18 @@ pub async fn password_change_drops_sessions(store: &dyn Store) {
     assert_eq!(user.password_hash, new_hash);
     assert!(!live(store, "a-1").await && !live(store, "a-2").await);
     assert!(live(store, "b-1").await, "another user's session stays");
-    assert_eq!(store.list_tokens(a).await.expect("tokens").len(), 1);
+    assert!(
+        store.list_tokens(a).await.expect("tokens").is_empty(),
+        "tokens revoked"
+    );
+    let revoked = store
+        .list_audit(&AuditFilter {
+            action: Some("token.delete".into()),
+            ..AuditFilter::default()
+        })
+        .await
+        .expect("audit");
+    assert_eq!(revoked.len(), 1);
 
     let changes = store
         .list_audit(&AuditFilter {
@@ -2164,12 +2189,22 @@ pub async fn tokens_are_found_by_hash_and_deleted_only_by_owner(store: &dyn Stor
         name: "máy chủ báo cáo".into(),
         token_hash: "hash-1".into(),
         created_at: instant(0),
+        last_used_at: None,
     };
     assert_eq!(
         store.find_token("hash-1").await.expect("find"),
         Some(expected.clone())
     );
     assert_eq!(store.find_token("hash-9").await.expect("find"), None);
+    store.touch_token(t1, instant(3)).await.expect("used");
+    let expected = TokenRecord {
+        last_used_at: Some(instant(3)),
+        ..expected
+    };
+    assert_eq!(
+        store.find_token("hash-1").await.expect("find"),
+        Some(expected.clone())
+    );
     let ids = |tokens: Vec<TokenRecord>| tokens.into_iter().map(|t| t.id).collect::<Vec<_>>();
     assert_eq!(ids(store.list_tokens(a).await.expect("list")), [t1, t2]);
     assert_eq!(ids(store.list_tokens(b).await.expect("list")), [t3]);

@@ -352,6 +352,12 @@ pub trait SessionStore {
         now: DateTime<Utc>,
     ) -> StoreResult<Option<SessionRecord>>;
     async fn delete_session(&self, id_hash: &str) -> StoreResult<()>;
+    /// The user's sessions that have not expired at `now`, newest first.
+    async fn list_sessions(
+        &self,
+        user_id: i64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<SessionRecord>>;
     /// Removes expired sessions; returns how many.
     async fn delete_expired_sessions(&self, now: DateTime<Utc>) -> StoreResult<u64>;
 }
@@ -364,6 +370,8 @@ pub struct TokenRecord {
     pub name: String,
     pub token_hash: String,
     pub created_at: DateTime<Utc>,
+    /// When the token last authenticated a request (to the nearest few minutes).
+    pub last_used_at: Option<DateTime<Utc>>,
 }
 
 #[async_trait]
@@ -377,6 +385,8 @@ pub trait TokenStore {
         audit: &AuditContext,
     ) -> StoreResult<i64>;
     async fn find_token(&self, token_hash: &str) -> StoreResult<Option<TokenRecord>>;
+    /// Records that the token was used at `at` (not audited: use is not a change of data).
+    async fn touch_token(&self, token_id: i64, at: DateTime<Utc>) -> StoreResult<()>;
     async fn list_tokens(&self, user_id: i64) -> StoreResult<Vec<TokenRecord>>;
     /// Deletes one of the user's tokens (audit `token.delete`); another user's token is
     /// `NotFound`.

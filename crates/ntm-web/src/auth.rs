@@ -99,6 +99,25 @@ impl FromRequestParts<AppState> for Session {
     }
 }
 
+/// The address a request came from, for throttling sign-in: the peer of the connection
+/// (`local` when there is none, as in tests). Behind a reverse proxy every request has the
+/// proxy's address; the per-name backoff still holds then (see docs/security.md).
+#[derive(Debug, Clone)]
+pub struct ClientAddress(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddress(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map_or_else(|| "local".to_owned(), |c| c.0.ip().to_string()),
+        ))
+    }
+}
+
 /// A caller of the JSON API: a bearer token, or — for reads only — a page session.
 #[derive(Debug, Clone)]
 pub struct ApiCaller {
@@ -127,7 +146,7 @@ impl FromRequestParts<AppState> for ApiCaller {
             .and_then(|v| v.to_str().ok())
         {
             let token = value.strip_prefix("Bearer ").ok_or_else(unauthenticated)?;
-            let actor = token_actor(state.store.as_ref(), token.trim())
+            let actor = token_actor(state.store.as_ref(), token.trim(), state.now())
                 .await
                 .map_err(|e| WebError::from(e).api())?;
             return actor

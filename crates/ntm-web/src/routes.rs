@@ -175,6 +175,10 @@ pub fn router(state: AppState) -> Router {
         .route("/account/email", post(pages::account::email))
         .route("/account/tokens", post(pages::account::create_token))
         .route(
+            "/account/sessions/{handle}/end",
+            post(pages::account::end_session),
+        )
+        .route(
             "/account/tokens/{id}/delete",
             post(pages::account::delete_token),
         )

@@ -1,4 +1,4 @@
-//! What every handler shares: the store, the configuration, the clock, the sign-in limiter.
+//! What every handler shares: the store, the configuration, the clock, the sign-in throttle.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -14,9 +14,6 @@ pub struct WebConfig {
     pub secure_cookies: bool,
     /// How long a session lasts.
     pub session_ttl: Duration,
-    /// Failed sign-ins allowed per name within [`WebConfig::login_window`].
-    pub login_attempts: u32,
-    pub login_window: Duration,
     /// The year pages open on when none is chosen.
     pub default_year: i32,
     /// How many days ahead a task counts as due soon in the follow-up view (each viewer
@@ -29,16 +26,11 @@ impl Default for WebConfig {
         WebConfig {
             secure_cookies: false,
             session_ttl: Duration::hours(12),
-            login_attempts: 5,
-            login_window: Duration::minutes(15),
             default_year: 2021,
             due_soon_days: 14,
         }
     }
 }
-
-/// Failed sign-ins per user name: (count, start of the window).
-type Attempts = HashMap<String, (u32, DateTime<Utc>)>;
 
 /// An import checked and shown to its user, waiting for confirmation.
 #[derive(Debug, Clone)]
@@ -63,7 +55,7 @@ pub struct AppState {
     /// The unit tree, the catalogue and the values, loaded once and reloaded when the
     /// store's data versions move.
     pub cache: Arc<ntm_app::cache::Cache>,
-    limiter: Arc<Mutex<Attempts>>,
+    throttle: Arc<Mutex<ntm_app::throttle::Throttle>>,
     // Previews live in memory: an import is confirmed within minutes by the same person,
     // and a restart simply asks them to upload again.
     pending: Arc<Mutex<HashMap<String, PendingImport>>>,
@@ -76,7 +68,7 @@ impl AppState {
             config: Arc::new(config),
             clock,
             cache: Arc::default(),
-            limiter: Arc::default(),
+            throttle: Arc::default(),
             pending: Arc::default(),
         }
     }
@@ -114,39 +106,57 @@ impl AppState {
             .then_some(p)
     }
 
-    /// Whether `key` (a user name) may try to sign in now.
-    pub(crate) fn login_allowed(&self, key: &str, now: DateTime<Utc>) -> bool {
-        let map = self
-            .limiter
-            .lock()
-            .expect("the limiter lock is never held across a panic");
-        match map.get(key) {
-            Some((count, since)) if now - *since < self.config.login_window => {
-                *count < self.config.login_attempts
-            }
-            _ => true,
-        }
+    /// How long a sign-in of `name` from `address` must still wait, if at all: the longest
+    /// of the waits per name, per address and per both (see `ntm_app::throttle`).
+    pub(crate) fn sign_in_wait(
+        &self,
+        name: &str,
+        address: &str,
+        now: DateTime<Utc>,
+    ) -> Option<Duration> {
+        use ntm_app::throttle::{PER_ADDRESS, PER_NAME, PER_PAIR};
+        let t = self.throttle();
+        [
+            t.wait(&format!("n:{name}"), PER_NAME, now),
+            t.wait(&format!("a:{address}"), PER_ADDRESS, now),
+            t.wait(&format!("p:{name}|{address}"), PER_PAIR, now),
+        ]
+        .into_iter()
+        .flatten()
+        .max()
     }
 
-    /// Counts a failed sign-in for `key`.
-    pub(crate) fn login_failed(&self, key: &str, now: DateTime<Utc>) {
-        let mut map = self
-            .limiter
-            .lock()
-            .expect("the limiter lock is never held across a panic");
-        let entry = map.entry(key.to_owned()).or_insert((0, now));
-        if now - entry.1 >= self.config.login_window {
-            *entry = (0, now);
-        }
-        entry.0 += 1;
+    /// Counts a failed sign-in of `name` from `address`.
+    pub(crate) fn sign_in_failed(&self, name: &str, address: &str, now: DateTime<Utc>) {
+        let mut t = self.throttle();
+        t.fail(&format!("n:{name}"), now);
+        t.fail(&format!("a:{address}"), now);
+        t.fail(&format!("p:{name}|{address}"), now);
     }
 
-    /// Forgets failures after a successful sign-in.
-    pub(crate) fn login_succeeded(&self, key: &str) {
-        self.limiter
+    /// Forgets the failures of `name` after it signed in (the address keeps its count:
+    /// one client guessing many names is not forgiven by one success).
+    pub(crate) fn sign_in_succeeded(&self, name: &str, address: &str) {
+        let mut t = self.throttle();
+        t.forget(&format!("n:{name}"));
+        t.forget(&format!("p:{name}|{address}"));
+    }
+
+    /// A check of the current password (changing it) by `user_id`: the same backoff as a
+    /// sign-in per pair, so a stolen session cannot guess the password at speed.
+    pub(crate) fn password_check_wait(&self, user_id: i64, now: DateTime<Utc>) -> Option<Duration> {
+        self.throttle()
+            .wait(&format!("u:{user_id}"), ntm_app::throttle::PER_PAIR, now)
+    }
+
+    pub(crate) fn password_check_failed(&self, user_id: i64, now: DateTime<Utc>) {
+        self.throttle().fail(&format!("u:{user_id}"), now);
+    }
+
+    fn throttle(&self) -> std::sync::MutexGuard<'_, ntm_app::throttle::Throttle> {
+        self.throttle
             .lock()
-            .expect("the limiter lock is never held across a panic")
-            .remove(key);
+            .expect("the throttle lock is never held across a panic")
     }
 }
 

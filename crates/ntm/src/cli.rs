@@ -441,12 +441,16 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                 "ntm đang chạy tại http://{addr}/ (cơ sở dữ liệu {}). Dừng: Ctrl+C.",
                 crate::store::mask(&args.database)
             );
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = tokio::signal::ctrl_c().await;
-                })
-                .await
-                .context("máy chủ web dừng do lỗi")?;
+            // The peer address reaches handlers (sign-in is throttled per client).
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await
+            .context("máy chủ web dừng do lỗi")?;
             Ok(())
         }
         Command::User { command } => user(&args, store, command).await,

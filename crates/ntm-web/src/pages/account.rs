@@ -21,7 +21,10 @@ struct AccountPage {
     username: String,
     email: String,
     roles: Vec<String>,
-    tokens: Vec<(i64, String, String)>,
+    /// (id, name, created, last used)
+    tokens: Vec<(i64, String, String, String)>,
+    /// (handle, signed in, expires, this one)
+    sessions: Vec<(String, String, String, bool)>,
     new_token: String,
     errors: Vec<String>,
 }
@@ -63,11 +66,72 @@ async fn build(state: &AppState, session: &Session) -> WebResult<AccountPage> {
             .collect(),
         tokens: tokens
             .into_iter()
-            .map(|t| (t.id, t.name, datetime(t.created_at)))
+            .map(|t| {
+                let used = t
+                    .last_used_at
+                    .map_or_else(|| "chưa dùng".to_owned(), datetime);
+                (t.id, t.name, datetime(t.created_at), used)
+            })
+            .collect(),
+        sessions: state
+            .store
+            .list_sessions(session.actor.user_id, state.now())
+            .await
+            .map_err(ntm_app::AppError::from)?
+            .into_iter()
+            .map(|s| {
+                let this = s.id_hash == session.id_hash;
+                (
+                    session_handle(&s.id_hash),
+                    datetime(s.created_at),
+                    datetime(s.expires_at),
+                    this,
+                )
+            })
             .collect(),
         new_token: String::new(),
         errors: Vec::new(),
     })
+}
+
+/// What the page names a session by: a prefix of its hash (never the cookie's secret, and
+/// the hash whole is not shown either).
+fn session_handle(id_hash: &str) -> String {
+    id_hash.chars().take(16).collect()
+}
+
+#[derive(Deserialize)]
+pub struct EndSession {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// Ends one of the user's own sessions (another browser, a lost laptop).
+pub async fn end_session(
+    State(state): State<AppState>,
+    session: Session,
+    Path(handle): Path<String>,
+    Form(f): Form<EndSession>,
+) -> WebResult<Response> {
+    session.check_csrf(&f.csrf)?;
+    let mine = state
+        .store
+        .list_sessions(session.actor.user_id, state.now())
+        .await
+        .map_err(ntm_app::AppError::from)?;
+    let target = mine
+        .iter()
+        .find(|s| handle.len() == 16 && session_handle(&s.id_hash) == handle)
+        .ok_or_else(|| crate::error::WebError::not_found("Không có phiên đăng nhập này."))?;
+    state
+        .store
+        .delete_session(&target.id_hash)
+        .await
+        .map_err(ntm_app::AppError::from)?;
+    if target.id_hash == session.id_hash {
+        return Ok(Redirect::to("/login").into_response());
+    }
+    Ok(Redirect::to("/account").into_response())
 }
 
 pub async fn page(State(state): State<AppState>, session: Session) -> WebResult<Response> {
@@ -90,6 +154,14 @@ pub async fn password(
 ) -> WebResult<Response> {
     session.check_csrf(&f.csrf)?;
     let mut page = build(&state, &session).await?;
+    let now = state.now();
+    if let Some(wait) = state.password_check_wait(session.actor.user_id, now) {
+        page.errors.push(format!(
+            "Nhập sai mật khẩu hiện tại nhiều lần; vui lòng đợi {} giây rồi thử lại.",
+            wait.num_seconds().max(1)
+        ));
+        return Ok((StatusCode::TOO_MANY_REQUESTS, render(&page)?).into_response());
+    }
     if f.new != f.repeat {
         page.errors.push("Mật khẩu nhập lại không khớp.".into());
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
@@ -107,6 +179,9 @@ pub async fn password(
         // The store ends every session of the user; sign in again with the new password.
         Ok(()) => Ok(Redirect::to("/login").into_response()),
         Err(ntm_app::AppError::Fields(errors)) => {
+            if errors.iter().any(|(f, _)| f == "current") {
+                state.password_check_failed(session.actor.user_id, now);
+            }
             page.errors = errors.into_iter().map(|(_, m)| m).collect();
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
         }

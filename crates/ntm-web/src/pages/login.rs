@@ -5,13 +5,13 @@ use axum::Form;
 use axum::extract::State;
 use axum::http::header::SET_COOKIE;
 use axum::response::{IntoResponse, Redirect, Response};
-use ntm_app::accounts::{LOGIN_REFUSED, login_candidate, open_session, verify_password};
+use ntm_app::accounts::{MAX_USERNAME_LEN, open_session, sign_in};
 use serde::Deserialize;
 
 use super::{Chrome, render};
-use crate::auth::{Session, clear_cookie, session_cookie};
-use crate::error::{WebError, WebResult, internal};
-use crate::state::AppState;
+use crate::auth::{ClientAddress, Session, clear_cookie, session_cookie};
+use crate::error::{WebError, WebResult};
+use crate::state::{AppState, OffRuntime};
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -46,39 +46,37 @@ fn refused(message: &str, username: &str, status: axum::http::StatusCode) -> Web
 
 pub async fn submit(
     State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
     Form(c): Form<Credentials>,
 ) -> WebResult<Response> {
     let now = state.now();
-    let key = c.username.trim().to_lowercase();
-    if !state.login_allowed(&key, now) {
+    let name: String = c
+        .username
+        .trim()
+        .to_lowercase()
+        .chars()
+        .take(MAX_USERNAME_LEN + 1)
+        .collect();
+    let shown: String = c.username.chars().take(MAX_USERNAME_LEN).collect();
+    if let Some(wait) = state.sign_in_wait(&name, &address, now) {
         return refused(
-            "Đăng nhập sai quá nhiều lần; hãy thử lại sau 15 phút.",
-            &c.username,
+            &format!(
+                "Đăng nhập sai nhiều lần; vui lòng đợi {} giây rồi thử lại.",
+                wait.num_seconds().max(1)
+            ),
+            &shown,
             axum::http::StatusCode::TOO_MANY_REQUESTS,
         );
     }
-    let user = match login_candidate(state.store.as_ref(), &c.username).await {
+    let user = match sign_in(state.store.as_ref(), &OffRuntime, &c.username, &c.password).await {
         Ok(u) => u,
         Err(ntm_app::AppError::Unauthenticated(m)) => {
-            state.login_failed(&key, now);
-            return refused(&m, &c.username, axum::http::StatusCode::UNAUTHORIZED);
+            state.sign_in_failed(&name, &address, now);
+            return refused(&m, &shown, axum::http::StatusCode::UNAUTHORIZED);
         }
         Err(e) => return Err(e.into()),
     };
-    // Argon2 is slow on purpose; keep it off the async workers.
-    let (password, phc) = (c.password, user.password_hash.clone());
-    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &phc))
-        .await
-        .map_err(|e| internal(e.into()))?;
-    if !ok {
-        state.login_failed(&key, now);
-        return refused(
-            LOGIN_REFUSED,
-            &c.username,
-            axum::http::StatusCode::UNAUTHORIZED,
-        );
-    }
-    state.login_succeeded(&key);
+    state.sign_in_succeeded(&name, &address);
     let (secret, _) =
         open_session(state.store.as_ref(), user.id, now, state.config.session_ttl).await?;
     Ok((

@@ -269,39 +269,52 @@ async fn api_tokens_read_and_write_with_the_same_rights() {
 }
 
 #[tokio::test]
-async fn sign_in_is_rate_limited_and_cookies_are_protected() {
+async fn sign_in_is_slowed_never_locked_and_cookies_are_protected() {
     let config = WebConfig {
         secure_cookies: true,
         ..WebConfig::default()
     };
     let app = TestApp::with_config(config).await;
     let anon = TestApp::anonymous();
-    for _ in 0..5 {
-        let r = app
-            .post(
-                &anon,
+    let attempt = |name: &'static str, password: &'static str| {
+        let (app, anon) = (&app, &anon);
+        async move {
+            app.post(
+                anon,
                 "/login",
-                &[("username", "vpdp"), ("password", "sai-mat-khau")],
+                &[("username", name), ("password", password)],
             )
-            .await;
-        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
-        assert!(r.body.contains("không đúng"));
+            .await
+        }
+    };
+    // An unknown name, a wrong password and a disabled account are told alike.
+    let unknown = attempt("khong-ai", "sai-mat-khau").await;
+    assert_eq!(unknown.status, StatusCode::UNAUTHORIZED);
+    assert!(unknown.body.contains("không đúng"));
+    let wrong = attempt("bcd", "sai-mat-khau").await;
+    assert_eq!(texts(&wrong.body, ".error"), texts(&unknown.body, ".error"));
+
+    // Guessing vpdp's password: three free failures, then the client waits, doubling.
+    for _ in 0..4 {
+        assert_eq!(
+            attempt("vpdp", "sai-mat-khau").await.status,
+            StatusCode::UNAUTHORIZED
+        );
     }
+    let slowed = attempt("vpdp", ntm_app::demo::DEMO_PASSWORD).await;
+    assert_eq!(slowed.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(slowed.body.contains("giây"), "{}", slowed.body);
+    // Not a lock: after the short wait the right password works.
+    app.clock.advance(chrono::Duration::seconds(2));
+    let ok = attempt("vpdp", ntm_app::demo::DEMO_PASSWORD).await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    // A megabyte of name is refused like any wrong name, and costs the throttle nothing.
+    let long = "x".repeat(1024 * 1024);
     let r = app
-        .post(
-            &anon,
-            "/login",
-            &[
-                ("username", "vpdp"),
-                ("password", ntm_app::demo::DEMO_PASSWORD),
-            ],
-        )
+        .post(&anon, "/login", &[("username", &long), ("password", "x")])
         .await;
-    assert_eq!(
-        r.status,
-        StatusCode::TOO_MANY_REQUESTS,
-        "the sixth attempt is refused even with the right password"
-    );
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert!(r.body.len() < 100_000, "the name is not echoed whole");
     let ok = app
         .post(
             &anon,
@@ -812,4 +825,128 @@ async fn every_answer_carries_a_request_id_that_a_proxy_may_set() {
         .get_with(&anon, "/healthz", &[("x-request-id", "a b<script>")])
         .await;
     assert_ne!(odd.request_id.as_deref(), Some("a b<script>"));
+}
+
+/// The account page lists the user's API tokens (created, last used) and live sessions;
+/// a session can be ended from another; a password change, or an administrator's reset,
+/// revokes every token; guessable passwords are refused in Vietnamese; the current-password
+/// check is slowed after a few wrong ones.
+#[tokio::test]
+async fn tokens_and_sessions_are_listed_revoked_and_ended() {
+    let app = TestApp::demo().await;
+    let first = app.login("xa-kylac").await;
+    let second = app.login("xa-kylac").await;
+    let page = app
+        .post(&first, "/account/tokens", &[("name", "bảng tính")])
+        .await
+        .body;
+    let token = texts(&page, "code.token")
+        .into_iter()
+        .next()
+        .expect("token");
+    assert_eq!(
+        app.api("GET", "/api/v1/units", Some(&token), None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let page = app.get(&first, "/account").await.body;
+    let tokens = texts(&page, "table.data tbody tr").join(" | ");
+    assert!(
+        tokens.contains("bảng tính") && !tokens.contains("chưa dùng"),
+        "{tokens}"
+    );
+    let sessions = texts(&page, "table.sessions tbody tr");
+    assert_eq!(sessions.len(), 2, "{sessions:?}");
+    assert!(sessions.iter().any(|s| s.contains("(phiên này)")));
+
+    // End the other session from this one.
+    let doc = scraper::Html::parse_document(&page);
+    let sel = scraper::Selector::parse("table.sessions tbody tr").unwrap();
+    let form = scraper::Selector::parse("form").unwrap();
+    let action = doc
+        .select(&sel)
+        .find(|tr| !tr.text().collect::<String>().contains("(phiên này)"))
+        .and_then(|tr| tr.select(&form).next())
+        .and_then(|f| f.value().attr("action"))
+        .expect("an end button for the other session")
+        .to_owned();
+    let r = app.post(&first, &action, &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.get(&second, "/").await.status,
+        StatusCode::SEE_OTHER,
+        "ended"
+    );
+    assert_eq!(
+        app.get(&first, "/").await.status,
+        StatusCode::OK,
+        "this one lives"
+    );
+
+    // Weak passwords, then a slowed current-password check.
+    let change = |current: &'static str, new: &'static str| {
+        let (app, first) = (&app, &first);
+        async move {
+            app.post(
+                first,
+                "/account/password",
+                &[("current", current), ("new", new), ("repeat", new)],
+            )
+            .await
+        }
+    };
+    let weak = change(ntm_app::demo::DEMO_PASSWORD, "aaaaaaaaaa").await;
+    assert_eq!(weak.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(weak.body.contains("lặp lại"), "{}", weak.body);
+    let weak = change(ntm_app::demo::DEMO_PASSWORD, "1234567890").await;
+    assert_eq!(weak.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for _ in 0..4 {
+        let r = change("sai-mat-khau-hien-tai", "cay-bang-ven-song-lam").await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let slowed = change(ntm_app::demo::DEMO_PASSWORD, "cay-bang-ven-song-lam").await;
+    assert_eq!(
+        slowed.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        slowed.body
+    );
+    app.clock.advance(chrono::Duration::seconds(2));
+    let done = change(ntm_app::demo::DEMO_PASSWORD, "cay-bang-ven-song-lam").await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    assert_eq!(
+        app.api("GET", "/api/v1/units", Some(&token), None)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED,
+        "a password change revokes the tokens"
+    );
+
+    // An administrator's reset revokes them too.
+    let again = app.login("xa-thanhsen").await;
+    let page = app
+        .post(&again, "/account/tokens", &[("name", "kịch bản")])
+        .await
+        .body;
+    let token = texts(&page, "code.token")
+        .into_iter()
+        .next()
+        .expect("token");
+    let office = app.login("vpdp").await;
+    let user = app._store.find_user("xa-thanhsen").await.unwrap().unwrap();
+    let r = app
+        .post(
+            &office,
+            &format!("/users/{}/password", user.id),
+            &[("password", "song-lam-mua-lu-2026")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(
+        app.api("GET", "/api/v1/units", Some(&token), None)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
 }
