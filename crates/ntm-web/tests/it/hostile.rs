@@ -266,3 +266,152 @@ async fn security_headers_are_on_pages_downloads_and_the_api() {
         "HSTS with Secure cookies"
     );
 }
+
+/// What an attacker types into a free-text field comes out as text on every page that
+/// shows it: no script, no event handler, no `javascript:` link in the document.
+#[tokio::test]
+async fn the_xss_corpus_stays_text_on_every_page() {
+    const CORPUS: [&str; 5] = [
+        "<script>alert(1)</script>",
+        "\"><img src=x onerror=alert(1)>",
+        "' onmouseover='alert(1)' x='",
+        "javascript:alert(1)",
+        "</textarea><svg onload=alert(1)>",
+    ];
+    let payload = CORPUS.join(" ");
+    let app = TestApp::demo().await;
+    let store = &app._store;
+    let audit = ntm_testkit::audit();
+    let ky_lac = ntm_core::UnitId::parse("18850@2020-01-01").unwrap();
+    // A value note, a directive with a task and a progress report, an account's name.
+    store
+        .write_values(
+            &[ntm_store::ValueWrite {
+                unit_id: ky_lac.clone(),
+                year: 2024,
+                indicator_id: "3.1".into(),
+                value: "80".into(),
+                note: Some(payload.clone()),
+                illustrative: false,
+            }],
+            &audit,
+        )
+        .await
+        .unwrap();
+    let directive = store
+        .create_directive(
+            &ntm_store::NewDirective {
+                kind: "kết luận".into(),
+                number: payload.clone(),
+                issued_on: chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
+                issuer: payload.clone(),
+                title: payload.clone(),
+                summary: payload.clone(),
+                file: None,
+                tasks: vec![ntm_store::NewTask {
+                    code: "1".into(),
+                    details: ntm_store::TaskDetails {
+                        text: payload.clone(),
+                        lead: ntm_store::Assignee::Unit(ky_lac.clone()),
+                        cooperating: vec![],
+                        deadline: chrono::NaiveDate::from_ymd_opt(2026, 12, 31),
+                        recurrence: None,
+                        expected_output: payload.clone(),
+                        serves: payload.clone(),
+                    },
+                    children: vec![],
+                }],
+            },
+            &audit,
+        )
+        .await
+        .unwrap();
+    let task = store
+        .list_tasks(&ntm_store::TaskFilter {
+            directive_id: Some(directive),
+            ..Default::default()
+        })
+        .await
+        .unwrap()[0]
+        .id;
+    store
+        .add_report(
+            task,
+            &ntm_store::NewReport {
+                text: payload.clone(),
+                percent: 50,
+                attachment: None,
+                marks_done: false,
+            },
+            &audit,
+        )
+        .await
+        .unwrap();
+    let office = app.login("vpdp").await;
+    let r = app
+        .post(&office, "/account/tokens", &[("name", payload.as_str())])
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let r = app
+        .post(
+            &office,
+            "/users",
+            &[
+                ("username", "xss-test"),
+                ("full_name", payload.as_str()),
+                ("password", "cay-bang-ven-song-lam"),
+                ("role", "viewer"),
+                ("unit", "42"),
+                ("year", "2026"),
+            ],
+        )
+        .await;
+    assert!(
+        r.status.is_success() || r.status.is_redirection(),
+        "{}",
+        r.body
+    );
+
+    for path in [
+        "/entry/18850@2020-01-01/2024".to_owned(),
+        "/units/18850@2020-01-01/scorecard?year=2024".to_owned(),
+        "/audit".to_owned(),
+        "/directives".to_owned(),
+        format!("/directives/{directive}"),
+        "/directives/report?from=2026-10-01&to=2026-12-31".to_owned(),
+        "/tasks".to_owned(),
+        format!("/tasks/{task}"),
+        "/account".to_owned(),
+        "/users".to_owned(),
+        "/".to_owned(),
+    ] {
+        let r = app.get(&office, &path).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}");
+        if path != "/" {
+            // Shown, as text: askama writes `<` as `&lt;` or `&#60;`.
+            assert!(
+                r.body.contains("&lt;script&gt;alert(1)")
+                    || r.body.contains("&#60;script&#62;alert(1)"),
+                "{path}: the text is shown, escaped"
+            );
+        }
+        let doc = scraper::Html::parse_document(&r.body);
+        let all = scraper::Selector::parse("*").unwrap();
+        for e in doc.select(&all) {
+            let el = e.value();
+            if el.name() == "script" {
+                assert_eq!(el.attr("src"), Some("/static/ntm.js"), "{path}: a script");
+                assert!(e.text().collect::<String>().trim().is_empty(), "{path}");
+            }
+            for (name, value) in el.attrs() {
+                assert!(!name.starts_with("on"), "{path}: handler {name}={value}");
+                if name == "href" || name == "src" || name == "action" {
+                    assert!(
+                        !value.trim().to_ascii_lowercase().starts_with("javascript:"),
+                        "{path}: {name}={value}"
+                    );
+                }
+            }
+        }
+    }
+}
