@@ -126,6 +126,16 @@ impl SqliteStore {
         Ok(())
     }
 
+    /// SQLite's own check of the whole file (`PRAGMA integrity_check`): `"ok"`, or what is
+    /// broken.
+    pub async fn integrity_check(&self) -> anyhow::Result<String> {
+        let rows: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check")
+            .fetch_all(&self.pool)
+            .await
+            .context("checking the database's integrity")?;
+        Ok(rows.join("; "))
+    }
+
     /// Writes a consistent, compacted copy of the whole database to `path` with
     /// `VACUUM INTO`; other calls on this store wait until it is done. Fails if `path`
     /// already exists, so a backup is never overwritten.
