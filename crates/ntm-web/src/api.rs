@@ -65,6 +65,7 @@ pub struct UnitDto {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UnitsQuery {
     /// The date of the tree (YYYY-MM-DD); default today.
     #[param(value_type = Option<String>, format = Date)]
@@ -326,9 +327,12 @@ pub struct ValueDto {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ValuesQuery {
     /// Unit id (e.g. 18850@2020-01-01); default all units the caller may read.
     pub unit: Option<String>,
+    /// The year (values are kept for 2010–2035).
+    #[param(minimum = 2010, maximum = 2035)]
     pub year: i32,
 }
 
@@ -339,6 +343,7 @@ pub async fn list_values(
     caller: ApiCaller,
     Query(q): Query<ValuesQuery>,
 ) -> ApiResult<Vec<ValueDto>> {
+    check_year(q.year)?;
     let ws = workspace(&state, Some(0)).await?;
     let units = match &q.unit {
         Some(u) => {
@@ -406,6 +411,8 @@ pub struct ValueInput {
 #[derive(Deserialize, ToSchema)]
 pub struct ValuesWrite {
     pub unit: String,
+    #[schema(minimum = 2010, maximum = 2035)]
+    #[serde(deserialize_with = "whole_number")]
     pub year: i32,
     pub values: Vec<ValueInput>,
 }
@@ -433,6 +440,7 @@ pub async fn write_values(
         )
         .api());
     }
+    check_year(body.year)?;
     let id = parse_unit(&body.unit)?;
     let ws = workspace(&state, Some(0)).await?;
     let entries: Vec<ntm_app::workflow::Entry> = body
@@ -512,6 +520,7 @@ pub struct UnitRefDto {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct EvalQuery {
     /// Criteria set id (default: the most specific applicable set).
     pub set: Option<String>,
@@ -657,11 +666,67 @@ pub struct TaskDto {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TasksQuery {
     /// Only the tasks of this directive.
+    #[param(minimum = 1)]
     pub directive: Option<i64>,
-    /// Only tasks in this state: done_on_time, done_late, open, overdue.
-    pub state: Option<String>,
+    /// Only tasks in this state.
+    #[param(inline)]
+    pub state: Option<StateName>,
+}
+
+/// An integer as JSON writes it: `2025`, and `2025.0` too (JSON has one number type, and
+/// JSON Schema's `integer` admits both).
+fn whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i32, D::Error> {
+    let n = f64::deserialize(d)?;
+    if n.fract() == 0.0 && n >= f64::from(i32::MIN) && n <= f64::from(i32::MAX) {
+        // Checked to be whole and in range just above.
+        #[allow(clippy::cast_possible_truncation)]
+        Ok(n as i32)
+    } else {
+        Err(serde::de::Error::custom(format!("{n} is not a whole number")))
+    }
+}
+
+/// A year values are kept for, or 400 saying which are.
+fn check_year(year: i32) -> Result<(), WebError> {
+    let years = ntm_app::values::YEARS;
+    if years.contains(&year) {
+        Ok(())
+    } else {
+        Err(WebError::new(
+            Kind::BadRequest,
+            format!(
+                "Năm {year} nằm ngoài khoảng {}–{}.",
+                years.start(),
+                years.end()
+            ),
+        )
+        .api())
+    }
+}
+
+/// The four states of a task.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StateName {
+    DoneOnTime,
+    DoneLate,
+    Open,
+    Overdue,
+}
+
+impl StateName {
+    fn state(self) -> ntm_core::task::TaskState {
+        use ntm_core::task::TaskState;
+        match self {
+            StateName::DoneOnTime => TaskState::DoneOnTime,
+            StateName::DoneLate => TaskState::DoneLate,
+            StateName::Open => TaskState::Open,
+            StateName::Overdue => TaskState::Overdue,
+        }
+    }
 }
 
 /// The tasks the caller may see (a department: its own; a commune: its units'), with their
@@ -672,18 +737,12 @@ pub async fn list_tasks(
     caller: ApiCaller,
     Query(q): Query<TasksQuery>,
 ) -> ApiResult<Vec<TaskDto>> {
-    let wanted = match q.state.as_deref() {
-        None | Some("") => None,
-        Some(s) => Some(ntm_core::task::TaskState::parse(s).ok_or_else(|| {
-            WebError::new(
-                Kind::BadRequest,
-                format!(
-                    "Trạng thái “{s}” không có; dùng done_on_time, done_late, open hoặc overdue."
-                ),
-            )
-            .api()
-        })?),
-    };
+    let wanted = q.state.map(StateName::state);
+    if q.directive.is_some_and(|d| d < 1) {
+        return Err(
+            WebError::new(Kind::BadRequest, "Mã văn bản chỉ đạo là số nguyên dương.").api(),
+        );
+    }
     let ws = workspace(&state, Some(0)).await?;
     let tasks = ntm_app::tasks::visible_tasks(
         state.store.as_ref(),
@@ -724,16 +783,84 @@ pub async fn list_tasks(
     ))
 }
 
-struct TokenScheme;
+/// The one envelope every error of the API comes in.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorEnvelope {
+    pub error: ErrorBody,
+}
 
-impl utoipa::Modify for TokenScheme {
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// The HTTP status, repeated.
+    pub status: u16,
+    /// `bad_request`, `unauthenticated`, `forbidden`, `not_found`, `conflict`, `invalid`,
+    /// `too_large`, `unsupported_media_type`, `method_not_allowed`, `too_many_requests`,
+    /// `internal`.
+    pub code: String,
+    /// In Vietnamese, for people.
+    pub message: String,
+    /// Each problem with its place (a field, a row).
+    pub details: Vec<String>,
+}
+
+/// The security scheme, and on every operation every error it can answer, each in the
+/// envelope: the document says what the server does.
+struct Contract;
+
+impl utoipa::Modify for Contract {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "token",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+        let error = |what: &str| {
+            ResponseBuilder::new()
+                .description(what)
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("ErrorEnvelope")))
+                        .build(),
+                )
+                .build()
+        };
+        let every = [
+            ("400", "Yêu cầu không hợp lệ (tham số sai kiểu, thiếu)."),
+            ("401", "Thiếu hoặc sai mã truy cập."),
+            ("403", "Ngoài phạm vi quyền của người gọi."),
+            ("404", "Không có đối tượng này."),
+            ("405", "Địa chỉ không nhận phương thức này."),
+            ("429", "Quá nhiều yêu cầu."),
+            ("500", "Lỗi hệ thống (kèm mã yêu cầu)."),
+        ];
+        let writes = [
+            (
+                "409",
+                "Trạng thái không cho ghi (đã gửi duyệt, đã khóa) hoặc số liệu đã đổi.",
+            ),
+            ("413", "Dữ liệu gửi lên quá lớn."),
+            ("415", "Cần application/json."),
+            ("422", "Dữ liệu không hợp lệ (từng lỗi kèm vị trí)."),
+        ];
+        for item in openapi.paths.paths.values_mut() {
+            let ops = [(item.get.as_mut(), false), (item.post.as_mut(), true)];
+            for (op, write) in ops {
+                let Some(op) = op else { continue };
+                let list: Vec<&(&str, &str)> = if write {
+                    every.iter().chain(writes.iter()).collect()
+                } else {
+                    every.iter().collect()
+                };
+                for (code, what) in list {
+                    op.responses
+                        .responses
+                        .insert((*code).to_owned(), error(what).into());
+                }
+            }
+        }
     }
 }
 
@@ -742,7 +869,8 @@ impl utoipa::Modify for TokenScheme {
 #[openapi(
     info(title = "ntm API", version = "1", description = "Units, criteria sets, values, evaluations, directives and tasks of the NTM information system. Errors: {\"error\": {\"status\", \"code\", \"message\", \"details\"}}."),
     paths(list_units, get_unit, list_sets, get_set, list_values, write_values, evaluation, list_directives, list_tasks),
-    modifiers(&TokenScheme)
+    components(schemas(ErrorEnvelope, ErrorBody)),
+    modifiers(&Contract)
 )]
 pub struct ApiDoc;
 
