@@ -279,11 +279,12 @@ async fn load_snapshot(conn: &mut DbConn) -> StoreResult<UnitSnapshot> {
 
 #[async_trait]
 impl CriteriaStore for Backend {
-    async fn put_criteria_set(
+    async fn put_criteria_set_from(
         &self,
         id: &str,
         title: &str,
         source_text: &str,
+        seen: Option<i64>,
         audit: &AuditContext,
     ) -> StoreResult<PutOutcome> {
         let mut tx = self.begin_write().await?;
@@ -294,6 +295,15 @@ impl CriteriaStore for Backend {
         .fetch_optional(&mut *tx)
         .await
         .map_err(|e| db_error("reading the criteria set", e))?;
+        let now = latest.as_ref().map_or(0, |(v, _)| *v);
+        if let Some(seen) = seen
+            && seen != now
+        {
+            return Err(StoreError::Conflict(format!(
+                "bộ tiêu chí {id} đã có phiên bản {now} được lưu sau phiên bản {seen} bạn mở; \
+                 không có gì được ghi"
+            )));
+        }
         if let Some((version, text)) = &latest
             && text == source_text
         {

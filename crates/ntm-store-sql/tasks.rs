@@ -461,15 +461,30 @@ impl TaskStore for Backend {
         load_task(&mut conn, id).await
     }
 
-    async fn update_task(
+    async fn update_task_from(
         &self,
         id: i64,
+        seen: Option<&str>,
         details: &TaskDetails,
         audit: &AuditContext,
     ) -> StoreResult<bool> {
         let details = tasks::normalize_details(&format!("#{id}"), details)?;
         let mut tx = self.begin_write().await?;
         let task = require_task(&mut tx, id).await?;
+        if let Some(seen) = seen
+            && tasks::details_version(&task.details) != seen
+        {
+            return Err(ntm_store::StoreError::Conflict(format!(
+                "nhiệm vụ {} đã được người khác điều chỉnh trong lúc bạn sửa (nội dung hiện tại: “{}”, hạn {}); \
+                 không có gì được ghi",
+                task.code,
+                task.details.text,
+                task.details.deadline.map_or_else(
+                    || "không có".to_owned(),
+                    |d| d.format("%d/%m/%Y").to_string()
+                )
+            )));
+        }
         if task.details == details {
             return Ok(false);
         }

@@ -38,6 +38,17 @@ pub async fn import(
     files: &[(String, String)],
     audit: &AuditContext,
 ) -> AppResult<Vec<(String, PutOutcome)>> {
+    import_seen(store, files, None, audit).await
+}
+
+/// [`import`] of a set its editor opened at version `seen` (`Some(0)`: a new set): written
+/// only if nobody saved another version meanwhile (`Conflict` then, nothing written).
+pub async fn import_seen(
+    store: &dyn Store,
+    files: &[(String, String)],
+    seen: Option<i64>,
+    audit: &AuditContext,
+) -> AppResult<Vec<(String, PutOutcome)>> {
     let library = stored_files(store).await?;
     let problems = check_files(files, &library);
     if !problems.is_empty() {
@@ -48,7 +59,7 @@ pub async fn import(
         let def = ntm_data::criteria_file::parse(name, text).map_err(invalid)?;
         let h = &def.header;
         let outcome = store
-            .put_criteria_set(&h.id.0, &h.title, text, audit)
+            .put_criteria_set_from(&h.id.0, &h.title, text, seen, audit)
             .await?;
         outcomes.push((h.id.0.clone(), outcome));
     }

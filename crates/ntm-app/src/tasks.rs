@@ -1129,7 +1129,7 @@ pub async fn update_task(
     registry: &UnitRegistry,
     actor: &Actor,
     task_id: i64,
-    details: TaskDetails,
+    (seen, details): (Option<&str>, TaskDetails),
     reason: &str,
     at: DateTime<Utc>,
 ) -> AppResult<bool> {
@@ -1155,9 +1155,12 @@ pub async fn update_task(
     if !problems.is_empty() {
         return Err(AppError::Invalid(problems));
     }
+    // `seen`: the version of the details the form showed, checked under the write lock,
+    // so a second adjuster does not undo the first's without knowing.
     let changed = store
-        .update_task(
+        .update_task_from(
             task_id,
+            seen,
             &details,
             &actor.audit(at, format!("điều chỉnh: {}", reason.trim())),
         )

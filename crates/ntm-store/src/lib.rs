@@ -144,6 +144,20 @@ pub trait CriteriaStore {
         title: &str,
         source_text: &str,
         audit: &AuditContext,
+    ) -> StoreResult<PutOutcome> {
+        self.put_criteria_set_from(id, title, source_text, None, audit)
+            .await
+    }
+    /// [`CriteriaStore::put_criteria_set`], only if the latest version is still `seen`
+    /// (the one its editor opened; `Some(0)`: none yet), checked inside the transaction;
+    /// else `Conflict` naming the version there is now, and nothing is written.
+    async fn put_criteria_set_from(
+        &self,
+        id: &str,
+        title: &str,
+        source_text: &str,
+        seen: Option<i64>,
+        audit: &AuditContext,
     ) -> StoreResult<PutOutcome>;
     /// The latest version of every set, ordered by id.
     async fn list_criteria_sets(&self) -> StoreResult<Vec<CriteriaSetRecord>>;

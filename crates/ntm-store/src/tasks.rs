@@ -130,6 +130,19 @@ pub struct NewTask {
     pub children: Vec<NewTask>,
 }
 
+/// A short fingerprint of a task's details, carried by the form that edits them so that a
+/// save can tell whether someone changed them meanwhile. FNV-1a over their debug text:
+/// stable across runs of the same build, which is all a form's life needs.
+pub fn details_version(details: &TaskDetails) -> String {
+    let text = format!("{details:?}");
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in text.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{h:016x}")
+}
+
 /// A directive to create, with its tasks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewDirective {
@@ -315,6 +328,18 @@ pub trait TaskStore {
     async fn update_task(
         &self,
         id: i64,
+        details: &TaskDetails,
+        audit: &AuditContext,
+    ) -> StoreResult<bool> {
+        self.update_task_from(id, None, details, audit).await
+    }
+    /// [`TaskStore::update_task`], only if the task's details are still those its editor
+    /// opened (`seen`: their [`details_version`]), checked inside the transaction; else
+    /// `Conflict` saying what they are now, and nothing is written.
+    async fn update_task_from(
+        &self,
+        id: i64,
+        seen: Option<&str>,
         details: &TaskDetails,
         audit: &AuditContext,
     ) -> StoreResult<bool>;

@@ -685,7 +685,9 @@ fn whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i32, D::Error>
         #[allow(clippy::cast_possible_truncation)]
         Ok(n as i32)
     } else {
-        Err(serde::de::Error::custom(format!("{n} is not a whole number")))
+        Err(serde::de::Error::custom(format!(
+            "{n} is not a whole number"
+        )))
     }
 }
 

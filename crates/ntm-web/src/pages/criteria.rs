@@ -259,9 +259,12 @@ struct EditPage {
     id: String,
     text: String,
     problems: Vec<String>,
+    /// The stored version this form was opened at (0 for none).
+    version: i64,
 }
 
-async fn stored_text(state: &AppState, id: &str) -> WebResult<String> {
+/// The latest version of set `id` and its text.
+async fn stored(state: &AppState, id: &str) -> WebResult<(i64, String)> {
     state
         .store
         .list_criteria_sets()
@@ -269,7 +272,7 @@ async fn stored_text(state: &AppState, id: &str) -> WebResult<String> {
         .map_err(ntm_app::AppError::from)?
         .into_iter()
         .find(|r| r.id == id)
-        .map(|r| r.source_text)
+        .map(|r| (r.version, r.source_text))
         .ok_or_else(|| WebError::not_found(format!("Không có bộ tiêu chí “{id}”.")))
 }
 
@@ -280,7 +283,7 @@ pub async fn edit_form(
 ) -> WebResult<Response> {
     let ws = workspace(&state, Some(0)).await?;
     require_admin(&session, &ws.registry)?;
-    let text = stored_text(&state, &id).await?;
+    let (version, text) = stored(&state, &id).await?;
     render(&EditPage {
         chrome: Some(Chrome::new(
             &session,
@@ -292,6 +295,7 @@ pub async fn edit_form(
         id,
         text,
         problems: vec![],
+        version,
     })
 }
 
@@ -300,21 +304,25 @@ pub struct EditForm {
     #[serde(default)]
     csrf: String,
     text: String,
+    /// The version the form was opened at; absent from old forms.
+    #[serde(default)]
+    version: Option<i64>,
 }
 
 async fn save_text(
     state: &AppState,
     session: &Session,
     id: &str,
-    text: String,
+    (text, seen): (String, Option<i64>),
     reason: &str,
 ) -> WebResult<Response> {
     let ws = workspace(state, Some(0)).await?;
     require_admin(session, &ws.registry)?;
     let files = vec![(format!("{id}.toml"), text.replace("\r\n", "\n"))];
-    match ntm_app::criteria::import(
+    match ntm_app::criteria::import_seen(
         state.store.as_ref(),
         &files,
+        seen,
         &session.actor.audit(state.now(), reason),
     )
     .await
@@ -325,7 +333,21 @@ async fn save_text(
                 .map_or(id.to_owned(), |(sid, _)| sid.clone());
             Ok(Redirect::to(&format!("/criteria/{saved}")).into_response())
         }
-        Err(ntm_app::AppError::Invalid(problems)) => {
+        // Refused text, or another version saved meanwhile: the form comes back with what
+        // this person wrote; after a conflict it carries the version there is now, so
+        // saving again replaces it knowingly (the other's text is in the set's history).
+        Err(e @ (ntm_app::AppError::Invalid(_) | ntm_app::AppError::Conflict(_))) => {
+            let (status, problems) = match e {
+                ntm_app::AppError::Invalid(p) => (StatusCode::UNPROCESSABLE_ENTITY, p),
+                other => (
+                    StatusCode::CONFLICT,
+                    vec![format!(
+                        "{other}. Nội dung bạn sửa vẫn ở dưới; xem phiên bản mới ở trang bộ tiêu chí, \
+                         rồi bấm Lưu lần nữa nếu muốn thay bằng nội dung này."
+                    )],
+                ),
+            };
+            let version = stored(state, id).await.map_or(0, |(v, _)| v);
             let page = EditPage {
                 chrome: Some(Chrome::new(
                     session,
@@ -337,8 +359,9 @@ async fn save_text(
                 id: id.to_owned(),
                 text: files[0].1.clone(),
                 problems,
+                version,
             };
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+            Ok((status, render(&page)?).into_response())
         }
         Err(e) => Err(e.into()),
     }
@@ -355,7 +378,7 @@ pub async fn edit_save(
         &state,
         &session,
         &id,
-        f.text,
+        (f.text, f.version),
         "sửa bộ tiêu chí trên giao diện",
     )
     .await
@@ -418,11 +441,12 @@ pub async fn variant(
     {
         text.push_str(&format!("# [[override]]\n# indicator = \"{}\"   # {}\n# thresholds = [{{ value = 0, source = \"{}\", confidence = \"high\" }}]\n", i.id, i.name, q(f.decision.trim())));
     }
+    // A new set: refused if a set of that id exists already.
     save_text(
         &state,
         &session,
         f.id.trim(),
-        text,
+        (text, Some(0)),
         "tạo bộ tiêu chí của tỉnh",
     )
     .await

@@ -878,6 +878,8 @@ struct EditPage {
     reason: String,
     errors: Vec<String>,
     editing: bool,
+    /// The version of the details as this form shows them (see `details_version`).
+    seen: String,
 }
 
 /// A task's details as the form shows them.
@@ -962,6 +964,7 @@ pub async fn edit_form(
         reason: String::new(),
         errors: Vec::new(),
         editing: true,
+        seen: ntm_store::details_version(&t.details),
     })
 }
 
@@ -990,12 +993,13 @@ pub async fn edit(
     {
         Ok(mut inputs) if inputs.len() == 1 => {
             let details = inputs.remove(0).details;
+            let seen = Some(f.get("seen")).filter(|s| !s.is_empty());
             let saved = ntm_app::tasks::update_task(
                 state.store.as_ref(),
                 &ws.registry,
                 &session.actor,
                 id,
-                details,
+                (seen, details),
                 &reason,
                 now,
             )
@@ -1008,6 +1012,9 @@ pub async fn edit(
         Ok(_) => vec!["Cần nội dung và đơn vị chủ trì của nhiệm vụ.".into()],
         Err(p) => p,
     };
+    // What is stored now: after a refused save because someone adjusted the task, saving
+    // this form again (what was typed is kept) means "mine over theirs".
+    let now_stored = task_or_404(&state, id).await?;
     let page = EditPage {
         chrome: Some(Chrome::new(
             &session,
@@ -1024,6 +1031,7 @@ pub async fn edit(
         reason,
         errors: problems,
         editing: true,
+        seen: ntm_store::details_version(&now_stored.details),
     };
     Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
 }

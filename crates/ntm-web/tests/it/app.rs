@@ -338,9 +338,25 @@ pub fn texts(html: &str, selector: &str) -> Vec<String> {
         .collect()
 }
 
-/// The fields a browser would send for the first form of `html`: every named input
-/// (not disabled) with its value, every select with its selected option.
+/// The fields a browser would send for the forms of `html` (the sign-out form's token
+/// left out: the test's post adds its own): every named input (not disabled) with its
+/// value, every textarea with its text, every select with its selected option.
 pub fn form_fields(html: &str) -> Vec<(String, String)> {
+    let mut fields = all_fields(html);
+    let mut seen_csrf = false;
+    fields.retain(|(k, _)| {
+        if k == "csrf" {
+            let first = !seen_csrf;
+            seen_csrf = true;
+            first
+        } else {
+            true
+        }
+    });
+    fields
+}
+
+fn all_fields(html: &str) -> Vec<(String, String)> {
     let doc = scraper::Html::parse_document(html);
     let inputs = scraper::Selector::parse("form input[name]").expect("selector");
     let selects = scraper::Selector::parse("form select[name]").expect("selector");
@@ -356,6 +372,13 @@ pub fn form_fields(html: &str) -> Vec<(String, String)> {
             )
         })
         .collect();
+    let areas = scraper::Selector::parse("form textarea[name]").expect("selector");
+    for a in doc.select(&areas) {
+        out.push((
+            a.value().attr("name").unwrap_or_default().to_owned(),
+            a.text().collect(),
+        ));
+    }
     for s in doc.select(&selects) {
         let value = s
             .select(&selected)
