@@ -135,6 +135,24 @@ async fn logout(c: &Client) {
         .expect("signed out");
 }
 
+/// Waits (up to 10 s) until the page's main text holds `needle`: after a click, the old
+/// page may still be there for a moment.
+async fn wait_text(c: &Client, needle: &str) {
+    let mut last = String::new();
+    for _ in 0..100 {
+        if let Ok(main) = c.find(Locator::Css("main")).await
+            && let Ok(text) = main.text().await
+        {
+            if text.contains(needle) {
+                return;
+            }
+            last = text;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the page never said “{needle}”: {last}");
+}
+
 async fn body_text(c: &Client) -> String {
     c.find(Locator::Css("main"))
         .await
@@ -233,11 +251,8 @@ async fn a_commune_enters_and_submits_the_office_approves_and_the_scorecard_and_
         .click()
         .await
         .expect("click");
-    c.wait()
-        .for_element(Locator::Css("strong.wf"))
-        .await
-        .expect("status");
-    assert!(body_text(&c).await.contains("đã duyệt (khóa)"));
+    // The page before the click has a status too: wait for the new one, not for any.
+    wait_text(&c, "đã duyệt (khóa)").await;
 
     // The scorecard shows the value and its evidence; the dashboard counts the commune.
     c.goto(&format!("{base}/units/{KY_LAC}/scorecard?year=2023"))
