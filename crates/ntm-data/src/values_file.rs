@@ -115,7 +115,47 @@ pub fn parse_values(bytes: &[u8]) -> Result<Vec<ValueRow>, Vec<ValueFileProblem>
         if record.iter().all(str::is_empty) {
             continue;
         }
+        // More fields than the header names is never a row to guess at: in a
+        // comma-separated file "12,5" is two fields, and the value would silently become
+        // 12 with a note of 5.
+        if record.len() > headers.len() {
+            let sep = if delimiter == b';' { ";" } else { "," };
+            problems.push(ValueFileProblem {
+                line: Some(line),
+                message: format!(
+                    "dòng có {} ô, nhiều hơn {} cột của dòng tiêu đề; nếu số có dấu phẩy thập phân \
+                     (như 12,5) trong tệp phân cách bằng “{sep}”, hãy đặt số trong ngoặc kép (\"12,5\"), \
+                     viết 12.5, hoặc lưu tệp phân cách bằng dấu chấm phẩy",
+                    record.len(),
+                    headers.len()
+                ),
+            });
+            continue;
+        }
         let get = |i: usize| record.get(i).unwrap_or("").to_owned();
+        // "12,5" split by the comma into value 12 and note 5 looks like any other row;
+        // a whole number followed by a note of digits only is asked about, not stored.
+        if delimiter == b','
+            && let Some(n) = c_note
+            && c_note == Some(c_val + 1)
+        {
+            let (value, note) = (get(c_val), get(n));
+            let whole = |s: &str| {
+                let s = s.strip_prefix('-').unwrap_or(s);
+                !s.is_empty() && s.chars().all(|c| c.is_ascii_digit())
+            };
+            if whole(&value) && whole(&note) {
+                problems.push(ValueFileProblem {
+                    line: Some(line),
+                    message: format!(
+                        "giá trị {value} và ghi chú {note}: có phải số {value},{note} bị dấu phẩy tách đôi? \
+                         Hãy đặt số trong ngoặc kép (\"{value},{note}\") hoặc viết {value}.{note}; \
+                         nếu ghi chú đúng là “{note}”, hãy thêm chữ vào ghi chú"
+                    ),
+                });
+                continue;
+            }
+        }
         let note = c_note
             .map(get)
             .filter(|n| !n.is_empty())
@@ -190,6 +230,42 @@ pub fn write_values(rows: &[ValueRow]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_row_with_more_fields_than_the_header_is_refused_not_guessed() {
+        let problems =
+            parse_values(b"unit,year,indicator,value,note\n18757,2022,I1,12,5,\n").unwrap_err();
+        assert_eq!(problems[0].line, Some(2));
+        assert!(
+            problems[0].message.contains("6 ô, nhiều hơn 5 cột"),
+            "{}",
+            problems[0].message
+        );
+        let problems =
+            parse_values(b"unit,year,indicator,value\n18757,2022,I1,12,5\n").unwrap_err();
+        assert!(
+            problems[0].message.contains("ngoặc kép"),
+            "{}",
+            problems[0].message
+        );
+        let rows = parse_values(b"unit,year,indicator,value\n18757,2022,I1,\"12,5\"\n").unwrap();
+        assert_eq!(rows[0].value, "12,5", "quoted, it is one field");
+        // With a note column, the split looks like a row: asked about, not stored.
+        let problems =
+            parse_values(b"unit,year,indicator,value,note\n18757,2022,I1,12,5\n").unwrap_err();
+        assert!(
+            problems[0].message.contains("12,5"),
+            "{}",
+            problems[0].message
+        );
+        let rows =
+            parse_values(b"unit,year,indicator,value,note\n18757,2022,I1,12,5 ho\n").unwrap();
+        assert_eq!(
+            rows[0].note.as_deref(),
+            Some("5 ho"),
+            "a note with words is a note"
+        );
+    }
 
     #[test]
     fn no_exported_note_is_a_live_formula_and_each_comes_back_as_written() {
