@@ -29,22 +29,121 @@ pub enum ValueError {
     Negative(String),
     #[error("tỷ lệ {0}% vượt quá 100%")]
     PercentAbove100(String),
+    /// `1.200` is one thousand two hundred in Vietnamese writing and one point two in
+    /// English: never guessed.
+    #[error(
+        "“{text}” đọc được hai cách: {whole} (nếu dấu “{sep}” ngăn hàng nghìn) hoặc {decimal} \
+         (nếu đó là dấu thập phân); hãy viết {whole} hoặc {decimal} cho rõ"
+    )]
+    Ambiguous {
+        text: String,
+        sep: char,
+        /// The reading with the separator grouping thousands, written plainly (`1200`).
+        whole: String,
+        /// The reading with the separator as the decimal mark, in Vietnamese writing (`1,2`).
+        decimal: String,
+    },
+}
+
+/// How a file writes its numbers, when it says so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Convention {
+    /// Not said: `85,5` and `85.5` are both read, and a number that reads differently under
+    /// the two conventions (`1.200`, `1,200`) is refused.
+    Either,
+    /// `1.200,5`: the dot groups thousands, the comma is the decimal mark.
+    Vietnamese,
+    /// `1,200.5`: the comma groups thousands, the dot is the decimal mark.
+    English,
+}
+
+/// Whether `t` is one separator with exactly three digits after it and a short whole part,
+/// the one shape the two conventions read differently.
+fn ambiguous_shape(t: &str) -> Option<(char, &str, &str)> {
+    let body = t.strip_prefix('-').unwrap_or(t);
+    let sep = if body.contains('.') && !body.contains(',') {
+        '.'
+    } else if body.contains(',') && !body.contains('.') {
+        ','
+    } else {
+        return None;
+    };
+    let (whole, frac) = body.split_once(sep)?;
+    let digits = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
+    (digits(whole)
+        && digits(frac)
+        && frac.len() == 3
+        && whole.len() <= 3
+        && !whole.starts_with('0')
+        && !frac.contains(sep))
+    .then_some((sep, whole, frac))
+}
+
+/// Removes `group` separators, checking that they group by three, and makes `decimal` a dot.
+fn regroup(t: &str, group: char, decimal: char) -> Option<String> {
+    let (int, frac) = match t.split_once(decimal) {
+        Some((i, f)) if !f.contains(decimal) && !f.contains(group) => (i, Some(f)),
+        Some(_) => return None,
+        None => (t, None),
+    };
+    let sign = if int.starts_with('-') { "-" } else { "" };
+    let int = int.strip_prefix('-').unwrap_or(int);
+    let parts: Vec<&str> = int.split(group).collect();
+    let grouped = parts.len() == 1
+        || (!parts[0].is_empty() && parts[0].len() <= 3 && parts[1..].iter().all(|p| p.len() == 3));
+    if !grouped {
+        return None;
+    }
+    let mut out = format!("{sign}{}", parts.concat());
+    if let Some(f) = frac {
+        out.push('.');
+        out.push_str(f);
+    }
+    Some(out)
 }
 
 impl Value {
-    /// Reads a number as users type it: `85.5`, `85,5` (decimal comma) or `1200`.
-    /// Thousands separators are refused rather than guessed.
+    /// Reads a number as users type it: `85.5`, `85,5` (decimal comma) or `1200`. A number
+    /// the Vietnamese and the English conventions read differently (`1.200`, `1,200`) is
+    /// refused with both readings; other thousands separators are refused rather than
+    /// guessed. Nothing is ever truncated or scaled.
     pub fn parse_number(text: &str) -> Result<Decimal, ValueError> {
+        Self::parse_number_as(text, Convention::Either)
+    }
+
+    /// Reads a number under a declared convention (see [`Convention`]).
+    pub fn parse_number_as(text: &str, convention: Convention) -> Result<Decimal, ValueError> {
         let t = text.trim();
         if t.is_empty() {
             return Err(ValueError::Empty);
         }
-        let normalised = if !t.contains('.') && t.matches(',').count() == 1 {
-            t.replace(',', ".")
-        } else {
-            t.to_owned()
+        let not_a_number = || ValueError::NotANumber(t.to_owned());
+        let normalised = match convention {
+            Convention::Vietnamese => regroup(t, '.', ',').ok_or_else(not_a_number)?,
+            Convention::English => regroup(t, ',', '.').ok_or_else(not_a_number)?,
+            Convention::Either => {
+                if let Some((sep, whole, frac)) = ambiguous_shape(t) {
+                    let sign = if t.starts_with('-') { "-" } else { "" };
+                    let decimal = Decimal::from_str(&format!("{sign}{whole}.{frac}"))
+                        .map_err(|_| not_a_number())?
+                        .normalize()
+                        .to_string()
+                        .replace('.', ",");
+                    return Err(ValueError::Ambiguous {
+                        text: t.to_owned(),
+                        sep,
+                        whole: format!("{sign}{whole}{frac}"),
+                        decimal,
+                    });
+                }
+                if !t.contains('.') && t.matches(',').count() == 1 {
+                    t.replace(',', ".")
+                } else {
+                    t.to_owned()
+                }
+            }
         };
-        Decimal::from_str(&normalised).map_err(|_| ValueError::NotANumber(t.to_owned()))
+        Decimal::from_str(&normalised).map_err(|_| not_a_number())
     }
 
     /// Reads a verdict: `đạt`/`không đạt` (with or without diacritics), `true`/`false`,
@@ -68,7 +167,10 @@ impl Value {
     pub fn from_canonical(text: &str) -> Result<Self, ValueError> {
         match Self::parse_verdict(text) {
             Ok(v) if !text.trim().chars().all(|c| c.is_ascii_digit()) => Ok(Value::Pass(v)),
-            _ => Self::parse_number(text).map(Value::Number),
+            // The stored form is a plain decimal with a dot, written by ntm: read as such.
+            _ => Decimal::from_str(text.trim())
+                .map(Value::Number)
+                .map_err(|_| ValueError::NotANumber(text.trim().to_owned())),
         }
     }
 
@@ -108,6 +210,47 @@ mod tests {
             Err(ValueError::NotANumber(_))
         ));
         assert_eq!(Value::parse_number(""), Err(ValueError::Empty));
+    }
+
+    #[test]
+    fn numbers_the_two_conventions_read_differently_are_refused_not_guessed() {
+        use Convention::*;
+        let d = |s: &str| Decimal::from_str(s).unwrap();
+        // (text, convention, reading or None for refused)
+        let table = [
+            ("1.200", Either, None),
+            ("1,200", Either, None),
+            ("-1.200", Either, None),
+            ("12,5", Either, Some("12.5")),
+            ("1.5", Either, Some("1.5")),
+            ("0.500", Either, Some("0.500")),
+            ("1234.567", Either, Some("1234.567")),
+            ("1.2000", Either, Some("1.2000")),
+            ("1.200", Vietnamese, Some("1200")),
+            ("1.200,5", Vietnamese, Some("1200.5")),
+            ("12,5", Vietnamese, Some("12.5")),
+            ("1.20", Vietnamese, None),
+            ("1,200", English, Some("1200")),
+            ("1,200.5", English, Some("1200.5")),
+            ("12.5", English, Some("12.5")),
+            ("1,20", English, None),
+        ];
+        for (text, convention, reading) in table {
+            let got = Value::parse_number_as(text, convention).ok();
+            assert_eq!(got, reading.map(d), "{text} as {convention:?}");
+        }
+        let e = Value::parse_number("1.200").unwrap_err().to_string();
+        assert!(
+            e.contains("1200") && e.contains("1,2 ") && e.contains("“.”"),
+            "{e}"
+        );
+        let e = Value::parse_number("1,250").unwrap_err().to_string();
+        assert!(e.contains("1250") && e.contains("1,25 "), "{e}");
+        // The stored form is read as written, whatever its shape.
+        assert_eq!(
+            Value::from_canonical("1.200"),
+            Ok(Value::Number(d("1.200")))
+        );
     }
 
     #[test]

@@ -8,6 +8,8 @@
 
 use std::fmt;
 
+use ntm_core::value::{Convention, Value};
+
 /// One data row, with where it stands in the file: `line` orders rows (the header of a
 /// CSV is line 1), `place` says it to users ("dòng 5", "trang “Số liệu”, ô D7").
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,6 +45,49 @@ const INDICATOR: &[&str] = &["indicator", "indicator_id", "chi_tieu", "ma_chi_ti
 const VALUE: &[&str] = &["value", "gia_tri"];
 const NOTE: &[&str] = &["note", "ghi_chu"];
 
+/// The number convention a file declares on its first line, `# numbers: vi-VN` or
+/// `# numbers: en-US` (also `# số: …`), and the text after that line; none declared:
+/// [`Convention::Either`], which refuses numbers the two read differently.
+fn declared_convention(text: &str) -> (Convention, &str, usize) {
+    let first = text.lines().next().unwrap_or("");
+    let Some(comment) = first.trim().strip_prefix('#') else {
+        return (Convention::Either, text, 0);
+    };
+    let said = ntm_core::text::search_key(comment).replace(' ', "");
+    let convention = if said.contains("vi-vn") {
+        Convention::Vietnamese
+    } else if said.contains("en-us") {
+        Convention::English
+    } else {
+        Convention::Either
+    };
+    let rest = text.split_once('\n').map_or("", |(_, r)| r);
+    (convention, rest, 1)
+}
+
+/// A value written under a declared convention, as the plain decimal every reader takes;
+/// words (`đạt`) and values of an undeclared file pass as they are.
+fn in_convention(value: &str, convention: Convention) -> Result<String, String> {
+    let numeric = value.chars().any(|c| c.is_ascii_digit())
+        && value
+            .chars()
+            .all(|c| c.is_ascii_digit() || ".,-+ ".contains(c));
+    if convention == Convention::Either || !numeric {
+        return Ok(value.to_owned());
+    }
+    Value::parse_number_as(value, convention)
+        .map(|d| d.normalize().to_string())
+        .map_err(|_| {
+            let example = match convention {
+                Convention::Vietnamese => "1.200,5",
+                _ => "1,200.5",
+            };
+            format!(
+                "cột value: “{value}” không phải là số viết như tệp đã khai báo (ví dụ {example})"
+            )
+        })
+}
+
 /// Reads a values CSV. Bytes that are not UTF-8 (files saved in TCVN3 or VNI by old
 /// software) are refused with an explanation rather than read as garbage.
 pub fn parse_values(bytes: &[u8]) -> Result<Vec<ValueRow>, Vec<ValueFileProblem>> {
@@ -54,6 +99,7 @@ pub fn parse_values(bytes: &[u8]) -> Result<Vec<ValueRow>, Vec<ValueFileProblem>
         }]
     })?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let (convention, text, skipped) = declared_convention(text);
     if text.trim().is_empty() {
         return Err(vec![ValueFileProblem {
             line: None,
@@ -101,7 +147,7 @@ pub fn parse_values(bytes: &[u8]) -> Result<Vec<ValueRow>, Vec<ValueFileProblem>
     let mut rows = Vec::new();
     let mut problems = Vec::new();
     for (n, record) in rdr.records().enumerate() {
-        let line = n + 2;
+        let line = n + 2 + skipped;
         let record = match record {
             Ok(r) => r,
             Err(e) => {
@@ -156,6 +202,16 @@ pub fn parse_values(bytes: &[u8]) -> Result<Vec<ValueRow>, Vec<ValueFileProblem>
                 continue;
             }
         }
+        let value = match in_convention(&get(c_val), convention) {
+            Ok(v) => v,
+            Err(message) => {
+                problems.push(ValueFileProblem {
+                    line: Some(line),
+                    message,
+                });
+                continue;
+            }
+        };
         let note = c_note
             .map(get)
             .filter(|n| !n.is_empty())
@@ -166,7 +222,7 @@ pub fn parse_values(bytes: &[u8]) -> Result<Vec<ValueRow>, Vec<ValueFileProblem>
             unit: get(c_unit),
             year: get(c_year),
             indicator: get(c_ind),
-            value: get(c_val),
+            value,
             note,
         });
     }
@@ -230,6 +286,31 @@ pub fn write_values(rows: &[ValueRow]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_may_declare_how_it_writes_numbers() {
+        let vi = "# numbers: vi-VN\nunit;year;indicator;value\n18757;2022;3.1;1.200\n18757;2022;3.2;12,5\n18757;2022;7;đạt\n";
+        let rows = parse_values(vi.as_bytes()).unwrap();
+        let values: Vec<&str> = rows.iter().map(|r| r.value.as_str()).collect();
+        assert_eq!(values, ["1200", "12.5", "đạt"]);
+        assert_eq!(rows[0].line, 3, "lines count the declaration");
+        let en = "# số: en-US\nunit,year,indicator,value\n18757,2022,3.1,\"1,200\"\n18757,2022,3.2,12.5\n";
+        let rows = parse_values(en.as_bytes()).unwrap();
+        assert_eq!(rows[0].value, "1200");
+        assert_eq!(rows[1].value, "12.5");
+        let wrong = "# numbers: vi-VN\nunit;year;indicator;value\n18757;2022;3.1;1.20\n";
+        let problems = parse_values(wrong.as_bytes()).unwrap_err();
+        assert_eq!(problems[0].line, Some(3));
+        assert!(
+            problems[0].message.contains("1.200,5"),
+            "{}",
+            problems[0].message
+        );
+        // Undeclared, the value is passed on as written (the app refuses 1.200 with both
+        // readings).
+        let rows = parse_values(b"unit;year;indicator;value\n18757;2022;3.1;1.200\n").unwrap();
+        assert_eq!(rows[0].value, "1.200");
+    }
 
     #[test]
     fn a_row_with_more_fields_than_the_header_is_refused_not_guessed() {

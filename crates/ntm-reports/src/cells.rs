@@ -59,13 +59,28 @@ pub(crate) fn number_text(f: f64) -> String {
             if d.is_zero() {
                 "0".to_owned()
             } else {
-                d.to_string()
+                unmistakable(d.to_string())
             }
         }
         // Beyond Decimal's range (|x| < 1e-28 or > 7.9e28): no indicator value looks like
         // that, the shortest round-trip text is as honest as anything.
         Err(_) => f.to_string(),
     }
+}
+
+/// A number cell is exact, but its text goes to the same reader as typed text, which
+/// refuses `1.234` (one thousand two hundred thirty-four in Vietnamese writing, one point
+/// two three four in English): a trailing zero keeps the value and removes the doubt.
+fn unmistakable(mut text: String) -> String {
+    let body = text.trim_start_matches('-');
+    if let Some((whole, frac)) = body.split_once('.')
+        && frac.len() == 3
+        && whole.len() <= 3
+        && !whole.starts_with('0')
+    {
+        text.push('0');
+    }
+    text
 }
 
 /// Characters Excel refuses in a sheet name.
@@ -188,6 +203,10 @@ mod tests {
             (1e20, "100000000000000000000"),
             (12_345.678, "12345.678"),
             (0.000_123, "0.000123"),
+            // Never in the shape the two conventions read differently.
+            (1.234, "1.2340"),
+            (-12.5, "-12.5"),
+            (0.125, "0.125"),
         ] {
             assert_eq!(number_text(f), text, "{f}");
         }

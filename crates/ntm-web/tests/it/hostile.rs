@@ -415,3 +415,65 @@ async fn the_xss_corpus_stays_text_on_every_page() {
         }
     }
 }
+
+/// `1.200` is 1200 to a Vietnamese reader and 1.2 to an English one: the form, the API
+/// and an undeclared CSV refuse it, naming both readings; nothing is stored.
+#[tokio::test]
+async fn a_number_read_two_ways_is_refused_on_every_path() {
+    let app = TestApp::demo().await;
+    let commune = app.login("xa-kylac").await;
+    let entry = "/entry/18850@2020-01-01/2024";
+    let r = app
+        .post(&commune, entry, &[("v_3.1", "1.200"), ("action", "save")])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let errors = crate::app::texts(&r.body, ".fielderror").join(" | ");
+    assert!(
+        errors.contains("1200") && errors.contains("1,2 "),
+        "{errors}"
+    );
+
+    let csv = "unit,year,indicator,value\n18850@2020-01-01,2024,3.1,\"1,200\"\n";
+    let r = app
+        .post_multipart(
+            &commune,
+            "/import",
+            &[],
+            &[("file", "a.csv", csv.as_bytes())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body.contains("1200") && r.body.contains("đọc được hai cách"),
+        "{}",
+        r.body
+    );
+
+    let page = app
+        .post(&commune, "/account/tokens", &[("name", "t")])
+        .await
+        .body;
+    let token = crate::app::texts(&page, "code.token")
+        .into_iter()
+        .next()
+        .unwrap();
+    let r = app
+        .api(
+            "POST",
+            "/api/v1/values",
+            Some(&token),
+            Some(r#"{"unit":"18850@2020-01-01","year":2024,"values":[{"indicator":"3.1","value":"1.200"}]}"#),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("đọc được hai cách"), "{}", r.body);
+    let stored = app
+        ._store
+        .list_values(&ntm_store::ValueFilter {
+            year: Some(2024),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(stored.is_empty(), "nothing stored: {stored:?}");
+}
