@@ -21,7 +21,7 @@ pub enum Value {
 pub enum ValueError {
     #[error("giá trị trống")]
     Empty,
-    #[error("“{0}” không phải là số (dùng dấu chấm hoặc dấu phẩy thập phân, ví dụ 85.5)")]
+    #[error("“{0}” không phải là số (viết số với dấu phẩy thập phân, ví dụ 85,5)")]
     NotANumber(String),
     #[error("“{0}” không phải là “đạt” hoặc “không đạt”")]
     NotAVerdict(String),

@@ -22,7 +22,35 @@ pub struct AuditQuery {
     pub target: Option<String>,
 }
 
+/// "85.5 (ghi chú: …)" as people write it: a value's number in vi-VN (85,5).
+fn shown_change(kind: &str, before: Option<&str>, after: Option<&str>) -> String {
+    let side = |s: &str| {
+        if kind != "value" {
+            return s.to_owned();
+        }
+        let (number, rest) = s.split_once(' ').map_or((s, ""), |(n, r)| (n, r));
+        match ntm_core::Value::from_canonical(number) {
+            Ok(v @ ntm_core::Value::Number(_)) => {
+                let shown = crate::format::value(&v, None);
+                if rest.is_empty() {
+                    shown
+                } else {
+                    format!("{shown} {rest}")
+                }
+            }
+            _ => s.to_owned(),
+        }
+    };
+    match (before, after) {
+        (Some(b), Some(a)) => format!("{} → {}", side(b), side(a)),
+        (None, Some(a)) => format!("→ {}", side(a)),
+        (Some(b), None) => format!("{} →", side(b)),
+        (None, None) => String::new(),
+    }
+}
+
 pub struct Entry {
+    pub label: &'static str,
     pub at: String,
     pub actor: String,
     pub action: String,
@@ -70,15 +98,11 @@ pub async fn page(
         .map(|r| Entry {
             at: datetime(r.at),
             actor: r.actor,
+            label: ntm_app::audit::action_label(&r.action),
+            change: shown_change(&r.target_kind, r.before.as_deref(), r.after.as_deref()),
             action: r.action,
             target: r.target_id,
             unit: r.unit_id.unwrap_or_default(),
-            change: match (r.before, r.after) {
-                (Some(b), Some(a)) => format!("{b} → {a}"),
-                (None, Some(a)) => format!("→ {a}"),
-                (Some(b), None) => format!("{b} →"),
-                (None, None) => String::new(),
-            },
             reason: r.reason,
         })
         .collect();

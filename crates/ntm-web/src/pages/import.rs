@@ -67,13 +67,19 @@ pub async fn form(State(state): State<AppState>, session: Session) -> WebResult<
     ))
 }
 
+/// A stored value as people read it (85,5; đạt).
+fn shown(canonical: &str) -> String {
+    ntm_core::Value::from_canonical(canonical)
+        .map_or_else(|_| canonical.to_owned(), |v| crate::format::value(&v, None))
+}
+
 fn line(r: &ntm_app::imports::PreviewRow) -> Line {
     Line {
         unit: format!("{} ({})", r.unit_name, r.unit),
         year: r.year,
         indicator: r.indicator.clone(),
-        old: r.old.clone().unwrap_or_default(),
-        new: r.new.clone(),
+        old: r.old.as_deref().map(shown).unwrap_or_default(),
+        new: shown(&r.new),
     }
 }
 

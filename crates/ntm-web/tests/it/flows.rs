@@ -950,3 +950,43 @@ async fn tokens_and_sessions_are_listed_revoked_and_ended() {
         StatusCode::UNAUTHORIZED
     );
 }
+
+/// The audit log and the import preview speak as people write: actions in Vietnamese (the
+/// code beside), times in Vietnam's time, numbers with a decimal comma.
+#[tokio::test]
+async fn the_log_and_the_preview_read_in_vietnamese_with_vi_vn_numbers() {
+    let app = TestApp::demo().await;
+    let commune = app.login("xa-kylac").await;
+    let r = app
+        .post(
+            &commune,
+            &format!("/entry/{KY_LAC}/2024"),
+            &[("v_3.1", "40,5"), ("action", "save")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let office = app.login("vpdp").await;
+    let log = app.get(&office, "/audit?action=value.create").await.body;
+    let rows = texts(&log, "table.data tbody tr").join(" | ");
+    assert!(
+        rows.contains("Nhập số liệu mới") && rows.contains("→ 40,5"),
+        "{rows}"
+    );
+    assert!(rows.contains("29/11/2026 12:00"), "Vietnam's time: {rows}");
+
+    let csv = format!("unit,year,indicator,value\n{KY_LAC},2024,3.1,\"50,25\"\n");
+    let r = app
+        .post_multipart(
+            &commune,
+            "/import",
+            &[],
+            &[("file", "a.csv", csv.as_bytes())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let preview = texts(&r.body, "table tbody tr").join(" | ");
+    assert!(
+        preview.contains("40,5") && preview.contains("50,25"),
+        "{preview}"
+    );
+}
