@@ -82,6 +82,34 @@ impl LevelStats {
         }
         s
     }
+    /// The bands as the report names them for this set's number of criteria: "đạt đủ N",
+    /// then the report's ranges (15–18, 10–14, 5–9, under 5 for the 19 of the national
+    /// set) cut to what the set can reach — a 3-criterion set has "đạt đủ 3" and "dưới 3",
+    /// never "15–2" — each with its count of communes.
+    pub fn labelled_bands(&self) -> Vec<(String, usize)> {
+        let total = self.criteria_total;
+        let mut out = vec![(format!("đạt đủ {total} tiêu chí"), self.bands[0])];
+        let top = total.saturating_sub(1);
+        for (i, (lo, hi)) in [(15, usize::MAX), (10, 14), (5, 9), (0, 4)]
+            .into_iter()
+            .enumerate()
+        {
+            let hi = hi.min(top);
+            if total == 0 || lo > hi {
+                continue;
+            }
+            let label = if lo == 0 {
+                format!("dưới {} tiêu chí", hi + 1)
+            } else if lo == hi {
+                format!("{lo} tiêu chí")
+            } else {
+                format!("{lo}–{hi} tiêu chí")
+            };
+            out.push((label, self.bands[i + 1]));
+        }
+        out
+    }
+
     /// Tỷ lệ xã đạt chuẩn NTM (over all communes).
     pub fn standard_pct(&self) -> Option<Decimal> {
         percent(self.standard_or_above, self.communes, 2)
@@ -246,6 +274,37 @@ mod tests {
             o("5", Level::None, 2),
         ];
         assert_eq!(LevelStats::compute(&all).bands, [1, 1, 1, 1, 1]);
+        let labels = |total: usize| {
+            let s = LevelStats {
+                criteria_total: total,
+                ..LevelStats::default()
+            };
+            s.labelled_bands()
+                .into_iter()
+                .map(|(l, _)| l)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            labels(19),
+            [
+                "đạt đủ 19 tiêu chí",
+                "15–18 tiêu chí",
+                "10–14 tiêu chí",
+                "5–9 tiêu chí",
+                "dưới 5 tiêu chí"
+            ]
+        );
+        assert_eq!(labels(20)[0..2], ["đạt đủ 20 tiêu chí", "15–19 tiêu chí"]);
+        assert_eq!(labels(3), ["đạt đủ 3 tiêu chí", "dưới 3 tiêu chí"]);
+        assert_eq!(
+            labels(11),
+            [
+                "đạt đủ 11 tiêu chí",
+                "10 tiêu chí",
+                "5–9 tiêu chí",
+                "dưới 5 tiêu chí"
+            ]
+        );
     }
 
     #[test]

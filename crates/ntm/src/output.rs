@@ -555,6 +555,7 @@ fn stats_json(s: &ntm_core::rollup::LevelStats) -> Json {
         "criteria_met_sum": s.criteria_met_sum, "criteria_total": s.criteria_total,
         "average_criteria": s.average_criteria().map(num),
         "bands": {"all": s.bands[0], "15_to_all_but_one": s.bands[1], "10_to_14": s.bands[2], "5_to_9": s.bands[3], "under_5": s.bands[4]},
+        "bands_labelled": s.labelled_bands().iter().map(|(label, n)| json!({"label": label, "communes": n})).collect::<Vec<_>>(),
     })
 }
 
@@ -643,14 +644,12 @@ pub fn summary(s: &Summary<'_>, json: bool) -> anyhow::Result<()> {
         st.criteria_total
     );
     outln!(
-        "  Phân nhóm: đạt đủ {} tiêu chí: {}; 15–{}: {}; 10–14: {}; 5–9: {}; dưới 5: {}",
-        st.criteria_total,
-        st.bands[0],
-        st.criteria_total.saturating_sub(1),
-        st.bands[1],
-        st.bands[2],
-        st.bands[3],
-        st.bands[4]
+        "  Phân nhóm: {}",
+        st.labelled_bands()
+            .iter()
+            .map(|(label, n)| format!("{label}: {n}"))
+            .collect::<Vec<_>>()
+            .join("; ")
     );
     if let Some((prev, t)) = &s.previous {
         outln!("\nSo với năm {}:", s.year - 1);
