@@ -196,3 +196,37 @@ pub fn natural(id: &str) -> Vec<(u64, String)> {
         .map(|p| (p.parse().unwrap_or(u64::MAX), p.to_owned()))
         .collect()
 }
+
+/// One summary per province in force at the end of `year` — a database may hold several,
+/// and a summary never mixes them — each over that province's units (as the tree stood at
+/// the end of the year and of the year before, for the comparison). A province without
+/// data that year is left out; none at all is `NotFound`.
+pub fn by_province<'a>(
+    ws: &'a Workspace,
+    year: i32,
+    set: Option<&SetId>,
+    previous: Option<&Workspace>,
+) -> AppResult<Vec<Summary<'a>>> {
+    let end = NaiveDate::from_ymd_opt(year, 12, 31)
+        .ok_or_else(|| AppError::NotFound(format!("năm {year}")))?;
+    let before = NaiveDate::from_ymd_opt(year - 1, 12, 31).unwrap_or(end);
+    let mut out = Vec::new();
+    for root in ws.registry.roots_on(end) {
+        let scope: BTreeSet<UnitId> = [end, before]
+            .iter()
+            .flat_map(|d| ws.registry.subtree_on(root.id(), *d))
+            .map(|v| v.id().clone())
+            .collect();
+        match summary(ws, year, set, previous, Some(&scope)) {
+            Ok(s) => out.push(s),
+            Err(AppError::NotFound(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    if out.is_empty() {
+        return Err(AppError::NotFound(format!(
+            "chưa có số liệu của xã nào năm {year}"
+        )));
+    }
+    Ok(out)
+}

@@ -786,8 +786,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             let ws = Workspace::load(store, Some(*year)).await?;
             let prev = Workspace::load(store, Some(year - 1)).await?;
             let set = set.clone().map(SetId);
-            let summary = ntm_app::summary::summary(&ws, *year, set.as_ref(), Some(&prev), None)?;
-            output::summary(&summary, args.json)
+            // One summary per province: a database holding two never adds them up.
+            let summaries = ntm_app::summary::by_province(&ws, *year, set.as_ref(), Some(&prev))?;
+            output::summaries(&summaries, args.json)
         }
         Command::Audit {
             unit,

@@ -593,6 +593,23 @@ fn district_result(d: &ntm_app::summary::DistrictLine) -> &'static str {
     }
 }
 
+/// Several provinces' summaries, one after another (JSON: one object for one province, as
+/// before; an array for several).
+pub fn summaries(all: &[Summary<'_>], json: bool) -> anyhow::Result<()> {
+    if json && all.len() > 1 {
+        return print_json(&serde_json::Value::Array(
+            all.iter().map(summary_json).collect(),
+        ));
+    }
+    for (i, s) in all.iter().enumerate() {
+        if i > 0 {
+            outln!();
+        }
+        summary(s, json)?;
+    }
+    Ok(())
+}
+
 pub fn summary(s: &Summary<'_>, json: bool) -> anyhow::Result<()> {
     if json {
         return print_json(&summary_json(s));

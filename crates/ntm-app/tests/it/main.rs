@@ -579,3 +579,92 @@ async fn the_demo_run_again_never_overwrites_or_fails() {
     assert_eq!(after[0].value, "50.1", "the user's edit stays");
     assert!(!after[0].illustrative);
 }
+
+/// A database holding two provinces gives one summary each, named and counted apart.
+#[tokio::test]
+async fn two_provinces_are_summarised_apart() {
+    use ntm_core::unit::{Period, Unit, UnitVersion};
+    use ntm_core::{UnitLevel, UnitType};
+    let dir = tempfile::tempdir().unwrap();
+    let s = ntm_testkit::demo_store(dir.path()).await;
+    let from = chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap();
+    let unit = |code: &str, level, unit_type, name: &str, parent: Option<&str>| Unit {
+        id: ntm_core::UnitId::new(code, from),
+        code: code.into(),
+        level,
+        versions: vec![UnitVersion {
+            valid: Period { from, to: None },
+            name: name.into(),
+            unit_type,
+            parent: parent.map(|p| ntm_core::UnitId::new(p, from)),
+        }],
+        source: "kiểm thử".into(),
+    };
+    let batch = ntm_store::UnitBatch {
+        units: vec![
+            unit(
+                "99",
+                UnitLevel::Province,
+                UnitType::Province,
+                "Tỉnh Thử",
+                None,
+            ),
+            unit(
+                "99001",
+                UnitLevel::Commune,
+                UnitType::Commune,
+                "Xã Thử Một",
+                Some("99"),
+            ),
+            unit(
+                "99002",
+                UnitLevel::Commune,
+                UnitType::Commune,
+                "Xã Thử Hai",
+                Some("99"),
+            ),
+        ],
+        ..Default::default()
+    };
+    s.import_units(&batch, &audit()).await.unwrap();
+    let writes: Vec<ntm_store::ValueWrite> = ["99001", "99002"]
+        .iter()
+        .map(|c| ntm_store::ValueWrite {
+            unit_id: ntm_core::UnitId::new(c, from),
+            year: 2021,
+            indicator_id: "3.1".into(),
+            value: "90".into(),
+            note: None,
+            illustrative: false,
+        })
+        .collect();
+    s.write_values(&writes, &audit()).await.unwrap();
+    let ws = Workspace::load(s.as_ref(), Some(2021)).await.unwrap();
+    let all = ntm_app::summary::by_province(&ws, 2021, None, None).unwrap();
+    let names: Vec<&str> = all
+        .iter()
+        .map(|s| s.province.as_ref().map_or("", |p| p.1.as_str()))
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert!(
+        names.contains(&"Tỉnh Hà Tĩnh") && names.contains(&"Tỉnh Thử"),
+        "{names:?}"
+    );
+    let thu = all
+        .iter()
+        .find(|s| s.province.as_ref().unwrap().1 == "Tỉnh Thử")
+        .unwrap();
+    assert_eq!(thu.stats.communes, 2);
+    let ha_tinh = all
+        .iter()
+        .find(|s| s.province.as_ref().unwrap().1 == "Tỉnh Hà Tĩnh")
+        .unwrap();
+    assert!(ha_tinh.stats.communes > 100);
+    assert!(
+        ha_tinh
+            .outcomes
+            .iter()
+            .all(|o| !o.unit.as_str().starts_with("990")),
+        "no mixing"
+    );
+}
