@@ -56,6 +56,19 @@ pub struct Summary<'a> {
     pub province_status: Option<CriterionStatus>,
 }
 
+impl Summary<'_> {
+    /// Every commune (xã) in force that year, with data or not.
+    pub fn all_communes(&self) -> usize {
+        self.stats.communes + self.communes_without_data
+    }
+
+    /// The share of all communes at standard or above: a commune without data is not at
+    /// standard, so it counts in the denominator (2 of 182 is 1.1%, not 2 of 4's 50%).
+    pub fn standard_pct_of_all(&self) -> Option<rust_decimal::Decimal> {
+        ntm_core::rollup::percent(self.stats.standard_or_above, self.all_communes(), 2)
+    }
+}
+
 /// Compiles the summary. `previous` is the workspace of the previous year, if loaded.
 /// With `scope`, only those units count: a summary never reveals what its viewer may not
 /// see (a district's or the province's own result needs its whole subtree, so it appears

@@ -564,6 +564,7 @@ fn summary_json(s: &Summary<'_>) -> Json {
         "year": s.year, "province": s.province.as_ref().map(|(id, name)| json!({"id": id.as_str(), "name": name})),
         "criteria_set": s.set.id().0, "illustrative": s.illustrative,
         "communes": stats_json(&s.stats), "communes_without_data": s.communes_without_data,
+        "all_communes": s.all_communes(), "standard_pct_of_all": s.standard_pct_of_all().map(num),
         "province_level": s.province_level.map(|l| l.as_str()),
         "province_status": s.province_status.map(|l| l.as_str()),
         "previous_year": s.previous.as_ref().map(|(p, t)| json!({
@@ -635,9 +636,18 @@ pub fn summary(s: &Summary<'_>, json: bool) -> anyhow::Result<()> {
         }
     );
     outln!(
-        "  Đạt chuẩn NTM (kể cả nâng cao, kiểu mẫu): {} xã — {} tổng số xã",
+        "  Đạt chuẩn NTM (kể cả nâng cao, kiểu mẫu): {} xã — {} tổng số {} xã{}",
         st.standard_or_above,
-        vi_pct(st.standard_pct())
+        vi_pct(s.standard_pct_of_all()),
+        s.all_communes(),
+        if s.communes_without_data > 0 {
+            format!(
+                " (xã chưa có số liệu tính là chưa đạt: {} xã)",
+                s.communes_without_data
+            )
+        } else {
+            String::new()
+        }
     );
     outln!(
         "  Đạt NTM nâng cao (kể cả kiểu mẫu):        {} xã — {} số xã NTM",

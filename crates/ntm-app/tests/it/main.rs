@@ -668,3 +668,38 @@ async fn two_provinces_are_summarised_apart() {
         "no mixing"
     );
 }
+
+/// The share at standard is of all communes: two communes with data, both at standard,
+/// among a province's many without, is a small share, not 100%.
+#[tokio::test]
+async fn the_share_at_standard_counts_the_communes_without_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = ntm_testkit::demo_store(dir.path()).await;
+    let ws = Workspace::load(s.as_ref(), Some(2021)).await.unwrap();
+    let whole = ntm_app::summary::summary(&ws, 2021, None, None, None).unwrap();
+    assert_eq!(
+        whole.communes_without_data, 0,
+        "the demo has every commune of 2021"
+    );
+    // Keep only two communes' values: the others are now without data.
+    let keep: Vec<ntm_core::UnitId> = whole
+        .outcomes
+        .iter()
+        .take(2)
+        .map(|o| o.unit.clone())
+        .collect();
+    let mut values = (*ws.values).clone();
+    values.retain(|(u, _), _| keep.contains(u));
+    let partial = Workspace {
+        values: std::sync::Arc::new(values),
+        ..ws.clone()
+    };
+    let s2 = ntm_app::summary::summary(&partial, 2021, None, None, None).unwrap();
+    assert_eq!(s2.stats.communes, 2);
+    assert_eq!(s2.all_communes(), whole.stats.communes);
+    let share = s2.standard_pct_of_all().unwrap();
+    assert!(
+        share <= rust_decimal::Decimal::from(2),
+        "{share}% of all, not of two"
+    );
+}

@@ -130,7 +130,16 @@ fn dashboard(
         Tile {
             label: "Đạt chuẩn NTM",
             value: st.standard_or_above.to_string(),
-            note: format!("{} số xã", percent(st.standard_pct())),
+            note: if s.communes_without_data > 0 {
+                format!(
+                    "{} tổng số {} xã ({} xã chưa có số liệu)",
+                    percent(s.standard_pct_of_all()),
+                    s.all_communes(),
+                    s.communes_without_data
+                )
+            } else {
+                format!("{} số xã", percent(s.standard_pct_of_all()))
+            },
         },
         Tile {
             label: "NTM nâng cao",
