@@ -757,7 +757,12 @@ pub async fn build(store: &dyn Store, audit: &AuditContext) -> AppResult<DemoRep
         .list_submissions(&ntm_store::SubmissionFilter::default())
         .await?
         .into_iter()
-        .filter(|s| s.status == "submitted" || s.status == "approved")
+        .filter(|s| {
+            matches!(
+                ntm_core::workflow::Status::parse(&s.status),
+                Some(ntm_core::workflow::Status::Submitted | ntm_core::workflow::Status::Approved)
+            )
+        })
         .map(|s| (s.unit_id, s.year))
         .collect();
     let total = generated.writes.len();

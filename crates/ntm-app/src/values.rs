@@ -67,6 +67,12 @@ pub struct ValidatedValues {
     pub writes: Vec<ValueWrite>,
 }
 
+/// Zip archives (xlsx) start with "PK\x03\x04"; OLE files (.xls, encrypted workbooks)
+/// with D0 CF 11 E0.
+fn looks_like_workbook(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0])
+}
+
 /// Reads a values file named `name` (the name only sharpens the message: a file that
 /// claims to be a workbook and is not is told so, not parsed as CSV).
 pub fn read_file(name: &str, bytes: &[u8]) -> Result<Vec<ValueRow>, Vec<String>> {
@@ -74,8 +80,7 @@ pub fn read_file(name: &str, bytes: &[u8]) -> Result<Vec<ValueRow>, Vec<String>>
     let named_workbook = [".xlsx", ".xlsm", ".xls"]
         .iter()
         .any(|e| lower.ends_with(e));
-    let workbook = bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]);
-    if named_workbook && !workbook {
+    if named_workbook && !looks_like_workbook(bytes) {
         return Err(vec![format!(
             "tệp “{name}” không phải là bảng tính Excel (.xlsx) dù mang tên như vậy; \
              hãy mở bằng Excel và lưu lại dưới dạng .xlsx"
@@ -89,19 +94,15 @@ pub fn read_file(name: &str, bytes: &[u8]) -> Result<Vec<ValueRow>, Vec<String>>
 /// neither (a picture, a PDF, random bytes) are told as such.
 pub fn read_rows(bytes: &[u8]) -> Result<Vec<ValueRow>, Vec<String>> {
     let looks_like_text = std::str::from_utf8(bytes).is_ok() && !bytes.contains(&0);
-    let looks_like_workbook =
-        bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]);
-    if !looks_like_workbook && !looks_like_text {
+    let workbook = looks_like_workbook(bytes);
+    if !workbook && !looks_like_text {
         return Err(vec![
             "tệp không phải là bảng tính Excel (.xlsx) hay tệp CSV (văn bản UTF-8); \
              hãy dùng mẫu nhập liệu của ntm"
                 .into(),
         ]);
     }
-    // Zip archives (xlsx) start with "PK"; OLE files (.xls, encrypted workbooks) with D0 CF.
-    let looks_like_workbook =
-        bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]);
-    if looks_like_workbook {
+    if workbook {
         ntm_reports::read_values(bytes).map_err(|p| p.iter().map(ToString::to_string).collect())
     } else {
         parse_values(bytes).map_err(|p| p.iter().map(ToString::to_string).collect())

@@ -79,6 +79,13 @@ fn ambiguous_shape(t: &str) -> Option<(char, &str, &str)> {
     .then_some((sep, whole, frac))
 }
 
+/// Whether `text` is a number the Vietnamese and English conventions read differently
+/// (`1.200`, `1,200`): what [`Value::parse_number`] refuses, and what a writer of numbers
+/// must not produce.
+pub fn reads_two_ways(text: &str) -> bool {
+    ambiguous_shape(text.trim()).is_some()
+}
+
 /// Removes `group` separators, checking that they group by three, and makes `decimal` a dot.
 fn regroup(t: &str, group: char, decimal: char) -> Option<String> {
     let (int, frac) = match t.split_once(decimal) {

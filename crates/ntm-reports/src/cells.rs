@@ -72,12 +72,7 @@ pub(crate) fn number_text(f: f64) -> String {
 /// refuses `1.234` (one thousand two hundred thirty-four in Vietnamese writing, one point
 /// two three four in English): a trailing zero keeps the value and removes the doubt.
 fn unmistakable(mut text: String) -> String {
-    let body = text.trim_start_matches('-');
-    if let Some((whole, frac)) = body.split_once('.')
-        && frac.len() == 3
-        && whole.len() <= 3
-        && !whole.starts_with('0')
-    {
+    if ntm_core::value::reads_two_ways(&text) {
         text.push('0');
     }
     text

@@ -78,15 +78,22 @@ fn migrations_are_in_lockstep() {
     );
 }
 
+/// The store's own tables in `sqlite_master m`.
+const SQLITE_TABLES: &str =
+    "m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> '_sqlx_migrations'";
+
+/// Columns as read, with their declared type turned into its family.
+fn with_families(rows: Vec<(String, String, bool, i64, String)>) -> BTreeSet<Column> {
+    rows.into_iter()
+        .map(|(t, c, n, pk, ty)| (t, c, n, pk, family(&ty)))
+        .collect()
+}
+
 async fn sqlite_schema(conn: &mut SqliteConnection) -> Schema {
-    const TABLES: &str = "sqlite_master m WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' \
-                          AND m.name <> '_sqlx_migrations'";
     let columns: Vec<(String, String, bool, i64, String)> =
         sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT m.name, p.name, p.\"notnull\", p.pk, p.type \
-             FROM {TABLES_JOIN} pragma_table_info(m.name) p WHERE {WHERE}",
-            TABLES_JOIN = "sqlite_master m JOIN",
-            WHERE = TABLES.split_once(" WHERE ").expect("where").1
+             FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE {SQLITE_TABLES}"
         )))
         .fetch_all(&mut *conn)
         .await
@@ -95,8 +102,7 @@ async fn sqlite_schema(conn: &mut SqliteConnection) -> Schema {
         "SELECT m.name, (SELECT group_concat(name, ',') FROM \
            (SELECT c.name FROM pragma_index_info(i.name) c ORDER BY c.seqno)), i.\"unique\" \
          FROM sqlite_master m JOIN pragma_index_list(m.name) i \
-         WHERE {} AND i.origin <> 'pk'",
-        TABLES.split_once(" WHERE ").expect("where").1
+         WHERE {SQLITE_TABLES} AND i.origin <> 'pk'"
     )))
     .fetch_all(&mut *conn)
     .await
@@ -104,17 +110,13 @@ async fn sqlite_schema(conn: &mut SqliteConnection) -> Schema {
     let keys: Vec<(String, String, String, String, String, String)> =
         sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT m.name, f.\"from\", f.\"table\", COALESCE(f.\"to\", ''), f.on_delete, m.sql \
-             FROM sqlite_master m JOIN pragma_foreign_key_list(m.name) f WHERE {}",
-            TABLES.split_once(" WHERE ").expect("where").1
+             FROM sqlite_master m JOIN pragma_foreign_key_list(m.name) f WHERE {SQLITE_TABLES}"
         )))
         .fetch_all(&mut *conn)
         .await
         .expect("read the SQLite foreign keys");
     Schema {
-        columns: columns
-            .into_iter()
-            .map(|(t, c, n, pk, ty)| (t, c, n, pk, family(&ty)))
-            .collect(),
+        columns: with_families(columns),
         indexes: indexes.into_iter().collect(),
         foreign_keys: keys
             .into_iter()
@@ -186,10 +188,7 @@ async fn postgres_schema(pg: &mut PgConnection, schema: &str) -> Schema {
     .await
     .expect("read the PostgreSQL foreign keys");
     Schema {
-        columns: columns
-            .into_iter()
-            .map(|(t, c, n, pk, ty)| (t, c, n, pk, family(&ty)))
-            .collect(),
+        columns: with_families(columns),
         indexes: indexes.into_iter().collect(),
         foreign_keys: keys.into_iter().collect(),
     }
