@@ -487,18 +487,31 @@ impl ValueStore for Backend {
     }
 
     async fn list_values(&self, filter: &ValueFilter) -> StoreResult<Vec<ValueRecord>> {
+        self.list_value_rows("indicator_values", filter).await
+    }
+}
+
+impl Backend {
+    /// The rows of `table` (`indicator_values` or `approved_values`, which have the same
+    /// columns) that `filter` selects, ordered by unit, year and indicator.
+    pub(crate) async fn list_value_rows(
+        &self,
+        table: &'static str,
+        filter: &ValueFilter,
+    ) -> StoreResult<Vec<ValueRecord>> {
         let units: Vec<Option<&[ntm_core::UnitId]>> = match &filter.units {
             None => vec![None],
             Some(units) if units.is_empty() => return Ok(Vec::new()),
             // Leave room for the year and indicator binds.
             Some(units) => units.chunks(MAX_BINDS - 2).map(Some).collect(),
         };
+        let unit_column = format!("{table}.unit_id");
         let mut out = Vec::new();
         for chunk in &units {
-            let mut qb = QueryBuilder::<Db>::new(
+            let mut qb = QueryBuilder::<Db>::new(format!(
                 "SELECT unit_id, year, indicator_id, value, note, illustrative, entered_by, \
-                 entered_at FROM indicator_values WHERE 1 = 1",
-            );
+                 entered_at FROM {table} WHERE 1 = 1"
+            ));
             if let Some(year) = filter.year {
                 qb.push(" AND year = ").push_bind(year);
             }
@@ -521,7 +534,7 @@ impl ValueStore for Backend {
                 .await
                 .map_err(|e| db_error("reading values", e))?;
             for row in &rows {
-                out.push(value_record(row, "indicator_values.unit_id")?);
+                out.push(value_record(row, &unit_column)?);
             }
         }
         if units.len() > 1 {

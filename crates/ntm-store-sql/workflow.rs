@@ -16,7 +16,8 @@ use ntm_core::UnitId;
 use ntm_core::workflow::Status;
 use ntm_store::plan;
 use ntm_store::{
-    AuditContext, StoreResult, SubmissionFilter, SubmissionRecord, ValueRecord, WorkflowStore,
+    AuditContext, StoreResult, SubmissionFilter, SubmissionRecord, UnitYearStatus, ValueFilter,
+    ValueRecord, WorkflowStore,
 };
 use sqlx::QueryBuilder;
 
@@ -122,6 +123,39 @@ impl WorkflowStore for Backend {
         tx.commit()
             .await
             .map_err(|e| db_error("committing the submission", e))
+    }
+
+    async fn list_approved_values(&self, filter: &ValueFilter) -> StoreResult<Vec<ValueRecord>> {
+        self.list_value_rows("approved_values", filter).await
+    }
+
+    async fn unapproved(&self, year: Option<i32>) -> StoreResult<Vec<UnitYearStatus>> {
+        let mut qb = QueryBuilder::<Db>::new(
+            "SELECT v.unit_id, v.year, COALESCE(s.status, 'draft') AS status \
+             FROM (SELECT DISTINCT unit_id, year FROM indicator_values",
+        );
+        if let Some(year) = year {
+            qb.push(" WHERE year = ").push_bind(year);
+        }
+        qb.push(
+            ") v LEFT JOIN submissions s ON s.unit_id = v.unit_id AND s.year = v.year \
+             WHERE COALESCE(s.status, 'draft') <> 'approved' \
+             ORDER BY v.year, v.unit_id COLLATE \"C\"",
+        );
+        let rows: Vec<(String, i32, String)> = qb
+            .build_query_as()
+            .fetch_all(&self.read)
+            .await
+            .map_err(|e| db_error("reading the unapproved unit-years", e))?;
+        rows.into_iter()
+            .map(|(unit, year, status)| {
+                Ok(UnitYearStatus {
+                    unit_id: plan::parse_unit_id(&unit, "indicator_values.unit_id")?,
+                    year,
+                    status,
+                })
+            })
+            .collect()
     }
 
     /// Ordered by indicator.

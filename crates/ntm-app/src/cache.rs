@@ -13,7 +13,7 @@ use ntm_store::{DataVersions, Store};
 
 use crate::AppResult;
 use crate::evaluate::Workspace;
-use crate::values::ValueMap;
+use crate::values::{Basis, Unapproved, ValueMap};
 
 /// Value maps kept at most: the years pages ask for (this year, last year, all years).
 const YEARS_KEPT: usize = 8;
@@ -28,8 +28,10 @@ pub struct Cache {
 struct Inner {
     registry: Option<(i64, Arc<UnitRegistry>)>,
     catalogue: Option<(i64, Arc<Catalogue>)>,
-    // Keyed by year (`None`: all years); the values version covers the workflow too.
-    values: HashMap<Option<i32>, (i64, Arc<ValueMap>)>,
+    // Keyed by year (`None`: all years) and basis; the values version covers the
+    // workflow too.
+    values: HashMap<(Option<i32>, Basis), (i64, Arc<ValueMap>)>,
+    unapproved: HashMap<Option<i32>, (i64, Arc<Unapproved>)>,
     tasks: Option<(i64, Arc<crate::tasks::TaskMaterial>)>,
     memos: HashMap<String, (DataVersions, Arc<dyn std::any::Any + Send + Sync>)>,
 }
@@ -111,19 +113,43 @@ impl Cache {
         store: &dyn Store,
         v: DataVersions,
         year: Option<i32>,
+        basis: Basis,
     ) -> AppResult<Arc<ValueMap>> {
-        if let Some((at, m)) = self.lock().values.get(&year)
+        if let Some((at, m)) = self.lock().values.get(&(year, basis))
             && *at == v.values
         {
             return Ok(m.clone());
         }
-        let loaded = Arc::new(crate::values::load(store, year).await?);
+        let loaded = Arc::new(crate::values::load(store, year, basis).await?);
         let mut inner = self.lock();
         inner.values.retain(|_, (at, _)| *at == v.values);
         if inner.values.len() >= YEARS_KEPT {
             inner.values.clear();
         }
-        inner.values.insert(year, (v.values, loaded.clone()));
+        inner
+            .values
+            .insert((year, basis), (v.values, loaded.clone()));
+        Ok(loaded)
+    }
+
+    async fn unapproved_at(
+        &self,
+        store: &dyn Store,
+        v: DataVersions,
+        year: Option<i32>,
+    ) -> AppResult<Arc<Unapproved>> {
+        if let Some((at, m)) = self.lock().unapproved.get(&year)
+            && *at == v.values
+        {
+            return Ok(m.clone());
+        }
+        let loaded = Arc::new(crate::values::load_unapproved(store, year).await?);
+        let mut inner = self.lock();
+        inner.unapproved.retain(|_, (at, _)| *at == v.values);
+        if inner.unapproved.len() >= YEARS_KEPT {
+            inner.unapproved.clear();
+        }
+        inner.unapproved.insert(year, (v.values, loaded.clone()));
         Ok(loaded)
     }
 
@@ -174,14 +200,21 @@ impl Cache {
         .await
     }
 
-    /// The workspace of `year` (all years when `None`), as [`Workspace::load`] would load
-    /// it now, from memory where nothing changed.
-    pub async fn workspace(&self, store: &dyn Store, year: Option<i32>) -> AppResult<Workspace> {
+    /// The workspace of `year` (all years when `None`) on `basis`, as [`Workspace::load`]
+    /// would load it now, from memory where nothing changed.
+    pub async fn workspace(
+        &self,
+        store: &dyn Store,
+        year: Option<i32>,
+        basis: Basis,
+    ) -> AppResult<Workspace> {
         let v = self.current(store).await?;
         Ok(Workspace {
             registry: self.registry_at(store, v).await?,
             catalogue: self.catalogue_at(store, v).await?,
-            values: self.values_at(store, v, year).await?,
+            values: self.values_at(store, v, year, basis).await?,
+            basis,
+            unapproved: self.unapproved_at(store, v, year).await?,
         })
     }
 
@@ -191,12 +224,17 @@ impl Cache {
         &self,
         store: &dyn Store,
         units: &[ntm_core::UnitId],
+        basis: Basis,
     ) -> AppResult<Workspace> {
         let v = self.current(store).await?;
+        let mut unapproved = (*self.unapproved_at(store, v, None).await?).clone();
+        unapproved.retain(|(u, _), _| units.contains(u));
         Ok(Workspace {
             registry: self.registry_at(store, v).await?,
             catalogue: self.catalogue_at(store, v).await?,
-            values: Arc::new(crate::values::load_units(store, units).await?),
+            values: Arc::new(crate::values::load_units(store, units, basis).await?),
+            basis,
+            unapproved: Arc::new(unapproved),
         })
     }
 }

@@ -1,9 +1,12 @@
-//! The Hà Tĩnh demo: every xã for 2020, 2021 and 2022 with indicator values constructed so
+//! The Hà Tĩnh demo: every xã for 2021 and 2022 with indicator values constructed so
 //! that, under the illustrative sets in `data/criteria/demo/`, the evaluations agree with
 //! the real recognition history (`shared/reference/ntm/hatinh-history.yaml`) wherever it
-//! names a unit, and with the seed's 2021 counts province-wide: 25 communes newly
-//! advanced, 1 newly model, 2 newly standard (Kỳ Lạc, Kỳ Tây); Vũ Quang and Cẩm Xuyên are
-//! NTM districts from 2021; Hương Khê keeps communes below standard.
+//! names a unit, and with the seed's 2021 levels province-wide (planned from a 2020 that
+//! is not written: ntm has no set for 2020, so the seed's 2021 changes — 25 newly
+//! advanced, 1 newly model, 2 newly standard — belong to the recognition decisions, not
+//! to a comparison of evaluations); Vũ Quang and Cẩm Xuyên are NTM districts from 2021;
+//! Hương Khê keeps communes below standard. The written unit-years are approved, except
+//! [`LEFT_UNAPPROVED`].
 //!
 //! Where the history names no unit (which communes were advanced or model before 2021),
 //! the demo picks some and says so in [`DemoPlan::choices`]. Every value carries the note
@@ -25,8 +28,22 @@ use crate::{AppError, AppResult, AuditContext};
 
 pub use crate::values::DEMO_NOTE;
 
+/// Years the demo plans: 2020 only so that 2021's changes follow from somewhere; ntm has
+/// no set for 2020 (the 2016-2020 set, 1980/QĐ-TTg, is not transcribed), so no value of
+/// 2020 is written.
+const PLANNED_YEARS: [i32; 3] = [2020, 2021, 2022];
+
 /// Years the demo fills.
-pub const YEARS: [i32; 3] = [2020, 2021, 2022];
+pub const YEARS: [i32; 2] = [2021, 2022];
+
+/// Demo unit-years left out of the approval, to try the workflow on: (code, year, status).
+/// Kỳ Lạc is the demo commune account's; two Hương Khê communes still below standard (Hà
+/// Linh, Điền Mỹ) wait for the province.
+pub const LEFT_UNAPPROVED: &[(&str, i32, ntm_core::workflow::Status)] = &[
+    ("18850", 2022, ntm_core::workflow::Status::Draft),
+    ("18502", 2022, ntm_core::workflow::Status::Submitted),
+    ("18499", 2022, ntm_core::workflow::Status::Submitted),
+];
 
 /// The demo's standard-level commune set.
 pub const COMMUNE_SET: &str = "xa-ntm-2021-2025-minh-hoa";
@@ -286,7 +303,7 @@ pub fn plan(registry: &UnitRegistry) -> Result<DemoPlan, String> {
         .collect();
     for id in &xa {
         let mut prev_unmet = usize::MAX;
-        for year in YEARS {
+        for year in PLANNED_YEARS {
             let level = match year {
                 2020 if below20.contains(id) => Level::None,
                 2020 if model20.contains(id) => Level::Model,
@@ -621,7 +638,7 @@ pub fn generate(ws: &Workspace, plan: &DemoPlan) -> Result<Generated, String> {
     }
     let mut out = Generated::default();
     let mut units = BTreeSet::new();
-    for ((unit, year), target) in &plan.targets {
+    for ((unit, year), target) in plan.targets.iter().filter(|((_, y), _)| YEARS.contains(y)) {
         let ctx = ws.context(unit, *year);
         let values = commune_values(&ws.catalogue, &ladder, unit, &ctx, target)?;
         let inputs = Inputs {
@@ -718,6 +735,47 @@ fn upper_tier_values(ws: &Workspace) -> Result<Vec<ValueWrite>, String> {
     Ok(writes)
 }
 
+/// Approves the unit-years the demo has just written (the province signed its past years),
+/// except [`LEFT_UNAPPROVED`], left as a draft or submitted for trying the workflow.
+async fn approve(
+    store: &dyn Store,
+    registry: &UnitRegistry,
+    writes: &[ValueWrite],
+    audit: &AuditContext,
+) -> AppResult<()> {
+    use ntm_core::workflow::Status;
+    let written: BTreeSet<(UnitId, i32)> =
+        writes.iter().map(|w| (w.unit_id.clone(), w.year)).collect();
+    let mut left = BTreeMap::new();
+    for (code, year, status) in LEFT_UNAPPROVED {
+        let id = registry
+            .resolve_in_year(code, *year)
+            .map_err(|e| AppError::Invalid(vec![e.to_string()]))?
+            .id
+            .clone();
+        left.insert((id, *year), *status);
+    }
+    for (unit_id, year) in written {
+        let status = left
+            .get(&(unit_id.clone(), year))
+            .copied()
+            .unwrap_or(Status::Approved);
+        if status == Status::Draft {
+            continue;
+        }
+        let record = ntm_store::SubmissionRecord {
+            unit_id,
+            year,
+            status: status.as_str().to_owned(),
+            updated_at: audit.at,
+            updated_by: audit.actor.clone(),
+            comment: None,
+        };
+        store.set_submission(&record, audit).await?;
+    }
+    Ok(())
+}
+
 /// What building the demo did.
 #[derive(Debug, Clone, Default)]
 pub struct DemoReport {
@@ -744,7 +802,7 @@ pub async fn build(store: &dyn Store, audit: &AuditContext) -> AppResult<DemoRep
     let mut files = ntm_data::shipped::criteria_files();
     files.extend(ntm_data::shipped::demo_criteria_files());
     let sets = crate::criteria::import(store, &files, audit).await?;
-    let ws = Workspace::load(store, None).await?;
+    let ws = Workspace::load(store, None, crate::evaluate::Basis::Current).await?;
     let plan = plan(&ws.registry).map_err(|e| AppError::Invalid(vec![e]))?;
     let generated = generate(&ws, &plan).map_err(|e| AppError::Invalid(vec![e]))?;
     let taken: std::collections::HashSet<(UnitId, i32, String)> = store
@@ -776,6 +834,7 @@ pub async fn build(store: &dyn Store, audit: &AuditContext) -> AppResult<DemoRep
         .collect();
     let kept = total - writes.len();
     let values = store.write_values(&writes, audit).await?;
+    approve(store, &ws.registry, &writes, audit).await?;
     accounts(store, audit).await?;
     let admin = crate::accounts::actor_by_username(store, "vpdp").await?;
     seed_directive(store, &ws.registry, &admin, audit).await?;

@@ -19,7 +19,7 @@ use rust_decimal::Decimal;
 
 use crate::{AppError, AppResult};
 
-pub use crate::values::ValueMap;
+pub use crate::values::{Basis, Unapproved, ValueMap};
 
 /// Everything an evaluation reads. Shared, not copied: the web keeps the parts in its
 /// cache and hands each request the current ones.
@@ -27,7 +27,12 @@ pub use crate::values::ValueMap;
 pub struct Workspace {
     pub registry: Arc<UnitRegistry>,
     pub catalogue: Arc<Catalogue>,
+    /// The values read on `basis`.
     pub values: Arc<ValueMap>,
+    pub basis: Basis,
+    /// The unit-years of the loaded years that have values not approved: what an official
+    /// count leaves out (or, on [`Basis::Current`], includes), said beside every count.
+    pub unapproved: Arc<Unapproved>,
 }
 
 /// The evaluation of one unit in one year.
@@ -47,6 +52,11 @@ pub struct UnitEvaluation<'a> {
     pub notes: BTreeMap<String, String>,
     /// Whether an entered value is demo material.
     pub demo_values: bool,
+    /// Which values were read.
+    pub basis: Basis,
+    /// Where the unit-year stands when its values are not approved: on the official
+    /// basis they were left out (the last approved version, if any, was read).
+    pub unapproved: Option<ntm_core::workflow::Status>,
 }
 
 impl<'a> UnitEvaluation<'a> {
@@ -67,23 +77,60 @@ fn year_end(year: i32) -> NaiveDate {
 }
 
 impl Workspace {
-    /// Loads units, the catalogue and the values of `year` (all years when `None`).
-    pub async fn load(store: &dyn Store, year: Option<i32>) -> AppResult<Self> {
+    /// Loads units, the catalogue and the values of `year` (all years when `None`) on
+    /// `basis`.
+    pub async fn load(store: &dyn Store, year: Option<i32>, basis: Basis) -> AppResult<Self> {
         Ok(Workspace {
             registry: Arc::new(crate::units::load_registry(store).await?),
             catalogue: Arc::new(crate::criteria::load(store).await?),
-            values: Arc::new(crate::values::load(store, year).await?),
+            values: Arc::new(crate::values::load(store, year, basis).await?),
+            basis,
+            unapproved: Arc::new(crate::values::load_unapproved(store, year).await?),
         })
     }
 
     /// Loads units and the catalogue, but values only of `units` (all their years): enough
     /// to evaluate those units when they are communes.
-    pub async fn load_units(store: &dyn Store, units: &[UnitId]) -> AppResult<Self> {
+    pub async fn load_units(store: &dyn Store, units: &[UnitId], basis: Basis) -> AppResult<Self> {
+        let mut unapproved = crate::values::load_unapproved(store, None).await?;
+        unapproved.retain(|(u, _), _| units.contains(u));
         Ok(Workspace {
             registry: Arc::new(crate::units::load_registry(store).await?),
             catalogue: Arc::new(crate::criteria::load(store).await?),
-            values: Arc::new(crate::values::load_units(store, units).await?),
+            values: Arc::new(crate::values::load_units(store, units, basis).await?),
+            basis,
+            unapproved: Arc::new(unapproved),
         })
+    }
+
+    /// Where a unit-year with values stands when it is not approved (`None`: approved, or
+    /// no values at all).
+    pub fn unapproved_status(
+        &self,
+        unit: &UnitId,
+        year: i32,
+    ) -> Option<ntm_core::workflow::Status> {
+        self.unapproved.get(&(unit.clone(), year)).copied()
+    }
+
+    /// The xã under `parent` (or all) at the end of `year`, kept by `keep`, whose values
+    /// of that year are not approved: what an official count does not include yet.
+    pub fn unapproved_communes(
+        &self,
+        year: i32,
+        parent: Option<&UnitId>,
+        keep: impl Fn(&UnitId) -> bool,
+    ) -> usize {
+        let date = year_end(year);
+        let views = match parent {
+            Some(p) => self.registry.subtree_on(p, date),
+            None => self.registry.as_of(date),
+        };
+        views
+            .iter()
+            .filter(|v| v.unit_type() == UnitType::Commune && keep(v.id()))
+            .filter(|v| self.unapproved.contains_key(&(v.id().clone(), year)))
+            .count()
     }
 
     /// The threshold lookup keys of a unit in a year.
@@ -105,7 +152,37 @@ impl Workspace {
     pub fn default_set(&self, unit_type: UnitType, year: i32) -> AppResult<&CriteriaSet> {
         self.catalogue
             .default_set(unit_type, year, Level::Standard)
-            .map_err(|e| AppError::Ambiguous(format!("{} năm {year}: {e}", unit_type.as_vi())))
+            .map_err(|e| match e {
+                ntm_core::criteria::DefaultSetError::None => {
+                    AppError::NotFound(self.no_set_for(unit_type, year))
+                }
+                e => AppError::Ambiguous(format!("{} năm {year}: {e}", unit_type.as_vi())),
+            })
+    }
+
+    /// Says plainly that no set applies, and which years the loaded sets cover: 2020 is
+    /// not evaluated with a set whose period starts in 2021.
+    pub fn no_set_for(&self, unit_type: UnitType, year: i32) -> String {
+        let mut periods: Vec<(i32, i32)> = self
+            .catalogue
+            .sets()
+            .filter(|s| s.header.applies_to.contains(&unit_type))
+            .map(|s| (s.header.period.from, s.header.period.to))
+            .collect();
+        periods.sort();
+        periods.dedup();
+        let covered = match (periods.first(), periods.iter().map(|p| p.1).max()) {
+            (Some(first), Some(last)) => format!(
+                " (các bộ đã nạp cho {} áp dụng từ {} đến {last})",
+                unit_type.as_vi(),
+                first.0
+            ),
+            _ => String::new(),
+        };
+        format!(
+            "năm {year} chưa có bộ tiêu chí nào áp dụng cho {} trong ntm{covered}; không đánh giá năm này theo bộ của giai đoạn khác",
+            unit_type.as_vi()
+        )
     }
 
     fn set_for(
@@ -201,6 +278,8 @@ impl Workspace {
             computed,
             notes,
             demo_values,
+            basis: self.basis,
+            unapproved: self.unapproved_status(unit_id, year),
         })
     }
 

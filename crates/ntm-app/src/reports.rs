@@ -71,8 +71,9 @@ pub fn criteria_summary(
         .filter(|v| scope.contains(v.id()))
         .collect();
     if communes.is_empty() {
-        return Err(AppError::NotFound(format!(
-            "chưa có số liệu của xã nào năm {year}"
+        let unapproved = ws.unapproved_communes(year, None, |u| scope.contains(u));
+        return Err(AppError::NotFound(crate::summary::no_data(
+            ws, year, unapproved,
         )));
     }
     let mut groups: Vec<(Option<UnitId>, SummaryGroup)> = Vec::new();
@@ -142,10 +143,20 @@ pub fn criteria_summary(
 #[derive(Debug, Clone)]
 pub struct LevelLine {
     pub area: String,
+    /// Every xã of the area that year, with values or not: the base of the share at
+    /// standard (a commune without values is not at standard).
+    pub all: usize,
     pub now: LevelStats,
     pub before: Option<LevelStats>,
     /// The area's own result, for districts: met, unmet, unknown.
     pub own: Option<CriterionStatus>,
+}
+
+impl LevelLine {
+    /// The share of all the area's communes at standard or above.
+    pub fn standard_pct_of_all(&self) -> Option<Decimal> {
+        ntm_core::rollup::percent(self.now.standard_or_above, self.all, 2)
+    }
 }
 
 /// Thống kê mức đạt: the province (or scope) and each district, with the change from the
@@ -180,6 +191,7 @@ pub fn level_statistics(
             .province
             .as_ref()
             .map_or_else(|| "Tổng".to_owned(), |(_, n)| n.clone()),
+        all: s.all_communes(),
         now: s.stats.clone(),
         before: s.previous.as_ref().map(|(p, _)| p.clone()),
         own: s.province_status,
@@ -193,6 +205,7 @@ pub fn level_statistics(
         }
         lines.push(LevelLine {
             area: d.name.clone(),
+            all: d.all_communes,
             now: d.stats.clone(),
             before: prev_of(Some(&d.unit)),
             own: d.status,

@@ -19,6 +19,8 @@ pub struct DistrictLine {
     pub name: String,
     pub unit_type: UnitType,
     pub stats: LevelStats,
+    /// Every xã of the district that year, with values or not (the base of its shares).
+    pub all_communes: usize,
     /// The district's own level (huyện NTM / thị xã, thành phố hoàn thành nhiệm vụ).
     pub level: Level,
     /// Set used for the district, when one applies.
@@ -45,11 +47,20 @@ pub struct Summary<'a> {
     pub illustrative: bool,
     pub stats: LevelStats,
     pub outcomes: Vec<Outcome>,
-    /// Communes (xã) in force that year without any value.
+    /// Communes (xã) in force that year without any value read (on the official basis:
+    /// without approved values).
     pub communes_without_data: usize,
+    /// Which values were read.
+    pub basis: crate::evaluate::Basis,
+    /// Communes whose values of the year are not approved (draft, submitted or returned):
+    /// left out of an official count, included (and so marked) otherwise.
+    pub unapproved: usize,
     pub districts: Vec<DistrictLine>,
     /// Change from the previous year, when that year has data.
     pub previous: Option<(LevelStats, Transitions)>,
+    /// Why there is no comparison, when the previous year was asked for and has nothing
+    /// to compare (no set for it, nothing approved).
+    pub previous_missing: Option<String>,
     pub most_unmet: Vec<UnmetCount>,
     pub province_level: Option<Level>,
     /// Whether the province set (321/QĐ-TTg) is met, unmet or undecidable.
@@ -94,10 +105,9 @@ pub fn summary<'a>(
         .into_iter()
         .filter(|v| visible(v.id()))
         .collect();
+    let unapproved = ws.unapproved_communes(year, None, visible);
     if communes.is_empty() {
-        return Err(AppError::NotFound(format!(
-            "chưa có số liệu của xã nào năm {year}"
-        )));
+        return Err(AppError::NotFound(no_data(ws, year, unapproved)));
     }
     let mut outcomes = Vec::new();
     let mut unmet: BTreeMap<String, UnmetCount> = BTreeMap::new();
@@ -154,11 +164,18 @@ pub fn summary<'a>(
             ),
             Err(_) => (Level::None, None, None),
         };
+        let all_communes = ws
+            .registry
+            .subtree_on(d.id(), end)
+            .iter()
+            .filter(|v| v.unit_type() == UnitType::Commune && visible(v.id()))
+            .count();
         districts.push(DistrictLine {
             unit: d.id().clone(),
             name: d.name().to_owned(),
             unit_type: d.unit_type(),
             stats: LevelStats::compute(&mine),
+            all_communes,
             level,
             set: set_id,
             status,
@@ -176,6 +193,9 @@ pub fn summary<'a>(
     let province_level = province_eval.as_ref().map(|e| e.ladder.level);
     let province_status = province_eval.as_ref().map(|e| e.result().status);
 
+    let previous_missing = previous
+        .filter(|p| p.communes(year - 1, None).is_empty())
+        .map(|p| no_data(p, year - 1, p.unapproved_communes(year - 1, None, visible)));
     let previous = match previous {
         Some(prev_ws) if !prev_ws.communes(year - 1, None).is_empty() => {
             let mut prev_outcomes = prev_ws.commune_outcomes(year - 1, None)?;
@@ -194,13 +214,33 @@ pub fn summary<'a>(
         illustrative,
         stats,
         communes_without_data: all_xa - communes.len(),
+        basis: ws.basis,
+        unapproved,
         outcomes,
         districts,
         previous,
+        previous_missing,
         most_unmet,
         province_level,
         province_status,
     })
+}
+
+/// Why a year has nothing to count: no set for it, no approved value yet (and how many
+/// communes wait for approval), or no value at all.
+pub fn no_data(ws: &Workspace, year: i32, unapproved: usize) -> String {
+    if let Err(AppError::NotFound(m)) = ws.default_set(UnitType::Commune, year) {
+        return m;
+    }
+    match ws.basis {
+        crate::evaluate::Basis::Approved if unapproved > 0 => format!(
+            "chưa có số liệu đã duyệt của xã nào năm {year}; {unapproved} xã có số liệu chưa duyệt (xem “kể cả số liệu chưa duyệt”)"
+        ),
+        crate::evaluate::Basis::Approved => {
+            format!("chưa có số liệu đã duyệt của xã nào năm {year}")
+        }
+        crate::evaluate::Basis::Current => format!("chưa có số liệu của xã nào năm {year}"),
+    }
 }
 
 /// Orders "2" before "10" and "17.2" before "17.10".
@@ -237,9 +277,8 @@ pub fn by_province<'a>(
         }
     }
     if out.is_empty() {
-        return Err(AppError::NotFound(format!(
-            "chưa có số liệu của xã nào năm {year}"
-        )));
+        let unapproved = ws.unapproved_communes(year, None, |_| true);
+        return Err(AppError::NotFound(no_data(ws, year, unapproved)));
     }
     Ok(out)
 }

@@ -239,27 +239,103 @@ pub type ValueMap = BTreeMap<(UnitId, i32), BTreeMap<String, Entered>>;
 /// the flag the demo writes ([`Entered::illustrative`]).
 pub const DEMO_NOTE: &str = "Số liệu minh họa (demo), không phải số liệu chính thức";
 
-/// Values of one year (or all), grouped by unit and year, parsed.
-pub async fn load(store: &dyn Store, year: Option<i32>) -> AppResult<ValueMap> {
-    let records = store
-        .list_values(&ValueFilter {
-            year,
-            ..Default::default()
-        })
-        .await?;
+/// Which values an evaluation reads.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum Basis {
+    /// The official reading: each unit-year as it was last approved; a unit-year never
+    /// approved has no official values.
+    #[default]
+    Approved,
+    /// The values as they stand now, approved or not ("kể cả số liệu chưa duyệt").
+    Current,
+}
+
+impl Basis {
+    /// What a page's title adds: nothing for the official reading.
+    pub fn title_suffix(self) -> &'static str {
+        match self {
+            Basis::Approved => "",
+            Basis::Current => " (kể cả số liệu chưa duyệt)",
+        }
+    }
+    /// One line that says what the numbers are made of.
+    pub fn explained(self) -> &'static str {
+        match self {
+            Basis::Approved => {
+                "Số liệu chính thức: chỉ tính số liệu đã được tỉnh duyệt (bản duyệt gần nhất của mỗi đơn vị, mỗi năm)."
+            }
+            Basis::Current => {
+                "Kể cả số liệu chưa duyệt (đang nhập, chờ duyệt, bị trả lại): không phải số liệu chính thức."
+            }
+        }
+    }
+    /// How a unit without values read is described.
+    pub fn no_data_words(self) -> &'static str {
+        match self {
+            Basis::Approved => "chưa có số liệu đã duyệt",
+            Basis::Current => "chưa có số liệu",
+        }
+    }
+    /// The query value that selects it (`?so_lieu=`).
+    pub fn as_param(self) -> &'static str {
+        match self {
+            Basis::Approved => "da-duyet",
+            Basis::Current => "tat-ca",
+        }
+    }
+    pub fn from_param(text: &str) -> Option<Self> {
+        [Basis::Approved, Basis::Current]
+            .into_iter()
+            .find(|b| b.as_param() == text)
+    }
+}
+
+async fn read(store: &dyn Store, filter: &ValueFilter, basis: Basis) -> AppResult<ValueMap> {
+    let records = match basis {
+        Basis::Approved => store.list_approved_values(filter).await?,
+        Basis::Current => store.list_values(filter).await?,
+    };
     group(records)
 }
 
+/// Values of one year (or all), grouped by unit and year, parsed.
+pub async fn load(store: &dyn Store, year: Option<i32>, basis: Basis) -> AppResult<ValueMap> {
+    let filter = ValueFilter {
+        year,
+        ..Default::default()
+    };
+    read(store, &filter, basis).await
+}
+
 /// Values of `units` (all their years), grouped and parsed.
-pub async fn load_units(store: &dyn Store, units: &[UnitId]) -> AppResult<ValueMap> {
-    let records = store
-        .list_values(&ValueFilter {
-            year: None,
-            units: Some(units.to_vec()),
-            indicator_id: None,
+pub async fn load_units(store: &dyn Store, units: &[UnitId], basis: Basis) -> AppResult<ValueMap> {
+    let filter = ValueFilter {
+        year: None,
+        units: Some(units.to_vec()),
+        indicator_id: None,
+    };
+    read(store, &filter, basis).await
+}
+
+/// The unit-years of `year` (all when `None`) with values that are not approved, and
+/// their status.
+pub type Unapproved = BTreeMap<(UnitId, i32), ntm_core::workflow::Status>;
+
+pub async fn load_unapproved(store: &dyn Store, year: Option<i32>) -> AppResult<Unapproved> {
+    store
+        .unapproved(year)
+        .await?
+        .into_iter()
+        .map(|r| {
+            let status = ntm_core::workflow::Status::parse(&r.status).ok_or_else(|| {
+                AppError::Invalid(vec![format!(
+                    "trạng thái lưu của {} năm {} không hợp lệ: {}",
+                    r.unit_id, r.year, r.status
+                )])
+            })?;
+            Ok(((r.unit_id, r.year), status))
         })
-        .await?;
-    group(records)
+        .collect()
 }
 
 /// Groups stored values by unit and year, parsed.

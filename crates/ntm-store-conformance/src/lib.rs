@@ -61,6 +61,7 @@ pub const BEHAVIOURS: &[&str] = &[
     "tokens_are_found_by_hash_and_deleted_only_by_owner",
     "submission_round_trip_and_audit",
     "approving_snapshots_values",
+    "official_values_are_the_approved_snapshots",
     "approved_unit_year_refuses_writes",
     "reopened_unit_year_accepts_writes",
     "list_submissions_filters",
@@ -2537,6 +2538,108 @@ pub async fn approving_snapshots_values(store: &dyn Store) {
             .list_values(&current("18077@2020-01-01"))
             .await
             .expect("values")
+    );
+}
+
+/// The official reading: `list_approved_values` returns the snapshots (not the current
+/// values of a reopened unit-year), filtered like `list_values`; `unapproved` names every
+/// unit-year with values that is not approved, with its status (no record is a draft).
+pub async fn official_values_are_the_approved_snapshots(store: &dyn Store) {
+    import_fixture(store).await;
+    store
+        .write_values(
+            &[
+                value("18077@2020-01-01", 2024, "1.1", "70", None),
+                value("18077@2020-01-01", 2025, "1.1", "71", None),
+                value("18073@2020-01-01", 2024, "1.1", "5", None),
+                value("18073@2020-01-01", 2024, "2.1", "6", None),
+            ],
+            &audit("editor", "nhập"),
+        )
+        .await
+        .expect("values");
+    let all = ValueFilter::default();
+    assert!(
+        store
+            .list_approved_values(&all)
+            .await
+            .expect("approved")
+            .is_empty()
+    );
+    let names = |rows: Vec<ntm_store::UnitYearStatus>| -> Vec<(String, i32, String)> {
+        rows.into_iter()
+            .map(|r| (r.unit_id.to_string(), r.year, r.status))
+            .collect()
+    };
+    assert_eq!(
+        names(store.unapproved(None).await.expect("unapproved")),
+        [
+            ("18073@2020-01-01".to_owned(), 2024, "draft".to_owned()),
+            ("18077@2020-01-01".to_owned(), 2024, "draft".to_owned()),
+            ("18077@2020-01-01".to_owned(), 2025, "draft".to_owned()),
+        ]
+    );
+    set_submission(
+        store,
+        &submission("18077@2020-01-01", 2024, "approved", 3, None),
+    )
+    .await;
+    set_submission(
+        store,
+        &submission("18073@2020-01-01", 2024, "submitted", 3, None),
+    )
+    .await;
+    assert_eq!(
+        names(store.unapproved(Some(2024)).await.expect("unapproved")),
+        [("18073@2020-01-01".to_owned(), 2024, "submitted".to_owned())]
+    );
+    set_submission(
+        store,
+        &submission("18077@2020-01-01", 2024, "draft", 4, Some("mở lại")),
+    )
+    .await;
+    store
+        .write_values(
+            &[value("18077@2020-01-01", 2024, "1.1", "90", None)],
+            &audit("editor", "sửa"),
+        )
+        .await
+        .expect("edit after reopening");
+    let approved = store.list_approved_values(&all).await.expect("approved");
+    let rows: Vec<(String, i32, &str, &str)> = approved
+        .iter()
+        .map(|r| {
+            (
+                r.unit_id.to_string(),
+                r.year,
+                r.indicator_id.as_str(),
+                r.value.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [("18077@2020-01-01".to_owned(), 2024, "1.1", "70")],
+        "the snapshot, not the reopened unit-year's current value"
+    );
+    let filtered = ValueFilter {
+        year: Some(2025),
+        units: Some(vec![id("18077@2020-01-01")]),
+        indicator_id: None,
+    };
+    assert!(
+        store
+            .list_approved_values(&filtered)
+            .await
+            .expect("approved")
+            .is_empty()
+    );
+    assert_eq!(
+        names(store.unapproved(Some(2024)).await.expect("unapproved")),
+        [
+            ("18073@2020-01-01".to_owned(), 2024, "submitted".to_owned()),
+            ("18077@2020-01-01".to_owned(), 2024, "draft".to_owned()),
+        ]
     );
 }
 

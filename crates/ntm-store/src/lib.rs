@@ -426,6 +426,15 @@ pub struct SubmissionRecord {
     pub comment: Option<String>,
 }
 
+/// A unit-year and where it stands in the workflow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitYearStatus {
+    pub unit_id: UnitId,
+    pub year: i32,
+    /// `ntm_core::workflow::Status::as_str`.
+    pub status: String,
+}
+
 /// Which submissions to list; `None` means any.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SubmissionFilter {
@@ -465,6 +474,14 @@ pub trait WorkflowStore {
         from: Option<&[ntm_core::workflow::Status]>,
         audit: &AuditContext,
     ) -> StoreResult<()>;
+    /// The approved snapshots (the values as each unit-year was last approved) that
+    /// `filter` selects, ordered like [`ValueStore::list_values`]. A unit-year reopened
+    /// since keeps its snapshot until it is approved again.
+    async fn list_approved_values(&self, filter: &ValueFilter) -> StoreResult<Vec<ValueRecord>>;
+    /// Every unit-year of `year` (all years when `None`) that has values and is not
+    /// approved (draft, submitted or returned; no record is a draft), ordered by year, then
+    /// unit.
+    async fn unapproved(&self, year: Option<i32>) -> StoreResult<Vec<UnitYearStatus>>;
     /// The values as last approved (empty if never approved).
     async fn approved_values(&self, unit_id: &UnitId, year: i32) -> StoreResult<Vec<ValueRecord>>;
 }

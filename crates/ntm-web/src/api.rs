@@ -8,6 +8,7 @@
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use chrono::{Datelike, NaiveDate};
+use ntm_app::evaluate::Basis;
 use ntm_core::access::{Action, can, visible_units};
 use ntm_core::criteria::SetId;
 use ntm_core::evaluation::CriterionStatus;
@@ -26,15 +27,45 @@ fn api_err(e: impl Into<WebError>) -> WebError {
     e.into().api()
 }
 
+/// Loads what the API reads: registry and catalogue always, the values of `year` on the
+/// official basis (`Some(0)` for none).
 async fn workspace(
     state: &AppState,
     year: Option<i32>,
 ) -> Result<ntm_app::evaluate::Workspace, WebError> {
+    workspace_on(state, year, Basis::Approved).await
+}
+
+async fn workspace_on(
+    state: &AppState,
+    year: Option<i32>,
+    basis: Basis,
+) -> Result<ntm_app::evaluate::Workspace, WebError> {
     state
         .cache
-        .workspace(state.store.as_ref(), year)
+        .workspace(state.store.as_ref(), year, basis)
         .await
         .map_err(api_err)
+}
+
+/// Which values an evaluation reads.
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum BasisDto {
+    /// Official: each unit-year as last approved; never approved means no values.
+    #[default]
+    Approved,
+    /// The values as they stand, approved or not: not an official result.
+    Current,
+}
+
+impl From<BasisDto> for Basis {
+    fn from(b: BasisDto) -> Basis {
+        match b {
+            BasisDto::Approved => Basis::Approved,
+            BasisDto::Current => Basis::Current,
+        }
+    }
 }
 
 fn parse_unit(text: &str) -> Result<UnitId, WebError> {
@@ -502,6 +533,11 @@ pub struct CriterionResultDto {
 pub struct EvaluationDto {
     pub unit: UnitRefDto,
     pub year: i32,
+    /// Which values were read.
+    pub basis: BasisDto,
+    /// The unit-year's status when its values are not approved (draft, submitted,
+    /// returned): on the `approved` basis they were left out.
+    pub unapproved_status: Option<String>,
     pub criteria_set: String,
     pub illustrative: bool,
     pub criteria_total: usize,
@@ -524,6 +560,10 @@ pub struct UnitRefDto {
 pub struct EvalQuery {
     /// Criteria set id (default: the most specific applicable set).
     pub set: Option<String>,
+    /// `approved` (default, official) or `current` (including values not approved).
+    #[param(inline)]
+    #[serde(default)]
+    pub basis: BasisDto,
 }
 
 fn number_text(v: &Value) -> String {
@@ -542,7 +582,7 @@ pub async fn evaluation(
     Query(q): Query<EvalQuery>,
 ) -> ApiResult<EvaluationDto> {
     let id = parse_unit(&unit)?;
-    let ws = workspace(&state, Some(year)).await?;
+    let ws = workspace_on(&state, Some(year), q.basis.into()).await?;
     if !can(&ws.registry, &caller.actor.grants, Action::View, &id, year) {
         return Err(WebError::forbidden().api());
     }
@@ -556,6 +596,8 @@ pub async fn evaluation(
             name: e.name.clone(),
         },
         year,
+        basis: q.basis,
+        unapproved_status: e.unapproved.map(|s| s.as_str().to_owned()),
         criteria_set: e.set.id().0.clone(),
         illustrative: e.illustrative(),
         criteria_total: r.criteria_total(),

@@ -7,7 +7,7 @@ use anyhow::{Context, bail};
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 use ntm_app::AuditContext;
-use ntm_app::evaluate::Workspace;
+use ntm_app::evaluate::{Basis, Workspace};
 use ntm_core::UnitLevel;
 use ntm_core::criteria::SetId;
 
@@ -117,14 +117,22 @@ pub enum Command {
         /// Criteria set id (default: the most specific set that applies).
         #[arg(long)]
         set: Option<String>,
+        /// Read the values as they stand, approved or not (draft, submitted, returned):
+        /// not an official result. By default only approved values count.
+        #[arg(long)]
+        unapproved: bool,
     },
     /// The province summary of a year: communes by level, reported statistics, districts,
-    /// change from the previous year.
+    /// change from the previous year. Official figures: approved values only, with the
+    /// number of communes whose values wait for approval.
     Summary {
         #[arg(long)]
         year: i32,
         #[arg(long)]
         set: Option<String>,
+        /// Count values not yet approved too (the heading then says so).
+        #[arg(long)]
+        unapproved: bool,
     },
     /// Directives' tasks: list them with their computed state, or compile them (counts by
     /// the four states, lead units ranked by on-time rate, laggards first).
@@ -583,7 +591,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         }
         Command::Demo { year } => {
             let report = ntm_app::demo::build(store, &audit(&args, "ntm demo")).await?;
-            let ws = Workspace::load(store, None).await?;
+            let ws = Workspace::load(store, None, Basis::Approved).await?;
             let summary = ntm_app::summary::summary(&ws, *year, None, Some(&ws), None)?;
             output::demo(&report, &summary, args.json)
         }
@@ -775,16 +783,25 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                 Ok(())
             }
         },
-        Command::Evaluate { unit, year, set } => {
-            let ws = Workspace::load(store, Some(*year)).await?;
+        Command::Evaluate {
+            unit,
+            year,
+            set,
+            unapproved,
+        } => {
+            let ws = Workspace::load(store, Some(*year), basis(*unapproved)).await?;
             let id = ws.registry.resolve_in_year(unit, *year)?.id.clone();
             let set = set.clone().map(SetId);
             let e = ws.evaluate(&id, *year, set.as_ref())?;
             output::evaluation(&e, args.json)
         }
-        Command::Summary { year, set } => {
-            let ws = Workspace::load(store, Some(*year)).await?;
-            let prev = Workspace::load(store, Some(year - 1)).await?;
+        Command::Summary {
+            year,
+            set,
+            unapproved,
+        } => {
+            let ws = Workspace::load(store, Some(*year), basis(*unapproved)).await?;
+            let prev = Workspace::load(store, Some(year - 1), basis(*unapproved)).await?;
             let set = set.clone().map(SetId);
             // One summary per province: a database holding two never adds them up.
             let summaries = ntm_app::summary::by_province(&ws, *year, set.as_ref(), Some(&prev))?;
@@ -985,4 +1002,13 @@ async fn user(
         }
     }
     Ok(())
+}
+
+/// The values a command reads: approved only unless `--unapproved`.
+fn basis(unapproved: bool) -> Basis {
+    if unapproved {
+        Basis::Current
+    } else {
+        Basis::Approved
+    }
 }

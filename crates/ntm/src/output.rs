@@ -4,7 +4,7 @@
 
 use chrono::NaiveDate;
 use ntm_app::demo::DemoReport;
-use ntm_app::evaluate::UnitEvaluation;
+use ntm_app::evaluate::{Basis, UnitEvaluation};
 use ntm_app::summary::Summary;
 use ntm_core::criteria::{Comparison, CriteriaSet, Level};
 use ntm_core::evaluation::{CriterionStatus, IndicatorResult};
@@ -448,6 +448,7 @@ pub fn evaluation(e: &UnitEvaluation<'_>, json: bool) -> anyhow::Result<()> {
             "year": e.year,
             "criteria_set": e.set.id().0, "criteria_set_title": e.set.header.title,
             "illustrative": e.illustrative(),
+            "basis": basis_json(e.basis), "unapproved_status": e.unapproved.map(|s| s.as_str()),
             "context": {"region": e.context.region, "group": e.context.group},
             "criteria_total": result.criteria_total(), "criteria_met": result.criteria_met(),
             "criteria_unmet": result.count(CriterionStatus::Unmet), "criteria_unknown": result.count(CriterionStatus::Unknown),
@@ -472,7 +473,31 @@ pub fn evaluation(e: &UnitEvaluation<'_>, json: bool) -> anyhow::Result<()> {
     if e.illustrative() {
         outln!("{ILLUSTRATIVE_BANNER}");
     }
-    outln!("{} (mã {}) — năm {}", e.name, e.unit.code, e.year);
+    outln!(
+        "{} (mã {}) — năm {}{}",
+        e.name,
+        e.unit.code,
+        e.year,
+        e.basis.title_suffix()
+    );
+    outln!("{}", e.basis.explained());
+    if let Some(status) = e.unapproved {
+        outln!(
+            "{}",
+            match e.basis {
+                Basis::Approved => format!(
+                    "Số liệu năm {} của đơn vị chưa được duyệt ({}): không tính ở đây; --unapproved để xem đánh giá theo số liệu hiện có.",
+                    e.year,
+                    status.label_vi()
+                ),
+                Basis::Current => format!(
+                    "Số liệu năm {} của đơn vị chưa được duyệt ({}).",
+                    e.year,
+                    status.label_vi()
+                ),
+            }
+        );
+    }
     outln!("Bộ tiêu chí: {} — {}", e.set.id(), e.set.header.title);
     outln!(
         "Đạt {}/{} tiêu chí ({} chưa đạt, {} chưa xác định). Mức đạt: {}.",
@@ -559,9 +584,18 @@ fn stats_json(s: &ntm_core::rollup::LevelStats) -> Json {
     })
 }
 
+/// `approved` (official) or `current` (including values not approved).
+fn basis_json(b: Basis) -> &'static str {
+    match b {
+        Basis::Approved => "approved",
+        Basis::Current => "current",
+    }
+}
+
 fn summary_json(s: &Summary<'_>) -> Json {
     json!({
         "year": s.year, "province": s.province.as_ref().map(|(id, name)| json!({"id": id.as_str(), "name": name})),
+        "basis": basis_json(s.basis), "communes_unapproved": s.unapproved,
         "criteria_set": s.set.id().0, "illustrative": s.illustrative,
         "communes": stats_json(&s.stats), "communes_without_data": s.communes_without_data,
         "all_communes": s.all_communes(), "standard_pct_of_all": s.standard_pct_of_all().map(num),
@@ -572,6 +606,7 @@ fn summary_json(s: &Summary<'_>) -> Json {
             "newly_standard": t.newly_standard.len(), "newly_advanced": t.newly_advanced.len(), "newly_model": t.newly_model.len(),
             "dropped": t.dropped.len(),
         })),
+        "previous_year_missing": s.previous_missing,
         "districts": s.districts.iter().map(|d| json!({
             "id": d.unit.as_str(), "name": d.name, "type": d.unit_type.as_vi(), "level": d.level.as_str(),
             "criteria_set": d.set.as_ref().map(|s| s.0.clone()), "status": d.status.map(|s| s.as_str()), "communes": stats_json(&d.stats),
@@ -620,17 +655,38 @@ pub fn summary(s: &Summary<'_>, json: bool) -> anyhow::Result<()> {
     }
     let st = &s.stats;
     outln!(
-        "TỔNG HỢP KẾT QUẢ XÂY DỰNG NÔNG THÔN MỚI NĂM {} — {}",
+        "TỔNG HỢP KẾT QUẢ XÂY DỰNG NÔNG THÔN MỚI NĂM {} — {}{}",
         s.year,
-        s.province.as_ref().map_or("", |(_, n)| n.as_str())
+        s.province.as_ref().map_or("", |(_, n)| n.as_str()),
+        s.basis.title_suffix().to_uppercase()
     );
     outln!("Bộ tiêu chí: {} — {}", s.set.id(), s.set.header.title);
+    outln!("{}", s.basis.explained());
+    if s.unapproved > 0 {
+        outln!(
+            "{}",
+            match s.basis {
+                Basis::Approved => format!(
+                    "Chưa tính {} xã có số liệu năm {} chưa duyệt (đang nhập, chờ duyệt hoặc bị trả lại); --unapproved để tính cả.",
+                    s.unapproved, s.year
+                ),
+                Basis::Current => format!(
+                    "Trong đó {} xã có số liệu năm {} chưa duyệt.",
+                    s.unapproved, s.year
+                ),
+            }
+        );
+    }
     outln!("(Số liệu theo kết quả đánh giá; công nhận theo quyết định là hồ sơ riêng.)\n");
     outln!(
         "Số xã đánh giá: {}{}",
         st.communes,
         if s.communes_without_data > 0 {
-            format!(" (chưa có số liệu: {} xã)", s.communes_without_data)
+            format!(
+                " ({}: {} xã)",
+                s.basis.no_data_words(),
+                s.communes_without_data
+            )
         } else {
             String::new()
         }
@@ -642,7 +698,8 @@ pub fn summary(s: &Summary<'_>, json: bool) -> anyhow::Result<()> {
         s.all_communes(),
         if s.communes_without_data > 0 {
             format!(
-                " (xã chưa có số liệu tính là chưa đạt: {} xã)",
+                " (xã {} tính là chưa đạt: {} xã)",
+                s.basis.no_data_words(),
                 s.communes_without_data
             )
         } else {
@@ -697,6 +754,8 @@ pub fn summary(s: &Summary<'_>, json: bool) -> anyhow::Result<()> {
         if !t.dropped.is_empty() {
             outln!("  Giảm mức: {} xã", t.dropped.len());
         }
+    } else if let Some(why) = &s.previous_missing {
+        outln!("\nSo với năm {}: không so sánh được — {why}.", s.year - 1);
     }
     if !s.districts.is_empty() {
         outln!("\nTheo đơn vị cấp huyện:");
@@ -756,8 +815,10 @@ pub fn demo(report: &DemoReport, summary: &Summary<'_>, json: bool) -> anyhow::R
     );
     outln!("  bộ tiêu chí: {}", report.criteria_sets);
     outln!(
-        "  giá trị chỉ tiêu của {} xã, năm 2020–2022: {} mới, {} giữ nguyên như trong cơ sở dữ liệu",
+        "  giá trị chỉ tiêu của {} xã, năm {}–{}: {} mới, {} giữ nguyên như trong cơ sở dữ liệu",
         report.communes,
+        ntm_app::demo::YEARS[0],
+        ntm_app::demo::YEARS[ntm_app::demo::YEARS.len() - 1],
         report.values.inserted,
         report.kept
     );

@@ -122,7 +122,9 @@ async fn only_the_demo_flag_marks_values_as_demo_material() {
     )
     .await
     .unwrap();
-    let ws = Workspace::load(s.as_ref(), Some(2024)).await.unwrap();
+    let ws = Workspace::load(s.as_ref(), Some(2024), ntm_app::evaluate::Basis::Current)
+        .await
+        .unwrap();
     let ev = ws.evaluate(&unit, 2024, None).unwrap();
     assert!(!ev.demo_values, "a real note mentioning 'minh họa'");
     assert_eq!(ev.notes["3.1"], "Kèm ảnh minh họa hiện trạng");
@@ -130,7 +132,9 @@ async fn only_the_demo_flag_marks_values_as_demo_material() {
     s.write_values(&[write("2.1", "bất kỳ", true)], &audit())
         .await
         .unwrap();
-    let ws = Workspace::load(s.as_ref(), Some(2024)).await.unwrap();
+    let ws = Workspace::load(s.as_ref(), Some(2024), ntm_app::evaluate::Basis::Current)
+        .await
+        .unwrap();
     let ev = ws.evaluate(&unit, 2024, None).unwrap();
     assert!(
         ev.demo_values && ev.illustrative(),
@@ -153,7 +157,7 @@ proptest! {
             s.write_values(&[ntm_store::ValueWrite { unit_id: locked.clone(), year, indicator_id: "3.1".into(), value: "80".into(), illustrative: false, note: None }], &audit()).await.unwrap();
             s.set_submission(&SubmissionRecord { unit_id: locked, year, status: "approved".into(), updated_at: test_now(), updated_by: "test".into(), comment: None }, &audit()).await.unwrap();
             let before = count(s.as_ref()).await;
-            let ws = Workspace::load(s.as_ref(), Some(0)).await.unwrap();
+            let ws = Workspace::load(s.as_ref(), Some(0), ntm_app::evaluate::Basis::Current).await.unwrap();
             let text = csv(&rows, year);
             let parsed = ntm_app::values::read_rows(text.as_bytes()).unwrap();
             let all_good = rows.iter().all(|r| matches!(r, Row::Good { .. }));
@@ -373,7 +377,9 @@ mod templates {
     async fn requirements_follow_each_units_region() {
         let dir = tempfile::tempdir().unwrap();
         let s = ntm_testkit::demo_store(dir.path()).await;
-        let ws = Workspace::load(s.as_ref(), Some(2021)).await.unwrap();
+        let ws = Workspace::load(s.as_ref(), Some(2021), ntm_app::evaluate::Basis::Current)
+            .await
+            .unwrap();
         let set = ws.default_set(ntm_core::UnitType::Commune, 2021).unwrap();
         let communes: Vec<UnitId> = ws
             .registry
@@ -404,7 +410,9 @@ mod views {
     async fn the_matrix_filters_sorts_and_stays_in_scope() {
         let dir = tempfile::tempdir().unwrap();
         let s = ntm_testkit::demo_store(dir.path()).await;
-        let ws = Workspace::load(s.as_ref(), Some(2021)).await.unwrap();
+        let ws = Workspace::load(s.as_ref(), Some(2021), ntm_app::evaluate::Basis::Current)
+            .await
+            .unwrap();
         let all: BTreeSet<_> = ws.registry.units().iter().map(|u| u.id.clone()).collect();
         let everything = matrix(&ws, &all, 2021, &MatrixFilter::default());
         assert!(everything.lines.len() > 100, "{}", everything.lines.len());
@@ -521,7 +529,7 @@ async fn the_demo_run_again_never_overwrites_or_fails() {
     let unit = ntm_core::UnitId::parse(UNITS[0]).unwrap();
     let before = s
         .list_values(&ValueFilter {
-            year: Some(2021),
+            year: Some(2022),
             units: Some(vec![unit.clone()]),
             indicator_id: None,
         })
@@ -534,7 +542,7 @@ async fn the_demo_run_again_never_overwrites_or_fails() {
     s.write_values(
         &[ntm_store::ValueWrite {
             unit_id: unit.clone(),
-            year: 2021,
+            year: 2022,
             indicator_id: first.indicator_id.clone(),
             value: "50.1".into(),
             note: None,
@@ -570,7 +578,7 @@ async fn the_demo_run_again_never_overwrites_or_fails() {
     assert!(report.kept > 1000, "{}", report.kept);
     let after = s
         .list_values(&ValueFilter {
-            year: Some(2021),
+            year: Some(2022),
             units: Some(vec![unit]),
             indicator_id: Some(first.indicator_id.clone()),
         })
@@ -639,7 +647,9 @@ async fn two_provinces_are_summarised_apart() {
         })
         .collect();
     s.write_values(&writes, &audit()).await.unwrap();
-    let ws = Workspace::load(s.as_ref(), Some(2021)).await.unwrap();
+    let ws = Workspace::load(s.as_ref(), Some(2021), ntm_app::evaluate::Basis::Current)
+        .await
+        .unwrap();
     let all = ntm_app::summary::by_province(&ws, 2021, None, None).unwrap();
     let names: Vec<&str> = all
         .iter()
@@ -675,7 +685,9 @@ async fn two_provinces_are_summarised_apart() {
 async fn the_share_at_standard_counts_the_communes_without_data() {
     let dir = tempfile::tempdir().unwrap();
     let s = ntm_testkit::demo_store(dir.path()).await;
-    let ws = Workspace::load(s.as_ref(), Some(2021)).await.unwrap();
+    let ws = Workspace::load(s.as_ref(), Some(2021), ntm_app::evaluate::Basis::Current)
+        .await
+        .unwrap();
     let whole = ntm_app::summary::summary(&ws, 2021, None, None, None).unwrap();
     assert_eq!(
         whole.communes_without_data, 0,
@@ -702,4 +714,160 @@ async fn the_share_at_standard_counts_the_communes_without_data() {
         share <= rust_decimal::Decimal::from(2),
         "{share}% of all, not of two"
     );
+}
+
+/// Official counts read approved values only: a commune's draft (reopened, an indicator
+/// lowered below its threshold) does not move the count at standard, which states how
+/// many communes wait; "including unapproved" moves it and says so.
+#[tokio::test]
+async fn a_draft_does_not_move_the_official_count() {
+    use ntm_app::evaluate::Basis;
+    use ntm_core::criteria::Comparison;
+    let dir = tempfile::tempdir().unwrap();
+    let s = ntm_testkit::demo_store(dir.path()).await;
+    let official = Workspace::load(s.as_ref(), Some(2021), Basis::Approved)
+        .await
+        .unwrap();
+    let before = ntm_app::summary::summary(&official, 2021, None, None, None).unwrap();
+    assert_eq!(before.unapproved, 0, "the demo's 2021 is approved");
+    let standard_before = before.stats.standard_or_above;
+    // A commune at standard, and a threshold it can fall under.
+    let (unit, indicator) = before
+        .outcomes
+        .iter()
+        .filter(|o| o.level >= ntm_core::criteria::Level::Standard)
+        .find_map(|o| {
+            let e = official.evaluate(&o.unit, 2021, None).ok()?;
+            let base = &e.ladder.steps[0];
+            base.criteria
+                .iter()
+                .flat_map(|c| &c.indicators)
+                .find_map(|i| {
+                    let at_least = i.indicator.comparison == Comparison::AtLeast
+                        && i.indicator.computed.is_none()
+                        && i.threshold
+                            .as_ref()
+                            .and_then(|t| t.value)
+                            .is_some_and(|v| v > rust_decimal::Decimal::ONE);
+                    at_least.then(|| (o.unit.clone(), i.indicator.value_key().to_owned()))
+                })
+        })
+        .expect("a commune at standard with a numeric threshold");
+    let reopen = SubmissionRecord {
+        unit_id: unit.clone(),
+        year: 2021,
+        status: "draft".into(),
+        updated_at: test_now(),
+        updated_by: "vpdp".into(),
+        comment: Some("mở lại để sửa".into()),
+    };
+    s.set_submission(&reopen, &audit()).await.unwrap();
+    s.write_values(
+        &[ntm_store::ValueWrite {
+            unit_id: unit.clone(),
+            year: 2021,
+            indicator_id: indicator.clone(),
+            value: "0".into(),
+            note: None,
+            illustrative: false,
+        }],
+        &audit(),
+    )
+    .await
+    .unwrap();
+
+    let official = Workspace::load(s.as_ref(), Some(2021), Basis::Approved)
+        .await
+        .unwrap();
+    let after = ntm_app::summary::summary(&official, 2021, None, None, None).unwrap();
+    assert_eq!(
+        after.stats.standard_or_above, standard_before,
+        "a draft of {unit} ({indicator} = 0) moved the official count"
+    );
+    assert_eq!(after.unapproved, 1, "the waiting commune is counted beside");
+    assert_eq!(after.basis, Basis::Approved);
+    let e = official.evaluate(&unit, 2021, None).unwrap();
+    assert_eq!(e.unapproved, Some(ntm_core::workflow::Status::Draft));
+    assert!(
+        e.ladder.level >= ntm_core::criteria::Level::Standard,
+        "the last approved version"
+    );
+
+    let current = Workspace::load(s.as_ref(), Some(2021), Basis::Current)
+        .await
+        .unwrap();
+    let with = ntm_app::summary::summary(&current, 2021, None, None, None).unwrap();
+    assert_eq!(with.stats.standard_or_above, standard_before - 1);
+    assert_eq!(with.unapproved, 1);
+}
+
+/// A unit-year never approved has no official values: its commune counts as without
+/// approved data, and a year with nothing approved says so (and how many wait).
+#[tokio::test]
+async fn a_year_with_nothing_approved_says_so() {
+    use ntm_app::evaluate::Basis;
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(dir.path()).await;
+    let unit = ntm_core::UnitId::parse(UNITS[0]).unwrap();
+    s.write_values(
+        &[ntm_store::ValueWrite {
+            unit_id: unit,
+            year: 2024,
+            indicator_id: "3.1".into(),
+            value: "80".into(),
+            note: None,
+            illustrative: false,
+        }],
+        &audit(),
+    )
+    .await
+    .unwrap();
+    let official = Workspace::load(s.as_ref(), Some(2024), Basis::Approved)
+        .await
+        .unwrap();
+    let Err(ntm_app::AppError::NotFound(m)) =
+        ntm_app::summary::summary(&official, 2024, None, None, None)
+    else {
+        panic!("nothing approved is nothing to count");
+    };
+    assert!(
+        m.contains("chưa có số liệu đã duyệt") && m.contains("1 xã có số liệu chưa duyệt"),
+        "{m}"
+    );
+    let current = Workspace::load(s.as_ref(), Some(2024), Basis::Current)
+        .await
+        .unwrap();
+    assert_eq!(
+        ntm_app::summary::summary(&current, 2024, None, None, None)
+            .unwrap()
+            .stats
+            .communes,
+        1
+    );
+}
+
+/// 2020 has no set in ntm (the 2016-2020 set is not transcribed): it is not evaluated
+/// with a set whose period starts in 2021, and the message says which years are covered.
+#[tokio::test]
+async fn the_year_2020_is_not_evaluated_with_a_later_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = ntm_testkit::demo_store(dir.path()).await;
+    let ws = Workspace::load(s.as_ref(), Some(2020), ntm_app::evaluate::Basis::Current)
+        .await
+        .unwrap();
+    assert!(ws.values.is_empty(), "the demo writes no value for 2020");
+    let Err(ntm_app::AppError::NotFound(m)) = ws.default_set(ntm_core::UnitType::Commune, 2020)
+    else {
+        panic!("a set applies to 2020");
+    };
+    assert!(
+        m.contains("năm 2020 chưa có bộ tiêu chí") && m.contains("từ 2021"),
+        "{m}"
+    );
+    let Err(ntm_app::AppError::NotFound(m)) =
+        ntm_app::summary::summary(&ws, 2020, None, None, None)
+    else {
+        panic!("2020 summarised");
+    };
+    assert!(m.contains("năm 2020 chưa có bộ tiêu chí"), "{m}");
 }

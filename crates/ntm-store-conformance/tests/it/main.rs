@@ -79,6 +79,7 @@ conformance!(
     tokens_are_found_by_hash_and_deleted_only_by_owner,
     submission_round_trip_and_audit,
     approving_snapshots_values,
+    official_values_are_the_approved_snapshots,
     approved_unit_year_refuses_writes,
     reopened_unit_year_accepts_writes,
     list_submissions_filters,

@@ -121,7 +121,7 @@ async fn build(
     typed: Option<&BTreeMap<String, String>>,
     errors: &[(String, String)],
 ) -> WebResult<EntryPage> {
-    let ws = super::workspace_for(state, id, year).await?;
+    let ws = super::workspace_for(state, id, year, ntm_app::evaluate::Basis::Current).await?;
     require(session, &ws.registry, Action::View, id, year)?;
     let e = ws.evaluate(id, year, None)?;
     let (status, record) = ntm_app::workflow::status(state.store.as_ref(), id, year).await?;

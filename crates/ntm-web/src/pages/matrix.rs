@@ -7,7 +7,7 @@ use axum::response::Response;
 use ntm_core::criteria::Level;
 use serde::Deserialize;
 
-use super::{Chrome, render, visible, workspace, year_choices};
+use super::{Chrome, render, visible, year_choices};
 use crate::auth::Session;
 use crate::error::WebResult;
 use crate::format::criterion_class;
@@ -48,6 +48,7 @@ pub struct Choice {
 #[template(path = "matrix.html")]
 struct MatrixPage {
     chrome: Option<Chrome>,
+    basis_bar: super::BasisBar,
     year: i32,
     years: Vec<(i32, bool)>,
     districts: Vec<Choice>,
@@ -75,16 +76,22 @@ pub async fn page(
     State(state): State<AppState>,
     session: Session,
     Query(q): Query<MatrixQuery>,
+    chosen: super::ChosenBasis,
 ) -> WebResult<Response> {
     let year = q.year.unwrap_or(state.config.default_year);
-    let ws = workspace(&state, Some(year)).await?;
+    let ws = super::workspace_on(&state, Some(year), chosen.basis).await?;
     let filter = ntm_app::reports::MatrixFilter {
         district: q.district.unwrap_or_default(),
         group: q.group.unwrap_or_default(),
         level: q.level.unwrap_or_default(),
         sort: q.sort.unwrap_or_else(|| "name".into()),
     };
-    let m = ntm_app::reports::matrix(&ws, &visible(&session, &ws.registry, year), year, &filter);
+    let scope = visible(&session, &ws.registry, year);
+    let m = ntm_app::reports::matrix(&ws, &scope, year, &filter);
+    let basis_bar = chosen.bar(
+        year,
+        ws.unapproved_communes(year, None, |u| scope.contains(u)),
+    );
     let mut districts = vec![Choice {
         value: String::new(),
         label: "Tất cả".into(),
@@ -96,6 +103,7 @@ pub async fn page(
         selected: id.to_string() == filter.district,
     }));
     render(&MatrixPage {
+        basis_bar,
         chrome: Some(Chrome::new(&session, &ws.registry, year, "matrix")),
         year,
         years: year_choices(year),

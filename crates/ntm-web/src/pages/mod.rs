@@ -23,7 +23,7 @@ use std::collections::BTreeSet;
 use askama::Template;
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
-use ntm_app::evaluate::Workspace;
+use ntm_app::evaluate::{Basis, Workspace};
 use ntm_core::access::{Action, can, holds, visible_units};
 use ntm_core::{UnitId, UnitRegistry};
 
@@ -153,14 +153,122 @@ pub fn render(t: &impl Template) -> WebResult<Response> {
     Ok(([(header::CACHE_CONTROL, "no-store")], Html(html)).into_response())
 }
 
-/// Loads the workspace of `year` (all years when `None`).
+/// Loads the workspace of `year` (all years when `None`) on the official basis: approved
+/// values only.
 pub async fn workspace(state: &AppState, year: Option<i32>) -> WebResult<Workspace> {
-    Ok(state.cache.workspace(state.store.as_ref(), year).await?)
+    workspace_on(state, year, Basis::Approved).await
+}
+
+/// Loads the workspace of `year` (all years when `None`) on `basis`.
+pub async fn workspace_on(
+    state: &AppState,
+    year: Option<i32>,
+    basis: Basis,
+) -> WebResult<Workspace> {
+    Ok(state
+        .cache
+        .workspace(state.store.as_ref(), year, basis)
+        .await?)
+}
+
+/// Which values a page counts, from `?so_lieu=` (`da-duyet`, the default, or `tat-ca`),
+/// with the page's address to build the switch between the two.
+#[derive(Debug, Clone)]
+pub struct ChosenBasis {
+    pub basis: Basis,
+    path: String,
+    query: Vec<(String, String)>,
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ChosenBasis {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let query: Vec<(String, String)> = parts
+            .uri
+            .query()
+            .map(|q| {
+                form_urlencoded::parse(q.as_bytes())
+                    .into_owned()
+                    .filter(|(k, _)| k != BASIS_PARAM)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let basis = parts
+            .uri
+            .query()
+            .and_then(|q| {
+                form_urlencoded::parse(q.as_bytes())
+                    .find(|(k, _)| k == BASIS_PARAM)
+                    .and_then(|(_, v)| Basis::from_param(&v))
+            })
+            .unwrap_or_default();
+        Ok(ChosenBasis {
+            basis,
+            path: parts.uri.path().to_owned(),
+            query,
+        })
+    }
+}
+
+const BASIS_PARAM: &str = "so_lieu";
+
+impl ChosenBasis {
+    fn href(&self, basis: Basis) -> String {
+        let mut ser = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in &self.query {
+            ser.append_pair(k, v);
+        }
+        if basis != Basis::Approved {
+            ser.append_pair(BASIS_PARAM, basis.as_param());
+        }
+        let q = ser.finish();
+        if q.is_empty() {
+            self.path.clone()
+        } else {
+            format!("{}?{q}", self.path)
+        }
+    }
+
+    /// The bar a page shows above its numbers: what they count, how many communes'
+    /// values wait for approval, and the switch.
+    pub fn bar(&self, year: i32, unapproved: usize) -> BasisBar {
+        BasisBar {
+            official: self.basis == Basis::Approved,
+            explained: self.basis.explained(),
+            suffix: self.basis.title_suffix(),
+            unapproved,
+            year,
+            official_href: self.href(Basis::Approved),
+            all_href: self.href(Basis::Current),
+        }
+    }
+}
+
+/// See [`ChosenBasis::bar`]; rendered by `basis.html`.
+#[derive(Debug, Clone, Default)]
+pub struct BasisBar {
+    pub official: bool,
+    pub explained: &'static str,
+    /// What the title adds: nothing when official.
+    pub suffix: &'static str,
+    pub unapproved: usize,
+    pub year: i32,
+    pub official_href: String,
+    pub all_href: String,
 }
 
 /// Loads what evaluating `unit` needs: for a commune only its values (and those of the
 /// units it took over, for its history); for a district or province the whole `year`.
-pub async fn workspace_for(state: &AppState, unit: &UnitId, year: i32) -> WebResult<Workspace> {
+pub async fn workspace_for(
+    state: &AppState,
+    unit: &UnitId,
+    year: i32,
+    basis: Basis,
+) -> WebResult<Workspace> {
     let registry = state.cache.registry(state.store.as_ref()).await?;
     let is_commune = registry
         .get(unit)
@@ -170,10 +278,10 @@ pub async fn workspace_for(state: &AppState, unit: &UnitId, year: i32) -> WebRes
         units.extend(registry.ancestry(unit).into_iter().map(|e| e.from.clone()));
         Ok(state
             .cache
-            .workspace_of_units(state.store.as_ref(), &units)
+            .workspace_of_units(state.store.as_ref(), &units, basis)
             .await?)
     } else {
-        workspace(state, Some(year)).await
+        workspace_on(state, Some(year), basis).await
     }
 }
 

@@ -6,7 +6,7 @@ use axum::response::Response;
 use ntm_core::evaluation::CriterionStatus;
 use serde::Deserialize;
 
-use super::{Chrome, render, visible, workspace, year_choices};
+use super::{ChosenBasis, Chrome, render, visible, workspace_on, year_choices};
 use crate::auth::Session;
 use crate::charts::{Bar, Stack, bars, level_stacks};
 use crate::error::WebResult;
@@ -43,6 +43,7 @@ struct OverviewPage {
     chrome: Option<Chrome>,
     years: Vec<(i32, bool)>,
     year: i32,
+    basis_bar: super::BasisBar,
     d: Dashboard,
     /// The viewer's tasks to follow up: (overdue, due soon, days, awaiting confirmation).
     follow_up: Option<(usize, usize, u32, usize)>,
@@ -61,6 +62,7 @@ struct Dashboard {
     unmet_svg: String,
     districts: Vec<DistrictRow>,
     without_data: usize,
+    unapproved: usize,
 }
 
 fn district_result(status: Option<CriterionStatus>, town: bool) -> (&'static str, &'static str) {
@@ -78,13 +80,17 @@ pub async fn page(
     State(state): State<AppState>,
     session: Session,
     Query(q): Query<YearQuery>,
+    chosen: ChosenBasis,
 ) -> WebResult<Response> {
     let year = q.year.unwrap_or(state.config.default_year);
-    let ws = workspace(&state, Some(year)).await?;
-    let prev = workspace(&state, Some(year - 1)).await?;
+    let ws = workspace_on(&state, Some(year), chosen.basis).await?;
+    let prev = workspace_on(&state, Some(year - 1), chosen.basis).await?;
     let chrome = Some(Chrome::new(&session, &ws.registry, year, "overview"));
     let follow_up = follow_up(&state, &session, &ws.registry).await?;
-    let key = format!("overview|{year}|{:?}", session.actor.grants);
+    let key = format!(
+        "overview|{year}|{:?}|{:?}",
+        chosen.basis, session.actor.grants
+    );
     let d = state
         .cache
         .memo(state.store.as_ref(), key, || {
@@ -96,6 +102,7 @@ pub async fn page(
         chrome,
         years: year_choices(year),
         year,
+        basis_bar: chosen.bar(year, d.unapproved),
         d: (*d).clone(),
         follow_up,
     })
@@ -108,7 +115,10 @@ fn dashboard(
     year: i32,
     scope: &std::collections::BTreeSet<ntm_core::UnitId>,
 ) -> WebResult<Dashboard> {
-    let mut page = Dashboard::default();
+    let mut page = Dashboard {
+        unapproved: ws.unapproved_communes(year, None, |u| scope.contains(u)),
+        ..Dashboard::default()
+    };
     let s = match ntm_app::summary::summary(ws, year, None, Some(prev), Some(scope)) {
         Ok(s) => s,
         Err(ntm_app::AppError::NotFound(m)) => {
@@ -132,10 +142,11 @@ fn dashboard(
             value: st.standard_or_above.to_string(),
             note: if s.communes_without_data > 0 {
                 format!(
-                    "{} tổng số {} xã ({} xã chưa có số liệu)",
+                    "{} tổng số {} xã ({} xã {})",
                     percent(s.standard_pct_of_all()),
                     s.all_communes(),
-                    s.communes_without_data
+                    s.communes_without_data,
+                    s.basis.no_data_words()
                 )
             } else {
                 format!("{} số xã", percent(s.standard_pct_of_all()))

@@ -14,7 +14,9 @@ use ntm_reports::{Cell, CellValue, Column, Table, Tone};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
-use super::{Chrome, render, visible, workspace, year_choices};
+use super::{
+    BasisBar, ChosenBasis, Chrome, render, visible, workspace, workspace_on, year_choices,
+};
 use crate::auth::Session;
 use crate::error::{WebError, WebResult, internal};
 use crate::format::{number, percent};
@@ -79,16 +81,32 @@ fn status_mark(s: CriterionStatus) -> (&'static str, &'static str, Tone) {
     }
 }
 
-fn subtitle(scope: &str, set: &str, illustrative: bool) -> Vec<String> {
+fn subtitle(scope: &str, set: &str, illustrative: bool, bar: &BasisBar) -> Vec<String> {
     let mut v = vec![
         format!("Phạm vi: {scope}"),
         format!("Bộ tiêu chí: {set}"),
         "Số liệu theo kết quả đánh giá; công nhận theo quyết định là hồ sơ riêng.".into(),
+        basis_line(bar),
     ];
     if illustrative {
         v.push("MINH HỌA: ngưỡng và số liệu là số liệu minh họa (demo), không phải số liệu chính thức.".into());
     }
     v
+}
+
+/// What the numbers count, for a printed or exported report.
+fn basis_line(bar: &BasisBar) -> String {
+    match (bar.official, bar.unapproved) {
+        (_, 0) => bar.explained.to_owned(),
+        (true, n) => format!(
+            "{} Chưa tính {n} xã có số liệu năm {} chưa duyệt.",
+            bar.explained, bar.year
+        ),
+        (false, n) => format!(
+            "{} Trong đó {n} xã có số liệu năm {} chưa duyệt.",
+            bar.explained, bar.year
+        ),
+    }
 }
 
 fn scope_name(session: &Session, ws: &ntm_app::evaluate::Workspace) -> String {
@@ -122,6 +140,7 @@ pub struct SummaryView {
 #[template(path = "report_criteria.html")]
 struct CriteriaPage {
     chrome: Option<Chrome>,
+    basis_bar: BasisBar,
     year: i32,
     years: Vec<(i32, bool)>,
     scope: String,
@@ -151,7 +170,7 @@ fn stats_line(s: &LevelStats) -> Vec<String> {
     ]
 }
 
-fn criteria_table(r: &CriteriaSummary, scope: &str) -> Table {
+fn criteria_table(r: &CriteriaSummary, scope: &str, bar: &BasisBar) -> Table {
     let mut columns = vec![col("STT", 5.0), col("Đơn vị", 24.0)];
     columns.extend(
         r.criteria
@@ -201,13 +220,15 @@ fn criteria_table(r: &CriteriaSummary, scope: &str) -> Table {
     Table {
         sheet: format!("Tổng hợp tiêu chí {}", r.year),
         title: format!(
-            "BẢNG TỔNG HỢP KẾT QUẢ THỰC HIỆN BỘ TIÊU CHÍ XÃ NÔNG THÔN MỚI NĂM {}",
-            r.year
+            "BẢNG TỔNG HỢP KẾT QUẢ THỰC HIỆN BỘ TIÊU CHÍ XÃ NÔNG THÔN MỚI NĂM {}{}",
+            r.year,
+            bar.suffix.to_uppercase()
         ),
         subtitle: subtitle(
             scope,
             &format!("{} ({})", r.set_title, r.set_id),
             r.illustrative,
+            bar,
         ),
         columns,
         header_rows: vec![],
@@ -226,16 +247,22 @@ pub async fn criteria(
     State(state): State<AppState>,
     session: Session,
     Query(q): Query<ReportQuery>,
+    chosen: ChosenBasis,
 ) -> WebResult<Response> {
     let year = q.year.unwrap_or(state.config.default_year);
-    let ws = workspace(&state, Some(year)).await?;
+    let ws = workspace_on(&state, Some(year), chosen.basis).await?;
     let scope = visible(&session, &ws.registry, year);
     let scope_title = scope_name(&session, &ws);
+    let bar = chosen.bar(
+        year,
+        ws.unapproved_communes(year, None, |u| scope.contains(u)),
+    );
     let chrome = Some(Chrome::new(&session, &ws.registry, year, "reports"));
     let r = match ntm_app::reports::criteria_summary(&ws, year, &scope) {
         Ok(r) => r,
         Err(ntm_app::AppError::NotFound(m)) => {
             return render(&CriteriaPage {
+                basis_bar: bar.clone(),
                 chrome,
                 year,
                 years: year_choices(year),
@@ -252,7 +279,7 @@ pub async fn criteria(
         Err(e) => return Err(e.into()),
     };
     if q.format.as_deref() == Some("xlsx") {
-        let table = criteria_table(&r, &scope_title);
+        let table = criteria_table(&r, &scope_title, &bar);
         let bytes = blocking(move || ntm_reports::workbook(&[table]))
             .await?
             .map_err(|e| internal(anyhow::anyhow!("{e}")))?;
@@ -287,6 +314,7 @@ pub async fn criteria(
         })
         .collect();
     render(&CriteriaPage {
+        basis_bar: bar.clone(),
         chrome,
         year,
         years: year_choices(year),
@@ -311,6 +339,7 @@ pub struct LevelRow {
 #[template(path = "report_levels.html")]
 struct LevelsPage {
     chrome: Option<Chrome>,
+    basis_bar: BasisBar,
     year: i32,
     years: Vec<(i32, bool)>,
     scope: String,
@@ -340,10 +369,11 @@ fn change(now: usize, before: Option<&LevelStats>, f: impl Fn(&LevelStats) -> us
     })
 }
 
-fn levels_table(r: &LevelStatistics, scope: &str) -> Table {
+fn levels_table(r: &LevelStatistics, scope: &str, bar: &BasisBar) -> Table {
     let columns = vec![
         col("Địa bàn", 24.0),
         col("Số xã", 8.0),
+        col("Có số liệu", 9.0),
         col("Đạt chuẩn", 10.0),
         col("Tỷ lệ (% số xã)", 11.0),
         col("Tăng so năm trước", 10.0),
@@ -363,9 +393,10 @@ fn levels_table(r: &LevelStatistics, scope: &str) -> Table {
             let b = l.before.as_ref();
             vec![
                 t(l.area.clone()),
+                int(l.all),
                 int(l.now.communes),
                 int(l.now.standard_or_above),
-                pct(l.now.standard_pct()),
+                pct(l.standard_pct_of_all()),
                 t(change(l.now.standard_or_above, b, |s| s.standard_or_above)),
                 int(l.now.advanced_or_above),
                 pct(l.now.advanced_pct_of_ntm()),
@@ -379,7 +410,7 @@ fn levels_table(r: &LevelStatistics, scope: &str) -> Table {
         })
         .collect();
     let mut notes = vec![
-        "Tỷ lệ đạt chuẩn tính trên tổng số xã; tỷ lệ nâng cao và kiểu mẫu tính trên số xã đạt chuẩn NTM (như báo cáo toàn quốc).".into(),
+        "Số xã: mọi xã của địa bàn trong năm; có số liệu: xã có số liệu được tính. Tỷ lệ đạt chuẩn tính trên tổng số xã (xã chưa có số liệu tính là chưa đạt); tỷ lệ nâng cao và kiểu mẫu tính trên số xã đạt chuẩn NTM (như báo cáo toàn quốc).".into(),
         "Bình quân tiêu chí/xã = tổng số tiêu chí đạt ÷ số xã.".into(),
     ];
     if let Some((met, all)) = r.districts {
@@ -389,8 +420,12 @@ fn levels_table(r: &LevelStatistics, scope: &str) -> Table {
     }
     Table {
         sheet: format!("Thống kê mức đạt {}", r.year),
-        title: format!("THỐNG KÊ KẾT QUẢ XÂY DỰNG NÔNG THÔN MỚI NĂM {}", r.year),
-        subtitle: subtitle(scope, "theo bộ tiêu chí áp dụng", r.illustrative),
+        title: format!(
+            "THỐNG KÊ KẾT QUẢ XÂY DỰNG NÔNG THÔN MỚI NĂM {}{}",
+            r.year,
+            bar.suffix.to_uppercase()
+        ),
+        subtitle: subtitle(scope, "theo bộ tiêu chí áp dụng", r.illustrative, bar),
         columns,
         header_rows: vec![],
         rows,
@@ -405,17 +440,23 @@ pub async fn levels(
     State(state): State<AppState>,
     session: Session,
     Query(q): Query<ReportQuery>,
+    chosen: ChosenBasis,
 ) -> WebResult<Response> {
     let year = q.year.unwrap_or(state.config.default_year);
-    let ws = workspace(&state, Some(year)).await?;
-    let prev = workspace(&state, Some(year - 1)).await?;
+    let ws = workspace_on(&state, Some(year), chosen.basis).await?;
+    let prev = workspace_on(&state, Some(year - 1), chosen.basis).await?;
     let scope = visible(&session, &ws.registry, year);
     let scope_title = scope_name(&session, &ws);
+    let bar = chosen.bar(
+        year,
+        ws.unapproved_communes(year, None, |u| scope.contains(u)),
+    );
     let chrome = Some(Chrome::new(&session, &ws.registry, year, "reports"));
     let r = match ntm_app::reports::level_statistics(&ws, &prev, year, &scope) {
         Ok(r) => r,
         Err(ntm_app::AppError::NotFound(m)) => {
             return render(&LevelsPage {
+                basis_bar: bar.clone(),
                 chrome,
                 year,
                 years: year_choices(year),
@@ -429,7 +470,7 @@ pub async fn levels(
         Err(e) => return Err(e.into()),
     };
     if q.format.as_deref() == Some("xlsx") {
-        let table = levels_table(&r, &scope_title);
+        let table = levels_table(&r, &scope_title, &bar);
         let bytes = blocking(move || ntm_reports::workbook(&[table]))
             .await?
             .map_err(|e| internal(anyhow::anyhow!("{e}")))?;
@@ -443,9 +484,10 @@ pub async fn levels(
             LevelRow {
                 area: l.area.clone(),
                 cells: vec![
+                    l.all.to_string(),
                     l.now.communes.to_string(),
                     l.now.standard_or_above.to_string(),
-                    percent(l.now.standard_pct()),
+                    percent(l.standard_pct_of_all()),
                     change(l.now.standard_or_above, b, |s| s.standard_or_above),
                     l.now.advanced_or_above.to_string(),
                     percent(l.now.advanced_pct_of_ntm()),
@@ -460,6 +502,7 @@ pub async fn levels(
         })
         .collect();
     render(&LevelsPage {
+        basis_bar: bar.clone(),
         chrome,
         year,
         years: year_choices(year),
@@ -489,6 +532,7 @@ pub struct CandidateRow {
 #[template(path = "report_candidates.html")]
 struct CandidatesPage {
     chrome: Option<Chrome>,
+    basis_bar: BasisBar,
     year: i32,
     years: Vec<(i32, bool)>,
     scope: String,
@@ -523,11 +567,16 @@ pub async fn candidates(
     State(state): State<AppState>,
     session: Session,
     Query(q): Query<ReportQuery>,
+    chosen: ChosenBasis,
 ) -> WebResult<Response> {
     let year = q.year.unwrap_or(state.config.default_year);
-    let ws = workspace(&state, Some(year)).await?;
+    let ws = workspace_on(&state, Some(year), chosen.basis).await?;
     let scope = visible(&session, &ws.registry, year);
     let scope_title = scope_name(&session, &ws);
+    let bar = chosen.bar(
+        year,
+        ws.unapproved_communes(year, None, |u| scope.contains(u)),
+    );
     let list = ntm_app::reports::candidates(&ws, year, &scope)?;
     let rows: Vec<CandidateRow> = list
         .iter()
@@ -546,8 +595,16 @@ pub async fn candidates(
     if q.format.as_deref() == Some("xlsx") {
         let table = Table {
             sheet: format!("Xã gần đạt mức {year}"),
-            title: format!("DANH SÁCH XÃ XẾP THEO KHOẢNG CÁCH ĐẾN MỨC TIẾP THEO NĂM {year}"),
-            subtitle: subtitle(&scope_title, "theo bộ tiêu chí áp dụng", list.is_empty()),
+            title: format!(
+                "DANH SÁCH XÃ XẾP THEO KHOẢNG CÁCH ĐẾN MỨC TIẾP THEO NĂM {year}{}",
+                bar.suffix.to_uppercase()
+            ),
+            subtitle: subtitle(
+                &scope_title,
+                "theo bộ tiêu chí áp dụng",
+                list.is_empty(),
+                &bar,
+            ),
             columns: vec![
                 col("STT", 5.0),
                 col("Xã", 22.0),
@@ -583,6 +640,7 @@ pub async fn candidates(
         return Ok(xlsx(bytes, &format!("xa-gan-dat-muc-{year}.xlsx")));
     }
     render(&CandidatesPage {
+        basis_bar: bar.clone(),
         chrome: Some(Chrome::new(&session, &ws.registry, year, "reports")),
         year,
         years: year_choices(year),
@@ -705,7 +763,8 @@ pub async fn template(
     Query(q): Query<TemplateQuery>,
 ) -> WebResult<Response> {
     let scope_id = super::unit_id(&q.scope)?;
-    let ws = workspace(&state, Some(q.year)).await?;
+    // The template is filled with the values as they stand, approved or not.
+    let ws = super::workspace_on(&state, Some(q.year), ntm_app::evaluate::Basis::Current).await?;
     super::require(
         &session,
         &ws.registry,

@@ -67,6 +67,9 @@ pub struct SetChoice {
 #[template(path = "scorecard.html")]
 struct ScorecardPage {
     chrome: Option<Chrome>,
+    basis_bar: super::BasisBar,
+    /// Said when the unit-year's values are not approved.
+    pending: Option<String>,
     unit_id: String,
     name: String,
     year: i32,
@@ -117,15 +120,18 @@ pub async fn page(
     session: Session,
     Path(id): Path<String>,
     Query(q): Query<ScoreQuery>,
+    chosen: super::ChosenBasis,
 ) -> WebResult<Response> {
     let id = unit_id(&id)?;
     let year = q.year.unwrap_or(state.config.default_year);
-    let ws = super::workspace_for(&state, &id, year).await?;
+    let ws = super::workspace_for(&state, &id, year, chosen.basis).await?;
     require(&session, &ws.registry, Action::View, &id, year)?;
     let set = q.set.filter(|s| !s.is_empty()).map(SetId);
     let e = match ws.evaluate(&id, year, set.as_ref()) {
         Ok(e) => e,
-        Err(ntm_app::AppError::Ambiguous(m)) => {
+        Err(ntm_app::AppError::Ambiguous(m)) | Err(ntm_app::AppError::NotFound(m))
+            if ws.registry.get(&id).is_some() =>
+        {
             let chrome = Chrome::new(&session, &ws.registry, year, "units");
             return super::notice(
                 chrome,
@@ -140,7 +146,20 @@ pub async fn page(
     let sets = ws.sets_for(&id, year)?;
     let history = ws.history(&id, &session.actor.grants);
     let result = e.result();
+    let pending = e.unapproved.map(|st| match e.basis {
+        ntm_app::evaluate::Basis::Approved => format!(
+            "Số liệu năm {year} của đơn vị chưa được duyệt ({}): đánh giá chính thức dưới đây chưa tính các số liệu đó{}.",
+            st.label_vi(),
+            if ws.has_values(&id, year) { " (đang dùng bản duyệt gần nhất)" } else { "; chưa có bản nào được duyệt" }
+        ),
+        ntm_app::evaluate::Basis::Current => format!(
+            "Số liệu năm {year} của đơn vị chưa được duyệt ({}): kết quả dưới đây không phải kết quả chính thức.",
+            st.label_vi()
+        ),
+    });
     render(&ScorecardPage {
+        basis_bar: chosen.bar(year, 0),
+        pending,
         chrome: Some(Chrome::new(&session, &ws.registry, year, "units")),
         unit_id: id.to_string(),
         name: e.name.clone(),

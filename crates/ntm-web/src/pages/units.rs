@@ -132,7 +132,11 @@ pub async fn unit(
     let id = unit_id(&id)?;
     let ws = state
         .cache
-        .workspace_of_units(state.store.as_ref(), std::slice::from_ref(&id))
+        .workspace_of_units(
+            state.store.as_ref(),
+            std::slice::from_ref(&id),
+            ntm_app::evaluate::Basis::Approved,
+        )
         .await?;
     let u = ws
         .registry

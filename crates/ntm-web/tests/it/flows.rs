@@ -57,13 +57,31 @@ async fn a_commune_enters_and_submits_the_office_approves_which_locks_and_reopen
             Some(format!("{entry}?saved=draft").as_str())
         )
     );
-    let card = app
+    // The official scorecard does not count a draft, and says so; "including
+    // unapproved" shows it, and its title says so.
+    let official = app
         .get(&commune, &format!("/units/{KY_LAC}/scorecard?year=2023"))
         .await
         .body;
     assert!(
+        !official.contains("85,5%")
+            && official.contains("Số liệu năm 2023 của đơn vị chưa được duyệt (đang nhập)"),
+        "the official scorecard counted a draft"
+    );
+    let card = app
+        .get(
+            &commune,
+            &format!("/units/{KY_LAC}/scorecard?year=2023&so_lieu=tat-ca"),
+        )
+        .await
+        .body;
+    assert!(
         card.contains("85,5%") && card.contains("bien-ban.pdf"),
-        "the scorecard shows the new value and its evidence"
+        "the scorecard including unapproved values shows the new value and its evidence"
+    );
+    assert!(
+        card.contains("<title>Xã Kỳ Lạc — 2023 (kể cả số liệu chưa duyệt)"),
+        "the title says what it counts"
     );
     let r = app
         .post(&commune, &entry, &[("v_3.1", "86"), ("action", "submit")])
@@ -139,6 +157,17 @@ async fn a_commune_enters_and_submits_the_office_approves_which_locks_and_reopen
             .status,
         StatusCode::SEE_OTHER
     );
+    // Until it is approved again, the official result is the approved version.
+    let official = app
+        .get(&office, &format!("/units/{KY_LAC}/scorecard?year=2023"))
+        .await
+        .body;
+    let shown = texts(&official, "td");
+    assert!(
+        shown.iter().any(|t| t == "86%") && !shown.iter().any(|t| t == "90%"),
+        "the official scorecard reads the last approved version"
+    );
+    assert!(official.contains("đang dùng bản duyệt gần nhất"));
 
     // Every step is in the audit log, with old → new.
     let audit = app
@@ -674,14 +703,17 @@ async fn a_session_ends_by_the_applications_clock_not_the_calendar() {
 
 /// The pages that show what the cache holds: the tree, the catalogue, a year's values and
 /// the workflow.
-const CACHED_PAGES: [&str; 7] = [
-    "/?year=2021",
-    "/matrix?year=2021",
-    "/reports/criteria?year=2021",
-    "/units/18850@2020-01-01/scorecard?year=2021",
-    "/approval/18850@2020-01-01/2021",
+/// Kỳ Lạc's 2022 is a draft in the demo: the pages that include unapproved values see
+/// its writes, the official ones its status.
+const CACHED_PAGES: [&str; 8] = [
+    "/?year=2022",
+    "/?year=2022&so_lieu=tat-ca",
+    "/matrix?year=2022&so_lieu=tat-ca",
+    "/reports/criteria?year=2022",
+    "/units/18850@2020-01-01/scorecard?year=2022&so_lieu=tat-ca",
+    "/approval/18850@2020-01-01/2022",
     "/criteria",
-    "/api/v1/evaluations/447@2020-01-01/2021",
+    "/api/v1/evaluations/447@2020-01-01/2022?basis=current",
 ];
 
 /// Every cached page answers as a fresh server would; returns the pages' bodies.
@@ -727,16 +759,16 @@ async fn writes_through_any_path_are_seen_at_once_by_every_cached_page() {
     other.import_units(&units, &audit).await.unwrap();
     let after = same_as_fresh(&app, &office, "a unit write").await;
     assert!(
-        after[1].contains("Xã Kỳ Lạc Thử"),
+        after[2].contains("Xã Kỳ Lạc Thử"),
         "the matrix names it anew"
     );
     changed(&before, &after, "renaming a unit");
     before = after;
 
-    // Values: every numeric value of Kỳ Lạc in 2021 set to 0.
+    // Values: every numeric value of Kỳ Lạc in 2022 set to 0.
     let writes: Vec<ntm_store::ValueWrite> = other
         .list_values(&ntm_store::ValueFilter {
-            year: Some(2021),
+            year: Some(2022),
             units: Some(vec![ntm_core::UnitId::parse(KY_LAC).unwrap()]),
             indicator_id: None,
         })
@@ -782,12 +814,12 @@ async fn writes_through_any_path_are_seen_at_once_by_every_cached_page() {
     changed(&before, &after, "a new criteria version");
     before = after;
 
-    // Workflow: Kỳ Lạc's 2021 submitted.
+    // Workflow: Kỳ Lạc's 2022 submitted.
     other
         .set_submission(
             &ntm_store::SubmissionRecord {
                 unit_id: ntm_core::UnitId::parse(KY_LAC).unwrap(),
-                year: 2021,
+                year: 2022,
                 status: "submitted".into(),
                 updated_at: ntm_testkit::test_now(),
                 updated_by: "xa-kylac".into(),

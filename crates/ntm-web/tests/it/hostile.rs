@@ -179,7 +179,10 @@ async fn a_bad_stored_link_leaves_the_form_savable_and_capitals_are_links() {
     let r = app.post(&commune, entry, &pairs).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let card = app
-        .get(&commune, "/units/18850@2020-01-01/scorecard?year=2024")
+        .get(
+            &commune,
+            "/units/18850@2020-01-01/scorecard?year=2024&so_lieu=tat-ca",
+        )
         .await
         .body;
     assert!(!card.contains("href=\"javascript:"), "never a link");
@@ -374,7 +377,7 @@ async fn the_xss_corpus_stays_text_on_every_page() {
 
     for path in [
         "/entry/18850@2020-01-01/2024".to_owned(),
-        "/units/18850@2020-01-01/scorecard?year=2024".to_owned(),
+        "/units/18850@2020-01-01/scorecard?year=2024&so_lieu=tat-ca".to_owned(),
         "/audit".to_owned(),
         "/directives".to_owned(),
         format!("/directives/{directive}"),

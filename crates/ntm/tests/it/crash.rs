@@ -9,7 +9,8 @@ use ntm_testkit::TEST_NOW;
 
 use crate::util::Env;
 
-/// Every 2021 value of the demo with a new note: an import that changes thousands of rows.
+/// Every 2021 value of the demo copied to 2023 with a note: an import that writes thousands
+/// of rows (2021 itself is approved, so locked).
 fn changed_values(env: &Env) -> (std::path::PathBuf, usize) {
     let csv = env
         .ntm(&["values", "export", "--year", "2021"])
@@ -22,15 +23,15 @@ fn changed_values(env: &Env) -> (std::path::PathBuf, usize) {
     for line in lines {
         let fields: Vec<&str> = line.splitn(5, ',').collect();
         out.push_str(&format!(
-            "{},{},{},{},kill-test\n",
-            fields[0], fields[1], fields[2], fields[3]
+            "{},2023,{},{},kill-test\n",
+            fields[0], fields[2], fields[3]
         ));
         n += 1;
     }
     (env.write("changed.csv", &out), n)
 }
 
-/// How many 2021 values carry the import's note, and SQLite's integrity verdict.
+/// How many 2023 values carry the import's note, and SQLite's integrity verdict.
 fn state_of(env: &Env) -> (usize, String) {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -44,7 +45,7 @@ fn state_of(env: &Env) -> (usize, String) {
         use ntm_store::ValueStore;
         let n = store
             .list_values(&ntm_store::ValueFilter {
-                year: Some(2021),
+                year: Some(2023),
                 ..Default::default()
             })
             .await
