@@ -240,23 +240,24 @@ async fn require_user(conn: &mut DbConn, id: i64) -> StoreResult<UserRecord> {
 
 /// The user's grants, sorted.
 async fn load_grants(conn: &mut DbConn, id: i64) -> StoreResult<Vec<GrantRecord>> {
-    let rows: Vec<(String, String)> =
-        sqlx::query_as("SELECT role, unit_id FROM user_grants WHERE user_id = $1")
-            .bind(id)
-            .fetch_all(&mut *conn)
-            .await
-            .map_err(|e| db_error("reading grants", e))?;
-    let mut grants = rows
+    let rows: Vec<(String, String, bool)> = sqlx::query_as(
+        "SELECT role, unit_id, follows_successors FROM user_grants WHERE user_id = $1",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(|e| db_error("reading grants", e))?;
+    let grants = rows
         .into_iter()
-        .map(|(role, unit)| {
+        .map(|(role, unit, follows_successors)| {
             Ok(GrantRecord {
                 role,
                 unit_id: plan::parse_unit_id(&unit, "user_grants.unit_id")?,
+                follows_successors,
             })
         })
         .collect::<StoreResult<Vec<_>>>()?;
-    grants.sort();
-    Ok(grants)
+    Ok(plan::normalize_grants(&grants))
 }
 
 /// `Conflict` naming the units of `grants` that do not exist.
@@ -282,14 +283,15 @@ async fn check_grant_units(conn: &mut DbConn, grants: &[GrantRecord]) -> StoreRe
 async fn insert_grants(conn: &mut DbConn, user_id: i64, grants: &[GrantRecord]) -> StoreResult<()> {
     upsert_rows(
         conn,
-        "INSERT INTO user_grants (user_id, role, unit_id) ",
+        "INSERT INTO user_grants (user_id, role, unit_id, follows_successors) ",
         "",
-        3,
+        4,
         grants,
         |mut b, g| {
             b.push_bind(user_id)
                 .push_bind(g.role.as_str())
-                .push_bind(g.unit_id.as_str());
+                .push_bind(g.unit_id.as_str())
+                .push_bind(g.follows_successors);
         },
     )
     .await

@@ -178,6 +178,7 @@ fn grants_of(records: Vec<GrantRecord>) -> Vec<Grant> {
             Role::parse(&g.role).map(|role| Grant {
                 role,
                 unit: g.unit_id,
+                follows_successors: g.follows_successors,
             })
         })
         .collect()
@@ -218,15 +219,178 @@ pub async fn create_user(
         username,
         full_name: full_name.trim().to_owned(),
         password_hash,
-        grants: grants
-            .iter()
-            .map(|g| GrantRecord {
-                role: g.role.as_str().to_owned(),
-                unit_id: g.unit.clone(),
-            })
-            .collect(),
+        grants: grants.iter().map(record_of).collect(),
     };
     Ok(store.create_user(&user, audit).await?)
+}
+
+fn record_of(g: &Grant) -> GrantRecord {
+    GrantRecord {
+        role: g.role.as_str().to_owned(),
+        unit_id: g.unit.clone(),
+        follows_successors: g.follows_successors,
+    }
+}
+
+/// A change the administrator makes to one account's grants.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GrantChange {
+    Add(Grant),
+    Remove {
+        role: Role,
+        unit: UnitId,
+    },
+    /// Whether the grant carries to its unit's successors.
+    Follow {
+        role: Role,
+        unit: UnitId,
+        follows: bool,
+    },
+}
+
+/// The administrator changes one grant of an account (in one audited write). An
+/// administrator does not remove their own last province-wide administration: nobody
+/// would be left to give it back.
+pub async fn change_grants(
+    store: &dyn Store,
+    registry: &UnitRegistry,
+    admin: &Actor,
+    user_id: i64,
+    change: GrantChange,
+    audit: &AuditContext,
+) -> AppResult<Vec<Grant>> {
+    administrators_only(registry, admin)?;
+    apply_grant_change(store, registry, Some(admin), user_id, change, audit).await
+}
+
+/// [`change_grants`] from the command line, whose operator holds the database itself.
+pub async fn change_grants_as_operator(
+    store: &dyn Store,
+    registry: &UnitRegistry,
+    user_id: i64,
+    change: GrantChange,
+    audit: &AuditContext,
+) -> AppResult<Vec<Grant>> {
+    apply_grant_change(store, registry, None, user_id, change, audit).await
+}
+
+async fn apply_grant_change(
+    store: &dyn Store,
+    registry: &UnitRegistry,
+    admin: Option<&Actor>,
+    user_id: i64,
+    change: GrantChange,
+    audit: &AuditContext,
+) -> AppResult<Vec<Grant>> {
+    let mut grants = grants_of(store.list_grants(user_id).await?);
+    let find = |grants: &[Grant], role: Role, unit: &UnitId| {
+        grants
+            .iter()
+            .position(|g| g.role == role && &g.unit == unit)
+            .ok_or_else(|| {
+                AppError::NotFound(format!(
+                    "người dùng không có quyền {} tại {unit}",
+                    role.label_vi()
+                ))
+            })
+    };
+    match change {
+        GrantChange::Add(g) => {
+            if registry.get(&g.unit).is_none() {
+                return Err(AppError::Invalid(vec![format!(
+                    "không có đơn vị {}",
+                    g.unit
+                )]));
+            }
+            match grants
+                .iter_mut()
+                .find(|x| x.role == g.role && x.unit == g.unit)
+            {
+                Some(x) => x.follows_successors = g.follows_successors,
+                None => grants.push(g),
+            }
+        }
+        GrantChange::Remove { role, unit } => {
+            let i = find(&grants, role, &unit)?;
+            grants.remove(i);
+            let still_admin =
+                ntm_core::access::can_globally(registry, &grants, Action::ManageUsers);
+            if admin.is_some_and(|a| a.user_id == user_id) && !still_admin {
+                return Err(AppError::Conflict(
+                    "không thể tự gỡ quyền quản trị cấp tỉnh cuối cùng của mình; nhờ một quản trị khác".into(),
+                ));
+            }
+        }
+        GrantChange::Follow {
+            role,
+            unit,
+            follows,
+        } => {
+            let i = find(&grants, role, &unit)?;
+            grants[i].follows_successors = follows;
+        }
+    }
+    let records: Vec<GrantRecord> = grants.iter().map(record_of).collect();
+    store.set_grants(user_id, &records, audit).await?;
+    Ok(grants)
+}
+
+/// One grant as the office reads it: the role, the unit, and where it carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GrantLine {
+    pub grant: Grant,
+    pub role: &'static str,
+    pub unit_name: String,
+    /// The units that took its unit over by a merger: (id, name, from), whether or not
+    /// the grant follows them.
+    pub successors: Vec<(UnitId, String, chrono::NaiveDate)>,
+}
+
+impl GrantLine {
+    /// "Cán bộ xã: Xã Kỳ Lạc (18850@2020-01-01) → Xã Kỳ Lạc (18838@2025-07-01) từ 01/07/2025".
+    pub fn text(&self) -> String {
+        let mut out = format!("{}: {} ({})", self.role, self.unit_name, self.grant.unit);
+        if !self.successors.is_empty() {
+            let list = self
+                .successors
+                .iter()
+                .map(|(id, name, from)| format!("{name} ({id}) từ {}", from.format("%d/%m/%Y")))
+                .collect::<Vec<_>>()
+                .join(", ");
+            if self.grant.follows_successors {
+                out.push_str(&format!(" → chuyển sang {list}"));
+            } else {
+                out.push_str(&format!(" — không chuyển sang {list}"));
+            }
+        }
+        out
+    }
+}
+
+/// The grants of an account as the office reads them.
+pub fn grant_lines(registry: &UnitRegistry, grants: &[Grant]) -> Vec<GrantLine> {
+    grants
+        .iter()
+        .map(|g| GrantLine {
+            grant: g.clone(),
+            role: g.role.label_vi(),
+            unit_name: registry
+                .get(&g.unit)
+                .map_or_else(|| g.unit.to_string(), |u| u.latest().name.clone()),
+            successors: ntm_core::access::successor_scopes(registry, &g.unit)
+                .into_iter()
+                .filter_map(|s| {
+                    let u = registry.get(&s)?;
+                    Some((s.clone(), u.latest().name.clone(), u.valid().from))
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// The grants of a stored account.
+pub async fn grants_of_user(store: &dyn Store, user_id: i64) -> AppResult<Vec<Grant>> {
+    Ok(grants_of(store.list_grants(user_id).await?))
 }
 
 /// The message for any refused sign-in: a wrong name and a wrong password look the same.
@@ -508,7 +672,7 @@ pub fn parse_grant(registry: &UnitRegistry, text: &str, year: i32) -> AppResult<
             .id
             .clone(),
     };
-    Ok(Grant { role, unit })
+    Ok(Grant::new(role, unit))
 }
 
 #[cfg(test)]

@@ -913,7 +913,7 @@ pub async fn accounts(store: &dyn Store, audit: &AuditContext) -> AppResult<Vec<
                 username,
                 full_name,
                 hash.clone(),
-                &[Grant { role, unit }],
+                &[Grant::new(role, unit)],
                 audit,
             )
             .await?;

@@ -2,8 +2,10 @@
 //!
 //! A grant is (role, unit). It covers the unit and every unit below it as the tree stood
 //! in the year concerned, and — for reading — the units the granted unit took over
-//! through the lineage (a post-reform commune sees its predecessors' history). It never
-//! covers a sibling. Every route, form, API call and aggregate asks [`can`] or
+//! through the lineage (a post-reform commune sees its predecessors' history). Unless the
+//! office turns it off, it carries to the units that took its unit over by a merger, from
+//! the day each starts — not back into the past of the units merged with its own, which
+//! were siblings. It never covers a sibling. Every route, form, API call and aggregate asks [`can`] or
 //! [`visible_units`]; nothing else decides.
 
 use std::collections::BTreeSet;
@@ -64,6 +66,56 @@ impl Role {
 pub struct Grant {
     pub role: Role,
     pub unit: UnitId,
+    /// Whether the grant carries to the units that took its unit over by a merger, from
+    /// the day each starts (the 2025 reform): the officer of old Kỳ Lạc works for the new
+    /// Xã Kỳ Lạc without a new grant. The office may turn it off for one grant.
+    pub follows_successors: bool,
+}
+
+impl Grant {
+    /// A grant that follows its unit's successors (the default).
+    pub fn new(role: Role, unit: UnitId) -> Self {
+        Grant {
+            role,
+            unit,
+            follows_successors: true,
+        }
+    }
+}
+
+/// The units a grant on `unit` carries to: every unit that took it over by a merger, at
+/// any depth (a split gives only part of a unit to each successor, so its officer's new
+/// unit is the office's choice, not the mapping's), nearest first.
+pub fn successor_scopes(registry: &UnitRegistry, unit: &UnitId) -> Vec<UnitId> {
+    let mut out: Vec<UnitId> = Vec::new();
+    let mut frontier = vec![unit.clone()];
+    while let Some(cur) = frontier.pop() {
+        for e in registry.successors(&cur) {
+            if e.kind == crate::unit::LineageKind::Merged && !out.contains(&e.to) && &e.to != unit {
+                out.push(e.to.clone());
+                frontier.push(e.to.clone());
+            }
+        }
+    }
+    out
+}
+
+/// The units whose subtrees a grant covers in `year`: its own unit, and the successors
+/// it follows that are in force that year.
+fn scopes_in(registry: &UnitRegistry, grant: &Grant, year: i32) -> Vec<UnitId> {
+    let mut scopes = vec![grant.unit.clone()];
+    if grant.follows_successors {
+        scopes.extend(
+            successor_scopes(registry, &grant.unit)
+                .into_iter()
+                .filter(|s| {
+                    registry
+                        .get(s)
+                        .is_some_and(|u| u.valid().touches_year(year))
+                }),
+        );
+    }
+    scopes
 }
 
 /// What a user may try to do.
@@ -162,8 +214,13 @@ fn grant_allows(
     target: &UnitId,
     year: i32,
 ) -> bool {
-    let inside = in_subtree(registry, &grant.unit, target, year);
+    let scopes = scopes_in(registry, grant, year);
+    let inside = scopes.iter().any(|s| in_subtree(registry, s, target, year));
+    // A carried grant acts on the successor from the day it starts, not on the past of
+    // the communes merged with its own: those were siblings, and a grant on the new
+    // commune (the office's choice) is what reads them.
     let readable = inside || in_history(registry, &grant.unit, target);
+    let own = scopes.contains(target);
     match (grant.role, action) {
         // A department reads the data of its scope, but of the tasks only those of its own
         // organisation (membership, not a grant: see [`may_on_task`]).
@@ -171,12 +228,8 @@ fn grant_allows(
         (_, Action::View | Action::FollowTasks) => readable,
         (Role::Admin, _) => inside,
         (Role::CommuneOfficer, Action::EnterValues | Action::ReportOnTask) => inside,
-        (Role::DistrictOfficer, Action::EnterValues | Action::ReportOnTask) => {
-            &grant.unit == target
-        }
-        (Role::DistrictOfficer, Action::Approve) => {
-            inside && &grant.unit != target && year <= LAST_DISTRICT_YEAR
-        }
+        (Role::DistrictOfficer, Action::EnterValues | Action::ReportOnTask) => own,
+        (Role::DistrictOfficer, Action::Approve) => inside && !own && year <= LAST_DISTRICT_YEAR,
         _ => false,
     }
 }
@@ -440,10 +493,42 @@ mod tests {
     }
 
     fn g(role: Role, unit: &str) -> Vec<Grant> {
-        vec![Grant {
-            role,
-            unit: id(unit),
-        }]
+        vec![Grant::new(role, id(unit))]
+    }
+
+    /// The office may stop a grant from carrying: then it covers its own unit only.
+    #[test]
+    fn a_grant_that_does_not_follow_stays_on_its_unit() {
+        let r = registry();
+        let mut grants = g(Role::CommuneOfficer, "12@2020-01-01");
+        assert!(can(
+            &r,
+            &grants,
+            Action::EnterValues,
+            &id("11@2025-07-01"),
+            2026
+        ));
+        grants[0].follows_successors = false;
+        assert!(!can(
+            &r,
+            &grants,
+            Action::EnterValues,
+            &id("11@2025-07-01"),
+            2026
+        ));
+        assert!(!can(&r, &grants, Action::View, &id("11@2020-01-01"), 2022));
+        assert!(can(
+            &r,
+            &grants,
+            Action::EnterValues,
+            &id("12@2020-01-01"),
+            2022
+        ));
+        assert_eq!(
+            successor_scopes(&r, &id("12@2020-01-01")),
+            vec![id("11@2025-07-01")]
+        );
+        assert!(successor_scopes(&r, &id("1@2020-01-01")).is_empty());
     }
 
     #[test]
@@ -496,6 +581,8 @@ mod tests {
                 2022,
                 true,
             ),
+            // 12 merged with 11 into new 11, which the grant follows from 2025-07-01: it
+            // still does not read its former sibling's past.
             (
                 CommuneOfficer,
                 "11@2020-01-01",
@@ -526,6 +613,59 @@ mod tests {
                 View,
                 "1@2020-01-01",
                 2022,
+                false,
+            ),
+            // A grant on a merged commune carries to the commune that took it over, from
+            // the day it starts: old 12's officer enters and reports for new 11 ...
+            (
+                CommuneOfficer,
+                "12@2020-01-01",
+                EnterValues,
+                "11@2025-07-01",
+                2026,
+                true,
+            ),
+            (
+                CommuneOfficer,
+                "12@2020-01-01",
+                ReportOnTask,
+                "11@2025-07-01",
+                2025,
+                true,
+            ),
+            // ... but not the past of the commune merged with its own, nor a commune
+            // outside the merger, nor a successor before it exists.
+            (
+                CommuneOfficer,
+                "12@2020-01-01",
+                View,
+                "11@2020-01-01",
+                2022,
+                false,
+            ),
+            (
+                CommuneOfficer,
+                "12@2020-01-01",
+                View,
+                "21@2020-01-01",
+                2022,
+                false,
+            ),
+            (
+                CommuneOfficer,
+                "12@2020-01-01",
+                EnterValues,
+                "11@2025-07-01",
+                2024,
+                false,
+            ),
+            // A district (abolished, no successor) carries nowhere.
+            (
+                DistrictOfficer,
+                "1@2020-01-01",
+                EnterValues,
+                "11@2025-07-01",
+                2026,
                 false,
             ),
             // A post-reform commune reads the history of the communes it took over ...
@@ -689,7 +829,7 @@ mod tests {
             let r = registry();
             let role = Role::ALL[role_i];
             let scope = r.units()[scope_i % r.units().len()].id.clone();
-            let grants = vec![Grant { role, unit: scope }];
+            let grants = vec![Grant::new(role, scope)];
             for action in Action::ALL {
                 for u in r.units() {
                     if can(&r, &grants, action, &u.id, year) {
@@ -737,13 +877,17 @@ mod tests {
             (Role::Viewer, "42@2020-01-01", Manage, &of_12, false),
             // A viewer of one commune sees that commune's tasks only.
             (Role::Viewer, "12@2020-01-01", See, &of_12, true),
+            (Role::Viewer, "21@2020-01-01", See, &of_12, false),
+            // 11 and 12 merged into new 11 in 2025: a grant on old 11 follows it from
+            // then, not back into its former sibling's 2022 tasks.
             (Role::Viewer, "11@2020-01-01", See, &of_12, false),
             // A department sees tasks through its organisation, not through its grant.
             (Role::Department, "42@2020-01-01", See, &of_12, false),
             (Role::Department, "1@2020-01-01", See, &of_12, false),
             // A commune officer reports on its own commune's task, not a neighbour's.
             (Role::CommuneOfficer, "12@2020-01-01", Report, &of_12, true),
-            (Role::CommuneOfficer, "11@2020-01-01", See, &of_12, false),
+            (Role::CommuneOfficer, "21@2020-01-01", See, &of_12, false),
+            (Role::CommuneOfficer, "11@2020-01-01", Report, &of_12, false),
             (Role::CommuneOfficer, "12@2020-01-01", Manage, &of_12, false),
             // The merged commune of 2025 sees its predecessors' tasks, reports on none.
             (Role::CommuneOfficer, "11@2025-07-01", See, &of_12, true),

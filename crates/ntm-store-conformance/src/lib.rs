@@ -1576,6 +1576,7 @@ fn password_hash(secret: &str) -> String {
 
 fn grant(role: &str, unit: &str) -> GrantRecord {
     GrantRecord {
+        follows_successors: true,
         role: role.into(),
         unit_id: id(unit),
     }
@@ -1806,6 +1807,40 @@ pub async fn grants_replace_and_list(store: &dyn Store) {
         .expect("same grants");
     assert_eq!(all_audit(store).await, log);
 
+    // Whether a grant follows its unit's successors is stored, and changing only that is
+    // a change, audited.
+    let mut stays = replacement.clone();
+    stays[1].follows_successors = false;
+    store
+        .set_grants(user, &stays, &context)
+        .await
+        .expect("a grant that stays");
+    let listed = store.list_grants(user).await.expect("grants");
+    assert_eq!(
+        listed
+            .iter()
+            .map(|g| (g.unit_id.as_str(), g.follows_successors))
+            .collect::<Vec<_>>(),
+        [("18073@2025-07-01", false), ("436@2020-01-01", true)]
+    );
+    let changes = store
+        .list_audit(&grant_log("user.grants"))
+        .await
+        .expect("audit");
+    assert_eq!(changes.len(), 2);
+    assert!(
+        changes
+            .iter()
+            .any(|c| c.after.as_deref()
+                == Some("commune tại 18073@2025-07-01 (không chuyển sang đơn vị kế thừa), district tại 436@2020-01-01")),
+        "{changes:?}"
+    );
+    store
+        .set_grants(user, &replacement, &context)
+        .await
+        .expect("back");
+    let log = all_audit(store).await;
+
     let err = store
         .set_grants(
             user,
@@ -1852,7 +1887,7 @@ pub async fn grants_replace_and_list(store: &dyn Store) {
         .list_audit(&grant_log("user.grants"))
         .await
         .expect("audit");
-    assert_eq!(changes.len(), 2);
+    assert_eq!(changes.len(), 4, "two changes, the flag and back, none");
     assert_eq!(changes[0].after.as_deref(), Some("không có quyền"));
 }
 

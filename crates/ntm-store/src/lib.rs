@@ -294,6 +294,9 @@ pub struct UserRecord {
 pub struct GrantRecord {
     pub role: String,
     pub unit_id: UnitId,
+    /// Whether it carries to the units that took `unit_id` over by a merger
+    /// (`ntm_core::access::Grant::follows_successors`).
+    pub follows_successors: bool,
 }
 
 /// A user to create.

@@ -474,10 +474,18 @@ fn count(summary: &mut WriteSummary, inserted: bool) {
 
 /// `grants` sorted and without repeats: how they are stored and how `list_grants` returns
 /// them.
+/// Sorted, one per (role, unit): a role named twice on a unit is one grant, which follows
+/// the unit's successors if either said so.
 pub fn normalize_grants(grants: &[GrantRecord]) -> Vec<GrantRecord> {
     let mut grants = grants.to_vec();
-    grants.sort();
-    grants.dedup();
+    grants.sort_by(|a, b| (&a.role, &a.unit_id).cmp(&(&b.role, &b.unit_id)));
+    grants.dedup_by(|later, kept| {
+        let same = later.role == kept.role && later.unit_id == kept.unit_id;
+        if same {
+            kept.follows_successors |= later.follows_successors;
+        }
+        same
+    });
     grants
 }
 
@@ -523,7 +531,18 @@ pub fn grants_text(grants: &[GrantRecord]) -> String {
     }
     normalize_grants(grants)
         .iter()
-        .map(|g| format!("{} tại {}", g.role, g.unit_id))
+        .map(|g| {
+            format!(
+                "{} tại {}{}",
+                g.role,
+                g.unit_id,
+                if g.follows_successors {
+                    ""
+                } else {
+                    " (không chuyển sang đơn vị kế thừa)"
+                }
+            )
+        })
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -983,6 +1002,7 @@ mod tests {
         let grant = |role: &str, unit: &str| GrantRecord {
             role: role.into(),
             unit_id: UnitId::parse(unit).expect("test id"),
+            follows_successors: true,
         };
         let grants = [
             grant("viewer", "42@2020-01-01"),

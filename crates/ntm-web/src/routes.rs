@@ -186,6 +186,7 @@ pub fn router(state: AppState) -> Router {
         .route("/users/{id}/disable", post(pages::admin::toggle))
         .route("/users/{id}/password", post(pages::admin::reset))
         .route("/users/{id}/email", post(pages::admin::email))
+        .route("/users/{id}/grants", post(pages::admin::grants))
         .route("/static/ntm.css", get(css))
         .route("/static/landscape.css", get(landscape_css))
         .route("/static/ntm.js", get(script))

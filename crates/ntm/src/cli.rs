@@ -222,6 +222,25 @@ pub enum UserCommand {
         #[arg(long)]
         email: Option<String>,
     },
+    /// Give a user one more grant (ROLE:UNIT, as for `add`). A grant on a unit merged in
+    /// a reform carries to the unit that took it over, unless --no-follow.
+    Grant {
+        username: String,
+        grant: String,
+        /// Year in which the unit code is meant.
+        #[arg(long, default_value_t = 2026)]
+        year: i32,
+        /// Keep the grant on its own unit, not on the units that took it over.
+        #[arg(long)]
+        no_follow: bool,
+    },
+    /// Take a grant (ROLE:UNIT) from a user.
+    Revoke {
+        username: String,
+        grant: String,
+        #[arg(long, default_value_t = 2026)]
+        year: i32,
+    },
     /// Set the e-mail address of a user's digest (an empty address clears it).
     SetEmail { username: String, email: String },
     /// List users with their roles.
@@ -832,10 +851,7 @@ fn office_actor(args: &Args, registry: &ntm_core::UnitRegistry) -> ntm_app::acco
     let grants = registry
         .roots_on(today)
         .into_iter()
-        .map(|r| ntm_core::access::Grant {
-            role: ntm_core::access::Role::Admin,
-            unit: r.id().clone(),
-        })
+        .map(|r| ntm_core::access::Grant::new(ntm_core::access::Role::Admin, r.id().clone()))
         .collect();
     let name = args.actor.clone().unwrap_or_else(|| "cli".into());
     ntm_app::accounts::Actor {
@@ -904,6 +920,54 @@ async fn user(
             .await?;
             outln!("Đã tạo người dùng {username} (id {id}).");
         }
+        UserCommand::Grant {
+            username,
+            grant,
+            year,
+            no_follow,
+        } => {
+            let registry = ntm_app::units::load_registry(store).await?;
+            let user = find(username).await?;
+            let mut g = ntm_app::accounts::parse_grant(&registry, grant, *year)?;
+            g.follows_successors = !*no_follow;
+            let now = ntm_app::accounts::change_grants_as_operator(
+                store,
+                &registry,
+                user.id,
+                ntm_app::accounts::GrantChange::Add(g),
+                &audit(args, "ntm user grant"),
+            )
+            .await?;
+            for line in ntm_app::accounts::grant_lines(&registry, &now) {
+                outln!("{}", line.text());
+            }
+        }
+        UserCommand::Revoke {
+            username,
+            grant,
+            year,
+        } => {
+            let registry = ntm_app::units::load_registry(store).await?;
+            let user = find(username).await?;
+            let g = ntm_app::accounts::parse_grant(&registry, grant, *year)?;
+            let now = ntm_app::accounts::change_grants_as_operator(
+                store,
+                &registry,
+                user.id,
+                ntm_app::accounts::GrantChange::Remove {
+                    role: g.role,
+                    unit: g.unit,
+                },
+                &audit(args, "ntm user revoke"),
+            )
+            .await?;
+            if now.is_empty() {
+                outln!("{username} không còn quyền nào.");
+            }
+            for line in ntm_app::accounts::grant_lines(&registry, &now) {
+                outln!("{}", line.text());
+            }
+        }
         UserCommand::SetEmail { username, email } => {
             let user = find(username).await?;
             ntm_app::accounts::set_email(store, user.id, email, &audit(args, "ntm user set-email"))
@@ -926,7 +990,7 @@ async fn user(
                 let v: Vec<serde_json::Value> = rows
                     .iter()
                     .map(|(u, g)| serde_json::json!({"id": u.id, "username": u.username, "name": u.full_name, "disabled": u.disabled,
-                        "grants": g.iter().map(|g| serde_json::json!({"role": g.role, "unit": g.unit_id.as_str()})).collect::<Vec<_>>()}))
+                        "grants": g.iter().map(|g| serde_json::json!({"role": g.role, "unit": g.unit_id.as_str(), "follows_successors": g.follows_successors})).collect::<Vec<_>>()}))
                     .collect();
                 outln!("{}", serde_json::to_string_pretty(&v)?);
             } else {
@@ -935,13 +999,18 @@ async fn user(
                         .iter()
                         .map(|g| {
                             format!(
-                                "{}:{} ({})",
+                                "{}:{} ({}){}",
                                 g.role,
                                 g.unit_id,
                                 registry
                                     .get(&g.unit_id)
                                     .map(|u| u.latest().name.as_str())
-                                    .unwrap_or("?")
+                                    .unwrap_or("?"),
+                                if g.follows_successors {
+                                    ""
+                                } else {
+                                    ", không chuyển sang đơn vị kế thừa"
+                                }
                             )
                         })
                         .collect();

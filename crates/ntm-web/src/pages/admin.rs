@@ -13,11 +13,20 @@ use crate::auth::Session;
 use crate::error::WebResult;
 use crate::state::{AppState, OffRuntime};
 
+/// One grant on the page, with what its forms send back.
+pub struct GrantView {
+    pub text: String,
+    pub role: &'static str,
+    pub unit: String,
+    pub follows: bool,
+    pub has_successors: bool,
+}
+
 pub struct UserRow {
     pub id: i64,
     pub username: String,
     pub full_name: String,
-    pub grants: String,
+    pub grants: Vec<GrantView>,
     pub disabled: bool,
     pub email: String,
 }
@@ -42,31 +51,22 @@ async fn build(state: &AppState, session: &Session) -> WebResult<UsersPage> {
         .await
         .map_err(ntm_app::AppError::from)?
     {
-        let grants = state
-            .store
-            .list_grants(u.id)
-            .await
-            .map_err(ntm_app::AppError::from)?;
-        let text = grants
-            .iter()
-            .map(|g| {
-                let role = Role::parse(&g.role)
-                    .map_or_else(|| g.role.clone(), |r| r.label_vi().to_owned());
-                let unit = ws
-                    .registry
-                    .get(&g.unit_id)
-                    .map_or(g.unit_id.to_string(), |u| {
-                        format!("{} ({})", u.latest().name, g.unit_id)
-                    });
-                format!("{role}: {unit}")
+        let grants = ntm_app::accounts::grants_of_user(state.store.as_ref(), u.id).await?;
+        let views = ntm_app::accounts::grant_lines(&ws.registry, &grants)
+            .into_iter()
+            .map(|l| GrantView {
+                text: l.text(),
+                role: l.grant.role.as_str(),
+                unit: l.grant.unit.to_string(),
+                follows: l.grant.follows_successors,
+                has_successors: !l.successors.is_empty(),
             })
-            .collect::<Vec<_>>()
-            .join("; ");
+            .collect();
         users.push(UserRow {
             id: u.id,
             username: u.username,
             full_name: u.full_name,
-            grants: text,
+            grants: views,
             disabled: u.disabled,
             email: u.email.unwrap_or_default(),
         });
@@ -247,6 +247,80 @@ pub async fn email(
     back_to_users(&state, &session, result).await
 }
 
+#[derive(Deserialize)]
+pub struct GrantForm {
+    #[serde(default)]
+    csrf: String,
+    /// `add`, `remove`, `follow` or `stay`.
+    op: String,
+    role: String,
+    unit: String,
+    /// The year a typed code is meant in (codes were reused in 2025).
+    #[serde(default)]
+    year: Option<i32>,
+}
+
+/// Adds, removes or changes one grant of an account.
+pub async fn grants(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<i64>,
+    Form(f): Form<GrantForm>,
+) -> WebResult<Response> {
+    session.check_csrf(&f.csrf)?;
+    let ws = workspace(&state, Some(0)).await?;
+    require_admin(&session, &ws.registry)?;
+    let result = async {
+        let grant = ntm_app::accounts::parse_grant(
+            &ws.registry,
+            &format!("{}:{}", f.role, f.unit.trim()),
+            f.year.unwrap_or(state.config.default_year),
+        )
+        .map_err(|e| match e {
+            ntm_app::AppError::Invalid(m) => {
+                ntm_app::AppError::Fields(m.into_iter().map(|m| ("unit".to_owned(), m)).collect())
+            }
+            e => e,
+        })?;
+        let (change, reason) = match f.op.as_str() {
+            "add" => (ntm_app::accounts::GrantChange::Add(grant), "thêm quyền"),
+            "remove" => (
+                ntm_app::accounts::GrantChange::Remove {
+                    role: grant.role,
+                    unit: grant.unit,
+                },
+                "gỡ quyền",
+            ),
+            "follow" | "stay" => (
+                ntm_app::accounts::GrantChange::Follow {
+                    role: grant.role,
+                    unit: grant.unit,
+                    follows: f.op == "follow",
+                },
+                "quyền theo đơn vị kế thừa",
+            ),
+            other => {
+                return Err(ntm_app::AppError::Fields(vec![(
+                    "op".into(),
+                    format!("thao tác “{other}” không có"),
+                )]));
+            }
+        };
+        ntm_app::accounts::change_grants(
+            state.store.as_ref(),
+            &ws.registry,
+            &session.actor,
+            id,
+            change,
+            &session.actor.audit(state.now(), reason),
+        )
+        .await
+        .map(|_| ())
+    }
+    .await;
+    back_to_users(&state, &session, result).await
+}
+
 /// Back to the users page after a write, or the page again with the fields refused.
 async fn back_to_users(
     state: &AppState,
@@ -259,6 +333,11 @@ async fn back_to_users(
             let mut page = build(state, session).await?;
             page.errors = errors.into_iter().map(|(_, m)| m).collect();
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+        Err(ntm_app::AppError::Conflict(m)) => {
+            let mut page = build(state, session).await?;
+            page.errors = vec![m];
+            Ok((StatusCode::CONFLICT, render(&page)?).into_response())
         }
         Err(e) => Err(e.into()),
     }

@@ -372,3 +372,145 @@ async fn grants_below_the_province_do_not_manage_what_the_province_issued() {
     assert!(leads.contains("Xã Kỳ Lạc"), "{leads:?}");
     assert!(!leads.iter().any(|l| l.contains("Cẩm")), "{leads:?}");
 }
+
+/// The officer of a commune merged in the 2025 reform works for the commune that took it
+/// over, without a new grant: `xa-kylac` (granted on 18850@2020, old Kỳ Lạc) enters and
+/// submits for the new Xã Kỳ Lạc (18838@2025-07-01), opens its 2026 form and sees the
+/// task given to it in 2026; the office sees this on the Users page and can stop it, and
+/// then the account is back to its old commune only.
+#[tokio::test]
+async fn the_officer_of_a_merged_commune_works_for_the_commune_that_took_it_over() {
+    let app = TestApp::demo().await;
+    let commune = app.login("xa-kylac").await;
+    let new = "18838@2025-07-01";
+    let entry = format!("/entry/{new}/2025");
+    let form = app.get(&commune, &entry).await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.body);
+    let r = app
+        .post(&commune, &entry, &[("v_3.1", "85"), ("action", "save")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = app
+        .post(&commune, &entry, &[("v_3.1", "85"), ("action", "submit")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let office = app.login("vpdp").await;
+    let waiting = app.get(&office, "/approval").await.body;
+    assert!(
+        waiting.contains(new) || waiting.contains("Xã Kỳ Lạc"),
+        "submitted"
+    );
+    assert_eq!(
+        app.get(&commune, &format!("/entry/{new}/2026"))
+            .await
+            .status,
+        StatusCode::OK,
+        "the 2026 form opens"
+    );
+    let tasks = app.get(&commune, "/tasks").await.body;
+    assert!(
+        tasks.contains("Rà soát, đánh giá thực trạng xã"),
+        "the 2026 task given to the new commune is the officer's"
+    );
+    // A neighbour merged elsewhere stays out of reach.
+    assert_eq!(
+        app.get(&commune, "/entry/18073@2025-07-01/2025")
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+
+    // The office sees where the grant carries, and stops it.
+    let users = app.get(&office, "/users").await.body;
+    assert!(
+        users.contains(
+            "Xã Kỳ Lạc (18850@2020-01-01) → chuyển sang Xã Kỳ Lạc (18838@2025-07-01) từ 01/07/2025"
+        ),
+        "the Users page says where the grant carries"
+    );
+    let id = app._store.find_user("xa-kylac").await.unwrap().unwrap().id;
+    let r = app
+        .post(
+            &office,
+            &format!("/users/{id}/grants"),
+            &[
+                ("op", "stay"),
+                ("role", "commune"),
+                ("unit", "18850@2020-01-01"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let commune = app.login("xa-kylac").await;
+    assert_eq!(
+        app.get(&commune, &format!("/entry/{new}/2026"))
+            .await
+            .status,
+        StatusCode::FORBIDDEN,
+        "a grant that does not follow stays on the old commune"
+    );
+    assert_eq!(
+        app.get(&commune, "/entry/18850@2020-01-01/2022")
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let users = app.get(&office, "/users").await.body;
+    assert!(users.contains("— không chuyển sang Xã Kỳ Lạc (18838@2025-07-01)"));
+
+    // Grants are edited on the page: one added on the new commune, then removed.
+    let r = app
+        .post(
+            &office,
+            &format!("/users/{id}/grants"),
+            &[
+                ("op", "add"),
+                ("role", "commune"),
+                ("unit", "18838"),
+                ("year", "2026"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(
+        app.get(&commune, &format!("/entry/{new}/2026"))
+            .await
+            .status,
+        StatusCode::OK,
+        "the new grant holds at once"
+    );
+    let r = app
+        .post(
+            &office,
+            &format!("/users/{id}/grants"),
+            &[("op", "remove"), ("role", "commune"), ("unit", new)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(
+        app.get(&commune, &format!("/entry/{new}/2026"))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let audit = app.get(&office, "/audit").await.body;
+    assert!(
+        audit.contains("không chuyển sang đơn vị kế thừa"),
+        "audited"
+    );
+
+    // The office cannot lock itself out.
+    let me = app._store.find_user("vpdp").await.unwrap().unwrap().id;
+    let r = app
+        .post(
+            &office,
+            &format!("/users/{me}/grants"),
+            &[
+                ("op", "remove"),
+                ("role", "admin"),
+                ("unit", "42@2020-01-01"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+}

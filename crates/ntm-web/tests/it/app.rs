@@ -83,7 +83,7 @@ impl TestApp {
             username,
             username,
             hash,
-            &[ntm_core::access::Grant { role, unit }],
+            &[ntm_core::access::Grant::new(role, unit)],
             &ntm_testkit::audit(),
         )
         .await

@@ -403,8 +403,11 @@ async fn a_commune_lists_only_the_directives_that_give_it_tasks() {
     let kylac = app.login("xa-kylac").await;
     let index = app.get(&kylac, "/directives").await.body;
     let links = texts(&index, "table.data td a");
-    assert_eq!(links.len(), 1, "{links:?}");
-    assert!(links[0].contains("ngày 23/02/2022"), "the 2022 notice only");
+    // The 2022 notice (old Kỳ Lạc's task) and the 2026 plan (the new Xã Kỳ Lạc's, which
+    // the grant follows since the merger); nothing else.
+    assert_eq!(links.len(), 2, "{links:?}");
+    assert!(links.iter().any(|l| l.contains("ngày 23/02/2022")));
+    assert!(links.iter().any(|l| l.contains("ngày 10/03/2026")));
     assert!(!index.contains("Ghi văn bản chỉ đạo"), "not the office");
     let office = app.login("vpdp").await;
     let all = texts(

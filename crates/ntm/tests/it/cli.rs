@@ -533,3 +533,90 @@ fn healthcheck_tells_a_service_manager_whether_the_database_is_ready() {
     let ready = env.ntm(&["healthcheck"]).ok();
     assert!(ready.stdout().contains("sẵn sàng"), "{}", ready.stdout());
 }
+
+/// Grants are changed from the command line too: a grant on a merged commune says where
+/// it carries, `--no-follow` keeps it on its unit, and a revoke takes it away (audited).
+#[test]
+fn user_grants_are_changed_and_say_where_they_carry() {
+    let env = Env::new();
+    env.demo();
+    let out = env
+        .ntm(&[
+            "user",
+            "grant",
+            "xa-kylac",
+            "viewer:18850",
+            "--year",
+            "2022",
+        ])
+        .ok()
+        .stdout();
+    assert!(
+        out.contains("Ban Chỉ đạo (xem): Xã Kỳ Lạc (18850@2020-01-01) → chuyển sang Xã Kỳ Lạc (18838@2025-07-01) từ 01/07/2025"),
+        "{out}"
+    );
+    let out = env
+        .ntm(&[
+            "user",
+            "grant",
+            "xa-kylac",
+            "commune:18850",
+            "--year",
+            "2022",
+            "--no-follow",
+        ])
+        .ok()
+        .stdout();
+    assert!(
+        out.contains("— không chuyển sang Xã Kỳ Lạc (18838@2025-07-01)"),
+        "{out}"
+    );
+    let list = env.ntm(&["user", "list", "--json"]).ok().json();
+    let kylac = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == "xa-kylac")
+        .unwrap()
+        .clone();
+    assert!(
+        kylac["grants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|g| g["role"] == "commune" && g["follows_successors"] == false),
+        "{kylac}"
+    );
+    env.ntm(&[
+        "user",
+        "revoke",
+        "xa-kylac",
+        "viewer:18850",
+        "--year",
+        "2022",
+    ])
+    .ok();
+    let audit = env
+        .ntm(&["audit", "--action", "user.grants", "--json"])
+        .ok()
+        .stdout();
+    assert!(
+        audit.contains("không chuyển sang đơn vị kế thừa"),
+        "{audit}"
+    );
+    let refused = env
+        .ntm(&[
+            "user",
+            "revoke",
+            "xa-kylac",
+            "viewer:18850",
+            "--year",
+            "2022",
+        ])
+        .failed();
+    assert!(
+        refused.stderr().contains("không có quyền"),
+        "{}",
+        refused.stderr()
+    );
+}
