@@ -215,6 +215,7 @@ impl Cache {
             values: self.values_at(store, v, year, basis).await?,
             basis,
             unapproved: self.unapproved_at(store, v, year).await?,
+            as_of: None,
         })
     }
 
@@ -235,6 +236,7 @@ impl Cache {
             values: Arc::new(crate::values::load_units(store, units, basis).await?),
             basis,
             unapproved: Arc::new(unapproved),
+            as_of: None,
         })
     }
 }

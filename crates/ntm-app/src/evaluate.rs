@@ -33,6 +33,10 @@ pub struct Workspace {
     /// The unit-years of the loaded years that have values not approved: what an official
     /// count leaves out (or, on [`Basis::Current`], includes), said beside every count.
     pub unapproved: Arc<Unapproved>,
+    /// The day whose tree a year's counts follow, when chosen (in a year the tree
+    /// changed: 2025 before or after the reform); otherwise 31 December
+    /// ([`Workspace::tree_date`]).
+    pub as_of: Option<NaiveDate>,
 }
 
 /// The evaluation of one unit in one year.
@@ -86,6 +90,7 @@ impl Workspace {
             values: Arc::new(crate::values::load(store, year, basis).await?),
             basis,
             unapproved: Arc::new(crate::values::load_unapproved(store, year).await?),
+            as_of: None,
         })
     }
 
@@ -100,7 +105,64 @@ impl Workspace {
             values: Arc::new(crate::values::load_units(store, units, basis).await?),
             basis,
             unapproved: Arc::new(unapproved),
+            as_of: None,
         })
+    }
+
+    /// The same workspace counting `year`s on the tree of `date` (in its year).
+    pub fn on_tree_of(mut self, date: Option<NaiveDate>) -> Self {
+        self.as_of = date;
+        self
+    }
+
+    /// The day whose tree the counts of `year` follow: the chosen day if it falls in that
+    /// year, else 31 December — official annual reports follow the boundaries at the end
+    /// of the year reported on ([`TREE_DATE_RULE`]).
+    pub fn tree_date(&self, year: i32) -> NaiveDate {
+        match self.as_of {
+            Some(d) if d.year() == year => d,
+            _ => year_end(year),
+        }
+    }
+
+    /// The other days a year's counts may follow: the eve of each change of the tree in
+    /// that year (2025: 30 June, the last day of the districts and the old communes).
+    pub fn tree_dates(&self, year: i32) -> Vec<NaiveDate> {
+        let mut dates: Vec<NaiveDate> = self
+            .registry
+            .units()
+            .iter()
+            .flat_map(|u| u.versions.iter().map(|v| v.valid.from))
+            .filter(|from| from.year() == year && from.ordinal() > 1)
+            .filter_map(|from| from.pred_opt())
+            .collect();
+        dates.push(year_end(year));
+        dates.sort();
+        dates.dedup();
+        dates
+    }
+
+    /// The xã with values in `year` that are not in the tree of [`Workspace::tree_date`]
+    /// (in 2025 on 31 December: the communes before the reform), kept by `keep`: what the
+    /// counts of that tree leave out.
+    pub fn communes_off_tree(&self, year: i32, keep: impl Fn(&UnitId) -> bool) -> usize {
+        let date = self.tree_date(year);
+        let on: std::collections::BTreeSet<UnitId> = self
+            .registry
+            .as_of(date)
+            .into_iter()
+            .map(|v| v.id().clone())
+            .collect();
+        self.values
+            .keys()
+            .filter(|(u, y)| *y == year && !on.contains(u) && keep(u))
+            .filter(|(u, y)| {
+                self.registry
+                    .get(u)
+                    .and_then(|unit| unit.version_in_year(*y))
+                    .is_some_and(|v| v.unit_type == UnitType::Commune)
+            })
+            .count()
     }
 
     /// Where a unit-year with values stands when it is not approved (`None`: approved, or
@@ -121,7 +183,7 @@ impl Workspace {
         parent: Option<&UnitId>,
         keep: impl Fn(&UnitId) -> bool,
     ) -> usize {
-        let date = year_end(year);
+        let date = self.tree_date(year);
         let views = match parent {
             Some(p) => self.registry.subtree_on(p, date),
             None => self.registry.as_of(date),
@@ -286,7 +348,7 @@ impl Workspace {
     /// The xã (rural communes) evaluated for NTM, under `parent` (or all) at the end of
     /// `year`, that have values. Phường and thị trấn are urban and not NTM units.
     pub fn communes(&self, year: i32, parent: Option<&UnitId>) -> Vec<UnitView<'_>> {
-        let date = year_end(year);
+        let date = self.tree_date(year);
         let views = match parent {
             Some(p) => self.registry.subtree_on(p, date),
             None => self.registry.as_of(date),
@@ -315,7 +377,7 @@ impl Workspace {
         types: &[UnitType],
     ) -> AppResult<Vec<Outcome>> {
         self.registry
-            .subtree_on(province, year_end(year))
+            .subtree_on(province, self.tree_date(year))
             .iter()
             .filter(|v| types.contains(&v.unit_type()))
             .map(|v| Ok(outcome(&self.evaluate(v.id(), year, None)?)))
@@ -342,6 +404,9 @@ impl Workspace {
         ))
     }
 }
+
+/// How the tree of a year is chosen, as the pages state it.
+pub const TREE_DATE_RULE: &str = "Số liệu năm được tổng hợp theo địa giới hành chính ngày 31/12 của năm báo cáo (như báo cáo năm); năm có sắp xếp đơn vị hành chính có thể xem theo địa giới trước sắp xếp.";
 
 /// One year of a unit's history: the unit itself or, across the reform, a unit it took
 /// over; evaluated with the default set of that year.

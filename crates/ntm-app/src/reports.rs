@@ -64,7 +64,8 @@ pub fn criteria_summary(
     year: i32,
     scope: &BTreeSet<UnitId>,
 ) -> AppResult<CriteriaSummary> {
-    let date = year_end(year)?;
+    year_end(year)?;
+    let date = ws.tree_date(year);
     let communes: Vec<_> = ws
         .communes(year, None)
         .into_iter()
@@ -247,7 +248,8 @@ pub fn candidates(
     year: i32,
     scope: &BTreeSet<UnitId>,
 ) -> AppResult<Vec<Candidate>> {
-    let date = year_end(year)?;
+    year_end(year)?;
+    let date = ws.tree_date(year);
     let mut out = Vec::new();
     for v in ws
         .communes(year, None)
@@ -425,7 +427,7 @@ pub fn matrix(
     year: i32,
     filter: &MatrixFilter,
 ) -> Matrix {
-    let end = NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(NaiveDate::MAX);
+    let end = ws.tree_date(year);
     let mut out = Matrix::default();
     for v in ws
         .communes(year, None)

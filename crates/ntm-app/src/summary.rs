@@ -52,6 +52,11 @@ pub struct Summary<'a> {
     pub communes_without_data: usize,
     /// Which values were read.
     pub basis: crate::evaluate::Basis,
+    /// The day whose tree the counts follow.
+    pub tree_date: NaiveDate,
+    /// Communes with values that year but not in that tree (in 2025 on 31 December: the
+    /// communes before the reform), not counted here.
+    pub off_tree: usize,
     /// Communes whose values of the year are not approved (draft, submitted or returned):
     /// left out of an official count, included (and so marked) otherwise.
     pub unapproved: usize,
@@ -92,8 +97,9 @@ pub fn summary<'a>(
     scope: Option<&BTreeSet<UnitId>>,
 ) -> AppResult<Summary<'a>> {
     let visible = |id: &UnitId| scope.is_none_or(|s| s.contains(id));
-    let end = NaiveDate::from_ymd_opt(year, 12, 31)
+    NaiveDate::from_ymd_opt(year, 12, 31)
         .ok_or_else(|| AppError::NotFound(format!("năm {year}")))?;
+    let end = ws.tree_date(year);
     let all_xa = ws
         .registry
         .as_of(end)
@@ -200,9 +206,24 @@ pub fn summary<'a>(
         Some(prev_ws) if !prev_ws.communes(year - 1, None).is_empty() => {
             let mut prev_outcomes = prev_ws.commune_outcomes(year - 1, None)?;
             prev_outcomes.retain(|o| visible(&o.unit));
+            let before_end = NaiveDate::from_ymd_opt(year - 1, 12, 31).unwrap_or(end);
+            // The communes a merged commune took over that were communes (xã) the year
+            // before: wards and towns are not evaluated for NTM.
+            let predecessors = |u: &UnitId| -> Vec<UnitId> {
+                ws.registry
+                    .predecessors(u)
+                    .into_iter()
+                    .map(|e| e.from.clone())
+                    .filter(|p| {
+                        ws.registry
+                            .view_on(p, before_end)
+                            .is_some_and(|v| v.unit_type() == UnitType::Commune)
+                    })
+                    .collect()
+            };
             Some((
                 LevelStats::compute(&prev_outcomes),
-                Transitions::compute(&prev_outcomes, &outcomes),
+                Transitions::compute_through(&prev_outcomes, &outcomes, predecessors),
             ))
         }
         _ => None,
@@ -216,6 +237,8 @@ pub fn summary<'a>(
         communes_without_data: all_xa - communes.len(),
         basis: ws.basis,
         unapproved,
+        tree_date: end,
+        off_tree: ws.communes_off_tree(year, visible),
         outcomes,
         districts,
         previous,
@@ -260,8 +283,9 @@ pub fn by_province<'a>(
     set: Option<&SetId>,
     previous: Option<&Workspace>,
 ) -> AppResult<Vec<Summary<'a>>> {
-    let end = NaiveDate::from_ymd_opt(year, 12, 31)
+    NaiveDate::from_ymd_opt(year, 12, 31)
         .ok_or_else(|| AppError::NotFound(format!("năm {year}")))?;
+    let end = ws.tree_date(year);
     let before = NaiveDate::from_ymd_opt(year - 1, 12, 31).unwrap_or(end);
     let mut out = Vec::new();
     for root in ws.registry.roots_on(end) {

@@ -141,19 +141,52 @@ pub struct Transitions {
     pub newly_model: Vec<UnitId>,
     /// Units that fell below a level they held the year before.
     pub dropped: Vec<UnitId>,
-    /// Units of the current year with no outcome the year before (new after a merger).
+    /// Units of the current year with no outcome the year before, by themselves or
+    /// through their predecessors.
     pub without_previous: Vec<UnitId>,
+    /// Units compared through their predecessors (new after a merger): the unit and the
+    /// predecessors it was compared with.
+    pub through_lineage: Vec<(UnitId, Vec<UnitId>)>,
 }
 
+/// How a unit formed by a merger is compared with the year before, as the pages state it.
+pub const MERGED_COMPARISON_RULE: &str = "Xã hình thành sau sáp nhập được so với các xã trước sáp nhập: năm trước được tính là đã đạt một mức khi mọi xã trước sáp nhập đều đã đạt mức đó (mức thấp nhất trong các xã); nếu một xã trước sáp nhập không có kết quả năm trước thì không so sánh.";
+
 impl Transitions {
+    /// Matched by unit identity only.
     pub fn compute(previous: &[Outcome], current: &[Outcome]) -> Self {
+        Self::compute_through(previous, current, |_| Vec::new())
+    }
+
+    /// Matched by unit identity, and a unit without an outcome the year before through
+    /// `predecessors` (the communes it took over): it held a level the year before when
+    /// every predecessor held it ([`MERGED_COMPARISON_RULE`]).
+    pub fn compute_through(
+        previous: &[Outcome],
+        current: &[Outcome],
+        predecessors: impl Fn(&UnitId) -> Vec<UnitId>,
+    ) -> Self {
         let before: BTreeMap<&UnitId, Level> =
             previous.iter().map(|o| (&o.unit, o.level)).collect();
         let mut t = Transitions::default();
         for o in current {
-            let Some(&prev) = before.get(&o.unit) else {
-                t.without_previous.push(o.unit.clone());
-                continue;
+            let prev = match before.get(&o.unit) {
+                Some(&level) => level,
+                None => {
+                    let preds = predecessors(&o.unit);
+                    let levels: Option<Vec<Level>> =
+                        preds.iter().map(|p| before.get(p).copied()).collect();
+                    match levels.and_then(|l| l.into_iter().min()) {
+                        Some(level) => {
+                            t.through_lineage.push((o.unit.clone(), preds));
+                            level
+                        }
+                        None => {
+                            t.without_previous.push(o.unit.clone());
+                            continue;
+                        }
+                    }
+                }
             };
             for (level, list) in [
                 (Level::Standard, &mut t.newly_standard),
@@ -230,6 +263,49 @@ mod tests {
         (0..n)
             .map(|i| o(&(offset + i).to_string(), level, met))
             .collect()
+    }
+
+    /// A merged commune is compared with its predecessors: it held a level the year
+    /// before only if every predecessor did; a predecessor without a result means no
+    /// comparison.
+    #[test]
+    fn a_merged_commune_is_compared_through_its_predecessors() {
+        let new = |code: &str, level| Outcome {
+            unit: UnitId::new(code, NaiveDate::from_ymd_opt(2025, 7, 1).unwrap()),
+            level,
+            criteria_met: 19,
+            criteria_total: 19,
+        };
+        let before = [
+            o("1", Level::None, 17),
+            o("2", Level::Standard, 19),
+            o("3", Level::Advanced, 19),
+            o("4", Level::Advanced, 19),
+        ];
+        let after = [
+            new("1", Level::Standard), // from 1 (below) and 2: newly standard
+            new("3", Level::Advanced), // from 3 and 4, both advanced: no change
+            new("9", Level::Standard), // from 9, which has no result
+        ];
+        let preds = |u: &UnitId| -> Vec<UnitId> {
+            let old = |c: &str| UnitId::new(c, NaiveDate::from_ymd_opt(2020, 1, 1).unwrap());
+            match u.as_str() {
+                "1@2025-07-01" => vec![old("1"), old("2")],
+                "3@2025-07-01" => vec![old("3"), old("4")],
+                "9@2025-07-01" => vec![old("9")],
+                _ => vec![],
+            }
+        };
+        let t = Transitions::compute_through(&before, &after, preds);
+        let codes = |v: &[UnitId]| v.iter().map(|u| u.as_str().to_owned()).collect::<Vec<_>>();
+        assert_eq!(codes(&t.newly_standard), ["1@2025-07-01"]);
+        assert!(t.newly_advanced.is_empty() && t.dropped.is_empty());
+        assert_eq!(codes(&t.without_previous), ["9@2025-07-01"]);
+        assert_eq!(t.through_lineage.len(), 2);
+        // Matched by identity only, none of them compares.
+        let plain = Transitions::compute(&before, &after);
+        assert!(plain.newly_standard.is_empty());
+        assert_eq!(plain.without_previous.len(), 3);
     }
 
     #[test]

@@ -133,6 +133,10 @@ pub enum Command {
         /// Count values not yet approved too (the heading then says so).
         #[arg(long)]
         unapproved: bool,
+        /// Count on the tree of this day of the year (YYYY-MM-DD), e.g. 2025-06-30 for
+        /// the communes and districts before the reform; default 31 December.
+        #[arg(long)]
+        as_of: Option<chrono::NaiveDate>,
     },
     /// Directives' tasks: list them with their computed state, or compile them (counts by
     /// the four states, lead units ranked by on-time rate, laggards first).
@@ -818,8 +822,16 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             year,
             set,
             unapproved,
+            as_of,
         } => {
-            let ws = Workspace::load(store, Some(*year), basis(*unapproved)).await?;
+            if let Some(d) = as_of
+                && chrono::Datelike::year(d) != *year
+            {
+                anyhow::bail!("ngày {d} không thuộc năm {year}");
+            }
+            let ws = Workspace::load(store, Some(*year), basis(*unapproved))
+                .await?
+                .on_tree_of(*as_of);
             let prev = Workspace::load(store, Some(year - 1), basis(*unapproved)).await?;
             let set = set.clone().map(SetId);
             // One summary per province: a database holding two never adds them up.

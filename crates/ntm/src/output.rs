@@ -596,6 +596,7 @@ fn summary_json(s: &Summary<'_>) -> Json {
     json!({
         "year": s.year, "province": s.province.as_ref().map(|(id, name)| json!({"id": id.as_str(), "name": name})),
         "basis": basis_json(s.basis), "communes_unapproved": s.unapproved,
+        "tree_date": s.tree_date.to_string(), "communes_off_tree": s.off_tree,
         "criteria_set": s.set.id().0, "illustrative": s.illustrative,
         "communes": stats_json(&s.stats), "communes_without_data": s.communes_without_data,
         "all_communes": s.all_communes(), "standard_pct_of_all": s.standard_pct_of_all().map(num),
@@ -605,6 +606,8 @@ fn summary_json(s: &Summary<'_>) -> Json {
             "communes": stats_json(p),
             "newly_standard": t.newly_standard.len(), "newly_advanced": t.newly_advanced.len(), "newly_model": t.newly_model.len(),
             "dropped": t.dropped.len(),
+            "compared_through_lineage": t.through_lineage.iter().map(|(u, p)| json!({"unit": u.as_str(), "predecessors": p.iter().map(|p| p.as_str()).collect::<Vec<_>>()})).collect::<Vec<_>>(),
+            "without_previous": t.without_previous.len(),
         })),
         "previous_year_missing": s.previous_missing,
         "districts": s.districts.iter().map(|d| json!({
@@ -661,6 +664,19 @@ pub fn summary(s: &Summary<'_>, json: bool) -> anyhow::Result<()> {
         s.basis.title_suffix().to_uppercase()
     );
     outln!("Bộ tiêu chí: {} — {}", s.set.id(), s.set.header.title);
+    outln!(
+        "Địa giới hành chính ngày {}. {}",
+        s.tree_date.format("%d/%m/%Y"),
+        ntm_app::evaluate::TREE_DATE_RULE
+    );
+    if s.off_tree > 0 {
+        outln!(
+            "{} xã có số liệu năm {} không thuộc địa giới ngày {} (đơn vị trước hoặc sau sắp xếp): không tính ở đây; xem theo ngày khác bằng --as-of.",
+            s.off_tree,
+            s.year,
+            s.tree_date.format("%d/%m/%Y")
+        );
+    }
     outln!("{}", s.basis.explained());
     if s.unapproved > 0 {
         outln!(
@@ -753,6 +769,20 @@ pub fn summary(s: &Summary<'_>, json: bool) -> anyhow::Result<()> {
         );
         if !t.dropped.is_empty() {
             outln!("  Giảm mức: {} xã", t.dropped.len());
+        }
+        if !t.through_lineage.is_empty() {
+            outln!(
+                "  {} xã mới sau sáp nhập được so qua các xã trước sáp nhập. {}",
+                t.through_lineage.len(),
+                ntm_core::rollup::MERGED_COMPARISON_RULE
+            );
+        }
+        if !t.without_previous.is_empty() {
+            outln!(
+                "  Không so sánh được (không có kết quả năm {}): {} xã",
+                s.year - 1,
+                t.without_previous.len()
+            );
         }
     } else if let Some(why) = &s.previous_missing {
         outln!("\nSo với năm {}: không so sánh được — {why}.", s.year - 1);

@@ -883,3 +883,140 @@ async fn the_year_2020_is_not_evaluated_with_a_later_set() {
     };
     assert!(m.contains("năm 2020 chưa có bộ tiêu chí"), "{m}");
 }
+
+/// A merged commune is not lost from the year-on-year comparison: the new Xã Kỳ Lạc
+/// (18838@2025-07-01) at standard in 2025, its predecessor old Kỳ Lạc below in 2024, is
+/// newly at standard, compared through the lineage and said so.
+#[tokio::test]
+async fn a_merged_commune_is_compared_with_its_predecessors() {
+    use ntm_app::evaluate::Basis;
+    let dir = tempfile::tempdir().unwrap();
+    let s = ntm_testkit::demo_store(dir.path()).await;
+    let ws = Workspace::load(s.as_ref(), Some(2022), Basis::Current)
+        .await
+        .unwrap();
+    let id = |t: &str| ntm_core::UnitId::parse(t).unwrap();
+    let values_of = |code: &str| -> Vec<(String, String)> {
+        let unit = ws.registry.resolve_in_year(code, 2022).unwrap().id.clone();
+        ws.values[&(unit, 2022)]
+            .iter()
+            .map(|(k, e)| {
+                let v = if k == "10" {
+                    "100".to_owned()
+                } else {
+                    e.value.canonical()
+                };
+                (k.clone(), v)
+            })
+            .collect()
+    };
+    let standard = values_of("18850"); // Kỳ Lạc, at standard in 2022
+    let below = values_of("18502"); // Hà Linh, below standard in 2022
+    let new = id("18838@2025-07-01");
+    let preds: Vec<ntm_core::UnitId> = ws
+        .registry
+        .predecessors(&new)
+        .into_iter()
+        .map(|e| e.from.clone())
+        .collect();
+    assert!(preds.contains(&id("18850@2020-01-01")), "{preds:?}");
+    let mut writes = Vec::new();
+    let mut put = |unit: &ntm_core::UnitId, year: i32, values: &[(String, String)]| {
+        for (k, v) in values {
+            writes.push(ntm_store::ValueWrite {
+                unit_id: unit.clone(),
+                year,
+                indicator_id: k.clone(),
+                value: v.clone(),
+                note: None,
+                illustrative: false,
+            });
+        }
+    };
+    for p in &preds {
+        let is_old_ky_lac = p == &id("18850@2020-01-01");
+        put(p, 2024, if is_old_ky_lac { &below } else { &standard });
+    }
+    put(&new, 2025, &standard);
+    s.write_values(&writes, &audit()).await.unwrap();
+
+    let now = Workspace::load(s.as_ref(), Some(2025), Basis::Current)
+        .await
+        .unwrap();
+    let before = Workspace::load(s.as_ref(), Some(2024), Basis::Current)
+        .await
+        .unwrap();
+    let e = now.evaluate(&new, 2025, None).unwrap();
+    assert!(e.ladder.level >= ntm_core::criteria::Level::Standard);
+    let sum = ntm_app::summary::summary(&now, 2025, None, Some(&before), None).unwrap();
+    let (_, t) = sum.previous.expect("2024 has data");
+    assert_eq!(t.newly_standard, vec![new.clone()], "{t:?}");
+    assert_eq!(t.through_lineage.len(), 1);
+    assert_eq!(t.through_lineage[0].0, new);
+    assert!(t.without_previous.is_empty(), "{t:?}");
+}
+
+/// 2025 is a split year: by default its counts follow the tree of 31 December (the new
+/// communes) and say how many communes with 2025 values that tree leaves out; on the tree
+/// of 30 June they count the communes before the reform, under their districts.
+#[tokio::test]
+async fn the_split_year_2025_is_counted_on_a_chosen_tree() {
+    use ntm_app::evaluate::Basis;
+    let dir = tempfile::tempdir().unwrap();
+    let s = ntm_testkit::demo_store(dir.path()).await;
+    let id = |t: &str| ntm_core::UnitId::parse(t).unwrap();
+    let one = |unit: &str| ntm_store::ValueWrite {
+        unit_id: id(unit),
+        year: 2025,
+        indicator_id: "3.1".into(),
+        value: "90".into(),
+        note: None,
+        illustrative: false,
+    };
+    s.write_values(
+        &[
+            one("18850@2020-01-01"),
+            one("18502@2020-01-01"),
+            one("18838@2025-07-01"),
+        ],
+        &audit(),
+    )
+    .await
+    .unwrap();
+    let ws = Workspace::load(s.as_ref(), Some(2025), Basis::Current)
+        .await
+        .unwrap();
+    assert_eq!(
+        ws.tree_dates(2025),
+        [
+            chrono::NaiveDate::from_ymd_opt(2025, 6, 30).unwrap(),
+            chrono::NaiveDate::from_ymd_opt(2025, 12, 31).unwrap()
+        ],
+        "the eve of the reform and the end of the year"
+    );
+    let end = ntm_app::summary::summary(&ws, 2025, None, None, None).unwrap();
+    assert_eq!(end.tree_date.to_string(), "2025-12-31");
+    assert_eq!(end.stats.communes, 1, "the new Xã Kỳ Lạc");
+    assert_eq!(
+        end.off_tree, 2,
+        "old Kỳ Lạc and Hà Linh are said, not dropped silently"
+    );
+    assert!(end.districts.is_empty(), "no district after the reform");
+
+    let june = ws
+        .clone()
+        .on_tree_of(chrono::NaiveDate::from_ymd_opt(2025, 6, 30));
+    let before = ntm_app::summary::summary(&june, 2025, None, None, None).unwrap();
+    assert_eq!(before.stats.communes, 2);
+    assert_eq!(
+        before.off_tree, 1,
+        "the new commune is outside the June tree"
+    );
+    assert!(
+        before
+            .districts
+            .iter()
+            .any(|d| d.name == "Huyện Kỳ Anh" && d.stats.communes == 1),
+        "communes under their districts"
+    );
+}

@@ -79,7 +79,9 @@ pub async fn page(
     chosen: super::ChosenBasis,
 ) -> WebResult<Response> {
     let year = q.year.unwrap_or(state.config.default_year);
-    let ws = super::workspace_on(&state, Some(year), chosen.basis).await?;
+    let ws = super::workspace_on(&state, Some(year), chosen.basis)
+        .await?
+        .on_tree_of(chosen.tree());
     let filter = ntm_app::reports::MatrixFilter {
         district: q.district.unwrap_or_default(),
         group: q.group.unwrap_or_default(),
@@ -88,9 +90,11 @@ pub async fn page(
     };
     let scope = visible(&session, &ws.registry, year);
     let m = ntm_app::reports::matrix(&ws, &scope, year, &filter);
-    let basis_bar = chosen.bar(
+    let basis_bar = chosen.bar_on(
+        &ws,
         year,
         ws.unapproved_communes(year, None, |u| scope.contains(u)),
+        ws.communes_off_tree(year, |u| scope.contains(u)),
     );
     let mut districts = vec![Choice {
         value: String::new(),

@@ -23,6 +23,7 @@ use std::collections::BTreeSet;
 use askama::Template;
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
+use chrono::Datelike;
 use ntm_app::evaluate::{Basis, Workspace};
 use ntm_core::access::{Action, can, holds, visible_units};
 use ntm_core::{UnitId, UnitRegistry};
@@ -176,6 +177,8 @@ pub async fn workspace_on(
 #[derive(Debug, Clone)]
 pub struct ChosenBasis {
     pub basis: Basis,
+    /// The day whose tree the counts follow (`?ngay=YYYY-MM-DD`), when chosen.
+    pub as_of: Option<chrono::NaiveDate>,
     path: String,
     query: Vec<(String, String)>,
 }
@@ -187,16 +190,19 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ChosenBasis {
         parts: &mut axum::http::request::Parts,
         _: &S,
     ) -> Result<Self, Self::Rejection> {
-        let query: Vec<(String, String)> = parts
+        let all: Vec<(String, String)> = parts
             .uri
             .query()
-            .map(|q| {
-                form_urlencoded::parse(q.as_bytes())
-                    .into_owned()
-                    .filter(|(k, _)| k != BASIS_PARAM)
-                    .collect()
-            })
+            .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
             .unwrap_or_default();
+        let as_of = all
+            .iter()
+            .find(|(k, _)| k == TREE_PARAM)
+            .and_then(|(_, v)| chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").ok());
+        let query = all
+            .into_iter()
+            .filter(|(k, _)| k != BASIS_PARAM && k != TREE_PARAM)
+            .collect();
         let basis = parts
             .uri
             .query()
@@ -208,6 +214,7 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ChosenBasis {
             .unwrap_or_default();
         Ok(ChosenBasis {
             basis,
+            as_of,
             path: parts.uri.path().to_owned(),
             query,
         })
@@ -215,15 +222,23 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ChosenBasis {
 }
 
 const BASIS_PARAM: &str = "so_lieu";
+const TREE_PARAM: &str = "ngay";
 
 impl ChosenBasis {
     fn href(&self, basis: Basis) -> String {
+        self.href_with(basis, self.as_of)
+    }
+
+    fn href_with(&self, basis: Basis, as_of: Option<chrono::NaiveDate>) -> String {
         let mut ser = form_urlencoded::Serializer::new(String::new());
         for (k, v) in &self.query {
             ser.append_pair(k, v);
         }
         if basis != Basis::Approved {
             ser.append_pair(BASIS_PARAM, basis.as_param());
+        }
+        if let Some(d) = as_of {
+            ser.append_pair(TREE_PARAM, &d.to_string());
         }
         let q = ser.finish();
         if q.is_empty() {
@@ -244,7 +259,48 @@ impl ChosenBasis {
             year,
             official_href: self.href(Basis::Approved),
             all_href: self.href(Basis::Current),
+            ..BasisBar::default()
         }
+    }
+
+    /// [`ChosenBasis::bar`] with the tree the counts follow: its day, the other days of a
+    /// year whose tree changed, and how many communes with values that tree leaves out.
+    pub fn bar_on(
+        &self,
+        ws: &Workspace,
+        year: i32,
+        unapproved: usize,
+        off_tree: usize,
+    ) -> BasisBar {
+        let date = ws.tree_date(year);
+        let dates = ws.tree_dates(year);
+        let mut bar = self.bar(year, unapproved);
+        bar.tree = format!(
+            "Địa giới hành chính ngày {}. {}",
+            date.format("%d/%m/%Y"),
+            ntm_app::evaluate::TREE_DATE_RULE
+        );
+        bar.off_tree = off_tree;
+        bar.tree_date = self.as_of.map(|d| d.to_string()).unwrap_or_default();
+        if dates.len() > 1 {
+            bar.trees = dates
+                .iter()
+                .map(|d| {
+                    let last = d.month() == 12 && d.day() == 31;
+                    (
+                        format!("ngày {}", d.format("%d/%m/%Y")),
+                        self.href_with(self.basis, (!last).then_some(*d)),
+                        *d == date,
+                    )
+                })
+                .collect();
+        }
+        bar
+    }
+
+    /// The chosen day of the tree, for [`Workspace::on_tree_of`].
+    pub fn tree(&self) -> Option<chrono::NaiveDate> {
+        self.as_of
     }
 }
 
@@ -259,6 +315,13 @@ pub struct BasisBar {
     pub year: i32,
     pub official_href: String,
     pub all_href: String,
+    /// Which day's tree the counts follow, in words (empty on pages of one unit).
+    pub tree: String,
+    /// `YYYY-MM-DD` of that day when chosen, for the forms to keep.
+    pub tree_date: String,
+    /// The days to choose from in a year whose tree changed: (label, href, chosen).
+    pub trees: Vec<(String, String, bool)>,
+    pub off_tree: usize,
 }
 
 /// Loads what evaluating `unit` needs: for a commune only its values (and those of the

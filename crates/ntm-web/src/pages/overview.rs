@@ -63,6 +63,7 @@ struct Dashboard {
     districts: Vec<DistrictRow>,
     without_data: usize,
     unapproved: usize,
+    off_tree: usize,
 }
 
 fn district_result(status: Option<CriterionStatus>, town: bool) -> (&'static str, &'static str) {
@@ -83,13 +84,15 @@ pub async fn page(
     chosen: ChosenBasis,
 ) -> WebResult<Response> {
     let year = q.year.unwrap_or(state.config.default_year);
-    let ws = workspace_on(&state, Some(year), chosen.basis).await?;
+    let ws = workspace_on(&state, Some(year), chosen.basis)
+        .await?
+        .on_tree_of(chosen.tree());
     let prev = workspace_on(&state, Some(year - 1), chosen.basis).await?;
     let chrome = Some(Chrome::new(&session, &ws.registry, year, "overview"));
     let follow_up = follow_up(&state, &session, &ws.registry).await?;
     let key = format!(
-        "overview|{year}|{:?}|{:?}",
-        chosen.basis, session.actor.grants
+        "overview|{year}|{:?}|{:?}|{:?}",
+        chosen.basis, ws.as_of, session.actor.grants
     );
     let d = state
         .cache
@@ -102,7 +105,7 @@ pub async fn page(
         chrome,
         years: year_choices(year),
         year,
-        basis_bar: chosen.bar(year, d.unapproved),
+        basis_bar: chosen.bar_on(&ws, year, d.unapproved, d.off_tree),
         d: (*d).clone(),
         follow_up,
     })
@@ -117,6 +120,7 @@ fn dashboard(
 ) -> WebResult<Dashboard> {
     let mut page = Dashboard {
         unapproved: ws.unapproved_communes(year, None, |u| scope.contains(u)),
+        off_tree: ws.communes_off_tree(year, |u| scope.contains(u)),
         ..Dashboard::default()
     };
     let s = match ntm_app::summary::summary(ws, year, None, Some(prev), Some(scope)) {
@@ -179,7 +183,15 @@ fn dashboard(
             p.standard_or_above,
             p.average_criteria().map_or("—".into(), number),
             if t.dropped.is_empty() { String::new() } else { format!("; {} xã giảm mức", t.dropped.len()) }
-        )
+        ) + &if t.through_lineage.is_empty() {
+            String::new()
+        } else {
+            format!(
+                ". {} xã mới sau sáp nhập được so qua các xã trước sáp nhập: {}",
+                t.through_lineage.len(),
+                ntm_core::rollup::MERGED_COMPARISON_RULE.trim_end_matches('.')
+            )
+        }
     });
     let stacks: Vec<Stack> = s
         .districts

@@ -96,6 +96,20 @@ fn subtitle(scope: &str, set: &str, illustrative: bool, bar: &BasisBar) -> Vec<S
 
 /// What the numbers count, for a printed or exported report.
 fn basis_line(bar: &BasisBar) -> String {
+    let tree = if bar.tree.is_empty() {
+        String::new()
+    } else if bar.off_tree > 0 {
+        format!(
+            " {} {} xã có số liệu năm {} không thuộc địa giới này: không tính.",
+            bar.tree, bar.off_tree, bar.year
+        )
+    } else {
+        format!(" {}", bar.tree)
+    };
+    basis_words(bar) + &tree
+}
+
+fn basis_words(bar: &BasisBar) -> String {
     match (bar.official, bar.unapproved) {
         (_, 0) => bar.explained.to_owned(),
         (true, n) => format!(
@@ -250,12 +264,16 @@ pub async fn criteria(
     chosen: ChosenBasis,
 ) -> WebResult<Response> {
     let year = q.year.unwrap_or(state.config.default_year);
-    let ws = workspace_on(&state, Some(year), chosen.basis).await?;
+    let ws = workspace_on(&state, Some(year), chosen.basis)
+        .await?
+        .on_tree_of(chosen.tree());
     let scope = visible(&session, &ws.registry, year);
     let scope_title = scope_name(&session, &ws);
-    let bar = chosen.bar(
+    let bar = chosen.bar_on(
+        &ws,
         year,
         ws.unapproved_communes(year, None, |u| scope.contains(u)),
+        ws.communes_off_tree(year, |u| scope.contains(u)),
     );
     let chrome = Some(Chrome::new(&session, &ws.registry, year, "reports"));
     let r = match ntm_app::reports::criteria_summary(&ws, year, &scope) {
@@ -443,13 +461,17 @@ pub async fn levels(
     chosen: ChosenBasis,
 ) -> WebResult<Response> {
     let year = q.year.unwrap_or(state.config.default_year);
-    let ws = workspace_on(&state, Some(year), chosen.basis).await?;
+    let ws = workspace_on(&state, Some(year), chosen.basis)
+        .await?
+        .on_tree_of(chosen.tree());
     let prev = workspace_on(&state, Some(year - 1), chosen.basis).await?;
     let scope = visible(&session, &ws.registry, year);
     let scope_title = scope_name(&session, &ws);
-    let bar = chosen.bar(
+    let bar = chosen.bar_on(
+        &ws,
         year,
         ws.unapproved_communes(year, None, |u| scope.contains(u)),
+        ws.communes_off_tree(year, |u| scope.contains(u)),
     );
     let chrome = Some(Chrome::new(&session, &ws.registry, year, "reports"));
     let r = match ntm_app::reports::level_statistics(&ws, &prev, year, &scope) {
@@ -570,12 +592,16 @@ pub async fn candidates(
     chosen: ChosenBasis,
 ) -> WebResult<Response> {
     let year = q.year.unwrap_or(state.config.default_year);
-    let ws = workspace_on(&state, Some(year), chosen.basis).await?;
+    let ws = workspace_on(&state, Some(year), chosen.basis)
+        .await?
+        .on_tree_of(chosen.tree());
     let scope = visible(&session, &ws.registry, year);
     let scope_title = scope_name(&session, &ws);
-    let bar = chosen.bar(
+    let bar = chosen.bar_on(
+        &ws,
         year,
         ws.unapproved_communes(year, None, |u| scope.contains(u)),
+        ws.communes_off_tree(year, |u| scope.contains(u)),
     );
     let list = ntm_app::reports::candidates(&ws, year, &scope)?;
     let rows: Vec<CandidateRow> = list

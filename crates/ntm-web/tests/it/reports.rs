@@ -338,3 +338,74 @@ async fn report_workbooks_hold_what_the_pages_show() {
     let criteria = download(&app, &commune, "/reports/criteria?year=2021&format=xlsx").await;
     insta::assert_snapshot!("criteria_2021_ky_lac", grid(&criteria));
 }
+
+/// 2025's report follows the tree of 31 December by default, says so and how many
+/// communes with 2025 values it leaves out, and offers the tree of 30 June (which the
+/// print and the workbook then name).
+#[tokio::test]
+async fn the_split_year_is_reported_on_the_tree_the_office_chooses() {
+    let app = TestApp::demo().await;
+    let admin = app.login("vpdp").await;
+    app._store
+        .write_values(
+            &[ntm_store::ValueWrite {
+                unit_id: ntm_core::UnitId::parse("18850@2020-01-01").unwrap(),
+                year: 2025,
+                indicator_id: "3.1".into(),
+                value: "90".into(),
+                note: None,
+                illustrative: false,
+            }],
+            &ntm_testkit::audit(),
+        )
+        .await
+        .unwrap();
+    let end = app
+        .get(&admin, "/reports/levels?year=2025&so_lieu=tat-ca")
+        .await
+        .body;
+    assert!(
+        end.contains("Địa giới hành chính ngày 31/12/2025")
+            && end.contains("1 xã có số liệu năm 2025 không thuộc địa giới này"),
+        "the default tree is said, and what it leaves out"
+    );
+    assert!(
+        end.contains("href=\"/reports/levels?year=2025&#38;so_lieu=tat-ca&#38;ngay=2025-06-30\""),
+        "the June tree is offered"
+    );
+    let june = app
+        .get(
+            &admin,
+            "/reports/levels?year=2025&so_lieu=tat-ca&ngay=2025-06-30",
+        )
+        .await
+        .body;
+    assert!(june.contains("Địa giới hành chính ngày 30/06/2025"));
+    let rows = texts(&june, "table.report tbody td");
+    assert!(
+        rows.iter().any(|t| t == "Huyện Kỳ Anh"),
+        "districts of the June tree"
+    );
+    let sheet = download(
+        &app,
+        &admin,
+        "/reports/levels?year=2025&so_lieu=tat-ca&ngay=2025-06-30&format=xlsx",
+    )
+    .await;
+    let mut wb: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(sheet)).unwrap();
+    let range = calamine::Reader::worksheet_range_at(&mut wb, 0)
+        .unwrap()
+        .unwrap();
+    let text: Vec<String> = range
+        .rows()
+        .take(8)
+        .flatten()
+        .map(|c| c.to_string())
+        .collect();
+    assert!(
+        text.iter()
+            .any(|t| t.contains("Địa giới hành chính ngày 30/06/2025")),
+        "{text:?}"
+    );
+}
