@@ -660,6 +660,65 @@ impl UnitRegistry {
     }
 
     /// The value of attribute `key` for `id` on `date`.
+    /// The attribute rows that set `key` of `unit` to `value` from `from` on (a dated
+    /// change, never a rewrite of the past): the row in force on `from` ends the day
+    /// before (or is replaced, when it began that day), and the new row runs until the
+    /// next row of that key begins or the unit ends. `Err` says why in Vietnamese.
+    pub fn attribute_change(
+        &self,
+        unit: &UnitId,
+        key: AttributeKey,
+        value: &str,
+        from: NaiveDate,
+        source: &str,
+    ) -> Result<Vec<UnitAttribute>, String> {
+        let u = self
+            .get(unit)
+            .ok_or_else(|| format!("không có đơn vị {unit}"))?;
+        let valid = u.valid();
+        if !valid.contains(from) {
+            return Err(format!(
+                "{} có hiệu lực {valid}; ngày {} nằm ngoài",
+                u.latest().name,
+                from.format("%d/%m/%Y")
+            ));
+        }
+        if source.trim().is_empty() {
+            return Err("cần nêu căn cứ (số, ngày văn bản)".into());
+        }
+        let mine: Vec<&UnitAttribute> = self
+            .attributes
+            .iter()
+            .filter(|a| &a.unit == unit && a.key == key)
+            .collect();
+        let next_start = mine
+            .iter()
+            .map(|a| a.valid.from)
+            .filter(|d| *d > from)
+            .min();
+        let mut out = Vec::new();
+        if let Some(current) = mine
+            .iter()
+            .find(|a| a.valid.contains(from) && a.valid.from < from)
+        {
+            let mut ended = (*current).clone();
+            ended.valid.to = from.pred_opt();
+            out.push(ended);
+        }
+        out.push(UnitAttribute {
+            unit: unit.clone(),
+            key,
+            value: value.trim().to_owned(),
+            valid: Period {
+                from,
+                to: next_start.and_then(|d| d.pred_opt()).or(valid.to),
+            },
+            source: source.trim().to_owned(),
+            illustrative: false,
+        });
+        Ok(out)
+    }
+
     pub fn attribute_on(
         &self,
         id: &UnitId,
@@ -778,6 +837,91 @@ mod tests {
             }],
             source: "test".into(),
         }
+    }
+
+    /// A dated change of an attribute: the row in force ends the day before, the new one
+    /// runs to the next change or the unit's end; the past is kept; dates outside the
+    /// unit's life and changes without a basis are refused.
+    #[test]
+    fn an_attribute_changes_from_a_date_and_keeps_its_past() {
+        let r = sample();
+        let ts = UnitId::parse("18073@2025-07-01").unwrap();
+        let first = r
+            .attribute_change(
+                &ts,
+                AttributeKey::CommuneGroup,
+                "2",
+                d("2025-07-01"),
+                "QĐ 1/2025",
+            )
+            .unwrap();
+        assert_eq!(first.len(), 1);
+        assert_eq!(
+            first[0].valid,
+            Period {
+                from: d("2025-07-01"),
+                to: None
+            }
+        );
+        let r = UnitRegistry::build(r.units().to_vec(), r.edges().to_vec(), first).unwrap();
+        let change = r
+            .attribute_change(
+                &ts,
+                AttributeKey::CommuneGroup,
+                "1",
+                d("2027-01-01"),
+                "QĐ 9/2026",
+            )
+            .unwrap();
+        assert_eq!(change.len(), 2);
+        assert_eq!(change[0].value, "2");
+        assert_eq!(
+            change[0].valid.to,
+            Some(d("2026-12-31")),
+            "the past ends the day before"
+        );
+        assert_eq!(change[1].value, "1");
+        assert_eq!(
+            change[1].valid,
+            Period {
+                from: d("2027-01-01"),
+                to: None
+            }
+        );
+        let r2 = UnitRegistry::build(r.units().to_vec(), r.edges().to_vec(), change).unwrap();
+        assert_eq!(
+            r2.attribute_in_year(&ts, AttributeKey::CommuneGroup, 2026)
+                .unwrap()
+                .value,
+            "2"
+        );
+        assert_eq!(
+            r2.attribute_in_year(&ts, AttributeKey::CommuneGroup, 2027)
+                .unwrap()
+                .value,
+            "1"
+        );
+        // A change dated before a later one runs until it.
+        let middle = r2
+            .attribute_change(
+                &ts,
+                AttributeKey::CommuneGroup,
+                "3",
+                d("2026-01-01"),
+                "QĐ 5/2026",
+            )
+            .unwrap();
+        assert_eq!(middle.last().unwrap().valid.to, Some(d("2026-12-31")));
+        assert!(
+            r.attribute_change(&ts, AttributeKey::CommuneGroup, "1", d("2024-01-01"), "x")
+                .unwrap_err()
+                .contains("nằm ngoài")
+        );
+        assert!(
+            r.attribute_change(&ts, AttributeKey::CommuneGroup, "1", d("2026-01-01"), " ")
+                .unwrap_err()
+                .contains("căn cứ")
+        );
     }
 
     fn sample() -> UnitRegistry {

@@ -2,6 +2,7 @@
 //!
 //! Criteria sets: [`criteria_file`] reads and checks the TOML format of
 //! `docs/criteria-format.md`; [`shipped`] embeds the sets under `data/criteria/`.
+pub mod attributes_file;
 pub mod criteria_file;
 pub mod shipped;
 pub mod shipped_units;

@@ -107,6 +107,7 @@ pub fn router(state: AppState) -> Router {
         .route("/logout", post(pages::login::logout))
         .route("/units", get(pages::units::tree))
         .route("/units/{id}", get(pages::units::unit))
+        .route("/units/{id}/attributes", post(pages::units::set_attribute))
         .route("/units/{id}/scorecard", get(pages::scorecard::page))
         .route("/matrix", get(pages::matrix::page))
         .route("/entry", get(pages::entry::list))

@@ -289,6 +289,27 @@ pub enum UnitsCommand {
     /// Import units from a manifest (see docs/units-format.md), e.g.
     /// data/admin-units/hatinh.toml.
     Import { manifest: PathBuf },
+    /// Set a unit's region or commune group from a date on (the past is kept; audited).
+    SetAttribute {
+        /// Code (meant in the year of --from) or full id.
+        #[arg(long)]
+        unit: String,
+        /// `region` (vùng: TDMNPB, DBSH, BTB, DHNTB, TN, DNB, DBSCL) or `commune_group`
+        /// (nhóm xã 1-3 of the 2026-2030 set).
+        #[arg(long)]
+        key: String,
+        #[arg(long)]
+        value: String,
+        /// First day it holds (YYYY-MM-DD).
+        #[arg(long)]
+        from: chrono::NaiveDate,
+        /// The act that decides it (number, date).
+        #[arg(long)]
+        source: String,
+    },
+    /// Set many units' regions or commune groups from a CSV file
+    /// (unit,key,value,from,source): all or nothing, every error located.
+    Attributes { file: PathBuf },
 }
 
 #[derive(Debug, Subcommand)]
@@ -638,6 +659,49 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                 )
                 .await?;
                 output::write_summary(&format!("{n} đơn vị"), &summary, args.json)
+            }
+            Some(UnitsCommand::SetAttribute {
+                unit,
+                key,
+                value,
+                from,
+                source,
+            }) => {
+                let registry = ntm_app::units::load_registry(store).await?;
+                let text = format!(
+                    "unit,key,value,from,source\n{unit},{key},{value},{from},\"{}\"\n",
+                    source.replace('"', "\"\"")
+                );
+                let changes = ntm_app::units::read_attribute_changes(&registry, &text)
+                    .map_err(|p| anyhow::anyhow!(p.join("\n").replace("dòng 2, ", "")))?;
+                let changes: Vec<_> = changes
+                    .into_iter()
+                    .map(|c| ntm_app::units::AttributeChange { line: None, ..c })
+                    .collect();
+                let summary = ntm_app::units::set_attributes_as_operator(
+                    store,
+                    &registry,
+                    &changes,
+                    &audit(&args, "ntm units set-attribute"),
+                )
+                .await?;
+                output::write_summary("thuộc tính đơn vị", &summary, args.json)
+            }
+            Some(UnitsCommand::Attributes { file }) => {
+                let text = std::fs::read_to_string(file)
+                    .with_context(|| format!("không đọc được {}", file.display()))?;
+                let registry = ntm_app::units::load_registry(store).await?;
+                let changes = ntm_app::units::read_attribute_changes(&registry, &text)
+                    .map_err(|p| anyhow::anyhow!("{}:\n  {}", file.display(), p.join("\n  ")))?;
+                let summary = ntm_app::units::set_attributes_as_operator(
+                    store,
+                    &registry,
+                    &changes,
+                    &audit(&args, "ntm units attributes"),
+                )
+                .await
+                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+                output::write_summary("thuộc tính đơn vị", &summary, args.json)
             }
             Some(UnitsCommand::Lineage { code, year }) => {
                 let registry = ntm_app::units::load_registry(store).await?;

@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use chrono::{Datelike, NaiveDate};
 use ntm_core::UnitLevel;
 use ntm_core::access::Action;
@@ -122,6 +122,13 @@ struct UnitPage {
     predecessors: Vec<EdgeRow>,
     successors: Vec<EdgeRow>,
     years: Vec<(i32, bool)>,
+    /// Region and commune group over time: (what, value, period, basis).
+    attributes: Vec<(&'static str, String, String, String)>,
+    /// The office may change them here.
+    may_edit: bool,
+    csrf: String,
+    errors: Vec<String>,
+    regions: Vec<&'static str>,
 }
 
 pub async fn unit(
@@ -130,6 +137,77 @@ pub async fn unit(
     Path(id): Path<String>,
 ) -> WebResult<Response> {
     let id = unit_id(&id)?;
+    render(&unit_page(&state, &session, id, vec![]).await?)
+}
+
+#[derive(serde::Deserialize)]
+pub struct AttributeForm {
+    #[serde(default)]
+    csrf: String,
+    key: String,
+    value: String,
+    from: String,
+    source: String,
+}
+
+/// The office sets the unit's region or commune group from a date on.
+pub async fn set_attribute(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+    axum::Form(f): axum::Form<AttributeForm>,
+) -> WebResult<Response> {
+    session.check_csrf(&f.csrf)?;
+    let id = unit_id(&id)?;
+    let registry = state.cache.registry(state.store.as_ref()).await?;
+    let key = match f.key.as_str() {
+        "region" => Some(ntm_core::unit::AttributeKey::Region),
+        "commune_group" => Some(ntm_core::unit::AttributeKey::CommuneGroup),
+        _ => None,
+    };
+    let from = chrono::NaiveDate::parse_from_str(f.from.trim(), "%Y-%m-%d").ok();
+    let result = match (key, from) {
+        (Some(key), Some(from)) => ntm_app::units::set_attributes(
+            state.store.as_ref(),
+            &registry,
+            &session.actor,
+            &[ntm_app::units::AttributeChange {
+                unit: id.clone(),
+                key,
+                value: f.value.clone(),
+                from,
+                source: f.source.clone(),
+                line: None,
+            }],
+            &session.actor.audit(state.now(), "vùng, nhóm xã"),
+        )
+        .await
+        .map(|_| ()),
+        (None, _) => Err(ntm_app::AppError::Invalid(vec![
+            "chọn vùng hoặc nhóm xã".into(),
+        ])),
+        (_, None) => Err(ntm_app::AppError::Invalid(vec![format!(
+            "“{}” không phải ngày (YYYY-MM-DD)",
+            f.from
+        )])),
+    };
+    match result {
+        Ok(()) => Ok(axum::response::Redirect::to(&format!("/units/{id}")).into_response()),
+        Err(ntm_app::AppError::Invalid(errors)) => {
+            let page = unit_page(&state, &session, id, errors).await?;
+            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn unit_page(
+    state: &AppState,
+    session: &Session,
+    id: ntm_core::UnitId,
+    errors: Vec<String>,
+) -> WebResult<UnitPage> {
+    let state = state.clone();
     let ws = state
         .cache
         .workspace_of_units(
@@ -146,7 +224,7 @@ pub async fn unit(
     let last_year = valid
         .to
         .map_or(state.config.default_year.max(2026), |t| t.year());
-    if !super::can_view_ever(&session, &ws.registry, &id) {
+    if !super::can_view_ever(session, &ws.registry, &id) {
         return Err(WebError::forbidden());
     }
     let name_of = |i: &ntm_core::UnitId| {
@@ -174,7 +252,7 @@ pub async fn unit(
     let years: Vec<(i32, bool)> = (first..=last).map(|y| (y, ws.has_values(&id, y))).collect();
     let page = UnitPage {
         chrome: Some(Chrome::new(
-            &session,
+            session,
             &ws.registry,
             state.config.default_year,
             "units",
@@ -196,6 +274,34 @@ pub async fn unit(
         predecessors: ws.registry.ancestry(&id).into_iter().map(edge).collect(),
         successors: ws.registry.descendants(&id).into_iter().map(edge).collect(),
         years,
+        attributes: {
+            let mut rows: Vec<_> = ws
+                .registry
+                .attributes()
+                .iter()
+                .filter(|a| a.unit == id)
+                .collect();
+            rows.sort_by_key(|a| (a.key, a.valid.from));
+            rows.into_iter()
+                .map(|a| {
+                    (
+                        match a.key {
+                            ntm_core::unit::AttributeKey::Region => "Vùng",
+                            ntm_core::unit::AttributeKey::CommuneGroup => "Nhóm xã (2026-2030)",
+                        },
+                        a.value.clone(),
+                        a.valid.to_string(),
+                        a.source.clone(),
+                    )
+                })
+                .collect()
+        },
+        may_edit: session
+            .actor
+            .can_globally(&ws.registry, Action::EditCriteria),
+        csrf: session.csrf.clone(),
+        errors,
+        regions: ntm_data::criteria_file::REGIONS.to_vec(),
     };
-    render(&page)
+    Ok(page)
 }

@@ -514,3 +514,67 @@ async fn the_officer_of_a_merged_commune_works_for_the_commune_that_took_it_over
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
 }
+
+/// The office sets a unit's commune group from a date on its page (audited, the past
+/// kept); a bad value is refused with its reason; nobody else may.
+#[tokio::test]
+async fn the_office_sets_a_units_commune_group_on_its_page() {
+    let app = TestApp::demo().await;
+    let office = app.login("vpdp").await;
+    let page = "/units/18838@2025-07-01";
+    let form = app.get(&office, page).await.body;
+    assert!(
+        form.contains("Chưa khai báo") || form.contains("Vùng"),
+        "the section is there"
+    );
+    let r = app
+        .post(
+            &office,
+            &format!("{page}/attributes"),
+            &[
+                ("key", "commune_group"),
+                ("value", "5"),
+                ("from", "2026-01-01"),
+                ("source", "QĐ thử"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("dùng 1, 2 hoặc 3"), "the reason is said");
+    let r = app
+        .post(
+            &office,
+            &format!("{page}/attributes"),
+            &[
+                ("key", "commune_group"),
+                ("value", "2"),
+                ("from", "2026-01-01"),
+                ("source", "QĐ phân nhóm (thử)"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let shown = crate::app::texts(&app.get(&office, page).await.body, "td");
+    assert!(
+        shown
+            .windows(4)
+            .any(|w| w[0] == "Nhóm xã (2026-2030)" && w[1] == "2" && w[3] == "QĐ phân nhóm (thử)"),
+        "{shown:?}"
+    );
+    let audit = app.get(&office, "/audit?unit=18838@2025-07-01").await.body;
+    assert!(audit.contains("QĐ phân nhóm (thử)"), "audited");
+    let commune = app.login("xa-kylac").await;
+    let r = app
+        .post(
+            &commune,
+            &format!("{page}/attributes"),
+            &[
+                ("key", "commune_group"),
+                ("value", "1"),
+                ("from", "2026-01-01"),
+                ("source", "x"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}

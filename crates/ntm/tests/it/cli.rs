@@ -620,3 +620,104 @@ fn user_grants_are_changed_and_say_where_they_carry() {
         refused.stderr()
     );
 }
+
+/// A unit's region and commune group are its own, dated and audited: set for one unit
+/// from a date (the past kept), or for many from a file that is refused whole with every
+/// bad line located; the evaluation's thresholds then key on them.
+#[test]
+fn region_and_commune_group_are_set_per_unit_from_a_date() {
+    let env = Env::new();
+    env.demo();
+    env.ntm(&[
+        "units",
+        "set-attribute",
+        "--unit",
+        "18838",
+        "--key",
+        "commune_group",
+        "--value",
+        "2",
+        "--from",
+        "2026-01-01",
+        "--source",
+        "Quyết định phân nhóm xã (minh họa)",
+    ])
+    .ok();
+    let e = |year: &str| {
+        env.ntm(&[
+            "evaluate",
+            "--unit",
+            "18838@2025-07-01",
+            "--year",
+            year,
+            "--json",
+            "--unapproved",
+        ])
+        .ok()
+        .json()
+    };
+    assert_eq!(e("2026")["context"]["group"], 2);
+    assert!(e("2025")["context"]["group"].is_null(), "the past is kept");
+    let refused = env
+        .ntm(&[
+            "units",
+            "set-attribute",
+            "--unit",
+            "18838",
+            "--key",
+            "commune_group",
+            "--value",
+            "4",
+            "--from",
+            "2026-01-01",
+            "--source",
+            "x",
+        ])
+        .failed();
+    assert!(
+        refused.stderr().contains("dùng 1, 2 hoặc 3"),
+        "{}",
+        refused.stderr()
+    );
+
+    let file = env.write(
+        "nhom.csv",
+        "unit,key,value,from,source\n18838,commune_group,1,2027-01-01,QĐ 2\n18850,region,XYZ,2024-01-01,QĐ 3\n99999,region,BTB,2026-01-01,QĐ 4\n",
+    );
+    let refused = env
+        .ntm(&["units", "attributes", file.to_str().unwrap()])
+        .failed();
+    let err = refused.stderr();
+    assert!(
+        err.contains("dòng 3, cột value: vùng “XYZ” không hợp lệ")
+            && err.contains("dòng 4, cột unit"),
+        "{err}"
+    );
+    assert_eq!(e("2027")["context"]["group"], 2, "nothing written: {err}");
+    let file = env.write(
+        "nhom.csv",
+        "unit,key,value,from,source\n18838,commune_group,1,2027-01-01,QĐ 2\n18850,region,TDMNPB,2024-01-01,QĐ 3\n",
+    );
+    env.ntm(&["units", "attributes", file.to_str().unwrap()])
+        .ok();
+    assert_eq!(e("2027")["context"]["group"], 1);
+    assert_eq!(e("2026")["context"]["group"], 2);
+    let old = env
+        .ntm(&[
+            "evaluate",
+            "--unit",
+            "18850",
+            "--year",
+            "2024",
+            "--json",
+            "--unapproved",
+        ])
+        .ok()
+        .json();
+    assert_eq!(old["context"]["region"], "TDMNPB");
+    let audit = env
+        .ntm(&["audit", "--unit", "18838@2025-07-01", "--json"])
+        .ok()
+        .stdout();
+    assert!(audit.contains("attribute"), "{audit}");
+}
