@@ -480,3 +480,161 @@ async fn a_number_read_two_ways_is_refused_on_every_path() {
         .unwrap();
     assert!(stored.is_empty(), "nothing stored: {stored:?}");
 }
+
+/// Every path a number comes in by, and what it does with `1.200`, `1,200` and `12,5`
+/// (issue 11's table; the note quotes it): a number read two ways is refused unless a CSV
+/// declares its convention, a comma in an unquoted CSV field is a field separator (so the
+/// row has a cell too many and is refused), and nothing is ever truncated or scaled.
+#[tokio::test]
+async fn every_number_path_reads_the_ambiguous_shapes_as_documented() {
+    use ntm_store::ValueStore;
+    let app = TestApp::demo().await;
+    let commune = app.login("xa-kylac").await;
+    let unit = ntm_core::UnitId::parse("18850@2020-01-01").unwrap();
+    let page = app
+        .post(&commune, "/account/tokens", &[("name", "t")])
+        .await
+        .body;
+    let token = crate::app::texts(&page, "code.token")
+        .into_iter()
+        .next()
+        .unwrap();
+    let entry = "/entry/18850@2020-01-01/2024";
+    let xlsx = |cell: ntm_reports::CellValue| {
+        let t = |s: &str| ntm_reports::Cell {
+            value: ntm_reports::CellValue::Text(s.into()),
+            tone: ntm_reports::Tone::Plain,
+        };
+        ntm_reports::workbook(&[ntm_reports::Table {
+            sheet: "so-lieu".into(),
+            title: "Số liệu".into(),
+            subtitle: vec![],
+            columns: ["unit", "year", "indicator", "value"]
+                .iter()
+                .map(|h| ntm_reports::Column::new(*h, 12.0))
+                .collect(),
+            header_rows: vec![],
+            rows: vec![vec![
+                t("18850@2020-01-01"),
+                ntm_reports::Cell {
+                    value: ntm_reports::CellValue::Int(2024),
+                    tone: ntm_reports::Tone::Plain,
+                },
+                t("10"),
+                ntm_reports::Cell {
+                    value: cell,
+                    tone: ntm_reports::Tone::Plain,
+                },
+            ]],
+            totals: vec![],
+            notes: vec![],
+            landscape: false,
+            freeze_columns: 0,
+        }])
+        .unwrap()
+    };
+    let mut table = Vec::new();
+    for path in [
+        "form",
+        "api",
+        "csv",
+        "csv-quoted",
+        "csv-vi-VN",
+        "csv-en-US",
+        "xlsx-text",
+    ] {
+        let mut line = vec![path.to_owned()];
+        for text in ["1.200", "1,200", "12,5"] {
+            // A known value before each try: what is stored after it tells what happened.
+            app._store
+                .write_values(
+                    &[ntm_store::ValueWrite {
+                        unit_id: unit.clone(),
+                        year: 2024,
+                        indicator_id: "10".into(),
+                        value: "7".into(),
+                        note: None,
+                        illustrative: false,
+                    }],
+                    &ntm_testkit::audit(),
+                )
+                .await
+                .unwrap();
+            let csv = |head: &str, v: &str| {
+                format!("{head}unit,year,indicator,value\n18850@2020-01-01,2024,10,{v}\n")
+            };
+            let file: Option<(&str, Vec<u8>)> = match path {
+                "form" => {
+                    app.post(&commune, entry, &[("v_10", text), ("action", "save")])
+                        .await;
+                    None
+                }
+                "api" => {
+                    let body = format!(
+                        r#"{{"unit":"18850@2020-01-01","year":2024,"values":[{{"indicator":"10","value":"{text}"}}]}}"#
+                    );
+                    app.api("POST", "/api/v1/values", Some(&token), Some(&body))
+                        .await;
+                    None
+                }
+                "csv" => Some(("a.csv", csv("", text).into_bytes())),
+                "csv-quoted" => Some(("a.csv", csv("", &format!("\"{text}\"")).into_bytes())),
+                "csv-vi-VN" => Some((
+                    "a.csv",
+                    csv("# numbers: vi-VN\n", &format!("\"{text}\"")).into_bytes(),
+                )),
+                "csv-en-US" => Some((
+                    "a.csv",
+                    csv("# numbers: en-US\n", &format!("\"{text}\"")).into_bytes(),
+                )),
+                _ => Some((
+                    "a.xlsx",
+                    xlsx(ntm_reports::CellValue::Text(text.into())),
+                )),
+            };
+            if let Some((name, bytes)) = file {
+                let r = app
+                    .post_multipart(&commune, "/import", &[], &[("file", name, &bytes)])
+                    .await;
+                let doc = scraper::Html::parse_document(&r.body);
+                let sel = scraper::Selector::parse(r#"input[name="token"]"#).unwrap();
+                if let Some(t) = doc
+                    .select(&sel)
+                    .next()
+                    .and_then(|e| e.value().attr("value"))
+                {
+                    app.post(&commune, "/import/confirm", &[("token", t)]).await;
+                }
+            }
+            let stored = app
+                ._store
+                .list_values(&ntm_store::ValueFilter {
+                    year: Some(2024),
+                    units: Some(vec![unit.clone()]),
+                    indicator_id: Some("10".into()),
+                })
+                .await
+                .unwrap();
+            line.push(match stored[0].value.as_str() {
+                "7" => "refused".to_owned(),
+                v => v.to_owned(),
+            });
+        }
+        table.push(line);
+    }
+    let shown: Vec<String> = table.iter().map(|l| l.join(" | ")).collect();
+    assert_eq!(
+        shown,
+        [
+            "form | refused | refused | 12.5",
+            "api | refused | refused | 12.5",
+            "csv | refused | refused | refused",
+            "csv-quoted | refused | refused | 12.5",
+            "csv-vi-VN | 1200 | 1.2 | 12.5",
+            "csv-en-US | 1.2 | 1200 | refused",
+            "xlsx-text | refused | refused | 12.5",
+        ],
+        "\n{}",
+        shown.join("\n")
+    );
+}
