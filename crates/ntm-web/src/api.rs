@@ -631,6 +631,153 @@ pub async fn evaluation(
     }))
 }
 
+/// Counts of communes by level.
+#[derive(Serialize, ToSchema)]
+pub struct LevelCountsDto {
+    /// Communes evaluated (with values read on the basis).
+    pub communes: usize,
+    pub standard: usize,
+    pub advanced: usize,
+    pub model: usize,
+}
+
+/// The summary of one province (within the caller's scope) for a year.
+#[derive(Serialize, ToSchema)]
+pub struct SummaryDto {
+    pub year: i32,
+    pub province: Option<UnitRefDto>,
+    pub basis: BasisDto,
+    /// The day whose tree the counts follow (YYYY-MM-DD).
+    pub tree_date: String,
+    pub criteria_set: String,
+    pub illustrative: bool,
+    pub levels: LevelCountsDto,
+    /// Every commune (xã) of the tree, with values or not: the base of `standard_pct_of_all`.
+    pub all_communes: usize,
+    /// Percent of all communes at standard or above, as a decimal string.
+    pub standard_pct_of_all: Option<String>,
+    /// Communes without values on the basis.
+    pub communes_without_data: usize,
+    /// Communes whose values of the year are not approved (left out when `approved`).
+    pub communes_unapproved: usize,
+    /// Communes with values that year but outside the tree of `tree_date`.
+    pub communes_off_tree: usize,
+    /// Change from the previous year, when it has data.
+    pub newly_standard: Option<usize>,
+    pub newly_advanced: Option<usize>,
+    pub newly_model: Option<usize>,
+    /// Why there is no comparison, when there is none.
+    pub previous_missing: Option<String>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SummaryQuery {
+    /// `approved` (default, official) or `current` (including values not approved).
+    #[param(inline)]
+    #[serde(default)]
+    pub basis: BasisDto,
+    /// Count on the tree of this day of the year (YYYY-MM-DD); default 31 December.
+    pub as_of: Option<String>,
+}
+
+/// The summary of a year, one per province the caller may read, over the caller's units:
+/// official (approved values only) unless `basis=current`.
+#[utoipa::path(get, path = "/api/v1/summaries/{year}", params(("year" = i32, Path, minimum = 2010, maximum = 2035), SummaryQuery), responses((status = 200, body = [SummaryDto])), security(("token" = [])))]
+pub async fn summaries(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(year): Path<i32>,
+    Query(q): Query<SummaryQuery>,
+) -> ApiResult<Vec<SummaryDto>> {
+    if !ntm_app::values::YEARS.contains(&year) {
+        return Err(
+            WebError::new(Kind::BadRequest, format!("năm {year} nằm ngoài 2010–2035")).api(),
+        );
+    }
+    let as_of = match q.as_of.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+        None => None,
+        Some(d) => Some(
+            NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                .ok()
+                .filter(|d| d.year() == year)
+                .ok_or_else(|| {
+                    WebError::new(
+                        Kind::BadRequest,
+                        format!("as_of “{d}” phải là một ngày (YYYY-MM-DD) của năm {year}"),
+                    )
+                    .api()
+                })?,
+        ),
+    };
+    let basis: Basis = q.basis.into();
+    let ws = workspace_on(&state, Some(year), basis)
+        .await?
+        .on_tree_of(as_of);
+    let prev = workspace_on(&state, Some(year - 1), basis).await?;
+    let scope = visible_units(&ws.registry, &caller.actor.grants, year);
+    let end = ws.tree_date(year);
+    let mut out = Vec::new();
+    for root in ws.registry.roots_on(end) {
+        let mine: std::collections::BTreeSet<UnitId> = ws
+            .registry
+            .subtree_on(root.id(), end)
+            .iter()
+            .chain(
+                ws.registry
+                    .subtree_on(
+                        root.id(),
+                        NaiveDate::from_ymd_opt(year - 1, 12, 31).unwrap_or(end),
+                    )
+                    .iter(),
+            )
+            .map(|v| v.id().clone())
+            .filter(|id| scope.contains(id))
+            .collect();
+        if mine.is_empty() {
+            continue;
+        }
+        let s = match ntm_app::summary::summary(&ws, year, None, Some(&prev), Some(&mine)) {
+            Ok(s) => s,
+            Err(ntm_app::AppError::NotFound(_)) => continue,
+            Err(e) => return Err(api_err(e)),
+        };
+        let t = s.previous.as_ref().map(|(_, t)| t);
+        out.push(SummaryDto {
+            year,
+            province: s.province.as_ref().map(|(id, name)| UnitRefDto {
+                id: id.to_string(),
+                code: ws
+                    .registry
+                    .get(id)
+                    .map(|u| u.code.clone())
+                    .unwrap_or_default(),
+                name: name.clone(),
+            }),
+            basis: q.basis,
+            tree_date: s.tree_date.to_string(),
+            criteria_set: s.set.id().0.clone(),
+            illustrative: s.illustrative,
+            levels: LevelCountsDto {
+                communes: s.stats.communes,
+                standard: s.stats.standard_or_above,
+                advanced: s.stats.advanced_or_above,
+                model: s.stats.model,
+            },
+            all_communes: s.all_communes(),
+            standard_pct_of_all: s.standard_pct_of_all().map(|d| d.normalize().to_string()),
+            communes_without_data: s.communes_without_data,
+            communes_unapproved: s.unapproved,
+            communes_off_tree: s.off_tree,
+            newly_standard: t.map(|t| t.newly_standard.len()),
+            newly_advanced: t.map(|t| t.newly_advanced.len()),
+            newly_model: t.map(|t| t.newly_model.len()),
+            previous_missing: s.previous_missing.clone(),
+        });
+    }
+    Ok(Json(out))
+}
+
 /// A directive (văn bản chỉ đạo).
 #[derive(Serialize, ToSchema)]
 pub struct DirectiveDto {
@@ -912,7 +1059,7 @@ impl utoipa::Modify for Contract {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "ntm API", version = "1", description = "Units, criteria sets, values, evaluations, directives and tasks of the NTM information system. Errors: {\"error\": {\"status\", \"code\", \"message\", \"details\"}}."),
-    paths(list_units, get_unit, list_sets, get_set, list_values, write_values, evaluation, list_directives, list_tasks),
+    paths(list_units, get_unit, list_sets, get_set, list_values, write_values, evaluation, summaries, list_directives, list_tasks),
     components(schemas(ErrorEnvelope, ErrorBody)),
     modifiers(&Contract)
 )]

@@ -91,7 +91,8 @@ pub async fn detail(
     Path((id, year)): Path<(String, i32)>,
 ) -> WebResult<Response> {
     let id = unit_id(&id)?;
-    let ws = workspace(&state, Some(year)).await?;
+    // What was submitted is counted as it stands, approved or not.
+    let ws = super::workspace_on(&state, Some(year), ntm_app::evaluate::Basis::Current).await?;
     require(&session, &ws.registry, Action::View, &id, year)?;
     let (status, _) = ntm_app::workflow::status(state.store.as_ref(), &id, year).await?;
     let changes =
@@ -137,8 +138,8 @@ pub async fn detail(
             .into_iter()
             .map(|c| ChangeRow {
                 indicator: c.indicator,
-                approved: c.approved.unwrap_or_else(|| "—".into()),
-                current: c.current.unwrap_or_else(|| "—".into()),
+                approved: c.approved.map_or_else(|| "—".into(), |v| shown(&v)),
+                current: c.current.map_or_else(|| "—".into(), |v| shown(&v)),
             })
             .collect(),
     };
@@ -201,4 +202,20 @@ pub async fn decide(
         }
     }
     Ok(Redirect::to(&format!("/approval/{id}/{year}")).into_response())
+}
+
+/// A stored value as users read it: vi-VN numbers (`40,5`), đạt / không đạt.
+fn shown(canonical: &str) -> String {
+    ntm_core::Value::from_canonical(canonical)
+        .map_or_else(|_| canonical.to_owned(), |v| crate::format::value(&v, None))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn changes_read_in_vietnamese() {
+        assert_eq!(super::shown("40.5"), "40,5");
+        assert_eq!(super::shown("1200"), "1.200");
+        assert_eq!(super::shown("đạt"), "đạt");
+    }
 }

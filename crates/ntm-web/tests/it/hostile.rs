@@ -587,10 +587,7 @@ async fn every_number_path_reads_the_ambiguous_shapes_as_documented() {
                     "a.csv",
                     csv("# numbers: en-US\n", &format!("\"{text}\"")).into_bytes(),
                 )),
-                _ => Some((
-                    "a.xlsx",
-                    xlsx(ntm_reports::CellValue::Text(text.into())),
-                )),
+                _ => Some(("a.xlsx", xlsx(ntm_reports::CellValue::Text(text.into())))),
             };
             if let Some((name, bytes)) = file {
                 let r = app

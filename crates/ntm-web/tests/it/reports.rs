@@ -409,3 +409,35 @@ async fn the_split_year_is_reported_on_the_tree_the_office_chooses() {
         "{text:?}"
     );
 }
+
+/// The API's summary is official by default, says what waits for approval, follows the
+/// chosen tree, and covers only the caller's units.
+#[tokio::test]
+async fn the_api_summary_is_official_and_in_scope() {
+    let app = TestApp::demo().await;
+    let office = app.login("vpdp").await;
+    let official: serde_json::Value =
+        serde_json::from_str(&app.get(&office, "/api/v1/summaries/2022").await.body).unwrap();
+    let p = &official[0];
+    assert_eq!(p["basis"], "approved");
+    assert_eq!(p["levels"]["standard"], 177);
+    assert_eq!(p["communes_unapproved"], 3);
+    assert_eq!(p["all_communes"], 182);
+    assert_eq!(p["tree_date"], "2022-12-31");
+    let current: serde_json::Value = serde_json::from_str(
+        &app.get(&office, "/api/v1/summaries/2022?basis=current")
+            .await
+            .body,
+    )
+    .unwrap();
+    assert_eq!(current[0]["levels"]["standard"], 178);
+    let commune = app.login("xa-kylac").await;
+    let mine: serde_json::Value =
+        serde_json::from_str(&app.get(&commune, "/api/v1/summaries/2021").await.body).unwrap();
+    assert_eq!(mine[0]["all_communes"], 1, "{mine}");
+    let r = app
+        .get(&office, "/api/v1/summaries/2022?as_of=2021-06-30")
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert!(r.body.contains("của năm 2022"));
+}
