@@ -487,7 +487,6 @@ async fn a_number_read_two_ways_is_refused_on_every_path() {
 /// row has a cell too many and is refused), and nothing is ever truncated or scaled.
 #[tokio::test]
 async fn every_number_path_reads_the_ambiguous_shapes_as_documented() {
-    use ntm_store::ValueStore;
     let app = TestApp::demo().await;
     let commune = app.login("xa-kylac").await;
     let unit = ntm_core::UnitId::parse("18850@2020-01-01").unwrap();
