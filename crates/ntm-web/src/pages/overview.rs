@@ -28,6 +28,9 @@ pub struct Tile {
 #[derive(Clone)]
 pub struct DistrictRow {
     pub name: String,
+    /// Every xã of the district that year.
+    pub all: usize,
+    /// Those with values read.
     pub communes: usize,
     pub standard: usize,
     pub advanced: usize,
@@ -250,6 +253,7 @@ fn dashboard(
                 district_result(d.status, d.unit_type != ntm_core::UnitType::District);
             DistrictRow {
                 name: d.name.clone(),
+                all: d.all_communes,
                 communes: d.stats.communes,
                 standard: d.stats.standard_or_above,
                 advanced: d.stats.advanced_or_above,

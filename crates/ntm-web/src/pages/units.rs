@@ -124,6 +124,8 @@ struct UnitPage {
     years: Vec<(i32, bool)>,
     /// Region and commune group over time: (what, value, period, basis).
     attributes: Vec<(&'static str, String, String, String)>,
+    /// Whether a commune group is set at all (the 2026-2030 thresholds key on it).
+    has_group: bool,
     /// The office may change them here.
     may_edit: bool,
     csrf: String,
@@ -296,6 +298,11 @@ async fn unit_page(
                 })
                 .collect()
         },
+        has_group: ws
+            .registry
+            .attributes()
+            .iter()
+            .any(|a| a.unit == id && a.key == ntm_core::unit::AttributeKey::CommuneGroup),
         may_edit: session
             .actor
             .can_globally(&ws.registry, Action::EditCriteria),
