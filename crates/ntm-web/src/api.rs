@@ -677,7 +677,9 @@ pub struct SummaryQuery {
     #[param(inline)]
     #[serde(default)]
     pub basis: BasisDto,
-    /// Count on the tree of this day of the year (YYYY-MM-DD); default 31 December.
+    /// Count on the tree of this day of the year (YYYY-MM-DD); default 31 December. A day
+    /// of another year is not used: `tree_date` in the answer says which tree was.
+    #[param(value_type = Option<String>, format = Date)]
     pub as_of: Option<String>,
 }
 
@@ -695,20 +697,15 @@ pub async fn summaries(
             WebError::new(Kind::BadRequest, format!("năm {year} nằm ngoài 2010–2035")).api(),
         );
     }
-    let as_of = match q.as_of.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+    let as_of = match q.as_of.as_deref().map(str::trim) {
         None => None,
-        Some(d) => Some(
-            NaiveDate::parse_from_str(d, "%Y-%m-%d")
-                .ok()
-                .filter(|d| d.year() == year)
-                .ok_or_else(|| {
-                    WebError::new(
-                        Kind::BadRequest,
-                        format!("as_of “{d}” phải là một ngày (YYYY-MM-DD) của năm {year}"),
-                    )
-                    .api()
-                })?,
-        ),
+        Some(d) => Some(NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| {
+            WebError::new(
+                Kind::BadRequest,
+                format!("as_of “{d}” phải là một ngày (YYYY-MM-DD)"),
+            )
+            .api()
+        })?),
     };
     let basis: Basis = q.basis.into();
     let ws = workspace_on(&state, Some(year), basis)

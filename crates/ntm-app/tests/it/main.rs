@@ -308,6 +308,30 @@ mod tasks {
         );
     }
 
+    /// Tasks are seen by the tree of their own dates: the Kỳ Anh district officer sees the
+    /// 2022 tasks of its communes in late 2026, though the district ended in 2025.
+    #[tokio::test]
+    async fn a_district_officer_still_sees_its_2022_tasks() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = demo(dir.path()).await;
+        let registry = ntm_app::units::load_registry(s.as_ref()).await.unwrap();
+        let district = ntm_app::accounts::actor_by_username(s.as_ref(), "huyen-kyanh")
+            .await
+            .unwrap();
+        let mine = ntm_app::tasks::visible_tasks(s.as_ref(), &registry, &district, None, now())
+            .await
+            .unwrap();
+        assert!(
+            mine.iter().any(|t| t.lead_name == "Xã Kỳ Lạc"),
+            "{:?}",
+            mine.iter().map(|t| &t.lead_name).collect::<Vec<_>>()
+        );
+        assert!(
+            mine.iter().all(|t| t.task.code.starts_with("2.")),
+            "no 2026 task: the district's grant carries to no successor"
+        );
+    }
+
     #[tokio::test]
     async fn a_department_and_a_commune_see_only_their_own_tasks() {
         let dir = tempfile::tempdir().unwrap();

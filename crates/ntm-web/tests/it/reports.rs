@@ -435,9 +435,19 @@ async fn the_api_summary_is_official_and_in_scope() {
     let mine: serde_json::Value =
         serde_json::from_str(&app.get(&commune, "/api/v1/summaries/2021").await.body).unwrap();
     assert_eq!(mine[0]["all_communes"], 1, "{mine}");
+    let other: serde_json::Value = serde_json::from_str(
+        &app.get(&office, "/api/v1/summaries/2022?as_of=2021-06-30")
+            .await
+            .body,
+    )
+    .unwrap();
+    assert_eq!(
+        other[0]["tree_date"], "2022-12-31",
+        "a day of another year is not used, and said"
+    );
     let r = app
-        .get(&office, "/api/v1/summaries/2022?as_of=2021-06-30")
+        .get(&office, "/api/v1/summaries/2022?as_of=30/06/2022")
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
-    assert!(r.body.contains("của năm 2022"));
+    assert!(r.body.contains("YYYY-MM-DD"));
 }
