@@ -25,12 +25,27 @@ pub struct PreviewRow {
     pub new: String,
 }
 
+/// A unit-year of the file that cannot take values (submitted, or approved and locked):
+/// its rows are left out, and the user confirms the rest explicitly.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refused {
+    pub unit: UnitId,
+    pub unit_name: String,
+    pub year: i32,
+    /// Why, in Vietnamese ("đã duyệt (khóa)").
+    pub reason: String,
+    /// How many values of the file it held.
+    pub values: usize,
+}
+
 /// What an import would do.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Preview {
     pub new: Vec<PreviewRow>,
     pub changed: Vec<PreviewRow>,
     pub unchanged: usize,
+    /// Unit-years left out: writing the rest must be confirmed knowing it.
+    pub refused: Vec<Refused>,
     /// The writes to perform on confirmation.
     pub writes: Vec<ValueWrite>,
     /// What the preview showed of each value written: confirming writes nothing if any of
@@ -50,7 +65,7 @@ pub async fn preview(
     actor: Option<&Actor>,
     rows: &[ValueRow],
 ) -> AppResult<Preview> {
-    let validated =
+    let mut validated =
         crate::values::validate_rows(rows, registry, catalogue).map_err(AppError::Invalid)?;
     let keys: BTreeSet<(UnitId, i32)> = validated
         .writes
@@ -58,6 +73,7 @@ pub async fn preview(
         .map(|w| (w.unit_id.clone(), w.year))
         .collect();
     let mut problems = Vec::new();
+    let mut refused = Vec::new();
     for (unit, year) in &keys {
         let name = registry
             .get(unit)
@@ -72,14 +88,47 @@ pub async fn preview(
         }
         let (status, _) = crate::workflow::status(store, unit, *year).await?;
         if !status.is_editable() {
-            problems.push(format!(
-                "{name} năm {year}: số liệu {} — không nhập được",
-                status.label_vi()
-            ));
+            refused.push(Refused {
+                unit: unit.clone(),
+                unit_name: name,
+                year: *year,
+                reason: status.label_vi().to_owned(),
+                values: validated
+                    .writes
+                    .iter()
+                    .filter(|w| &w.unit_id == unit && w.year == *year)
+                    .count(),
+            });
         }
     }
     if !problems.is_empty() {
         return Err(AppError::Invalid(problems));
+    }
+    if !refused.is_empty() {
+        let out: BTreeSet<(UnitId, i32)> =
+            refused.iter().map(|r| (r.unit.clone(), r.year)).collect();
+        if out.len() == keys.len() {
+            // Nothing would be left to write: the file is refused, each unit-year said.
+            return Err(AppError::Invalid(
+                refused
+                    .iter()
+                    .map(|r| {
+                        format!(
+                            "{} năm {}: số liệu {} — không nhập được",
+                            r.unit_name, r.year, r.reason
+                        )
+                    })
+                    .collect(),
+            ));
+        }
+        let mut kept = crate::values::ValidatedValues::default();
+        for (w, keep) in validated.writes.into_iter().zip(validated.keeps_note) {
+            if !out.contains(&(w.unit_id.clone(), w.year)) {
+                kept.writes.push(w);
+                kept.keeps_note.push(keep);
+            }
+        }
+        validated = kept;
     }
     let units: Vec<UnitId> = keys
         .iter()
@@ -101,8 +150,14 @@ pub async fn preview(
             .map(|v| ((v.unit_id, v.year, v.indicator_id), (v.value, v.note)))
             .collect()
     };
+    let notes = stored
+        .iter()
+        .map(|(k, (_, note))| (k.clone(), note.clone()))
+        .collect();
+    crate::values::keep_notes(&mut validated, &notes);
     let mut p = Preview {
         as_edit: actor.is_some(),
+        refused,
         ..Preview::default()
     };
     for w in validated.writes {

@@ -62,9 +62,28 @@ pub fn parse_for(indicator: &Indicator, text: &str) -> Result<Value, String> {
 }
 
 /// A validated file, ready to write.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ValidatedValues {
     pub writes: Vec<ValueWrite>,
+    /// Aligned with `writes`: the row said nothing of the note, so the stored one stays
+    /// ([`ValueRow::keeps_note`]; filled in against the store by [`keep_notes`]).
+    pub keeps_note: Vec<bool>,
+}
+
+/// Gives each write whose row kept its note the note stored for it (`stored` by unit,
+/// year and indicator), so that re-importing a template never wipes notes.
+pub fn keep_notes(
+    validated: &mut ValidatedValues,
+    stored: &std::collections::BTreeMap<(UnitId, i32, String), Option<String>>,
+) {
+    for (w, keep) in validated.writes.iter_mut().zip(&validated.keeps_note) {
+        if *keep {
+            w.note = stored
+                .get(&(w.unit_id.clone(), w.year, w.indicator_id.clone()))
+                .cloned()
+                .flatten();
+        }
+    }
 }
 
 /// Zip archives (xlsx) start with "PK\x03\x04"; OLE files (.xls, encrypted workbooks)
@@ -127,6 +146,7 @@ pub fn validate_rows(
 ) -> Result<ValidatedValues, Vec<String>> {
     let mut problems = Vec::new();
     let mut writes = Vec::new();
+    let mut keeps_note = Vec::new();
     let mut seen: HashMap<(String, i32, String), String> = HashMap::new();
     for row in rows {
         match validate_row(row, registry, catalogue) {
@@ -140,12 +160,13 @@ pub fn validate_rows(
                     ));
                 } else {
                     writes.push(w);
+                    keeps_note.push(row.keeps_note);
                 }
             }
         }
     }
     if problems.is_empty() {
-        Ok(ValidatedValues { writes })
+        Ok(ValidatedValues { writes, keeps_note })
     } else {
         Err(problems)
     }
@@ -218,7 +239,25 @@ pub async fn import(
     catalogue: &Catalogue,
     audit: &AuditContext,
 ) -> AppResult<WriteSummary> {
-    let validated = validate(bytes, registry, catalogue).map_err(AppError::Invalid)?;
+    let mut validated = validate(bytes, registry, catalogue).map_err(AppError::Invalid)?;
+    let units: Vec<UnitId> = validated
+        .writes
+        .iter()
+        .map(|w| w.unit_id.clone())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let stored = store
+        .list_values(&ValueFilter {
+            year: None,
+            units: Some(units),
+            indicator_id: None,
+        })
+        .await?
+        .into_iter()
+        .map(|v| ((v.unit_id, v.year, v.indicator_id), v.note))
+        .collect();
+    keep_notes(&mut validated, &stored);
     Ok(store.write_values(&validated.writes, audit).await?)
 }
 
@@ -378,6 +417,7 @@ pub async fn export(store: &dyn Store, year: Option<i32>) -> AppResult<String> {
             indicator: r.indicator_id,
             value: r.value,
             note: r.note,
+            keeps_note: false,
         })
         .collect();
     Ok(ntm_data::values_file::write_values(&rows))
@@ -407,7 +447,8 @@ pub fn values_workbook(
         sheet: "Số liệu".into(),
         title: "SỐ LIỆU CHỈ TIÊU".into(),
         subtitle: vec![subtitle],
-        columns: ["unit", "year", "indicator", "value", "note"]
+        // Vietnamese headers that the reader knows (it also takes the English ones).
+        columns: ["Mã đơn vị", "Năm", "Chỉ tiêu", "Giá trị", "Ghi chú"]
             .iter()
             .zip([20.0, 7.0, 10.0, 12.0, 50.0])
             .map(|(h, w)| Column::new(*h, w))
@@ -416,11 +457,17 @@ pub fn values_workbook(
         rows: records
             .into_iter()
             .map(|r| {
+                // A number is written as a number (Excel sums it, and it reads back as
+                // the number it is); đạt / không đạt as text.
+                let value = match Value::from_canonical(&r.value) {
+                    Ok(Value::Number(n)) => Cell::decimal(n, n.normalize().scale().min(10)),
+                    _ => Cell::text(r.value),
+                };
                 vec![
                     Cell::text(r.unit_id.to_string()),
                     Cell::int(i64::from(r.year)),
                     Cell::text(r.indicator_id),
-                    Cell::text(r.value),
+                    value,
                     Cell::text(r.note.unwrap_or_default()),
                 ]
             })

@@ -21,6 +21,9 @@ pub struct ValueRow {
     pub indicator: String,
     pub value: String,
     pub note: Option<String>,
+    /// The file says nothing of the note (it has no note column, or it is a template,
+    /// which carries values only): the stored note stays as it is.
+    pub keeps_note: bool,
 }
 
 /// A problem with the file as a whole or with one row's shape.
@@ -224,6 +227,7 @@ pub fn parse_values(bytes: &[u8]) -> Result<Vec<ValueRow>, Vec<ValueFileProblem>
             indicator: get(c_ind),
             value,
             note,
+            keeps_note: c_note.is_none(),
         });
     }
     if rows.is_empty() && problems.is_empty() {
@@ -372,6 +376,7 @@ mod tests {
                 indicator: "3.1".into(),
                 value: "85".into(),
                 note: Some((*n).into()),
+                keeps_note: false,
             })
             .collect();
         let csv = write_values(&rows);
@@ -430,6 +435,7 @@ mod tests {
             indicator: "3.1".into(),
             value: "85.5".into(),
             note: Some("có dấu phẩy, và \"ngoặc\"".into()),
+            keeps_note: false,
         }];
         assert_eq!(parse_values(write_values(&rows).as_bytes()).unwrap(), rows);
     }

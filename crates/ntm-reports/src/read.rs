@@ -535,6 +535,8 @@ fn read_template(
                 indicator: meta.columns[&c].clone(),
                 value,
                 note: None,
+                // A template carries values; the notes stay as stored.
+                keeps_note: true,
             });
         }
     }
@@ -697,6 +699,7 @@ fn read_long(
             indicator,
             value,
             note,
+            keeps_note: cols.note.is_none(),
         });
     }
     if rows.is_empty() && problems.is_empty() {

@@ -90,6 +90,14 @@ impl AppState {
         token
     }
 
+    /// Puts a taken import back under its token (a confirmation that was not complete).
+    pub(crate) fn restore_import(&self, token: &str, pending: PendingImport) {
+        self.pending
+            .lock()
+            .expect("the pending lock is never held across a panic")
+            .insert(token.to_owned(), pending);
+    }
+
     /// Takes a previewed import back, if it is the user's and not expired.
     pub(crate) fn take_import(
         &self,

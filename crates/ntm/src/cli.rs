@@ -349,6 +349,10 @@ pub enum ValuesCommand {
         /// Write without asking.
         #[arg(long, short)]
         yes: bool,
+        /// Leave out the unit-years that are submitted or approved (locked) and write the
+        /// rest; without it, a file touching one is not written.
+        #[arg(long)]
+        skip_locked: bool,
     },
     /// Export values in the same long format (re-imports with zero changes); a file
     /// ending in .xlsx gets an Excel workbook.
@@ -787,7 +791,12 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             CriteriaCommand::Check { .. } => unreachable!("handled before opening the store"),
         },
         Command::Values { command } => match command {
-            ValuesCommand::Import { file, dry_run, yes } => {
+            ValuesCommand::Import {
+                file,
+                dry_run,
+                yes,
+                skip_locked,
+            } => {
                 let started = std::time::Instant::now();
                 eprintln!("Đang đọc {}…", file.display());
                 let bytes = std::fs::read(file)
@@ -807,6 +816,19 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                 if *dry_run {
                     eprintln!("Chưa ghi gì (--dry-run).");
                     return Ok(());
+                }
+                if !preview.refused.is_empty() && !*skip_locked {
+                    bail!(
+                        "chưa ghi gì: {} đơn vị-năm đã gửi duyệt hoặc đã khóa ({}); thêm --skip-locked để bỏ qua chúng và ghi phần còn lại",
+                        preview.refused.len(),
+                        preview
+                            .refused
+                            .iter()
+                            .take(5)
+                            .map(|r| format!("{} năm {}", r.unit_name, r.year))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    );
                 }
                 if preview.new.is_empty() && preview.changed.is_empty() {
                     return output::write_summary(

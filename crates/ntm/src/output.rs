@@ -124,6 +124,12 @@ pub fn preview(p: &ntm_app::imports::Preview, json: bool) -> anyhow::Result<()> 
     if p.changed.len() > 50 {
         say(format!("  … và {} thay đổi khác", p.changed.len() - 50));
     }
+    for r in &p.refused {
+        say(format!(
+            "  Bỏ qua {} ({}) năm {}: số liệu {} — {} giá trị của tệp không được ghi",
+            r.unit_name, r.unit, r.year, r.reason, r.values
+        ));
+    }
     Ok(())
 }
 

@@ -39,6 +39,8 @@ struct ImportPage {
     unchanged: usize,
     new: Vec<Line>,
     changed: Vec<Line>,
+    /// Unit-years left out (submitted or locked): (unit, year, reason, values).
+    refused: Vec<(String, i32, String, usize)>,
     done: String,
 }
 
@@ -55,6 +57,7 @@ fn page(chrome: Chrome, csrf: String) -> ImportPage {
         unchanged: 0,
         new: vec![],
         changed: vec![],
+        refused: vec![],
         done: String::new(),
     }
 }
@@ -143,6 +146,18 @@ pub async fn upload(
             view.unchanged = p.unchanged;
             view.new = p.new.iter().take(200).map(line).collect();
             view.changed = p.changed.iter().take(1000).map(line).collect();
+            view.refused = p
+                .refused
+                .iter()
+                .map(|r| {
+                    (
+                        format!("{} ({})", r.unit_name, r.unit),
+                        r.year,
+                        r.reason.clone(),
+                        r.values,
+                    )
+                })
+                .collect();
             if !p.writes.is_empty() && p.new.len() + p.changed.len() > 0 {
                 view.token = state.hold_import(PendingImport {
                     user_id: session.actor.user_id,
@@ -161,6 +176,9 @@ pub struct Confirm {
     #[serde(default)]
     csrf: String,
     token: String,
+    /// Ticked when the preview left unit-years out: the rest is written knowingly.
+    #[serde(default)]
+    skip_locked: Option<String>,
 }
 
 pub async fn confirm(
@@ -178,6 +196,17 @@ pub async fn confirm(
                 "Bản xem trước đã hết hạn hoặc đã được ghi; hãy tải tệp lên lại.",
             )
         })?;
+    if !pending.preview.refused.is_empty() && f.skip_locked.is_none() {
+        // Put it back: the user has not yet said to write without the locked ones.
+        let refused = pending.preview.refused.len();
+        state.restore_import(&f.token, pending);
+        return Err(WebError::new(
+            Kind::Invalid,
+            format!(
+                "Tệp có {refused} đơn vị-năm đã gửi duyệt hoặc đã khóa: đánh dấu “bỏ qua các đơn vị-năm này” để ghi phần còn lại, hoặc tải tệp lên lại."
+            ),
+        ));
+    }
     let audit = session
         .actor
         .audit(now, format!("nhập từ tệp {}", pending.file));

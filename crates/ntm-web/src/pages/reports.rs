@@ -725,6 +725,7 @@ pub async fn export(
             indicator: r.indicator_id,
             value: r.value,
             note: r.note,
+            keeps_note: false,
         })
         .collect();
     let csv = ntm_data::values_file::write_values(&rows);

@@ -186,7 +186,7 @@ async fn an_export_reimports_with_zero_changes_and_a_filled_template_imports_aft
     );
     // Fill it as a user would: through the template writer with values.
     let spec_values = [("3.1", "85.5"), ("7", "đạt")];
-    let filled = crate::reports::fill_template(&template, KY_LAC, &spec_values);
+    let filled = crate::reports::fill_template(&template, KY_LAC, 2023, &spec_values);
     let rows = ntm_reports::read_values(&filled).expect("filled template");
     assert_eq!(rows.len(), 2);
     let r = upload(&app, &commune, "mau.xlsx", &filled).await;
@@ -225,13 +225,13 @@ async fn an_export_reimports_with_zero_changes_and_a_filled_template_imports_aft
 
 /// A template of the same shape with the cells filled in, as a user returns it (the test
 /// cannot type into Excel; the reader only sees cell values either way).
-pub fn fill_template(template: &[u8], unit: &str, values: &[(&str, &str)]) -> Vec<u8> {
+pub fn fill_template(template: &[u8], unit: &str, year: i32, values: &[(&str, &str)]) -> Vec<u8> {
     assert!(
         template.starts_with(b"PK"),
         "the downloaded template is a workbook"
     );
     let spec = ntm_reports::TemplateSpec {
-        year: 2023,
+        year,
         set_id: "xa-ntm-2021-2025-minh-hoa".into(),
         set_title: "test".into(),
         illustrative: true,
@@ -450,4 +450,167 @@ async fn the_api_summary_is_official_and_in_scope() {
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
     assert!(r.body.contains("YYYY-MM-DD"));
+}
+
+/// The Excel round trip keeps every note and shows only real changes: Kỳ Lạc's 2022
+/// template (draft, every value with its note), one cell edited, re-imported: exactly one
+/// change, and every other note as it was.
+#[tokio::test]
+async fn a_template_edited_in_one_cell_shows_one_change_and_keeps_every_note() {
+    let app = TestApp::demo().await;
+    let commune = app.login("xa-kylac").await;
+    let filter = ntm_store::ValueFilter {
+        year: Some(2022),
+        units: Some(vec![ntm_core::UnitId::parse(KY_LAC).unwrap()]),
+        indicator_id: None,
+    };
+    let before = app._store.list_values(&filter).await.unwrap();
+    assert!(before.len() > 20 && before.iter().all(|v| v.note.is_some()));
+    let template = download(
+        &app,
+        &commune,
+        &format!("/templates?year=2022&scope={KY_LAC}"),
+    )
+    .await;
+    let rows = ntm_reports::read_values(&template).expect("the template holds the values");
+    assert_eq!(rows.len(), before.len(), "every value is in the template");
+    // Edit one number: the first numeric indicator of at least 1, minus one.
+    let edited = rows
+        .iter()
+        .find(|r| r.value.parse::<f64>().is_ok_and(|v| v >= 1.0))
+        .unwrap()
+        .indicator
+        .clone();
+    let values: Vec<(String, String)> = rows
+        .iter()
+        .map(|r| {
+            let v = if r.indicator == edited {
+                (r.value.parse::<f64>().unwrap() - 1.0).to_string()
+            } else {
+                r.value.clone()
+            };
+            (r.indicator.clone(), v)
+        })
+        .collect();
+    let pairs: Vec<(&str, &str)> = values
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let filled = fill_template(&template, KY_LAC, 2022, &pairs);
+    let r = upload(&app, &commune, "mau-2022.xlsx", &filled).await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "{}",
+        &r.body[..r.body.len().min(2000)]
+    );
+    assert!(
+        r.body.contains("<strong>0</strong> giá trị mới")
+            && r.body.contains("<strong>1</strong> giá trị thay đổi"),
+        "exactly one change: {}",
+        texts(&r.body, "main p").join(" | ")
+    );
+    let token = token_of(&r.body);
+    let done = app
+        .post(&commune, "/import/confirm", &[("token", &token)])
+        .await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    let after = app._store.list_values(&filter).await.unwrap();
+    for (b, a) in before.iter().zip(&after) {
+        assert_eq!(b.note, a.note, "{}: the note stays", b.indicator_id);
+        if b.indicator_id != edited {
+            assert_eq!(b.value, a.value);
+        }
+    }
+}
+
+/// A province template of a year where some unit-years are locked is not refused whole:
+/// the preview lists the locked ones, and the rest is written only when the user ticks
+/// that they are left out.
+#[tokio::test]
+async fn locked_unit_years_are_listed_and_the_rest_confirmed_explicitly() {
+    let app = TestApp::demo().await;
+    let admin = app.login("vpdp").await;
+    // Kỳ Lạc 2022 is a draft; Kỳ Tây's 2022 is approved (locked).
+    let csv =
+        format!("unit,year,indicator,value\n{KY_LAC},2022,3.1,91\n18793@2020-01-01,2022,3.1,92\n");
+    let r = upload(&app, &admin, "hai-xa.csv", csv.as_bytes()).await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "{}",
+        &r.body[..r.body.len().min(2000)]
+    );
+    assert!(
+        r.body
+            .contains("Không ghi được (đã gửi duyệt hoặc đã khóa)")
+    );
+    assert!(r.body.contains("đã duyệt (khóa)"));
+    let token = token_of(&r.body);
+    let without = app
+        .post(&admin, "/import/confirm", &[("token", &token)])
+        .await;
+    assert_eq!(
+        without.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        without.body
+    );
+    let with = app
+        .post(
+            &admin,
+            "/import/confirm",
+            &[("token", &token), ("skip_locked", "1")],
+        )
+        .await;
+    assert_eq!(with.status, StatusCode::OK, "{}", with.body);
+    assert!(
+        with.body
+            .contains("Đã ghi: 0 giá trị mới, 1 giá trị thay đổi"),
+        "{}",
+        with.body
+    );
+    // A file of locked unit-years only is refused, each named.
+    let csv = "unit,year,indicator,value\n18793@2020-01-01,2022,3.1,92\n";
+    let r = upload(&app, &admin, "khoa.csv", csv.as_bytes()).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("đã duyệt (khóa) — không nhập được"));
+}
+
+/// The values export writes numbers as numbers under Vietnamese headers.
+#[tokio::test]
+async fn the_values_export_has_numbers_and_vietnamese_headers() {
+    let app = TestApp::demo().await;
+    let commune = app.login("xa-kylac").await;
+    let bytes = download(&app, &commune, "/reports/export?year=2022&format=xlsx").await;
+    let mut wb: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    let range = calamine::Reader::worksheet_range_at(&mut wb, 0)
+        .unwrap()
+        .unwrap();
+    let rows: Vec<Vec<calamine::Data>> = range.rows().map(|r| r.to_vec()).collect();
+    let header = rows
+        .iter()
+        .position(|r| matches!(r.first(), Some(calamine::Data::String(t)) if t == "Mã đơn vị"))
+        .expect("a Vietnamese header row");
+    assert_eq!(
+        rows[header]
+            .iter()
+            .map(|c| c.to_string())
+            .collect::<Vec<_>>(),
+        ["Mã đơn vị", "Năm", "Chỉ tiêu", "Giá trị", "Ghi chú"]
+    );
+    let values: Vec<&calamine::Data> = rows[header + 1..].iter().map(|r| &r[3]).collect();
+    assert!(
+        values
+            .iter()
+            .any(|v| matches!(v, calamine::Data::Float(_) | calamine::Data::Int(_))),
+        "numbers are numbers"
+    );
+    assert!(
+        values
+            .iter()
+            .any(|v| matches!(v, calamine::Data::String(t) if t == "đạt")),
+        "đạt stays text"
+    );
 }
