@@ -47,6 +47,7 @@ fn generated() -> Vec<u8> {
         scope_title: "bench".into(),
         units,
         indicators,
+        notes: Default::default(),
         existing,
     };
     template(&spec).expect("template")

@@ -23,7 +23,7 @@ use ntm_data::values_file::ValueRow;
 use crate::cells::{cell_name, column_index, number_text};
 use crate::template::{
     DATA_SHEET, FORMAT, GUIDE_SHEET, KEY_COLUMN, KEY_FORMAT, KEY_HEADER_ROW, KEY_SHEET, KEY_YEAR,
-    META_SHEET,
+    META_SHEET, NOTES_SHEET,
 };
 
 /// One problem of a workbook, placed as precisely as known.
@@ -313,8 +313,10 @@ fn cell_text(value: &Raw) -> Result<Option<String>, String> {
     }
 }
 
+/// The template's own sheets besides the data: the guide and the notes shown for reading.
 fn is_guide(name: &str) -> bool {
-    ntm_core::text::search_key(name) == ntm_core::text::search_key(GUIDE_SHEET)
+    let key = ntm_core::text::search_key(name);
+    key == ntm_core::text::search_key(GUIDE_SHEET) || key == ntm_core::text::search_key(NOTES_SHEET)
 }
 
 fn extra_sheet(name: &str, data_sheet: &str) -> XlsxProblem {

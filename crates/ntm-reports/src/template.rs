@@ -29,6 +29,9 @@ pub(crate) const FORMAT: &str = "ntm-template-1";
 pub(crate) const DATA_SHEET: &str = "Số liệu";
 /// The guide sheet.
 pub(crate) const GUIDE_SHEET: &str = "Hướng dẫn";
+/// The sheet that carries the notes and evidence already stored (read-only: the reader
+/// skips it, and an import keeps the stored notes).
+pub(crate) const NOTES_SHEET: &str = "Ghi chú, minh chứng";
 /// The hidden sheet of key/value rows.
 pub(crate) const META_SHEET: &str = "ntm";
 /// Zero-based row of the column headers (row 6 in Excel); units start on the next row.
@@ -101,6 +104,9 @@ pub struct TemplateSpec {
     pub indicators: Vec<TemplateIndicator>,
     /// Values already known, prefilled: (unit id, indicator id) → value text.
     pub existing: BTreeMap<(String, String), String>,
+    /// Notes and evidence already stored: (unit id, indicator id) → (note, evidence
+    /// link). Shown on their own sheet; an import of the template keeps them.
+    pub notes: BTreeMap<(String, String), (String, String)>,
 }
 
 /// Writes the import template. The same spec gives the same bytes.
@@ -123,6 +129,12 @@ pub fn template(spec: &TemplateSpec) -> Result<Vec<u8>, ReportError> {
     let guide = book.add_worksheet();
     guide.set_name(GUIDE_SHEET)?;
     write_guide(guide, spec)?;
+
+    if !spec.notes.is_empty() {
+        let notes = book.add_worksheet();
+        notes.set_name(NOTES_SHEET)?;
+        write_notes(notes, spec)?;
+    }
 
     let meta = book.add_worksheet();
     meta.set_name(META_SHEET)?;
@@ -330,6 +342,56 @@ fn vi_number(d: &Decimal) -> String {
     d.normalize().to_string().replace('.', ",")
 }
 
+/// The notes and evidence stored for the template's values, one line each, protected:
+/// they travel with the template so that whoever fills it sees them.
+fn write_notes(sheet: &mut Worksheet, spec: &TemplateSpec) -> Result<(), ReportError> {
+    let bold = Format::new()
+        .set_bold()
+        .set_text_wrap()
+        .set_border(FormatBorder::Thin);
+    let wrap = Format::new()
+        .set_text_wrap()
+        .set_align(FormatAlign::Top)
+        .set_border(FormatBorder::Thin);
+    sheet.write_string_with_format(
+        0,
+        0,
+        "GHI CHÚ VÀ MINH CHỨNG ĐÃ CÓ TRÊN HỆ THỐNG (chỉ để xem; nhập lại tệp không làm mất chúng — sửa trên trang nhập liệu)",
+        &Format::new().set_bold(),
+    )?;
+    for (c, (h, w)) in [
+        ("Tên đơn vị", 24.0),
+        ("Chỉ tiêu", 10.0),
+        ("Ghi chú", 60.0),
+        ("Minh chứng", 50.0),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let c = u16::try_from(c).unwrap_or(0);
+        sheet.set_column_width(c, w)?;
+        sheet.write_string_with_format(2, c, h, &bold)?;
+    }
+    let names: BTreeMap<&str, &str> = spec
+        .units
+        .iter()
+        .map(|u| (u.id.as_str(), u.name.as_str()))
+        .collect();
+    for (row, ((unit, indicator), (note, evidence))) in (3u32..).zip(&spec.notes) {
+        sheet.write_string_with_format(
+            row,
+            0,
+            names.get(unit.as_str()).copied().unwrap_or(unit),
+            &wrap,
+        )?;
+        sheet.write_string_with_format(row, 1, indicator, &wrap)?;
+        sheet.write_string_with_format(row, 2, note, &wrap)?;
+        sheet.write_string_with_format(row, 3, evidence, &wrap)?;
+    }
+    sheet.protect_with_options(&ProtectionOptions::new());
+    Ok(())
+}
+
 fn write_guide(sheet: &mut Worksheet, spec: &TemplateSpec) -> Result<(), ReportError> {
     let title = Format::new().set_bold().set_font_size(14);
     let wrap = Format::new().set_text_wrap().set_align(FormatAlign::Top);
@@ -342,12 +404,13 @@ fn write_guide(sheet: &mut Worksheet, spec: &TemplateSpec) -> Result<(), ReportE
         ),
         "1. Trang “Số liệu”: mỗi dòng là một đơn vị, mỗi cột từ cột D là một chỉ tiêu. Tiêu đề cột ghi mã chỉ tiêu, tên, đơn vị tính và mức cần đạt.".to_owned(),
         "2. Chỉ nhập vào các ô trắng. Không sửa, không xóa ba cột mã bên trái (“Mã định danh”, “Mã ĐVHC”, “Tên đơn vị”): hệ thống dựa vào “Mã định danh” để biết số liệu thuộc đơn vị nào.".to_owned(),
-        "3. Chỉ tiêu là số: nhập số; dấu thập phân là dấu phẩy hoặc dấu chấm tùy cài đặt máy (ví dụ 85,5 hoặc 85.5). Tỷ lệ phần trăm nhập từ 0 đến 100, không nhập dấu %.".to_owned(),
+        "3. Chỉ tiêu là số: gõ số như vẫn gõ trong Excel (ví dụ 85,5). Không gõ dấu ngăn cách hàng nghìn: viết 1200, không viết 1.200 hay 1,200 — hệ thống không đoán là một nghìn hai trăm hay một phẩy hai, và sẽ báo lại ô đó. Tỷ lệ phần trăm nhập từ 0 đến 100, không nhập dấu %.".to_owned(),
         "4. Chỉ tiêu đánh giá đạt/không đạt: chọn “đạt” hoặc “không đạt” trong danh sách của ô.".to_owned(),
-        "5. Ô để trống là chưa có số liệu. Số liệu đã có trong hệ thống được điền sẵn; sửa lại nếu cần.".to_owned(),
+        "5. Ô để trống là chưa có số liệu. Số liệu đã có trong hệ thống được điền sẵn; sửa lại nếu cần. Ghi chú và minh chứng đã có nằm ở trang “Ghi chú, minh chứng” để xem; gửi lại tệp không làm mất chúng. Muốn sửa ghi chú hay thêm minh chứng, sửa trên trang nhập liệu của xã.".to_owned(),
         "6. Không thêm trang (sheet) mới, không gộp ô (Merge), không chèn hay xóa cột. Khi chép số liệu từ tệp khác, hãy dán giá trị (Paste Special → Values), không dán công thức.".to_owned(),
         "7. Lưu tệp dạng Excel .xlsx (không lưu dạng .xls cũ, không đặt mật khẩu).".to_owned(),
-        "8. Nhập vào hệ thống bằng lệnh “ntm values import TỆP.xlsx” hoặc trên trang nhập số liệu của ứng dụng web. Hệ thống kiểm tra toàn bộ tệp và báo từng ô có vấn đề (trang, ô); khi còn lỗi thì chưa số liệu nào được ghi.".to_owned(),
+        "8. Gửi số liệu: trên ntm, vào mục “Nhập từ tệp”, chọn tệp này, xem trước những gì thay đổi rồi bấm “Xác nhận ghi”. Hệ thống kiểm tra cả tệp và chỉ ra từng ô có vấn đề (trang, ô); còn lỗi thì chưa số liệu nào được ghi. Số liệu của năm đã gửi duyệt hoặc đã được duyệt (khóa) không ghi được: trang xem trước liệt kê chúng.".to_owned(),
+        "9. Sau khi ghi, số liệu ở trạng thái “đang nhập”: vào trang nhập liệu của xã để kiểm tra rồi bấm “Gửi duyệt”.".to_owned(),
     ];
     if spec.illustrative {
         lines.push(

@@ -160,19 +160,24 @@ proptest! {
             let ws = Workspace::load(s.as_ref(), Some(0), ntm_app::evaluate::Basis::Current).await.unwrap();
             let text = csv(&rows, year);
             let parsed = ntm_app::values::read_rows(text.as_bytes()).unwrap();
-            let all_good = rows.iter().all(|r| matches!(r, Row::Good { .. }));
+            // A locked unit-year's rows are left out (listed as refused, the rest confirmed
+            // knowingly); any other bad row refuses the file whole.
+            let all_good = rows.iter().all(|r| matches!(r, Row::Good { .. } | Row::LockedUnit));
+            let locked = rows.iter().filter(|r| matches!(r, Row::LockedUnit)).count();
             let keys: Vec<(usize, usize)> = rows.iter().filter_map(|r| match r {
                 Row::Good { unit, indicator, .. } => Some((*unit, *indicator)),
                 _ => None,
             }).collect();
             let distinct: std::collections::BTreeSet<(usize, usize)> = keys.iter().copied().collect();
-            // A file naming one value twice is refused as a whole, too.
-            let valid = all_good && distinct.len() == keys.len();
+            // A file naming one value twice is refused as a whole, too (every locked row
+            // names the same value); a file of locked rows only has nothing to write.
+            let valid = all_good && distinct.len() == keys.len() && locked <= 1 && !keys.is_empty();
             match ntm_app::imports::preview(s.as_ref(), &ws.registry, &ws.catalogue, None, &parsed).await {
                 Ok(p) => {
                     assert!(valid, "a bad file passed the preview: {rows:?}");
+                    assert_eq!(p.refused.len(), locked, "the locked unit-year is listed");
                     ntm_app::imports::confirm(s.as_ref(), &p, &audit()).await.unwrap();
-                    assert_eq!(count(s.as_ref()).await, before + distinct.len());
+                    assert_eq!(count(s.as_ref()).await, before + distinct.len(), "never a locked value");
                 }
                 Err(_) => {
                     assert!(!valid, "a good file was refused: {rows:?}");

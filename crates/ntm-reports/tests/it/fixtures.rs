@@ -75,6 +75,7 @@ pub fn small_spec() -> TemplateSpec {
                 )
             },
         ],
+        notes: Default::default(),
         existing: BTreeMap::new(),
     }
 }

@@ -216,6 +216,7 @@ fn a_full_province_template_reads_every_value() {
     let spec = TemplateSpec {
         units,
         indicators,
+        notes: Default::default(),
         existing: existing.clone(),
         ..crate::fixtures::small_spec()
     };

@@ -63,9 +63,12 @@ fn page(chrome: Chrome, csrf: String) -> ImportPage {
 }
 
 pub async fn form(State(state): State<AppState>, session: Session) -> WebResult<Response> {
+    if !ntm_core::access::holds(&session.actor.grants, ntm_core::access::Action::EnterValues) {
+        return Err(WebError::forbidden());
+    }
     let ws = workspace(&state, Some(0)).await?;
     render(&page(
-        Chrome::new(&session, &ws.registry, state.config.default_year, "entry"),
+        Chrome::new(&session, &ws.registry, state.config.default_year, "import"),
         session.csrf.clone(),
     ))
 }
@@ -106,7 +109,7 @@ pub async fn upload(
     }
     session.check_csrf(&csrf)?;
     let ws = workspace(&state, Some(0)).await?;
-    let chrome = Chrome::new(&session, &ws.registry, state.config.default_year, "entry");
+    let chrome = Chrome::new(&session, &ws.registry, state.config.default_year, "import");
     let mut view = page(chrome, session.csrf.clone());
     view.file = file.clone();
     if bytes.is_empty() {
@@ -213,7 +216,7 @@ pub async fn confirm(
     let summary = ntm_app::imports::confirm(state.store.as_ref(), &pending.preview, &audit).await?;
     let ws = workspace(&state, Some(0)).await?;
     let mut view = page(
-        Chrome::new(&session, &ws.registry, state.config.default_year, "entry"),
+        Chrome::new(&session, &ws.registry, state.config.default_year, "import"),
         session.csrf.clone(),
     );
     view.file = pending.file;

@@ -818,10 +818,15 @@ pub async fn template(
     let unit_ids: Vec<ntm_core::UnitId> = units.iter().map(|v| v.id().clone()).collect();
     let indicators = ntm_app::reports::template_indicators(&ws, set, &unit_ids, q.year);
     let mut existing = std::collections::BTreeMap::new();
+    let mut notes = std::collections::BTreeMap::new();
     for v in &units {
         if let Some(m) = ws.values.get(&(v.id().clone(), q.year)) {
             for (k, e) in m {
                 existing.insert((v.id().to_string(), k.clone()), e.value.canonical());
+                let (note, evidence) = ntm_app::notes::shown_note(e.note.as_deref());
+                if !note.is_empty() || !evidence.is_empty() {
+                    notes.insert((v.id().to_string(), k.clone()), (note, evidence));
+                }
             }
         }
     }
@@ -844,6 +849,7 @@ pub async fn template(
             .collect(),
         indicators,
         existing,
+        notes,
     };
     let bytes = ntm_reports::template(&spec).map_err(|e| internal(anyhow::anyhow!("{e}")))?;
     Ok(xlsx(

@@ -89,7 +89,6 @@ async fn every_route_with_every_role_respects_scope() {
         "/reports/levels?year=2021",
         "/reports/candidates?year=2021",
         "/reports/export?year=2021",
-        "/import",
         "/",
         "/units",
         "/matrix?year=2021",
@@ -577,4 +576,21 @@ async fn the_office_sets_a_units_commune_group_on_its_page() {
         )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
+
+/// "Nhập từ tệp" is in the menu of those who may import, and not of those who may not.
+#[tokio::test]
+async fn the_import_page_is_in_the_menu_of_those_who_may_import() {
+    let app = TestApp::demo().await;
+    let menu = |html: &str| crate::app::texts(html, "nav.main a");
+    let commune = app.login("xa-kylac").await;
+    assert!(menu(&app.get(&commune, "/").await.body).contains(&"Nhập từ tệp".to_owned()));
+    let viewer = app.login("bcd").await;
+    let page = app.get(&viewer, "/").await.body;
+    assert!(!menu(&page).contains(&"Nhập từ tệp".to_owned()));
+    assert_eq!(
+        app.get(&viewer, "/import").await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(app.get(&commune, "/import").await.status, StatusCode::OK);
 }

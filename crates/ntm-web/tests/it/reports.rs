@@ -258,6 +258,7 @@ pub fn fill_template(template: &[u8], unit: &str, year: i32, values: &[(&str, &s
                 },
             })
             .collect(),
+        notes: Default::default(),
         existing: values
             .iter()
             .map(|(id, v)| ((unit.to_owned(), (*id).to_owned()), (*v).to_owned()))
@@ -474,6 +475,16 @@ async fn a_template_edited_in_one_cell_shows_one_change_and_keeps_every_note() {
     .await;
     let rows = ntm_reports::read_values(&template).expect("the template holds the values");
     assert_eq!(rows.len(), before.len(), "every value is in the template");
+    // The notes travel with the template, on a sheet of their own.
+    let mut wb: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(template.clone())).unwrap();
+    let notes = calamine::Reader::worksheet_range(&mut wb, "Ghi chú, minh chứng").unwrap();
+    assert!(
+        notes.rows().any(|r| r
+            .iter()
+            .any(|c| c.to_string().contains("Số liệu minh họa (demo)"))),
+        "the stored notes are carried"
+    );
     // Edit one number: the first numeric indicator of at least 1, minus one.
     let edited = rows
         .iter()
