@@ -301,11 +301,98 @@ async fn decide(
         actor,
         unit,
         year,
-        (current, next, comment),
+        (current, next, comment.clone()),
         at,
         d.reason,
     )
+    .await?;
+    notify_enterers(
+        store,
+        registry,
+        actor,
+        unit,
+        year,
+        d.event,
+        comment.as_deref(),
+        at,
+    )
     .await
+}
+
+/// Tells those who enter the unit's data (its officers, through a grant or one carried
+/// from a merged commune) that the office approved, returned or reopened their year, in
+/// the same notifications (and e-mail digest) as their tasks. The decision is already
+/// recorded: a notification is news of it, not part of it.
+#[allow(clippy::too_many_arguments)]
+async fn notify_enterers(
+    store: &dyn Store,
+    registry: &UnitRegistry,
+    actor: &Actor,
+    unit: &UnitId,
+    year: i32,
+    event: Event,
+    comment: Option<&str>,
+    at: DateTime<Utc>,
+) -> AppResult<()> {
+    let name = registry
+        .get(unit)
+        .and_then(|u| u.version_in_year(year))
+        .map_or_else(|| unit.to_string(), |v| v.name.clone());
+    let text = match event {
+        Event::Approve => format!("Số liệu năm {year} của {name} đã được duyệt (khóa)."),
+        Event::Return => format!(
+            "Số liệu năm {year} của {name} bị trả lại: {}",
+            comment.unwrap_or_default()
+        ),
+        Event::Reopen => format!(
+            "Số liệu năm {year} của {name} được mở lại để sửa: {}",
+            comment.unwrap_or_default()
+        ),
+        _ => return Ok(()),
+    };
+    let mut out = Vec::new();
+    for user in store.list_users().await? {
+        if user.disabled || user.id == actor.user_id {
+            continue;
+        }
+        let grants: Vec<ntm_core::access::Grant> = store
+            .list_grants(user.id)
+            .await?
+            .into_iter()
+            .filter_map(|g| {
+                ntm_core::access::Role::parse(&g.role).map(|role| ntm_core::access::Grant {
+                    role,
+                    unit: g.unit_id,
+                    follows_successors: g.follows_successors,
+                })
+            })
+            .collect();
+        // Those who enter this unit's data, not the office that sees everything.
+        let enters = grants
+            .iter()
+            .filter(|g| g.role != ntm_core::access::Role::Admin)
+            .any(|g| {
+                can(
+                    registry,
+                    std::slice::from_ref(g),
+                    Action::EnterValues,
+                    unit,
+                    year,
+                )
+            });
+        if enters {
+            out.push(ntm_store::NewNotification {
+                user_id: user.id,
+                at,
+                text: text.clone(),
+                link: Some(format!("/entry/{unit}/{year}")),
+            });
+        }
+    }
+    if !out.is_empty() {
+        store.add_notifications(&out).await?;
+    }
+    Ok(())
 }
 
 /// Approves submitted values; they are locked from then on.

@@ -120,6 +120,13 @@ async fn a_commune_enters_and_submits_the_office_approves_which_locks_and_reopen
         StatusCode::SEE_OTHER
     );
 
+    // The commune hears of it.
+    let news = app.get(&commune, "/notifications").await.body;
+    assert!(
+        news.contains("Số liệu năm 2023 của Xã Kỳ Lạc đã được duyệt (khóa)."),
+        "the commune is notified of the approval"
+    );
+
     // Locked: neither the form nor the API may change it.
     assert_eq!(
         app.post(&commune, &entry, &[("v_3.1", "90"), ("action", "save")])
@@ -156,6 +163,11 @@ async fn a_commune_enters_and_submits_the_office_approves_which_locks_and_reopen
             .await
             .status,
         StatusCode::SEE_OTHER
+    );
+    let news = app.get(&commune, "/notifications").await.body;
+    assert!(
+        news.contains("được mở lại để sửa: sai số liệu 3.1"),
+        "the commune is notified of the reopening, with the reason"
     );
     // Until it is approved again, the official result is the approved version.
     let official = app

@@ -634,3 +634,29 @@ async fn every_number_path_reads_the_ambiguous_shapes_as_documented() {
         shown.join("\n")
     );
 }
+
+/// Odd values in an address get the Vietnamese error page (or the API's envelope), not a
+/// bare framework message.
+#[tokio::test]
+async fn odd_address_values_get_the_vietnamese_error_page() {
+    let app = TestApp::demo().await;
+    let office = app.login("vpdp").await;
+    for path in [
+        "/?year=abc",
+        "/matrix?year=2021.5",
+        "/reports/levels?year=99999999999",
+        "/units/18850@2020-01-01/scorecard?year=x",
+        "/tasks?days=-",
+    ] {
+        let r = app.get(&office, path).await;
+        assert!(r.status.is_client_error(), "{path}: {}", r.status);
+        assert!(
+            r.body.contains("<html lang=\"vi\"") && r.body.contains("Lỗi"),
+            "{path}: {}",
+            &r.body[..r.body.len().min(300)]
+        );
+    }
+    let r = app.get(&office, "/api/v1/summaries/abc").await;
+    assert!(r.status.is_client_error());
+    assert!(r.body.contains("\"error\""), "{}", r.body);
+}
