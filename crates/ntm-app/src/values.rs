@@ -11,10 +11,10 @@ use std::collections::{BTreeMap, HashMap};
 use ntm_core::criteria::{Comparison, Indicator};
 use ntm_core::{Catalogue, UnitId, UnitRegistry, Value};
 use ntm_data::values_file::{ValueRow, parse_values};
-use ntm_store::{Store, ValueFilter, ValueWrite, WriteSummary};
+use ntm_store::{Store, ValueFilter, ValueWrite};
 use rust_decimal::Decimal;
 
-use crate::{AppError, AppResult, AuditContext};
+use crate::{AppError, AppResult};
 
 /// The earliest and latest years ntm accepts data for.
 pub const YEARS: std::ops::RangeInclusive<i32> = 2010..=2035;
@@ -228,37 +228,6 @@ fn validate_row(
         note: row.note.clone(),
         illustrative: false,
     })
-}
-
-/// Validates a values file and writes it in one transaction, or writes nothing and lists
-/// every bad row.
-pub async fn import(
-    store: &dyn Store,
-    bytes: &[u8],
-    registry: &UnitRegistry,
-    catalogue: &Catalogue,
-    audit: &AuditContext,
-) -> AppResult<WriteSummary> {
-    let mut validated = validate(bytes, registry, catalogue).map_err(AppError::Invalid)?;
-    let units: Vec<UnitId> = validated
-        .writes
-        .iter()
-        .map(|w| w.unit_id.clone())
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let stored = store
-        .list_values(&ValueFilter {
-            year: None,
-            units: Some(units),
-            indicator_id: None,
-        })
-        .await?
-        .into_iter()
-        .map(|v| ((v.unit_id, v.year, v.indicator_id), v.note))
-        .collect();
-    keep_notes(&mut validated, &stored);
-    Ok(store.write_values(&validated.writes, audit).await?)
 }
 
 /// One stored value, parsed.

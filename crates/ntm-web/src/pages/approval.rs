@@ -67,6 +67,18 @@ pub struct ChangeRow {
     pub current: String,
 }
 
+/// One indicator as the office checks it before approving.
+pub struct ValueRow {
+    pub id: String,
+    pub name: String,
+    pub value: String,
+    pub requirement: String,
+    pub status: &'static str,
+    pub class: &'static str,
+    /// The last approved value when it differs ("—" when there was none).
+    pub was: Option<String>,
+}
+
 #[derive(Template)]
 #[template(path = "approval.html")]
 struct DetailPage {
@@ -83,6 +95,10 @@ struct DetailPage {
     never_approved: bool,
     changes: Vec<ChangeRow>,
     values: usize,
+    /// What the unit reaches on the values submitted, and officially now.
+    if_approved: Option<String>,
+    official: Option<String>,
+    rows: Vec<ValueRow>,
 }
 
 pub async fn detail(
@@ -109,6 +125,61 @@ pub async fn detail(
         .and_then(|u| u.version_in_year(year))
         .map(|v| v.name.clone())
         .ok_or_else(|| WebError::not_found("đơn vị"))?;
+    let level_of = |e: &ntm_app::evaluate::UnitEvaluation<'_>| {
+        let r = e.result();
+        format!(
+            "{} — đạt {}/{} tiêu chí",
+            e.ladder.level.label_vi(),
+            r.criteria_met(),
+            r.criteria_total()
+        )
+    };
+    let submitted_eval = ws.evaluate(&id, year, None).ok();
+    let official_ws =
+        super::workspace_for(&state, &id, year, ntm_app::evaluate::Basis::Approved).await?;
+    let official = if never_approved {
+        None
+    } else {
+        official_ws
+            .evaluate(&id, year, None)
+            .ok()
+            .map(|e| level_of(&e))
+    };
+    let was: std::collections::BTreeMap<&str, &ntm_app::workflow::Change> =
+        changes.iter().map(|c| (c.indicator.as_str(), c)).collect();
+    let rows = submitted_eval
+        .as_ref()
+        .map(|e| {
+            e.result()
+                .criteria
+                .iter()
+                .flat_map(|c| &c.indicators)
+                .filter(|i| i.indicator.computed.is_none())
+                .map(|i| {
+                    let unit = i.indicator.unit.as_deref();
+                    ValueRow {
+                        id: i.indicator.id.clone(),
+                        name: i.indicator.name.clone(),
+                        value: i
+                            .value
+                            .as_ref()
+                            .map_or_else(|| "—".into(), |v| crate::format::value(v, unit)),
+                        requirement: super::scorecard::threshold_text(
+                            i.indicator.comparison,
+                            i.threshold.as_ref(),
+                            unit,
+                        ),
+                        status: i.status.label_vi(),
+                        class: crate::format::indicator_class(i.status),
+                        was: (!never_approved)
+                            .then(|| was.get(i.indicator.value_key()))
+                            .flatten()
+                            .map(|c| c.approved.as_deref().map_or_else(|| "—".into(), shown)),
+                    }
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     let page = DetailPage {
         chrome: Some(Chrome::new(&session, &ws.registry, year, "approval")),
         csrf: session.csrf.clone(),
@@ -133,6 +204,9 @@ pub async fn detail(
             year,
         ),
         never_approved,
+        if_approved: submitted_eval.as_ref().map(level_of),
+        official,
+        rows,
         values: ws.values.get(&(id.clone(), year)).map_or(0, |m| m.len()),
         changes: changes
             .into_iter()

@@ -89,7 +89,7 @@ struct ScorecardPage {
     history: Vec<HistoryRow>,
 }
 
-fn threshold_text(
+pub(crate) fn threshold_text(
     cmp: Comparison,
     t: Option<&ntm_core::evaluation::AppliedThreshold>,
     unit: Option<&str>,

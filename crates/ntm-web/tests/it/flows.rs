@@ -109,6 +109,14 @@ async fn a_commune_enters_and_submits_the_office_approves_which_locks_and_reopen
         detail.contains("3.1") && detail.contains("86"),
         "changes listed"
     );
+    // Each value with its indicator's name, what it must reach and whether it does, and
+    // the level the commune would reach if approved.
+    assert!(
+        detail.contains("Nếu duyệt: <strong>")
+            && detail.contains("3.1. Tỷ lệ diện tích đất sản xuất nông nghiệp được tưới")
+            && detail.contains("≥ 80%"),
+        "the office sees what it approves"
+    );
     assert_eq!(
         app.post(
             &office,
@@ -180,6 +188,15 @@ async fn a_commune_enters_and_submits_the_office_approves_which_locks_and_reopen
         "the official scorecard reads the last approved version"
     );
     assert!(official.contains("đang dùng bản duyệt gần nhất"));
+    let detail = app
+        .get(&office, &format!("/approval/{KY_LAC}/2023"))
+        .await
+        .body;
+    assert!(
+        detail.contains("Chính thức hiện nay (bản đã duyệt gần nhất)")
+            && detail.contains("<tr class=\"changed\"><td>3.1."),
+        "the changed value is marked beside the approved one"
+    );
 
     // Every step is in the audit log, with old → new.
     let audit = app
