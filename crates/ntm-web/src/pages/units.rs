@@ -209,7 +209,6 @@ async fn unit_page(
     id: ntm_core::UnitId,
     errors: Vec<String>,
 ) -> WebResult<UnitPage> {
-    let state = state.clone();
     let ws = state
         .cache
         .workspace_of_units(
