@@ -276,12 +276,14 @@ pub fn natural(id: &str) -> Vec<(u64, String)> {
 /// One summary per province in force at the end of `year` — a database may hold several,
 /// and a summary never mixes them — each over that province's units (as the tree stood at
 /// the end of the year and of the year before, for the comparison). A province without
-/// data that year is left out; none at all is `NotFound`.
+/// data that year is left out; none at all is `NotFound`. With `within`, only those units
+/// count (a caller's scope), and a province none of them belongs to is left out.
 pub fn by_province<'a>(
     ws: &'a Workspace,
     year: i32,
     set: Option<&SetId>,
     previous: Option<&Workspace>,
+    within: Option<&BTreeSet<UnitId>>,
 ) -> AppResult<Vec<Summary<'a>>> {
     NaiveDate::from_ymd_opt(year, 12, 31)
         .ok_or_else(|| AppError::NotFound(format!("năm {year}")))?;
@@ -293,7 +295,11 @@ pub fn by_province<'a>(
             .iter()
             .flat_map(|d| ws.registry.subtree_on(root.id(), *d))
             .map(|v| v.id().clone())
+            .filter(|id| within.is_none_or(|w| w.contains(id)))
             .collect();
+        if scope.is_empty() {
+            continue;
+        }
         match summary(ws, year, set, previous, Some(&scope)) {
             Ok(s) => out.push(s),
             Err(AppError::NotFound(_)) => {}

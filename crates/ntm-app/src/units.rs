@@ -172,6 +172,40 @@ pub async fn set_attributes_as_operator(
     Ok(store.import_units(&batch, audit).await?)
 }
 
+/// A unit named by its full id, or by a code meant in the year of `from`.
+fn resolve_unit(registry: &UnitRegistry, text: &str, from: NaiveDate) -> Result<UnitId, String> {
+    match UnitId::parse(text) {
+        Some(id) if registry.get(&id).is_some() => Ok(id),
+        _ => registry
+            .resolve_in_year(text, from.year())
+            .map(|u| u.id.clone())
+            .map_err(|e| e.to_string()),
+    }
+}
+
+/// One change as typed (a command line, a form): the unit a code or an id, the key in
+/// English or Vietnamese; `Err` says what is wrong.
+pub fn attribute_change(
+    registry: &UnitRegistry,
+    unit: &str,
+    key: &str,
+    value: &str,
+    from: NaiveDate,
+    source: &str,
+) -> Result<AttributeChange, String> {
+    let key = ntm_data::attributes_file::parse_key(key)
+        .ok_or_else(|| format!("“{key}” không phải region (vùng) hoặc commune_group (nhóm xã)"))?;
+    check_attribute_value(key, value)?;
+    Ok(AttributeChange {
+        unit: resolve_unit(registry, unit, from)?,
+        key,
+        value: value.to_owned(),
+        from,
+        source: source.to_owned(),
+        line: None,
+    })
+}
+
 /// Reads a file of attribute changes (`ntm_data::attributes_file`), resolving its units:
 /// a code is meant in the year of its change. Errors name the line and the column.
 pub fn read_attribute_changes(
@@ -185,15 +219,12 @@ pub fn read_attribute_changes(
         if let Err(m) = check_attribute_value(r.key, &r.value) {
             problems.push(format!("dòng {}, cột value: {m}", r.line));
         }
-        let unit = match UnitId::parse(&r.unit) {
-            Some(id) if registry.get(&id).is_some() => id,
-            _ => match registry.resolve_in_year(&r.unit, r.from.year()) {
-                Ok(u) => u.id.clone(),
-                Err(e) => {
-                    problems.push(format!("dòng {}, cột unit: {e}", r.line));
-                    continue;
-                }
-            },
+        let unit = match resolve_unit(registry, &r.unit, r.from) {
+            Ok(id) => id,
+            Err(e) => {
+                problems.push(format!("dòng {}, cột unit: {e}", r.line));
+                continue;
+            }
         };
         out.push(AttributeChange {
             unit,

@@ -355,18 +355,7 @@ async fn notify_enterers(
         if user.disabled || user.id == actor.user_id {
             continue;
         }
-        let grants: Vec<ntm_core::access::Grant> = store
-            .list_grants(user.id)
-            .await?
-            .into_iter()
-            .filter_map(|g| {
-                ntm_core::access::Role::parse(&g.role).map(|role| ntm_core::access::Grant {
-                    role,
-                    unit: g.unit_id,
-                    follows_successors: g.follows_successors,
-                })
-            })
-            .collect();
+        let grants = crate::accounts::grants_of_user(store, user.id).await?;
         // Those who enter this unit's data, not the office that sees everything.
         let enters = grants
             .iter()

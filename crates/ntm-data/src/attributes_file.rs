@@ -26,6 +26,16 @@ pub struct AttributeRow {
 
 const HEADER: [&str; 5] = ["unit", "key", "value", "from", "source"];
 
+/// The attribute a key names, in English or Vietnamese (`region`, `vùng`, `commune_group`,
+/// `nhóm xã`).
+pub fn parse_key(text: &str) -> Option<AttributeKey> {
+    match text.trim().to_lowercase().as_str() {
+        "region" | "vung" | "vùng" => Some(AttributeKey::Region),
+        "commune_group" | "nhom_xa" | "nhóm xã" => Some(AttributeKey::CommuneGroup),
+        _ => None,
+    }
+}
+
 /// Parses the file; every problem names its line and column, in Vietnamese.
 pub fn parse_attribute_changes(text: &str) -> Result<Vec<AttributeRow>, Vec<String>> {
     let mut reader = csv::ReaderBuilder::new()
@@ -54,15 +64,12 @@ pub fn parse_attribute_changes(text: &str) -> Result<Vec<AttributeRow>, Vec<Stri
                 continue;
             }
         };
-        let key = match r[1].to_lowercase().as_str() {
-            "region" | "vung" | "vùng" => AttributeKey::Region,
-            "commune_group" | "nhom_xa" | "nhóm xã" => AttributeKey::CommuneGroup,
-            other => {
-                problems.push(format!(
-                    "dòng {line}, cột key: “{other}” không phải region (vùng) hoặc commune_group (nhóm xã)"
-                ));
-                continue;
-            }
+        let Some(key) = parse_key(&r[1]) else {
+            problems.push(format!(
+                "dòng {line}, cột key: “{}” không phải region (vùng) hoặc commune_group (nhóm xã)",
+                &r[1]
+            ));
+            continue;
         };
         let Ok(from) = NaiveDate::parse_from_str(&r[3], "%Y-%m-%d") else {
             problems.push(format!(

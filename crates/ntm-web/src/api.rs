@@ -713,32 +713,13 @@ pub async fn summaries(
         .on_tree_of(as_of);
     let prev = workspace_on(&state, Some(year - 1), basis).await?;
     let scope = visible_units(&ws.registry, &caller.actor.grants, year);
-    let end = ws.tree_date(year);
+    let all = match ntm_app::summary::by_province(&ws, year, None, Some(&prev), Some(&scope)) {
+        Ok(all) => all,
+        Err(ntm_app::AppError::NotFound(_)) => Vec::new(),
+        Err(e) => return Err(api_err(e)),
+    };
     let mut out = Vec::new();
-    for root in ws.registry.roots_on(end) {
-        let mine: std::collections::BTreeSet<UnitId> = ws
-            .registry
-            .subtree_on(root.id(), end)
-            .iter()
-            .chain(
-                ws.registry
-                    .subtree_on(
-                        root.id(),
-                        NaiveDate::from_ymd_opt(year - 1, 12, 31).unwrap_or(end),
-                    )
-                    .iter(),
-            )
-            .map(|v| v.id().clone())
-            .filter(|id| scope.contains(id))
-            .collect();
-        if mine.is_empty() {
-            continue;
-        }
-        let s = match ntm_app::summary::summary(&ws, year, None, Some(&prev), Some(&mine)) {
-            Ok(s) => s,
-            Err(ntm_app::AppError::NotFound(_)) => continue,
-            Err(e) => return Err(api_err(e)),
-        };
+    for s in &all {
         let t = s.previous.as_ref().map(|(_, t)| t);
         out.push(SummaryDto {
             year,

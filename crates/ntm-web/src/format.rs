@@ -28,6 +28,11 @@ pub fn datetime(t: DateTime<Utc>) -> String {
 }
 
 /// A value with its unit.
+/// A stored (canonical) value as people read it: vi-VN numbers (`40,5`), đạt / không đạt.
+pub fn stored(canonical: &str) -> String {
+    Value::from_canonical(canonical).map_or_else(|_| canonical.to_owned(), |v| value(&v, None))
+}
+
 pub fn value(v: &Value, unit: Option<&str>) -> String {
     match v {
         Value::Number(n) => match unit {

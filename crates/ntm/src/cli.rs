@@ -672,16 +672,10 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                 source,
             }) => {
                 let registry = ntm_app::units::load_registry(store).await?;
-                let text = format!(
-                    "unit,key,value,from,source\n{unit},{key},{value},{from},\"{}\"\n",
-                    source.replace('"', "\"\"")
-                );
-                let changes = ntm_app::units::read_attribute_changes(&registry, &text)
-                    .map_err(|p| anyhow::anyhow!(p.join("\n").replace("dòng 2, ", "")))?;
-                let changes: Vec<_> = changes
-                    .into_iter()
-                    .map(|c| ntm_app::units::AttributeChange { line: None, ..c })
-                    .collect();
+                let change =
+                    ntm_app::units::attribute_change(&registry, unit, key, value, *from, source)
+                        .map_err(|m| anyhow::anyhow!(m))?;
+                let changes = [change];
                 let summary = ntm_app::units::set_attributes_as_operator(
                     store,
                     &registry,
@@ -921,7 +915,8 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             let prev = Workspace::load(store, Some(year - 1), basis(*unapproved)).await?;
             let set = set.clone().map(SetId);
             // One summary per province: a database holding two never adds them up.
-            let summaries = ntm_app::summary::by_province(&ws, *year, set.as_ref(), Some(&prev))?;
+            let summaries =
+                ntm_app::summary::by_province(&ws, *year, set.as_ref(), Some(&prev), None)?;
             output::summaries(&summaries, args.json)
         }
         Command::Audit {

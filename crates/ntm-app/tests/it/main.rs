@@ -691,7 +691,7 @@ async fn two_provinces_are_summarised_apart() {
     let ws = Workspace::load(s.as_ref(), Some(2021), ntm_app::evaluate::Basis::Current)
         .await
         .unwrap();
-    let all = ntm_app::summary::by_province(&ws, 2021, None, None).unwrap();
+    let all = ntm_app::summary::by_province(&ws, 2021, None, None, None).unwrap();
     let names: Vec<&str> = all
         .iter()
         .map(|s| s.province.as_ref().map_or("", |p| p.1.as_str()))

@@ -14,6 +14,7 @@ use super::{Chrome, render, require, unit_id, workspace};
 use crate::auth::Session;
 use crate::error::{WebError, WebResult};
 use crate::format::datetime;
+use crate::format::stored as shown;
 use crate::state::AppState;
 
 pub struct Pending {
@@ -276,12 +277,6 @@ pub async fn decide(
         }
     }
     Ok(Redirect::to(&format!("/approval/{id}/{year}")).into_response())
-}
-
-/// A stored value as users read it: vi-VN numbers (`40,5`), đạt / không đạt.
-fn shown(canonical: &str) -> String {
-    ntm_core::Value::from_canonical(canonical)
-        .map_or_else(|_| canonical.to_owned(), |v| crate::format::value(&v, None))
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ use serde::Deserialize;
 use super::{Chrome, render, workspace};
 use crate::auth::Session;
 use crate::error::{Kind, WebError, WebResult};
+use crate::format::stored as shown;
 use crate::state::{AppState, PendingImport};
 
 /// The largest file accepted (a province-wide template is well under a megabyte).
@@ -71,12 +72,6 @@ pub async fn form(State(state): State<AppState>, session: Session) -> WebResult<
         Chrome::new(&session, &ws.registry, state.config.default_year, "import"),
         session.csrf.clone(),
     ))
-}
-
-/// A stored value as people read it (85,5; đạt).
-fn shown(canonical: &str) -> String {
-    ntm_core::Value::from_canonical(canonical)
-        .map_or_else(|_| canonical.to_owned(), |v| crate::format::value(&v, None))
 }
 
 fn line(r: &ntm_app::imports::PreviewRow) -> Line {
