@@ -18,6 +18,7 @@ pub mod imports;
 pub mod mail;
 pub mod notes;
 pub mod reports;
+pub mod set_editor;
 pub mod summary;
 pub mod tasks;
 pub mod throttle;

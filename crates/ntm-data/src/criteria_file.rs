@@ -31,44 +31,147 @@ pub const FORMAT_VERSION: i64 = 1;
 /// Region codes a threshold may be selected by (the seven regions of the 2021-2025 sets).
 pub const REGIONS: [&str; 7] = ["TDMNPB", "DBSH", "BTB", "DHNTB", "TN", "DNB", "DBSCL"];
 
+/// A TOML string: every text goes through TOML's own quoting, so no name, source or
+/// region typed into a form can add keys or tables.
+fn q(s: &str) -> String {
+    toml::Value::String(s.to_owned()).to_string()
+}
+
+/// One threshold as an inline table, `{ value = "48", region = "BTB", … }`.
+fn threshold_entry(t: &Threshold) -> String {
+    let mut e = format!("{{ value = {}", q(&t.value.normalize().to_string()));
+    if let Some(r) = &t.when.region {
+        e.push_str(&format!(", region = {}", q(r)));
+    }
+    if let Some(y) = t.when.year {
+        e.push_str(&format!(", year = {y}"));
+    }
+    if let Some(g) = t.when.group {
+        e.push_str(&format!(", group = {g}"));
+    }
+    if let Some(src) = &t.source {
+        e.push_str(&format!(", source = {}", q(src)));
+    }
+    e.push_str(&format!(
+        ", confidence = {}, illustrative = {}",
+        q(t.confidence.as_str()),
+        t.illustrative
+    ));
+    if let Some(n) = &t.note {
+        e.push_str(&format!(", note = {}", q(n)));
+    }
+    e.push_str(" }");
+    e
+}
+
+fn thresholds_array(thresholds: &[Threshold]) -> String {
+    if thresholds.is_empty() {
+        return "thresholds = []\n".into();
+    }
+    let entries: Vec<String> = thresholds.iter().map(threshold_entry).collect();
+    format!("thresholds = [\n  {},\n]\n", entries.join(",\n  "))
+}
+
 /// The `[[override]]` block that replaces `indicator`'s thresholds in a derived set, as a
-/// person would write it, to append to the set's file. Every text goes through TOML's own
-/// string quoting, so no source or region typed into a form can add keys or tables.
+/// person would write it, to append to the set's file.
 pub fn override_block(indicator: &str, thresholds: &[Threshold]) -> String {
-    let q = |s: &str| toml::Value::String(s.to_owned()).to_string();
-    let entries: Vec<String> = thresholds
-        .iter()
-        .map(|t| {
-            let mut e = format!("{{ value = {}", q(&t.value.normalize().to_string()));
-            if let Some(r) = &t.when.region {
-                e.push_str(&format!(", region = {}", q(r)));
-            }
-            if let Some(y) = t.when.year {
-                e.push_str(&format!(", year = {y}"));
-            }
-            if let Some(g) = t.when.group {
-                e.push_str(&format!(", group = {g}"));
-            }
-            if let Some(src) = &t.source {
-                e.push_str(&format!(", source = {}", q(src)));
-            }
-            e.push_str(&format!(
-                ", confidence = {}, illustrative = {}",
-                q(t.confidence.as_str()),
-                t.illustrative
-            ));
-            if let Some(n) = &t.note {
-                e.push_str(&format!(", note = {}", q(n)));
-            }
-            e.push_str(" }");
-            e
-        })
-        .collect();
     format!(
-        "\n[[override]]\nindicator = {}\nthresholds = [\n  {},\n]\n",
+        "\n[[override]]\nindicator = {}\n{}",
         q(indicator),
-        entries.join(",\n  ")
+        thresholds_array(thresholds)
     )
+}
+
+/// Writes `key = "text"` when there is a text.
+fn optional_line(out: &mut String, key: &str, text: Option<&str>) {
+    if let Some(t) = text {
+        out.push_str(&format!("{key} = {}\n", q(t)));
+    }
+}
+
+fn write_indicator(out: &mut String, table: &str, i: &Indicator) {
+    out.push_str(&format!("\n[[{table}]]\nid = {}\nname = {}\n", q(&i.id), q(&i.name)));
+    optional_line(out, "name_en", i.name_en.as_deref());
+    optional_line(out, "unit", i.unit.as_deref());
+    out.push_str(&format!("comparison = {}\n", q(i.comparison.as_str())));
+    optional_line(out, "value_of", i.value_of.as_deref());
+    optional_line(out, "computed", i.computed.map(Computed::as_str));
+    if let Some(from) = &i.threshold_from {
+        out.push_str(&format!(
+            "threshold_from = {{ indicator = {}, factor = {} }}\n",
+            q(&from.indicator),
+            q(&from.factor.normalize().to_string())
+        ));
+    }
+    optional_line(out, "source", i.source.as_deref());
+    out.push_str(&format!("confidence = {}\n", q(i.confidence.as_str())));
+    optional_line(out, "note", i.note.as_deref());
+    if !i.thresholds.is_empty() {
+        out.push_str(&thresholds_array(&i.thresholds));
+    }
+}
+
+/// The file of a set definition: what the structured editor and the spreadsheet import
+/// store, so that every version of a set — however it was made — is one readable file that
+/// [`parse`] reads back to the same definition (comments of a hand-written file are not
+/// kept: the editor's versions are written whole).
+pub fn write(def: &SetDefinition) -> String {
+    let h = &def.header;
+    let mut out = format!(
+        "format = {FORMAT_VERSION}\nid = {}\ntitle = {}\n",
+        q(&h.id.0),
+        q(&h.title)
+    );
+    optional_line(&mut out, "title_en", h.title_en.as_deref());
+    out.push_str(&format!("unit_kind = {}\n", q(h.kind.as_str())));
+    let applies: Vec<String> = h.applies_to.iter().map(|t| q(t.as_vi())).collect();
+    out.push_str(&format!("applies_to = [{}]\n", applies.join(", ")));
+    out.push_str(&format!("level = {}\n", q(h.level.as_str())));
+    out.push_str(&format!(
+        "period = {{ from = {}, to = {} }}\n",
+        h.period.from, h.period.to
+    ));
+    optional_line(&mut out, "requires", h.requires.as_ref().map(|r| r.0.as_str()));
+    optional_line(
+        &mut out,
+        "derives_from",
+        def.derivation.base.as_ref().map(|b| b.0.as_str()),
+    );
+    if h.illustrative {
+        out.push_str("illustrative = true\n");
+    }
+    optional_line(&mut out, "note", h.note.as_deref());
+    for b in &h.legal_basis {
+        out.push_str("\n[[legal_basis]]\n");
+        optional_line(&mut out, "decision", b.decision.as_deref());
+        optional_line(&mut out, "date", b.date.as_deref());
+        optional_line(&mut out, "part", b.part.as_deref());
+        optional_line(&mut out, "effective", b.effective.as_deref());
+        optional_line(&mut out, "source", b.source.as_deref());
+        out.push_str(&format!("confidence = {}\n", q(b.confidence.as_str())));
+        optional_line(&mut out, "note", b.note.as_deref());
+    }
+    for c in &def.criteria {
+        out.push_str(&format!("\n[[criteria]]\nid = {}\nname = {}\n", q(&c.id), q(&c.name)));
+        optional_line(&mut out, "name_en", c.name_en.as_deref());
+        optional_line(&mut out, "group", c.group.as_deref());
+        optional_line(&mut out, "source", c.source.as_deref());
+        out.push_str(&format!("confidence = {}\n", q(c.confidence.as_str())));
+        optional_line(&mut out, "note", c.note.as_deref());
+        for i in &c.indicators {
+            write_indicator(&mut out, "criteria.indicators", i);
+        }
+    }
+    for (criterion, indicators) in &def.derivation.extend {
+        out.push_str(&format!("\n[[extend]]\ncriterion = {}\n", q(criterion)));
+        for i in indicators {
+            write_indicator(&mut out, "extend.indicators", i);
+        }
+    }
+    for (indicator, thresholds) in &def.derivation.overrides {
+        out.push_str(&override_block(indicator, thresholds));
+    }
+    out
 }
 
 /// A problem in a criteria file, located as precisely as the problem allows.
@@ -1474,6 +1577,43 @@ fn read_threshold(
 mod tests {
     use super::*;
     use crate::shipped::criteria_files;
+
+    #[test]
+    fn every_shipped_set_written_back_reads_as_the_same_definition() {
+        let files: Vec<_> = criteria_files()
+            .into_iter()
+            .chain(crate::shipped::demo_criteria_files())
+            .collect();
+        assert!(files.len() > 10);
+        for (name, text) in &files {
+            let def = parse(name, text).unwrap_or_else(|p| panic!("{name}: {p:?}"));
+            let written = write(&def);
+            let again = parse(name, &written)
+                .unwrap_or_else(|p| panic!("{name} written back: {p:?}\n{written}"));
+            assert_eq!(again, def, "{name}");
+        }
+        // Written files still resolve together, derivations and requirements included.
+        let written: Vec<_> = files
+            .iter()
+            .map(|(n, t)| (n.clone(), write(&parse(n, t).unwrap())))
+            .collect();
+        assert!(load_catalogue(&written).is_ok());
+    }
+
+    #[test]
+    fn texts_typed_into_the_editor_cannot_add_keys() {
+        let mut def = parse(
+            "thu.toml",
+            "format = 1\nid = \"thu\"\ntitle = \"T\"\nunit_kind = \"commune\"\napplies_to = [\"xã\"]\nlevel = \"standard\"\nperiod = { from = 2026, to = 2030 }\n",
+        )
+        .unwrap();
+        let hostile = "a\"\nillustrative = true\n[[criteria]]\nid = \"x\" \\ \"\"\" ''' \u{7}";
+        def.header.title = hostile.into();
+        def.header.note = Some(hostile.into());
+        let again = parse("thu.toml", &write(&def)).unwrap();
+        assert_eq!(again, def);
+        assert!(again.criteria.is_empty());
+    }
 
     const HEADER: &str = r#"format = 1
 id = "thu"
