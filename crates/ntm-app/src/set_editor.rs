@@ -9,12 +9,14 @@
 
 use ntm_core::Catalogue;
 use ntm_core::criteria::{
-    Comparison, Computed, Confidence, Criterion, CriteriaSet, Indicator, Selector, SetDefinition,
+    Comparison, Computed, Confidence, CriteriaSet, Criterion, Indicator, Selector, SetDefinition,
     SetId, Threshold,
 };
 use ntm_core::unit::UnitRegistry;
 use ntm_data::criteria_file::{self, REGIONS};
+use ntm_reports::{LevelColumn, SetTableLine, SetTableSpec, TableLevel};
 use ntm_store::{PutOutcome, Store};
+use std::collections::BTreeMap;
 
 use crate::accounts::Actor;
 use crate::{AppError, AppResult, AuditContext};
@@ -59,9 +61,15 @@ impl ThresholdRow {
         }
     }
     fn is_blank(&self) -> bool {
-        [&self.value, &self.region, &self.group, &self.year, &self.source]
-            .iter()
-            .all(|s| s.trim().is_empty())
+        [
+            &self.value,
+            &self.region,
+            &self.group,
+            &self.year,
+            &self.source,
+        ]
+        .iter()
+        .all(|s| s.trim().is_empty())
     }
 }
 
@@ -172,9 +180,8 @@ pub async fn stored_definition(store: &dyn Store, id: &str) -> AppResult<(i64, S
         .into_iter()
         .find(|r| r.id == id)
         .ok_or_else(|| AppError::NotFound(format!("Không có bộ tiêu chí “{id}”.")))?;
-    let def = criteria_file::parse(&format!("{id}.toml"), &record.source_text).map_err(|p| {
-        AppError::Invalid(p.iter().map(ToString::to_string).collect())
-    })?;
+    let def = criteria_file::parse(&format!("{id}.toml"), &record.source_text)
+        .map_err(|p| AppError::Invalid(p.iter().map(ToString::to_string).collect()))?;
     Ok((record.version, def))
 }
 
@@ -197,10 +204,7 @@ fn text(s: &str) -> Option<String> {
 
 /// Reads the threshold rows; every problem names its row and field. Blank rows are the
 /// form's spare rows and are skipped.
-fn thresholds(
-    rows: &[ThresholdRow],
-    problems: &mut Vec<(String, String)>,
-) -> Vec<Threshold> {
+fn thresholds(rows: &[ThresholdRow], problems: &mut Vec<(String, String)>) -> Vec<Threshold> {
     let mut out = Vec::new();
     for (n, row) in rows.iter().enumerate().filter(|(_, r)| !r.is_blank()) {
         let at = |field: &str| format!("Ngưỡng {} — {field}", n + 1);
@@ -258,7 +262,10 @@ fn indicator_of(form: &IndicatorForm) -> AppResult<Indicator> {
     let mut problems = Vec::new();
     let id = form.id.trim().to_owned();
     if id.is_empty() || id.chars().any(char::is_whitespace) {
-        problems.push(("Mã chỉ tiêu".into(), "cần một mã không có dấu cách, ví dụ 3.1".into()));
+        problems.push((
+            "Mã chỉ tiêu".into(),
+            "cần một mã không có dấu cách, ví dụ 3.1".into(),
+        ));
     }
     if form.name.trim().is_empty() {
         problems.push(("Tên chỉ tiêu".into(), "cần có tên".into()));
@@ -270,10 +277,7 @@ fn indicator_of(form: &IndicatorForm) -> AppResult<Indicator> {
             Comparison::AtLeast
         }),
         (k, _) => {
-            problems.push((
-                "Loại".into(),
-                format!("“{k}”: chọn số hoặc đạt/không đạt"),
-            ));
+            problems.push(("Loại".into(), format!("“{k}”: chọn số hoặc đạt/không đạt")));
             Comparison::AtLeast
         }
     };
@@ -324,10 +328,16 @@ pub enum Change {
 impl Change {
     fn reason(&self) -> String {
         match self {
-            Change::Indicator { original: None, form } => format!("thêm chỉ tiêu {}", form.id.trim()),
+            Change::Indicator {
+                original: None,
+                form,
+            } => format!("thêm chỉ tiêu {}", form.id.trim()),
             Change::Indicator { form, .. } => format!("sửa chỉ tiêu {}", form.id.trim()),
             Change::RemoveIndicator(i) => format!("xóa chỉ tiêu {i}"),
-            Change::Criterion { original: None, form } => {
+            Change::Criterion {
+                original: None,
+                form,
+            } => {
                 format!("thêm tiêu chí {}", form.id.trim())
             }
             Change::Criterion { form, .. } => format!("sửa tiêu chí {}", form.id.trim()),
@@ -369,9 +379,17 @@ pub fn apply(def: &mut SetDefinition, set: &CriteriaSet, change: Change) -> AppR
                     .indicator(o)
                     .ok_or_else(|| AppError::NotFound(format!("Không có chỉ tiêu “{o}”.")))?;
                 let mine = IndicatorForm::of(&form.criterion, base);
-                if (&form.name.trim(), form.kind.as_str(), form.direction.as_str(), form.unit.trim())
-                    != (&mine.name.as_str(), mine.kind.as_str(), mine.direction.as_str(), mine.unit.as_str())
-                    || indicator.id != o
+                if (
+                    &form.name.trim(),
+                    form.kind.as_str(),
+                    form.direction.as_str(),
+                    form.unit.trim(),
+                ) != (
+                    &mine.name.as_str(),
+                    mine.kind.as_str(),
+                    mine.direction.as_str(),
+                    mine.unit.as_str(),
+                ) || indicator.id != o
                 {
                     return Err(refuse(format!(
                         "Chỉ tiêu {o} thuộc bộ gốc {}: ở đây chỉ thay được ngưỡng; tên, đơn vị, \
@@ -380,7 +398,9 @@ pub fn apply(def: &mut SetDefinition, set: &CriteriaSet, change: Change) -> AppR
                     )));
                 }
                 def.derivation.overrides.retain(|(i, _)| i != o);
-                def.derivation.overrides.push((o.to_owned(), indicator.thresholds));
+                def.derivation
+                    .overrides
+                    .push((o.to_owned(), indicator.thresholds));
                 return Ok(());
             }
             let criterion = form.criterion.trim();
@@ -390,7 +410,12 @@ pub fn apply(def: &mut SetDefinition, set: &CriteriaSet, change: Change) -> AppR
                     .criteria
                     .iter_mut()
                     .flat_map(|c| c.indicators.iter_mut())
-                    .chain(def.derivation.extend.iter_mut().flat_map(|(_, is)| is.iter_mut()))
+                    .chain(
+                        def.derivation
+                            .extend
+                            .iter_mut()
+                            .flat_map(|(_, is)| is.iter_mut()),
+                    )
                     .find(|i| i.id == o)
                     .ok_or_else(|| AppError::NotFound(format!("Không có chỉ tiêu “{o}”.")))?;
                 indicator.name_en = slot.name_en.take();
@@ -401,7 +426,12 @@ pub fn apply(def: &mut SetDefinition, set: &CriteriaSet, change: Change) -> AppR
             if let Some(c) = def.criteria.iter_mut().find(|c| c.id == criterion) {
                 c.indicators.push(indicator);
             } else if set.criteria.iter().any(|c| c.id == criterion) {
-                match def.derivation.extend.iter_mut().find(|(c, _)| c == criterion) {
+                match def
+                    .derivation
+                    .extend
+                    .iter_mut()
+                    .find(|(c, _)| c == criterion)
+                {
                     Some((_, is)) => is.push(indicator),
                     None => def
                         .derivation
@@ -437,7 +467,10 @@ pub fn apply(def: &mut SetDefinition, set: &CriteriaSet, change: Change) -> AppR
             let mut problems = Vec::new();
             let id = form.id.trim().to_owned();
             if id.is_empty() || id.chars().any(char::is_whitespace) {
-                problems.push(("Mã tiêu chí".into(), "cần một mã không có dấu cách, ví dụ 3".into()));
+                problems.push((
+                    "Mã tiêu chí".into(),
+                    "cần một mã không có dấu cách, ví dụ 3".into(),
+                ));
             }
             if form.name.trim().is_empty() {
                 problems.push(("Tên tiêu chí".into(), "cần có tên".into()));
@@ -484,11 +517,10 @@ pub fn apply(def: &mut SetDefinition, set: &CriteriaSet, change: Change) -> AppR
             }
         }
         Change::RemoveCriterion(id) => {
-            let c = def
-                .criteria
-                .iter()
-                .find(|c| c.id == id)
-                .ok_or_else(|| refuse(format!("Tiêu chí {id} thuộc bộ gốc; không xóa ở đây.")))?;
+            let c =
+                def.criteria.iter().find(|c| c.id == id).ok_or_else(|| {
+                    refuse(format!("Tiêu chí {id} thuộc bộ gốc; không xóa ở đây."))
+                })?;
             if !c.indicators.is_empty() {
                 return Err(refuse(format!(
                     "Tiêu chí {id} còn {} chỉ tiêu; xóa các chỉ tiêu trước.",
@@ -530,21 +562,566 @@ pub async fn save(
     let library = crate::criteria::stored_files(store).await?;
     let problems = criteria_file::check_files(&files, &library);
     if !problems.is_empty() {
-        return Err(AppError::Invalid(
-            problems
-                .iter()
-                .map(|p| match p.path.as_slice() {
-                    [] => p.message.clone(),
-                    path => format!("{}: {}", path.join(" › "), p.message),
-                })
-                .collect(),
-        ));
+        return Err(AppError::Invalid(problems.iter().map(place).collect()));
     }
     let audit = AuditContext {
         reason: format!("{} ({reason})", audit.reason),
         ..audit.clone()
     };
     let outcomes = crate::criteria::import_seen(store, &files, Some(seen), &audit).await?;
+    Ok(outcomes
+        .into_iter()
+        .next()
+        .map_or(PutOutcome::Unchanged { version: seen }, |(_, o)| o))
+}
+
+/// The level columns a set's table offers: commune groups from 2026 (the 2026-2030 sets
+/// key on them), regions before; and any other column a threshold of the set uses.
+fn level_columns(set: &CriteriaSet) -> Vec<LevelColumn> {
+    let mut columns = vec![LevelColumn::Any];
+    if set.header.period.to >= 2026 {
+        columns.extend((1..=3).map(LevelColumn::Group));
+    } else {
+        columns.extend(REGIONS.iter().map(|r| LevelColumn::Region(r)));
+    }
+    for (_, i) in set.indicators() {
+        for t in &i.thresholds {
+            let c = column_of(&t.when);
+            if !columns.contains(&c) {
+                columns.push(c);
+            }
+        }
+    }
+    columns
+}
+
+fn column_of(when: &Selector) -> LevelColumn {
+    match (&when.region, when.group) {
+        (Some(r), _) => REGIONS
+            .iter()
+            .find(|code| *code == r)
+            .map_or(LevelColumn::Any, |c| LevelColumn::Region(c)),
+        (None, Some(g)) => LevelColumn::Group(g),
+        (None, None) => LevelColumn::Any,
+    }
+}
+
+fn comparison_sign(c: Comparison) -> &'static str {
+    match c {
+        Comparison::AtLeast => "≥",
+        Comparison::AtMost => "≤",
+        Comparison::Equal => "=",
+        Comparison::Pass => "đạt",
+    }
+}
+
+fn confidence_vi(c: Confidence) -> &'static str {
+    match c {
+        Confidence::High => "cao",
+        Confidence::Medium => "trung bình",
+        Confidence::Low => "thấp",
+    }
+}
+
+/// The table of a set as it stands (the template to download): a line per criterion, a
+/// line per indicator and year of its levels.
+pub fn table_of(set: &CriteriaSet) -> SetTableSpec {
+    let mut lines = Vec::new();
+    for c in &set.criteria {
+        lines.push(SetTableLine {
+            criterion: c.id.clone(),
+            criterion_name: c.name.clone(),
+            source: c.source.clone().unwrap_or_default(),
+            confidence: confidence_vi(c.confidence).into(),
+            note: c.note.clone().unwrap_or_default(),
+            ..SetTableLine::default()
+        });
+        for i in &c.indicators {
+            let mut years: Vec<Option<i32>> = i.thresholds.iter().map(|t| t.when.year).collect();
+            years.sort();
+            years.dedup();
+            if years.is_empty() {
+                years.push(None);
+            }
+            for year in years {
+                let of_year: Vec<&Threshold> = i
+                    .thresholds
+                    .iter()
+                    .filter(|t| t.when.year == year)
+                    .collect();
+                lines.push(SetTableLine {
+                    criterion: c.id.clone(),
+                    indicator: i.id.clone(),
+                    indicator_name: i.name.clone(),
+                    unit: i.unit.clone().unwrap_or_default(),
+                    comparison: comparison_sign(i.comparison).into(),
+                    levels: of_year
+                        .iter()
+                        .map(|t| {
+                            (
+                                column_of(&t.when),
+                                TableLevel::typed(
+                                    t.value.normalize().to_string().replace('.', ","),
+                                ),
+                            )
+                        })
+                        .collect(),
+                    year: year.map(|y| y.to_string()).unwrap_or_default(),
+                    source: of_year
+                        .first()
+                        .and_then(|t| t.source.clone())
+                        .or_else(|| i.source.clone())
+                        .unwrap_or_default(),
+                    confidence: confidence_vi(
+                        of_year.first().map_or(i.confidence, |t| t.confidence),
+                    )
+                    .into(),
+                    note: i.note.clone().unwrap_or_default(),
+                    ..SetTableLine::default()
+                });
+            }
+        }
+    }
+    SetTableSpec {
+        set_id: set.id().0.clone(),
+        title: set.header.title.clone(),
+        columns: level_columns(set),
+        lines,
+    }
+}
+
+fn confidence_of_table(text: &str) -> Option<Confidence> {
+    match ntm_core::text::search_key(text).trim() {
+        "" | "thap" | "low" => Some(Confidence::Low),
+        "trung binh" | "medium" => Some(Confidence::Medium),
+        "cao" | "high" => Some(Confidence::High),
+        _ => None,
+    }
+}
+
+/// The definition a set's table gives: its criteria and indicators replace the set's,
+/// keeping what a table cannot say (English names, computed values, thresholds derived
+/// from another set) from the indicators of the same id. Every problem names its row and
+/// column. Only a set that derives from none is written from a table.
+pub fn from_table(
+    def: &SetDefinition,
+    lines: &[SetTableLine],
+) -> Result<SetDefinition, Vec<String>> {
+    if let Some(base) = &def.derivation.base {
+        return Err(vec![format!(
+            "Bộ {} kế thừa bộ {}: bảng phụ lục nhập cho bộ gốc; với bộ của tỉnh, hãy sửa ngưỡng trong trình soạn.",
+            def.header.id.0, base.0
+        )]);
+    }
+    let old: BTreeMap<&str, &Indicator> = def
+        .criteria
+        .iter()
+        .flat_map(|c| &c.indicators)
+        .map(|i| (i.id.as_str(), i))
+        .collect();
+    let old_criteria: BTreeMap<&str, &Criterion> =
+        def.criteria.iter().map(|c| (c.id.as_str(), c)).collect();
+    let mut problems = Vec::new();
+    let mut criteria: Vec<Criterion> = Vec::new();
+    for line in lines {
+        let at = |column: &str| format!("dòng {}, cột “{column}”", line.row);
+        let confidence = confidence_of_table(&line.confidence).unwrap_or_else(|| {
+            problems.push(format!(
+                "{}: “{}” — ghi cao, trung bình hoặc thấp",
+                at("Độ tin cậy"),
+                line.confidence
+            ));
+            Confidence::Low
+        });
+        if line.indicator.is_empty() {
+            if line.criterion.is_empty() {
+                problems.push(format!(
+                    "dòng {}: thiếu “TT tiêu chí” (dòng tiêu chí) hoặc “Mã chỉ tiêu” (dòng chỉ tiêu)",
+                    line.row
+                ));
+                continue;
+            }
+            if criteria.iter().any(|c| c.id == line.criterion) {
+                problems.push(format!(
+                    "{}: tiêu chí {} đã có ở trên",
+                    at("TT tiêu chí"),
+                    line.criterion
+                ));
+                continue;
+            }
+            if line.criterion_name.is_empty() {
+                problems.push(format!(
+                    "{}: thiếu tên tiêu chí {}",
+                    at("Tên tiêu chí"),
+                    line.criterion
+                ));
+            }
+            let kept = old_criteria.get(line.criterion.as_str());
+            criteria.push(Criterion {
+                id: line.criterion.clone(),
+                name: line.criterion_name.clone(),
+                name_en: kept.and_then(|c| c.name_en.clone()),
+                group: kept.and_then(|c| c.group.clone()),
+                indicators: vec![],
+                source: text(&line.source),
+                confidence,
+                note: text(&line.note),
+            });
+            continue;
+        }
+        // An indicator line belongs to the criterion it names, else to the one above.
+        let criterion = if line.criterion.is_empty() {
+            criteria.last().map(|c| c.id.clone())
+        } else {
+            Some(line.criterion.clone())
+        };
+        let Some(slot) = criterion
+            .as_deref()
+            .and_then(|id| criteria.iter_mut().position(|c| c.id == id))
+        else {
+            problems.push(format!(
+                "{}: chỉ tiêu {} không thuộc tiêu chí nào; hãy thêm dòng tiêu chí {} ở trên",
+                at("Mã chỉ tiêu"),
+                line.indicator,
+                criterion.unwrap_or_default()
+            ));
+            continue;
+        };
+        let year = match line.year.trim() {
+            "" => None,
+            y => match y.parse::<i32>() {
+                Ok(y) => Some(y),
+                Err(_) => {
+                    problems.push(format!("{}: “{y}” không phải là năm", at("Năm áp dụng")));
+                    continue;
+                }
+            },
+        };
+        let mut thresholds = Vec::new();
+        for (column, level) in &line.levels {
+            if level.text.trim().is_empty() {
+                continue;
+            }
+            let convention = if level.number {
+                ntm_core::value::Convention::English
+            } else {
+                ntm_core::value::Convention::Either
+            };
+            match ntm_core::Value::parse_number_as(&level.text, convention) {
+                Ok(value) => thresholds.push(Threshold {
+                    value,
+                    when: Selector {
+                        region: match column {
+                            LevelColumn::Region(r) => Some((*r).to_owned()),
+                            _ => None,
+                        },
+                        group: match column {
+                            LevelColumn::Group(g) => Some(*g),
+                            _ => None,
+                        },
+                        year,
+                    },
+                    source: text(&line.source),
+                    confidence,
+                    illustrative: def.header.illustrative,
+                    note: None,
+                }),
+                Err(e) => problems.push(format!(
+                    "dòng {}, ô {} (“{}”): {e}",
+                    line.row,
+                    level.cell,
+                    column.header()
+                )),
+            }
+        }
+        let c = &mut criteria[slot];
+        if let Some(i) = c.indicators.iter_mut().find(|i| i.id == line.indicator) {
+            // Another line of the same indicator: the levels of another year.
+            if !line.indicator_name.is_empty() && line.indicator_name != i.name {
+                problems.push(format!(
+                    "{}: chỉ tiêu {} đã có ở trên với nội dung khác",
+                    at("Nội dung chỉ tiêu"),
+                    line.indicator
+                ));
+            }
+            i.thresholds.extend(thresholds);
+            continue;
+        }
+        if criteria
+            .iter()
+            .flat_map(|c| &c.indicators)
+            .any(|i| i.id == line.indicator)
+        {
+            problems.push(format!(
+                "{}: chỉ tiêu {} đã có ở tiêu chí khác",
+                at("Mã chỉ tiêu"),
+                line.indicator
+            ));
+            continue;
+        }
+        let comparison = match ntm_core::text::search_key(&line.comparison).trim() {
+            "dat" | "pass" | "dat/khong dat" => Some(Comparison::Pass),
+            other => Comparison::parse(other).or_else(|| Comparison::parse(line.comparison.trim())),
+        };
+        let Some(comparison) = comparison else {
+            problems.push(format!(
+                "{}: “{}” — ghi ≥, ≤, = hoặc “đạt”",
+                at("So sánh"),
+                line.comparison
+            ));
+            continue;
+        };
+        if line.indicator_name.is_empty() {
+            problems.push(format!(
+                "{}: thiếu nội dung chỉ tiêu {}",
+                at("Nội dung chỉ tiêu"),
+                line.indicator
+            ));
+        }
+        let kept = old.get(line.indicator.as_str());
+        let c = &mut criteria[slot];
+        c.indicators.push(Indicator {
+            id: line.indicator.clone(),
+            name: line.indicator_name.clone(),
+            name_en: kept.and_then(|i| i.name_en.clone()),
+            unit: text(&line.unit),
+            comparison,
+            thresholds,
+            threshold_from: kept.and_then(|i| i.threshold_from.clone()),
+            value_of: kept.and_then(|i| i.value_of.clone()),
+            computed: kept.and_then(|i| i.computed),
+            source: text(&line.source).or_else(|| kept.and_then(|i| i.source.clone())),
+            confidence,
+            note: text(&line.note),
+        });
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    Ok(SetDefinition {
+        criteria,
+        ..def.clone()
+    })
+}
+
+/// One line of what an import changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiffLine {
+    pub kind: DiffKind,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DiffKind {
+    Added,
+    Changed,
+    Removed,
+}
+
+fn threshold_summary(i: &Indicator) -> String {
+    if i.comparison == Comparison::Pass {
+        return "đạt / không đạt".into();
+    }
+    if i.thresholds.is_empty() {
+        return "chưa có mức".into();
+    }
+    i.thresholds
+        .iter()
+        .map(|t| {
+            format!(
+                "{} {} ({})",
+                comparison_sign(i.comparison),
+                t.value.normalize().to_string().replace('.', ","),
+                t.when
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// What replacing `old`'s criteria with `new`'s changes, criterion by criterion; the
+/// unchanged are counted, not listed.
+pub fn diff(old: &SetDefinition, new: &SetDefinition) -> (Vec<DiffLine>, usize) {
+    let mut lines = Vec::new();
+    let mut unchanged = 0;
+    let find_c = |d: &SetDefinition, id: &str| d.criteria.iter().find(|c| c.id == id).cloned();
+    for c in &new.criteria {
+        match find_c(old, &c.id) {
+            None => lines.push(DiffLine {
+                kind: DiffKind::Added,
+                text: format!("Thêm tiêu chí {} — {}", c.id, c.name),
+            }),
+            Some(o) if o.name != c.name => lines.push(DiffLine {
+                kind: DiffKind::Changed,
+                text: format!("Tiêu chí {}: tên “{}” → “{}”", c.id, o.name, c.name),
+            }),
+            Some(_) => {}
+        }
+    }
+    let all = |d: &SetDefinition| -> Vec<(String, Indicator)> {
+        d.criteria
+            .iter()
+            .flat_map(|c| c.indicators.iter().map(|i| (c.id.clone(), i.clone())))
+            .collect()
+    };
+    let (old_i, new_i) = (all(old), all(new));
+    for (c, i) in &new_i {
+        match old_i.iter().find(|(_, o)| o.id == i.id) {
+            None => lines.push(DiffLine {
+                kind: DiffKind::Added,
+                text: format!(
+                    "Thêm chỉ tiêu {} (tiêu chí {c}) — {}: {}",
+                    i.id,
+                    i.name,
+                    threshold_summary(i)
+                ),
+            }),
+            Some((oc, o)) => {
+                let mut what = Vec::new();
+                if oc != c {
+                    what.push(format!("chuyển từ tiêu chí {oc} sang {c}"));
+                }
+                if o.name != i.name {
+                    what.push(format!("nội dung “{}” → “{}”", o.name, i.name));
+                }
+                if o.unit != i.unit {
+                    what.push(format!(
+                        "đơn vị “{}” → “{}”",
+                        o.unit.as_deref().unwrap_or(""),
+                        i.unit.as_deref().unwrap_or("")
+                    ));
+                }
+                if o.comparison != i.comparison {
+                    what.push(format!(
+                        "so sánh {} → {}",
+                        comparison_sign(o.comparison),
+                        comparison_sign(i.comparison)
+                    ));
+                }
+                let values =
+                    |t: &[Threshold]| -> Vec<(Selector, rust_decimal::Decimal, Option<String>)> {
+                        let mut v: Vec<_> = t
+                            .iter()
+                            .map(|t| (t.when.clone(), t.value.normalize(), t.source.clone()))
+                            .collect();
+                        v.sort();
+                        v
+                    };
+                if values(&o.thresholds) != values(&i.thresholds) {
+                    what.push(format!(
+                        "mức: {} → {}",
+                        threshold_summary(o),
+                        threshold_summary(i)
+                    ));
+                }
+                if what.is_empty() {
+                    unchanged += 1;
+                } else {
+                    lines.push(DiffLine {
+                        kind: DiffKind::Changed,
+                        text: format!("Chỉ tiêu {}: {}", i.id, what.join("; ")),
+                    });
+                }
+            }
+        }
+    }
+    for (c, o) in &old_i {
+        if !new_i.iter().any(|(_, i)| i.id == o.id) {
+            lines.push(DiffLine {
+                kind: DiffKind::Removed,
+                text: format!("Bỏ chỉ tiêu {} (tiêu chí {c}) — {}", o.id, o.name),
+            });
+        }
+    }
+    for c in &old.criteria {
+        if find_c(new, &c.id).is_none() {
+            lines.push(DiffLine {
+                kind: DiffKind::Removed,
+                text: format!("Bỏ tiêu chí {} — {}", c.id, c.name),
+            });
+        }
+    }
+    (lines, unchanged)
+}
+
+/// What an uploaded table would make of a set: the changes, how many indicators stay as
+/// they are, and the file to store on confirmation (already checked with the stored sets).
+pub struct TablePreview {
+    pub version: i64,
+    pub changes: Vec<DiffLine>,
+    pub unchanged: usize,
+    pub text: String,
+}
+
+/// Reads an uploaded table for set `id` and checks what it makes; nothing is written.
+pub async fn preview_table(
+    store: &dyn Store,
+    registry: &UnitRegistry,
+    actor: &Actor,
+    id: &str,
+    bytes: &[u8],
+) -> AppResult<TablePreview> {
+    if !actor.can_globally(registry, ntm_core::access::Action::EditCriteria) {
+        return Err(AppError::Forbidden(
+            "chỉ quản trị của tỉnh sửa bộ tiêu chí".into(),
+        ));
+    }
+    let (version, def) = stored_definition(store, id).await?;
+    let lines = ntm_reports::read_set_table(bytes)
+        .map_err(|p| AppError::Invalid(p.iter().map(ToString::to_string).collect()))?;
+    let new = from_table(&def, &lines).map_err(AppError::Invalid)?;
+    let files = [(format!("{id}.toml"), criteria_file::write(&new))];
+    let library = crate::criteria::stored_files(store).await?;
+    let problems = criteria_file::check_files(&files, &library);
+    if !problems.is_empty() {
+        return Err(AppError::Invalid(problems.iter().map(place).collect()));
+    }
+    let (changes, unchanged) = diff(&def, &new);
+    Ok(TablePreview {
+        version,
+        changes,
+        unchanged,
+        text: files[0].1.clone(),
+    })
+}
+
+/// A checker's problem by its place in the set, for a user who never saw the file.
+fn place(p: &criteria_file::FileProblem) -> String {
+    match p.path.as_slice() {
+        [] => p.message.clone(),
+        path => format!("{}: {}", path.join(" › "), p.message),
+    }
+}
+
+/// Stores the file a preview made, if the set is still at the version previewed.
+pub async fn confirm_table(
+    store: &dyn Store,
+    registry: &UnitRegistry,
+    actor: &Actor,
+    (id, seen): (&str, i64),
+    text: &str,
+    audit: &AuditContext,
+) -> AppResult<PutOutcome> {
+    if !actor.can_globally(registry, ntm_core::access::Action::EditCriteria) {
+        return Err(AppError::Forbidden(
+            "chỉ quản trị của tỉnh sửa bộ tiêu chí".into(),
+        ));
+    }
+    let def = criteria_file::parse(&format!("{id}.toml"), text)
+        .map_err(|p| AppError::Invalid(p.iter().map(place).collect()))?;
+    if def.header.id.0 != id {
+        return Err(AppError::Invalid(vec![format!(
+            "tệp xem trước là của bộ {}, không phải {id}",
+            def.header.id.0
+        )]));
+    }
+    let outcomes = crate::criteria::import_seen(
+        store,
+        &[(format!("{id}.toml"), text.to_owned())],
+        Some(seen),
+        audit,
+    )
+    .await?;
     Ok(outcomes
         .into_iter()
         .next()
@@ -619,15 +1196,35 @@ mod tests {
         assert!(set.criteria.iter().all(|c| c.indicators.is_empty()));
         let form = income(
             "3",
-            vec![row("60", "1"), row("55,5", "2"), row("45", "3"), ThresholdRow::default()],
+            vec![
+                row("60", "1"),
+                row("55,5", "2"),
+                row("45", "3"),
+                ThresholdRow::default(),
+            ],
         );
-        apply(&mut def, &set, Change::Indicator { original: None, form }).unwrap();
+        apply(
+            &mut def,
+            &set,
+            Change::Indicator {
+                original: None,
+                form,
+            },
+        )
+        .unwrap();
         let after = resolved(&def);
         let i = after.indicator("3.1").unwrap();
-        assert_eq!(i.thresholds.len(), 3, "the blank spare row is not a threshold");
+        assert_eq!(
+            i.thresholds.len(),
+            3,
+            "the blank spare row is not a threshold"
+        );
         assert_eq!(i.thresholds[1].value, rust_decimal::Decimal::new(555, 1));
         assert_eq!(i.thresholds[1].when.group, Some(2));
-        assert_eq!(i.thresholds[0].source.as_deref(), Some("51/2025/QĐ-TTg, Phụ lục I"));
+        assert_eq!(
+            i.thresholds[0].source.as_deref(),
+            Some("51/2025/QĐ-TTg, Phụ lục I")
+        );
         assert!(i.is_configured());
         assert_eq!(after.criteria[2].indicators.len(), 1);
     }
@@ -642,9 +1239,14 @@ mod tests {
         let mut form = income("3", vec![row("60", "1"), bad]);
         form.name = " ".into();
         form.direction = "~".into();
-        let Err(AppError::Fields(problems)) =
-            apply(&mut def, &set, Change::Indicator { original: None, form })
-        else {
+        let Err(AppError::Fields(problems)) = apply(
+            &mut def,
+            &set,
+            Change::Indicator {
+                original: None,
+                form,
+            },
+        ) else {
             panic!("refused")
         };
         let fields: Vec<&str> = problems.iter().map(|(f, _)| f.as_str()).collect();
@@ -667,7 +1269,14 @@ mod tests {
         let (mut def, set) = shipped("xa-ntm-2021-2025-minh-hoa");
         let mut form = income("10", vec![row("50", "")]);
         form.id = "2.1".into();
-        let r = apply(&mut def, &set, Change::Indicator { original: None, form });
+        let r = apply(
+            &mut def,
+            &set,
+            Change::Indicator {
+                original: None,
+                form,
+            },
+        );
         assert!(matches!(r, Err(AppError::Fields(ref p)) if p[0].1.contains("đã có chỉ tiêu 2.1")));
         let r = apply(
             &mut def,
@@ -700,7 +1309,11 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            def.derivation.overrides.iter().filter(|(i, _)| i == "10").count(),
+            def.derivation
+                .overrides
+                .iter()
+                .filter(|(i, _)| i == "10")
+                .count(),
             1,
             "one override per indicator, not one appended per save"
         );
@@ -709,7 +1322,14 @@ mod tests {
         assert_eq!(after.indicator("10").unwrap().name, base.name);
 
         form.name = "Thu nhập (tỉnh đặt tên khác)".into();
-        let r = apply(&mut def, &set, Change::Indicator { original: Some("10".into()), form });
+        let r = apply(
+            &mut def,
+            &set,
+            Change::Indicator {
+                original: Some("10".into()),
+                form,
+            },
+        );
         assert!(matches!(r, Err(AppError::Invalid(ref p)) if p[0].contains("bộ gốc")));
         // Removing a base indicator drops the set's own thresholds, back to the base's.
         apply(&mut def, &set, Change::RemoveIndicator("10".into())).unwrap();
@@ -723,14 +1343,30 @@ mod tests {
         form.id = "10.9".into();
         form.name = "Tốc độ tăng thu nhập".into();
         form.unit = "%".into();
-        apply(&mut def, &set, Change::Indicator { original: None, form: form.clone() }).unwrap();
+        apply(
+            &mut def,
+            &set,
+            Change::Indicator {
+                original: None,
+                form: form.clone(),
+            },
+        )
+        .unwrap();
         assert_eq!(ownership(&def, "10.9"), Ownership::Own);
         let after = resolved(&def);
         let c10 = after.criteria.iter().find(|c| c.id == "10").unwrap();
         assert!(c10.indicators.iter().any(|i| i.id == "10.9"));
 
         form.thresholds = vec![row("6", "")];
-        apply(&mut def, &after, Change::Indicator { original: Some("10.9".into()), form }).unwrap();
+        apply(
+            &mut def,
+            &after,
+            Change::Indicator {
+                original: Some("10.9".into()),
+                form,
+            },
+        )
+        .unwrap();
         assert_eq!(
             resolved(&def).indicator("10.9").unwrap().thresholds[0].value,
             rust_decimal::Decimal::from(6)
@@ -742,8 +1378,15 @@ mod tests {
     #[test]
     fn a_criterion_is_removed_only_when_empty_and_only_by_the_set_that_defines_it() {
         let (mut def, set) = shipped("xa-ntm-2026-2030");
-        apply(&mut def, &set, Change::Indicator { original: None, form: income("3", vec![]) })
-            .unwrap();
+        apply(
+            &mut def,
+            &set,
+            Change::Indicator {
+                original: None,
+                form: income("3", vec![]),
+            },
+        )
+        .unwrap();
         let r = apply(&mut def, &set, Change::RemoveCriterion("3".into()));
         assert!(matches!(r, Err(AppError::Invalid(ref p)) if p[0].contains("còn 1 chỉ tiêu")));
         apply(&mut def, &set, Change::RemoveCriterion("4".into())).unwrap();
@@ -752,5 +1395,131 @@ mod tests {
         let (mut derived, dset) = shipped("xa-ntm-2021-2025-minh-hoa");
         let r = apply(&mut derived, &dset, Change::RemoveCriterion("10".into()));
         assert!(matches!(r, Err(AppError::Invalid(ref p)) if p[0].contains("bộ gốc")));
+    }
+
+    /// Downloaded, opened and sent back as it is: the set reads back unchanged.
+    fn through_excel(set: &CriteriaSet) -> Vec<SetTableLine> {
+        let bytes = ntm_reports::set_table(&table_of(set)).unwrap();
+        ntm_reports::read_set_table(&bytes).unwrap()
+    }
+
+    #[test]
+    fn every_complete_shipped_set_comes_back_from_its_table_unchanged() {
+        let files = library();
+        let catalogue = criteria_file::load_catalogue(&files).unwrap();
+        let mut checked = 0;
+        for (name, text) in &files {
+            let def = criteria_file::parse(name, text).unwrap();
+            if def.derivation.base.is_some() {
+                continue;
+            }
+            let set = catalogue.get(&def.header.id).unwrap();
+            let back = from_table(&def, &through_excel(set)).unwrap();
+            let (changes, unchanged) = diff(&def, &back);
+            assert_eq!(changes, vec![], "{name}");
+            assert_eq!(unchanged, set.indicators().count(), "{name}");
+            checked += 1;
+        }
+        assert!(checked >= 5);
+    }
+
+    #[test]
+    fn an_annex_typed_into_the_template_completes_the_2026_set_and_the_preview_lists_it() {
+        let (def, set) = shipped("xa-ntm-2026-2030");
+        let mut lines = through_excel(&set);
+        assert_eq!(lines.len(), 10, "ten criterion lines, no indicator yet");
+        let mut levels = BTreeMap::new();
+        for (g, v) in [(1, "60"), (2, "55,5"), (3, "45")] {
+            levels.insert(LevelColumn::Group(g), TableLevel::typed(v));
+        }
+        let at = lines.iter().position(|l| l.criterion == "3").unwrap() + 1;
+        lines.insert(
+            at,
+            SetTableLine {
+                row: 9,
+                indicator: "3.1".into(),
+                indicator_name: "Thu nhập bình quân đầu người".into(),
+                unit: "triệu đồng/người/năm".into(),
+                comparison: "≥".into(),
+                levels,
+                year: "2026".into(),
+                source: "51/2025/QĐ-TTg, Phụ lục I".into(),
+                confidence: "cao".into(),
+                ..SetTableLine::default()
+            },
+        );
+        let new = from_table(&def, &lines).unwrap();
+        let after = resolved(&new);
+        let i = after.indicator("3.1").unwrap();
+        assert_eq!(i.thresholds.len(), 3);
+        assert!(i.thresholds.iter().all(|t| t.when.year == Some(2026)));
+        let (changes, unchanged) = diff(&def, &new);
+        assert_eq!(unchanged, 0);
+        assert_eq!(changes.len(), 1);
+        assert_eq!(changes[0].kind, DiffKind::Added);
+        assert!(
+            changes[0]
+                .text
+                .starts_with("Thêm chỉ tiêu 3.1 (tiêu chí 3)"),
+            "{}",
+            changes[0].text
+        );
+    }
+
+    #[test]
+    fn a_table_with_mistakes_is_refused_with_each_row_and_column() {
+        let (def, _) = shipped("xa-ntm-2026-2030");
+        let mut levels = BTreeMap::new();
+        levels.insert(
+            LevelColumn::Group(1),
+            TableLevel {
+                text: "sáu mươi".into(),
+                number: false,
+                cell: "H8".into(),
+            },
+        );
+        let lines = vec![
+            SetTableLine {
+                row: 6,
+                criterion: "1".into(),
+                criterion_name: "Quy hoạch".into(),
+                ..SetTableLine::default()
+            },
+            SetTableLine {
+                row: 7,
+                criterion: "9".into(),
+                indicator: "9.1".into(),
+                indicator_name: "x".into(),
+                comparison: "≥".into(),
+                ..SetTableLine::default()
+            },
+            SetTableLine {
+                row: 8,
+                indicator: "1.1".into(),
+                indicator_name: "Có quy hoạch".into(),
+                comparison: "lớn hơn".into(),
+                levels,
+                ..SetTableLine::default()
+            },
+            SetTableLine {
+                row: 9,
+                indicator: "1.2".into(),
+                comparison: "đạt".into(),
+                confidence: "chắc".into(),
+                ..SetTableLine::default()
+            },
+        ];
+        let problems = from_table(&def, &lines).unwrap_err();
+        assert_eq!(problems.len(), 5, "{problems:#?}");
+        assert!(
+            problems[0]
+                .starts_with("dòng 7, cột “Mã chỉ tiêu”: chỉ tiêu 9.1 không thuộc tiêu chí nào")
+        );
+        assert!(problems[1].starts_with("dòng 8, ô H8 (“Xã nhóm 1”)"));
+        assert!(problems[2].starts_with("dòng 8, cột “So sánh”"));
+        assert!(problems[3].starts_with("dòng 9, cột “Độ tin cậy”"));
+        assert!(problems[4].starts_with("dòng 9, cột “Nội dung chỉ tiêu”: thiếu"));
+        let (derived, _) = shipped("xa-ntm-2021-2025-minh-hoa");
+        assert!(from_table(&derived, &lines).unwrap_err()[0].contains("kế thừa"));
     }
 }

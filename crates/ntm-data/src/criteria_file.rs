@@ -90,7 +90,11 @@ fn optional_line(out: &mut String, key: &str, text: Option<&str>) {
 }
 
 fn write_indicator(out: &mut String, table: &str, i: &Indicator) {
-    out.push_str(&format!("\n[[{table}]]\nid = {}\nname = {}\n", q(&i.id), q(&i.name)));
+    out.push_str(&format!(
+        "\n[[{table}]]\nid = {}\nname = {}\n",
+        q(&i.id),
+        q(&i.name)
+    ));
     optional_line(out, "name_en", i.name_en.as_deref());
     optional_line(out, "unit", i.unit.as_deref());
     out.push_str(&format!("comparison = {}\n", q(i.comparison.as_str())));
@@ -131,7 +135,11 @@ pub fn write(def: &SetDefinition) -> String {
         "period = {{ from = {}, to = {} }}\n",
         h.period.from, h.period.to
     ));
-    optional_line(&mut out, "requires", h.requires.as_ref().map(|r| r.0.as_str()));
+    optional_line(
+        &mut out,
+        "requires",
+        h.requires.as_ref().map(|r| r.0.as_str()),
+    );
     optional_line(
         &mut out,
         "derives_from",
@@ -152,7 +160,11 @@ pub fn write(def: &SetDefinition) -> String {
         optional_line(&mut out, "note", b.note.as_deref());
     }
     for c in &def.criteria {
-        out.push_str(&format!("\n[[criteria]]\nid = {}\nname = {}\n", q(&c.id), q(&c.name)));
+        out.push_str(&format!(
+            "\n[[criteria]]\nid = {}\nname = {}\n",
+            q(&c.id),
+            q(&c.name)
+        ));
         optional_line(&mut out, "name_en", c.name_en.as_deref());
         optional_line(&mut out, "group", c.group.as_deref());
         optional_line(&mut out, "source", c.source.as_deref());

@@ -24,6 +24,7 @@ pub mod letter;
 pub mod limits;
 pub mod read;
 pub mod report;
+pub mod set_table;
 pub mod tasks;
 pub mod template;
 
@@ -32,6 +33,9 @@ mod cells;
 pub use letter::{UrgedTask, UrgingLetter, urging_letter};
 pub use read::{XlsxProblem, read_values};
 pub use report::{Cell, CellValue, Column, Table, Tone, workbook};
+pub use set_table::{
+    LevelColumn, SetTableLine, SetTableSpec, TableLevel, read_set_table, set_table,
+};
 pub use tasks::{TaskSheetRow, read_tasks, tasks_template};
 pub use template::{TemplateIndicator, TemplateKind, TemplateSpec, TemplateUnit, template};
 

@@ -101,6 +101,24 @@ const NOTE: &[&str] = &["note", "ghi_chu"];
 
 /// Reads a filled workbook: our template or a long-format sheet. Never panics.
 pub fn read_values(bytes: &[u8]) -> Result<Vec<ValueRow>, Vec<XlsxProblem>> {
+    with_sheets(bytes, |sheets, merges| {
+        if let Some(meta) = sheets.iter().find(|s| s.name == META_SHEET) {
+            read_template(sheets, meta, merges)
+        } else {
+            read_long(sheets, merges)
+        }
+    })
+}
+
+/// The merged ranges of a sheet, asked for by name.
+pub(crate) type Merges<'a> = dyn FnMut(&str) -> Result<Vec<calamine::Dimensions>, XlsxProblem> + 'a;
+
+/// Opens untrusted bytes as a workbook and hands its worksheets (non-blank cells only) to
+/// `read`: whatever the bytes, a list of problems in Vietnamese comes back, never a panic.
+pub(crate) fn with_sheets<T>(
+    bytes: &[u8],
+    read: fn(&[Sheet], &mut Merges<'_>) -> Result<T, Vec<XlsxProblem>>,
+) -> Result<T, Vec<XlsxProblem>> {
     if bytes.starts_with(&OLE_MAGIC) {
         return Err(vec![XlsxProblem::file(PROTECTED_OR_XLS)]);
     }
@@ -113,7 +131,7 @@ pub fn read_values(bytes: &[u8]) -> Result<Vec<ValueRow>, Vec<XlsxProblem>> {
     // The zip and XML parsers are third-party code fed with untrusted bytes: should one of
     // them panic on a crafted file, the upload is refused rather than the server thread
     // lost. No panic is known (see the proptest); this is the seat belt.
-    std::panic::catch_unwind(|| read_workbook(bytes)).unwrap_or_else(|_| {
+    std::panic::catch_unwind(|| read_workbook(bytes, read)).unwrap_or_else(|_| {
         Err(vec![XlsxProblem::file(
             "tệp .xlsx bị hỏng, không đọc được; hãy mở bằng Excel và lưu lại",
         )])
@@ -122,7 +140,7 @@ pub fn read_values(bytes: &[u8]) -> Result<Vec<ValueRow>, Vec<XlsxProblem>> {
 
 /// What a non-empty cell holds, owned.
 #[derive(Debug, Clone, PartialEq)]
-enum Raw {
+pub(crate) enum Raw {
     Empty,
     Text(String),
     Int(i64),
@@ -133,9 +151,9 @@ enum Raw {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-struct RawCell {
-    value: Raw,
-    formula: bool,
+pub(crate) struct RawCell {
+    pub(crate) value: Raw,
+    pub(crate) formula: bool,
 }
 
 impl RawCell {
@@ -145,20 +163,20 @@ impl RawCell {
 }
 
 /// One worksheet's non-blank cells, by (row, column), zero-based.
-struct Sheet {
-    name: String,
+pub(crate) struct Sheet {
+    pub(crate) name: String,
     cells: BTreeMap<(u32, u32), RawCell>,
 }
 
 impl Sheet {
-    fn has_content(&self) -> bool {
+    pub(crate) fn has_content(&self) -> bool {
         !self.cells.is_empty()
     }
-    fn get(&self, row: u32, col: u32) -> Option<&RawCell> {
+    pub(crate) fn get(&self, row: u32, col: u32) -> Option<&RawCell> {
         self.cells.get(&(row, col))
     }
     /// The rows from `from` on, each with its cells in column order.
-    fn rows_from(&self, from: u32) -> BTreeMap<u32, Vec<(u32, &RawCell)>> {
+    pub(crate) fn rows_from(&self, from: u32) -> BTreeMap<u32, Vec<(u32, &RawCell)>> {
         let mut rows: BTreeMap<u32, Vec<(u32, &RawCell)>> = BTreeMap::new();
         for (&(r, c), cell) in self.cells.range((from, 0)..) {
             rows.entry(r).or_default().push((c, cell));
@@ -179,7 +197,10 @@ pub(crate) fn open_problem(e: &XlsxError) -> XlsxProblem {
     }
 }
 
-fn read_workbook(bytes: &[u8]) -> Result<Vec<ValueRow>, Vec<XlsxProblem>> {
+fn read_workbook<T>(
+    bytes: &[u8],
+    read: fn(&[Sheet], &mut Merges<'_>) -> Result<T, Vec<XlsxProblem>>,
+) -> Result<T, Vec<XlsxProblem>> {
     let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| vec![open_problem(&e)])?;
     let names: Vec<String> = book
         .sheets_metadata()
@@ -211,11 +232,7 @@ fn read_workbook(bytes: &[u8]) -> Result<Vec<ValueRow>, Vec<XlsxProblem>> {
         book.merge_cells_by_sheet_name(name)
             .map_err(|e| XlsxProblem::sheet(name, format!("không đọc được các ô gộp ({e})")))
     };
-    if let Some(meta) = sheets.iter().find(|s| s.name == META_SHEET) {
-        read_template(&sheets, meta, &mut merges)
-    } else {
-        read_long(&sheets, &mut merges)
-    }
+    read(&sheets, &mut merges)
 }
 
 fn read_sheet(
@@ -295,7 +312,7 @@ fn text_or_empty(s: &str) -> Raw {
 }
 
 /// The text a value cell gives the app, or why it cannot.
-fn cell_text(value: &Raw) -> Result<Option<String>, String> {
+pub(crate) fn cell_text(value: &Raw) -> Result<Option<String>, String> {
     match value {
         Raw::Empty => Ok(None),
         Raw::Text(t) => Ok(Some(t.clone())),
@@ -327,10 +344,10 @@ fn extra_sheet(name: &str, data_sheet: &str) -> XlsxProblem {
 }
 
 /// Merged ranges that reach row `from` or below.
-fn merge_problems(
+pub(crate) fn merge_problems(
     sheet: &str,
     from: u32,
-    merges: &mut dyn FnMut(&str) -> Result<Vec<calamine::Dimensions>, XlsxProblem>,
+    merges: &mut Merges<'_>,
     problems: &mut Vec<XlsxProblem>,
 ) {
     match merges(sheet) {
@@ -430,7 +447,7 @@ fn read_meta(meta: &Sheet) -> Result<Meta, Vec<XlsxProblem>> {
 fn read_template(
     sheets: &[Sheet],
     meta_sheet: &Sheet,
-    merges: &mut dyn FnMut(&str) -> Result<Vec<calamine::Dimensions>, XlsxProblem>,
+    merges: &mut Merges<'_>,
 ) -> Result<Vec<ValueRow>, Vec<XlsxProblem>> {
     let meta = read_meta(meta_sheet)?;
     let mut problems = Vec::new();
@@ -610,10 +627,7 @@ fn find_long_header(sheet: &Sheet) -> Result<(u32, LongColumns), (u32, Vec<&'sta
     Err(best.unwrap_or((0, Vec::new())))
 }
 
-fn read_long(
-    sheets: &[Sheet],
-    merges: &mut dyn FnMut(&str) -> Result<Vec<calamine::Dimensions>, XlsxProblem>,
-) -> Result<Vec<ValueRow>, Vec<XlsxProblem>> {
+fn read_long(sheets: &[Sheet], merges: &mut Merges<'_>) -> Result<Vec<ValueRow>, Vec<XlsxProblem>> {
     let candidates: Vec<&Sheet> = sheets
         .iter()
         .filter(|s| s.has_content() && !is_guide(&s.name))
