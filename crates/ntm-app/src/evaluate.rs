@@ -39,6 +39,19 @@ pub struct Workspace {
     pub as_of: Option<NaiveDate>,
 }
 
+/// See [`Workspace::incomplete_sets`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IncompleteSet {
+    pub id: String,
+    pub title: String,
+    /// "10 tiêu chí chưa có chỉ tiêu (1, …, 10)".
+    pub lacks: String,
+    /// The year's evaluations use this set.
+    pub used: bool,
+    /// When they use another: its title and id.
+    pub used_instead: String,
+}
+
 /// The evaluation of one unit in one year.
 #[derive(Debug, Clone)]
 pub struct UnitEvaluation<'a> {
@@ -220,6 +233,48 @@ impl Workspace {
                 }
                 e => AppError::Ambiguous(format!("{} năm {year}: {e}", unit_type.as_vi())),
             })
+    }
+
+    /// The commune sets that apply in `year` but cannot judge a commune yet (criteria with
+    /// no indicator, indicators with no threshold), each told with what it lacks and
+    /// whether it is the one evaluations of the year use; so that a page says "the set is
+    /// incomplete" instead of "the commune lacks criteria 1…10".
+    pub fn incomplete_sets(&self, year: i32) -> Vec<IncompleteSet> {
+        let used = self
+            .catalogue
+            .default_set(UnitType::Commune, year, ntm_core::Level::Standard)
+            .ok()
+            .map(|s| s.id().clone());
+        self.catalogue
+            .sets()
+            .filter(|s| s.applies(UnitType::Commune, year))
+            .filter_map(|s| {
+                let gaps = s.gaps();
+                (!gaps.is_complete()).then(|| IncompleteSet {
+                    id: s.id().0.clone(),
+                    title: s.header.title.clone(),
+                    lacks: gaps.describe_vi(),
+                    used: used.as_ref() == Some(s.id()),
+                    used_instead: used
+                        .as_ref()
+                        .filter(|u| *u != s.id())
+                        .and_then(|u| self.catalogue.get(u))
+                        .map(|u| {
+                            format!(
+                                "{} ({}){}",
+                                u.header.title,
+                                u.id().0,
+                                if u.is_illustrative() {
+                                    ", minh họa"
+                                } else {
+                                    ""
+                                }
+                            )
+                        })
+                        .unwrap_or_default(),
+                })
+            })
+            .collect()
     }
 
     /// Says plainly that no set applies, and which years the loaded sets cover: 2020 is

@@ -424,6 +424,56 @@ impl CriteriaSet {
     pub fn is_illustrative(&self) -> bool {
         self.header.illustrative
     }
+    /// What the set still lacks before it can judge a unit: criteria without any
+    /// indicator, and indicators that cannot be judged for want of a threshold.
+    pub fn gaps(&self) -> SetGaps {
+        SetGaps {
+            empty_criteria: self
+                .criteria
+                .iter()
+                .filter(|c| c.indicators.is_empty())
+                .map(|c| c.id.clone())
+                .collect(),
+            unconfigured: self
+                .indicators()
+                .filter(|(_, i)| !i.is_configured())
+                .map(|(_, i)| i.id.clone())
+                .collect(),
+        }
+    }
+}
+
+/// See [`CriteriaSet::gaps`]. A set with gaps evaluates its units as unknown where they
+/// are: it is the set that is incomplete, not the unit that fails.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SetGaps {
+    pub empty_criteria: Vec<String>,
+    pub unconfigured: Vec<String>,
+}
+
+impl SetGaps {
+    pub fn is_complete(&self) -> bool {
+        self.empty_criteria.is_empty() && self.unconfigured.is_empty()
+    }
+    /// "10 tiêu chí chưa có chỉ tiêu (1, 2, …); 3 chỉ tiêu chưa có mức (2.1, …)".
+    pub fn describe_vi(&self) -> String {
+        let mut parts = Vec::new();
+        if !self.empty_criteria.is_empty() {
+            parts.push(format!(
+                "{} tiêu chí chưa có chỉ tiêu ({})",
+                self.empty_criteria.len(),
+                self.empty_criteria.join(", ")
+            ));
+        }
+        if !self.unconfigured.is_empty() {
+            parts.push(format!(
+                "{} chỉ tiêu chưa có mức ({})",
+                self.unconfigured.len(),
+                self.unconfigured.join(", ")
+            ));
+        }
+        parts.join("; ")
+    }
 }
 
 /// A problem in one set, located by a path (`criteria 10 › indicator 10.1 › threshold 2`).

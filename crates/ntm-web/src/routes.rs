@@ -129,6 +129,32 @@ pub fn router(state: AppState) -> Router {
             get(pages::criteria::edit_form).post(pages::criteria::edit_save),
         )
         .route("/criteria/{id}/threshold", post(pages::criteria::threshold))
+        .route("/criteria/{id}/editor", get(pages::set_editor::editor))
+        .route(
+            "/criteria/{id}/editor/indicator",
+            get(pages::set_editor::indicator_form).post(pages::set_editor::indicator_save),
+        )
+        .route(
+            "/criteria/{id}/editor/indicator/remove",
+            post(pages::set_editor::indicator_remove),
+        )
+        .route(
+            "/criteria/{id}/editor/criterion",
+            get(pages::set_editor::criterion_form).post(pages::set_editor::criterion_save),
+        )
+        .route(
+            "/criteria/{id}/editor/criterion/remove",
+            post(pages::set_editor::criterion_remove),
+        )
+        .route("/criteria/{id}/table.xlsx", get(pages::set_editor::table))
+        .route(
+            "/criteria/{id}/import",
+            post(pages::set_editor::import_upload),
+        )
+        .route(
+            "/criteria/{id}/import/confirm",
+            post(pages::set_editor::import_confirm),
+        )
         .route("/reports", get(pages::reports::index))
         .route("/reports/criteria", get(pages::reports::criteria))
         .route("/reports/levels", get(pages::reports::levels))

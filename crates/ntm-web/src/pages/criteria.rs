@@ -24,6 +24,7 @@ pub struct SetRow {
     pub version: i64,
     pub illustrative: bool,
     pub derives: String,
+    pub complete: bool,
 }
 
 #[derive(Template)]
@@ -52,6 +53,7 @@ pub async fn list(State(state): State<AppState>, session: Session) -> WebResult<
             period: format!("{}–{}", s.header.period.from, s.header.period.to),
             version: r.version,
             illustrative: s.is_illustrative(),
+            complete: s.gaps().is_complete(),
             derives: s
                 .derives_from
                 .as_ref()
@@ -122,6 +124,8 @@ struct ShowPage {
     criteria: Vec<CriterionView>,
     versions: Vec<VersionRow>,
     numeric_ids: Vec<String>,
+    /// What the set lacks before it can judge a unit; empty when complete.
+    gaps: String,
 }
 
 fn sign(c: Comparison) -> &'static str {
@@ -232,6 +236,7 @@ pub async fn show(
             })
             .collect(),
         note: h.note.clone().unwrap_or_default(),
+        gaps: set.gaps().describe_vi(),
         numeric_ids: set
             .indicators()
             .filter(|(_, i)| i.takes_thresholds())

@@ -15,6 +15,7 @@ pub mod matrix;
 pub mod overview;
 pub mod reports;
 pub mod scorecard;
+pub mod set_editor;
 pub mod tasks;
 pub mod units;
 
@@ -281,6 +282,7 @@ impl ChosenBasis {
             ntm_app::evaluate::TREE_DATE_RULE
         );
         bar.off_tree = off_tree;
+        bar.incomplete = ws.incomplete_sets(year);
         bar.tree_date = self.as_of.map(|d| d.to_string()).unwrap_or_default();
         if dates.len() > 1 {
             bar.trees = dates
@@ -322,6 +324,8 @@ pub struct BasisBar {
     /// The days to choose from in a year whose tree changed: (label, href, chosen).
     pub trees: Vec<(String, String, bool)>,
     pub off_tree: usize,
+    /// Sets of the year that cannot judge a commune yet.
+    pub incomplete: Vec<ntm_app::evaluate::IncompleteSet>,
 }
 
 /// Loads what evaluating `unit` needs: for a commune only its values (and those of the

@@ -364,6 +364,11 @@ fn all_fields(html: &str) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = doc
         .select(&inputs)
         .filter(|e| e.value().attr("disabled").is_none())
+        // As a browser sends them: a box only when ticked.
+        .filter(|e| {
+            let v = e.value();
+            !matches!(v.attr("type"), Some("checkbox" | "radio")) || v.attr("checked").is_some()
+        })
         .map(|e| {
             let v = e.value();
             (
@@ -380,15 +385,17 @@ fn all_fields(html: &str) -> Vec<(String, String)> {
         ));
     }
     for s in doc.select(&selects) {
+        // An option without a value attribute sends its text.
         let value = s
             .select(&selected)
             .next()
-            .and_then(|o| o.value().attr("value"))
+            .map(|o| {
+                o.value()
+                    .attr("value")
+                    .map_or_else(|| o.text().collect::<String>(), str::to_owned)
+            })
             .unwrap_or_default();
-        out.push((
-            s.value().attr("name").unwrap_or_default().to_owned(),
-            value.to_owned(),
-        ));
+        out.push((s.value().attr("name").unwrap_or_default().to_owned(), value));
     }
     out
 }

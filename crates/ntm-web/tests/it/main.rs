@@ -8,3 +8,4 @@ mod directives;
 mod flows;
 mod hostile;
 mod reports;
+mod set_editor;

@@ -7,7 +7,7 @@ use crate::app::{Browser, TestApp, texts};
 
 const KY_LAC: &str = "18850@2020-01-01";
 
-async fn download(app: &TestApp, b: &Browser, path: &str) -> Vec<u8> {
+pub(crate) async fn download(app: &TestApp, b: &Browser, path: &str) -> Vec<u8> {
     let mut r = Request::get(path);
     if let Some(c) = &b.cookie {
         r = r.header(header::COOKIE, c);

@@ -1,0 +1,325 @@
+//! The criteria set editor and the annex import, through the web application.
+
+use axum::http::StatusCode;
+
+use crate::app::{TestApp, form_fields, texts};
+use crate::reports::download;
+
+const NATIONAL_2026: &str = "xa-ntm-2026-2030";
+
+async fn stored_text(app: &TestApp, id: &str) -> (i64, String) {
+    app._store
+        .list_criteria_sets()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.id == id)
+        .map(|r| (r.version, r.source_text))
+        .unwrap()
+}
+
+fn set_field(fields: &mut Vec<(String, String)>, key: &str, value: &str) {
+    match fields.iter_mut().find(|(k, _)| k == key) {
+        Some(f) => f.1 = value.into(),
+        None => fields.push((key.into(), value.into())),
+    }
+}
+
+fn pairs(fields: &[(String, String)]) -> Vec<(&str, &str)> {
+    fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect()
+}
+
+#[tokio::test]
+async fn the_incomplete_2026_set_is_named_as_such_and_completed_through_the_form() {
+    let app = TestApp::demo().await;
+    let office = app.login("vpdp").await;
+
+    let page = app
+        .get(&office, &format!("/criteria/{NATIONAL_2026}"))
+        .await;
+    assert!(
+        page.body.contains("Bộ chưa đủ để đánh giá"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains(&format!("/criteria/{NATIONAL_2026}/editor"))
+    );
+    let list = app.get(&office, "/criteria").await;
+    assert!(list.body.contains("chưa đủ để đánh giá"));
+
+    let editor = app
+        .get(&office, &format!("/criteria/{NATIONAL_2026}/editor"))
+        .await;
+    assert_eq!(editor.status, StatusCode::OK);
+    assert!(
+        editor.body.contains("10 tiêu chí chưa có chỉ tiêu"),
+        "{}",
+        editor.body
+    );
+
+    // A new indicator of criterion 3, one level per commune group, with its act.
+    let form = app
+        .get(
+            &office,
+            &format!("/criteria/{NATIONAL_2026}/editor/indicator?criterion=3"),
+        )
+        .await;
+    assert_eq!(form.status, StatusCode::OK);
+    let mut fields = form_fields(&form.body);
+    for (k, v) in [
+        ("id", "3.1"),
+        ("name", "Thu nhập bình quân đầu người khu vực nông thôn"),
+        ("unit", "triệu đồng/người/năm"),
+        ("t0_value", "60"),
+        ("t0_group", "1"),
+        ("t0_source", "51/2025/QĐ-TTg, Phụ lục I"),
+        ("t1_value", "55,5"),
+        ("t1_group", "2"),
+        ("t1_source", "51/2025/QĐ-TTg, Phụ lục I"),
+    ] {
+        set_field(&mut fields, k, v);
+    }
+    let (before, _) = stored_text(&app, NATIONAL_2026).await;
+    let path = format!("/criteria/{NATIONAL_2026}/editor/indicator");
+    let saved = app.post(&office, &path, &pairs(&fields)).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let (after, text) = stored_text(&app, NATIONAL_2026).await;
+    assert_eq!(after, before + 1, "a new version");
+    assert!(text.contains("id = \"3.1\""));
+    let history = app
+        ._store
+        .criteria_set_history(NATIONAL_2026)
+        .await
+        .unwrap();
+    assert!(
+        history
+            .iter()
+            .any(|h| h.version == after && h.imported_by == "vpdp")
+    );
+    let editor = app
+        .get(&office, &format!("/criteria/{NATIONAL_2026}/editor"))
+        .await;
+    assert!(
+        editor.body.contains("9 tiêu chí chưa có chỉ tiêu"),
+        "{}",
+        editor.body
+    );
+    assert!(editor.body.contains("≥ 55,5 (nhóm 2)"), "{}", editor.body);
+
+    // A bad level is told by its row and field; nothing is stored.
+    let mut bad = form_fields(
+        &app.get(
+            &office,
+            &format!("/criteria/{NATIONAL_2026}/editor/indicator?id=3.1"),
+        )
+        .await
+        .body,
+    );
+    set_field(&mut bad, "t0_value", "nhiều");
+    set_field(&mut bad, "t1_year", "năm sau");
+    let refused = app.post(&office, &path, &pairs(&bad)).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let problems = texts(&refused.body, ".error li").join(" | ");
+    assert!(problems.contains("Ngưỡng 1 — mức"), "{problems}");
+    assert!(problems.contains("Ngưỡng 2 — năm"), "{problems}");
+    assert_eq!(stored_text(&app, NATIONAL_2026).await.0, after);
+
+    // Saved from a form opened before another save: refused, the typed form kept.
+    let stale = fields.clone();
+    let mut other = form_fields(
+        &app.get(
+            &office,
+            &format!("/criteria/{NATIONAL_2026}/editor/indicator?criterion=4"),
+        )
+        .await
+        .body,
+    );
+    set_field(&mut other, "id", "4.1");
+    set_field(&mut other, "name", "Tỷ lệ lao động qua đào tạo");
+    set_field(&mut other, "unit", "%");
+    set_field(&mut other, "t0_value", "75");
+    let r = app.post(&office, &path, &pairs(&other)).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let mut stale = stale;
+    set_field(&mut stale, "id", "3.2");
+    let r = app.post(&office, &path, &pairs(&stale)).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert!(r.body.contains("3.2"), "what was typed is kept");
+}
+
+#[tokio::test]
+async fn only_the_office_opens_the_editor_or_writes_a_set() {
+    let app = TestApp::demo().await;
+    let path = format!("/criteria/{NATIONAL_2026}/editor");
+    for user in ["xa-kylac", "huyen-kyanh", "bcd"] {
+        let b = app.login(user).await;
+        assert_eq!(
+            app.get(&b, &path).await.status,
+            StatusCode::FORBIDDEN,
+            "{user}"
+        );
+        let (version, _) = stored_text(&app, NATIONAL_2026).await;
+        let v = version.to_string();
+        let r = app
+            .post(
+                &b,
+                &format!("{path}/indicator"),
+                &[
+                    ("version", v.as_str()),
+                    ("criterion", "3"),
+                    ("id", "3.9"),
+                    ("name", "x"),
+                    ("kind", "pass"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{user}");
+        assert_eq!(stored_text(&app, NATIONAL_2026).await.0, version);
+    }
+}
+
+#[tokio::test]
+async fn an_annex_table_is_previewed_then_stored_on_confirmation() {
+    let app = TestApp::demo().await;
+    let office = app.login("vpdp").await;
+    let bytes = download(
+        &app,
+        &office,
+        &format!("/criteria/{NATIONAL_2026}/table.xlsx"),
+    )
+    .await;
+    let mut lines = ntm_reports::read_set_table(&bytes).unwrap();
+    assert_eq!(lines.len(), 10);
+    // The officer types one indicator of the annex under criterion 1.
+    let mut levels = std::collections::BTreeMap::new();
+    levels.insert(
+        ntm_reports::LevelColumn::Any,
+        ntm_reports::TableLevel::typed("100"),
+    );
+    lines.insert(
+        1,
+        ntm_reports::SetTableLine {
+            indicator: "1.1".into(),
+            indicator_name: "Có quy hoạch chung xã được phê duyệt".into(),
+            comparison: "đạt".into(),
+            ..Default::default()
+        },
+    );
+    lines.insert(
+        2,
+        ntm_reports::SetTableLine {
+            indicator: "1.2".into(),
+            indicator_name: "Tỷ lệ thôn có quy hoạch chi tiết".into(),
+            unit: "%".into(),
+            comparison: "≥".into(),
+            levels,
+            source: "51/2025/QĐ-TTg".into(),
+            confidence: "cao".into(),
+            ..Default::default()
+        },
+    );
+    let spec = ntm_reports::SetTableSpec {
+        set_id: NATIONAL_2026.into(),
+        title: "t".into(),
+        columns: vec![ntm_reports::LevelColumn::Any],
+        lines,
+    };
+    let filled = ntm_reports::set_table(&spec).unwrap();
+    let (before, _) = stored_text(&app, NATIONAL_2026).await;
+    let preview = app
+        .post_multipart(
+            &office,
+            &format!("/criteria/{NATIONAL_2026}/import"),
+            &[],
+            &[("file", "phu-luc.xlsx", &filled)],
+        )
+        .await;
+    assert_eq!(preview.status, StatusCode::OK, "{}", preview.body);
+    let changes = texts(&preview.body, "tr.added td");
+    assert_eq!(changes.len(), 2, "{changes:?}");
+    assert!(changes[0].starts_with("Thêm chỉ tiêu 1.1 (tiêu chí 1)"));
+    assert!(preview.body.contains("<strong>2</strong> thêm"));
+    assert_eq!(
+        stored_text(&app, NATIONAL_2026).await.0,
+        before,
+        "nothing yet"
+    );
+
+    let confirm = form_fields(&preview.body);
+    let r = app
+        .post(
+            &office,
+            &format!("/criteria/{NATIONAL_2026}/import/confirm"),
+            &pairs(&confirm),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let (after, text) = stored_text(&app, NATIONAL_2026).await;
+    assert_eq!(after, before + 1);
+    assert!(text.contains("id = \"1.2\""));
+
+    // A hostile file is refused whole, with the place of each problem.
+    let mut bad_levels = std::collections::BTreeMap::new();
+    bad_levels.insert(
+        ntm_reports::LevelColumn::Group(2),
+        ntm_reports::TableLevel::typed("1.200"),
+    );
+    let bad = ntm_reports::SetTableSpec {
+        set_id: NATIONAL_2026.into(),
+        title: "t".into(),
+        columns: vec![ntm_reports::LevelColumn::Group(2)],
+        lines: vec![ntm_reports::SetTableLine {
+            indicator: "9.9".into(),
+            indicator_name: "x".into(),
+            comparison: "≥".into(),
+            levels: bad_levels,
+            ..Default::default()
+        }],
+    };
+    let r = app
+        .post_multipart(
+            &office,
+            &format!("/criteria/{NATIONAL_2026}/import"),
+            &[],
+            &[("file", "sai.xlsx", &ntm_reports::set_table(&bad).unwrap())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        texts(&r.body, ".error li")[0].starts_with("dòng 6, cột “Mã chỉ tiêu”"),
+        "{}",
+        r.body
+    );
+    let r = app
+        .post_multipart(
+            &office,
+            &format!("/criteria/{NATIONAL_2026}/import"),
+            &[],
+            &[("file", "x.xlsx", b"not a workbook")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(stored_text(&app, NATIONAL_2026).await.0, after);
+}
+
+#[tokio::test]
+async fn pages_of_2026_say_the_set_is_incomplete_instead_of_failing_communes() {
+    let app = TestApp::demo().await;
+    let office = app.login("vpdp").await;
+    let page = app.get(&office, "/?year=2026").await;
+    assert!(
+        page.body.contains("Bộ tiêu chí chưa đủ để đánh giá"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains(&format!("/criteria/{NATIONAL_2026}/editor"))
+    );
+    assert!(!page.body.contains("còn thiếu tiêu chí"));
+}
