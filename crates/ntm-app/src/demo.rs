@@ -48,6 +48,33 @@ pub const LEFT_UNAPPROVED: &[(&str, i32, ntm_core::workflow::Status)] = &[
 /// The demo's standard-level commune set.
 pub const COMMUNE_SET: &str = "xa-ntm-2021-2025-minh-hoa";
 
+/// The years after the reform the demo fills, on the tree of their 31 December: 2025 under
+/// the 2021-2025 sets, and 2026 — the year in progress — under [`COMMUNE_SET_2026`].
+pub const RECENT_YEARS: [i32; 2] = [2025, 2026];
+
+/// The demo's illustrative completion of the 2026-2030 national commune set (the official
+/// annex is not transcribed; the national set stays incomplete and says so).
+pub const COMMUNE_SET_2026: &str = "xa-ntm-2026-2030-minh-hoa";
+
+/// The 2026 workflow state of a commune in the demo: half approved, a quarter waiting for
+/// the province, the rest still being entered — and the commune that took Kỳ Lạc over
+/// (the demo commune account's) is still entering.
+fn status_2026(registry: &UnitRegistry, unit: &UnitId) -> Option<ntm_core::workflow::Status> {
+    use ntm_core::workflow::Status;
+    let ky_lac = registry
+        .with_code("18850")
+        .into_iter()
+        .flat_map(|u| registry.successors(&u.id))
+        .any(|e| &e.to == unit);
+    let r = rand01(&format!("{unit}/2026/status"));
+    match () {
+        _ if ky_lac => None,
+        _ if r < 0.5 => Some(Status::Approved),
+        _ if r < 0.75 => Some(Status::Submitted),
+        _ => None,
+    }
+}
+
 type Named = (&'static str, &'static [&'static str]);
 
 // hatinh-history.yaml, 2021 (decision 283/QĐ-UBND of 26/01/2022).
@@ -681,9 +708,98 @@ pub fn generate(ws: &Workspace, plan: &DemoPlan) -> Result<Generated, String> {
             });
         }
     }
-    out.communes = units.len();
     out.writes.extend(upper_tier_values(ws)?);
+    let (recent, recent_units) = generate_recent(ws)?;
+    out.writes.extend(recent);
+    out.communes = units.len() + recent_units;
     Ok(out)
+}
+
+/// What each commune after the reform should reach in [`RECENT_YEARS`]: in 2025 mostly
+/// standard, some advanced, a few below; in 2026, under the stricter illustrative set,
+/// fewer than half at standard so far.
+fn recent_targets(registry: &UnitRegistry) -> BTreeMap<(UnitId, i32), Target> {
+    let mut targets = BTreeMap::new();
+    for year in RECENT_YEARS {
+        let day = d(year, 12, 31);
+        for view in registry.as_of(day) {
+            if view.unit_type() != UnitType::Commune {
+                continue;
+            }
+            let id = view.id().clone();
+            let r = rand01(&format!("{id}/{year}/target"));
+            let below = 1 + pick(&format!("{id}/{year}/unmet"), 3);
+            let target = match year {
+                2025 if r < 0.06 => Target {
+                    level: Level::None,
+                    unmet_criteria: below,
+                },
+                2025 if r < 0.22 => Target {
+                    level: Level::Advanced,
+                    unmet_criteria: 0,
+                },
+                2025 => Target {
+                    level: Level::Standard,
+                    unmet_criteria: 0,
+                },
+                _ if r < 0.45 => Target {
+                    level: Level::Standard,
+                    unmet_criteria: 0,
+                },
+                _ => Target {
+                    level: Level::None,
+                    unmet_criteria: below,
+                },
+            };
+            targets.insert((id, year), target);
+        }
+    }
+    targets
+}
+
+/// The values of [`recent_targets`], checked by evaluating them like [`generate`]'s.
+fn generate_recent(ws: &Workspace) -> Result<(Vec<ValueWrite>, usize), String> {
+    let mut writes = Vec::new();
+    let mut units = BTreeSet::new();
+    for ((unit, year), target) in recent_targets(&ws.registry) {
+        let set_id = SetId(
+            if year >= 2026 {
+                COMMUNE_SET_2026
+            } else {
+                COMMUNE_SET
+            }
+            .into(),
+        );
+        let ladder = ws.catalogue.ladder(&set_id);
+        let ctx = ws.context(&unit, year);
+        let values = commune_values(&ws.catalogue, &ladder, &unit, &ctx, &target)?;
+        let inputs = Inputs {
+            values: values.clone(),
+            computed: BTreeMap::new(),
+        };
+        let result = evaluate_ladder(&ws.catalogue, &set_id, &ctx, &inputs);
+        let unmet = result.steps[0].criteria_total() - result.steps[0].criteria_met();
+        if result.level != target.level
+            || (target.level == Level::None && unmet != target.unmet_criteria)
+        {
+            return Err(format!(
+                "{unit} năm {year}: dự kiến {} ({} tiêu chí chưa đạt), đánh giá ra {} ({unmet} chưa đạt)",
+                target.level.as_str(),
+                target.unmet_criteria,
+                result.level.as_str()
+            ));
+        }
+        units.insert(unit.clone());
+        writes.extend(values.into_iter().map(|(indicator_id, value)| ValueWrite {
+            unit_id: unit.clone(),
+            year,
+            indicator_id,
+            value: value.canonical(),
+            note: Some(DEMO_NOTE.into()),
+            illustrative: true,
+        }));
+    }
+    Ok((writes, units.len()))
 }
 
 /// Entered values of districts and the province: the district criteria are met except
@@ -756,10 +872,13 @@ async fn approve(
         left.insert((id, *year), *status);
     }
     for (unit_id, year) in written {
-        let status = left
-            .get(&(unit_id.clone(), year))
-            .copied()
-            .unwrap_or(Status::Approved);
+        let status = if year == 2026 {
+            status_2026(registry, &unit_id).unwrap_or(Status::Draft)
+        } else {
+            left.get(&(unit_id.clone(), year))
+                .copied()
+                .unwrap_or(Status::Approved)
+        };
         if status == Status::Draft {
             continue;
         }

@@ -33,6 +33,7 @@ const CRITERIA: &[(&str, &str)] = embed!("":
 /// Kept sorted by name.
 const DEMO: &[(&str, &str)] = embed!("demo/":
     "xa-ntm-2021-2025-minh-hoa.toml",
+    "xa-ntm-2026-2030-minh-hoa.toml",
     "xa-ntm-kieu-mau-2021-2025-minh-hoa.toml",
     "xa-ntm-nang-cao-2021-2025-minh-hoa.toml",
 );
@@ -318,6 +319,13 @@ mod tests {
         }
         let standard = set(&cat, "xa-ntm-2021-2025-minh-hoa");
         assert_eq!(numeric_unconfigured(standard), Vec::<String>::new());
+        // The demo's completion of the 2026 set can judge a commune; the national set it
+        // completes still cannot, and says so.
+        assert!(set(&cat, "xa-ntm-2026-2030-minh-hoa").gaps().is_complete());
+        assert_eq!(
+            set(&cat, "xa-ntm-2026-2030").gaps().empty_criteria.len(),
+            10
+        );
         let irrigation = &standard.indicator("3.1").expect("3.1").thresholds;
         assert_eq!(irrigation.len(), 1);
         assert!(!irrigation[0].illustrative, "3.1 keeps the national 80%");

@@ -69,6 +69,28 @@ pub async fn demo_store(dir: &Path) -> Arc<dyn Store> {
     Arc::new(store)
 }
 
+/// A store in `dir` holding only the shipped units and criteria sets (the demo's
+/// illustrative ones included): for tests that place their own values in years the demo
+/// fills.
+pub async fn reference_store(dir: &Path) -> Arc<dyn Store> {
+    let path = dir.join("ntm.db");
+    let store = SqliteStore::open(path.to_str().expect("UTF-8 temporary path"))
+        .await
+        .expect("open a fresh store");
+    store.migrate().await.expect("migrations");
+    let audit = audit();
+    let units = ntm_data::shipped_units::hatinh_units().expect("the shipped units");
+    ntm_app::units::import_units(&store, units, &audit)
+        .await
+        .expect("import the units");
+    let mut files = ntm_data::shipped::criteria_files();
+    files.extend(ntm_data::shipped::demo_criteria_files());
+    ntm_app::criteria::import(&store, &files, &audit)
+        .await
+        .expect("import the sets");
+    Arc::new(store)
+}
+
 /// The template's path, built under an exclusive lock when missing.
 async fn template() -> anyhow::Result<PathBuf> {
     let exe = std::env::current_exe().context("the test binary's path")?;

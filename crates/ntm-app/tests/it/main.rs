@@ -920,8 +920,12 @@ async fn the_year_2020_is_not_evaluated_with_a_later_set() {
 async fn a_merged_commune_is_compared_with_its_predecessors() {
     use ntm_app::evaluate::Basis;
     let dir = tempfile::tempdir().unwrap();
-    let s = ntm_testkit::demo_store(dir.path()).await;
-    let ws = Workspace::load(s.as_ref(), Some(2022), Basis::Current)
+    // The demo's 2022 values, written into a store whose 2024 and 2025 are empty (the demo
+    // fills 2025 itself).
+    let demo_dir = tempfile::tempdir().unwrap();
+    let demo = ntm_testkit::demo_store(demo_dir.path()).await;
+    let s = ntm_testkit::reference_store(dir.path()).await;
+    let ws = Workspace::load(demo.as_ref(), Some(2022), Basis::Current)
         .await
         .unwrap();
     let id = |t: &str| ntm_core::UnitId::parse(t).unwrap();
@@ -992,7 +996,7 @@ async fn a_merged_commune_is_compared_with_its_predecessors() {
 async fn the_split_year_2025_is_counted_on_a_chosen_tree() {
     use ntm_app::evaluate::Basis;
     let dir = tempfile::tempdir().unwrap();
-    let s = ntm_testkit::demo_store(dir.path()).await;
+    let s = ntm_testkit::reference_store(dir.path()).await;
     let id = |t: &str| ntm_core::UnitId::parse(t).unwrap();
     let one = |unit: &str| ntm_store::ValueWrite {
         unit_id: id(unit),

@@ -86,11 +86,21 @@ async fn the_incomplete_2026_set_is_named_as_such_and_completed_through_the_form
     }
     let (before, _) = stored_text(&app, NATIONAL_2026).await;
     let path = format!("/criteria/{NATIONAL_2026}/editor/indicator");
+    // The demo's completed variant derives from this set and has its own 3.1: the change
+    // would break it, and the refusal names it.
+    let clash = app.post(&office, &path, &pairs(&fields)).await;
+    assert_eq!(clash.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let told = texts(&clash.body, ".error li").join(" | ");
+    assert!(
+        told.contains("bộ xa-ntm-2026-2030-minh-hoa (dựa trên bộ này)") && told.contains("3.1"),
+        "{told}"
+    );
+    set_field(&mut fields, "id", "3.9");
     let saved = app.post(&office, &path, &pairs(&fields)).await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
     let (after, text) = stored_text(&app, NATIONAL_2026).await;
     assert_eq!(after, before + 1, "a new version");
-    assert!(text.contains("id = \"3.1\""));
+    assert!(text.contains("id = \"3.9\""));
     let history = app
         ._store
         .criteria_set_history(NATIONAL_2026)
@@ -115,7 +125,7 @@ async fn the_incomplete_2026_set_is_named_as_such_and_completed_through_the_form
     let mut bad = form_fields(
         &app.get(
             &office,
-            &format!("/criteria/{NATIONAL_2026}/editor/indicator?id=3.1"),
+            &format!("/criteria/{NATIONAL_2026}/editor/indicator?id=3.9"),
         )
         .await
         .body,
@@ -139,17 +149,17 @@ async fn the_incomplete_2026_set_is_named_as_such_and_completed_through_the_form
         .await
         .body,
     );
-    set_field(&mut other, "id", "4.1");
+    set_field(&mut other, "id", "4.9");
     set_field(&mut other, "name", "Tỷ lệ lao động qua đào tạo");
     set_field(&mut other, "unit", "%");
     set_field(&mut other, "t0_value", "75");
     let r = app.post(&office, &path, &pairs(&other)).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let mut stale = stale;
-    set_field(&mut stale, "id", "3.2");
+    set_field(&mut stale, "id", "3.8");
     let r = app.post(&office, &path, &pairs(&stale)).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
-    assert!(r.body.contains("3.2"), "what was typed is kept");
+    assert!(r.body.contains("3.8"), "what was typed is kept");
 }
 
 #[tokio::test]
@@ -204,7 +214,7 @@ async fn an_annex_table_is_previewed_then_stored_on_confirmation() {
     lines.insert(
         1,
         ntm_reports::SetTableLine {
-            indicator: "1.1".into(),
+            indicator: "1.8".into(),
             indicator_name: "Có quy hoạch chung xã được phê duyệt".into(),
             comparison: "đạt".into(),
             ..Default::default()
@@ -213,7 +223,7 @@ async fn an_annex_table_is_previewed_then_stored_on_confirmation() {
     lines.insert(
         2,
         ntm_reports::SetTableLine {
-            indicator: "1.2".into(),
+            indicator: "1.9".into(),
             indicator_name: "Tỷ lệ thôn có quy hoạch chi tiết".into(),
             unit: "%".into(),
             comparison: "≥".into(),
@@ -242,7 +252,7 @@ async fn an_annex_table_is_previewed_then_stored_on_confirmation() {
     assert_eq!(preview.status, StatusCode::OK, "{}", preview.body);
     let changes = texts(&preview.body, "tr.added td");
     assert_eq!(changes.len(), 2, "{changes:?}");
-    assert!(changes[0].starts_with("Thêm chỉ tiêu 1.1 (tiêu chí 1)"));
+    assert!(changes[0].starts_with("Thêm chỉ tiêu 1.8 (tiêu chí 1)"));
     assert!(preview.body.contains("<strong>2</strong> thêm"));
     assert_eq!(
         stored_text(&app, NATIONAL_2026).await.0,
@@ -261,7 +271,7 @@ async fn an_annex_table_is_previewed_then_stored_on_confirmation() {
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let (after, text) = stored_text(&app, NATIONAL_2026).await;
     assert_eq!(after, before + 1);
-    assert!(text.contains("id = \"1.2\""));
+    assert!(text.contains("id = \"1.9\""));
 
     // A hostile file is refused whole, with the place of each problem.
     let mut bad_levels = std::collections::BTreeMap::new();
