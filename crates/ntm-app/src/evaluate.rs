@@ -400,6 +400,28 @@ impl Workspace {
         })
     }
 
+    /// A commune's values of `year` judged under `set` although the set is of another
+    /// period (the what-if of a new set on last year's data): thresholds of a given year
+    /// are those of the set's first year when `year` is outside its period; region and
+    /// commune group are the commune's in `year`.
+    pub fn evaluate_under(
+        &self,
+        unit_id: &UnitId,
+        year: i32,
+        set: &SetId,
+    ) -> AppResult<ntm_core::evaluation::LadderResult<'_>> {
+        let s = self
+            .catalogue
+            .get(set)
+            .ok_or_else(|| AppError::NotFound(format!("không có bộ tiêu chí “{set}”")))?;
+        let mut context = self.context(unit_id, year);
+        if !s.header.period.contains(year) {
+            context.year = s.header.period.from;
+        }
+        let inputs = self.inputs(unit_id, year, BTreeMap::new());
+        Ok(evaluate_ladder(&self.catalogue, set, &context, &inputs))
+    }
+
     /// The xã (rural communes) evaluated for NTM, under `parent` (or all) at the end of
     /// `year`, that have values. Phường and thị trấn are urban and not NTM units.
     pub fn communes(&self, year: i32, parent: Option<&UnitId>) -> Vec<UnitView<'_>> {

@@ -6,10 +6,10 @@
 use std::collections::BTreeSet;
 
 use chrono::NaiveDate;
-use ntm_core::criteria::Level;
+use ntm_core::criteria::{Level, SetId};
 use ntm_core::evaluation::{CriterionStatus, IndicatorStatus};
 use ntm_core::rollup::LevelStats;
-use ntm_core::{UnitId, UnitLevel};
+use ntm_core::{UnitId, UnitLevel, UnitType};
 use rust_decimal::Decimal;
 
 use crate::evaluate::{Workspace, outcome};
@@ -502,4 +502,123 @@ pub fn matrix(
         .map(|d| (d.id().clone(), d.name().to_owned()))
         .collect();
     out
+}
+
+/// One commune of the what-if comparison.
+#[derive(Debug, Clone)]
+pub struct WhatIfRow {
+    pub unit: UnitId,
+    pub name: String,
+    /// Level and criteria met / all under the year's own set.
+    pub now: (Level, usize, usize),
+    /// The same under the new set.
+    pub under: (Level, usize, usize),
+    /// Criteria of the new set not met (names), and those that cannot be judged.
+    pub lacking: Vec<String>,
+    pub unknown: usize,
+}
+
+/// A year's data judged under a set of another period, beside the year's own result.
+#[derive(Debug, Clone)]
+pub struct WhatIf {
+    pub year: i32,
+    pub now_set: String,
+    pub new_set: String,
+    pub new_set_illustrative: bool,
+    /// The first year of the new set, whose year-specific levels are applied.
+    pub levels_of: i32,
+    pub rows: Vec<WhatIfRow>,
+}
+
+impl WhatIf {
+    /// Communes at standard or above (now, under the new set).
+    pub fn standard(&self) -> (usize, usize) {
+        let count = |f: fn(&WhatIfRow) -> Level| {
+            self.rows.iter().filter(|r| f(r) >= Level::Standard).count()
+        };
+        (count(|r| r.now.0), count(|r| r.under.0))
+    }
+}
+
+/// The sets a year's data can be compared with: commune sets of standard level from
+/// another period, the default one of the next period first.
+pub fn what_if_sets(ws: &Workspace, year: i32) -> Vec<SetId> {
+    let next = ws
+        .catalogue
+        .default_set(UnitType::Commune, year + 1, Level::Standard)
+        .ok()
+        .map(|s| s.id().clone());
+    let mut sets: Vec<SetId> = ws
+        .catalogue
+        .sets()
+        .filter(|s| {
+            s.header.level == Level::Standard
+                && s.header.applies_to.contains(&UnitType::Commune)
+                && !s.header.period.contains(year)
+        })
+        .map(|s| s.id().clone())
+        .collect();
+    sets.sort_by_key(|s| (Some(s) != next.as_ref(), s.0.clone()));
+    sets
+}
+
+/// Every commune of the scope with values in `year`, judged under its own set and under
+/// `new_set`: how the office's communes would stand if the new set applied to last
+/// year's data.
+pub fn what_if(
+    ws: &Workspace,
+    year: i32,
+    new_set: &SetId,
+    scope: &BTreeSet<UnitId>,
+) -> AppResult<WhatIf> {
+    let set = ws
+        .catalogue
+        .get(new_set)
+        .ok_or_else(|| AppError::NotFound(format!("không có bộ tiêu chí “{new_set}”")))?;
+    let now_set = ws.default_set(UnitType::Commune, year)?;
+    let mut rows = Vec::new();
+    for view in ws.communes(year, None) {
+        if !scope.contains(view.id()) {
+            continue;
+        }
+        let now = ws.evaluate(view.id(), year, None)?;
+        let under = ws.evaluate_under(view.id(), year, new_set)?;
+        let first = |l: &ntm_core::evaluation::LadderResult<'_>| {
+            l.steps
+                .first()
+                .map_or((0, 0), |s| (s.criteria_met(), s.criteria_total()))
+        };
+        let (now_met, now_all) = first(&now.ladder);
+        let (met, all) = first(&under);
+        let step = under.steps.first();
+        rows.push(WhatIfRow {
+            unit: view.id().clone(),
+            name: view.name().to_owned(),
+            now: (now.ladder.level, now_met, now_all),
+            under: (under.level, met, all),
+            lacking: step
+                .map(|s| {
+                    s.criteria
+                        .iter()
+                        .filter(|c| c.status == CriterionStatus::Unmet)
+                        .map(|c| format!("{}. {}", c.criterion.id, c.criterion.name))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            unknown: step.map_or(0, |s| s.count(CriterionStatus::Unknown)),
+        });
+    }
+    rows.sort_by(|a, b| (a.under.0, a.under.1, &a.name).cmp(&(b.under.0, b.under.1, &b.name)));
+    Ok(WhatIf {
+        year,
+        now_set: format!("{} ({})", now_set.header.title, now_set.id()),
+        new_set: format!("{} ({})", set.header.title, set.id()),
+        new_set_illustrative: set.is_illustrative(),
+        levels_of: if set.header.period.contains(year) {
+            year
+        } else {
+            set.header.period.from
+        },
+        rows,
+    })
 }

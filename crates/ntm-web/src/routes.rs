@@ -157,6 +157,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/reports", get(pages::reports::index))
         .route("/reports/criteria", get(pages::reports::criteria))
+        .route("/reports/whatif", get(pages::reports::what_if))
         .route("/reports/levels", get(pages::reports::levels))
         .route("/reports/candidates", get(pages::reports::candidates))
         .route("/reports/export", get(pages::reports::export))

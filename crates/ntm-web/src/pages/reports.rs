@@ -857,3 +857,161 @@ pub async fn template(
         &format!("mau-nhap-lieu-{}-{}.xlsx", scope_id.code(), q.year),
     ))
 }
+
+#[derive(Deserialize)]
+pub struct WhatIfQuery {
+    pub year: Option<i32>,
+    /// The set to compare with; the next period's default commune set when absent.
+    pub set: Option<String>,
+    pub format: Option<String>,
+}
+
+pub struct WhatIfLine {
+    pub name: String,
+    pub now: String,
+    pub under: String,
+    pub lower: bool,
+    pub lacking: String,
+}
+
+#[derive(Template)]
+#[template(path = "report_whatif.html")]
+struct WhatIfPage {
+    chrome: Option<Chrome>,
+    basis_bar: BasisBar,
+    year: i32,
+    years: Vec<(i32, bool)>,
+    scope: String,
+    sets: Vec<(String, bool)>,
+    set: String,
+    empty: String,
+    report: Option<ntm_app::reports::WhatIf>,
+    lines: Vec<WhatIfLine>,
+    standard_now: usize,
+    standard_under: usize,
+}
+
+fn level_text(l: (ntm_core::criteria::Level, usize, usize)) -> String {
+    format!("{} — {}/{} tiêu chí", l.0.label_vi(), l.1, l.2)
+}
+
+/// So sánh giả định: a year's data judged under a set of another period (the 2025 data
+/// under the 2026-2030 set), beside the year's own result.
+pub async fn what_if(
+    State(state): State<AppState>,
+    session: Session,
+    Query(q): Query<WhatIfQuery>,
+    chosen: ChosenBasis,
+) -> WebResult<Response> {
+    let year = q.year.unwrap_or(2025);
+    let ws = workspace_on(&state, Some(year), chosen.basis)
+        .await?
+        .on_tree_of(chosen.tree());
+    let scope = visible(&session, &ws.registry, year);
+    let bar = chosen.bar_on(
+        &ws,
+        year,
+        ws.unapproved_communes(year, None, |u| scope.contains(u)),
+        ws.communes_off_tree(year, |u| scope.contains(u)),
+    );
+    let choices = ntm_app::reports::what_if_sets(&ws, year);
+    let set = q
+        .set
+        .clone()
+        .filter(|s| !s.is_empty())
+        .or_else(|| choices.first().map(|s| s.0.clone()))
+        .unwrap_or_default();
+    let mut page = WhatIfPage {
+        chrome: Some(Chrome::new(&session, &ws.registry, year, "reports")),
+        basis_bar: bar,
+        year,
+        years: year_choices(year),
+        scope: scope_name(&session, &ws),
+        sets: choices.iter().map(|s| (s.0.clone(), s.0 == set)).collect(),
+        set: set.clone(),
+        empty: String::new(),
+        report: None,
+        lines: vec![],
+        standard_now: 0,
+        standard_under: 0,
+    };
+    let r =
+        match ntm_app::reports::what_if(&ws, year, &ntm_core::criteria::SetId(set.clone()), &scope)
+        {
+            Ok(r) => r,
+            Err(e @ (ntm_app::AppError::NotFound(_) | ntm_app::AppError::Ambiguous(_))) => {
+                page.empty = e.to_string();
+                return render(&page);
+            }
+            Err(e) => return Err(e.into()),
+        };
+    if r.rows.is_empty() {
+        page.empty = format!("chưa có số liệu của xã nào năm {year} trong phạm vi này");
+    }
+    if q.format.as_deref() == Some("xlsx") {
+        let (now, under) = r.standard();
+        let table = Table {
+            sheet: format!("So sánh {year}"),
+            title: format!(
+                "SO SÁNH GIẢ ĐỊNH: SỐ LIỆU NĂM {year} THEO BỘ TIÊU CHÍ MỚI{}",
+                page.basis_bar.suffix.to_uppercase()
+            ),
+            subtitle: {
+                let mut s = subtitle(
+                    &page.scope,
+                    &format!("{} (năm {year}), so với {}", r.now_set, r.new_set),
+                    r.new_set_illustrative,
+                    &page.basis_bar,
+                );
+                s.push(format!(
+                    "Đạt chuẩn: {now} xã theo bộ của năm {year}, {under} xã nếu áp dụng bộ mới (mức của năm {})",
+                    r.levels_of
+                ));
+                s
+            },
+            columns: vec![
+                col("Xã", 28.0),
+                col(&format!("Theo bộ năm {year}"), 26.0),
+                col("Theo bộ mới", 26.0),
+                col("Tiêu chí chưa đạt theo bộ mới", 60.0),
+            ],
+            header_rows: vec![],
+            rows: r
+                .rows
+                .iter()
+                .map(|w| {
+                    vec![
+                        t(w.name.clone()),
+                        t(level_text(w.now)),
+                        t(level_text(w.under)),
+                        t(w.lacking.join("; ")),
+                    ]
+                })
+                .collect(),
+            totals: vec![],
+            notes: vec![
+                "Giả định: số liệu đã có của năm được đánh giá theo bộ mới; không phải kết quả chính thức.".into(),
+            ],
+            landscape: true,
+            freeze_columns: 1,
+        };
+        let bytes = blocking(move || ntm_reports::workbook(&[table]))
+            .await?
+            .map_err(|e| internal(anyhow::anyhow!("{e}")))?;
+        return Ok(xlsx(bytes, &format!("so-sanh-gia-dinh-{year}.xlsx")));
+    }
+    (page.standard_now, page.standard_under) = r.standard();
+    page.lines = r
+        .rows
+        .iter()
+        .map(|w| WhatIfLine {
+            name: w.name.clone(),
+            now: level_text(w.now),
+            under: level_text(w.under),
+            lower: w.under.0 < w.now.0,
+            lacking: w.lacking.join("; "),
+        })
+        .collect();
+    page.report = Some(r);
+    render(&page)
+}

@@ -333,3 +333,62 @@ async fn pages_of_2026_say_the_set_is_incomplete_instead_of_failing_communes() {
     );
     assert!(!page.body.contains("còn thiếu tiêu chí"));
 }
+
+/// The 2025 data of every commune judged under the completed 2026 set, beside its 2025
+/// result; a commune officer sees only their commune.
+#[tokio::test]
+async fn the_what_if_shows_2025_data_under_the_2026_set_beside_the_2025_result() {
+    let app = TestApp::demo().await;
+    let office = app.login("vpdp").await;
+    let page = app.get(&office, "/reports/whatif?year=2025").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("xa-ntm-2026-2030-minh-hoa"));
+    assert!(page.body.contains("Minh họa: bộ mới"));
+    let rows = texts(&page.body, "table.report tbody tr");
+    assert!(
+        rows.len() > 50,
+        "every commune after the reform: {}",
+        rows.len()
+    );
+    let tiles = texts(&page.body, ".tile-value");
+    let count = |t: &str| {
+        t.split('/')
+            .next()
+            .unwrap()
+            .trim()
+            .parse::<usize>()
+            .unwrap()
+    };
+    let (now, under) = (count(&tiles[0]), count(&tiles[1]));
+    assert!(now > under, "the stricter set: {now} now, {under} under it");
+    assert!(
+        !texts(&page.body, "tr.changed").is_empty(),
+        "communes that would fall are marked"
+    );
+    let xlsx = download(&app, &office, "/reports/whatif?year=2025&format=xlsx").await;
+    assert!(xlsx.starts_with(b"PK"));
+
+    let commune = app.login("xa-kylac").await;
+    let mine = app.get(&commune, "/reports/whatif?year=2025").await;
+    assert_eq!(mine.status, StatusCode::OK);
+    assert_eq!(texts(&mine.body, "table.report tbody tr").len(), 1);
+}
+
+/// 2026 is evaluated under the completed variant; the incomplete national set is named.
+#[tokio::test]
+async fn the_2026_overview_counts_under_the_completed_variant_and_names_the_national_gap() {
+    let app = TestApp::demo().await;
+    let office = app.login("vpdp").await;
+    let page = app.get(&office, "/?year=2026").await;
+    assert!(
+        page.body.contains("xa-ntm-2026-2030-minh-hoa"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("Bộ tiêu chí chưa đủ để đánh giá"));
+    assert!(
+        !page
+            .body
+            .contains("chưa có số liệu đã duyệt của xã nào năm 2026")
+    );
+}
