@@ -245,12 +245,17 @@ impl Workspace {
             .default_set(UnitType::Commune, year, ntm_core::Level::Standard)
             .ok()
             .map(|s| s.id().clone());
+        // The standard-level sets only, and of those the one in use or one that has
+        // criteria with no indicator at all (a national set whose annex is still to be
+        // typed in): a base set that only lacks thresholds its provincial variant sets is
+        // incomplete by design, and saying so on every page would be noise.
         self.catalogue
             .sets()
-            .filter(|s| s.applies(UnitType::Commune, year))
+            .filter(|s| s.applies(UnitType::Commune, year) && s.header.level == Level::Standard)
             .filter_map(|s| {
                 let gaps = s.gaps();
-                (!gaps.is_complete()).then(|| IncompleteSet {
+                let shown = used.as_ref() == Some(s.id()) || !gaps.empty_criteria.is_empty();
+                (shown && !gaps.is_complete()).then(|| IncompleteSet {
                     id: s.id().0.clone(),
                     title: s.header.title.clone(),
                     lacks: gaps.describe_vi(),
