@@ -198,7 +198,7 @@ mod tests {
 
     #[test]
     fn long_labels_wrap_between_words_into_two_lines_at_most() {
-        let long = "19. Quốc phòng và An ninh trật tự xã hội, phòng chống tội phạm và tệ nạn xã hội trên địa bàn";
+        let long = "19. Quốc phòng và An ninh trật tự xã hội, phòng chống tội phạm và tệ nạn xã hội trên địa bàn xã, xây dựng lực lượng dân quân vững mạnh, rộng khắp";
         let lines = label_lines(long);
         assert_eq!(lines.len(), 2, "{lines:?}");
         assert!(

@@ -6,5 +6,6 @@ mod browser;
 mod concurrency;
 mod directives;
 mod flows;
+mod home;
 mod hostile;
 mod reports;
