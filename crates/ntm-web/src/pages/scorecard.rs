@@ -35,6 +35,8 @@ pub struct IndicatorRow {
     pub threshold: String,
     /// The number of its source among the page's notes ([`Source`]), if it has one.
     pub source: Option<usize>,
+    /// How sure ntm is of the threshold (a property of the threshold, not its source).
+    pub confidence: &'static str,
     pub illustrative: bool,
     pub status: &'static str,
     pub class: &'static str,
@@ -77,7 +79,6 @@ pub struct Source {
     pub number: usize,
     pub text: String,
     pub is_link: bool,
-    pub confidence: &'static str,
 }
 
 pub struct HistoryRow {
@@ -349,20 +350,15 @@ fn history_row(h: &ntm_app::evaluate::HistoryEntry, current: &UnitId, year: i32)
     }
 }
 
-/// The sources cited so far, each once: the same text with the same confidence is one
-/// note however many rows cite it.
+/// The sources cited so far, each once however many rows cite it.
 #[derive(Default)]
 struct Sources {
     list: Vec<Source>,
 }
 
 impl Sources {
-    fn cite(&mut self, text: String, confidence: &'static str) -> usize {
-        if let Some(s) = self
-            .list
-            .iter()
-            .find(|s| s.text == text && s.confidence == confidence)
-        {
+    fn cite(&mut self, text: String) -> usize {
+        if let Some(s) = self.list.iter().find(|s| s.text == text) {
             return s.number;
         }
         let number = self.list.len() + 1;
@@ -370,7 +366,6 @@ impl Sources {
             number,
             is_link: ntm_app::workflow::is_web_link(&text),
             text,
-            confidence,
         });
         number
     }
@@ -420,14 +415,15 @@ fn indicator_row(
         name: i.indicator.name.clone(),
         value: i.value.as_ref().map_or("—".into(), |v| value(v, unit)),
         threshold: threshold_text(i.indicator.comparison, t, unit),
-        source: (!source.is_empty()).then(|| {
-            let confidence = t.map_or("", |t| match t.confidence {
+        // Said beside a cited source, as the threshold files pair them.
+        confidence: t
+            .filter(|_| !source.is_empty())
+            .map_or("", |t| match t.confidence {
                 ntm_core::Confidence::High => "tin cậy cao",
                 ntm_core::Confidence::Medium => "tin cậy trung bình",
                 ntm_core::Confidence::Low => "tin cậy thấp",
-            });
-            sources.cite(source, confidence)
-        }),
+            }),
+        source: (!source.is_empty()).then(|| sources.cite(source)),
         illustrative: t.is_some_and(|t| t.illustrative),
         status: i.status.label_vi(),
         class: indicator_class(i.status),

@@ -216,6 +216,15 @@ async fn the_scorecard_leads_with_what_is_not_met_and_cites_sources_as_notes() {
     for (n, id) in notes.iter().enumerate() {
         assert_eq!(id, &format!("#nguon-{}", n + 1), "numbered in order");
     }
+    let mut sources = texts(&card, "ol.sources li");
+    let cited_sources = sources.len();
+    sources.sort();
+    sources.dedup();
+    assert_eq!(
+        sources.len(),
+        cited_sources,
+        "each source once: {sources:?}"
+    );
     // A phone shows each indicator as a card: every cell knows its column's name.
     assert!(
         doc.select(&sel("table.indicators.stack td:not(:first-child)"))
