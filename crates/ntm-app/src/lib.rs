@@ -14,6 +14,7 @@ pub mod clock;
 pub mod criteria;
 pub mod demo;
 pub mod evaluate;
+pub mod home;
 pub mod imports;
 pub mod mail;
 pub mod notes;

@@ -54,6 +54,17 @@ pub fn indicator_class(s: IndicatorStatus) -> &'static str {
     }
 }
 
+/// CSS class of a level (the matrix's and the commune home's badge colours).
+pub fn level_class(l: ntm_core::criteria::Level) -> &'static str {
+    use ntm_core::criteria::Level;
+    match l {
+        Level::None => "lv-none",
+        Level::Standard => "lv-standard",
+        Level::Advanced => "lv-advanced",
+        Level::Model => "lv-model",
+    }
+}
+
 /// CSS class of a criterion status.
 pub fn criterion_class(s: CriterionStatus) -> &'static str {
     match s {

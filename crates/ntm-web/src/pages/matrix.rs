@@ -4,7 +4,6 @@
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
-use ntm_core::criteria::Level;
 use serde::Deserialize;
 
 use super::{Chrome, render, visible, year_choices};
@@ -152,12 +151,7 @@ fn matrix_row(l: &ntm_app::reports::MatrixLine) -> MatrixRow {
         name: l.name.clone(),
         district: l.district.as_ref().map(|d| d.1.clone()).unwrap_or_default(),
         level: l.level.label_vi(),
-        level_class: match l.level {
-            Level::None => "lv-none",
-            Level::Standard => "lv-standard",
-            Level::Advanced => "lv-advanced",
-            Level::Model => "lv-model",
-        },
+        level_class: crate::format::level_class(l.level),
         met: l.met,
         cells: l
             .criteria

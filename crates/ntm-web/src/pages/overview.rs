@@ -1,4 +1,5 @@
-//! Tổng quan: the province (or the viewer's part of it) at a glance for a year.
+//! Tổng quan: the province (or the viewer's part of it) at a glance for a year; someone
+//! whose reach that year is one commune gets that commune's home instead ([`super::home`]).
 
 use askama::Template;
 use axum::extract::{Query, State};
@@ -87,6 +88,10 @@ pub async fn page(
     chosen: ChosenBasis,
 ) -> WebResult<Response> {
     let year = q.year.unwrap_or(state.config.default_year);
+    let registry = state.cache.registry(state.store.as_ref()).await?;
+    if let Some(unit) = ntm_app::home::sole_commune(&registry, &session.actor.grants, year) {
+        return super::home::page(&state, &session, unit, year, &chosen).await;
+    }
     let ws = workspace_on(&state, Some(year), chosen.basis)
         .await?
         .on_tree_of(chosen.tree());

@@ -1,6 +1,11 @@
-//! The commune scorecard: every criterion with its status, every indicator with value,
-//! threshold and its legal source, gap; unconfigured thresholds marked; the history of the
-//! unit across years, following it through the merge mapping.
+//! The commune scorecard: what the unit lacks first (its unmet and unknown criteria, each
+//! with the gap in words and a link to its section), then every criterion with its
+//! status, every indicator with value, threshold, gap and note; unconfigured thresholds
+//! marked; the legal sources as numbered notes at the end (a source is cited by many
+//! rows, and a URL in a cell widens the table past a phone and a printed page); the
+//! history of the unit across years, following it through the merge mapping.
+//!
+//! The gap texts ([`lacking`], [`gap_line`]) are also the commune home's.
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -28,8 +33,9 @@ pub struct IndicatorRow {
     pub name: String,
     pub value: String,
     pub threshold: String,
-    pub source: String,
-    pub source_is_link: bool,
+    /// The number of its source among the page's notes ([`Source`]), if it has one.
+    pub source: Option<usize>,
+    /// How sure ntm is of the threshold (a property of the threshold, not its source).
     pub confidence: &'static str,
     pub illustrative: bool,
     pub status: &'static str,
@@ -45,7 +51,34 @@ pub struct CriterionRow {
     pub name: String,
     pub status: &'static str,
     pub class: &'static str,
+    pub met: bool,
     pub indicators: Vec<IndicatorRow>,
+}
+
+/// A criterion the unit has not met (or cannot be judged on), with what falls short in
+/// words: the head of the scorecard and the body of the commune home.
+pub struct Lacking {
+    pub id: String,
+    pub name: String,
+    pub status: &'static str,
+    pub class: &'static str,
+    /// One line per indicator that is not met ([`gap_line`]).
+    pub lines: Vec<String>,
+}
+
+/// The next level not reached, the set that defines it and the criteria it still lacks
+/// (each linked to its section on that set's scorecard).
+pub struct NextLevel {
+    pub level: &'static str,
+    pub set: String,
+    pub criteria: Vec<String>,
+}
+
+/// A legal source cited by the page, numbered in order of first citation.
+pub struct Source {
+    pub number: usize,
+    pub text: String,
+    pub is_link: bool,
 }
 
 pub struct HistoryRow {
@@ -82,10 +115,14 @@ struct ScorecardPage {
     total: usize,
     unmet: usize,
     unknown: usize,
-    next: Option<String>,
+    next: Option<NextLevel>,
     workflow: String,
     can_enter: bool,
-    criteria: Vec<CriterionRow>,
+    lacking: Vec<Lacking>,
+    /// The sections of the unmet and unknown criteria, in the set's order.
+    open_criteria: Vec<CriterionRow>,
+    met_criteria: Vec<CriterionRow>,
+    sources: Vec<Source>,
     history: Vec<HistoryRow>,
 }
 
@@ -113,6 +150,68 @@ pub(crate) fn threshold_text(
             }
         },
     }
+}
+
+/// What the threshold asks for, as a sentence part: "cần 48 triệu đồng/người", "cần
+/// không quá 5%", "cần đạt"; how a derived threshold was obtained stays in the table.
+pub(crate) fn need_text(
+    cmp: Comparison,
+    t: Option<&ntm_core::evaluation::AppliedThreshold>,
+    unit: Option<&str>,
+) -> String {
+    match t.map(|t| t.value) {
+        None => "chưa cấu hình ngưỡng".into(),
+        Some(None) => "cần đạt".into(),
+        Some(Some(v)) => {
+            let v = value(&Value::Number(v), unit);
+            match cmp {
+                Comparison::AtLeast => format!("cần {v}"),
+                Comparison::AtMost => format!("cần không quá {v}"),
+                Comparison::Equal => format!("cần đúng {v}"),
+                Comparison::Pass => "cần đạt".into(),
+            }
+        }
+    }
+}
+
+/// An indicator that falls short, in words — "Thu nhập: 40,5 / cần 48 triệu
+/// đồng/người" — or `None` when it is met.
+pub(crate) fn gap_line(i: &ntm_core::evaluation::IndicatorResult<'_>) -> Option<String> {
+    let unit = i.indicator.unit.as_deref();
+    let need = need_text(i.indicator.comparison, i.threshold.as_ref(), unit);
+    let name = &i.indicator.name;
+    match i.status {
+        IndicatorStatus::Met => None,
+        IndicatorStatus::Unmet => {
+            let got = i.value.as_ref().map_or("—".into(), |v| value(v, None));
+            Some(format!("{name}: {got} / {need}"))
+        }
+        IndicatorStatus::Missing => Some(format!("{name}: chưa có số liệu ({need})")),
+        IndicatorStatus::Unconfigured => {
+            let got = i
+                .value
+                .as_ref()
+                .map_or_else(|| "chưa có số liệu".into(), |v| value(v, unit));
+            Some(format!("{name}: {got} / chưa cấu hình ngưỡng"))
+        }
+    }
+}
+
+/// The criteria of `result` that are not met, in the set's order, each with its gap lines
+/// (none for a criterion without indicators: it is unknown until configured).
+pub(crate) fn lacking(result: &ntm_core::evaluation::SetResult<'_>) -> Vec<Lacking> {
+    result
+        .criteria
+        .iter()
+        .filter(|c| c.status != CriterionStatus::Met)
+        .map(|c| Lacking {
+            id: c.criterion.id.clone(),
+            name: c.criterion.name.clone(),
+            status: c.status.label_vi(),
+            class: criterion_class(c.status),
+            lines: c.indicators.iter().filter_map(gap_line).collect(),
+        })
+        .collect()
 }
 
 pub async fn page(
@@ -146,17 +245,12 @@ pub async fn page(
     let sets = ws.sets_for(&id, year)?;
     let history = ws.history(&id, &session.actor.grants);
     let result = e.result();
-    let pending = e.unapproved.map(|st| match e.basis {
-        ntm_app::evaluate::Basis::Approved => format!(
-            "Số liệu năm {year} của đơn vị chưa được duyệt ({}): đánh giá chính thức dưới đây chưa tính các số liệu đó{}.",
-            st.label_vi(),
-            if ws.has_values(&id, year) { " (đang dùng bản duyệt gần nhất)" } else { "; chưa có bản nào được duyệt" }
-        ),
-        ntm_app::evaluate::Basis::Current => format!(
-            "Số liệu năm {year} của đơn vị chưa được duyệt ({}): kết quả dưới đây không phải kết quả chính thức.",
-            st.label_vi()
-        ),
-    });
+    let pending = pending_text(&e, &ws, &id, year);
+    let mut sources = Sources::default();
+    let (met_criteria, open_criteria): (Vec<_>, Vec<_>) =
+        criterion_rows(&e, &id, year, &mut sources)
+            .into_iter()
+            .partition(|c| c.met);
     render(&ScorecardPage {
         basis_bar: chosen.bar(year, 0),
         pending,
@@ -173,13 +267,15 @@ pub async fn page(
         total: result.criteria_total(),
         unmet: result.count(CriterionStatus::Unmet),
         unknown: result.count(CriterionStatus::Unknown),
-        next: e.next_gap().map(|(level, lacking)| {
-            format!(
-                "Để đạt mức {} còn thiếu tiêu chí: {}",
-                level.label_vi(),
-                lacking.join(", ")
-            )
-        }),
+        next: e
+            .ladder
+            .next()
+            .zip(e.next_gap())
+            .map(|(step, (level, criteria))| NextLevel {
+                level: level.label_vi(),
+                set: step.set.id().0.clone(),
+                criteria,
+            }),
         workflow: workflow_text(status, record),
         can_enter: can(
             &ws.registry,
@@ -188,8 +284,31 @@ pub async fn page(
             &id,
             year,
         ),
-        criteria: criterion_rows(&e, &id, year),
+        lacking: lacking(result),
+        open_criteria,
+        met_criteria,
+        sources: sources.list,
         history: history.iter().map(|h| history_row(h, &id, year)).collect(),
+    })
+}
+
+/// What a page says when the unit-year's values are not approved, on either basis.
+pub(crate) fn pending_text(
+    e: &ntm_app::evaluate::UnitEvaluation<'_>,
+    ws: &ntm_app::evaluate::Workspace,
+    id: &UnitId,
+    year: i32,
+) -> Option<String> {
+    e.unapproved.map(|st| match e.basis {
+        ntm_app::evaluate::Basis::Approved => format!(
+            "Số liệu năm {year} của đơn vị chưa được duyệt ({}): đánh giá chính thức dưới đây chưa tính các số liệu đó{}.",
+            st.label_vi(),
+            if ws.has_values(id, year) { " (đang dùng bản duyệt gần nhất)" } else { "; chưa có bản nào được duyệt" }
+        ),
+        ntm_app::evaluate::Basis::Current => format!(
+            "Số liệu năm {year} của đơn vị chưa được duyệt ({}): kết quả dưới đây không phải kết quả chính thức.",
+            st.label_vi()
+        ),
     })
 }
 
@@ -231,10 +350,32 @@ fn history_row(h: &ntm_app::evaluate::HistoryEntry, current: &UnitId, year: i32)
     }
 }
 
+/// The sources cited so far, each once however many rows cite it.
+#[derive(Default)]
+struct Sources {
+    list: Vec<Source>,
+}
+
+impl Sources {
+    fn cite(&mut self, text: String) -> usize {
+        if let Some(s) = self.list.iter().find(|s| s.text == text) {
+            return s.number;
+        }
+        let number = self.list.len() + 1;
+        self.list.push(Source {
+            number,
+            is_link: ntm_app::workflow::is_web_link(&text),
+            text,
+        });
+        number
+    }
+}
+
 fn criterion_rows(
     e: &ntm_app::evaluate::UnitEvaluation<'_>,
     id: &UnitId,
     year: i32,
+    sources: &mut Sources,
 ) -> Vec<CriterionRow> {
     e.result()
         .criteria
@@ -244,10 +385,11 @@ fn criterion_rows(
             name: c.criterion.name.clone(),
             status: c.status.label_vi(),
             class: criterion_class(c.status),
+            met: c.status == CriterionStatus::Met,
             indicators: c
                 .indicators
                 .iter()
-                .map(|i| indicator_row(e, i, id, year))
+                .map(|i| indicator_row(e, i, id, year, sources))
                 .collect(),
         })
         .collect()
@@ -258,6 +400,7 @@ fn indicator_row(
     i: &ntm_core::evaluation::IndicatorResult<'_>,
     id: &UnitId,
     year: i32,
+    sources: &mut Sources,
 ) -> IndicatorRow {
     let unit = i.indicator.unit.as_deref();
     let t = i.threshold.as_ref();
@@ -272,13 +415,15 @@ fn indicator_row(
         name: i.indicator.name.clone(),
         value: i.value.as_ref().map_or("—".into(), |v| value(v, unit)),
         threshold: threshold_text(i.indicator.comparison, t, unit),
-        source_is_link: ntm_app::workflow::is_web_link(&source),
-        source,
-        confidence: t.map_or("", |t| match t.confidence {
-            ntm_core::Confidence::High => "tin cậy cao",
-            ntm_core::Confidence::Medium => "tin cậy trung bình",
-            ntm_core::Confidence::Low => "tin cậy thấp",
-        }),
+        // Said beside a cited source, as the threshold files pair them.
+        confidence: t
+            .filter(|_| !source.is_empty())
+            .map_or("", |t| match t.confidence {
+                ntm_core::Confidence::High => "tin cậy cao",
+                ntm_core::Confidence::Medium => "tin cậy trung bình",
+                ntm_core::Confidence::Low => "tin cậy thấp",
+            }),
+        source: (!source.is_empty()).then(|| sources.cite(source)),
         illustrative: t.is_some_and(|t| t.illustrative),
         status: i.status.label_vi(),
         class: indicator_class(i.status),

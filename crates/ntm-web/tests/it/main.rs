@@ -6,6 +6,7 @@ mod browser;
 mod concurrency;
 mod directives;
 mod flows;
+mod home;
 mod hostile;
 mod reports;
 mod set_editor;
