@@ -76,9 +76,10 @@ pub enum Command {
         /// Mark cookies Secure (when served behind TLS).
         #[arg(long, env = "NTM_SECURE_COOKIES")]
         secure_cookies: bool,
-        /// The year pages open on.
-        #[arg(long, default_value_t = 2021)]
-        year: i32,
+        /// The year pages open on; by default the current year (in Vietnam's time, by
+        /// the clock ntm runs on).
+        #[arg(long)]
+        year: Option<i32>,
         /// How many days ahead the follow-up view counts a task as due soon (each user
         /// may change it on the page).
         #[arg(long, env = "NTM_DUE_SOON_DAYS", default_value_t = 14)]
@@ -482,7 +483,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             let config = ntm_web::WebConfig {
                 secure_cookies: *secure_cookies,
                 due_soon_days: *due_soon_days,
-                default_year: *year,
+                default_year: year.unwrap_or_else(|| {
+                    chrono::Datelike::year(&ntm_core::task::local_date(clock.now()))
+                }),
                 ..Default::default()
             };
             let app = ntm_web::router(ntm_web::AppState::new(

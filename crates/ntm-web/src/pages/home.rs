@@ -55,6 +55,9 @@ struct HomePage {
     editable: bool,
     may_enter: bool,
     tasks: Vec<super::tasks::Row>,
+    /// No approved value yet this year but values being entered: the result and the gaps
+    /// they give, shown as such (the officer's working view, not a count to sign).
+    draft: Option<YearResult>,
 }
 
 /// The home of `unit`, the one commune of the session's reach in `year`.
@@ -78,6 +81,32 @@ pub async fn page(
     )
     .await?;
     let chrome = Chrome::new(session, &ws.registry, year, "overview");
+    if chosen.basis == ntm_app::evaluate::Basis::Approved && !home.has_values {
+        let current = workspace_for(state, &unit, year, ntm_app::evaluate::Basis::Current).await?;
+        if current.has_values(&unit, year) {
+            let draft = ntm_app::home::commune_home(
+                state.store.as_ref(),
+                &current,
+                &material,
+                &session.actor,
+                &unit,
+                year,
+                state.now(),
+            )
+            .await?;
+            let mut page = home_page(chrome, chosen, &ws, home);
+            let from_draft = home_page(
+                Chrome::new(session, &current.registry, year, "overview"),
+                chosen,
+                &current,
+                draft,
+            );
+            page.draft = from_draft.this_year.ok();
+            page.lacking = from_draft.lacking;
+            page.target = from_draft.target;
+            return render(&page);
+        }
+    }
     render(&home_page(chrome, chosen, &ws, home))
 }
 
@@ -149,6 +178,7 @@ fn home_page(
         editable: h.status.is_editable(),
         may_enter: h.may_enter,
         tasks: h.tasks.iter().map(|t| super::tasks::row(t, None)).collect(),
+        draft: None,
         unit_id: id,
         name: h.name,
     }

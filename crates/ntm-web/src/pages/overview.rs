@@ -180,6 +180,22 @@ fn dashboard(
             note: "tiêu chí/xã".into(),
         },
     ];
+    // Two years judged under two different sets (2025 under 2021-2025, 2026 under
+    // 2026-2030): a fall in level is the new set's doing as much as the commune's.
+    let set_changed = prev
+        .default_set(ntm_core::UnitType::Commune, year - 1)
+        .ok()
+        .zip(ws.default_set(ntm_core::UnitType::Commune, year).ok())
+        .filter(|(a, b)| a.id() != b.id() && a.header.period != b.header.period)
+        .map(|(a, _)| {
+            format!(
+                ". Năm {} đánh giá theo bộ khác ({}): so sánh giữa hai bộ tiêu chí, xã giảm mức có thể do bộ mới chặt hơn — xem So sánh giả định (số liệu năm {} theo bộ mới)",
+                year - 1,
+                a.id(),
+                year - 1
+            )
+        })
+        .unwrap_or_default();
     page.change = s.previous.as_ref().map(|(p, t)| {
         format!(
             "So với năm {}: thêm {} xã đạt chuẩn, {} xã nâng cao, {} xã kiểu mẫu (năm {}: {} đạt chuẩn, bình quân {} tiêu chí/xã){}",
@@ -199,7 +215,7 @@ fn dashboard(
                 t.through_lineage.len(),
                 ntm_core::rollup::MERGED_COMPARISON_RULE.trim_end_matches('.')
             )
-        }
+        } + &set_changed
     });
     let stacks: Vec<Stack> = s
         .districts

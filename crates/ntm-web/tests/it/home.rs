@@ -109,10 +109,16 @@ async fn the_commune_home_counts_approved_values_unless_asked_and_says_what_is_m
         years[0].contains("chưa có số liệu đã duyệt"),
         "2022 is a draft: nothing approved to count: {years:?}"
     );
+    // The values being entered still show where the commune stands, said as such.
     assert!(
-        texts(&home, "#h-lacking").is_empty(),
-        "no gap list made of missing values"
+        years[1].starts_with("Đang nhập") && years[1].contains("chưa được duyệt"),
+        "{years:?}"
     );
+    assert!(
+        home.contains("Theo số liệu đang nhập, chưa được duyệt."),
+        "the gap list says what it is made of"
+    );
+    assert!(!texts(&home, "#h-lacking").is_empty());
     assert!(home.contains("Số liệu: <strong>chính thức (đã duyệt)</strong>"));
     // An approved, locked year offers to look at its values, not to enter them.
     let y2021 = app.get(&commune, "/?year=2021").await.body;
