@@ -513,7 +513,13 @@ pub fn evaluation(e: &UnitEvaluation<'_>, json: bool) -> anyhow::Result<()> {
         result.count(CriterionStatus::Unknown),
         level_vi(e.ladder.level)
     );
-    if let Some(next) = e.ladder.next() {
+    let gaps = e.set.gaps();
+    if !gaps.empty_criteria.is_empty() {
+        outln!(
+            "Bộ tiêu chí chưa đủ để đánh giá: {}. Ở những chỗ đó kết quả là “chưa xác định” do bộ chưa đủ, không phải do đơn vị chưa đạt.",
+            gaps.describe_vi()
+        );
+    } else if let Some(next) = e.ladder.next() {
         let lacking: Vec<&str> = next
             .criteria
             .iter()

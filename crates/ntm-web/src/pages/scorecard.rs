@@ -116,6 +116,11 @@ struct ScorecardPage {
     unmet: usize,
     unknown: usize,
     next: Option<NextLevel>,
+    /// Why no gap to the next level is told: no value of the year on this basis, or a set
+    /// that cannot judge yet (never "the commune lacks criteria 1…10").
+    no_gap: String,
+    /// What the set lacks, when it is incomplete.
+    set_gaps: String,
     workflow: String,
     can_enter: bool,
     lacking: Vec<Lacking>,
@@ -267,9 +272,30 @@ pub async fn page(
         total: result.criteria_total(),
         unmet: result.count(CriterionStatus::Unmet),
         unknown: result.count(CriterionStatus::Unknown),
+        no_gap: if !ws.has_values(&id, year) {
+            format!(
+                "Chưa có số liệu{} năm {year}: chưa đánh giá được mức đạt; các tiêu chí dưới đây cho biết cần nhập gì và mức cần đạt.",
+                if chosen.basis == ntm_app::evaluate::Basis::Approved {
+                    " đã duyệt"
+                } else {
+                    ""
+                }
+            )
+        } else {
+            String::new()
+        },
+        set_gaps: {
+            let gaps = e.set.gaps();
+            if gaps.is_complete() {
+                String::new()
+            } else {
+                gaps.describe_vi()
+            }
+        },
         next: e
             .ladder
             .next()
+            .filter(|_| ws.has_values(&id, year) && e.set.gaps().empty_criteria.is_empty())
             .zip(e.next_gap())
             .map(|(step, (level, criteria))| NextLevel {
                 level: level.label_vi(),

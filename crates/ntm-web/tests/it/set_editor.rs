@@ -392,3 +392,36 @@ async fn the_2026_overview_counts_under_the_completed_variant_and_names_the_nati
             .contains("chưa có số liệu đã duyệt của xã nào năm 2026")
     );
 }
+
+/// The scorecard never lists every criterion as lacking for want of data or of a set: it
+/// says which of the two it is.
+#[tokio::test]
+async fn the_scorecard_says_no_data_or_incomplete_set_instead_of_lacking_every_criterion() {
+    let app = TestApp::demo().await;
+    let commune = app.login("xa-kylac").await;
+    let card = "/units/18838@2025-07-01/scorecard?year=2026";
+    let official = app.get(&commune, card).await;
+    assert_eq!(official.status, StatusCode::OK);
+    assert!(
+        official.body.contains("Chưa có số liệu đã duyệt năm 2026"),
+        "{}",
+        official.body
+    );
+    assert!(!official.body.contains("còn thiếu tiêu chí"));
+
+    let national = app
+        .get(
+            &commune,
+            &format!("{card}&set={NATIONAL_2026}&so_lieu=tat-ca"),
+        )
+        .await;
+    assert_eq!(national.status, StatusCode::OK, "{}", national.body);
+    assert!(national.body.contains("Bộ tiêu chí chưa đủ để đánh giá"));
+    assert!(!national.body.contains("còn thiếu tiêu chí"));
+
+    let current = app.get(&commune, &format!("{card}&so_lieu=tat-ca")).await;
+    assert!(
+        !current.body.contains("Chưa có số liệu"),
+        "values being entered are judged"
+    );
+}
