@@ -625,3 +625,67 @@ async fn the_values_export_has_numbers_and_vietnamese_headers() {
         "đạt stays text"
     );
 }
+
+/// 2026 works end to end under the completed set: the new Kỳ Lạc's template carries one
+/// column per indicator of the 2026 set, an edited cell comes back as one change, and the
+/// confirmed value is what the entry form and the evaluation then read.
+#[tokio::test]
+async fn the_2026_template_of_a_commune_after_the_reform_goes_round_under_the_2026_set() {
+    const NEW_KY_LAC: &str = "18838@2025-07-01";
+    let app = TestApp::demo().await;
+    let commune = app.login("xa-kylac").await;
+    let template = download(
+        &app,
+        &commune,
+        &format!("/templates?year=2026&scope={NEW_KY_LAC}"),
+    )
+    .await;
+    let rows = ntm_reports::read_values(&template).expect("the template holds the values");
+    assert_eq!(rows.len(), 27, "every indicator of the completed 2026 set");
+    assert!(rows.iter().all(|r| r.year == "2026"));
+    let edited = rows
+        .iter()
+        .find(|r| r.indicator == "10")
+        .expect("income")
+        .clone();
+    let values: Vec<(String, String)> = rows
+        .iter()
+        .map(|r| {
+            let v = if r.indicator == "10" {
+                "75".to_owned()
+            } else {
+                r.value.clone()
+            };
+            (r.indicator.clone(), v)
+        })
+        .collect();
+    let pairs: Vec<(&str, &str)> = values
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let filled = fill_template(&template, NEW_KY_LAC, 2026, &pairs);
+    let r = upload(&app, &commune, "mau-2026.xlsx", &filled).await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "{}",
+        &r.body[..r.body.len().min(2000)]
+    );
+    assert!(
+        r.body.contains("<strong>1</strong> giá trị thay đổi"),
+        "{}",
+        texts(&r.body, "main p").join(" | ")
+    );
+    let token = token_of(&r.body);
+    let done = app
+        .post(&commune, "/import/confirm", &[("token", &token)])
+        .await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    let card = app
+        .get(
+            &commune,
+            &format!("/units/{NEW_KY_LAC}/scorecard?year=2026&so_lieu=tat-ca"),
+        )
+        .await;
+    assert!(card.body.contains("75 triệu đồng"), "{}", edited.value);
+}
