@@ -267,7 +267,11 @@ pub async fn page(
         set_title: e.set.header.title.clone(),
         sets: sets.iter().map(|s| set_choice(s, e.set)).collect(),
         illustrative: e.illustrative(),
-        level: e.ladder.level.label_vi(),
+        level: if ws.has_values(&id, year) {
+            e.ladder.level.label_vi()
+        } else {
+            "chưa đánh giá được (chưa có số liệu)"
+        },
         met: result.criteria_met(),
         total: result.criteria_total(),
         unmet: result.count(CriterionStatus::Unmet),
