@@ -341,6 +341,14 @@ pub fn texts(html: &str, selector: &str) -> Vec<String> {
 /// The fields a browser would send for the forms of `html` (the sign-out form's token
 /// left out: the test's post adds its own): every named input (not disabled) with its
 /// value, every textarea with its text, every select with its selected option.
+/// Owned form fields as the borrowed pairs `post` takes.
+pub fn pairs(fields: &[(String, String)]) -> Vec<(&str, &str)> {
+    fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect()
+}
+
 pub fn form_fields(html: &str) -> Vec<(String, String)> {
     let mut fields = all_fields(html);
     let mut seen_csrf = false;

@@ -3,7 +3,7 @@
 
 use axum::http::StatusCode;
 
-use crate::app::{TestApp, form_fields, texts};
+use crate::app::{TestApp, form_fields, pairs, texts};
 
 const KY_LAC: &str = "18850@2020-01-01";
 
@@ -20,13 +20,6 @@ fn with(fields: &[(String, String)], changes: &[(&str, &str)]) -> Vec<(String, S
     );
     out.push(("action".into(), "save".into()));
     out
-}
-
-fn pairs(fields: &[(String, String)]) -> Vec<(&str, &str)> {
-    fields
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect()
 }
 
 #[tokio::test]

@@ -2,7 +2,7 @@
 
 use axum::http::StatusCode;
 
-use crate::app::{TestApp, form_fields, texts};
+use crate::app::{TestApp, form_fields, pairs, texts};
 use crate::reports::download;
 
 const NATIONAL_2026: &str = "xa-ntm-2026-2030";
@@ -23,13 +23,6 @@ fn set_field(fields: &mut Vec<(String, String)>, key: &str, value: &str) {
         Some(f) => f.1 = value.into(),
         None => fields.push((key.into(), value.into())),
     }
-}
-
-fn pairs(fields: &[(String, String)]) -> Vec<(&str, &str)> {
-    fields
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect()
 }
 
 #[tokio::test]
