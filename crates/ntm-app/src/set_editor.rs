@@ -533,6 +533,17 @@ pub fn apply(def: &mut SetDefinition, set: &CriteriaSet, change: Change) -> AppR
     Ok(())
 }
 
+/// Only the province's office edits sets.
+fn may_edit(registry: &UnitRegistry, actor: &Actor) -> AppResult<()> {
+    if actor.can_globally(registry, ntm_core::access::Action::EditCriteria) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(
+            "chỉ quản trị của tỉnh sửa bộ tiêu chí".into(),
+        ))
+    }
+}
+
 /// Saves a change to set `id` opened at version `seen`: refused (`Conflict`) if another
 /// version was saved meanwhile, (`Invalid`) with every problem located in the set when the
 /// result does not check. Only the province's office edits sets.
@@ -545,11 +556,7 @@ pub async fn save(
     change: Change,
     audit: &AuditContext,
 ) -> AppResult<PutOutcome> {
-    if !actor.can_globally(registry, ntm_core::access::Action::EditCriteria) {
-        return Err(AppError::Forbidden(
-            "chỉ quản trị của tỉnh sửa bộ tiêu chí".into(),
-        ));
-    }
+    may_edit(registry, actor)?;
     let set = catalogue
         .get(&SetId(id.to_owned()))
         .ok_or_else(|| AppError::NotFound(format!("Không có bộ tiêu chí “{id}”.")))?;
@@ -690,6 +697,11 @@ pub fn table_of(set: &CriteriaSet) -> SetTableSpec {
         columns: level_columns(set),
         lines,
     }
+}
+
+/// [`table_of`] as the workbook to download.
+pub fn table_xlsx(set: &CriteriaSet) -> AppResult<Vec<u8>> {
+    ntm_reports::set_table(&table_of(set)).map_err(|e| AppError::Invalid(vec![e.to_string()]))
 }
 
 fn confidence_of_table(text: &str) -> Option<Confidence> {
@@ -1063,11 +1075,16 @@ pub async fn preview_table(
     id: &str,
     bytes: &[u8],
 ) -> AppResult<TablePreview> {
-    if !actor.can_globally(registry, ntm_core::access::Action::EditCriteria) {
-        return Err(AppError::Forbidden(
-            "chỉ quản trị của tỉnh sửa bộ tiêu chí".into(),
-        ));
-    }
+    may_edit(registry, actor)?;
+    preview_table_as_operator(store, id, bytes).await
+}
+
+/// [`preview_table`] from the command line, whose operator holds the database itself.
+pub async fn preview_table_as_operator(
+    store: &dyn Store,
+    id: &str,
+    bytes: &[u8],
+) -> AppResult<TablePreview> {
     let (version, def) = stored_definition(store, id).await?;
     let lines = ntm_reports::read_set_table(bytes)
         .map_err(|p| AppError::Invalid(p.iter().map(ToString::to_string).collect()))?;
@@ -1114,11 +1131,17 @@ pub async fn confirm_table(
     text: &str,
     audit: &AuditContext,
 ) -> AppResult<PutOutcome> {
-    if !actor.can_globally(registry, ntm_core::access::Action::EditCriteria) {
-        return Err(AppError::Forbidden(
-            "chỉ quản trị của tỉnh sửa bộ tiêu chí".into(),
-        ));
-    }
+    may_edit(registry, actor)?;
+    confirm_table_as_operator(store, (id, seen), text, audit).await
+}
+
+/// [`confirm_table`] from the command line.
+pub async fn confirm_table_as_operator(
+    store: &dyn Store,
+    (id, seen): (&str, i64),
+    text: &str,
+    audit: &AuditContext,
+) -> AppResult<PutOutcome> {
     let def = criteria_file::parse(&format!("{id}.toml"), text)
         .map_err(|p| AppError::Invalid(p.iter().map(|p| located(p, id)).collect()))?;
     if def.header.id.0 != id {

@@ -333,6 +333,25 @@ pub enum CriteriaCommand {
         #[arg(long)]
         shipped: bool,
     },
+    /// Write a set as a table laid out like a decision's annex (.xlsx), to fill in Excel
+    /// and read back with `import-table`.
+    Table {
+        id: String,
+        #[arg(long, short)]
+        output: PathBuf,
+    },
+    /// Read a filled annex table into a set: shows what it adds, changes and removes, then
+    /// stores it as a new version after confirmation (`--yes` in scripts).
+    ImportTable {
+        id: String,
+        file: PathBuf,
+        /// Check and preview only; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Write without asking.
+        #[arg(long, short)]
+        yes: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -784,6 +803,67 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                     ntm_app::criteria::import(store, &all, &audit(&args, "ntm criteria import"))
                         .await?;
                 output::criteria_imported(&outcomes, args.json)
+            }
+            CriteriaCommand::Table { id, output: out } => {
+                let catalogue = ntm_app::criteria::load(store).await?;
+                let set = catalogue
+                    .get(&ntm_core::criteria::SetId(id.clone()))
+                    .ok_or_else(|| anyhow::anyhow!("không có bộ tiêu chí “{id}”"))?;
+                let bytes = ntm_app::set_editor::table_xlsx(set)?;
+                std::fs::write(out, bytes)
+                    .with_context(|| format!("không ghi được {}", out.display()))?;
+                outln!("Đã ghi bảng của bộ {id} vào {}", out.display());
+                Ok(())
+            }
+            CriteriaCommand::ImportTable {
+                id,
+                file,
+                dry_run,
+                yes,
+            } => {
+                let bytes = std::fs::read(file)
+                    .with_context(|| format!("không đọc được {}", file.display()))?;
+                let preview =
+                    ntm_app::set_editor::preview_table_as_operator(store, id, &bytes).await?;
+                for c in &preview.changes {
+                    outln!("  {}", c.text);
+                }
+                outln!(
+                    "{} thay đổi; {} chỉ tiêu giữ nguyên.",
+                    preview.changes.len(),
+                    preview.unchanged
+                );
+                if *dry_run || preview.changes.is_empty() {
+                    eprintln!("Chưa ghi gì.");
+                    return Ok(());
+                }
+                if !*yes {
+                    use std::io::IsTerminal as _;
+                    if !std::io::stdin().is_terminal() {
+                        bail!("chưa ghi gì: thêm --yes để ghi khi chạy không có người xác nhận");
+                    }
+                    eprint!("Lưu thành phiên bản mới của {id}? [c/K] ");
+                    let mut answer = String::new();
+                    std::io::stdin().read_line(&mut answer)?;
+                    if !matches!(
+                        answer.trim().to_lowercase().as_str(),
+                        "c" | "co" | "có" | "y" | "yes"
+                    ) {
+                        eprintln!("Không ghi gì.");
+                        return Ok(());
+                    }
+                }
+                let outcome = ntm_app::set_editor::confirm_table_as_operator(
+                    store,
+                    (id, preview.version),
+                    &preview.text,
+                    &audit(
+                        &args,
+                        format!("ntm criteria import-table {}", file.display()),
+                    ),
+                )
+                .await?;
+                output::criteria_imported(&[(id.clone(), outcome)], args.json)
             }
             CriteriaCommand::Check { .. } => unreachable!("handled before opening the store"),
         },

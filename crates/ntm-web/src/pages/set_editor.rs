@@ -684,8 +684,7 @@ pub async fn table(
         return Err(WebError::forbidden());
     }
     let set = set_of(&ws, &set_id)?;
-    let spec = ntm_app::set_editor::table_of(set);
-    let bytes = ntm_reports::set_table(&spec).map_err(|e| crate::error::internal(e.into()))?;
+    let bytes = ntm_app::set_editor::table_xlsx(set)?;
     Ok(super::reports::xlsx(
         bytes,
         &format!("bo-tieu-chi-{set_id}.xlsx"),

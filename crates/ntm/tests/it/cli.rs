@@ -721,3 +721,36 @@ fn region_and_commune_group_are_set_per_unit_from_a_date() {
         .stdout();
     assert!(audit.contains("attribute"), "{audit}");
 }
+
+#[test]
+fn a_set_goes_out_as_an_annex_table_and_comes_back_unchanged() {
+    let env = Env::new();
+    env.demo();
+    let table = env.path("phu-luc.xlsx");
+    let t = table.to_str().unwrap();
+    env.ntm(&["criteria", "table", "xa-ntm-2021-2025", "-o", t])
+        .ok();
+    let run = env
+        .ntm(&["criteria", "import-table", "xa-ntm-2021-2025", t, "--yes"])
+        .ok();
+    assert!(
+        run.stdout().contains("0 thay đổi"),
+        "downloaded and sent back as it is: {}",
+        run.stdout()
+    );
+    // A derived set takes its levels in the editor, not from an annex; a CSV is not a table.
+    let run = env
+        .ntm(&["criteria", "import-table", "xa-ntm-2026-2030-minh-hoa", t])
+        .failed();
+    assert!(run.stderr().contains("kế thừa"), "{}", run.stderr());
+    let csv = env.write("bang.csv", "Mã chỉ tiêu,Nội dung chỉ tiêu\n1.1,x\n");
+    let run = env
+        .ntm(&[
+            "criteria",
+            "import-table",
+            "xa-ntm-2026-2030",
+            csv.to_str().unwrap(),
+        ])
+        .failed();
+    assert!(run.stderr().contains(".xlsx"), "{}", run.stderr());
+}
