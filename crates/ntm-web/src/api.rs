@@ -209,6 +209,9 @@ pub struct SetSummaryDto {
     pub derives_from: Option<String>,
     pub requires: Option<String>,
     pub illustrative: bool,
+    /// Whether the set can judge a unit: every criterion has an indicator and every
+    /// compared indicator a threshold. An incomplete set yields "unknown" there.
+    pub complete: bool,
 }
 
 /// Every stored criteria set (latest versions).
@@ -237,6 +240,7 @@ pub async fn list_sets(
                 derives_from: s.derives_from.as_ref().map(|d| d.0.clone()),
                 requires: s.header.requires.as_ref().map(|d| d.0.clone()),
                 illustrative: s.is_illustrative(),
+                complete: s.gaps().is_complete(),
             })
             .collect(),
     ))
@@ -285,6 +289,10 @@ pub struct SetDto {
     pub period_from: i32,
     pub period_to: i32,
     pub illustrative: bool,
+    /// Criteria with no indicator yet: the set cannot judge them.
+    pub empty_criteria: Vec<String>,
+    /// Compared indicators with no threshold: unconfigured, never met or unmet.
+    pub unconfigured: Vec<String>,
     pub criteria: Vec<CriterionDto>,
 }
 
@@ -306,6 +314,8 @@ pub async fn get_set(
         period_from: s.header.period.from,
         period_to: s.header.period.to,
         illustrative: s.is_illustrative(),
+        empty_criteria: s.gaps().empty_criteria,
+        unconfigured: s.gaps().unconfigured,
         criteria: s
             .criteria
             .iter()

@@ -418,3 +418,42 @@ async fn the_scorecard_says_no_data_or_incomplete_set_instead_of_lacking_every_c
         "values being entered are judged"
     );
 }
+
+/// The API tells a program what the pages tell a person: which set is incomplete and why.
+#[tokio::test]
+async fn the_api_says_which_sets_cannot_judge_yet() {
+    let app = TestApp::demo().await;
+    let office = app.login("vpdp").await;
+    let page = app
+        .post(&office, "/account/tokens", &[("name", "tổng hợp")])
+        .await
+        .body;
+    let token = texts(&page, "code.token")
+        .into_iter()
+        .next()
+        .expect("token");
+    let r = app
+        .api("GET", "/api/v1/criteria-sets", Some(&token), None)
+        .await;
+    let sets: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    let complete = |id: &str| {
+        sets.as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["id"] == id)
+            .map(|s| s["complete"].as_bool().unwrap())
+            .unwrap()
+    };
+    assert!(!complete(NATIONAL_2026));
+    assert!(complete("xa-ntm-2026-2030-minh-hoa"));
+    let r = app
+        .api(
+            "GET",
+            &format!("/api/v1/criteria-sets/{NATIONAL_2026}"),
+            Some(&token),
+            None,
+        )
+        .await;
+    let set: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(set["empty_criteria"].as_array().unwrap().len(), 10);
+}
