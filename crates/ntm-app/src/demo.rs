@@ -711,7 +711,9 @@ pub fn generate(ws: &Workspace, plan: &DemoPlan) -> Result<Generated, String> {
     out.writes.extend(upper_tier_values(ws)?);
     let (recent, recent_units) = generate_recent(ws)?;
     out.writes.extend(recent);
-    out.communes = units.len() + recent_units;
+    // A commune that kept its code and start across the reform is one commune.
+    units.extend(recent_units);
+    out.communes = units.len();
     Ok(out)
 }
 
@@ -758,7 +760,7 @@ fn recent_targets(registry: &UnitRegistry) -> BTreeMap<(UnitId, i32), Target> {
 }
 
 /// The values of [`recent_targets`], checked by evaluating them like [`generate`]'s.
-fn generate_recent(ws: &Workspace) -> Result<(Vec<ValueWrite>, usize), String> {
+fn generate_recent(ws: &Workspace) -> Result<(Vec<ValueWrite>, BTreeSet<UnitId>), String> {
     let mut writes = Vec::new();
     let mut units = BTreeSet::new();
     for ((unit, year), target) in recent_targets(&ws.registry) {
@@ -799,7 +801,7 @@ fn generate_recent(ws: &Workspace) -> Result<(Vec<ValueWrite>, usize), String> {
             illustrative: true,
         }));
     }
-    Ok((writes, units.len()))
+    Ok((writes, units))
 }
 
 /// Entered values of districts and the province: the district criteria are met except

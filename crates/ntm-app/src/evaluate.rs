@@ -565,6 +565,16 @@ impl Workspace {
 }
 
 impl UnitEvaluation<'_> {
+    /// The step whose gaps a page may tell: the next level not reached, unless there is no
+    /// value to judge (`has_values` false) or that step's set has criteria with no
+    /// indicator — then every criterion would read "lacking" for want of data or of a set,
+    /// and the page says which instead.
+    pub fn gap_to_tell(&self, has_values: bool) -> Option<&SetResult<'_>> {
+        self.ladder
+            .next()
+            .filter(|n| has_values && n.set.gaps().empty_criteria.is_empty())
+    }
+
     /// The next level this unit has not reached and the criteria it lacks for it.
     pub fn next_gap(&self) -> Option<(Level, Vec<String>)> {
         self.ladder.next().map(|n| {

@@ -516,6 +516,10 @@ pub struct WhatIfRow {
     /// Criteria of the new set not met (names), and those that cannot be judged.
     pub lacking: Vec<String>,
     pub unknown: usize,
+    /// Whether the new set puts it lower than it stands, counting only levels the new set
+    /// can give (a 2026 ladder that ends at standard does not lower an advanced commune
+    /// that meets it).
+    pub falls: bool,
 }
 
 /// A year's data judged under a set of another period, beside the year's own result.
@@ -575,6 +579,16 @@ pub fn what_if(
         .catalogue
         .get(new_set)
         .ok_or_else(|| AppError::NotFound(format!("không có bộ tiêu chí “{new_set}”")))?;
+    if !what_if_sets(ws, year).contains(new_set) {
+        return Err(AppError::NotFound(format!(
+            "bộ “{new_set}” không phải bộ xã của giai đoạn khác để so với số liệu năm {year}"
+        )));
+    }
+    let top = ws
+        .catalogue
+        .ladder(new_set)
+        .last()
+        .map_or(Level::Standard, |s| s.header.level);
     let now_set = ws.default_set(UnitType::Commune, year)?;
     let mut rows = Vec::new();
     for view in ws.communes(year, None) {
@@ -606,6 +620,7 @@ pub fn what_if(
                 })
                 .unwrap_or_default(),
             unknown: step.map_or(0, |s| s.count(CriterionStatus::Unknown)),
+            falls: under.level < now.ladder.level.min(top),
         });
     }
     rows.sort_by(|a, b| (a.under.0, a.under.1, &a.name).cmp(&(b.under.0, b.under.1, &b.name)));

@@ -404,7 +404,39 @@ pub fn apply(def: &mut SetDefinition, set: &CriteriaSet, change: Change) -> AppR
                 return Ok(());
             }
             let criterion = form.criterion.trim();
-            if let Some(o) = original.as_deref() {
+            let now_under = set
+                .criteria
+                .iter()
+                .find(|c| {
+                    original
+                        .as_deref()
+                        .is_some_and(|o| c.indicators.iter().any(|i| i.id == o))
+                })
+                .map(|c| c.id.clone());
+            if let Some(o) = original.as_deref()
+                && now_under.as_deref().is_some_and(|c| c != criterion)
+            {
+                // Moved to another criterion: taken out here, added there below (what the
+                // form cannot say comes along).
+                let old = def
+                    .criteria
+                    .iter()
+                    .flat_map(|c| &c.indicators)
+                    .chain(def.derivation.extend.iter().flat_map(|(_, is)| is))
+                    .find(|i| i.id == o)
+                    .cloned();
+                if let Some(old) = old {
+                    indicator.name_en = old.name_en;
+                    indicator.threshold_from = old.threshold_from;
+                }
+                for c in &mut def.criteria {
+                    c.indicators.retain(|i| i.id != o);
+                }
+                for (_, is) in &mut def.derivation.extend {
+                    is.retain(|i| i.id != o);
+                }
+                def.derivation.extend.retain(|(_, is)| !is.is_empty());
+            } else if let Some(o) = original.as_deref() {
                 // Replaced where it stands, so the order of the annex is kept.
                 let slot = def
                     .criteria
@@ -534,7 +566,7 @@ pub fn apply(def: &mut SetDefinition, set: &CriteriaSet, change: Change) -> AppR
 }
 
 /// Only the province's office edits sets.
-fn may_edit(registry: &UnitRegistry, actor: &Actor) -> AppResult<()> {
+pub fn may_edit(registry: &UnitRegistry, actor: &Actor) -> AppResult<()> {
     if actor.can_globally(registry, ntm_core::access::Action::EditCriteria) {
         Ok(())
     } else {
@@ -615,15 +647,6 @@ fn column_of(when: &Selector) -> LevelColumn {
     }
 }
 
-fn comparison_sign(c: Comparison) -> &'static str {
-    match c {
-        Comparison::AtLeast => "≥",
-        Comparison::AtMost => "≤",
-        Comparison::Equal => "=",
-        Comparison::Pass => "đạt",
-    }
-}
-
 fn confidence_vi(c: Confidence) -> &'static str {
     match c {
         Confidence::High => "cao",
@@ -646,49 +669,7 @@ pub fn table_of(set: &CriteriaSet) -> SetTableSpec {
             ..SetTableLine::default()
         });
         for i in &c.indicators {
-            let mut years: Vec<Option<i32>> = i.thresholds.iter().map(|t| t.when.year).collect();
-            years.sort();
-            years.dedup();
-            if years.is_empty() {
-                years.push(None);
-            }
-            for year in years {
-                let of_year: Vec<&Threshold> = i
-                    .thresholds
-                    .iter()
-                    .filter(|t| t.when.year == year)
-                    .collect();
-                lines.push(SetTableLine {
-                    criterion: c.id.clone(),
-                    indicator: i.id.clone(),
-                    indicator_name: i.name.clone(),
-                    unit: i.unit.clone().unwrap_or_default(),
-                    comparison: comparison_sign(i.comparison).into(),
-                    levels: of_year
-                        .iter()
-                        .map(|t| {
-                            (
-                                column_of(&t.when),
-                                TableLevel::typed(
-                                    t.value.normalize().to_string().replace('.', ","),
-                                ),
-                            )
-                        })
-                        .collect(),
-                    year: year.map(|y| y.to_string()).unwrap_or_default(),
-                    source: of_year
-                        .first()
-                        .and_then(|t| t.source.clone())
-                        .or_else(|| i.source.clone())
-                        .unwrap_or_default(),
-                    confidence: confidence_vi(
-                        of_year.first().map_or(i.confidence, |t| t.confidence),
-                    )
-                    .into(),
-                    note: i.note.clone().unwrap_or_default(),
-                    ..SetTableLine::default()
-                });
-            }
+            lines.extend(indicator_lines(&c.id, i));
         }
     }
     SetTableSpec {
@@ -697,6 +678,55 @@ pub fn table_of(set: &CriteriaSet) -> SetTableSpec {
         columns: level_columns(set),
         lines,
     }
+}
+
+/// The lines of one indicator: one per year of its levels and per act and confidence, so
+/// that every level comes back with the act it was read from; a line holds one level per
+/// column.
+fn indicator_lines(criterion: &str, i: &Indicator) -> Vec<SetTableLine> {
+    let line = |t: Option<&Threshold>| SetTableLine {
+        criterion: criterion.to_owned(),
+        indicator: i.id.clone(),
+        indicator_name: i.name.clone(),
+        unit: i.unit.clone().unwrap_or_default(),
+        comparison: i.comparison.sign().into(),
+        year: t
+            .and_then(|t| t.when.year)
+            .map(|y| y.to_string())
+            .unwrap_or_default(),
+        source: t
+            .map_or(i.source.as_ref(), |t| t.source.as_ref())
+            .cloned()
+            .unwrap_or_default(),
+        confidence: confidence_vi(t.map_or(i.confidence, |t| t.confidence)).into(),
+        note: i.note.clone().unwrap_or_default(),
+        ..SetTableLine::default()
+    };
+    let mut thresholds: Vec<&Threshold> = i.thresholds.iter().collect();
+    thresholds.sort_by_key(|t| t.when.year);
+    let mut lines: Vec<SetTableLine> = Vec::new();
+    for t in thresholds {
+        let column = column_of(&t.when);
+        let level = TableLevel::typed(t.value.normalize().to_string().replace('.', ","));
+        let fresh = line(Some(t));
+        match lines.iter_mut().find(|l| {
+            (&l.year, &l.source, &l.confidence) == (&fresh.year, &fresh.source, &fresh.confidence)
+                && !l.levels.contains_key(&column)
+        }) {
+            Some(l) => {
+                l.levels.insert(column, level);
+            }
+            None => {
+                let mut l = fresh;
+                l.levels.insert(column, level);
+                lines.push(l);
+            }
+        }
+    }
+    if lines.is_empty() {
+        lines.push(line(None));
+    }
+    lines
 }
 
 /// [`table_of`] as the workbook to download.
@@ -822,9 +852,8 @@ pub fn from_table(
                 ntm_core::value::Convention::Either
             };
             match ntm_core::Value::parse_number_as(&level.text, convention) {
-                Ok(value) => thresholds.push(Threshold {
-                    value,
-                    when: Selector {
+                Ok(value) => {
+                    let when = Selector {
                         region: match column {
                             LevelColumn::Region(r) => Some((*r).to_owned()),
                             _ => None,
@@ -834,12 +863,23 @@ pub fn from_table(
                             _ => None,
                         },
                         year,
-                    },
-                    source: text(&line.source),
-                    confidence,
-                    illustrative: def.header.illustrative,
-                    note: None,
-                }),
+                    };
+                    // A level the table gives back unchanged keeps its note and its demo
+                    // mark, which the table has no column for.
+                    let same = old.get(line.indicator.as_str()).and_then(|i| {
+                        i.thresholds
+                            .iter()
+                            .find(|t| t.when == when && t.value == value)
+                    });
+                    thresholds.push(Threshold {
+                        value,
+                        when,
+                        source: text(&line.source),
+                        confidence,
+                        illustrative: same.map_or(def.header.illustrative, |t| t.illustrative),
+                        note: same.and_then(|t| t.note.clone()),
+                    });
+                }
                 Err(e) => problems.push(format!(
                     "dòng {}, ô {} (“{}”): {e}",
                     line.row,
@@ -904,8 +944,10 @@ pub fn from_table(
             threshold_from: kept.and_then(|i| i.threshold_from.clone()),
             value_of: kept.and_then(|i| i.value_of.clone()),
             computed: kept.and_then(|i| i.computed),
-            source: text(&line.source).or_else(|| kept.and_then(|i| i.source.clone())),
-            confidence,
+            // The indicator's own act and confidence are not in the table (its columns are
+            // the levels'): kept when the indicator was there, the line's when it is new.
+            source: kept.map_or_else(|| text(&line.source), |i| i.source.clone()),
+            confidence: kept.map_or(confidence, |i| i.confidence),
             note: text(&line.note),
         });
     }
@@ -944,13 +986,20 @@ fn threshold_summary(i: &Indicator) -> String {
         .map(|t| {
             format!(
                 "{} {} ({})",
-                comparison_sign(i.comparison),
+                i.comparison.sign(),
                 t.value.normalize().to_string().replace('.', ","),
                 t.when
             )
         })
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+/// Thresholds in a stable order, to compare two versions whatever order their files wrote.
+fn sorted_thresholds(t: &[Threshold]) -> Vec<Threshold> {
+    let mut v = t.to_vec();
+    v.sort_by(|a, b| (&a.when, a.value).cmp(&(&b.when, b.value)));
+    v
 }
 
 /// What replacing `old`'s criteria with `new`'s changes, criterion by criterion; the
@@ -969,6 +1018,12 @@ pub fn diff(old: &SetDefinition, new: &SetDefinition) -> (Vec<DiffLine>, usize) 
                 kind: DiffKind::Changed,
                 text: format!("Tiêu chí {}: tên “{}” → “{}”", c.id, o.name, c.name),
             }),
+            Some(o) if (&o.source, o.confidence, &o.note) != (&c.source, c.confidence, &c.note) => {
+                lines.push(DiffLine {
+                    kind: DiffKind::Changed,
+                    text: format!("Tiêu chí {}: căn cứ, độ tin cậy hoặc ghi chú", c.id),
+                })
+            }
             Some(_) => {}
         }
     }
@@ -1008,25 +1063,29 @@ pub fn diff(old: &SetDefinition, new: &SetDefinition) -> (Vec<DiffLine>, usize) 
                 if o.comparison != i.comparison {
                     what.push(format!(
                         "so sánh {} → {}",
-                        comparison_sign(o.comparison),
-                        comparison_sign(i.comparison)
+                        o.comparison.sign(),
+                        i.comparison.sign()
                     ));
                 }
-                let values =
-                    |t: &[Threshold]| -> Vec<(Selector, rust_decimal::Decimal, Option<String>)> {
-                        let mut v: Vec<_> = t
-                            .iter()
-                            .map(|t| (t.when.clone(), t.value.normalize(), t.source.clone()))
-                            .collect();
-                        v.sort();
-                        v
-                    };
-                if values(&o.thresholds) != values(&i.thresholds) {
+                let levels = |t: &[Threshold]| -> Vec<(Selector, rust_decimal::Decimal)> {
+                    let mut v: Vec<_> = t
+                        .iter()
+                        .map(|t| (t.when.clone(), t.value.normalize()))
+                        .collect();
+                    v.sort();
+                    v
+                };
+                if levels(&o.thresholds) != levels(&i.thresholds) {
                     what.push(format!(
                         "mức: {} → {}",
                         threshold_summary(o),
                         threshold_summary(i)
                     ));
+                } else if sorted_thresholds(&o.thresholds) != sorted_thresholds(&i.thresholds) {
+                    what.push("căn cứ, độ tin cậy hoặc ghi chú của mức".into());
+                }
+                if (&o.source, o.confidence, &o.note) != (&i.source, i.confidence, &i.note) {
+                    what.push("căn cứ, độ tin cậy hoặc ghi chú của chỉ tiêu".into());
                 }
                 if what.is_empty() {
                     unchanged += 1;
@@ -1453,6 +1512,16 @@ mod tests {
             }
             let set = catalogue.get(&def.header.id).unwrap();
             let back = from_table(&def, &through_excel(set)).unwrap();
+            // Nothing lost: the criteria come back as they were, field for field (the
+            // thresholds of an indicator in any order).
+            let normal = |d: &SetDefinition| -> Vec<Criterion> {
+                let mut c = d.criteria.clone();
+                for i in c.iter_mut().flat_map(|c| c.indicators.iter_mut()) {
+                    i.thresholds = sorted_thresholds(&i.thresholds);
+                }
+                c
+            };
+            assert_eq!(normal(&back), normal(&def), "{name}");
             let (changes, unchanged) = diff(&def, &back);
             assert_eq!(changes, vec![], "{name}");
             assert_eq!(unchanged, set.indicators().count(), "{name}");
@@ -1559,5 +1628,73 @@ mod tests {
         assert!(problems[4].starts_with("dòng 9, cột “Nội dung chỉ tiêu”: thiếu"));
         let (derived, _) = shipped("xa-ntm-2021-2025-minh-hoa");
         assert!(from_table(&derived, &lines).unwrap_err()[0].contains("kế thừa"));
+    }
+
+    #[test]
+    fn a_table_that_changes_only_an_act_is_a_change_to_store() {
+        let (def, set) = shipped("xa-ntm-2021-2025");
+        let mut lines = through_excel(&set);
+        let line = lines
+            .iter_mut()
+            .find(|l| l.indicator == "3.1" && !l.levels.is_empty())
+            .expect("3.1 has a level");
+        line.source = "318/QĐ-TTg, Phụ lục I (bản chụp)".into();
+        let back = from_table(&def, &lines).unwrap();
+        let (changes, _) = diff(&def, &back);
+        assert_eq!(changes.len(), 1, "{changes:?}");
+        assert!(
+            changes[0].text.starts_with("Chỉ tiêu 3.1: căn cứ"),
+            "{}",
+            changes[0].text
+        );
+        let kept = back
+            .criteria
+            .iter()
+            .flat_map(|c| &c.indicators)
+            .find(|i| i.id == "3.1")
+            .unwrap();
+        let before = set.indicator("3.1").unwrap();
+        assert_eq!(
+            kept.thresholds[0].note, before.thresholds[0].note,
+            "the level's note stays"
+        );
+    }
+
+    #[test]
+    fn an_indicator_moved_to_another_criterion_leaves_the_first() {
+        let (mut def, set) = shipped("xa-ntm-2026-2030");
+        apply(
+            &mut def,
+            &set,
+            Change::Indicator {
+                original: None,
+                form: income("3", vec![row("60", "")]),
+            },
+        )
+        .unwrap();
+        let set = resolved(&def);
+        let mut form = IndicatorForm::of("3", set.indicator("3.1").unwrap());
+        form.criterion = "6".into();
+        apply(
+            &mut def,
+            &set,
+            Change::Indicator {
+                original: Some("3.1".into()),
+                form,
+            },
+        )
+        .unwrap();
+        let after = resolved(&def);
+        let under = |c: &str| {
+            after
+                .criteria
+                .iter()
+                .find(|x| x.id == c)
+                .unwrap()
+                .indicators
+                .len()
+        };
+        assert_eq!((under("3"), under("6")), (0, 1));
+        assert_eq!(after.indicator("3.1").unwrap().thresholds.len(), 1);
     }
 }

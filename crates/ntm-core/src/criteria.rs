@@ -85,6 +85,15 @@ impl Comparison {
             Comparison::Pass => "pass",
         }
     }
+    /// As printed in annexes and on the pages: "≥", "≤", "=", "đạt".
+    pub fn sign(self) -> &'static str {
+        match self {
+            Comparison::AtLeast => "≥",
+            Comparison::AtMost => "≤",
+            Comparison::Equal => "=",
+            Comparison::Pass => "đạt",
+        }
+    }
     pub fn parse(text: &str) -> Option<Self> {
         match text.trim() {
             ">=" | "≥" => Some(Comparison::AtLeast),

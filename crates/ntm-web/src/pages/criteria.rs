@@ -7,7 +7,7 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use ntm_core::criteria::{Comparison, SetId};
+use ntm_core::criteria::SetId;
 use serde::Deserialize;
 
 use super::{Chrome, render, require_admin, workspace};
@@ -128,15 +128,6 @@ struct ShowPage {
     gaps: String,
 }
 
-fn sign(c: Comparison) -> &'static str {
-    match c {
-        Comparison::AtLeast => "≥",
-        Comparison::AtMost => "≤",
-        Comparison::Equal => "=",
-        Comparison::Pass => "đạt",
-    }
-}
-
 pub async fn show(
     State(state): State<AppState>,
     session: Session,
@@ -166,7 +157,7 @@ pub async fn show(
                     id: i.id.clone(),
                     name: i.name.clone(),
                     unit: i.unit.clone().unwrap_or_default(),
-                    comparison: sign(i.comparison),
+                    comparison: i.comparison.sign(),
                     configured: i.is_configured(),
                     special: match (&i.threshold_from, i.computed) {
                         (Some(t), _) => format!(
@@ -181,7 +172,7 @@ pub async fn show(
                         .thresholds
                         .iter()
                         .map(|t| ThresholdRow {
-                            text: format!("{} {}", sign(i.comparison), number(t.value)),
+                            text: format!("{} {}", i.comparison.sign(), number(t.value)),
                             when: t.when.to_string(),
                             source: t.source.clone().unwrap_or_default(),
                             confidence: t.confidence.as_str(),

@@ -120,12 +120,16 @@ fn home_page(
     let e = h.evaluation.as_ref().ok();
     // What the commune works towards: the first level of its ladder it has not reached
     // (for a commune already standard, the advanced set), not the set it already meets.
-    let next = e.filter(|_| h.has_values).and_then(|e| e.ladder.next());
+    let next = e.and_then(|e| e.gap_to_tell(h.has_values));
     HomePage {
         chrome: Some(chrome),
         years: year_choices(h.year),
         year: h.year,
-        basis_bar: chosen.bar(h.year, 0),
+        basis_bar: {
+            let mut bar = chosen.bar(h.year, 0);
+            bar.incomplete = ws.incomplete_sets(h.year);
+            bar
+        },
         pending: e.and_then(|e| pending_text(e, ws, &h.unit, h.year)),
         illustrative: e.is_some_and(|e| e.illustrative()),
         this_year: match &h.evaluation {

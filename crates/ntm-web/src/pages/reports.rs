@@ -903,7 +903,8 @@ pub async fn what_if(
     Query(q): Query<WhatIfQuery>,
     chosen: ChosenBasis,
 ) -> WebResult<Response> {
-    let year = q.year.unwrap_or(2025);
+    // Last year's data under the set of the year the pages open on, by default.
+    let year = q.year.unwrap_or(state.config.default_year - 1);
     let ws = workspace_on(&state, Some(year), chosen.basis)
         .await?
         .on_tree_of(chosen.tree());
@@ -1008,7 +1009,7 @@ pub async fn what_if(
             name: w.name.clone(),
             now: level_text(w.now),
             under: level_text(w.under),
-            lower: w.under.0 < w.now.0,
+            lower: w.falls,
             lacking: w.lacking.join("; "),
         })
         .collect();

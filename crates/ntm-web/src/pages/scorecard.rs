@@ -297,9 +297,7 @@ pub async fn page(
             }
         },
         next: e
-            .ladder
-            .next()
-            .filter(|_| ws.has_values(&id, year) && e.set.gaps().empty_criteria.is_empty())
+            .gap_to_tell(ws.has_values(&id, year))
             .zip(e.next_gap())
             .map(|(step, (level, criteria))| NextLevel {
                 level: level.label_vi(),

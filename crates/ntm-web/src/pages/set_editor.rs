@@ -24,9 +24,7 @@ use crate::state::AppState;
 const SPARE_ROWS: usize = 4;
 
 fn may_edit(session: &Session, ws: &ntm_app::evaluate::Workspace) -> bool {
-    session
-        .actor
-        .can_globally(&ws.registry, ntm_core::access::Action::EditCriteria)
+    ntm_app::set_editor::may_edit(&ws.registry, &session.actor).is_ok()
 }
 
 fn chrome(state: &AppState, session: &Session, ws: &ntm_app::evaluate::Workspace) -> Chrome {
@@ -37,15 +35,6 @@ fn set_of<'a>(ws: &'a ntm_app::evaluate::Workspace, id: &str) -> WebResult<&'a C
     ws.catalogue
         .get(&SetId(id.to_owned()))
         .ok_or_else(|| WebError::not_found(format!("Không có bộ tiêu chí “{id}”.")))
-}
-
-fn sign(c: Comparison) -> &'static str {
-    match c {
-        Comparison::AtLeast => "≥",
-        Comparison::AtMost => "≤",
-        Comparison::Equal => "=",
-        Comparison::Pass => "đạt",
-    }
 }
 
 pub struct EdIndicator {
@@ -123,7 +112,7 @@ async fn editor_page(
                         i.thresholds
                             .iter()
                             .map(|t| {
-                                format!("{} {} ({})", sign(i.comparison), number(t.value), t.when)
+                                format!("{} {} ({})", i.comparison.sign(), number(t.value), t.when)
                             })
                             .collect()
                     },
@@ -151,17 +140,15 @@ async fn editor_page(
             .as_ref()
             .map(|b| b.0.clone())
             .unwrap_or_default(),
-        empty_criteria: set
-            .criteria
-            .iter()
-            .filter(|c| c.indicators.is_empty())
-            .map(|c| format!("{}. {}", c.id, c.name))
-            .collect(),
-        unconfigured: set
-            .indicators()
-            .filter(|(_, i)| !i.is_configured())
-            .map(|(_, i)| i.id.clone())
-            .collect(),
+        empty_criteria: {
+            let gaps = set.gaps();
+            set.criteria
+                .iter()
+                .filter(|c| gaps.empty_criteria.contains(&c.id))
+                .map(|c| format!("{}. {}", c.id, c.name))
+                .collect()
+        },
+        unconfigured: set.gaps().unconfigured,
         criteria,
         saved,
         problems,

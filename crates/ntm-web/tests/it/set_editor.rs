@@ -322,7 +322,7 @@ async fn pages_of_2026_say_the_set_is_incomplete_instead_of_failing_communes() {
     );
     assert!(
         page.body
-            .contains(&format!("/criteria/{NATIONAL_2026}/editor"))
+            .contains(&format!("href=\"/criteria/{NATIONAL_2026}\""))
     );
     assert!(!page.body.contains("còn thiếu tiêu chí"));
 }
@@ -354,9 +354,19 @@ async fn the_what_if_shows_2025_data_under_the_2026_set_beside_the_2025_result()
     };
     let (now, under) = (count(&tiles[0]), count(&tiles[1]));
     assert!(now > under, "the stricter set: {now} now, {under} under it");
+    let falling = texts(&page.body, "tr.changed");
+    assert!(!falling.is_empty(), "communes that would fall are marked");
     assert!(
-        !texts(&page.body, "tr.changed").is_empty(),
-        "communes that would fall are marked"
+        falling.iter().all(|r| r.contains("chưa đạt chuẩn —")),
+        "a commune the new set keeps at its highest level is not marked: {falling:?}"
+    );
+    let district = app
+        .get(&office, "/reports/whatif?year=2025&set=huyen-ntm-2021-2025")
+        .await;
+    assert!(
+        district.body.contains("không phải bộ xã"),
+        "{}",
+        district.body
     );
     let xlsx = download(&app, &office, "/reports/whatif?year=2025&format=xlsx").await;
     assert!(xlsx.starts_with(b"PK"));
