@@ -8,6 +8,7 @@
 pub mod access;
 pub mod criteria;
 pub mod evaluation;
+pub mod recognition;
 pub mod rollup;
 pub mod task;
 pub mod text;

@@ -1,0 +1,751 @@
+//! Recognition (công nhận) of a unit's level: the steps of a dossier (hồ sơ) under Decision
+//! 18/2022/QĐ-TTg, who takes each, what must be answered before it, the send-backs with
+//! their reasons (kept, never overwritten), the decision and its withdrawal; and the level
+//! a commune formed by merger inherits until it is recognised again.
+//!
+//! The step list follows `shared/reference/ntm/recognition-2021-2025.yaml` (medium
+//! confidence: the exact steps and deadlines of 18/2022 were not read in full). The
+//! residents' satisfaction rate a commune needs was not found: it is a setting with its
+//! source, and while it is unset no dossier passes appraisal — the page says why.
+
+use std::fmt;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use crate::criteria::Level;
+
+/// The steps of a dossier, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Step {
+    /// Đăng ký phấn đấu: the commune is on the year's list.
+    Registered,
+    /// Tự đánh giá: the commune assesses every criterion.
+    SelfAssessed,
+    /// Công khai, lấy ý kiến: public disclosure and the residents' satisfaction survey.
+    Consulted,
+    /// Hoàn thiện hồ sơ, trình thẩm tra: the dossier goes to the verifier.
+    Submitted,
+    /// Thẩm tra: verification of the dossier and on the ground.
+    Verified,
+    /// Thẩm định: appraisal by the province.
+    Appraised,
+    /// Hội đồng thẩm định bỏ phiếu: the council votes.
+    Voted,
+    /// Quyết định công nhận: the decision (number, date, signer).
+    Decided,
+    /// Công bố: the announcement.
+    Announced,
+}
+
+impl Step {
+    pub const ALL: [Step; 9] = [
+        Step::Registered,
+        Step::SelfAssessed,
+        Step::Consulted,
+        Step::Submitted,
+        Step::Verified,
+        Step::Appraised,
+        Step::Voted,
+        Step::Decided,
+        Step::Announced,
+    ];
+
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            Step::Registered => "đăng ký phấn đấu",
+            Step::SelfAssessed => "tự đánh giá",
+            Step::Consulted => "công khai, lấy ý kiến nhân dân",
+            Step::Submitted => "trình thẩm tra",
+            Step::Verified => "thẩm tra",
+            Step::Appraised => "thẩm định",
+            Step::Voted => "hội đồng bỏ phiếu",
+            Step::Decided => "quyết định công nhận",
+            Step::Announced => "công bố",
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Step::Registered => "registered",
+            Step::SelfAssessed => "self_assessed",
+            Step::Consulted => "consulted",
+            Step::Submitted => "submitted",
+            Step::Verified => "verified",
+            Step::Appraised => "appraised",
+            Step::Voted => "voted",
+            Step::Decided => "decided",
+            Step::Announced => "announced",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Step::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+
+    /// The step after this one.
+    pub fn next(self) -> Option<Step> {
+        let i = Step::ALL.iter().position(|s| *s == self)?;
+        Step::ALL.get(i + 1).copied()
+    }
+}
+
+/// The tier of government that takes a step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Tier {
+    Commune,
+    District,
+    Province,
+}
+
+impl Tier {
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            Tier::Commune => "cấp xã",
+            Tier::District => "cấp huyện",
+            Tier::Province => "cấp tỉnh",
+        }
+    }
+}
+
+/// Who verifies and announces a commune's dossier: its district while districts exist,
+/// the province after the 2025 reform abolished them.
+pub fn verifier(has_district: bool) -> Tier {
+    if has_district {
+        Tier::District
+    } else {
+        Tier::Province
+    }
+}
+
+/// The tier that takes `step` of a commune's dossier, given who verifies it.
+pub fn taken_by(step: Step, verifier: Tier) -> Tier {
+    match step {
+        Step::Registered | Step::SelfAssessed | Step::Consulted | Step::Submitted => Tier::Commune,
+        Step::Verified | Step::Announced => verifier,
+        Step::Appraised | Step::Voted | Step::Decided => Tier::Province,
+    }
+}
+
+/// The conditions of recognition besides the criteria (18/2022, conditions C2-C4), each
+/// unanswered until the commune states it with its evidence.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Conditions {
+    /// Residents satisfied with the commune's results, in percent, from the survey.
+    pub satisfaction_pct: Option<Decimal>,
+    /// No outstanding capital-construction debt under the programme.
+    pub no_construction_debt: Option<bool>,
+    /// Not classed as a security and order hot spot.
+    pub not_security_hot_spot: Option<bool>,
+}
+
+/// The satisfaction rate a commune needs, with the act it comes from; `None` while the
+/// office has not set it (the rate of 18/2022 for communes was not found).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SatisfactionRule {
+    pub min_pct: Decimal,
+    pub source: String,
+}
+
+/// Why a step cannot be taken.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RecognitionError {
+    #[error("hồ sơ đang ở bước “{}”: bước tiếp theo là “{}”, không phải “{}”", .at.label_vi(), .next.map_or("(đã xong)", Step::label_vi), .wanted.label_vi())]
+    OutOfOrder {
+        at: Step,
+        next: Option<Step>,
+        wanted: Step,
+    },
+    #[error("bước “{}” do {} thực hiện, không phải {}", .step.label_vi(), .needs.label_vi(), .by.label_vi())]
+    WrongTier { step: Step, needs: Tier, by: Tier },
+    #[error("chưa đủ điều kiện để “{}”: {}", .step.label_vi(), .missing.join("; "))]
+    Conditions { step: Step, missing: Vec<String> },
+    #[error("ngày {on} sớm hơn bước trước ({last})")]
+    Backdated { on: NaiveDate, last: NaiveDate },
+    #[error("quyết định cần số hiệu, ngày ký và người ký")]
+    DecisionIncomplete,
+    #[error("trả lại cần lý do")]
+    NoReason,
+    #[error("chỉ trả lại về một bước trước bước đang xét")]
+    SendBackForward,
+    #[error("hồ sơ đã có quyết định công nhận; muốn thôi công nhận thì thu hồi quyết định")]
+    AlreadyDecided,
+    #[error("chỉ thu hồi được danh hiệu đã có quyết định công nhận")]
+    NothingToWithdraw,
+    #[error("danh hiệu đã bị thu hồi")]
+    Withdrawn,
+}
+
+/// The decision that recognises (or withdraws).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    /// "1337/QĐ-UBND".
+    pub number: String,
+    pub signed_on: NaiveDate,
+    /// "Chủ tịch UBND tỉnh".
+    pub signer: String,
+}
+
+impl Decision {
+    fn is_complete(&self) -> bool {
+        !self.number.trim().is_empty() && !self.signer.trim().is_empty()
+    }
+}
+
+/// One entry of a dossier's history: a step taken, a send-back or a withdrawal. Entries
+/// are only added.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Entry {
+    Took {
+        step: Step,
+        on: NaiveDate,
+        by: Tier,
+        note: String,
+    },
+    SentBack {
+        from: Step,
+        to: Step,
+        on: NaiveDate,
+        by: Tier,
+        reason: String,
+    },
+    Withdrew {
+        decision: Decision,
+        grounds: String,
+    },
+}
+
+impl Entry {
+    fn on(&self) -> NaiveDate {
+        match self {
+            Entry::Took { on, .. } | Entry::SentBack { on, .. } => *on,
+            Entry::Withdrew { decision, .. } => decision.signed_on,
+        }
+    }
+}
+
+/// A dossier for recognising one unit at one level for one year (the year of the
+/// standard, which a decision may sign later: Hương Sơn "đạt chuẩn năm 2020" by a decision
+/// of 27/4/2022).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dossier {
+    pub level: Level,
+    pub year: i32,
+    /// Who verifies and announces (see [`verifier`]).
+    pub verifier: Tier,
+    pub conditions: Conditions,
+    pub council: Option<(u32, u32)>,
+    pub decision: Option<Decision>,
+    pub history: Vec<Entry>,
+}
+
+impl Dossier {
+    /// A dossier registered on `on` by the commune.
+    pub fn register(level: Level, year: i32, verifier: Tier, on: NaiveDate) -> Self {
+        Dossier {
+            level,
+            year,
+            verifier,
+            conditions: Conditions::default(),
+            council: None,
+            decision: None,
+            history: vec![Entry::Took {
+                step: Step::Registered,
+                on,
+                by: Tier::Commune,
+                note: String::new(),
+            }],
+        }
+    }
+
+    /// The step the dossier has reached: the last taken, or the one a send-back returned
+    /// it to.
+    pub fn stage(&self) -> Step {
+        self.history
+            .iter()
+            .rev()
+            .find_map(|e| match e {
+                Entry::Took { step, .. } => Some(*step),
+                Entry::SentBack { to, .. } => Some(*to),
+                Entry::Withdrew { .. } => None,
+            })
+            .unwrap_or(Step::Registered)
+    }
+
+    pub fn is_withdrawn(&self) -> bool {
+        self.history
+            .iter()
+            .any(|e| matches!(e, Entry::Withdrew { .. }))
+    }
+
+    /// Whether the unit holds the title: decided and not withdrawn.
+    pub fn is_recognised(&self) -> bool {
+        self.stage() >= Step::Decided && !self.is_withdrawn()
+    }
+
+    /// The day of the last entry: a dossier's age is counted from it.
+    pub fn last_moved(&self) -> Option<NaiveDate> {
+        self.history.last().map(Entry::on)
+    }
+
+    /// The send-backs, oldest first, with their reasons.
+    pub fn send_backs(&self) -> impl Iterator<Item = &Entry> {
+        self.history
+            .iter()
+            .filter(|e| matches!(e, Entry::SentBack { .. }))
+    }
+
+    /// What still blocks `step`, in words; empty when nothing does.
+    pub fn missing_for(&self, step: Step, rule: Option<&SatisfactionRule>) -> Vec<String> {
+        let c = &self.conditions;
+        let mut missing = Vec::new();
+        if step >= Step::Submitted {
+            match c.satisfaction_pct {
+                None => {
+                    missing.push("chưa ghi tỷ lệ người dân hài lòng (kết quả lấy ý kiến)".into())
+                }
+                Some(p) if !(Decimal::ZERO..=Decimal::ONE_HUNDRED).contains(&p) => {
+                    missing.push(format!("tỷ lệ hài lòng {p}% không hợp lệ"));
+                }
+                Some(_) => {}
+            }
+            match c.no_construction_debt {
+                None => missing.push("chưa trả lời: không có nợ đọng xây dựng cơ bản".into()),
+                Some(false) => missing.push("còn nợ đọng xây dựng cơ bản".into()),
+                Some(true) => {}
+            }
+            match c.not_security_hot_spot {
+                None => missing
+                    .push("chưa trả lời: không phải địa bàn phức tạp về an ninh, trật tự".into()),
+                Some(false) => missing.push("là địa bàn phức tạp về an ninh, trật tự".into()),
+                Some(true) => {}
+            }
+        }
+        if step >= Step::Appraised {
+            match (rule, c.satisfaction_pct) {
+                (None, _) => missing.push(
+                    "tỷ lệ hài lòng cần đạt chưa được cấu hình (chưa tìm thấy mức của 18/2022 cho xã)"
+                        .into(),
+                ),
+                (Some(r), Some(p)) if p < r.min_pct => missing.push(format!(
+                    "tỷ lệ hài lòng {}% thấp hơn mức {}% ({})",
+                    p.normalize(),
+                    r.min_pct.normalize(),
+                    r.source
+                )),
+                _ => {}
+            }
+        }
+        if step >= Step::Decided {
+            match self.council {
+                None => missing.push("chưa có kết quả bỏ phiếu của hội đồng".into()),
+                Some((yes, no)) if yes <= no => {
+                    missing.push(format!(
+                        "hội đồng không tán thành ({yes} tán thành, {no} không)"
+                    ));
+                }
+                Some(_) => {}
+            }
+        }
+        missing
+    }
+
+    fn check_date(&self, on: NaiveDate) -> Result<(), RecognitionError> {
+        match self.last_moved() {
+            Some(last) if on < last => Err(RecognitionError::Backdated { on, last }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Takes the next step; refused, with the reason, when it is not the next one, not
+    /// this tier's, predates the last entry, or a condition is unanswered or unmet.
+    pub fn take(
+        &mut self,
+        step: Step,
+        by: Tier,
+        on: NaiveDate,
+        note: &str,
+        rule: Option<&SatisfactionRule>,
+    ) -> Result<(), RecognitionError> {
+        if self.is_withdrawn() {
+            return Err(RecognitionError::Withdrawn);
+        }
+        let at = self.stage();
+        if at.next() != Some(step) {
+            return Err(RecognitionError::OutOfOrder {
+                at,
+                next: at.next(),
+                wanted: step,
+            });
+        }
+        let needs = taken_by(step, self.verifier);
+        if by != needs {
+            return Err(RecognitionError::WrongTier { step, needs, by });
+        }
+        self.check_date(on)?;
+        let missing = self.missing_for(step, rule);
+        if !missing.is_empty() {
+            return Err(RecognitionError::Conditions { step, missing });
+        }
+        if step == Step::Decided && !self.decision.as_ref().is_some_and(Decision::is_complete) {
+            return Err(RecognitionError::DecisionIncomplete);
+        }
+        self.history.push(Entry::Took {
+            step,
+            on,
+            by,
+            note: note.trim().to_owned(),
+        });
+        Ok(())
+    }
+
+    /// Sends the dossier back to an earlier step with a reason, by the tier whose step
+    /// comes next (the reviewer); the history keeps every send-back.
+    pub fn send_back(
+        &mut self,
+        to: Step,
+        by: Tier,
+        on: NaiveDate,
+        reason: &str,
+    ) -> Result<(), RecognitionError> {
+        if self.is_withdrawn() {
+            return Err(RecognitionError::Withdrawn);
+        }
+        let at = self.stage();
+        if at >= Step::Decided {
+            return Err(RecognitionError::AlreadyDecided);
+        }
+        if to >= at {
+            return Err(RecognitionError::SendBackForward);
+        }
+        let reviewing = at.next().unwrap_or(at);
+        let needs = taken_by(reviewing, self.verifier);
+        if by != needs {
+            return Err(RecognitionError::WrongTier {
+                step: reviewing,
+                needs,
+                by,
+            });
+        }
+        if reason.trim().is_empty() {
+            return Err(RecognitionError::NoReason);
+        }
+        self.check_date(on)?;
+        self.history.push(Entry::SentBack {
+            from: at,
+            to,
+            on,
+            by,
+            reason: reason.trim().to_owned(),
+        });
+        Ok(())
+    }
+
+    /// Withdraws a title by a decision of the province, with its grounds.
+    pub fn withdraw(
+        &mut self,
+        decision: Decision,
+        grounds: &str,
+        by: Tier,
+    ) -> Result<(), RecognitionError> {
+        if self.is_withdrawn() {
+            return Err(RecognitionError::Withdrawn);
+        }
+        if self.stage() < Step::Decided {
+            return Err(RecognitionError::NothingToWithdraw);
+        }
+        if by != Tier::Province {
+            return Err(RecognitionError::WrongTier {
+                step: Step::Decided,
+                needs: Tier::Province,
+                by,
+            });
+        }
+        if !decision.is_complete() {
+            return Err(RecognitionError::DecisionIncomplete);
+        }
+        if grounds.trim().is_empty() {
+            return Err(RecognitionError::NoReason);
+        }
+        self.check_date(decision.signed_on)?;
+        self.history.push(Entry::Withdrew {
+            decision,
+            grounds: grounds.trim().to_owned(),
+        });
+        Ok(())
+    }
+}
+
+/// How a commune formed by merger holds a title until it is recognised again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum InheritRule {
+    /// The lowest level among its predecessors (a predecessor without the title gives
+    /// none): the practice reported after the 2019-2023 mergers.
+    #[default]
+    Lowest,
+}
+
+impl fmt::Display for InheritRule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            InheritRule::Lowest => f.write_str(
+                "xã hình thành do sáp nhập giữ mức thấp nhất trong các xã trước sáp nhập cho đến khi được công nhận lại",
+            ),
+        }
+    }
+}
+
+/// The level a merged commune holds from its predecessors' recognised levels.
+pub fn inherited_level(predecessors: &[Level], rule: InheritRule) -> Level {
+    match rule {
+        InheritRule::Lowest => predecessors.iter().copied().min().unwrap_or(Level::None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2022, 5, d).unwrap()
+    }
+
+    fn rule() -> SatisfactionRule {
+        SatisfactionRule {
+            min_pct: Decimal::from(90),
+            source: "quy định của tỉnh (ví dụ trong kiểm thử)".into(),
+        }
+    }
+
+    fn answered() -> Conditions {
+        Conditions {
+            satisfaction_pct: Some(Decimal::from(95)),
+            no_construction_debt: Some(true),
+            not_security_hot_spot: Some(true),
+        }
+    }
+
+    /// A commune dossier before the reform (its district verifies), conditions answered,
+    /// taken up to `last`.
+    fn dossier_to(last: Step) -> Dossier {
+        let mut d = Dossier::register(Level::Standard, 2022, verifier(true), day(1));
+        d.conditions = answered();
+        d.council = Some((9, 1));
+        d.decision = Some(Decision {
+            number: "1337/QĐ-UBND".into(),
+            signed_on: day(20),
+            signer: "Chủ tịch UBND tỉnh".into(),
+        });
+        let mut n = 2;
+        let mut at = Step::Registered;
+        while at < last {
+            let next = at.next().unwrap();
+            d.take(next, taken_by(next, d.verifier), day(n), "", Some(&rule()))
+                .unwrap_or_else(|e| panic!("{next:?}: {e}"));
+            n += 1;
+            at = next;
+        }
+        d
+    }
+
+    #[test]
+    fn each_step_is_taken_by_its_tier_before_and_after_the_reform() {
+        let table = [
+            (Step::SelfAssessed, true, Tier::Commune),
+            (Step::Submitted, true, Tier::Commune),
+            (Step::Verified, true, Tier::District),
+            (Step::Verified, false, Tier::Province),
+            (Step::Appraised, true, Tier::Province),
+            (Step::Decided, false, Tier::Province),
+            (Step::Announced, true, Tier::District),
+            (Step::Announced, false, Tier::Province),
+        ];
+        for (step, has_district, tier) in table {
+            assert_eq!(taken_by(step, verifier(has_district)), tier, "{step:?}");
+        }
+    }
+
+    #[test]
+    fn the_full_path_reaches_the_title_and_every_refusal_says_why() {
+        let d = dossier_to(Step::Announced);
+        assert!(d.is_recognised());
+        assert_eq!(d.history.len(), Step::ALL.len());
+
+        // Out of order, the wrong tier, backdated.
+        let mut d = dossier_to(Step::Consulted);
+        let e = d.take(Step::Verified, Tier::District, day(9), "", Some(&rule()));
+        assert!(matches!(e, Err(RecognitionError::OutOfOrder { .. })));
+        let e = d.take(Step::Submitted, Tier::Province, day(9), "", Some(&rule()));
+        assert!(matches!(
+            e,
+            Err(RecognitionError::WrongTier {
+                needs: Tier::Commune,
+                ..
+            })
+        ));
+        let e = d.take(Step::Submitted, Tier::Commune, day(1), "", Some(&rule()));
+        assert!(matches!(e, Err(RecognitionError::Backdated { .. })));
+        assert_eq!(d.stage(), Step::Consulted, "nothing taken by a refusal");
+    }
+
+    #[test]
+    fn the_conditions_block_until_answered_and_met() {
+        let mut d = Dossier::register(Level::Standard, 2022, Tier::District, day(1));
+        d.take(Step::SelfAssessed, Tier::Commune, day(2), "", None)
+            .unwrap();
+        d.take(Step::Consulted, Tier::Commune, day(3), "", None)
+            .unwrap();
+        let Err(RecognitionError::Conditions { missing, .. }) =
+            d.take(Step::Submitted, Tier::Commune, day(4), "", None)
+        else {
+            panic!("blocked")
+        };
+        assert_eq!(missing.len(), 3, "{missing:?}");
+        d.conditions = Conditions {
+            no_construction_debt: Some(false),
+            ..answered()
+        };
+        let e = d.take(Step::Submitted, Tier::Commune, day(4), "", None);
+        assert!(e.unwrap_err().to_string().contains("còn nợ đọng"));
+        d.conditions = Conditions {
+            satisfaction_pct: Some(Decimal::from(85)),
+            ..answered()
+        };
+        d.take(Step::Submitted, Tier::Commune, day(4), "", None)
+            .unwrap();
+        d.take(Step::Verified, Tier::District, day(5), "", None)
+            .unwrap();
+        // The rate is judged at appraisal: unset, it blocks and says it is unset; set, 85%
+        // is below it.
+        let e = d
+            .take(Step::Appraised, Tier::Province, day(6), "", None)
+            .unwrap_err();
+        assert!(e.to_string().contains("chưa được cấu hình"), "{e}");
+        let e = d
+            .take(Step::Appraised, Tier::Province, day(6), "", Some(&rule()))
+            .unwrap_err();
+        assert!(e.to_string().contains("85% thấp hơn mức 90%"), "{e}");
+    }
+
+    #[test]
+    fn a_council_against_or_an_incomplete_decision_stops_the_decision() {
+        let mut d = dossier_to(Step::Voted);
+        d.council = Some((4, 5));
+        let e = d.take(Step::Decided, Tier::Province, day(20), "", Some(&rule()));
+        assert!(e.unwrap_err().to_string().contains("không tán thành"));
+        d.council = Some((8, 1));
+        d.decision.as_mut().unwrap().number = " ".into();
+        let e = d.take(Step::Decided, Tier::Province, day(20), "", Some(&rule()));
+        assert_eq!(e, Err(RecognitionError::DecisionIncomplete));
+    }
+
+    #[test]
+    fn send_backs_return_the_dossier_and_stay_in_its_history() {
+        let mut d = dossier_to(Step::Submitted);
+        // The district reviews a submitted dossier: it sends it back, with a reason.
+        assert_eq!(
+            d.send_back(Step::SelfAssessed, Tier::District, day(9), " "),
+            Err(RecognitionError::NoReason)
+        );
+        assert!(matches!(
+            d.send_back(Step::SelfAssessed, Tier::Province, day(9), "x"),
+            Err(RecognitionError::WrongTier { .. })
+        ));
+        d.send_back(
+            Step::SelfAssessed,
+            Tier::District,
+            day(9),
+            "Tiêu chí 17 thiếu minh chứng",
+        )
+        .unwrap();
+        assert_eq!(d.stage(), Step::SelfAssessed);
+        d.take(Step::Consulted, Tier::Commune, day(10), "", None)
+            .unwrap();
+        d.take(Step::Submitted, Tier::Commune, day(11), "bổ sung", None)
+            .unwrap();
+        d.send_back(
+            Step::Consulted,
+            Tier::District,
+            day(12),
+            "Biên bản lấy ý kiến chưa ký",
+        )
+        .unwrap();
+        let reasons: Vec<&str> = d
+            .send_backs()
+            .map(|e| match e {
+                Entry::SentBack { reason, .. } => reason.as_str(),
+                _ => "",
+            })
+            .collect();
+        assert_eq!(
+            reasons,
+            [
+                "Tiêu chí 17 thiếu minh chứng",
+                "Biên bản lấy ý kiến chưa ký"
+            ]
+        );
+        assert_eq!(
+            d.send_back(Step::Submitted, Tier::Commune, day(13), "x"),
+            Err(RecognitionError::SendBackForward)
+        );
+        let decided = &mut dossier_to(Step::Decided);
+        assert_eq!(
+            decided.send_back(Step::Consulted, Tier::District, day(21), "x"),
+            Err(RecognitionError::AlreadyDecided)
+        );
+    }
+
+    #[test]
+    fn a_title_is_withdrawn_by_the_province_with_its_grounds_and_then_held_no_more() {
+        let mut d = dossier_to(Step::Consulted);
+        let decision = Decision {
+            number: "2001/QĐ-UBND".into(),
+            signed_on: NaiveDate::from_ymd_opt(2024, 3, 1).unwrap(),
+            signer: "Chủ tịch UBND tỉnh".into(),
+        };
+        assert_eq!(
+            d.withdraw(decision.clone(), "x", Tier::Province),
+            Err(RecognitionError::NothingToWithdraw)
+        );
+        let mut d = dossier_to(Step::Announced);
+        assert!(matches!(
+            d.withdraw(decision.clone(), "x", Tier::District),
+            Err(RecognitionError::WrongTier { .. })
+        ));
+        assert_eq!(
+            d.withdraw(decision.clone(), "", Tier::Province),
+            Err(RecognitionError::NoReason)
+        );
+        d.withdraw(
+            decision,
+            "Không còn đạt 6/19 tiêu chí, trong đó tiêu chí thu nhập",
+            Tier::Province,
+        )
+        .unwrap();
+        assert!(!d.is_recognised());
+        assert_eq!(
+            d.stage(),
+            Step::Announced,
+            "the steps taken stay in the history"
+        );
+    }
+
+    #[test]
+    fn a_merged_commune_holds_the_lowest_level_of_its_predecessors() {
+        use Level::*;
+        let table: [(&[Level], Level); 5] = [
+            (&[Advanced, Standard, Model], Standard),
+            (&[Advanced, Advanced], Advanced),
+            (&[Standard, None], None),
+            (&[Model], Model),
+            (&[], None),
+        ];
+        for (before, held) in table {
+            assert_eq!(
+                inherited_level(before, InheritRule::Lowest),
+                held,
+                "{before:?}"
+            );
+        }
+    }
+}
