@@ -49,6 +49,8 @@ pub fn action_label(action: &str) -> &'static str {
         "attribute.update" => "Sửa thuộc tính đơn vị",
         "criteria_set.create" => "Thêm bộ tiêu chí",
         "criteria_set.update" => "Lưu phiên bản mới của bộ tiêu chí",
+        "recognition.create" => "Lập hồ sơ công nhận",
+        "recognition.update" => "Cập nhật hồ sơ công nhận",
         "user.create" => "Tạo tài khoản",
         "user.password" => "Đổi mật khẩu",
         "user.disable" => "Khóa tài khoản",

@@ -34,6 +34,8 @@ use ntm_store::{
 /// The behaviours, in the order the suite lists them. `tests/it` names the same functions.
 pub const BEHAVIOURS: &[&str] = &[
     "data_versions_rise_with_the_writes_that_change_evaluations",
+    "recognition_dossiers_round_trip_with_their_history",
+    "a_dossier_saved_from_a_stale_read_is_refused",
     "units_round_trip",
     "reused_codes_stay_distinct",
     "reimporting_identical_units_writes_nothing",
@@ -4201,4 +4203,155 @@ pub async fn data_versions_rise_with_the_writes_that_change_evaluations(store: &
             after_submission.values
         )
     );
+}
+
+fn dossier_entry(kind: &str, step: &str, day: u32, text: &str) -> ntm_store::DossierEntryRecord {
+    ntm_store::DossierEntryRecord {
+        kind: kind.into(),
+        step: step.into(),
+        to_step: (kind == "sent_back").then(|| "self_assessed".to_owned()),
+        on: chrono::NaiveDate::from_ymd_opt(2025, 3, day).expect("fixture date"),
+        tier: "commune".into(),
+        text: text.into(),
+        decision_number: None,
+        decision_signer: None,
+        recorded_at: instant(0),
+        recorded_by: "xa".into(),
+    }
+}
+
+fn dossier(unit: &str) -> ntm_store::DossierRecord {
+    ntm_store::DossierRecord {
+        id: 0,
+        unit_id: id(unit),
+        level: "standard".into(),
+        year: 2025,
+        verifier: "district".into(),
+        satisfaction_pct: None,
+        no_construction_debt: None,
+        not_security_hot_spot: None,
+        council_yes: None,
+        council_no: None,
+        decision_number: None,
+        decision_date: None,
+        decision_signer: None,
+        created_at: instant(0),
+        created_by: "xa".into(),
+        entries: vec![dossier_entry("took", "registered", 1, "")],
+    }
+}
+
+/// A dossier and its history read back as written; one per unit, level and year; a save
+/// appends to the history and stores the dossier's fields, with its audit entry.
+pub async fn recognition_dossiers_round_trip_with_their_history(store: &dyn Store) {
+    import_fixture(store).await;
+    let mut d = dossier("18100@2020-01-01");
+    let created = store
+        .create_dossier(&d, &audit("xa", "đăng ký"))
+        .await
+        .expect("create");
+    d.id = created;
+    let stored = store
+        .get_dossier(created)
+        .await
+        .expect("read")
+        .expect("there");
+    assert_eq!(stored, d);
+    let again = store.create_dossier(&d, &audit("xa", "đăng ký lại")).await;
+    assert!(
+        matches!(again, Err(StoreError::Conflict(_))),
+        "one dossier per unit, level and year"
+    );
+
+    d.satisfaction_pct = Some("92.5".into());
+    d.no_construction_debt = Some(true);
+    d.not_security_hot_spot = Some(false);
+    d.entries
+        .push(dossier_entry("took", "self_assessed", 2, "tự đánh giá"));
+    d.entries.push(dossier_entry(
+        "sent_back",
+        "self_assessed",
+        3,
+        "thiếu minh chứng",
+    ));
+    store
+        .save_dossier_from(&d, 1, &audit("huyen", "trả lại"))
+        .await
+        .expect("save");
+    // Who recorded an entry, and when, is the writer's audit context, whatever the record
+    // said.
+    for e in &mut d.entries[1..] {
+        e.recorded_by = "huyen".into();
+    }
+    let stored = store
+        .get_dossier(created)
+        .await
+        .expect("read")
+        .expect("there");
+    assert_eq!(stored, d);
+    let listed = store
+        .list_dossiers(&ntm_store::DossierFilter {
+            year: Some(2025),
+            unit: None,
+        })
+        .await
+        .expect("list");
+    assert_eq!(listed, vec![d.clone()]);
+    assert!(
+        store
+            .list_dossiers(&ntm_store::DossierFilter {
+                year: Some(2024),
+                unit: None,
+            })
+            .await
+            .expect("list")
+            .is_empty()
+    );
+    let log = all_audit(store).await;
+    let entries: Vec<_> = log
+        .iter()
+        .filter(|e| e.target_kind == "recognition_dossier")
+        .collect();
+    assert_eq!(entries.len(), 2, "created, then saved");
+    assert!(entries.iter().any(|e| e.action == "recognition.create"));
+    let saved = entries
+        .iter()
+        .find(|e| e.action == "recognition.update")
+        .expect("the save is audited");
+    assert!(
+        saved
+            .after
+            .as_deref()
+            .is_some_and(|a| a.contains("thiếu minh chứng")),
+        "{:?}",
+        saved.after
+    );
+    assert_eq!(saved.unit_id.as_deref(), Some("18100@2020-01-01"));
+}
+
+/// A save from a dossier read before another save is refused and writes nothing: the
+/// history is never rewritten.
+pub async fn a_dossier_saved_from_a_stale_read_is_refused(store: &dyn Store) {
+    import_fixture(store).await;
+    let mut d = dossier("18100@2020-01-01");
+    d.id = store
+        .create_dossier(&d, &audit("xa", "đăng ký"))
+        .await
+        .expect("create");
+    let mut mine = d.clone();
+    mine.entries
+        .push(dossier_entry("took", "self_assessed", 2, "của tôi"));
+    store
+        .save_dossier_from(&mine, 1, &audit("xa", "a"))
+        .await
+        .expect("first save");
+    let mut theirs = d.clone();
+    theirs.council_yes = Some(3);
+    theirs
+        .entries
+        .push(dossier_entry("took", "self_assessed", 2, "của người khác"));
+    let r = store.save_dossier_from(&theirs, 1, &audit("xa", "b")).await;
+    assert!(matches!(r, Err(StoreError::Conflict(_))), "{r:?}");
+    let stored = store.get_dossier(d.id).await.expect("read").expect("there");
+    assert_eq!(stored, mine, "nothing of the stale save is written");
 }

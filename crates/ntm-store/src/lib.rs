@@ -8,8 +8,10 @@
 //! its audit entries, or nothing.
 
 pub mod plan;
+pub mod recognition;
 pub mod tasks;
 
+pub use recognition::{DossierEntryRecord, DossierFilter, DossierRecord, RecognitionStore};
 pub use tasks::*;
 
 use async_trait::async_trait;
@@ -504,6 +506,7 @@ pub trait Store:
     + DirectiveStore
     + TaskStore
     + NotificationStore
+    + RecognitionStore
     + Send
     + Sync
 {
