@@ -247,6 +247,41 @@ pub fn can(
         .any(|g| grant_allows(registry, g, action, target, year))
 }
 
+/// The tiers of a commune's recognition dossier that someone holding `grants` may act as,
+/// on `commune` for the dossier's `year`: the commune's officer as the commune, a district
+/// officer above it (years before the reform) as the district, the province's office as
+/// the province. Viewers, departments and sibling communes act as none.
+pub fn recognition_tiers(
+    registry: &UnitRegistry,
+    grants: &[Grant],
+    commune: &UnitId,
+    year: i32,
+) -> Vec<crate::recognition::Tier> {
+    use crate::recognition::Tier;
+    let mut tiers: Vec<Tier> = grants
+        .iter()
+        .filter_map(|g| {
+            let scopes = scopes_in(registry, g, year);
+            let inside = scopes
+                .iter()
+                .any(|s| in_subtree(registry, s, commune, year));
+            match g.role {
+                Role::CommuneOfficer if inside => Some(Tier::Commune),
+                Role::DistrictOfficer
+                    if inside && !scopes.contains(commune) && year <= LAST_DISTRICT_YEAR =>
+                {
+                    Some(Tier::District)
+                }
+                Role::Admin if inside => Some(Tier::Province),
+                _ => None,
+            }
+        })
+        .collect();
+    tiers.sort();
+    tiers.dedup();
+    tiers
+}
+
 /// Whether `role` allows `action` on at least some unit in some year: what a menu or a
 /// button may offer before a unit is chosen. [`can`] still decides every request (a
 /// property test keeps the two consistent).

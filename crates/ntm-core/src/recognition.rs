@@ -99,6 +99,20 @@ pub enum Tier {
 }
 
 impl Tier {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tier::Commune => "commune",
+            Tier::District => "district",
+            Tier::Province => "province",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [Tier::Commune, Tier::District, Tier::Province]
+            .into_iter()
+            .find(|t| t.as_str() == text)
+    }
+
     pub fn label_vi(self) -> &'static str {
         match self {
             Tier::Commune => "cấp xã",
@@ -240,8 +254,14 @@ pub struct Dossier {
 }
 
 impl Dossier {
-    /// A dossier registered on `on` by the commune.
+    /// A dossier registered on `on` (by the commune, or put on the year's list by the
+    /// tier above it: `by`).
     pub fn register(level: Level, year: i32, verifier: Tier, on: NaiveDate) -> Self {
+        Self::register_by(level, year, verifier, on, Tier::Commune)
+    }
+
+    /// [`Dossier::register`] by another tier.
+    pub fn register_by(level: Level, year: i32, verifier: Tier, on: NaiveDate, by: Tier) -> Self {
         Dossier {
             level,
             year,
@@ -252,7 +272,7 @@ impl Dossier {
             history: vec![Entry::Took {
                 step: Step::Registered,
                 on,
-                by: Tier::Commune,
+                by,
                 note: String::new(),
             }],
         }

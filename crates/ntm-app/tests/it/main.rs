@@ -406,6 +406,7 @@ mod tasks {
     }
 }
 mod directives;
+mod recognition;
 
 mod templates {
     use super::*;

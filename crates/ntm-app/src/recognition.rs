@@ -1,0 +1,412 @@
+//! Recognition dossiers: open one for a commune, move it a step (or send it back, answer
+//! its conditions, record the council's vote and the decision, withdraw the title), record
+//! a decision that recognised many communes at once, and list the pipeline. The rules are
+//! `ntm_core::recognition`; who acts as which tier is `ntm_core::access`; each write is one
+//! store call that checks nobody moved the dossier meanwhile.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use ntm_core::criteria::Level;
+use ntm_core::recognition::{
+    Conditions, Decision, Dossier, Entry, RecognitionError, SatisfactionRule, Step, Tier,
+};
+use ntm_core::{UnitId, UnitLevel, UnitRegistry};
+use ntm_store::{DossierEntryRecord, DossierFilter, DossierRecord, Store};
+use rust_decimal::Decimal;
+
+use crate::accounts::Actor;
+use crate::{AppError, AppResult, AuditContext};
+
+impl From<RecognitionError> for AppError {
+    fn from(e: RecognitionError) -> Self {
+        AppError::Invalid(vec![e.to_string()])
+    }
+}
+
+fn level_of(text: &str) -> AppResult<Level> {
+    Level::parse(text)
+        .filter(|l| *l != Level::None)
+        .ok_or_else(|| AppError::Invalid(vec![format!("mức “{text}” không hợp lệ")]))
+}
+
+fn bad_record(what: &str) -> AppError {
+    AppError::Invalid(vec![format!("hồ sơ lưu trữ không đọc được: {what}")])
+}
+
+/// The core's dossier of a stored one.
+pub fn dossier_of(r: &DossierRecord) -> AppResult<Dossier> {
+    let tier = |t: &str| Tier::parse(t).ok_or_else(|| bad_record(t));
+    let step = |s: &str| Step::parse(s).ok_or_else(|| bad_record(s));
+    let history = r
+        .entries
+        .iter()
+        .map(|e| {
+            Ok(match e.kind.as_str() {
+                "took" => Entry::Took {
+                    step: step(&e.step)?,
+                    on: e.on,
+                    by: tier(&e.tier)?,
+                    note: e.text.clone(),
+                },
+                "sent_back" => Entry::SentBack {
+                    from: step(&e.step)?,
+                    to: step(e.to_step.as_deref().unwrap_or_default())?,
+                    on: e.on,
+                    by: tier(&e.tier)?,
+                    reason: e.text.clone(),
+                },
+                "withdrew" => Entry::Withdrew {
+                    decision: Decision {
+                        number: e.decision_number.clone().unwrap_or_default(),
+                        signed_on: e.on,
+                        signer: e.decision_signer.clone().unwrap_or_default(),
+                    },
+                    grounds: e.text.clone(),
+                },
+                other => return Err(bad_record(other)),
+            })
+        })
+        .collect::<AppResult<Vec<_>>>()?;
+    Ok(Dossier {
+        level: level_of(&r.level)?,
+        year: r.year,
+        verifier: tier(&r.verifier)?,
+        conditions: Conditions {
+            satisfaction_pct: r
+                .satisfaction_pct
+                .as_deref()
+                .map(|p| p.parse::<Decimal>().map_err(|_| bad_record(p)))
+                .transpose()?,
+            no_construction_debt: r.no_construction_debt,
+            not_security_hot_spot: r.not_security_hot_spot,
+        },
+        council: r
+            .council_yes
+            .zip(r.council_no)
+            .map(|(y, n)| (u32::try_from(y).unwrap_or(0), u32::try_from(n).unwrap_or(0))),
+        decision: r
+            .decision_number
+            .clone()
+            .zip(r.decision_date)
+            .map(|(number, signed_on)| Decision {
+                number,
+                signed_on,
+                signer: r.decision_signer.clone().unwrap_or_default(),
+            }),
+        history,
+    })
+}
+
+fn entry_record(e: &Entry, at: DateTime<Utc>, by: &str) -> DossierEntryRecord {
+    let base = |kind: &str, step: Step, on: NaiveDate, tier: Tier, text: &str| DossierEntryRecord {
+        kind: kind.into(),
+        step: step.as_str().into(),
+        to_step: None,
+        on,
+        tier: tier.as_str().into(),
+        text: text.into(),
+        decision_number: None,
+        decision_signer: None,
+        recorded_at: at,
+        recorded_by: by.into(),
+    };
+    match e {
+        Entry::Took {
+            step,
+            on,
+            by: t,
+            note,
+        } => base("took", *step, *on, *t, note),
+        Entry::SentBack {
+            from,
+            to,
+            on,
+            by: t,
+            reason,
+        } => DossierEntryRecord {
+            to_step: Some(to.as_str().into()),
+            ..base("sent_back", *from, *on, *t, reason)
+        },
+        Entry::Withdrew { decision, grounds } => DossierEntryRecord {
+            decision_number: Some(decision.number.clone()),
+            decision_signer: Some(decision.signer.clone()),
+            ..base(
+                "withdrew",
+                Step::Decided,
+                decision.signed_on,
+                Tier::Province,
+                grounds,
+            )
+        },
+    }
+}
+
+/// The stored form of `d`, over the record it was read from (its new entries appended).
+fn record_of(d: &Dossier, read: &DossierRecord, audit: &AuditContext) -> DossierRecord {
+    let mut r = read.clone();
+    r.satisfaction_pct = d
+        .conditions
+        .satisfaction_pct
+        .map(|p| p.normalize().to_string());
+    r.no_construction_debt = d.conditions.no_construction_debt;
+    r.not_security_hot_spot = d.conditions.not_security_hot_spot;
+    r.council_yes = d.council.map(|(y, _)| i32::try_from(y).unwrap_or(i32::MAX));
+    r.council_no = d.council.map(|(_, n)| i32::try_from(n).unwrap_or(i32::MAX));
+    r.decision_number = d.decision.as_ref().map(|x| x.number.clone());
+    r.decision_date = d.decision.as_ref().map(|x| x.signed_on);
+    r.decision_signer = d.decision.as_ref().map(|x| x.signer.clone());
+    r.entries.extend(
+        d.history[read.entries.len()..]
+            .iter()
+            .map(|e| entry_record(e, audit.at, &audit.actor)),
+    );
+    r
+}
+
+/// The commune's place for a dossier: a commune in force in `year`, and whether a district
+/// stands above it then (it verifies; after the reform the province does).
+fn commune_in(registry: &UnitRegistry, unit: &UnitId, year: i32) -> AppResult<bool> {
+    let u = registry
+        .get(unit)
+        .ok_or_else(|| AppError::NotFound(format!("không có đơn vị {unit}")))?;
+    // Wards and townships are urban: the programme recognises xã.
+    if u.level != UnitLevel::Commune
+        || u.version_in_year(year).map(|v| v.unit_type) != Some(ntm_core::UnitType::Commune)
+    {
+        return Err(AppError::Invalid(vec![format!(
+            "{} không phải xã trong năm {year}: chỉ xã được xét công nhận nông thôn mới",
+            u.latest().name
+        )]));
+    }
+    let parent = u.version_in_year(year).and_then(|v| v.parent.clone());
+    Ok(parent
+        .and_then(|p| registry.get(&p).map(|p| p.level == UnitLevel::District))
+        .unwrap_or(false))
+}
+
+/// Opens a dossier for `unit` at `level` for `year`, registered on `on` by the actor's
+/// tier (the commune, or the tier above that puts it on the year's list).
+pub async fn open(
+    store: &dyn Store,
+    registry: &UnitRegistry,
+    actor: &Actor,
+    (unit, level, year): (&UnitId, Level, i32),
+    on: NaiveDate,
+    audit: &AuditContext,
+) -> AppResult<i64> {
+    let has_district = commune_in(registry, unit, year)?;
+    let tiers = ntm_core::access::recognition_tiers(registry, &actor.grants, unit, year);
+    let Some(by) = tiers.first().copied() else {
+        return Err(AppError::Forbidden(
+            "bạn không lập hồ sơ công nhận cho đơn vị này".into(),
+        ));
+    };
+    let d = Dossier::register_by(
+        level,
+        year,
+        ntm_core::recognition::verifier(has_district),
+        on,
+        by,
+    );
+    let record = DossierRecord {
+        id: 0,
+        unit_id: unit.clone(),
+        level: level.as_str().into(),
+        year,
+        verifier: d.verifier.as_str().into(),
+        satisfaction_pct: None,
+        no_construction_debt: None,
+        not_security_hot_spot: None,
+        council_yes: None,
+        council_no: None,
+        decision_number: None,
+        decision_date: None,
+        decision_signer: None,
+        created_at: audit.at,
+        created_by: audit.actor.clone(),
+        entries: d
+            .history
+            .iter()
+            .map(|e| entry_record(e, audit.at, &audit.actor))
+            .collect(),
+    };
+    Ok(store.create_dossier(&record, audit).await?)
+}
+
+/// What a person does to a dossier.
+#[derive(Debug, Clone)]
+pub enum Act {
+    /// The commune answers the conditions.
+    Answer(Conditions),
+    /// The province records the council's vote (for, against).
+    Council(u32, u32),
+    /// The province records the decision before taking the decision step.
+    Decision(Decision),
+    Take {
+        step: Step,
+        on: NaiveDate,
+        note: String,
+    },
+    SendBack {
+        to: Step,
+        on: NaiveDate,
+        reason: String,
+    },
+    Withdraw {
+        decision: Decision,
+        grounds: String,
+    },
+}
+
+/// Does `act` to dossier `id` as read with `seen` history entries; refused with the
+/// reason when the rules or the actor's tier do not allow it, `Conflict` when someone
+/// moved the dossier meanwhile.
+pub async fn act(
+    store: &dyn Store,
+    registry: &UnitRegistry,
+    actor: &Actor,
+    (id, seen): (i64, usize),
+    act: Act,
+    rule: Option<&SatisfactionRule>,
+    audit: &AuditContext,
+) -> AppResult<()> {
+    let read = store
+        .get_dossier(id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("không có hồ sơ {id}")))?;
+    let tiers =
+        ntm_core::access::recognition_tiers(registry, &actor.grants, &read.unit_id, read.year);
+    if tiers.is_empty() {
+        return Err(AppError::Forbidden(
+            "bạn không xử lý hồ sơ của đơn vị này".into(),
+        ));
+    }
+    // Acted on from a page that no longer shows the dossier as it is: said first, before
+    // the rules judge a step the person did not see the dossier at.
+    if read.entries.len() != seen {
+        return Err(AppError::Conflict(
+            "hồ sơ đã được người khác cập nhật sau khi bạn mở; hãy mở lại".into(),
+        ));
+    }
+    let mut d = dossier_of(&read)?;
+    // The tier the act needs, if the actor holds it; else the actor's own (refused below
+    // with the tier it needs).
+    let acting = |needs: Tier| {
+        if tiers.contains(&needs) {
+            needs
+        } else {
+            tiers[0]
+        }
+    };
+    let needs_tier = |needs: Tier| -> AppResult<()> {
+        if tiers.contains(&needs) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(format!(
+                "việc này do {} thực hiện",
+                needs.label_vi()
+            )))
+        }
+    };
+    match act {
+        Act::Answer(c) => {
+            needs_tier(Tier::Commune)?;
+            if d.stage() >= Step::Submitted {
+                return Err(AppError::Invalid(vec![
+                    "hồ sơ đã trình thẩm tra: điều kiện đã chốt; muốn sửa thì trả lại hồ sơ".into(),
+                ]));
+            }
+            d.conditions = c;
+        }
+        Act::Council(yes, no) => {
+            needs_tier(Tier::Province)?;
+            d.council = Some((yes, no));
+        }
+        Act::Decision(x) => {
+            needs_tier(Tier::Province)?;
+            d.decision = Some(x);
+        }
+        Act::Take { step, on, note } => {
+            let by = acting(ntm_core::recognition::taken_by(step, d.verifier));
+            d.take(step, by, on, &note, rule)?;
+        }
+        Act::SendBack { to, on, reason } => {
+            let reviewing = d.stage().next().unwrap_or(d.stage());
+            let by = acting(ntm_core::recognition::taken_by(reviewing, d.verifier));
+            d.send_back(to, by, on, &reason)?;
+        }
+        Act::Withdraw { decision, grounds } => {
+            d.withdraw(decision, &grounds, acting(Tier::Province))?;
+        }
+    }
+    let record = record_of(&d, &read, audit);
+    store.save_dossier_from(&record, seen, audit).await?;
+    Ok(())
+}
+
+/// One line of the pipeline.
+#[derive(Debug, Clone)]
+pub struct PipelineLine {
+    pub id: i64,
+    pub unit: UnitId,
+    pub name: String,
+    pub level: Level,
+    pub year: i32,
+    pub stage: Step,
+    pub recognised: bool,
+    pub withdrawn: bool,
+    /// Days since the dossier last moved.
+    pub idle_days: i64,
+    pub send_backs: usize,
+}
+
+/// Every dossier the actor may read, of `year` or all, the longest idle first among those
+/// not finished, then the finished ones.
+pub async fn pipeline(
+    store: &dyn Store,
+    registry: &UnitRegistry,
+    actor: &Actor,
+    year: Option<i32>,
+    today: NaiveDate,
+) -> AppResult<Vec<PipelineLine>> {
+    let records = store
+        .list_dossiers(&DossierFilter { year, unit: None })
+        .await?;
+    let mut lines = Vec::new();
+    for r in records {
+        if !ntm_core::access::can(
+            registry,
+            &actor.grants,
+            ntm_core::access::Action::View,
+            &r.unit_id,
+            r.year,
+        ) {
+            continue;
+        }
+        let d = dossier_of(&r)?;
+        let name = registry
+            .get(&r.unit_id)
+            .and_then(|u| u.version_in_year(r.year).or(Some(u.latest())))
+            .map(|v| v.name.clone())
+            .unwrap_or_else(|| r.unit_id.to_string());
+        lines.push(PipelineLine {
+            id: r.id,
+            unit: r.unit_id.clone(),
+            name,
+            level: d.level,
+            year: d.year,
+            stage: d.stage(),
+            recognised: d.is_recognised(),
+            withdrawn: d.is_withdrawn(),
+            idle_days: d.last_moved().map_or(0, |m| (today - m).num_days()),
+            send_backs: d.send_backs().count(),
+        });
+    }
+    lines.sort_by_key(|l| {
+        (
+            l.stage >= Step::Announced || l.withdrawn,
+            std::cmp::Reverse(l.idle_days),
+            l.name.clone(),
+        )
+    });
+    Ok(lines)
+}

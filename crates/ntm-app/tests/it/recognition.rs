@@ -1,0 +1,296 @@
+//! Recognition dossiers through the use cases, on the demo: who may take which step, the
+//! conditions, send-backs kept, stale writes refused, the pipeline by scope.
+
+use chrono::NaiveDate;
+use ntm_app::AppError;
+use ntm_app::accounts::actor_by_username;
+use ntm_app::recognition::{Act, act, open, pipeline};
+use ntm_core::criteria::Level;
+use ntm_core::recognition::{Conditions, SatisfactionRule, Step};
+use rust_decimal::Decimal;
+
+use crate::audit;
+
+fn day(m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(2022, m, d).unwrap()
+}
+
+fn take(step: Step, m: u32, d: u32) -> Act {
+    Act::Take {
+        step,
+        on: day(m, d),
+        note: String::new(),
+    }
+}
+
+#[tokio::test]
+async fn a_commune_dossier_moves_by_its_tiers_and_keeps_its_send_backs() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = ntm_testkit::demo_store(dir.path()).await;
+    let registry = ntm_app::units::load_registry(s.as_ref()).await.unwrap();
+    let commune = actor_by_username(s.as_ref(), "xa-kylac").await.unwrap();
+    let district = actor_by_username(s.as_ref(), "huyen-kyanh").await.unwrap();
+    let office = actor_by_username(s.as_ref(), "vpdp").await.unwrap();
+    let viewer = actor_by_username(s.as_ref(), "bcd").await.unwrap();
+    let other = actor_by_username(s.as_ref(), "xa-thanhsen").await.unwrap();
+    let ky_lac = ntm_core::UnitId::parse("18850@2020-01-01").unwrap();
+    let a = audit();
+    let s = s.as_ref();
+
+    let refused = open(
+        s,
+        &registry,
+        &viewer,
+        (&ky_lac, Level::Advanced, 2022),
+        day(3, 1),
+        &a,
+    )
+    .await;
+    assert!(
+        matches!(refused, Err(AppError::Forbidden(_))),
+        "{refused:?}"
+    );
+    let id = open(
+        s,
+        &registry,
+        &commune,
+        (&ky_lac, Level::Advanced, 2022),
+        day(3, 1),
+        &a,
+    )
+    .await
+    .unwrap();
+    let again = open(
+        s,
+        &registry,
+        &office,
+        (&ky_lac, Level::Advanced, 2022),
+        day(3, 2),
+        &a,
+    )
+    .await;
+    assert!(
+        matches!(again, Err(AppError::Conflict(_))),
+        "one dossier per level and year"
+    );
+
+    let mut seen = 1;
+    let step = |who, what, n: &mut usize| {
+        let r = act(s, &registry, who, (id, *n), what, None, &a);
+        *n += 1;
+        r
+    };
+    step(&commune, take(Step::SelfAssessed, 3, 5), &mut seen)
+        .await
+        .unwrap();
+    step(&commune, take(Step::Consulted, 3, 10), &mut seen)
+        .await
+        .unwrap();
+    let blocked = act(
+        s,
+        &registry,
+        &commune,
+        (id, seen),
+        take(Step::Submitted, 3, 12),
+        None,
+        &a,
+    )
+    .await;
+    assert!(
+        matches!(&blocked, Err(AppError::Invalid(m)) if m[0].contains("chưa ghi tỷ lệ người dân hài lòng")),
+        "{blocked:?}"
+    );
+    // Answering the conditions is a write of its own (no entry): the history length stays.
+    act(
+        s,
+        &registry,
+        &commune,
+        (id, seen),
+        Act::Answer(Conditions {
+            satisfaction_pct: Some(Decimal::from(93)),
+            no_construction_debt: Some(true),
+            not_security_hot_spot: Some(true),
+        }),
+        None,
+        &a,
+    )
+    .await
+    .unwrap();
+    step(&commune, take(Step::Submitted, 3, 12), &mut seen)
+        .await
+        .unwrap();
+
+    // Verification is the district's (2022, before the reform): not the commune's, not a viewer's.
+    let wrong = act(
+        s,
+        &registry,
+        &commune,
+        (id, seen),
+        take(Step::Verified, 3, 20),
+        None,
+        &a,
+    )
+    .await;
+    assert!(
+        matches!(&wrong, Err(AppError::Invalid(m)) if m[0].contains("cấp huyện")),
+        "{wrong:?}"
+    );
+    let none = act(
+        s,
+        &registry,
+        &viewer,
+        (id, seen),
+        take(Step::Verified, 3, 20),
+        None,
+        &a,
+    )
+    .await;
+    assert!(matches!(none, Err(AppError::Forbidden(_))));
+    let sibling = act(
+        s,
+        &registry,
+        &other,
+        (id, seen),
+        take(Step::Verified, 3, 20),
+        None,
+        &a,
+    )
+    .await;
+    assert!(matches!(sibling, Err(AppError::Forbidden(_))));
+
+    // The district sends it back with a reason; a stale form is refused.
+    act(
+        s,
+        &registry,
+        &district,
+        (id, seen),
+        Act::SendBack {
+            to: Step::SelfAssessed,
+            on: day(3, 21),
+            reason: "Tiêu chí 17 thiếu biên bản".into(),
+        },
+        None,
+        &a,
+    )
+    .await
+    .unwrap();
+    let stale = act(
+        s,
+        &registry,
+        &district,
+        (id, seen),
+        take(Step::Verified, 3, 22),
+        None,
+        &a,
+    )
+    .await;
+    assert!(matches!(stale, Err(AppError::Conflict(_))), "{stale:?}");
+    seen += 1;
+    step(&commune, take(Step::Consulted, 3, 25), &mut seen)
+        .await
+        .unwrap();
+    step(&commune, take(Step::Submitted, 3, 26), &mut seen)
+        .await
+        .unwrap();
+    step(&district, take(Step::Verified, 4, 2), &mut seen)
+        .await
+        .unwrap();
+
+    // Appraisal waits for the satisfaction rate the office has not set, and says so.
+    let unset = act(
+        s,
+        &registry,
+        &office,
+        (id, seen),
+        take(Step::Appraised, 4, 10),
+        None,
+        &a,
+    )
+    .await;
+    assert!(
+        matches!(&unset, Err(AppError::Invalid(m)) if m[0].contains("chưa được cấu hình")),
+        "{unset:?}"
+    );
+    let rule = SatisfactionRule {
+        min_pct: Decimal::from(90),
+        source: "quy định của tỉnh (kiểm thử)".into(),
+    };
+    act(
+        s,
+        &registry,
+        &office,
+        (id, seen),
+        take(Step::Appraised, 4, 10),
+        Some(&rule),
+        &a,
+    )
+    .await
+    .unwrap();
+    seen += 1;
+
+    let stored = s.get_dossier(id).await.unwrap().unwrap();
+    let d = ntm_app::recognition::dossier_of(&stored).unwrap();
+    assert_eq!(d.stage(), Step::Appraised);
+    assert_eq!(d.send_backs().count(), 1);
+    assert_eq!(stored.entries.len(), seen);
+
+    // The pipeline: the office and the district see it; another commune does not.
+    let today = day(5, 1);
+    let lines = pipeline(s, &registry, &office, Some(2022), today)
+        .await
+        .unwrap();
+    assert_eq!(lines.len(), 1);
+    assert_eq!(
+        (lines[0].stage, lines[0].idle_days, lines[0].send_backs),
+        (Step::Appraised, 21, 1)
+    );
+    assert_eq!(
+        pipeline(s, &registry, &district, None, today)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(
+        pipeline(s, &registry, &other, None, today)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn after_the_reform_the_province_verifies() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = ntm_testkit::demo_store(dir.path()).await;
+    let registry = ntm_app::units::load_registry(s.as_ref()).await.unwrap();
+    let office = actor_by_username(s.as_ref(), "vpdp").await.unwrap();
+    let new_ky_lac = ntm_core::UnitId::parse("18838@2025-07-01").unwrap();
+    let on = NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
+    let id = open(
+        s.as_ref(),
+        &registry,
+        &office,
+        (&new_ky_lac, Level::Standard, 2026),
+        on,
+        &audit(),
+    )
+    .await
+    .unwrap();
+    let d = ntm_app::recognition::dossier_of(&s.get_dossier(id).await.unwrap().unwrap()).unwrap();
+    assert_eq!(d.verifier, ntm_core::recognition::Tier::Province);
+    let ward = ntm_core::UnitId::parse("18073@2025-07-01").unwrap();
+    let r = open(
+        s.as_ref(),
+        &registry,
+        &office,
+        (&ward, Level::Standard, 2026),
+        on,
+        &audit(),
+    )
+    .await;
+    assert!(
+        matches!(r, Err(AppError::Invalid(_))),
+        "a ward is not a commune of the programme: {r:?}"
+    );
+}
