@@ -158,6 +158,12 @@ pub fn router(state: AppState) -> Router {
         .route("/reports", get(pages::reports::index))
         .route("/reports/criteria", get(pages::reports::criteria))
         .route("/reports/whatif", get(pages::reports::what_if))
+        .route(
+            "/recognition",
+            get(pages::recognition::list).post(pages::recognition::open),
+        )
+        .route("/recognition/{id}", get(pages::recognition::show))
+        .route("/recognition/{id}/act", post(pages::recognition::act))
         .route("/reports/levels", get(pages::reports::levels))
         .route("/reports/candidates", get(pages::reports::candidates))
         .route("/reports/export", get(pages::reports::export))

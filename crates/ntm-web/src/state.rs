@@ -19,6 +19,10 @@ pub struct WebConfig {
     /// How many days ahead a task counts as due soon in the follow-up view (each viewer
     /// may change it on the page).
     pub due_soon_days: u32,
+    /// The residents' satisfaction rate a commune needs for recognition, with its act:
+    /// unset until the office sets it (18/2022's rate for communes was not found), and
+    /// while unset no dossier passes appraisal.
+    pub satisfaction_rule: Option<ntm_core::recognition::SatisfactionRule>,
 }
 
 impl Default for WebConfig {
@@ -28,6 +32,7 @@ impl Default for WebConfig {
             session_ttl: Duration::hours(12),
             default_year: 2021,
             due_soon_days: 14,
+            satisfaction_rule: None,
         }
     }
 }

@@ -80,6 +80,14 @@ pub enum Command {
         /// the clock ntm runs on).
         #[arg(long)]
         year: Option<i32>,
+        /// The residents' satisfaction rate (%) a commune needs for recognition; unset, no
+        /// dossier passes appraisal (the rate of 18/2022/QĐ-TTg for communes was not
+        /// found). Give it with the act that sets it (--satisfaction-source).
+        #[arg(long, env = "NTM_SATISFACTION_MIN", requires = "satisfaction_source")]
+        satisfaction_min: Option<rust_decimal::Decimal>,
+        /// The act the satisfaction rate comes from ("QĐ …/QĐ-UBND, Điều …").
+        #[arg(long, env = "NTM_SATISFACTION_SOURCE", requires = "satisfaction_min")]
+        satisfaction_source: Option<String>,
         /// How many days ahead the follow-up view counts a task as due soon (each user
         /// may change it on the page).
         #[arg(long, env = "NTM_DUE_SOON_DAYS", default_value_t = 14)]
@@ -472,6 +480,8 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             secure_cookies,
             due_soon_days,
             year,
+            satisfaction_min,
+            satisfaction_source,
         } => {
             // The demo never keeps a server from starting: whatever it cannot do is said,
             // and the server serves what the database holds.
@@ -505,6 +515,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                 default_year: year.unwrap_or_else(|| {
                     chrono::Datelike::year(&ntm_core::task::local_date(clock.now()))
                 }),
+                satisfaction_rule: satisfaction_min.zip(satisfaction_source.clone()).map(
+                    |(min_pct, source)| ntm_core::recognition::SatisfactionRule { min_pct, source },
+                ),
                 ..Default::default()
             };
             let app = ntm_web::router(ntm_web::AppState::new(

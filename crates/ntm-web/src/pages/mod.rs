@@ -14,6 +14,7 @@ pub mod import;
 pub mod login;
 pub mod matrix;
 pub mod overview;
+pub mod recognition;
 pub mod reports;
 pub mod scorecard;
 pub mod set_editor;

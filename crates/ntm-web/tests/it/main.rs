@@ -8,5 +8,6 @@ mod directives;
 mod flows;
 mod home;
 mod hostile;
+mod recognition;
 mod reports;
 mod set_editor;

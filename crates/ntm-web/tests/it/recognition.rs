@@ -1,0 +1,149 @@
+//! Recognition dossiers through the web: opened by the commune, moved by each tier, sent
+//! back with a reason that stays in the history, read by those who may.
+
+use axum::http::StatusCode;
+
+use crate::app::{TestApp, form_fields, pairs, texts};
+
+fn set_field(fields: &mut Vec<(String, String)>, key: &str, value: &str) {
+    match fields.iter_mut().find(|(k, _)| k == key) {
+        Some(f) => f.1 = value.into(),
+        None => fields.push((key.into(), value.into())),
+    }
+}
+
+/// The fields of the form on `html` whose hidden `kind` is `kind`.
+fn form_of(html: &str, kind: &str) -> Vec<(String, String)> {
+    let doc = scraper::Html::parse_document(html);
+    let forms = scraper::Selector::parse("form").unwrap();
+    let marker = scraper::Selector::parse(&format!("input[name=kind][value={kind}]")).unwrap();
+    let form = doc
+        .select(&forms)
+        .find(|f| f.select(&marker).next().is_some())
+        .unwrap_or_else(|| panic!("no {kind} form"));
+    form_fields(&format!("<html><body>{}</body></html>", form.html()))
+}
+
+#[tokio::test]
+async fn a_dossier_is_opened_moved_sent_back_and_read_by_scope() {
+    let app = TestApp::demo().await;
+    let commune = app.login("xa-kylac").await;
+    let r = app
+        .post(
+            &commune,
+            "/recognition",
+            &[
+                ("unit", "18850"),
+                ("year", "2022"),
+                ("level", "advanced"),
+                ("on", "2022-03-01"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page_path = r.location.clone().expect("to the dossier");
+    let act_path = format!("{page_path}/act");
+
+    let page = app.get(&commune, &page_path).await;
+    assert!(
+        page.body
+            .contains("Đang ở bước: <strong>đăng ký phấn đấu</strong>"),
+        "{}",
+        page.body
+    );
+    let mut take = form_of(&page.body, "take");
+    set_field(&mut take, "on", "2022-03-05");
+    let r = app.post(&commune, &act_path, &pairs(&take)).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = app.get(&commune, &page_path).await;
+    assert!(
+        page.body
+            .contains("Đang ở bước: <strong>tự đánh giá</strong>"),
+        "{}",
+        page.body
+    );
+    let mut take = form_of(&page.body, "take");
+    set_field(&mut take, "on", "2022-03-10");
+    assert_eq!(
+        app.post(&commune, &act_path, &pairs(&take)).await.status,
+        StatusCode::SEE_OTHER
+    );
+
+    // Submitting waits for the conditions, and says which.
+    let page = app.get(&commune, &page_path).await;
+    let take = form_of(&page.body, "take");
+    let r = app.post(&commune, &act_path, &pairs(&take)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body.contains("chưa ghi tỷ lệ người dân hài lòng"),
+        "{}",
+        r.body
+    );
+    let mut answer = form_of(&page.body, "answer");
+    set_field(&mut answer, "satisfaction", "93,5");
+    set_field(&mut answer, "debt", "yes");
+    set_field(&mut answer, "hot_spot", "yes");
+    assert_eq!(
+        app.post(&commune, &act_path, &pairs(&answer)).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let page = app.get(&commune, &page_path).await;
+    assert!(
+        page.body.contains("93,5%") || page.body.contains("93.5%"),
+        "{}",
+        page.body
+    );
+    let take = form_of(&page.body, "take");
+    assert_eq!(
+        app.post(&commune, &act_path, &pairs(&take)).await.status,
+        StatusCode::SEE_OTHER
+    );
+
+    // The commune may not verify its own dossier; the district may, or send it back.
+    let page = app.get(&commune, &page_path).await;
+    assert!(
+        !page.body.contains("value=\"take\""),
+        "no step form for the commune now"
+    );
+    let district = app.login("huyen-kyanh").await;
+    let page = app.get(&district, &page_path).await;
+    let mut back = form_of(&page.body, "send_back");
+    set_field(&mut back, "step", "self_assessed");
+    set_field(&mut back, "text", "Tiêu chí 17 thiếu biên bản kiểm tra");
+    let r = app.post(&district, &act_path, &pairs(&back)).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = app.get(&commune, &page_path).await;
+    let kept = texts(&page.body, "tr.changed");
+    assert!(
+        kept.iter()
+            .any(|t| t.contains("Tiêu chí 17 thiếu biên bản kiểm tra")),
+        "{kept:?}"
+    );
+    assert!(
+        page.body
+            .contains("Đang ở bước: <strong>tự đánh giá</strong>")
+    );
+    // The district's form, opened before its own send-back, is now stale.
+    let r = app.post(&district, &act_path, &pairs(&back)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("người khác cập nhật"), "{}", r.body);
+
+    // Who reads it: the office and the Steering Committee see it; another commune does not.
+    let office = app.login("vpdp").await;
+    let list = app.get(&office, "/recognition").await;
+    assert!(list.body.contains("Xã Kỳ Lạc"), "{}", list.body);
+    let viewer = app.login("bcd").await;
+    let seen = app.get(&viewer, &page_path).await;
+    assert_eq!(seen.status, StatusCode::OK);
+    assert!(
+        !seen.body.contains("name=\"seen\""),
+        "a viewer gets no form"
+    );
+    let other = app.login("xa-thanhsen").await;
+    assert_eq!(
+        app.get(&other, &page_path).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let r = app.post(&other, &act_path, &pairs(&back)).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
