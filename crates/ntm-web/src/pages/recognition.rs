@@ -323,7 +323,7 @@ async fn dossier_page(
             format!("{}, ngày {}, {}", x.number, date(x.signed_on), x.signer)
         }),
         rule: rule.map_or(
-            "chưa cấu hình (chưa tìm thấy mức của 18/2022 cho xã; đặt khi chạy ntm serve: --satisfaction-min, --satisfaction-source)".into(),
+            "chưa cấu hình: văn phòng điều phối tỉnh đặt mức theo văn bản (chưa tìm thấy mức của 18/2022/QĐ-TTg cho xã)".into(),
             |r| format!("{}% ({})", r.min_pct.normalize(), r.source),
         ),
         history: d
