@@ -27,57 +27,63 @@ const ENTRY_COLUMNS: &str = "dossier_id, seq, kind, step, to_step, on_date, tier
 
 #[async_trait]
 impl RecognitionStore for Backend {
-    async fn create_dossier(
+    async fn create_dossiers(
         &self,
-        dossier: &DossierRecord,
+        dossiers: &[DossierRecord],
         audit: &AuditContext,
-    ) -> StoreResult<i64> {
+    ) -> StoreResult<Vec<i64>> {
         let mut tx = self.begin_write().await?;
         let at = audit.at.trunc_subsecs(6);
-        let taken: Option<i64> = sqlx::query_scalar(
-            "SELECT id FROM recognition_dossiers WHERE unit_id = $1 AND level = $2 AND year = $3",
-        )
-        .bind(dossier.unit_id.as_str())
-        .bind(&dossier.level)
-        .bind(dossier.year)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(|e| db_error("reading the dossiers", e))?;
-        if taken.is_some() {
-            return Err(StoreError::Conflict(format!(
-                "{} đã có hồ sơ công nhận mức {} năm {}",
-                dossier.unit_id, dossier.level, dossier.year
-            )));
+        let mut ids = Vec::with_capacity(dossiers.len());
+        let mut entries = Vec::with_capacity(dossiers.len());
+        for dossier in dossiers {
+            let taken: Option<i64> = sqlx::query_scalar(
+                "SELECT id FROM recognition_dossiers WHERE unit_id = $1 AND level = $2 AND year = $3",
+            )
+            .bind(dossier.unit_id.as_str())
+            .bind(&dossier.level)
+            .bind(dossier.year)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(|e| db_error("reading the dossiers", e))?;
+            if taken.is_some() {
+                return Err(StoreError::Conflict(format!(
+                    "{} đã có hồ sơ công nhận mức {} năm {}; không có gì được ghi",
+                    dossier.unit_id, dossier.level, dossier.year
+                )));
+            }
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO recognition_dossiers (unit_id, level, year, verifier, satisfaction_pct, \
+                 no_construction_debt, not_security_hot_spot, council_yes, council_no, decision_number, \
+                 decision_date, decision_signer, created_at, created_by) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
+            )
+            .bind(dossier.unit_id.as_str())
+            .bind(&dossier.level)
+            .bind(dossier.year)
+            .bind(&dossier.verifier)
+            .bind(&dossier.satisfaction_pct)
+            .bind(dossier.no_construction_debt)
+            .bind(dossier.not_security_hot_spot)
+            .bind(dossier.council_yes)
+            .bind(dossier.council_no)
+            .bind(&dossier.decision_number)
+            .bind(dossier.decision_date)
+            .bind(&dossier.decision_signer)
+            .bind(at)
+            .bind(&audit.actor)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(|e| db_error("writing the dossier", e))?;
+            insert_entries(&mut tx, id, &dossier.entries, 0, audit, at).await?;
+            entries.push(dossier_audit(dossier, true));
+            ids.push(id);
         }
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO recognition_dossiers (unit_id, level, year, verifier, satisfaction_pct, \
-             no_construction_debt, not_security_hot_spot, council_yes, council_no, decision_number, \
-             decision_date, decision_signer, created_at, created_by) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
-        )
-        .bind(dossier.unit_id.as_str())
-        .bind(&dossier.level)
-        .bind(dossier.year)
-        .bind(&dossier.verifier)
-        .bind(&dossier.satisfaction_pct)
-        .bind(dossier.no_construction_debt)
-        .bind(dossier.not_security_hot_spot)
-        .bind(dossier.council_yes)
-        .bind(dossier.council_no)
-        .bind(&dossier.decision_number)
-        .bind(dossier.decision_date)
-        .bind(&dossier.decision_signer)
-        .bind(at)
-        .bind(&audit.actor)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(|e| db_error("writing the dossier", e))?;
-        insert_entries(&mut tx, id, &dossier.entries, 0, audit, at).await?;
-        insert_audits(&mut tx, &[dossier_audit(dossier, true)], audit, at).await?;
+        insert_audits(&mut tx, &entries, audit, at).await?;
         tx.commit()
             .await
-            .map_err(|e| db_error("committing the dossier", e))?;
-        Ok(id)
+            .map_err(|e| db_error("committing the dossiers", e))?;
+        Ok(ids)
     }
 
     async fn get_dossier(&self, id: i64) -> StoreResult<Option<DossierRecord>> {

@@ -232,6 +232,74 @@ pub async fn open(
     Ok(store.create_dossier(&record, audit).await?)
 }
 
+/// Records one decision that recognised `units` (xã, at `level`, for `year`) at once: a
+/// dossier per unit holding the decision, all stored or none. The province's office only.
+pub async fn record_decision(
+    store: &dyn Store,
+    registry: &UnitRegistry,
+    actor: &Actor,
+    units: &[UnitId],
+    (level, year): (Level, i32),
+    decision: Decision,
+    audit: &AuditContext,
+) -> AppResult<Vec<i64>> {
+    if decision.number.trim().is_empty() || decision.signer.trim().is_empty() {
+        return Err(RecognitionError::DecisionIncomplete.into());
+    }
+    let mut problems = Vec::new();
+    let mut records = Vec::new();
+    for unit in units {
+        let has_district = match commune_in(registry, unit, year) {
+            Ok(h) => h,
+            Err(AppError::Invalid(m)) => {
+                problems.extend(m);
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        if !ntm_core::access::recognition_tiers(registry, &actor.grants, unit, year)
+            .contains(&Tier::Province)
+        {
+            return Err(AppError::Forbidden(
+                "chỉ văn phòng điều phối tỉnh ghi quyết định công nhận".into(),
+            ));
+        }
+        let d = Dossier::recorded(
+            level,
+            year,
+            ntm_core::recognition::verifier(has_district),
+            decision.clone(),
+            "ghi nhận quyết định đã ban hành",
+        );
+        records.push(DossierRecord {
+            id: 0,
+            unit_id: unit.clone(),
+            level: level.as_str().into(),
+            year,
+            verifier: d.verifier.as_str().into(),
+            satisfaction_pct: None,
+            no_construction_debt: None,
+            not_security_hot_spot: None,
+            council_yes: None,
+            council_no: None,
+            decision_number: Some(decision.number.trim().to_owned()),
+            decision_date: Some(decision.signed_on),
+            decision_signer: Some(decision.signer.trim().to_owned()),
+            created_at: audit.at,
+            created_by: audit.actor.clone(),
+            entries: d
+                .history
+                .iter()
+                .map(|e| entry_record(e, audit.at, &audit.actor))
+                .collect(),
+        });
+    }
+    if !problems.is_empty() {
+        return Err(AppError::Invalid(problems));
+    }
+    Ok(store.create_dossiers(&records, audit).await?)
+}
+
 /// What a person does to a dossier.
 #[derive(Debug, Clone)]
 pub enum Act {

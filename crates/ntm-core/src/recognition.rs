@@ -278,6 +278,32 @@ impl Dossier {
         }
     }
 
+    /// A title recorded from a decision already signed (a decision of before ntm, or one
+    /// that recognised many communes at once): its history holds the decision step only,
+    /// taken by the province on the day it was signed.
+    pub fn recorded(
+        level: Level,
+        year: i32,
+        verifier: Tier,
+        decision: Decision,
+        note: &str,
+    ) -> Self {
+        Dossier {
+            level,
+            year,
+            verifier,
+            conditions: Conditions::default(),
+            council: None,
+            history: vec![Entry::Took {
+                step: Step::Decided,
+                on: decision.signed_on,
+                by: Tier::Province,
+                note: note.trim().to_owned(),
+            }],
+            decision: Some(decision),
+        }
+    }
+
     /// The step the dossier has reached: the last taken, or the one a send-back returned
     /// it to.
     pub fn stage(&self) -> Step {
@@ -767,5 +793,32 @@ mod tests {
                 "{before:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_decision_recorded_after_the_fact_holds_the_title_and_can_be_announced_or_withdrawn() {
+        let decision = Decision {
+            number: "283/QĐ-UBND".into(),
+            signed_on: NaiveDate::from_ymd_opt(2022, 1, 26).unwrap(),
+            signer: "Chủ tịch UBND tỉnh".into(),
+        };
+        let mut d = Dossier::recorded(
+            Level::Advanced,
+            2021,
+            Tier::District,
+            decision.clone(),
+            "ghi nhận",
+        );
+        assert!(d.is_recognised());
+        assert_eq!(d.stage(), Step::Decided);
+        d.take(Step::Announced, Tier::District, day(1), "", None)
+            .unwrap();
+        let later = Decision {
+            number: "9/QĐ-UBND".into(),
+            signed_on: NaiveDate::from_ymd_opt(2024, 1, 2).unwrap(),
+            ..decision
+        };
+        d.withdraw(later, "không còn đạt", Tier::Province).unwrap();
+        assert!(!d.is_recognised());
     }
 }

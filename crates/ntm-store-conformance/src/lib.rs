@@ -36,6 +36,7 @@ pub const BEHAVIOURS: &[&str] = &[
     "data_versions_rise_with_the_writes_that_change_evaluations",
     "recognition_dossiers_round_trip_with_their_history",
     "a_dossier_saved_from_a_stale_read_is_refused",
+    "dossiers_created_together_are_all_or_none",
     "units_round_trip",
     "reused_codes_stay_distinct",
     "reimporting_identical_units_writes_nothing",
@@ -4354,4 +4355,25 @@ pub async fn a_dossier_saved_from_a_stale_read_is_refused(store: &dyn Store) {
     assert!(matches!(r, Err(StoreError::Conflict(_))), "{r:?}");
     let stored = store.get_dossier(d.id).await.expect("read").expect("there");
     assert_eq!(stored, mine, "nothing of the stale save is written");
+}
+
+/// Dossiers created together are stored together or not at all.
+pub async fn dossiers_created_together_are_all_or_none(store: &dyn Store) {
+    import_fixture(store).await;
+    let first = dossier("18100@2020-01-01");
+    store
+        .create_dossier(&first, &audit("tinh", "ghi quyết định"))
+        .await
+        .expect("first");
+    let mut other = dossier("18100@2020-01-01");
+    other.level = "advanced".into();
+    let r = store
+        .create_dossiers(&[other, first], &audit("tinh", "ghi quyết định"))
+        .await;
+    assert!(matches!(r, Err(StoreError::Conflict(_))), "{r:?}");
+    let all = store
+        .list_dossiers(&ntm_store::DossierFilter::default())
+        .await
+        .expect("list");
+    assert_eq!(all.len(), 1, "the advanced one is not written either");
 }

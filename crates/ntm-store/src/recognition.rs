@@ -69,7 +69,21 @@ pub trait RecognitionStore {
         &self,
         dossier: &DossierRecord,
         audit: &AuditContext,
-    ) -> StoreResult<i64>;
+    ) -> StoreResult<i64> {
+        let ids = self
+            .create_dossiers(std::slice::from_ref(dossier), audit)
+            .await?;
+        ids.into_iter()
+            .next()
+            .ok_or_else(|| crate::StoreError::NotFound("hồ sơ vừa lập".into()))
+    }
+    /// [`RecognitionStore::create_dossier`] for many in one transaction (a decision that
+    /// recognised 28 communes at once): all are stored, or none. Ids in the given order.
+    async fn create_dossiers(
+        &self,
+        dossiers: &[DossierRecord],
+        audit: &AuditContext,
+    ) -> StoreResult<Vec<i64>>;
     async fn get_dossier(&self, id: i64) -> StoreResult<Option<DossierRecord>>;
     /// Ordered by year, then unit, then level; with their histories.
     async fn list_dossiers(&self, filter: &DossierFilter) -> StoreResult<Vec<DossierRecord>>;

@@ -162,6 +162,10 @@ pub fn router(state: AppState) -> Router {
             "/recognition",
             get(pages::recognition::list).post(pages::recognition::open),
         )
+        .route(
+            "/recognition/decisions",
+            post(pages::recognition::record_decision),
+        )
         .route("/recognition/{id}", get(pages::recognition::show))
         .route("/recognition/{id}/act", post(pages::recognition::act))
         .route("/reports/levels", get(pages::reports::levels))

@@ -294,3 +294,68 @@ async fn after_the_reform_the_province_verifies() {
         "a ward is not a commune of the programme: {r:?}"
     );
 }
+
+/// A decision that recognised many communes is entered once: a dossier each, all or none.
+#[tokio::test]
+async fn one_decision_recognises_many_communes_at_once_or_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = ntm_testkit::demo_store(dir.path()).await;
+    let registry = ntm_app::units::load_registry(s.as_ref()).await.unwrap();
+    let office = actor_by_username(s.as_ref(), "vpdp").await.unwrap();
+    let commune = actor_by_username(s.as_ref(), "xa-kylac").await.unwrap();
+    let unit = |code: &str| registry.resolve_in_year(code, 2021).unwrap().id.clone();
+    let (ky_lac, ky_tay) = (unit("18850"), unit("18793"));
+    let decision = ntm_core::recognition::Decision {
+        number: "283/QĐ-UBND".into(),
+        signed_on: NaiveDate::from_ymd_opt(2022, 1, 26).unwrap(),
+        signer: "Chủ tịch UBND tỉnh".into(),
+    };
+    let record = |who, units: Vec<ntm_core::UnitId>| {
+        let (s, registry, decision) = (s.clone(), registry.clone(), decision.clone());
+        async move {
+            ntm_app::recognition::record_decision(
+                s.as_ref(),
+                &registry,
+                who,
+                &units,
+                (Level::Standard, 2021),
+                decision,
+                &audit(),
+            )
+            .await
+        }
+    };
+    let r = record(&commune, vec![ky_lac.clone()]).await;
+    assert!(matches!(r, Err(AppError::Forbidden(_))), "{r:?}");
+    let ids = record(&office, vec![ky_lac.clone(), ky_tay.clone()])
+        .await
+        .unwrap();
+    assert_eq!(ids.len(), 2);
+    let lines = pipeline(s.as_ref(), &registry, &office, Some(2021), day(5, 1))
+        .await
+        .unwrap();
+    assert!(
+        lines
+            .iter()
+            .all(|l| l.recognised && l.stage == Step::Decided)
+    );
+    // One of them already holds it: nothing of the second batch is written.
+    let other = registry
+        .in_year(2021)
+        .into_iter()
+        .find(|v| {
+            v.unit_type() == ntm_core::UnitType::Commune && v.id() != &ky_lac && v.id() != &ky_tay
+        })
+        .unwrap()
+        .id()
+        .clone();
+    let r = record(&office, vec![other, ky_tay]).await;
+    assert!(matches!(r, Err(AppError::Conflict(_))), "{r:?}");
+    assert_eq!(
+        pipeline(s.as_ref(), &registry, &office, Some(2021), day(5, 1))
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+}

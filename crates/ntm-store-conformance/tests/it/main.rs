@@ -54,6 +54,7 @@ conformance!(
     data_versions_rise_with_the_writes_that_change_evaluations,
     recognition_dossiers_round_trip_with_their_history,
     a_dossier_saved_from_a_stale_read_is_refused,
+    dossiers_created_together_are_all_or_none,
     units_round_trip,
     reused_codes_stay_distinct,
     reimporting_identical_units_writes_nothing,

@@ -41,6 +41,8 @@ struct ListPage {
     csrf: String,
     lines: Vec<Line>,
     problems: Vec<String>,
+    /// Whether the reader is the province's office (records decisions).
+    office: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -97,6 +99,9 @@ async fn list_page(
         csrf: session.csrf.clone(),
         lines,
         problems,
+        office: session
+            .actor
+            .can_globally(&ws.registry, ntm_core::access::Action::ManageTasks),
     };
     Ok((status, render(&page)?).into_response())
 }
@@ -166,6 +171,83 @@ pub async fn open(
     .await
     {
         Ok(id) => Ok(Redirect::to(&format!("/recognition/{id}")).into_response()),
+        Err(e @ (ntm_app::AppError::Invalid(_) | ntm_app::AppError::Conflict(_))) => {
+            list_page(&state, &session, None, vec![e.to_string()]).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct DecisionForm {
+    #[serde(default)]
+    csrf: String,
+    /// Commune codes, one per line or separated by commas.
+    units: String,
+    year: i32,
+    level: String,
+    number: String,
+    on: String,
+    signer: String,
+}
+
+/// A decision that recognised many communes, entered once.
+pub async fn record_decision(
+    State(state): State<AppState>,
+    session: Session,
+    Form(f): Form<DecisionForm>,
+) -> WebResult<Response> {
+    session.check_csrf(&f.csrf)?;
+    let ws = workspace(&state, Some(0)).await?;
+    let mut problems = Vec::new();
+    let units: Vec<ntm_core::UnitId> = f
+        .units
+        .split([',', '\n', ';'])
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .filter_map(|code| {
+            ws.registry
+                .resolve_in_year(code, f.year)
+                .map(|u| u.id.clone())
+                .map_err(|e| problems.push(format!("“{code}”: {e}")))
+                .ok()
+        })
+        .collect();
+    if units.is_empty() && problems.is_empty() {
+        problems.push("Chưa ghi mã xã nào.".into());
+    }
+    let level = Level::parse(f.level.trim()).filter(|l| *l != Level::None);
+    let on = typed_date(&f.on);
+    if level.is_none() {
+        problems.push("Mức: chọn đạt chuẩn, nâng cao hoặc kiểu mẫu".into());
+    }
+    if on.is_none() {
+        problems.push(format!("Ngày ký “{}” không phải là ngày", f.on));
+    }
+    let (Some(level), Some(on), true) = (level, on, problems.is_empty()) else {
+        return list_page(&state, &session, None, problems).await;
+    };
+    let decision = Decision {
+        number: f.number,
+        signed_on: on,
+        signer: f.signer,
+    };
+    let audit = session.actor.audit(
+        state.now(),
+        format!("ghi quyết định {}", decision.number.trim()),
+    );
+    match ntm_app::recognition::record_decision(
+        state.store.as_ref(),
+        &ws.registry,
+        &session.actor,
+        &units,
+        (level, f.year),
+        decision,
+        &audit,
+    )
+    .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/recognition?year={}", f.year)).into_response()),
         Err(e @ (ntm_app::AppError::Invalid(_) | ntm_app::AppError::Conflict(_))) => {
             list_page(&state, &session, None, vec![e.to_string()]).await
         }

@@ -147,3 +147,36 @@ async fn a_dossier_is_opened_moved_sent_back_and_read_by_scope() {
     let r = app.post(&other, &act_path, &pairs(&back)).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn the_office_enters_one_decision_for_many_communes() {
+    let app = TestApp::demo().await;
+    let office = app.login("vpdp").await;
+    let fields = [
+        ("units", "18850\n18793"),
+        ("year", "2021"),
+        ("level", "standard"),
+        ("number", "283/QĐ-UBND"),
+        ("on", "2022-01-26"),
+        ("signer", "Chủ tịch UBND tỉnh"),
+    ];
+    let r = app.post(&office, "/recognition/decisions", &fields).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let list = app.get(&office, "/recognition?year=2021").await;
+    let rows = texts(&list.body, "table.data tbody tr");
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert!(rows.iter().all(|r| r.contains("quyết định công nhận")));
+    let mut bad = fields;
+    bad[0] = ("units", "18850, 99999");
+    let r = app.post(&office, "/recognition/decisions", &bad).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("99999"), "{}", r.body);
+    let commune = app.login("xa-kylac").await;
+    let page = app.get(&commune, "/recognition").await;
+    assert!(
+        !page.body.contains("/recognition/decisions"),
+        "the form is the office's"
+    );
+    let r = app.post(&commune, "/recognition/decisions", &fields).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
