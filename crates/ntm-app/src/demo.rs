@@ -897,6 +897,80 @@ async fn approve(
     Ok(())
 }
 
+/// The recognition decisions `hatinh-history.yaml` gives with their numbers: the 2021
+/// advanced communes (283/QĐ-UBND of 26/01/2022) and 2022's first batch (1337/QĐ-UBND of
+/// 01/7/2022). The 2021 standard and model communes' decision number is not given, so no
+/// decision is invented for them. Recorded once: a re-run finds them there.
+async fn record_recognitions(
+    store: &dyn Store,
+    registry: &UnitRegistry,
+    audit: &AuditContext,
+) -> AppResult<()> {
+    use ntm_core::recognition::Decision;
+    let signer = "Chủ tịch UBND tỉnh";
+    let batches: [(&[Named], Level, i32, &str, NaiveDate); 4] = [
+        (
+            ADVANCED_2021,
+            Level::Advanced,
+            2021,
+            "283/QĐ-UBND",
+            d(2022, 1, 26),
+        ),
+        (
+            STANDARD_2022,
+            Level::Standard,
+            2022,
+            "1337/QĐ-UBND",
+            d(2022, 7, 1),
+        ),
+        (
+            ADVANCED_2022,
+            Level::Advanced,
+            2022,
+            "1337/QĐ-UBND",
+            d(2022, 7, 1),
+        ),
+        (
+            MODEL_2022,
+            Level::Model,
+            2022,
+            "1337/QĐ-UBND",
+            d(2022, 7, 1),
+        ),
+    ];
+    let stored = store
+        .list_dossiers(&ntm_store::DossierFilter::default())
+        .await?;
+    for (named, level, year, number, signed_on) in batches {
+        let units: Vec<UnitId> = resolve_all(registry, named)
+            .map_err(|e| AppError::Invalid(vec![e]))?
+            .into_iter()
+            .filter(|u| {
+                !stored
+                    .iter()
+                    .any(|r| &r.unit_id == u && r.year == year && r.level == level.as_str())
+            })
+            .collect();
+        if units.is_empty() {
+            continue;
+        }
+        crate::recognition::record_decision_as_operator(
+            store,
+            registry,
+            &units,
+            (level, year),
+            Decision {
+                number: number.into(),
+                signed_on,
+                signer: signer.into(),
+            },
+            audit,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 /// What building the demo did.
 #[derive(Debug, Clone, Default)]
 pub struct DemoReport {
@@ -956,6 +1030,7 @@ pub async fn build(store: &dyn Store, audit: &AuditContext) -> AppResult<DemoRep
     let kept = total - writes.len();
     let values = store.write_values(&writes, audit).await?;
     approve(store, &ws.registry, &writes, audit).await?;
+    record_recognitions(store, &ws.registry, audit).await?;
     accounts(store, audit).await?;
     let admin = crate::accounts::actor_by_username(store, "vpdp").await?;
     seed_directive(store, &ws.registry, &admin, audit).await?;

@@ -243,6 +243,28 @@ pub async fn record_decision(
     decision: Decision,
     audit: &AuditContext,
 ) -> AppResult<Vec<i64>> {
+    for unit in units {
+        if !ntm_core::access::recognition_tiers(registry, &actor.grants, unit, year)
+            .contains(&Tier::Province)
+        {
+            return Err(AppError::Forbidden(
+                "chỉ văn phòng điều phối tỉnh ghi quyết định công nhận".into(),
+            ));
+        }
+    }
+    record_decision_as_operator(store, registry, units, (level, year), decision, audit).await
+}
+
+/// [`record_decision`] by the operator who holds the database (the demo, an import of
+/// past decisions).
+pub async fn record_decision_as_operator(
+    store: &dyn Store,
+    registry: &UnitRegistry,
+    units: &[UnitId],
+    (level, year): (Level, i32),
+    decision: Decision,
+    audit: &AuditContext,
+) -> AppResult<Vec<i64>> {
     if decision.number.trim().is_empty() || decision.signer.trim().is_empty() {
         return Err(RecognitionError::DecisionIncomplete.into());
     }
@@ -257,13 +279,6 @@ pub async fn record_decision(
             }
             Err(e) => return Err(e),
         };
-        if !ntm_core::access::recognition_tiers(registry, &actor.grants, unit, year)
-            .contains(&Tier::Province)
-        {
-            return Err(AppError::Forbidden(
-                "chỉ văn phòng điều phối tỉnh ghi quyết định công nhận".into(),
-            ));
-        }
         let d = Dossier::recorded(
             level,
             year,

@@ -341,11 +341,14 @@ impl Dossier {
             .filter(|e| matches!(e, Entry::SentBack { .. }))
     }
 
-    /// What still blocks `step`, in words; empty when nothing does.
+    /// What still blocks `step`, in words; empty when nothing does. Each condition is
+    /// judged at the step it guards — the answers at submission (they are fixed from then
+    /// on), the rate at appraisal, the vote at the decision — so a title recorded from a
+    /// decision can still be announced.
     pub fn missing_for(&self, step: Step, rule: Option<&SatisfactionRule>) -> Vec<String> {
         let c = &self.conditions;
         let mut missing = Vec::new();
-        if step >= Step::Submitted {
+        if step == Step::Submitted {
             match c.satisfaction_pct {
                 None => {
                     missing.push("chưa ghi tỷ lệ người dân hài lòng (kết quả lấy ý kiến)".into())
@@ -367,7 +370,7 @@ impl Dossier {
                 Some(true) => {}
             }
         }
-        if step >= Step::Appraised {
+        if step == Step::Appraised {
             match (rule, c.satisfaction_pct) {
                 (None, _) => missing.push(
                     "tỷ lệ hài lòng cần đạt chưa được cấu hình (chưa tìm thấy mức của 18/2022 cho xã)"
@@ -382,7 +385,7 @@ impl Dossier {
                 _ => {}
             }
         }
-        if step >= Step::Decided {
+        if step == Step::Decided {
             match self.council {
                 None => missing.push("chưa có kết quả bỏ phiếu của hội đồng".into()),
                 Some((yes, no)) if yes <= no => {
