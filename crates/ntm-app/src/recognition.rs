@@ -484,10 +484,13 @@ pub async fn pipeline(
             send_backs: d.send_backs().count(),
         });
     }
+    // A title decided (announced or not) or withdrawn is no longer waiting on anyone:
+    // after the open dossiers, newest year first.
     lines.sort_by_key(|l| {
+        let done = l.recognised || l.withdrawn;
         (
-            l.stage >= Step::Announced || l.withdrawn,
-            std::cmp::Reverse(l.idle_days),
+            done,
+            std::cmp::Reverse(if done { l.year as i64 } else { l.idle_days }),
             l.name.clone(),
         )
     });

@@ -29,7 +29,8 @@ pub struct Line {
     pub level: &'static str,
     pub year: i32,
     pub stage: &'static str,
-    pub idle: i64,
+    /// Days since it last moved, for a dossier still waiting (empty once decided).
+    pub idle: String,
     pub send_backs: usize,
     pub state: &'static str,
 }
@@ -73,7 +74,11 @@ async fn list_page(
         level: l.level.label_vi(),
         year: l.year,
         stage: l.stage.label_vi(),
-        idle: l.idle_days,
+        idle: if l.recognised || l.withdrawn {
+            String::new()
+        } else {
+            l.idle_days.to_string()
+        },
         send_backs: l.send_backs,
         state: if l.withdrawn {
             "unmet"
