@@ -129,14 +129,6 @@ pub struct OpenForm {
     on: String,
 }
 
-/// A date typed as 2026-03-01 (date picker) or 01/03/2026.
-fn typed_date(text: &str) -> Option<NaiveDate> {
-    let t = text.trim();
-    NaiveDate::parse_from_str(t, "%Y-%m-%d")
-        .or_else(|_| NaiveDate::parse_from_str(t, "%d/%m/%Y"))
-        .ok()
-}
-
 pub async fn open(
     State(state): State<AppState>,
     session: Session,
@@ -157,7 +149,7 @@ pub async fn open(
             problems.push("Mức: chọn đạt chuẩn, nâng cao hoặc kiểu mẫu".into());
             None
         });
-    let on = typed_date(&f.on).or_else(|| {
+    let on = super::directives::parse_date(&f.on).or_else(|| {
         problems.push(format!("Ngày đăng ký “{}” không phải là ngày", f.on));
         None
     });
@@ -222,7 +214,7 @@ pub async fn record_decision(
         problems.push("Chưa ghi mã xã nào.".into());
     }
     let level = Level::parse(f.level.trim()).filter(|l| *l != Level::None);
-    let on = typed_date(&f.on);
+    let on = super::directives::parse_date(&f.on);
     if level.is_none() {
         problems.push("Mức: chọn đạt chuẩn, nâng cao hoặc kiểu mẫu".into());
     }
@@ -503,7 +495,10 @@ fn answer(text: &str) -> Option<bool> {
 
 /// The act a form asks for, or what is wrong with the form.
 fn act_of(f: &ActForm) -> Result<Act, String> {
-    let on = || typed_date(&f.on).ok_or_else(|| format!("Ngày “{}” không phải là ngày", f.on));
+    let on = || {
+        super::directives::parse_date(&f.on)
+            .ok_or_else(|| format!("Ngày “{}” không phải là ngày", f.on))
+    };
     let step = || Step::parse(&f.step).ok_or_else(|| format!("bước “{}” không có", f.step));
     Ok(match f.kind.as_str() {
         "take" => Act::Take {

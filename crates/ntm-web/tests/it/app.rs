@@ -341,6 +341,14 @@ pub fn texts(html: &str, selector: &str) -> Vec<String> {
 /// The fields a browser would send for the forms of `html` (the sign-out form's token
 /// left out: the test's post adds its own): every named input (not disabled) with its
 /// value, every textarea with its text, every select with its selected option.
+/// Sets one field of a form read with [`form_fields`], adding it when absent.
+pub fn set_field(fields: &mut Vec<(String, String)>, key: &str, value: &str) {
+    match fields.iter_mut().find(|(k, _)| k == key) {
+        Some(f) => f.1 = value.into(),
+        None => fields.push((key.into(), value.into())),
+    }
+}
+
 /// Owned form fields as the borrowed pairs `post` takes.
 pub fn pairs(fields: &[(String, String)]) -> Vec<(&str, &str)> {
     fields

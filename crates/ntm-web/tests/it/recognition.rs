@@ -3,14 +3,7 @@
 
 use axum::http::StatusCode;
 
-use crate::app::{TestApp, form_fields, pairs, texts};
-
-fn set_field(fields: &mut Vec<(String, String)>, key: &str, value: &str) {
-    match fields.iter_mut().find(|(k, _)| k == key) {
-        Some(f) => f.1 = value.into(),
-        None => fields.push((key.into(), value.into())),
-    }
-}
+use crate::app::{TestApp, form_fields, pairs, set_field, texts};
 
 /// The fields of the form on `html` whose hidden `kind` is `kind`.
 fn form_of(html: &str, kind: &str) -> Vec<(String, String)> {

@@ -2,7 +2,7 @@
 
 use axum::http::StatusCode;
 
-use crate::app::{TestApp, form_fields, pairs, texts};
+use crate::app::{TestApp, form_fields, pairs, set_field, texts};
 use crate::reports::download;
 
 const NATIONAL_2026: &str = "xa-ntm-2026-2030";
@@ -16,13 +16,6 @@ async fn stored_text(app: &TestApp, id: &str) -> (i64, String) {
         .find(|r| r.id == id)
         .map(|r| (r.version, r.source_text))
         .unwrap()
-}
-
-fn set_field(fields: &mut Vec<(String, String)>, key: &str, value: &str) {
-    match fields.iter_mut().find(|(k, _)| k == key) {
-        Some(f) => f.1 = value.into(),
-        None => fields.push((key.into(), value.into())),
-    }
 }
 
 #[tokio::test]
