@@ -47,6 +47,7 @@ use crate::dialect::{self, Backend, Db, DbConn, DbRow};
 
 mod accounts;
 mod recognition;
+mod targets;
 mod tasks;
 mod workflow;
 

@@ -18,7 +18,7 @@ use sqlx::QueryBuilder;
 use super::{db_error, get, insert_audits};
 use crate::dialect::{Backend, Db, DbConn, DbRow};
 
-const DOSSIER_COLUMNS: &str = "id, unit_id, level, year, verifier, satisfaction_pct, \
+const DOSSIER_COLUMNS: &str = "id, unit_id, subject, level, year, verifier, satisfaction_pct, \
      no_construction_debt, not_security_hot_spot, council_yes, council_no, decision_number, \
      decision_date, decision_signer, created_at, created_by";
 
@@ -55,8 +55,8 @@ impl RecognitionStore for Backend {
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO recognition_dossiers (unit_id, level, year, verifier, satisfaction_pct, \
                  no_construction_debt, not_security_hot_spot, council_yes, council_no, decision_number, \
-                 decision_date, decision_signer, created_at, created_by) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
+                 decision_date, decision_signer, created_at, created_by, subject) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
             )
             .bind(dossier.unit_id.as_str())
             .bind(&dossier.level)
@@ -72,6 +72,7 @@ impl RecognitionStore for Backend {
             .bind(&dossier.decision_signer)
             .bind(at)
             .bind(&audit.actor)
+            .bind(&dossier.subject)
             .fetch_one(&mut *tx)
             .await
             .map_err(|e| db_error("writing the dossier", e))?;
@@ -258,6 +259,7 @@ fn dossier_record(row: &DbRow) -> StoreResult<DossierRecord> {
     Ok(DossierRecord {
         id: get(row, "id")?,
         unit_id: plan::parse_unit_id(&unit, "recognition_dossiers.unit_id")?,
+        subject: get(row, "subject")?,
         level: get(row, "level")?,
         year: get(row, "year")?,
         verifier: get(row, "verifier")?,

@@ -964,9 +964,238 @@ async fn record_recognitions(
                 signed_on,
                 signer: signer.into(),
             },
+            "ghi nhận quyết định đã ban hành (hatinh-history.yaml)",
             audit,
         )
         .await?;
+    }
+    Ok(())
+}
+
+fn district_id(registry: &UnitRegistry, name: &str) -> AppResult<UnitId> {
+    registry
+        .as_of(d(2022, 6, 30))
+        .iter()
+        .find(|v| v.name() == name)
+        .map(|v| v.id().clone())
+        .ok_or_else(|| AppError::Invalid(vec![format!("không tìm thấy {name} năm 2022")]))
+}
+
+/// The districts' titles the sources give: Vũ Quang and Cẩm Xuyên recognised by the
+/// Prime Minister in 2021 (the seed; number and date not given), Hương Sơn appraised by
+/// the central team in 2021 (the seed) and recognised "đạt chuẩn năm 2020" by a decision
+/// of 27/4/2022 (recognition-2021-2025.yaml; number not given), Kỳ Anh for 2023 by
+/// 840/QĐ-TTg of 15/8/2024 (hatinh-history.yaml). What the sources do not date is dated
+/// at the latest day it can be, and its note says so.
+async fn record_district_titles(
+    store: &dyn Store,
+    registry: &UnitRegistry,
+    audit: &AuditContext,
+) -> AppResult<()> {
+    use ntm_core::recognition::{Decision, Dossier, Entry, Step, Tier};
+    let stored = store
+        .list_dossiers(&ntm_store::DossierFilter::default())
+        .await?;
+    let has = |u: &UnitId| stored.iter().any(|r| &r.unit_id == u);
+    let pm = "Thủ tướng Chính phủ";
+    for name in DISTRICTS_NTM_FROM_2021 {
+        let unit = district_id(registry, name)?;
+        if has(&unit) {
+            continue;
+        }
+        crate::recognition::record_decision_as_operator(
+            store,
+            registry,
+            std::slice::from_ref(&unit),
+            (Level::Standard, 2021),
+            Decision {
+                number: String::new(),
+                signed_on: d(2021, 12, 31),
+                signer: pm.into(),
+            },
+            "Thông báo kết luận ngày 23/02/2022: được Thủ tướng công nhận đạt chuẩn nông thôn mới trong năm 2021. Số và ngày quyết định không có trong nguồn; ghi ngày 31/12/2021.",
+            audit,
+        )
+        .await?;
+    }
+    let huong_son = district_id(registry, "Huyện Hương Sơn")?;
+    if !has(&huong_son) {
+        let decision = Decision {
+            number: String::new(),
+            signed_on: d(2022, 4, 27),
+            signer: pm.into(),
+        };
+        let dossier = Dossier {
+            subject: Tier::District,
+            level: Level::Standard,
+            year: 2020,
+            verifier: Tier::Province,
+            conditions: Default::default(),
+            council: None,
+            decision: Some(decision.clone()),
+            history: vec![
+                Entry::Took {
+                    step: Step::Appraised,
+                    on: d(2021, 12, 31),
+                    by: Tier::Central,
+                    note: "Thông báo kết luận ngày 23/02/2022: Đoàn thẩm định trung ương đã thẩm định trong năm 2021, chờ công nhận. Ngày không có trong nguồn; ghi 31/12/2021.".into(),
+                },
+                Entry::Took {
+                    step: Step::Decided,
+                    on: decision.signed_on,
+                    by: Tier::Central,
+                    note: "Quyết định ngày 27/4/2022 công nhận huyện Hương Sơn đạt chuẩn nông thôn mới năm 2020 (recognition-2021-2025.yaml); số quyết định không có trong nguồn.".into(),
+                },
+            ],
+        };
+        crate::recognition::record_history_as_operator(store, registry, &huong_son, dossier, audit)
+            .await?;
+    }
+    let ky_anh = district_id(registry, "Huyện Kỳ Anh")?;
+    if !has(&ky_anh) {
+        crate::recognition::record_decision_as_operator(
+            store,
+            registry,
+            std::slice::from_ref(&ky_anh),
+            (Level::Standard, 2023),
+            Decision {
+                number: "840/QĐ-TTg".into(),
+                signed_on: d(2024, 8, 15),
+                signer: pm.into(),
+            },
+            "hatinh-history.yaml: đạt chuẩn năm 2023, Quyết định 840/QĐ-TTg ngày 15/8/2024",
+            audit,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Titles of the demo's plans, by which a rerun finds them.
+pub const PLAN_2022: &str = "Chỉ tiêu năm 2022 (Thông báo kết luận Hội nghị tổng kết năm 2021)";
+pub const PLAN_2021_2025: &str = "Mục tiêu giai đoạn 2021-2025: tỉnh đạt chuẩn nông thôn mới";
+pub const PLAN_2026: &str = "Kế hoạch năm 2026 cho các xã sau sắp xếp (minh họa)";
+
+/// The notice's 2022 targets and its 2025 goal, as it states them; and an illustrative
+/// 2026 plan for the post-reform communes (its figures and its split are made up for the
+/// demo, and labelled so).
+async fn seed_targets(store: &dyn Store, ws: &Workspace, audit: &AuditContext) -> AppResult<()> {
+    use crate::targets::{share, target_record};
+    use ntm_core::target::{CountBy, Counted, TargetKind};
+    let stored = store.list_plans().await?;
+    let province = UnitId::parse("42@2020-01-01").expect("constant unit id");
+    let count = |c: Counted, n: i64, note: &str| {
+        target_record(
+            &TargetKind::Count(c),
+            CountBy::StandardYear,
+            Decimal::from(n),
+            note,
+        )
+    };
+    let notice = |title: &str, period: &str, targets| ntm_store::TargetPlanRecord {
+        id: 0,
+        scope_id: province.clone(),
+        period: period.into(),
+        title: title.into(),
+        doc_number: "Thông báo kết luận (số hiệu không có trong bản trích)".into(),
+        doc_date: Some(d(2022, 2, 23)),
+        doc_body: "Ban Chỉ đạo các Chương trình MTQG tỉnh Hà Tĩnh".into(),
+        illustrative: false,
+        note:
+            "Ngày là ngày Hội nghị (23/02/2022); văn bản: shared/seed/thong-bao-ket-luan-2022.txt."
+                .into(),
+        version: 1,
+        created_at: audit.at,
+        created_by: audit.actor.clone(),
+        targets,
+    };
+    let mut plans = vec![
+        notice(
+            PLAN_2022,
+            "2022",
+            vec![
+                count(
+                    Counted::Communes(Level::Standard),
+                    5,
+                    "ít nhất 5 xã đạt chuẩn",
+                ),
+                count(Counted::Communes(Level::Advanced), 15, "15 xã đạt nâng cao"),
+                count(Counted::Communes(Level::Model), 3, "3 xã đạt kiểu mẫu"),
+                target_record(
+                    &TargetKind::Count(Counted::Districts(Level::Standard)),
+                    CountBy::DecisionYear,
+                    Decimal::ONE,
+                    "1 huyện đạt chuẩn (quyết định của Thủ tướng có thể ký sau năm đạt chuẩn: tính theo năm ký)",
+                ),
+                count(Counted::ModelAreas, 200, "200 khu dân cư kiểu mẫu"),
+                count(
+                    Counted::OcopProducts { min_stars: 0 },
+                    50,
+                    "ít nhất 50 sản phẩm OCOP",
+                ),
+                count(
+                    Counted::OcopProducts { min_stars: 4 },
+                    5,
+                    "trong đó ít nhất 5 sản phẩm 4 sao",
+                ),
+            ],
+        ),
+        notice(
+            PLAN_2021_2025,
+            "2021-2025",
+            vec![target_record(
+                &TargetKind::Goal(Level::Standard),
+                CountBy::StandardYear,
+                Decimal::ONE,
+                "Đến năm 2025 tỉnh đạt chuẩn nông thôn mới",
+            )],
+        ),
+    ];
+    let communes: Vec<UnitId> = ws
+        .registry
+        .subtree_on(&province, d(2026, 12, 31))
+        .iter()
+        .filter(|v| v.unit_type() == UnitType::Commune)
+        .map(|v| v.id().clone())
+        .take(4)
+        .collect();
+    let mut advanced = count(Counted::Communes(Level::Advanced), 10, "minh họa");
+    advanced.shares = communes.iter().map(|u| share(u, Decimal::ONE)).collect();
+    let indicator = |id: &str, amount: i64, note: &str| {
+        target_record(
+            &TargetKind::Indicator {
+                indicator: id.into(),
+                comparison: Comparison::AtLeast,
+            },
+            CountBy::StandardYear,
+            Decimal::from(amount),
+            note,
+        )
+    };
+    plans.push(ntm_store::TargetPlanRecord {
+        title: PLAN_2026.into(),
+        period: "2026".into(),
+        doc_number: "(minh họa)/KH-UBND".into(),
+        doc_date: Some(d(2026, 3, 10)),
+        doc_body: "UBND tỉnh Hà Tĩnh".into(),
+        illustrative: true,
+        note: "Kế hoạch minh họa của bản demo, không phải văn bản thật: các mức và việc phân bổ chỉ tiêu nâng cao cho 4 xã đều do bản demo đặt.".into(),
+        targets: vec![
+            count(Counted::Communes(Level::Standard), 8, "minh họa"),
+            advanced,
+            count(Counted::Communes(Level::Model), 3, "minh họa"),
+            indicator("10", 70, "thu nhập bình quân đầu người khu vực nông thôn (minh họa)"),
+            indicator("17.1", 97, "tỷ lệ hộ dùng nước sạch theo quy chuẩn (minh họa)"),
+            indicator("17.10", 40, "tỷ lệ hộ phân loại chất thải rắn tại nguồn (minh họa)"),
+            count(Counted::OcopProducts { min_stars: 0 }, 30, "minh họa"),
+        ],
+        ..notice("", "", vec![])
+    });
+    for plan in plans {
+        if stored.iter().any(|p| p.title == plan.title) {
+            continue;
+        }
+        crate::targets::create_as_operator(store, ws, &plan, audit).await?;
     }
     Ok(())
 }
@@ -1031,6 +1260,8 @@ pub async fn build(store: &dyn Store, audit: &AuditContext) -> AppResult<DemoRep
     let values = store.write_values(&writes, audit).await?;
     approve(store, &ws.registry, &writes, audit).await?;
     record_recognitions(store, &ws.registry, audit).await?;
+    record_district_titles(store, &ws.registry, audit).await?;
+    seed_targets(store, &ws, audit).await?;
     accounts(store, audit).await?;
     let admin = crate::accounts::actor_by_username(store, "vpdp").await?;
     seed_directive(store, &ws.registry, &admin, audit).await?;

@@ -22,6 +22,7 @@ pub mod recognition;
 pub mod reports;
 pub mod set_editor;
 pub mod summary;
+pub mod targets;
 pub mod tasks;
 pub mod throttle;
 pub mod units;

@@ -67,6 +67,7 @@ pub fn dossier_of(r: &DossierRecord) -> AppResult<Dossier> {
         })
         .collect::<AppResult<Vec<_>>>()?;
     Ok(Dossier {
+        subject: tier(&r.subject)?,
         level: level_of(&r.level)?,
         year: r.year,
         verifier: tier(&r.verifier)?,
@@ -96,7 +97,7 @@ pub fn dossier_of(r: &DossierRecord) -> AppResult<Dossier> {
     })
 }
 
-fn entry_record(e: &Entry, at: DateTime<Utc>, by: &str) -> DossierEntryRecord {
+fn entry_record(d: &Dossier, e: &Entry, at: DateTime<Utc>, by: &str) -> DossierEntryRecord {
     let base = |kind: &str, step: Step, on: NaiveDate, tier: Tier, text: &str| DossierEntryRecord {
         kind: kind.into(),
         step: step.as_str().into(),
@@ -133,7 +134,7 @@ fn entry_record(e: &Entry, at: DateTime<Utc>, by: &str) -> DossierEntryRecord {
                 "withdrew",
                 Step::Decided,
                 decision.signed_on,
-                Tier::Province,
+                d.taken_by(Step::Decided),
                 grounds,
             )
         },
@@ -157,30 +158,72 @@ fn record_of(d: &Dossier, read: &DossierRecord, audit: &AuditContext) -> Dossier
     r.entries.extend(
         d.history[read.entries.len()..]
             .iter()
-            .map(|e| entry_record(e, audit.at, &audit.actor)),
+            .map(|e| entry_record(d, e, audit.at, &audit.actor)),
     );
     r
 }
 
-/// The commune's place for a dossier: a commune in force in `year`, and whether a district
-/// stands above it then (it verifies; after the reform the province does).
-fn commune_in(registry: &UnitRegistry, unit: &UnitId, year: i32) -> AppResult<bool> {
+/// What a dossier for `unit` in `year` recognises, and who verifies it: a xã in force
+/// that year (wards and townships are urban: the programme recognises xã), verified by its
+/// district while one stands above it and by the province after the reform; a district
+/// (until the reform), verified by the province; the province, verified centrally.
+fn subject_in(registry: &UnitRegistry, unit: &UnitId, year: i32) -> AppResult<(Tier, Tier)> {
     let u = registry
         .get(unit)
         .ok_or_else(|| AppError::NotFound(format!("không có đơn vị {unit}")))?;
-    // Wards and townships are urban: the programme recognises xã.
-    if u.level != UnitLevel::Commune
-        || u.version_in_year(year).map(|v| v.unit_type) != Some(ntm_core::UnitType::Commune)
-    {
+    let Some(version) = u.version_in_year(year) else {
         return Err(AppError::Invalid(vec![format!(
-            "{} không phải xã trong năm {year}: chỉ xã được xét công nhận nông thôn mới",
+            "{} không tồn tại trong năm {year}",
             u.latest().name
         )]));
+    };
+    let subject = match u.level {
+        UnitLevel::Commune if version.unit_type == ntm_core::UnitType::Commune => Tier::Commune,
+        UnitLevel::Commune => {
+            return Err(AppError::Invalid(vec![format!(
+                "{} không phải xã trong năm {year}: chỉ xã được xét công nhận nông thôn mới",
+                u.latest().name
+            )]));
+        }
+        UnitLevel::District => Tier::District,
+        UnitLevel::Province => Tier::Province,
+    };
+    let has_district = version
+        .parent
+        .as_ref()
+        .and_then(|p| registry.get(p).map(|p| p.level == UnitLevel::District))
+        .unwrap_or(false);
+    Ok((
+        subject,
+        ntm_core::recognition::verifier_of(subject, has_district),
+    ))
+}
+
+/// The stored form of a dossier not stored yet.
+fn new_record(unit: &UnitId, d: &Dossier, audit: &AuditContext) -> DossierRecord {
+    DossierRecord {
+        id: 0,
+        unit_id: unit.clone(),
+        subject: d.subject.as_str().into(),
+        level: d.level.as_str().into(),
+        year: d.year,
+        verifier: d.verifier.as_str().into(),
+        satisfaction_pct: None,
+        no_construction_debt: None,
+        not_security_hot_spot: None,
+        council_yes: None,
+        council_no: None,
+        decision_number: d.decision.as_ref().map(|x| x.number.trim().to_owned()),
+        decision_date: d.decision.as_ref().map(|x| x.signed_on),
+        decision_signer: d.decision.as_ref().map(|x| x.signer.trim().to_owned()),
+        created_at: audit.at,
+        created_by: audit.actor.clone(),
+        entries: d
+            .history
+            .iter()
+            .map(|e| entry_record(d, e, audit.at, &audit.actor))
+            .collect(),
     }
-    let parent = u.version_in_year(year).and_then(|v| v.parent.clone());
-    Ok(parent
-        .and_then(|p| registry.get(&p).map(|p| p.level == UnitLevel::District))
-        .unwrap_or(false))
 }
 
 /// Opens a dossier for `unit` at `level` for `year`, registered on `on` by the actor's
@@ -193,42 +236,16 @@ pub async fn open(
     on: NaiveDate,
     audit: &AuditContext,
 ) -> AppResult<i64> {
-    let has_district = commune_in(registry, unit, year)?;
+    let (subject, verifier) = subject_in(registry, unit, year)?;
     let tiers = ntm_core::access::recognition_tiers(registry, &actor.grants, unit, year);
     let Some(by) = tiers.first().copied() else {
         return Err(AppError::Forbidden(
             "bạn không lập hồ sơ công nhận cho đơn vị này".into(),
         ));
     };
-    let d = Dossier::register_by(
-        level,
-        year,
-        ntm_core::recognition::verifier(has_district),
-        on,
-        by,
-    );
-    let record = DossierRecord {
-        id: 0,
-        unit_id: unit.clone(),
-        level: level.as_str().into(),
-        year,
-        verifier: d.verifier.as_str().into(),
-        satisfaction_pct: None,
-        no_construction_debt: None,
-        not_security_hot_spot: None,
-        council_yes: None,
-        council_no: None,
-        decision_number: None,
-        decision_date: None,
-        decision_signer: None,
-        created_at: audit.at,
-        created_by: audit.actor.clone(),
-        entries: d
-            .history
-            .iter()
-            .map(|e| entry_record(e, audit.at, &audit.actor))
-            .collect(),
-    };
+    let mut d = Dossier::register_by(level, year, verifier, on, by);
+    d.subject = subject;
+    let record = new_record(unit, &d, audit);
     Ok(store.create_dossier(&record, audit).await?)
 }
 
@@ -244,75 +261,86 @@ pub async fn record_decision(
     audit: &AuditContext,
 ) -> AppResult<Vec<i64>> {
     for unit in units {
+        let (subject, verifier) = subject_in(registry, unit, year)?;
+        let decider = ntm_core::recognition::taken_by_for(subject, Step::Decided, verifier);
         if !ntm_core::access::recognition_tiers(registry, &actor.grants, unit, year)
-            .contains(&Tier::Province)
+            .contains(&decider)
         {
             return Err(AppError::Forbidden(
                 "chỉ văn phòng điều phối tỉnh ghi quyết định công nhận".into(),
             ));
         }
     }
-    record_decision_as_operator(store, registry, units, (level, year), decision, audit).await
+    record_decision_as_operator(
+        store,
+        registry,
+        units,
+        (level, year),
+        decision,
+        "ghi nhận quyết định đã ban hành",
+        audit,
+    )
+    .await
 }
 
 /// [`record_decision`] by the operator who holds the database (the demo, an import of
-/// past decisions).
+/// past decisions), with `note` saying where the decision comes from. A decision whose
+/// number the sources do not give is recorded without one, when the note says so.
 pub async fn record_decision_as_operator(
     store: &dyn Store,
     registry: &UnitRegistry,
     units: &[UnitId],
     (level, year): (Level, i32),
     decision: Decision,
+    note: &str,
     audit: &AuditContext,
 ) -> AppResult<Vec<i64>> {
-    if decision.number.trim().is_empty() || decision.signer.trim().is_empty() {
+    if decision.signer.trim().is_empty()
+        || (decision.number.trim().is_empty() && note.trim().is_empty())
+    {
         return Err(RecognitionError::DecisionIncomplete.into());
     }
     let mut problems = Vec::new();
     let mut records = Vec::new();
     for unit in units {
-        let has_district = match commune_in(registry, unit, year) {
-            Ok(h) => h,
+        let (subject, verifier) = match subject_in(registry, unit, year) {
+            Ok(s) => s,
             Err(AppError::Invalid(m)) => {
                 problems.extend(m);
                 continue;
             }
             Err(e) => return Err(e),
         };
-        let d = Dossier::recorded(
-            level,
-            year,
-            ntm_core::recognition::verifier(has_district),
-            decision.clone(),
-            "ghi nhận quyết định đã ban hành",
-        );
-        records.push(DossierRecord {
-            id: 0,
-            unit_id: unit.clone(),
-            level: level.as_str().into(),
-            year,
-            verifier: d.verifier.as_str().into(),
-            satisfaction_pct: None,
-            no_construction_debt: None,
-            not_security_hot_spot: None,
-            council_yes: None,
-            council_no: None,
-            decision_number: Some(decision.number.trim().to_owned()),
-            decision_date: Some(decision.signed_on),
-            decision_signer: Some(decision.signer.trim().to_owned()),
-            created_at: audit.at,
-            created_by: audit.actor.clone(),
-            entries: d
-                .history
-                .iter()
-                .map(|e| entry_record(e, audit.at, &audit.actor))
-                .collect(),
-        });
+        let d = Dossier::recorded_for(subject, level, year, decision.clone(), note, verifier);
+        records.push(new_record(unit, &d, audit));
     }
     if !problems.is_empty() {
         return Err(AppError::Invalid(problems));
     }
     Ok(store.create_dossiers(&records, audit).await?)
+}
+
+/// Stores a dossier whose history the operator reconstructs from sources (a district
+/// appraised centrally in one year and recognised by the Prime Minister in the next):
+/// the history is checked only for order and dates, since past tiers acted outside ntm.
+pub async fn record_history_as_operator(
+    store: &dyn Store,
+    registry: &UnitRegistry,
+    unit: &UnitId,
+    mut dossier: Dossier,
+    audit: &AuditContext,
+) -> AppResult<i64> {
+    let (subject, verifier) = subject_in(registry, unit, dossier.year)?;
+    dossier.subject = subject;
+    dossier.verifier = verifier;
+    let dates: Vec<NaiveDate> = dossier.history.iter().map(Entry::on).collect();
+    if dates.is_empty() || dates.windows(2).any(|w| w[1] < w[0]) {
+        return Err(AppError::Invalid(vec![
+            "lịch sử hồ sơ phải có ít nhất một bước, theo thứ tự ngày".into(),
+        ]));
+    }
+    let record = new_record(unit, &dossier, audit);
+    Ok(store.create_dossier(&record, audit).await?)
 }
 
 /// What a person does to a dossier.

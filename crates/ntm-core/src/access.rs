@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 
 use chrono::NaiveDate;
 
-use crate::unit::{UnitId, UnitRegistry};
+use crate::unit::{UnitId, UnitLevel, UnitRegistry};
 
 /// The roles of ntm's users.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -141,10 +141,13 @@ pub enum Action {
     ManageTasks,
     /// Report progress on a task that the unit leads.
     ReportOnTask,
+    /// Set the unit's target plans and split their targets to lower units: the
+    /// province's office, and a district's own officer before the reform.
+    ManagePlans,
 }
 
 impl Action {
-    pub const ALL: [Action; 9] = [
+    pub const ALL: [Action; 10] = [
         Action::View,
         Action::EnterValues,
         Action::Approve,
@@ -154,6 +157,7 @@ impl Action {
         Action::FollowTasks,
         Action::ManageTasks,
         Action::ReportOnTask,
+        Action::ManagePlans,
     ];
 }
 
@@ -230,6 +234,7 @@ fn grant_allows(
         (Role::CommuneOfficer, Action::EnterValues | Action::ReportOnTask) => inside,
         (Role::DistrictOfficer, Action::EnterValues | Action::ReportOnTask) => own,
         (Role::DistrictOfficer, Action::Approve) => inside && !own && year <= LAST_DISTRICT_YEAR,
+        (Role::DistrictOfficer, Action::ManagePlans) => own && year <= LAST_DISTRICT_YEAR,
         _ => false,
     }
 }
@@ -247,33 +252,42 @@ pub fn can(
         .any(|g| grant_allows(registry, g, action, target, year))
 }
 
-/// The tiers of a commune's recognition dossier that someone holding `grants` may act as,
-/// on `commune` for the dossier's `year`: the commune's officer as the commune, a district
-/// officer above it (years before the reform) as the district, the province's office as
-/// the province. Viewers, departments and sibling communes act as none.
+/// The tiers of a recognition dossier that someone holding `grants` may act as, on `unit`
+/// for the dossier's `year`: for a commune, its officer as the commune, a district officer
+/// above it (years before the reform) as the district, the province's office as the
+/// province; for a district, its own officer as the district and the province's office as
+/// the province. The office also records the central tier's steps for a district or the
+/// province (the central team and the Prime Minister have no accounts in ntm). Viewers,
+/// departments and sibling units act as none.
 pub fn recognition_tiers(
     registry: &UnitRegistry,
     grants: &[Grant],
-    commune: &UnitId,
+    unit: &UnitId,
     year: i32,
 ) -> Vec<crate::recognition::Tier> {
     use crate::recognition::Tier;
+    let level = registry.get(unit).map(|u| u.level);
     let mut tiers: Vec<Tier> = grants
         .iter()
-        .filter_map(|g| {
+        .flat_map(|g| {
             let scopes = scopes_in(registry, g, year);
-            let inside = scopes
-                .iter()
-                .any(|s| in_subtree(registry, s, commune, year));
-            match g.role {
-                Role::CommuneOfficer if inside => Some(Tier::Commune),
-                Role::DistrictOfficer
-                    if inside && !scopes.contains(commune) && year <= LAST_DISTRICT_YEAR =>
+            let inside = scopes.iter().any(|s| in_subtree(registry, s, unit, year));
+            let own = scopes.contains(unit);
+            match (g.role, level) {
+                (Role::CommuneOfficer, Some(UnitLevel::Commune)) if inside => vec![Tier::Commune],
+                (Role::DistrictOfficer, Some(UnitLevel::Commune))
+                    if inside && !own && year <= LAST_DISTRICT_YEAR =>
                 {
-                    Some(Tier::District)
+                    vec![Tier::District]
                 }
-                Role::Admin if inside => Some(Tier::Province),
-                _ => None,
+                (Role::DistrictOfficer, Some(UnitLevel::District))
+                    if own && year <= LAST_DISTRICT_YEAR =>
+                {
+                    vec![Tier::District]
+                }
+                (Role::Admin, Some(UnitLevel::Commune)) if inside => vec![Tier::Province],
+                (Role::Admin, Some(_)) if inside => vec![Tier::Province, Tier::Central],
+                _ => vec![],
             }
         })
         .collect();
@@ -297,7 +311,11 @@ pub fn role_may(role: Role, action: Action) -> bool {
             )
             | (
                 Role::DistrictOfficer,
-                Action::EnterValues | Action::ReportOnTask | Action::FollowTasks | Action::Approve
+                Action::EnterValues
+                    | Action::ReportOnTask
+                    | Action::FollowTasks
+                    | Action::Approve
+                    | Action::ManagePlans
             )
     )
 }

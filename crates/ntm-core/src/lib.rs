@@ -10,6 +10,7 @@ pub mod criteria;
 pub mod evaluation;
 pub mod recognition;
 pub mod rollup;
+pub mod target;
 pub mod task;
 pub mod text;
 pub mod unit;

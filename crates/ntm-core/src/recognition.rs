@@ -96,6 +96,9 @@ pub enum Tier {
     Commune,
     District,
     Province,
+    /// The central inter-agency team and the Prime Minister, who appraise and recognise
+    /// districts and provinces; ntm records their steps through the province's office.
+    Central,
 }
 
 impl Tier {
@@ -104,11 +107,12 @@ impl Tier {
             Tier::Commune => "commune",
             Tier::District => "district",
             Tier::Province => "province",
+            Tier::Central => "central",
         }
     }
 
     pub fn parse(text: &str) -> Option<Self> {
-        [Tier::Commune, Tier::District, Tier::Province]
+        [Tier::Commune, Tier::District, Tier::Province, Tier::Central]
             .into_iter()
             .find(|t| t.as_str() == text)
     }
@@ -118,6 +122,7 @@ impl Tier {
             Tier::Commune => "cấp xã",
             Tier::District => "cấp huyện",
             Tier::Province => "cấp tỉnh",
+            Tier::Central => "trung ương",
         }
     }
 }
@@ -134,10 +139,32 @@ pub fn verifier(has_district: bool) -> Tier {
 
 /// The tier that takes `step` of a commune's dossier, given who verifies it.
 pub fn taken_by(step: Step, verifier: Tier) -> Tier {
-    match step {
-        Step::Registered | Step::SelfAssessed | Step::Consulted | Step::Submitted => Tier::Commune,
-        Step::Verified | Step::Announced => verifier,
-        Step::Appraised | Step::Voted | Step::Decided => Tier::Province,
+    taken_by_for(Tier::Commune, step, verifier)
+}
+
+/// Who verifies a dossier for a unit of tier `subject`: a commune's district (before the
+/// reform) or province, a district's province, a province's central team.
+pub fn verifier_of(subject: Tier, has_district: bool) -> Tier {
+    match subject {
+        Tier::Commune => verifier(has_district),
+        Tier::District => Tier::Province,
+        Tier::Province | Tier::Central => Tier::Central,
+    }
+}
+
+/// The tier that takes `step` of a dossier for a unit of tier `subject`: the unit itself
+/// prepares it; a commune is appraised and decided by the province, a district or a
+/// province by the central team and the Prime Minister (18/2022); the unit's own tier
+/// above announces a district's title, the province its own.
+pub fn taken_by_for(subject: Tier, step: Step, verifier: Tier) -> Tier {
+    match (subject, step) {
+        (_, Step::Registered | Step::SelfAssessed | Step::Consulted | Step::Submitted) => subject,
+        (Tier::Commune, Step::Verified | Step::Announced) => verifier,
+        (Tier::Commune, _) => Tier::Province,
+        (_, Step::Verified) => verifier,
+        (Tier::District, Step::Announced) => Tier::Province,
+        (_, Step::Announced) => subject,
+        (_, _) => Tier::Central,
     }
 }
 
@@ -230,7 +257,7 @@ pub enum Entry {
 }
 
 impl Entry {
-    fn on(&self) -> NaiveDate {
+    pub fn on(&self) -> NaiveDate {
         match self {
             Entry::Took { on, .. } | Entry::SentBack { on, .. } => *on,
             Entry::Withdrew { decision, .. } => decision.signed_on,
@@ -243,6 +270,8 @@ impl Entry {
 /// of 27/4/2022).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Dossier {
+    /// The tier of the unit recognised: a commune, a district or the province.
+    pub subject: Tier,
     pub level: Level,
     pub year: i32,
     /// Who verifies and announces (see [`verifier`]).
@@ -263,6 +292,7 @@ impl Dossier {
     /// [`Dossier::register`] by another tier.
     pub fn register_by(level: Level, year: i32, verifier: Tier, on: NaiveDate, by: Tier) -> Self {
         Dossier {
+            subject: Tier::Commune,
             level,
             year,
             verifier,
@@ -288,7 +318,21 @@ impl Dossier {
         decision: Decision,
         note: &str,
     ) -> Self {
+        Self::recorded_for(Tier::Commune, level, year, decision, note, verifier)
+    }
+
+    /// [`Dossier::recorded`] for a unit of tier `subject` (a district recognised by the
+    /// Prime Minister): the decision step is taken by whoever decides for that tier.
+    pub fn recorded_for(
+        subject: Tier,
+        level: Level,
+        year: i32,
+        decision: Decision,
+        note: &str,
+        verifier: Tier,
+    ) -> Self {
         Dossier {
+            subject,
             level,
             year,
             verifier,
@@ -297,11 +341,16 @@ impl Dossier {
             history: vec![Entry::Took {
                 step: Step::Decided,
                 on: decision.signed_on,
-                by: Tier::Province,
+                by: taken_by_for(subject, Step::Decided, verifier),
                 note: note.trim().to_owned(),
             }],
             decision: Some(decision),
         }
+    }
+
+    /// The tier that takes `step` of this dossier.
+    pub fn taken_by(&self, step: Step) -> Tier {
+        taken_by_for(self.subject, step, self.verifier)
     }
 
     /// The step the dossier has reached: the last taken, or the one a send-back returned
@@ -327,6 +376,24 @@ impl Dossier {
     /// Whether the unit holds the title: decided and not withdrawn.
     pub fn is_recognised(&self) -> bool {
         self.stage() >= Step::Decided && !self.is_withdrawn()
+    }
+
+    /// The dossier as it stood at the end of `day`: its entries of that day or before.
+    pub fn as_of(&self, day: NaiveDate) -> Dossier {
+        let mut d = self.clone();
+        d.history.retain(|e| e.on() <= day);
+        if d.history.iter().all(|e| {
+            !matches!(
+                e,
+                Entry::Took {
+                    step: Step::Decided,
+                    ..
+                }
+            )
+        }) {
+            d.decision = None;
+        }
+        d
     }
 
     /// The day of the last entry: a dossier's age is counted from it.
@@ -427,7 +494,7 @@ impl Dossier {
                 wanted: step,
             });
         }
-        let needs = taken_by(step, self.verifier);
+        let needs = self.taken_by(step);
         if by != needs {
             return Err(RecognitionError::WrongTier { step, needs, by });
         }
@@ -468,7 +535,7 @@ impl Dossier {
             return Err(RecognitionError::SendBackForward);
         }
         let reviewing = at.next().unwrap_or(at);
-        let needs = taken_by(reviewing, self.verifier);
+        let needs = self.taken_by(reviewing);
         if by != needs {
             return Err(RecognitionError::WrongTier {
                 step: reviewing,
@@ -490,7 +557,8 @@ impl Dossier {
         Ok(())
     }
 
-    /// Withdraws a title by a decision of the province, with its grounds.
+    /// Withdraws a title by a decision of whoever decides it (the province for a
+    /// commune), with its grounds.
     pub fn withdraw(
         &mut self,
         decision: Decision,
@@ -503,10 +571,11 @@ impl Dossier {
         if self.stage() < Step::Decided {
             return Err(RecognitionError::NothingToWithdraw);
         }
-        if by != Tier::Province {
+        let needs = self.taken_by(Step::Decided);
+        if by != needs {
             return Err(RecognitionError::WrongTier {
                 step: Step::Decided,
-                needs: Tier::Province,
+                needs,
                 by,
             });
         }
@@ -612,6 +681,77 @@ mod tests {
         for (step, has_district, tier) in table {
             assert_eq!(taken_by(step, verifier(has_district)), tier, "{step:?}");
         }
+    }
+
+    /// A district's dossier: prepared by the district, verified by the province,
+    /// appraised and decided by the central tier (the Prime Minister), announced by the
+    /// province; a title recorded from a Prime Minister's decision is the central tier's.
+    #[test]
+    fn a_district_is_recognised_by_the_central_tier() {
+        let table = [
+            (Step::Submitted, Tier::District),
+            (Step::Verified, Tier::Province),
+            (Step::Appraised, Tier::Central),
+            (Step::Voted, Tier::Central),
+            (Step::Decided, Tier::Central),
+            (Step::Announced, Tier::Province),
+        ];
+        let v = verifier_of(Tier::District, false);
+        assert_eq!(v, Tier::Province);
+        for (step, tier) in table {
+            assert_eq!(taken_by_for(Tier::District, step, v), tier, "{step:?}");
+        }
+        let mut d = Dossier::register_by(Level::Standard, 2021, v, day(1), Tier::District);
+        d.subject = Tier::District;
+        d.conditions = answered();
+        for (k, step) in [
+            Step::SelfAssessed,
+            Step::Consulted,
+            Step::Submitted,
+            Step::Verified,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            d.take(step, d.taken_by(step), day(2 + k as u32), "", Some(&rule()))
+                .unwrap();
+        }
+        let e = d.take(Step::Appraised, Tier::Province, day(9), "", Some(&rule()));
+        assert!(matches!(
+            e,
+            Err(RecognitionError::WrongTier {
+                needs: Tier::Central,
+                ..
+            })
+        ));
+        d.take(Step::Appraised, Tier::Central, day(9), "", Some(&rule()))
+            .unwrap();
+        assert_eq!(d.stage(), Step::Appraised);
+        assert!(!d.is_recognised(), "appraised is not recognised");
+
+        let pm = Decision {
+            number: "1044/QĐ-TTg".into(),
+            signed_on: day(20),
+            signer: "Thủ tướng Chính phủ".into(),
+        };
+        let mut r = Dossier::recorded_for(Tier::District, Level::Standard, 2021, pm.clone(), "", v);
+        assert!(r.is_recognised());
+        assert!(matches!(
+            &r.history[0],
+            Entry::Took {
+                by: Tier::Central,
+                ..
+            }
+        ));
+        assert!(matches!(
+            r.withdraw(pm.clone(), "lý do", Tier::Province),
+            Err(RecognitionError::WrongTier {
+                needs: Tier::Central,
+                ..
+            })
+        ));
+        r.withdraw(pm, "lý do", Tier::Central).unwrap();
+        assert!(!r.is_recognised());
     }
 
     #[test]

@@ -37,6 +37,7 @@ pub const BEHAVIOURS: &[&str] = &[
     "recognition_dossiers_round_trip_with_their_history",
     "a_dossier_saved_from_a_stale_read_is_refused",
     "dossiers_created_together_are_all_or_none",
+    "target_plans_are_written_whole_and_guarded_by_their_version",
     "units_round_trip",
     "reused_codes_stay_distinct",
     "reimporting_identical_units_writes_nothing",
@@ -4225,6 +4226,7 @@ fn dossier(unit: &str) -> ntm_store::DossierRecord {
     ntm_store::DossierRecord {
         id: 0,
         unit_id: id(unit),
+        subject: "commune".into(),
         level: "standard".into(),
         year: 2025,
         verifier: "district".into(),
@@ -4376,4 +4378,131 @@ pub async fn dossiers_created_together_are_all_or_none(store: &dyn Store) {
         .await
         .expect("list");
     assert_eq!(all.len(), 1, "the advanced one is not written either");
+}
+
+fn target_plan() -> ntm_store::TargetPlanRecord {
+    ntm_store::TargetPlanRecord {
+        id: 0,
+        scope_id: id("42@2020-01-01"),
+        period: "2022".into(),
+        title: "Chỉ tiêu năm 2022".into(),
+        doc_number: "TB-KL".into(),
+        doc_date: chrono::NaiveDate::from_ymd_opt(2022, 3, 1),
+        doc_body: "Ban Chỉ đạo tỉnh".into(),
+        illustrative: false,
+        note: String::new(),
+        version: 1,
+        created_at: instant(0),
+        created_by: "vp".into(),
+        targets: vec![
+            ntm_store::TargetRecord {
+                kind: "count:communes:advanced".into(),
+                amount: "15".into(),
+                note: "ít nhất".into(),
+                shares: vec![
+                    ntm_store::ShareRecord {
+                        unit_id: id("436@2020-01-01"),
+                        amount: "9".into(),
+                    },
+                    ntm_store::ShareRecord {
+                        unit_id: id("18100@2020-01-01"),
+                        amount: "1".into(),
+                    },
+                ],
+            },
+            ntm_store::TargetRecord {
+                kind: "goal:standard".into(),
+                amount: "1".into(),
+                note: String::new(),
+                shares: vec![],
+            },
+        ],
+    }
+}
+
+/// A plan reads back whole, in order, with its shares; a save replaces it and raises its
+/// version; a save or delete from a stale version is refused and writes nothing; each
+/// write is audited. A district's dossier keeps its subject and central verifier.
+pub async fn target_plans_are_written_whole_and_guarded_by_their_version(store: &dyn Store) {
+    import_fixture(store).await;
+    let mut p = target_plan();
+    p.id = store
+        .create_plan(&p, &audit("vp", "lập kế hoạch"))
+        .await
+        .expect("create");
+    let stored = store.get_plan(p.id).await.expect("read").expect("there");
+    assert_eq!(stored, p);
+    let mut other = target_plan();
+    other.period = "2021-2025".into();
+    other.targets.clear();
+    other.id = store
+        .create_plan(&other, &audit("vp", "lập kế hoạch giai đoạn"))
+        .await
+        .expect("create another");
+    let listed = store.list_plans().await.expect("list");
+    assert_eq!(
+        listed,
+        vec![p.clone(), other.clone()],
+        "by period, then scope"
+    );
+
+    let mut edited = p.clone();
+    edited.targets.remove(1);
+    edited.targets[0].amount = "16".into();
+    edited.targets[0].shares.pop();
+    store
+        .save_plan(&edited, &audit("vp", "sửa"))
+        .await
+        .expect("save");
+    let stored = store.get_plan(p.id).await.expect("read").expect("there");
+    assert_eq!(stored.version, 2);
+    assert_eq!(stored.targets, edited.targets);
+
+    let stale = store.save_plan(&p, &audit("bcd", "sửa cũ")).await;
+    assert!(matches!(stale, Err(StoreError::Conflict(_))), "{stale:?}");
+    let stale = store.delete_plan(p.id, 1, &audit("bcd", "xóa cũ")).await;
+    assert!(matches!(stale, Err(StoreError::Conflict(_))), "{stale:?}");
+    assert_eq!(
+        store
+            .get_plan(p.id)
+            .await
+            .expect("read")
+            .expect("there")
+            .targets,
+        edited.targets
+    );
+    store
+        .delete_plan(p.id, 2, &audit("vp", "xóa"))
+        .await
+        .expect("delete");
+    assert_eq!(store.get_plan(p.id).await.expect("read"), None);
+    let actions: Vec<String> = all_audit(store)
+        .await
+        .into_iter()
+        .filter(|a| a.target_kind == "target_plan")
+        .map(|a| a.action)
+        .collect();
+    assert_eq!(
+        actions
+            .iter()
+            .filter(|a| a.as_str() == "target_plan.create")
+            .count(),
+        2
+    );
+    assert!(actions.iter().any(|a| a == "target_plan.update"));
+    assert!(actions.iter().any(|a| a == "target_plan.delete"));
+
+    let mut district = dossier("436@2020-01-01");
+    district.subject = "district".into();
+    district.verifier = "province".into();
+    district.id = store
+        .create_dossier(&district, &audit("vp", "hồ sơ huyện"))
+        .await
+        .expect("district dossier");
+    let stored = store
+        .get_dossier(district.id)
+        .await
+        .expect("read")
+        .expect("there");
+    assert_eq!(stored, district);
 }

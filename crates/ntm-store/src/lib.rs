@@ -9,9 +9,11 @@
 
 pub mod plan;
 pub mod recognition;
+pub mod targets;
 pub mod tasks;
 
 pub use recognition::{DossierEntryRecord, DossierFilter, DossierRecord, RecognitionStore};
+pub use targets::{ShareRecord, TargetPlanRecord, TargetRecord, TargetStore};
 pub use tasks::*;
 
 use async_trait::async_trait;
@@ -507,6 +509,7 @@ pub trait Store:
     + TaskStore
     + NotificationStore
     + RecognitionStore
+    + TargetStore
     + Send
     + Sync
 {

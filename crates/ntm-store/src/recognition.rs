@@ -35,10 +35,12 @@ pub struct DossierRecord {
     /// 0 for a dossier not stored yet.
     pub id: i64,
     pub unit_id: UnitId,
+    /// The tier of the unit recognised: `commune`, `district` or `province`.
+    pub subject: String,
     /// `standard`, `advanced` or `model`.
     pub level: String,
     pub year: i32,
-    /// `district` or `province`.
+    /// `district`, `province` or `central`.
     pub verifier: String,
     /// A decimal as text ("92.5").
     pub satisfaction_pct: Option<String>,

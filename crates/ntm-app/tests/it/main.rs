@@ -407,6 +407,7 @@ mod tasks {
 }
 mod directives;
 mod recognition;
+mod targets;
 
 mod templates {
     use super::*;

@@ -55,6 +55,7 @@ conformance!(
     recognition_dossiers_round_trip_with_their_history,
     a_dossier_saved_from_a_stale_read_is_refused,
     dossiers_created_together_are_all_or_none,
+    target_plans_are_written_whole_and_guarded_by_their_version,
     units_round_trip,
     reused_codes_stay_distinct,
     reimporting_identical_units_writes_nothing,

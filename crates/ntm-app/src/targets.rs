@@ -1,0 +1,785 @@
+//! Target plans: write a plan with the document that set it, and compute where each of its
+//! targets stands from ntm's own records — recognition decisions for counts (with the
+//! communes eligible by evaluation beside them), approved values for indicators, the
+//! scope's own dossier for the end-of-period goal — never from a typed actual. The rules
+//! (status, path, sums of shares, which year a title counts in) are `ntm_core::target`.
+
+use std::collections::BTreeSet;
+
+use chrono::{Datelike, NaiveDate};
+use ntm_core::access::{self, Action};
+use ntm_core::criteria::{Comparison, Level};
+use ntm_core::recognition::Dossier;
+use ntm_core::target::{
+    self, CountBy, Counted, Period, Progress, SplitCheck, Status, Target, TargetKind,
+};
+use ntm_core::{UnitId, UnitLevel, UnitRegistry, UnitType, Value};
+use ntm_store::{DossierFilter, ShareRecord, Store, TargetPlanRecord, TargetRecord};
+use rust_decimal::Decimal;
+
+use crate::accounts::Actor;
+use crate::evaluate::Workspace;
+use crate::{AppError, AppResult, AuditContext};
+
+/// A target as the app reads it from its stored kind text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetSpec {
+    pub target: Target,
+    pub count_by: CountBy,
+}
+
+/// `count:<counted>[@decision]`, `indicator:<id>:<>=|<=>`, `goal:<level>`.
+pub fn kind_text(kind: &TargetKind, by: CountBy) -> String {
+    match kind {
+        TargetKind::Count(c) => format!(
+            "count:{}{}",
+            c.as_str(),
+            if by == CountBy::DecisionYear {
+                "@decision"
+            } else {
+                ""
+            }
+        ),
+        TargetKind::Indicator {
+            indicator,
+            comparison,
+        } => format!("indicator:{indicator}:{}", comparison.as_str()),
+        TargetKind::Goal(l) => format!("goal:{}", l.as_str()),
+    }
+}
+
+/// The kind and counting rule a stored kind text names.
+pub fn parse_kind(text: &str) -> Option<(TargetKind, CountBy)> {
+    let (head, rest) = text.split_once(':')?;
+    match head {
+        "count" => {
+            let (counted, by) = match rest.strip_suffix("@decision") {
+                Some(c) => (c, CountBy::DecisionYear),
+                None => (rest, CountBy::StandardYear),
+            };
+            Some((TargetKind::Count(Counted::parse(counted)?), by))
+        }
+        "indicator" => {
+            let (id, cmp) = rest.rsplit_once(':')?;
+            let comparison = match cmp {
+                ">=" => Comparison::AtLeast,
+                "<=" => Comparison::AtMost,
+                _ => return None,
+            };
+            (!id.trim().is_empty()).then(|| {
+                (
+                    TargetKind::Indicator {
+                        indicator: id.trim().to_owned(),
+                        comparison,
+                    },
+                    CountBy::StandardYear,
+                )
+            })
+        }
+        "goal" => Level::parse(rest)
+            .filter(|l| *l != Level::None)
+            .map(|l| (TargetKind::Goal(l), CountBy::StandardYear)),
+        _ => None,
+    }
+}
+
+/// The name of indicator `id` in the commune set of `year` (indicator ids are a set's:
+/// 2021-2025 and 2026-2030 number them differently), or in any set that has it.
+pub fn indicator_name(ws: &Workspace, id: &str, year: i32) -> Option<String> {
+    let of_year = ws
+        .catalogue
+        .default_set(UnitType::Commune, year, Level::Standard)
+        .ok()
+        .and_then(|s| s.indicator(id));
+    of_year
+        .or_else(|| ws.catalogue.sets().find_map(|s| s.indicator(id)))
+        .map(|i| i.name.clone())
+}
+
+/// The words of a target for its row: "Số xã đạt nông thôn mới nâng cao".
+pub fn kind_label(kind: &TargetKind, ws: Option<(&Workspace, i32)>) -> String {
+    match kind {
+        TargetKind::Count(c) => c.label_vi(),
+        TargetKind::Indicator {
+            indicator,
+            comparison,
+        } => {
+            let name = ws
+                .and_then(|(w, y)| indicator_name(w, indicator, y))
+                .unwrap_or_default();
+            format!(
+                "Chỉ tiêu {indicator}{}{} (bình quân các xã, {} chỉ tiêu)",
+                if name.is_empty() { "" } else { " — " },
+                name,
+                comparison.sign()
+            )
+        }
+        TargetKind::Goal(l) => format!("Mục tiêu cuối kỳ: đơn vị đạt {}", l.label_vi()),
+    }
+}
+
+fn dec(text: &str) -> Option<Decimal> {
+    text.trim().replace(',', ".").parse::<Decimal>().ok()
+}
+
+fn bad_record(what: &str) -> AppError {
+    AppError::Invalid(vec![format!("kế hoạch lưu trữ không đọc được: {what}")])
+}
+
+/// The period, specs and shares of a stored plan.
+pub fn specs_of(plan: &TargetPlanRecord) -> AppResult<(Period, Vec<TargetSpec>)> {
+    let period = Period::parse(&plan.period).ok_or_else(|| bad_record(&plan.period))?;
+    let specs = plan
+        .targets
+        .iter()
+        .map(|t| {
+            let (kind, count_by) = parse_kind(&t.kind).ok_or_else(|| bad_record(&t.kind))?;
+            let amount = dec(&t.amount).ok_or_else(|| bad_record(&t.amount))?;
+            Ok(TargetSpec {
+                target: Target { kind, amount },
+                count_by,
+            })
+        })
+        .collect::<AppResult<Vec<_>>>()?;
+    Ok((period, specs))
+}
+
+/// Checks a plan before it is stored, every problem told by its place ("Chỉ tiêu 2 —
+/// phân bổ 3: …"): the scope exists in the period, the document is named, each target's
+/// kind and amount read, an indicator is one the catalogue knows, each share goes to a unit
+/// below the scope, once, with a non-negative amount. A share of a target that does not
+/// add up (an average) is refused; shares that do not sum to their target are allowed and
+/// shown as such (a plan is split in stages).
+pub fn validate(plan: &TargetPlanRecord, ws: &Workspace) -> Vec<String> {
+    let mut problems = Vec::new();
+    let period = Period::parse(&plan.period);
+    if period.is_none() {
+        problems.push(format!(
+            "Kỳ kế hoạch “{}” không hợp lệ: ghi một năm (2026) hoặc một giai đoạn (2026-2030)",
+            plan.period
+        ));
+    }
+    if plan.title.trim().is_empty() {
+        problems.push("Tên kế hoạch: chưa ghi".into());
+    }
+    if plan.doc_number.trim().is_empty() || plan.doc_body.trim().is_empty() {
+        problems.push(
+            "Văn bản giao chỉ tiêu: ghi số văn bản và cơ quan ban hành (ví dụ: 70/TB-UBND, UBND tỉnh)"
+                .into(),
+        );
+    }
+    let registry = &ws.registry;
+    let year = period.map_or(0, Period::first);
+    match (registry.get(&plan.scope_id), period) {
+        (None, _) => problems.push(format!("Phạm vi: không có đơn vị {}", plan.scope_id)),
+        (Some(u), Some(p)) if (p.first()..=p.last()).all(|y| u.version_in_year(y).is_none()) => {
+            problems.push(format!(
+                "Phạm vi: {} không tồn tại trong {}",
+                u.latest().name,
+                p.label_vi()
+            ))
+        }
+        _ => {}
+    }
+    for (k, t) in plan.targets.iter().enumerate() {
+        let at = format!("Chỉ tiêu {}", k + 1);
+        let Some((kind, _)) = parse_kind(&t.kind) else {
+            problems.push(format!("{at}: loại chỉ tiêu “{}” không hợp lệ", t.kind));
+            continue;
+        };
+        match dec(&t.amount) {
+            None => problems.push(format!(
+                "{at}: mức chỉ tiêu “{}” không phải là số",
+                t.amount
+            )),
+            Some(a) if a < Decimal::ZERO => {
+                problems.push(format!("{at}: mức chỉ tiêu không thể âm"))
+            }
+            Some(a) if kind.is_additive() && a.fract() != Decimal::ZERO => {
+                problems.push(format!("{at}: chỉ tiêu số lượng phải là số nguyên"))
+            }
+            Some(_) => {}
+        }
+        if let (TargetKind::Indicator { indicator, .. }, Some(p)) = (&kind, period) {
+            let known = (p.first()..=p.last()).any(|y| {
+                ws.catalogue
+                    .default_set(UnitType::Commune, y, Level::Standard)
+                    .is_ok_and(|s| s.indicator(indicator).is_some())
+            });
+            if !known {
+                problems.push(format!(
+                    "{at}: bộ tiêu chí xã của {} không có chỉ tiêu {indicator}",
+                    p.label_vi()
+                ));
+            }
+        }
+        if !t.shares.is_empty() && !kind.is_additive() {
+            problems.push(format!(
+                "{at}: chỉ tiêu này không cộng được (bình quân, tỷ lệ, mục tiêu) nên không phân bổ xuống đơn vị cấp dưới"
+            ));
+        }
+        let mut seen = BTreeSet::new();
+        for (j, s) in t.shares.iter().enumerate() {
+            let at = format!("{at} — phân bổ {}", j + 1);
+            if !seen.insert(s.unit_id.clone()) {
+                problems.push(format!("{at}: {} đã được phân bổ", s.unit_id));
+            }
+            if s.unit_id == plan.scope_id
+                || !access::in_subtree(registry, &plan.scope_id, &s.unit_id, year)
+            {
+                problems.push(format!(
+                    "{at}: {} không phải đơn vị cấp dưới của phạm vi kế hoạch trong năm {year}",
+                    unit_name(registry, &s.unit_id, year)
+                ));
+            }
+            match dec(&s.amount) {
+                Some(a) if a >= Decimal::ZERO && a.fract() == Decimal::ZERO => {}
+                _ => problems.push(format!(
+                    "{at}: mức phân bổ “{}” phải là số nguyên không âm",
+                    s.amount
+                )),
+            }
+        }
+    }
+    problems
+}
+
+fn may_manage(registry: &UnitRegistry, actor: &Actor, plan: &TargetPlanRecord) -> AppResult<()> {
+    let year = Period::parse(&plan.period).map_or(0, Period::first);
+    if access::can(
+        registry,
+        &actor.grants,
+        Action::ManagePlans,
+        &plan.scope_id,
+        year,
+    ) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(
+            "bạn không lập hoặc sửa kế hoạch cho phạm vi này".into(),
+        ))
+    }
+}
+
+/// Stores a new plan after [`validate`]; the province's office, or a district's officer
+/// for its district before the reform.
+pub async fn create(
+    store: &dyn Store,
+    ws: &Workspace,
+    actor: &Actor,
+    plan: &TargetPlanRecord,
+    audit: &AuditContext,
+) -> AppResult<i64> {
+    may_manage(&ws.registry, actor, plan)?;
+    create_as_operator(store, ws, plan, audit).await
+}
+
+/// [`create`] by the operator who holds the database (the demo).
+pub async fn create_as_operator(
+    store: &dyn Store,
+    ws: &Workspace,
+    plan: &TargetPlanRecord,
+    audit: &AuditContext,
+) -> AppResult<i64> {
+    let problems = validate(plan, ws);
+    if !problems.is_empty() {
+        return Err(AppError::Invalid(problems));
+    }
+    Ok(store.create_plan(plan, audit).await?)
+}
+
+/// Saves `plan` over the stored one of its id, if nobody saved meanwhile (its version);
+/// the actor must manage both the stored scope and the new one.
+pub async fn save(
+    store: &dyn Store,
+    ws: &Workspace,
+    actor: &Actor,
+    plan: &TargetPlanRecord,
+    audit: &AuditContext,
+) -> AppResult<()> {
+    let stored = store
+        .get_plan(plan.id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("không có kế hoạch {}", plan.id)))?;
+    may_manage(&ws.registry, actor, &stored)?;
+    may_manage(&ws.registry, actor, plan)?;
+    let problems = validate(plan, ws);
+    if !problems.is_empty() {
+        return Err(AppError::Invalid(problems));
+    }
+    Ok(store.save_plan(plan, audit).await?)
+}
+
+/// Deletes a plan, if nobody saved it meanwhile.
+pub async fn delete(
+    store: &dyn Store,
+    registry: &UnitRegistry,
+    actor: &Actor,
+    (id, version): (i64, i32),
+    audit: &AuditContext,
+) -> AppResult<()> {
+    let stored = store
+        .get_plan(id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("không có kế hoạch {id}")))?;
+    may_manage(registry, actor, &stored)?;
+    Ok(store.delete_plan(id, version, audit).await?)
+}
+
+/// The plans the actor may see: those whose scope the actor may view.
+pub async fn visible_plans(
+    store: &dyn Store,
+    registry: &UnitRegistry,
+    actor: &Actor,
+) -> AppResult<Vec<TargetPlanRecord>> {
+    Ok(store
+        .list_plans()
+        .await?
+        .into_iter()
+        .filter(|p| {
+            let year = Period::parse(&p.period).map_or(0, Period::last);
+            access::can(registry, &actor.grants, Action::View, &p.scope_id, year)
+        })
+        .collect())
+}
+
+/// A unit a count is about, as listed under its row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Counted1 {
+    pub unit: UnitId,
+    pub name: String,
+    /// "QĐ 1337/QĐ-UBND ngày 01/07/2022", or the stage of a dossier under way.
+    pub how: String,
+    pub dossier: i64,
+}
+
+/// Where one share of a target stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShareLine {
+    pub unit: UnitId,
+    pub name: String,
+    pub amount: Decimal,
+    pub actual: Option<Decimal>,
+    pub status: Status,
+}
+
+/// Where one target stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetLine {
+    pub kind: String,
+    pub label: String,
+    pub amount: Decimal,
+    pub progress: Progress,
+    pub status: Status,
+    /// Communes at the level by the evaluation of the latest year with values, for a count
+    /// of communes ("đủ điều kiện theo đánh giá"): a number beside the decisions, never
+    /// counted as recognised.
+    pub eligible: Option<(usize, i32)>,
+    /// What the actual rests on, in words: the rule, the year read, why none.
+    pub basis: String,
+    pub recognised: Vec<Counted1>,
+    pub under_way: Vec<Counted1>,
+    pub shares: Vec<ShareLine>,
+    pub split: Option<SplitCheck>,
+    pub note: String,
+}
+
+/// A plan with its targets' progress on a day.
+#[derive(Debug, Clone)]
+pub struct PlanProgress {
+    pub plan: TargetPlanRecord,
+    pub period: Period,
+    pub scope_name: String,
+    pub on: NaiveDate,
+    pub lines: Vec<TargetLine>,
+}
+
+fn rec_dossier(r: &ntm_store::DossierRecord) -> Option<Dossier> {
+    crate::recognition::dossier_of(r).ok()
+}
+
+fn unit_name(registry: &UnitRegistry, unit: &UnitId, year: i32) -> String {
+    registry.get(unit).map_or(unit.to_string(), |u| {
+        u.version_in_year(year)
+            .map_or(u.latest().name.clone(), |v| v.name.clone())
+    })
+}
+
+fn date_vi(d: NaiveDate) -> String {
+    d.format("%d/%m/%Y").to_string()
+}
+
+/// The counts of recognised and under-way titles of `counted` inside `scope` over
+/// `period`, as they stood at the end of `on`.
+fn count_titles(
+    registry: &UnitRegistry,
+    dossiers: &[(i64, UnitId, Dossier)],
+    scope: &UnitId,
+    counted: Counted,
+    (period, by): (Period, CountBy),
+    on: NaiveDate,
+) -> (Vec<Counted1>, Vec<Counted1>) {
+    let (want_level, level) = match counted {
+        Counted::Communes(l) => (UnitLevel::Commune, l),
+        Counted::Districts(l) => (UnitLevel::District, l),
+        _ => return (vec![], vec![]),
+    };
+    let mut recognised = Vec::new();
+    let mut under_way = Vec::new();
+    for (id, unit, full) in dossiers {
+        if full.level != level
+            || registry.get(unit).map(|u| u.level) != Some(want_level)
+            || !access::in_subtree(registry, scope, unit, full.year)
+        {
+            continue;
+        }
+        let d = full.as_of(on);
+        if d.history.is_empty() {
+            continue;
+        }
+        let name = unit_name(registry, unit, full.year);
+        if d.is_recognised() {
+            let Some(decision) = &d.decision else {
+                continue;
+            };
+            if target::counts_in(period, by, d.year, decision.signed_on) {
+                recognised.push(Counted1 {
+                    unit: unit.clone(),
+                    name,
+                    how: format!(
+                        "{}{}, đạt chuẩn năm {}",
+                        if decision.number.is_empty() {
+                            "quyết định (chưa rõ số)".to_owned()
+                        } else {
+                            format!("QĐ {}", decision.number)
+                        },
+                        format_args!(" ngày {}", date_vi(decision.signed_on)),
+                        d.year
+                    ),
+                    dossier: *id,
+                });
+            }
+        } else if !d.is_withdrawn() && period.contains(d.year) {
+            under_way.push(Counted1 {
+                unit: unit.clone(),
+                name,
+                how: format!("đang ở bước {}", d.stage().label_vi()),
+                dossier: *id,
+            });
+        }
+    }
+    (recognised, under_way)
+}
+
+/// The mean of an indicator's values over the xã of `scope` in `year`, and how many
+/// communes it averages.
+fn indicator_mean(
+    ws: &Workspace,
+    scope: &UnitId,
+    indicator: &str,
+    year: i32,
+) -> Option<(Decimal, usize)> {
+    let units = ws
+        .registry
+        .subtree_on(scope, NaiveDate::from_ymd_opt(year, 12, 31)?);
+    let values: Vec<Decimal> = units
+        .iter()
+        .filter(|v| v.unit_type() == UnitType::Commune || v.id() == scope)
+        .filter_map(|v| {
+            match ws
+                .values
+                .get(&(v.id().clone(), year))?
+                .get(indicator)?
+                .value
+            {
+                Value::Number(n) => Some(n),
+                Value::Pass(_) => None,
+            }
+        })
+        .collect();
+    if values.is_empty() {
+        return None;
+    }
+    let n = values.len();
+    let mean = values.iter().copied().sum::<Decimal>() / Decimal::from(n);
+    Some((mean.round_dp(2), n))
+}
+
+fn eligible_communes(ws: &Workspace, scope: &UnitId, level: Level, year: i32) -> Option<usize> {
+    let outcomes = ws.commune_outcomes(year, Some(scope)).ok()?;
+    if outcomes.is_empty() {
+        return None;
+    }
+    Some(outcomes.iter().filter(|o| o.level >= level).count())
+}
+
+/// The latest year of `period` up to `on`'s year that has values in the workspace.
+fn latest_year(ws: &Workspace, period: Period, on: NaiveDate) -> Option<i32> {
+    let last = period.last().min(on.year());
+    (period.first()..=last)
+        .rev()
+        .find(|y| ws.values.keys().any(|(_, vy)| vy == y))
+}
+
+struct Reading<'a> {
+    ws: &'a Workspace,
+    dossiers: &'a [(i64, UnitId, Dossier)],
+    period: Period,
+    on: NaiveDate,
+}
+
+impl Reading<'_> {
+    /// The progress of `spec` inside `scope`, with the lists and words behind it.
+    fn line(
+        &self,
+        scope: &UnitId,
+        spec: &TargetSpec,
+    ) -> (
+        Progress,
+        Option<(usize, i32)>,
+        String,
+        Vec<Counted1>,
+        Vec<Counted1>,
+    ) {
+        let registry = &self.ws.registry;
+        match &spec.target.kind {
+            TargetKind::Count(c @ (Counted::Communes(_) | Counted::Districts(_))) => {
+                let (recognised, under_way) = count_titles(
+                    registry,
+                    self.dossiers,
+                    scope,
+                    *c,
+                    (self.period, spec.count_by),
+                    self.on,
+                );
+                let eligible = match c {
+                    Counted::Communes(level) => latest_year(self.ws, self.period, self.on)
+                        .and_then(|y| eligible_communes(self.ws, scope, *level, y).map(|n| (n, y))),
+                    _ => None,
+                };
+                (
+                    Progress {
+                        actual: Some(Decimal::from(recognised.len())),
+                        under_way: Decimal::from(under_way.len()),
+                        expected: None,
+                    },
+                    eligible,
+                    format!("Theo quyết định công nhận đã ghi trong ntm, {}.", spec.count_by.rule_vi()),
+                    recognised,
+                    under_way,
+                )
+            }
+            TargetKind::Count(Counted::ModelAreas) => (
+                Progress::default(),
+                None,
+                "Chưa có số liệu khu dân cư kiểu mẫu: ntm chưa ghi quyết định công nhận khu dân cư.".into(),
+                vec![],
+                vec![],
+            ),
+            TargetKind::Count(Counted::OcopProducts { .. }) => (
+                Progress::default(),
+                None,
+                "Chưa có số liệu OCOP: sản phẩm và quyết định công nhận OCOP chưa được ghi trong ntm.".into(),
+                vec![],
+                vec![],
+            ),
+            TargetKind::Indicator { indicator, .. } => {
+                let Some(year) = latest_year(self.ws, self.period, self.on) else {
+                    return (
+                        Progress::default(),
+                        None,
+                        format!("Chưa có số liệu đã duyệt của {} trong kỳ.", self.period.label_vi()),
+                        vec![],
+                        vec![],
+                    );
+                };
+                let Some((mean, n)) = indicator_mean(self.ws, scope, indicator, year) else {
+                    return (
+                        Progress::default(),
+                        None,
+                        format!("Chưa có số liệu đã duyệt của chỉ tiêu {indicator} năm {year}."),
+                        vec![],
+                        vec![],
+                    );
+                };
+                let baseline = indicator_mean(self.ws, scope, indicator, self.period.first() - 1);
+                let expected = baseline.and_then(|(b, _)| {
+                    target::path_value(b, spec.target.amount, self.period, year)
+                });
+                let mut basis = format!(
+                    "Bình quân cộng (không gia quyền) của {n} xã có số liệu đã duyệt năm {year}."
+                );
+                if let (Some((b, _)), Some(e)) = (baseline, expected) {
+                    basis.push_str(&format!(
+                        " Năm {} (trước kỳ): {}; lộ trình năm {year}: {}.",
+                        self.period.first() - 1,
+                        ntm_core::text::vi_number(b),
+                        ntm_core::text::vi_number(e.round_dp(2))
+                    ));
+                }
+                (
+                    Progress {
+                        actual: Some(mean),
+                        under_way: Decimal::ZERO,
+                        expected,
+                    },
+                    None,
+                    basis,
+                    vec![],
+                    vec![],
+                )
+            }
+            TargetKind::Goal(level) => {
+                let own: Vec<&(i64, UnitId, Dossier)> = self
+                    .dossiers
+                    .iter()
+                    .filter(|(_, u, d)| u == scope && d.level == *level)
+                    .collect();
+                let mut recognised = Vec::new();
+                let mut under_way = Vec::new();
+                for (id, unit, full) in own {
+                    let d = full.as_of(self.on);
+                    if d.history.is_empty() || d.is_withdrawn() {
+                        continue;
+                    }
+                    let name = unit_name(registry, unit, full.year);
+                    match &d.decision {
+                        Some(dec) if d.is_recognised() && d.year <= self.period.last() => {
+                            recognised.push(Counted1 {
+                                unit: unit.clone(),
+                                name,
+                                how: format!("quyết định ngày {}", date_vi(dec.signed_on)),
+                                dossier: *id,
+                            })
+                        }
+                        _ if !d.is_recognised() => under_way.push(Counted1 {
+                            unit: unit.clone(),
+                            name,
+                            how: format!("đang ở bước {}", d.stage().label_vi()),
+                            dossier: *id,
+                        }),
+                        _ => {}
+                    }
+                }
+                let communes = latest_year(self.ws, self.period, self.on).and_then(|y| {
+                    eligible_communes(self.ws, scope, *level, y).map(|n| (n, y))
+                });
+                let all = communes.and_then(|(_, y)| {
+                    self.ws.commune_outcomes(y, Some(scope)).ok().map(|o| o.len())
+                });
+                let mut basis = "Theo hồ sơ công nhận của chính đơn vị (cấp tỉnh, huyện: quyết định của Thủ tướng).".to_owned();
+                if let (Some((n, y)), Some(all)) = (communes, all) {
+                    basis.push_str(&format!(
+                        " Theo đánh giá năm {y}: {n}/{all} xã có số liệu đủ điều kiện mức {}.",
+                        level.label_vi()
+                    ));
+                }
+                (
+                    Progress {
+                        actual: Some(Decimal::from(u8::from(!recognised.is_empty()))),
+                        under_way: Decimal::from(under_way.len()),
+                        expected: None,
+                    },
+                    None,
+                    basis,
+                    recognised,
+                    under_way,
+                )
+            }
+        }
+    }
+}
+
+/// Where every target of `plan` stands at the end of `on` (a past day shows the plan as
+/// it stood then: 31/12/2021 shows Hương Sơn appraised, not yet recognised).
+pub async fn progress(
+    store: &dyn Store,
+    ws: &Workspace,
+    plan: &TargetPlanRecord,
+    on: NaiveDate,
+) -> AppResult<PlanProgress> {
+    let (period, specs) = specs_of(plan)?;
+    let records = store.list_dossiers(&DossierFilter::default()).await?;
+    let dossiers: Vec<(i64, UnitId, Dossier)> = records
+        .iter()
+        .filter_map(|r| rec_dossier(r).map(|d| (r.id, r.unit_id.clone(), d)))
+        .collect();
+    let reading = Reading {
+        ws,
+        dossiers: &dossiers,
+        period,
+        on,
+    };
+    let mut lines = Vec::new();
+    for (spec, stored) in specs.iter().zip(&plan.targets) {
+        let (progress, eligible, basis, recognised, under_way) = reading.line(&plan.scope_id, spec);
+        let status = target::judge(&spec.target, period, &progress, on);
+        let shares: Vec<ShareLine> = stored
+            .shares
+            .iter()
+            .map(|s| {
+                let amount = dec(&s.amount).unwrap_or_default();
+                let share_spec = TargetSpec {
+                    target: Target {
+                        kind: spec.target.kind.clone(),
+                        amount,
+                    },
+                    count_by: spec.count_by,
+                };
+                let (p, ..) = reading.line(&s.unit_id, &share_spec);
+                ShareLine {
+                    unit: s.unit_id.clone(),
+                    name: unit_name(&ws.registry, &s.unit_id, period.first()),
+                    amount,
+                    actual: p.actual,
+                    status: target::judge(&share_spec.target, period, &p, on),
+                }
+            })
+            .collect();
+        let split = (!shares.is_empty()).then(|| {
+            target::check_split(
+                spec.target.amount,
+                &shares.iter().map(|s| s.amount).collect::<Vec<_>>(),
+            )
+        });
+        lines.push(TargetLine {
+            kind: stored.kind.clone(),
+            label: kind_label(&spec.target.kind, Some((ws, period.last()))),
+            amount: spec.target.amount,
+            progress,
+            status,
+            eligible,
+            basis,
+            recognised,
+            under_way,
+            shares,
+            split,
+            note: stored.note.clone(),
+        });
+    }
+    Ok(PlanProgress {
+        scope_name: unit_name(&ws.registry, &plan.scope_id, period.first()),
+        plan: plan.clone(),
+        period,
+        on,
+        lines,
+    })
+}
+
+/// A share of a target, as the split form sends it.
+pub fn share(unit: &UnitId, amount: Decimal) -> ShareRecord {
+    ShareRecord {
+        unit_id: unit.clone(),
+        amount: amount.normalize().to_string(),
+    }
+}
+
+/// A target as stored, from its parts.
+pub fn target_record(kind: &TargetKind, by: CountBy, amount: Decimal, note: &str) -> TargetRecord {
+    TargetRecord {
+        kind: kind_text(kind, by),
+        amount: amount.normalize().to_string(),
+        note: note.trim().to_owned(),
+        shares: vec![],
+    }
+}
