@@ -83,8 +83,7 @@ impl TargetStore for Backend {
         .await
         .map_err(|e| db_error("reading the targets", e))?;
         let share_rows = sqlx::query(
-            "SELECT plan_id, seq, unit_id, amount FROM target_shares \
-             ORDER BY plan_id, seq, unit_id COLLATE \"C\"",
+            "SELECT plan_id, seq, unit_id, amount FROM target_shares ORDER BY plan_id, seq, pos",
         )
         .fetch_all(&self.read)
         .await
@@ -195,8 +194,7 @@ async fn read_plan(conn: &mut DbConn, id: i64) -> StoreResult<Option<TargetPlanR
     .await
     .map_err(|e| db_error("reading the targets", e))?;
     let share_rows = sqlx::query(
-        "SELECT plan_id, seq, unit_id, amount FROM target_shares WHERE plan_id = $1 \
-         ORDER BY seq, unit_id COLLATE \"C\"",
+        "SELECT plan_id, seq, unit_id, amount FROM target_shares WHERE plan_id = $1 ORDER BY seq, pos",
     )
     .bind(id)
     .fetch_all(&mut *conn)
@@ -270,14 +268,16 @@ async fn insert_targets(
         .execute(&mut *conn)
         .await
         .map_err(|e| db_error("writing the targets", e))?;
-        for s in &t.shares {
+        for (pos, s) in (0_i32..).zip(&t.shares) {
             sqlx::query(
-                "INSERT INTO target_shares (plan_id, seq, unit_id, amount) VALUES ($1, $2, $3, $4)",
+                "INSERT INTO target_shares (plan_id, seq, unit_id, amount, pos) \
+                 VALUES ($1, $2, $3, $4, $5)",
             )
             .bind(plan_id)
             .bind(seq)
             .bind(s.unit_id.as_str())
             .bind(&s.amount)
+            .bind(pos)
             .execute(&mut *conn)
             .await
             .map_err(|e| db_error("writing the shares", e))?;

@@ -429,24 +429,24 @@ pub async fn act(
             d.conditions = c;
         }
         Act::Council(yes, no) => {
-            needs_tier(Tier::Province)?;
+            needs_tier(d.taken_by(Step::Voted))?;
             d.council = Some((yes, no));
         }
         Act::Decision(x) => {
-            needs_tier(Tier::Province)?;
+            needs_tier(d.taken_by(Step::Decided))?;
             d.decision = Some(x);
         }
         Act::Take { step, on, note } => {
-            let by = acting(ntm_core::recognition::taken_by(step, d.verifier));
+            let by = acting(d.taken_by(step));
             d.take(step, by, on, &note, rule)?;
         }
         Act::SendBack { to, on, reason } => {
             let reviewing = d.stage().next().unwrap_or(d.stage());
-            let by = acting(ntm_core::recognition::taken_by(reviewing, d.verifier));
+            let by = acting(d.taken_by(reviewing));
             d.send_back(to, by, on, &reason)?;
         }
         Act::Withdraw { decision, grounds } => {
-            d.withdraw(decision, &grounds, acting(Tier::Province))?;
+            d.withdraw(decision, &grounds, acting(d.taken_by(Step::Decided)))?;
         }
     }
     let record = record_of(&d, &read, audit);

@@ -521,6 +521,16 @@ fn latest_year(ws: &Workspace, period: Period, on: NaiveDate) -> Option<i32> {
         .find(|y| ws.values.keys().any(|(_, vy)| vy == y))
 }
 
+/// What [`Reading::line`] found: the progress, the communes eligible by evaluation (and
+/// the year), the words of its basis, the titles counted and the dossiers under way.
+type Found = (
+    Progress,
+    Option<(usize, i32)>,
+    String,
+    Vec<Counted1>,
+    Vec<Counted1>,
+);
+
 struct Reading<'a> {
     ws: &'a Workspace,
     dossiers: &'a [(i64, UnitId, Dossier)],
@@ -530,17 +540,7 @@ struct Reading<'a> {
 
 impl Reading<'_> {
     /// The progress of `spec` inside `scope`, with the lists and words behind it.
-    fn line(
-        &self,
-        scope: &UnitId,
-        spec: &TargetSpec,
-    ) -> (
-        Progress,
-        Option<(usize, i32)>,
-        String,
-        Vec<Counted1>,
-        Vec<Counted1>,
-    ) {
+    fn line(&self, scope: &UnitId, spec: &TargetSpec) -> Found {
         let registry = &self.ws.registry;
         match &spec.target.kind {
             TargetKind::Count(c @ (Counted::Communes(_) | Counted::Districts(_))) => {

@@ -4442,8 +4442,8 @@ pub async fn target_plans_are_written_whole_and_guarded_by_their_version(store: 
     let listed = store.list_plans().await.expect("list");
     assert_eq!(
         listed,
-        vec![p.clone(), other.clone()],
-        "by period, then scope"
+        vec![other.clone(), p.clone()],
+        "by period as text (2021-2025 before 2022), then scope"
     );
 
     let mut edited = p.clone();
@@ -4496,7 +4496,7 @@ pub async fn target_plans_are_written_whole_and_guarded_by_their_version(store: 
     district.subject = "district".into();
     district.verifier = "province".into();
     district.id = store
-        .create_dossier(&district, &audit("vp", "hồ sơ huyện"))
+        .create_dossier(&district, &audit("xa", "hồ sơ huyện"))
         .await
         .expect("district dossier");
     let stored = store

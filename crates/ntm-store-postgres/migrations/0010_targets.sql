@@ -40,6 +40,7 @@ CREATE TABLE target_shares (
     seq      INTEGER NOT NULL,
     unit_id  TEXT NOT NULL REFERENCES units (id),
     amount   TEXT NOT NULL,
+    pos      INTEGER NOT NULL,
     PRIMARY KEY (plan_id, seq, unit_id),
     FOREIGN KEY (plan_id, seq) REFERENCES targets (plan_id, seq)
 );

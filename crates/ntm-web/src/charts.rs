@@ -165,6 +165,55 @@ pub fn level_stacks(title: &str, items: &[Stack]) -> String {
     svg_open("chart stacks", title, y) + &body + "</svg>"
 }
 
+/// One bar of a target chart: what was achieved, what the evaluation says is within
+/// reach (drawn as an outline), and the target (a dashed line across the bar).
+pub struct TargetBar {
+    pub label: String,
+    pub actual: f64,
+    pub eligible: Option<f64>,
+    pub target: f64,
+    pub text: String,
+}
+
+/// Horizontal bars of actuals with a dashed line at each target, scaled to the largest of
+/// the actuals, eligibles and targets.
+pub fn target_bars(title: &str, items: &[TargetBar]) -> String {
+    let bar_w = WIDTH - VALUE_W;
+    let max = items
+        .iter()
+        .flat_map(|b| [b.actual, b.target, b.eligible.unwrap_or(0.0)])
+        .fold(0.0, f64::max)
+        .max(f64::EPSILON);
+    let mut body = String::new();
+    let mut y = 0.0;
+    for b in items {
+        let top = write_label(&mut body, &b.label, y);
+        let w = (b.actual / max * bar_w).clamp(0.0, bar_w);
+        if let Some(e) = b.eligible {
+            let ew = (e / max * bar_w).clamp(0.0, bar_w);
+            let _ = write!(
+                body,
+                r#"<rect x="0" y="{top:.0}" width="{ew:.1}" height="{BAR}" class="eligible"><title>{}: đủ điều kiện theo đánh giá {e}</title></rect>"#,
+                esc(&b.label)
+            );
+        }
+        let tx = (b.target / max * bar_w).clamp(0.0, bar_w);
+        let _ = write!(
+            body,
+            r#"<rect x="0" y="{top:.0}" width="{w:.1}" height="{BAR}" class="bar"><title>{label}: {text}</title></rect><line x1="{tx:.1}" x2="{tx:.1}" y1="{y1:.0}" y2="{y2:.0}" class="target-line"><title>chỉ tiêu {target}</title></line><text x="{vx:.1}" y="{ty:.0}" class="value">{text}</text>"#,
+            label = esc(&b.label),
+            text = esc(&b.text),
+            target = b.target,
+            y1 = top - 3.0,
+            y2 = top + BAR + 3.0,
+            vx = w.max(tx) + 6.0,
+            ty = top + BAR - 3.0,
+        );
+        y = top + BAR + GAP;
+    }
+    svg_open("chart targets", title, y) + &body + "</svg>"
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -166,6 +166,21 @@ pub fn router(state: AppState) -> Router {
             "/recognition/decisions",
             post(pages::recognition::record_decision),
         )
+        .route(
+            "/targets",
+            get(pages::targets::list).post(pages::targets::create),
+        )
+        .route("/targets/{id}", get(pages::targets::show))
+        .route("/targets/{id}/targets", post(pages::targets::add_target))
+        .route(
+            "/targets/{id}/targets/{k}/remove",
+            post(pages::targets::remove_target),
+        )
+        .route(
+            "/targets/{id}/targets/{k}/shares",
+            post(pages::targets::set_share),
+        )
+        .route("/targets/{id}/delete", post(pages::targets::delete))
         .route("/recognition/{id}", get(pages::recognition::show))
         .route("/recognition/{id}/act", post(pages::recognition::act))
         .route("/reports/levels", get(pages::reports::levels))

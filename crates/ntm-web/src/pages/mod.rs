@@ -18,6 +18,7 @@ pub mod recognition;
 pub mod reports;
 pub mod scorecard;
 pub mod set_editor;
+pub mod targets;
 pub mod tasks;
 pub mod units;
 

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
 use ntm_app::recognition::{Act, dossier_of};
 use ntm_core::criteria::Level;
-use ntm_core::recognition::{Conditions, Decision, Entry, Step, Tier, taken_by};
+use ntm_core::recognition::{Conditions, Decision, Entry, Step, Tier};
 use serde::Deserialize;
 
 use super::{Chrome, render, workspace};
@@ -336,7 +336,7 @@ async fn dossier_page(
     let open = !d.is_withdrawn() && stage < Step::Announced;
     let next = stage.next().filter(|_| open);
     let rule = state.config.satisfaction_rule.as_ref();
-    let reviewing = next.map(|n| taken_by(n, d.verifier));
+    let reviewing = next.map(|n| d.taken_by(n));
     let name = ws
         .registry
         .get(&record.unit_id)
@@ -365,7 +365,7 @@ async fn dossier_page(
             (
                 n.as_str(),
                 n.label_vi(),
-                taken_by(n, d.verifier).label_vi(),
+                d.taken_by(n).label_vi(),
             )
         }),
         may_next: reviewing.is_some_and(|t| tiers.contains(&t)),
@@ -379,7 +379,7 @@ async fn dossier_page(
             .map(|s| (s.as_str(), s.label_vi()))
             .collect(),
         may_answer: tiers.contains(&Tier::Commune) && stage < Step::Submitted,
-        may_province: tiers.contains(&Tier::Province) && !d.is_withdrawn(),
+        may_province: tiers.contains(&d.taken_by(Step::Decided)) && !d.is_withdrawn(),
         missing: next.map_or_else(Vec::new, |n| d.missing_for(n, rule)),
         satisfaction: d
             .conditions
@@ -431,7 +431,7 @@ async fn dossier_page(
                 Entry::Withdrew { decision, grounds } => HistoryRow {
                     on: date(decision.signed_on),
                     what: format!("thu hồi danh hiệu ({})", decision.number),
-                    tier: Tier::Province.label_vi(),
+                    tier: d.taken_by(Step::Decided).label_vi(),
                     text: grounds.clone(),
                     by: format!("{} lúc {}", r.recorded_by, datetime(r.recorded_at)),
                     back: true,

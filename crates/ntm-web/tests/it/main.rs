@@ -11,3 +11,4 @@ mod hostile;
 mod recognition;
 mod reports;
 mod set_editor;
+mod targets;

@@ -1,0 +1,211 @@
+//! Target plans through the web: the notice's 2022 targets against the demo's decisions,
+//! with target lines, the past as it stood, the print heading, the workbook opened again,
+//! a target added and split by the office, a stale form refused, and who may see.
+
+use axum::http::StatusCode;
+
+use crate::app::{TestApp, form_fields, pairs, texts};
+
+async fn plan_path(app: &TestApp, who: &crate::app::Browser, title: &str) -> String {
+    let list = app.get(who, "/targets").await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.body);
+    let doc = scraper::Html::parse_document(&list.body);
+    let links = scraper::Selector::parse("table a").unwrap();
+    doc.select(&links)
+        .find(|a| a.text().collect::<String>() == title)
+        .and_then(|a| a.value().attr("href").map(str::to_owned))
+        .unwrap_or_else(|| panic!("no plan {title} in {}", list.body))
+}
+
+#[tokio::test]
+async fn the_2022_targets_show_the_decisions_against_them_with_target_lines() {
+    let app = TestApp::demo().await;
+    let office = app.login("vpdp").await;
+    let path = plan_path(&app, &office, ntm_app::demo::PLAN_2022).await;
+    let page = app.get(&office, &path).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let b = &page.body;
+    let statuses = texts(b, "table.report > tbody > tr > td:nth-child(5) .status");
+    assert_eq!(
+        statuses,
+        [
+            "không đạt",
+            "không đạt",
+            "đạt",
+            "đạt",
+            "chưa có số liệu",
+            "chưa có số liệu",
+            "chưa có số liệu"
+        ]
+    );
+    assert!(b.contains("Chưa có số liệu OCOP"), "OCOP says why");
+    assert!(b.contains("Huyện Hương Sơn"));
+    assert!(
+        b.contains("xã đủ điều kiện theo đánh giá năm 2022"),
+        "the evaluation beside"
+    );
+    assert!(
+        b.contains("class=\"target-line\""),
+        "target lines on the chart"
+    );
+    assert!(b.contains("Cách đánh giá.") && b.contains("Không đạt: đã hết kỳ kế hoạch"));
+    assert!(b.contains("VĂN PHÒNG ĐIỀU PHỐI NÔNG THÔN MỚI") && b.contains("NGƯỜI LẬP BIỂU"));
+
+    // Early 2022: Hương Sơn appraised, its decision not yet signed.
+    let early = app
+        .get(&office, &format!("{path}?ngay=2022-03-01"))
+        .await
+        .body;
+    let statuses = texts(
+        &early,
+        "table.report > tbody > tr > td:nth-child(5) .status",
+    );
+    assert_eq!(statuses[3], "có nguy cơ không đạt", "{early}");
+
+    let x = app.get(&office, &format!("{path}?format=xlsx")).await;
+    assert_eq!(x.status, StatusCode::OK);
+    let mut wb: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(x.bytes)).unwrap();
+    let range = calamine::Reader::worksheet_range_at(&mut wb, 0)
+        .unwrap()
+        .unwrap();
+    let all: Vec<String> = range
+        .rows()
+        .flat_map(|r| r.iter().map(|c| c.to_string()))
+        .collect();
+    assert!(
+        all.iter().any(|c| c == "Số xã đạt nông thôn mới kiểu mẫu"),
+        "{all:?}"
+    );
+    assert!(all.iter().any(|c| c == "không đạt"));
+    assert!(all.iter().any(|c| c.contains("1337/QĐ-UBND")));
+}
+
+#[tokio::test]
+async fn the_office_adds_and_splits_a_target_and_a_stale_form_is_refused() {
+    let app = TestApp::demo().await;
+    let office = app.login("vpdp").await;
+    let path = plan_path(&app, &office, ntm_app::demo::PLAN_2026).await;
+    let page = app.get(&office, &path).await.body;
+    assert!(page.contains("Minh họa: kế hoạch"), "labelled illustrative");
+    let doc = scraper::Html::parse_document(&page);
+    let sel = scraper::Selector::parse(&format!("form[action=\"{path}/targets\"]")).unwrap();
+    let form = doc.select(&sel).next().expect("add form").html();
+    let mut fields = form_fields(&format!("<html><body>{form}</body></html>"));
+    for (k, v) in &mut fields {
+        match k.as_str() {
+            "kind" => *v = "count:communes:model".into(),
+            "amount" => *v = "4".into(),
+            "note" => *v = "thêm".into(),
+            _ => {}
+        }
+    }
+    let r = app
+        .post(&office, &format!("{path}/targets"), &pairs(&fields))
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // The same form again: the plan moved on.
+    let stale = app
+        .post(&office, &format!("{path}/targets"), &pairs(&fields))
+        .await;
+    assert_eq!(stale.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(stale.body.contains("người khác lưu"), "{}", stale.body);
+
+    let page = app.get(&office, &path).await.body;
+    let version = {
+        let doc = scraper::Html::parse_document(&page);
+        let sel = scraper::Selector::parse("input[name=version]").unwrap();
+        doc.select(&sel)
+            .next()
+            .unwrap()
+            .value()
+            .attr("value")
+            .unwrap()
+            .to_owned()
+    };
+    let last = texts(&page, "table.report > tbody > tr > td:first-child").len() - 1;
+    let r = app
+        .post(
+            &office,
+            &format!("{path}/targets/{last}/shares"),
+            &[
+                ("version", &version),
+                ("unit", "18838@2025-07-01"),
+                ("amount", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = app.get(&office, &path).await.body;
+    assert!(page.contains("còn 3 chưa phân bổ"), "the sum is checked");
+    assert!(page.contains("Xã Kỳ Lạc"));
+
+    // A share of an average is refused, with its place.
+    let income = texts(&page, "table.report > tbody > tr > td:nth-child(2)")
+        .iter()
+        .position(|t| t.starts_with("Chỉ tiêu 10"))
+        .unwrap();
+    let version = {
+        let doc = scraper::Html::parse_document(&page);
+        let sel = scraper::Selector::parse("input[name=version]").unwrap();
+        doc.select(&sel)
+            .next()
+            .unwrap()
+            .value()
+            .attr("value")
+            .unwrap()
+            .to_owned()
+    };
+    let r = app
+        .post(
+            &office,
+            &format!("{path}/targets/{income}/shares"),
+            &[
+                ("version", &version),
+                ("unit", "18838@2025-07-01"),
+                ("amount", "70"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("không cộng được"), "{}", r.body);
+}
+
+#[tokio::test]
+async fn a_commune_neither_sees_nor_writes_the_provinces_plans() {
+    let app = TestApp::demo().await;
+    let office = app.login("vpdp").await;
+    let path = plan_path(&app, &office, ntm_app::demo::PLAN_2022).await;
+    let commune = app.login("xa-kylac").await;
+    let list = app.get(&commune, "/targets").await.body;
+    assert!(list.contains("Chưa có kế hoạch nào"), "{list}");
+    assert_eq!(app.get(&commune, &path).await.status, StatusCode::FORBIDDEN);
+    let r = app
+        .post(
+            &commune,
+            &format!("{path}/targets"),
+            &[("version", "1"), ("kind", "count:ocop"), ("amount", "1")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = app
+        .post(
+            &commune,
+            "/targets",
+            &[
+                ("scope", "42@2020-01-01"),
+                ("period", "2027"),
+                ("title", "x"),
+                ("doc_number", "1"),
+                ("doc_body", "x"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    let viewer = app.login("bcd").await;
+    assert_eq!(
+        app.get(&viewer, &path).await.status,
+        StatusCode::OK,
+        "the committee reads"
+    );
+}
