@@ -51,6 +51,9 @@ struct OverviewPage {
     d: Dashboard,
     /// The viewer's tasks to follow up: (overdue, due soon, days, awaiting confirmation).
     follow_up: Option<(usize, usize, u32, usize)>,
+    /// The plans of the year the viewer may read: (id, title, chart with target lines,
+    /// illustrative).
+    plans: Vec<(i64, String, String, bool)>,
 }
 
 /// What the overview shows of the evaluations: the same for every viewer of one scope
@@ -109,6 +112,19 @@ pub async fn page(
             dashboard(&ws, &prev, year, &scope)
         })
         .await?;
+    let mut plans = Vec::new();
+    for p in ntm_app::targets::visible_plans(state.store.as_ref(), &ws.registry, &session.actor)
+        .await?
+        .iter()
+        .filter(|p| p.period == year.to_string())
+    {
+        let today = ntm_core::task::local_date(state.now());
+        let progress = ntm_app::targets::progress(state.store.as_ref(), &ws, p, today).await?;
+        let chart = super::targets::chart(&progress);
+        if !chart.is_empty() {
+            plans.push((p.id, p.title.clone(), chart, p.illustrative));
+        }
+    }
     render(&OverviewPage {
         chrome,
         years: year_choices(year),
@@ -116,6 +132,7 @@ pub async fn page(
         basis_bar: chosen.bar_on(&ws, year, d.unapproved, d.off_tree),
         d: (*d).clone(),
         follow_up,
+        plans,
     })
 }
 

@@ -390,7 +390,8 @@ async fn read_plan(
     Ok(plan)
 }
 
-fn chart(p: &PlanProgress) -> String {
+/// The plan's count targets as bars of what was recognised, with a line at each target.
+pub(crate) fn chart(p: &PlanProgress) -> String {
     let bars: Vec<TargetBar> = p
         .lines
         .iter()

@@ -209,3 +209,18 @@ async fn a_commune_neither_sees_nor_writes_the_provinces_plans() {
         "the committee reads"
     );
 }
+
+#[tokio::test]
+async fn the_overview_of_2022_shows_its_targets_with_target_lines() {
+    let app = TestApp::demo().await;
+    let office = app.login("vpdp").await;
+    let page = app.get(&office, "/?year=2022").await.body;
+    assert!(page.contains(ntm_app::demo::PLAN_2022), "{page}");
+    assert!(page.contains("class=\"target-line\""));
+    assert!(page.contains("Số xã đạt nông thôn mới kiểu mẫu"));
+    let later = app.get(&office, "/?year=2023").await.body;
+    assert!(
+        !later.contains(ntm_app::demo::PLAN_2022),
+        "only the year's plans"
+    );
+}
