@@ -236,6 +236,19 @@ pub async fn open(
     on: NaiveDate,
     audit: &AuditContext,
 ) -> AppResult<i64> {
+    let record = registration(registry, actor, (unit, level, year), on, audit)?;
+    Ok(store.create_dossier(&record, audit).await?)
+}
+
+/// The record of a new dossier for `unit`, registered by the actor's first tier on it;
+/// refused when the unit cannot be recognised that year or the actor acts on it as none.
+pub(crate) fn registration(
+    registry: &UnitRegistry,
+    actor: &Actor,
+    (unit, level, year): (&UnitId, Level, i32),
+    on: NaiveDate,
+    audit: &AuditContext,
+) -> AppResult<DossierRecord> {
     let (subject, verifier) = subject_in(registry, unit, year)?;
     let tiers = ntm_core::access::recognition_tiers(registry, &actor.grants, unit, year);
     let Some(by) = tiers.first().copied() else {
@@ -245,8 +258,7 @@ pub async fn open(
     };
     let mut d = Dossier::register_by(level, year, verifier, on, by);
     d.subject = subject;
-    let record = new_record(unit, &d, audit);
-    Ok(store.create_dossier(&record, audit).await?)
+    Ok(new_record(unit, &d, audit))
 }
 
 /// Records one decision that recognised `units` (xã, at `level`, for `year`) at once: a

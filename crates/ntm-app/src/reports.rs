@@ -242,6 +242,25 @@ pub struct Lack {
     pub indicators: Vec<(String, Option<Decimal>, IndicatorStatus)>,
 }
 
+/// The criteria of `step` not met (unmet or undecidable), each with its indicators not met.
+pub fn lacking_in(step: &ntm_core::evaluation::SetResult<'_>) -> Vec<Lack> {
+    step.criteria
+        .iter()
+        .filter(|c| c.status != CriterionStatus::Met)
+        .map(|c| Lack {
+            criterion: c.criterion.id.clone(),
+            name: c.criterion.name.clone(),
+            status: c.status,
+            indicators: c
+                .indicators
+                .iter()
+                .filter(|i| i.status != IndicatorStatus::Met)
+                .map(|i| (i.indicator.id.clone(), i.gap, i.status))
+                .collect(),
+        })
+        .collect()
+}
+
 /// Communes ranked by distance to their next level (fewest lacking criteria first).
 pub fn candidates(
     ws: &Workspace,
@@ -260,22 +279,7 @@ pub fn candidates(
         let Some(next) = e.ladder.next() else {
             continue;
         };
-        let lacking = next
-            .criteria
-            .iter()
-            .filter(|c| c.status != CriterionStatus::Met)
-            .map(|c| Lack {
-                criterion: c.criterion.id.clone(),
-                name: c.criterion.name.clone(),
-                status: c.status,
-                indicators: c
-                    .indicators
-                    .iter()
-                    .filter(|i| i.status != IndicatorStatus::Met)
-                    .map(|i| (i.indicator.id.clone(), i.gap, i.status))
-                    .collect(),
-            })
-            .collect();
+        let lacking = lacking_in(next);
         out.push(Candidate {
             unit: v.id().clone(),
             name: v.name().to_owned(),

@@ -783,3 +783,134 @@ pub fn target_record(kind: &TargetKind, by: CountBy, amount: Decimal, note: &str
         shares: vec![],
     }
 }
+
+/// A commune that could count toward a target of communes at a level.
+#[derive(Debug, Clone)]
+pub struct CandidateRow {
+    pub unit: UnitId,
+    pub name: String,
+    /// Its level by the evaluation of the year read.
+    pub level: Level,
+    /// The criteria it lacks for the target's level (the lower levels' included).
+    pub lacking: Vec<crate::reports::Lack>,
+    /// Its dossier at the target's level in the period, if one is open: (id, stage).
+    pub dossier: Option<(i64, ntm_core::recognition::Step)>,
+}
+
+/// The candidates of one target: its level, the year whose evaluation ranks them, and the
+/// rows, closest first.
+#[derive(Debug, Clone)]
+pub struct Candidates {
+    pub level: Level,
+    pub year: i32,
+    pub rows: Vec<CandidateRow>,
+}
+
+/// How the candidates are ranked, as the page states it.
+pub const CANDIDATES_RULE: &str = "Các xã trong phạm vi chưa có quyết định công nhận ở mức này, xếp theo số tiêu chí còn thiếu (ít trước; tính cả các tiêu chí của mức thấp hơn), theo đánh giá số liệu đã duyệt của năm gần nhất trong kỳ; cùng số tiêu chí thì theo tên.";
+
+/// The communes of `plan`'s scope ranked by how close they are to the level of its target
+/// number `k` (a count of communes), with what each lacks and its dossier under way; `None`
+/// when that target does not count communes.
+pub async fn candidates(
+    store: &dyn Store,
+    ws: &Workspace,
+    plan: &TargetPlanRecord,
+    k: usize,
+    on: NaiveDate,
+) -> AppResult<Option<Candidates>> {
+    let (period, specs) = specs_of(plan)?;
+    let Some(TargetKind::Count(Counted::Communes(level))) = specs.get(k).map(|s| &s.target.kind)
+    else {
+        return Ok(None);
+    };
+    let level = *level;
+    let Some(year) = latest_year(ws, period, on) else {
+        return Ok(Some(Candidates {
+            level,
+            year: period.last(),
+            rows: vec![],
+        }));
+    };
+    let records = store.list_dossiers(&DossierFilter::default()).await?;
+    let mut recognised = BTreeSet::new();
+    let mut open = std::collections::BTreeMap::new();
+    for r in &records {
+        let Some(d) = rec_dossier(r).map(|d| d.as_of(on)) else {
+            continue;
+        };
+        if d.history.is_empty() || d.is_withdrawn() {
+            continue;
+        }
+        if d.is_recognised() && d.level >= level {
+            recognised.insert(r.unit_id.clone());
+        } else if !d.is_recognised() && d.level == level && period.contains(d.year) {
+            open.insert(r.unit_id.clone(), (r.id, d.stage()));
+        }
+    }
+    let mut rows = Vec::new();
+    for v in ws.communes(year, Some(&plan.scope_id)) {
+        if recognised.contains(v.id()) {
+            continue;
+        }
+        let e = ws.evaluate(v.id(), year, None)?;
+        let lacking: Vec<crate::reports::Lack> = e
+            .ladder
+            .steps
+            .iter()
+            .filter(|s| s.set.header.level <= level)
+            .flat_map(crate::reports::lacking_in)
+            .collect();
+        rows.push(CandidateRow {
+            unit: v.id().clone(),
+            name: v.name().to_owned(),
+            level: e.ladder.level,
+            lacking,
+            dossier: open.get(v.id()).copied(),
+        });
+    }
+    rows.sort_by(|a, b| {
+        a.lacking.len().cmp(&b.lacking.len()).then_with(|| {
+            ntm_core::text::search_key(&a.name).cmp(&ntm_core::text::search_key(&b.name))
+        })
+    });
+    Ok(Some(Candidates { level, year, rows }))
+}
+
+/// Puts the picked communes on the year's list ("đăng ký phấn đấu"): a dossier at the
+/// target's level for `year`, registered on `on` by the actor's tier, for each that has
+/// none; all or none. Returns how many were opened.
+pub async fn register_candidates(
+    store: &dyn Store,
+    registry: &UnitRegistry,
+    actor: &Actor,
+    units: &[UnitId],
+    (level, year): (Level, i32),
+    on: NaiveDate,
+    audit: &AuditContext,
+) -> AppResult<usize> {
+    let existing = store
+        .list_dossiers(&DossierFilter {
+            year: Some(year),
+            unit: None,
+        })
+        .await?;
+    let mut records = Vec::new();
+    // Every picked unit is checked, those already on the list too: a reader who may not
+    // register learns it whatever was picked.
+    for unit in units {
+        let record =
+            crate::recognition::registration(registry, actor, (unit, level, year), on, audit)?;
+        if !existing
+            .iter()
+            .any(|r| &r.unit_id == unit && r.level == level.as_str())
+            && !records
+                .iter()
+                .any(|r: &ntm_store::DossierRecord| &r.unit_id == unit)
+        {
+            records.push(record);
+        }
+    }
+    store.create_dossiers(&records, audit).await?;
+    Ok(records.len())
+}

@@ -181,6 +181,10 @@ pub fn router(state: AppState) -> Router {
             post(pages::targets::set_share),
         )
         .route("/targets/{id}/delete", post(pages::targets::delete))
+        .route(
+            "/targets/{id}/candidates/{k}",
+            get(pages::targets::candidates).post(pages::targets::register),
+        )
         .route("/recognition/{id}", get(pages::recognition::show))
         .route("/recognition/{id}/act", post(pages::recognition::act))
         .route("/reports/levels", get(pages::reports::levels))

@@ -263,3 +263,97 @@ async fn a_plan_is_checked_and_written_only_by_who_may() {
         .unwrap();
     assert_eq!(s.get_plan(id).await.unwrap(), None);
 }
+
+/// The 2026 plan's "standard" target: communes not yet recognised, fewest lacking
+/// criteria first; those the office puts on the list get a registered dossier, shown
+/// beside them, and are not registered twice.
+#[tokio::test]
+async fn candidates_are_ranked_by_what_they_lack_and_registered_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = ntm_testkit::demo_store(dir.path()).await;
+    let s = s.as_ref();
+    let ws = Workspace::load(s, None, Basis::Approved).await.unwrap();
+    let office = actor_by_username(s, "vpdp").await.unwrap();
+    let plan = s
+        .list_plans()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|p| p.title == ntm_app::demo::PLAN_2026)
+        .unwrap();
+    let on = day(2026, 12, 1);
+    let c = ntm_app::targets::candidates(s, &ws, &plan, 1, on)
+        .await
+        .unwrap()
+        .expect("a count of communes");
+    assert_eq!(c.level, ntm_core::criteria::Level::Advanced);
+    assert_eq!(c.year, 2026);
+    assert!(c.rows.len() > 10, "{}", c.rows.len());
+    let counts: Vec<usize> = c.rows.iter().map(|r| r.lacking.len()).collect();
+    assert!(
+        counts.windows(2).all(|w| w[0] <= w[1]),
+        "closest first: {counts:?}"
+    );
+    assert!(c.rows.last().unwrap().lacking.len() > c.rows[0].lacking.len());
+    assert!(
+        ntm_app::targets::candidates(s, &ws, &plan, 3, on)
+            .await
+            .unwrap()
+            .is_none(),
+        "an indicator has none"
+    );
+
+    let picked: Vec<ntm_core::UnitId> = c.rows.iter().take(2).map(|r| r.unit.clone()).collect();
+    let commune = actor_by_username(s, "xa-kylac").await.unwrap();
+    let refused = ntm_app::targets::register_candidates(
+        s,
+        &ws.registry,
+        &commune,
+        &picked,
+        (c.level, 2026),
+        on,
+        &audit(),
+    )
+    .await;
+    assert!(
+        matches!(refused, Err(AppError::Forbidden(_))),
+        "{refused:?}"
+    );
+    let n = ntm_app::targets::register_candidates(
+        s,
+        &ws.registry,
+        &office,
+        &picked,
+        (c.level, 2026),
+        on,
+        &audit(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(n, 2);
+    let again = ntm_app::targets::register_candidates(
+        s,
+        &ws.registry,
+        &office,
+        &picked,
+        (c.level, 2026),
+        on,
+        &audit(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(again, 0, "registered once");
+    let c = ntm_app::targets::candidates(s, &ws, &plan, 1, on)
+        .await
+        .unwrap()
+        .unwrap();
+    let with: Vec<_> = c.rows.iter().filter(|r| r.dossier.is_some()).collect();
+    assert_eq!(with.len(), 2);
+    assert_eq!(
+        with[0].dossier.unwrap().1,
+        ntm_core::recognition::Step::Registered
+    );
+    // The target now has two dossiers under way.
+    let p = progress(s, &ws, &plan, on).await.unwrap();
+    assert_eq!(p.lines[1].under_way.len(), 2);
+}

@@ -561,8 +561,9 @@ struct CandidatesPage {
     rows: Vec<CandidateRow>,
 }
 
-fn lacking_text(c: &ntm_app::reports::Candidate) -> String {
-    c.lacking
+/// What a commune still lacks, in a line: "TC 10: 10 thiếu 5,2; TC 17 (chưa đủ số liệu)".
+pub(crate) fn lacking_text(lacking: &[ntm_app::reports::Lack]) -> String {
+    lacking
         .iter()
         .map(|l| {
             let inds: Vec<String> = l
@@ -615,7 +616,7 @@ pub async fn candidates(
             level: c.level.label_vi(),
             next: c.next.label_vi(),
             count: c.lacking.len(),
-            lacking: lacking_text(c),
+            lacking: lacking_text(&c.lacking),
         })
         .collect();
     if q.format.as_deref() == Some("xlsx") {

@@ -243,6 +243,8 @@ pub struct LineView {
     pub split: String,
     pub split_ok: bool,
     pub additive: bool,
+    /// A count of communes: its candidates can be ranked.
+    pub candidates: bool,
 }
 
 #[derive(Template)]
@@ -325,6 +327,7 @@ fn line_view(k: usize, l: &TargetLine) -> LineView {
         split: l.split.map(SplitCheck::describe_vi).unwrap_or_default(),
         split_ok: matches!(l.split, Some(SplitCheck::Exact)),
         additive,
+        candidates: l.kind.starts_with("count:communes:"),
     }
 }
 
@@ -402,7 +405,9 @@ pub(crate) fn chart(p: &PlanProgress) -> String {
             TargetBar {
                 label: l.label.clone(),
                 actual,
-                eligible: l.eligible.map(|(n, _)| n as f64),
+                // Beside the decisions in the table, not on the chart: a year's eligible
+                // communes are counted in the hundreds and would flatten its targets.
+                eligible: None,
                 target: l.amount.to_f64().unwrap_or(0.0),
                 text: format!(
                     "{} / {}",
@@ -762,6 +767,260 @@ pub async fn delete(
     {
         Ok(()) => Ok(Redirect::to("/targets").into_response()),
         Err(ntm_app::AppError::Conflict(m)) => plan_page(&state, &session, id, None, vec![m]).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub struct CandidateView {
+    pub rank: usize,
+    pub unit: String,
+    pub name: String,
+    pub level: &'static str,
+    pub count: usize,
+    pub lacking: String,
+    pub dossier: Option<(i64, &'static str)>,
+}
+
+#[derive(Template)]
+#[template(path = "target_candidates.html")]
+struct CandidatesPage {
+    chrome: Option<Chrome>,
+    csrf: String,
+    id: i64,
+    k: usize,
+    plan: String,
+    label: String,
+    level: &'static str,
+    year: i32,
+    dossier_year: i32,
+    rule: &'static str,
+    rows: Vec<CandidateView>,
+    may_register: bool,
+    today: String,
+    problems: Vec<String>,
+    notice: String,
+}
+
+fn candidates_table(
+    c: &ntm_app::targets::Candidates,
+    plan: &TargetPlanRecord,
+    label: &str,
+) -> Table {
+    let rows = c
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(n, r)| {
+            vec![
+                Cell::int(n as i64 + 1),
+                Cell::text(r.name.clone()),
+                Cell::text(r.unit.to_string()),
+                Cell::text(r.level.label_vi()),
+                Cell::int(r.lacking.len() as i64),
+                Cell::text(super::reports::lacking_text(&r.lacking)),
+                Cell::text(
+                    r.dossier
+                        .map_or(String::new(), |(_, s)| s.label_vi().to_owned()),
+                ),
+            ]
+        })
+        .collect();
+    Table {
+        sheet: "Xã phấn đấu".into(),
+        title: format!("Danh sách xã phấn đấu: {label}"),
+        subtitle: vec![
+            format!("{} — {}", plan.title, document(plan)),
+            format!("Theo đánh giá số liệu đã duyệt năm {}", c.year),
+        ],
+        columns: vec![
+            Column::new("STT", 5.0),
+            Column::new("Xã", 24.0),
+            Column::new("Mã", 16.0),
+            Column::new("Mức theo đánh giá", 14.0),
+            Column::new("Số TC\ncòn thiếu", 9.0),
+            Column::new("Còn thiếu", 60.0),
+            Column::new("Hồ sơ đang xét", 18.0),
+        ],
+        header_rows: vec![],
+        rows,
+        totals: vec![],
+        notes: vec![ntm_app::targets::CANDIDATES_RULE.into()],
+        landscape: true,
+        freeze_columns: 2,
+    }
+}
+
+async fn candidates_page(
+    state: &AppState,
+    session: &Session,
+    (id, k): (i64, usize),
+    format: Option<&str>,
+    (problems, notice): (Vec<String>, String),
+) -> WebResult<Response> {
+    let ws = workspace(state, None).await?;
+    let plan = read_plan(state, session, &ws, id).await?;
+    let on = today(state);
+    let Some(c) = ntm_app::targets::candidates(state.store.as_ref(), &ws, &plan, k, on).await?
+    else {
+        return Err(WebError::not_found("chỉ tiêu này không đếm xã"));
+    };
+    let (period, specs) = ntm_app::targets::specs_of(&plan)?;
+    let label = ntm_app::targets::kind_label(&specs[k].target.kind, None);
+    if format == Some("xlsx") {
+        let table = candidates_table(&c, &plan, &label);
+        let bytes = crate::state::blocking(move || ntm_reports::workbook(&[table]))
+            .await?
+            .map_err(|e| crate::error::internal(anyhow::anyhow!("{e}")))?;
+        return Ok(super::reports::xlsx(
+            bytes,
+            &format!("xa-phan-dau-{id}-{k}.xlsx"),
+        ));
+    }
+    let dossier_year = period
+        .last()
+        .min(chrono::Datelike::year(&on).max(period.first()));
+    let page = CandidatesPage {
+        chrome: Some(Chrome::new(
+            session,
+            &ws.registry,
+            state.config.default_year,
+            "targets",
+        )),
+        csrf: session.csrf.clone(),
+        id,
+        k,
+        plan: plan.title.clone(),
+        label,
+        level: c.level.label_vi(),
+        year: c.year,
+        dossier_year,
+        rule: ntm_app::targets::CANDIDATES_RULE,
+        rows: c
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(n, r)| CandidateView {
+                rank: n + 1,
+                unit: r.unit.to_string(),
+                name: r.name.clone(),
+                level: r.level.label_vi(),
+                count: r.lacking.len(),
+                lacking: super::reports::lacking_text(&r.lacking),
+                dossier: r.dossier.map(|(d, s)| (d, s.label_vi())),
+            })
+            .collect(),
+        may_register: ntm_core::access::can(
+            &ws.registry,
+            &session.actor.grants,
+            ntm_core::access::Action::ManagePlans,
+            &plan.scope_id,
+            dossier_year,
+        ),
+        today: on.to_string(),
+        problems: problems.clone(),
+        notice,
+    };
+    let status = if problems.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok((status, render(&page)?).into_response())
+}
+
+pub async fn candidates(
+    State(state): State<AppState>,
+    session: Session,
+    Path((id, k)): Path<(i64, usize)>,
+    Query(q): Query<PlanQuery>,
+) -> WebResult<Response> {
+    candidates_page(
+        &state,
+        &session,
+        (id, k),
+        q.format.as_deref(),
+        (vec![], String::new()),
+    )
+    .await
+}
+
+/// The picked communes put on the year's list: a registered dossier each.
+pub async fn register(
+    State(state): State<AppState>,
+    session: Session,
+    Path((id, k)): Path<(i64, usize)>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> WebResult<Response> {
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    session.check_csrf(&field("csrf"))?;
+    let ws = workspace(&state, Some(0)).await?;
+    let plan = read_plan(&state, &session, &ws, id).await?;
+    let (period, specs) = ntm_app::targets::specs_of(&plan)?;
+    let Some(TargetKind::Count(Counted::Communes(level))) = specs.get(k).map(|s| &s.target.kind)
+    else {
+        return Err(WebError::not_found("chỉ tiêu này không đếm xã"));
+    };
+    let year = field("year")
+        .trim()
+        .parse::<i32>()
+        .ok()
+        .filter(|y| period.contains(*y));
+    let on = super::directives::parse_date(&field("on"));
+    let units: Vec<UnitId> = fields
+        .iter()
+        .filter(|(k, _)| k == "unit")
+        .filter_map(|(_, v)| UnitId::parse(v))
+        .collect();
+    let mut problems = Vec::new();
+    if year.is_none() {
+        problems.push(format!("Năm đạt chuẩn phải trong {}", period.label_vi()));
+    }
+    if on.is_none() {
+        problems.push("Ngày đăng ký: chưa ghi hoặc không phải là ngày".into());
+    }
+    if units.is_empty() {
+        problems.push("Chưa chọn xã nào".into());
+    }
+    let (Some(year), Some(on)) = (year, on) else {
+        return candidates_page(&state, &session, (id, k), None, (problems, String::new())).await;
+    };
+    if !problems.is_empty() {
+        return candidates_page(&state, &session, (id, k), None, (problems, String::new())).await;
+    }
+    let audit = session.actor.audit(state.now(), "đăng ký phấn đấu");
+    match ntm_app::targets::register_candidates(
+        state.store.as_ref(),
+        &ws.registry,
+        &session.actor,
+        &units,
+        (*level, year),
+        on,
+        &audit,
+    )
+    .await
+    {
+        Ok(n) => {
+            candidates_page(
+                &state,
+                &session,
+                (id, k),
+                None,
+                (
+                    vec![],
+                    format!("Đã lập {n} hồ sơ đăng ký phấn đấu năm {year}."),
+                ),
+            )
+            .await
+        }
+        Err(ntm_app::AppError::Invalid(p)) => {
+            candidates_page(&state, &session, (id, k), None, (p, String::new())).await
+        }
         Err(e) => Err(e.into()),
     }
 }

@@ -224,3 +224,84 @@ async fn the_overview_of_2022_shows_its_targets_with_target_lines() {
         "only the year's plans"
     );
 }
+
+#[tokio::test]
+async fn the_office_picks_the_years_list_from_the_ranked_candidates() {
+    let app = TestApp::demo().await;
+    let office = app.login("vpdp").await;
+    let path = plan_path(&app, &office, ntm_app::demo::PLAN_2026).await;
+    let plan = app.get(&office, &path).await.body;
+    assert!(
+        plan.contains(&format!("{path}/candidates/0")),
+        "a link per count of communes"
+    );
+    let page = app.get(&office, &format!("{path}/candidates/0")).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let counts: Vec<usize> = texts(&page.body, "table.report tbody td:nth-child(5)")
+        .iter()
+        .map(|t| t.parse().unwrap())
+        .collect();
+    assert!(
+        counts.len() > 5 && counts.windows(2).all(|w| w[0] <= w[1]),
+        "{counts:?}"
+    );
+    let fields = form_fields(&page.body);
+    let first_unit = fields
+        .iter()
+        .find(|(k, _)| k == "unit")
+        .map(|(_, v)| v.clone());
+    // form_fields sends checked boxes only: pick the first by hand.
+    let first = {
+        let doc = scraper::Html::parse_document(&page.body);
+        let sel = scraper::Selector::parse("input[name=unit]").unwrap();
+        doc.select(&sel)
+            .next()
+            .unwrap()
+            .value()
+            .attr("value")
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(first_unit, None);
+    let mut post: Vec<(String, String)> = fields;
+    post.push(("unit".into(), first.clone()));
+    let r = app
+        .post(&office, &format!("{path}/candidates/0"), &pairs(&post))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(
+        r.body.contains("Đã lập 1 hồ sơ đăng ký phấn đấu năm 2026"),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("đang ở bước đăng ký phấn đấu"));
+    let x = app
+        .get(&office, &format!("{path}/candidates/0?format=xlsx"))
+        .await;
+    let mut wb: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(x.bytes)).unwrap();
+    let range = calamine::Reader::worksheet_range_at(&mut wb, 0)
+        .unwrap()
+        .unwrap();
+    let all: Vec<String> = range
+        .rows()
+        .flat_map(|r| r.iter().map(|c| c.to_string()))
+        .collect();
+    assert!(
+        all.iter().any(|c| c == "đăng ký phấn đấu"),
+        "the dossier in the workbook"
+    );
+    let viewer = app.login("bcd").await;
+    let r = app
+        .post(
+            &viewer,
+            &format!("{path}/candidates/0"),
+            &[
+                ("unit", first.as_str()),
+                ("year", "2026"),
+                ("on", "2026-12-01"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+}
