@@ -536,3 +536,115 @@ pub async fn pipeline(
     });
     Ok(lines)
 }
+
+/// What a unit's title rests on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StandingBasis {
+    /// Its own decision: the dossier and the decision in words.
+    Decision { dossier: i64, text: String },
+    /// Inherited by the rule from the units merged into it on `merged_on`, each with its
+    /// own standing the day before.
+    Inherited {
+        merged_on: NaiveDate,
+        rule: ntm_core::recognition::InheritRule,
+        from: Vec<(UnitId, String, Standing)>,
+    },
+    /// No decision recorded in ntm, and nothing to inherit.
+    Nothing,
+}
+
+/// The title a unit holds on a day, and what it rests on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Standing {
+    pub level: Level,
+    pub basis: StandingBasis,
+}
+
+/// The title `unit` holds at the end of `on`: its best decision not withdrawn; else, for a
+/// unit formed by merger, the level `rule` gives from its predecessors' standing the day
+/// before the merger (their lineage followed back, as far as it goes).
+pub fn standing(
+    registry: &UnitRegistry,
+    records: &[DossierRecord],
+    unit: &UnitId,
+    on: NaiveDate,
+    rule: ntm_core::recognition::InheritRule,
+) -> Standing {
+    standing_at(registry, records, unit, on, rule, 0)
+}
+
+fn standing_at(
+    registry: &UnitRegistry,
+    records: &[DossierRecord],
+    unit: &UnitId,
+    on: NaiveDate,
+    rule: ntm_core::recognition::InheritRule,
+    depth: usize,
+) -> Standing {
+    let own = records
+        .iter()
+        .filter(|r| &r.unit_id == unit)
+        .filter_map(|r| dossier_of(r).ok().map(|d| (r.id, d.as_of(on))))
+        .filter(|(_, d)| d.is_recognised())
+        .max_by_key(|(_, d)| (d.level, d.year));
+    if let Some((id, d)) = own {
+        let text = d.decision.as_ref().map_or_else(String::new, |x| {
+            format!(
+                "{}ngày {}, đạt chuẩn năm {}",
+                if x.number.is_empty() {
+                    "quyết định (chưa rõ số) ".to_owned()
+                } else {
+                    format!("QĐ {} ", x.number)
+                },
+                x.signed_on.format("%d/%m/%Y"),
+                d.year
+            )
+        });
+        return Standing {
+            level: d.level,
+            basis: StandingBasis::Decision { dossier: id, text },
+        };
+    }
+    let edges: Vec<_> = registry
+        .predecessors(unit)
+        .into_iter()
+        .filter(|e| e.kind == ntm_core::unit::LineageKind::Merged && e.effective <= on)
+        .collect();
+    let Some(merged_on) = edges.iter().map(|e| e.effective).max() else {
+        return Standing {
+            level: Level::None,
+            basis: StandingBasis::Nothing,
+        };
+    };
+    if depth > 6 {
+        return Standing {
+            level: Level::None,
+            basis: StandingBasis::Nothing,
+        };
+    }
+    let eve = merged_on.pred_opt().unwrap_or(merged_on);
+    let from: Vec<(UnitId, String, Standing)> = edges
+        .iter()
+        .filter(|e| e.effective == merged_on && &e.from != unit)
+        .map(|e| {
+            let name = registry.get(&e.from).map_or(e.from.to_string(), |u| {
+                u.version_on(eve)
+                    .map_or(u.latest().name.clone(), |v| v.name.clone())
+            });
+            (
+                e.from.clone(),
+                name,
+                standing_at(registry, records, &e.from, eve, rule, depth + 1),
+            )
+        })
+        .collect();
+    let levels: Vec<Level> = from.iter().map(|(_, _, s)| s.level).collect();
+    Standing {
+        level: ntm_core::recognition::inherited_level(&levels, rule),
+        basis: StandingBasis::Inherited {
+            merged_on,
+            rule,
+            from,
+        },
+    }
+}

@@ -601,15 +601,35 @@ pub enum InheritRule {
     /// none): the practice reported after the 2019-2023 mergers.
     #[default]
     Lowest,
+    /// Nothing: a commune formed by merger holds no title until it is recognised.
+    Nothing,
+}
+
+impl InheritRule {
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "lowest" => Some(InheritRule::Lowest),
+            "none" => Some(InheritRule::Nothing),
+            _ => None,
+        }
+    }
+
+    /// The rule as the pages state it.
+    pub fn describe_vi(self) -> &'static str {
+        match self {
+            InheritRule::Lowest => {
+                "xã hình thành do sáp nhập giữ mức thấp nhất trong các xã trước sáp nhập (xã trước sáp nhập chưa có danh hiệu thì xã mới chưa có), cho đến khi được công nhận lại"
+            }
+            InheritRule::Nothing => {
+                "xã hình thành do sáp nhập chưa có danh hiệu cho đến khi được công nhận lại"
+            }
+        }
+    }
 }
 
 impl fmt::Display for InheritRule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            InheritRule::Lowest => f.write_str(
-                "xã hình thành do sáp nhập giữ mức thấp nhất trong các xã trước sáp nhập cho đến khi được công nhận lại",
-            ),
-        }
+        f.write_str(self.describe_vi())
     }
 }
 
@@ -617,6 +637,7 @@ impl fmt::Display for InheritRule {
 pub fn inherited_level(predecessors: &[Level], rule: InheritRule) -> Level {
     match rule {
         InheritRule::Lowest => predecessors.iter().copied().min().unwrap_or(Level::None),
+        InheritRule::Nothing => Level::None,
     }
 }
 

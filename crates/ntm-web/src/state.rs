@@ -23,6 +23,8 @@ pub struct WebConfig {
     /// unset until the office sets it (18/2022's rate for communes was not found), and
     /// while unset no dossier passes appraisal.
     pub satisfaction_rule: Option<ntm_core::recognition::SatisfactionRule>,
+    /// The title a commune formed by merger holds until it is recognised again.
+    pub inherit_rule: ntm_core::recognition::InheritRule,
 }
 
 impl Default for WebConfig {
@@ -33,6 +35,7 @@ impl Default for WebConfig {
             default_year: 2021,
             due_soon_days: 14,
             satisfaction_rule: None,
+            inherit_rule: ntm_core::recognition::InheritRule::default(),
         }
     }
 }

@@ -88,6 +88,11 @@ pub enum Command {
         /// The act the satisfaction rate comes from ("QĐ …/QĐ-UBND, Điều …").
         #[arg(long, env = "NTM_SATISFACTION_SOURCE", requires = "satisfaction_min")]
         satisfaction_source: Option<String>,
+        /// The title a commune formed by merger holds until it is recognised again:
+        /// `lowest` (the lowest among the communes merged into it, the practice reported
+        /// after Hà Tĩnh's 2019-2023 mergers) or `none`.
+        #[arg(long, env = "NTM_INHERIT_RULE", default_value = "lowest", value_parser = ["lowest", "none"])]
+        inherit_rule: String,
         /// How many days ahead the follow-up view counts a task as due soon (each user
         /// may change it on the page).
         #[arg(long, env = "NTM_DUE_SOON_DAYS", default_value_t = 14)]
@@ -482,6 +487,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             year,
             satisfaction_min,
             satisfaction_source,
+            inherit_rule,
         } => {
             // The demo never keeps a server from starting: whatever it cannot do is said,
             // and the server serves what the database holds.
@@ -518,6 +524,8 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                 satisfaction_rule: satisfaction_min.zip(satisfaction_source.clone()).map(
                     |(min_pct, source)| ntm_core::recognition::SatisfactionRule { min_pct, source },
                 ),
+                inherit_rule: ntm_core::recognition::InheritRule::parse(inherit_rule)
+                    .unwrap_or_default(),
                 ..Default::default()
             };
             let app = ntm_web::router(ntm_web::AppState::new(

@@ -360,3 +360,101 @@ async fn one_decision_recognises_many_communes_at_once_or_none() {
     // The demo's own 2021 decision (283/QĐ-UBND, the advanced communes) is there too.
     assert!(lines.len() > 2, "{}", lines.len());
 }
+
+/// A commune formed by the 2025 merger holds the lowest title of the communes merged into
+/// it (the day before), shown with each one's decision, until it is recognised itself; by
+/// the other rule it holds none.
+#[tokio::test]
+async fn a_merged_commune_inherits_the_lowest_title_until_recognised_again() {
+    use ntm_app::recognition::{StandingBasis, record_decision_as_operator, standing};
+    use ntm_core::recognition::{Decision, InheritRule};
+    let dir = tempfile::tempdir().unwrap();
+    let s = ntm_testkit::demo_store(dir.path()).await;
+    let s = s.as_ref();
+    let registry = ntm_app::units::load_registry(s).await.unwrap();
+    let new = ntm_core::UnitId::parse("18838@2025-07-01").unwrap();
+    let preds: Vec<ntm_core::UnitId> = registry
+        .predecessors(&new)
+        .into_iter()
+        .filter(|e| e.kind == ntm_core::unit::LineageKind::Merged)
+        .map(|e| e.from.clone())
+        .collect();
+    assert!(preds.len() >= 2, "{preds:?}");
+    let decision = |n: &str, y, m, d| Decision {
+        number: n.into(),
+        signed_on: NaiveDate::from_ymd_opt(y, m, d).unwrap(),
+        signer: "Chủ tịch UBND tỉnh".into(),
+    };
+    let on = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+    let records = s.list_dossiers(&Default::default()).await.unwrap();
+    // Whatever the demo holds for them, give each predecessor a standard title for 2024
+    // and the first an advanced one too.
+    record_decision_as_operator(
+        s,
+        &registry,
+        &preds,
+        (Level::Standard, 2024),
+        decision("10/QĐ-UBND", 2025, 1, 10),
+        "",
+        &audit(),
+    )
+    .await
+    .unwrap();
+    record_decision_as_operator(
+        s,
+        &registry,
+        &preds[..1],
+        (Level::Advanced, 2024),
+        decision("11/QĐ-UBND", 2025, 1, 10),
+        "",
+        &audit(),
+    )
+    .await
+    .unwrap();
+    let _ = records;
+    let records = s.list_dossiers(&Default::default()).await.unwrap();
+    let st = standing(&registry, &records, &new, on, InheritRule::Lowest);
+    assert_eq!(st.level, Level::Standard, "{st:?}");
+    let StandingBasis::Inherited {
+        merged_on, from, ..
+    } = &st.basis
+    else {
+        panic!("{st:?}")
+    };
+    assert_eq!(*merged_on, NaiveDate::from_ymd_opt(2025, 7, 1).unwrap());
+    assert_eq!(from.len(), preds.len());
+    assert!(from.iter().any(|(_, _, p)| p.level == Level::Advanced));
+    assert!(
+        from.iter()
+            .all(|(_, _, p)| matches!(p.basis, StandingBasis::Decision { .. }))
+    );
+    // Before the merger the new commune held nothing; by the other rule it holds nothing.
+    let before = standing(
+        &registry,
+        &records,
+        &new,
+        NaiveDate::from_ymd_opt(2025, 6, 30).unwrap(),
+        InheritRule::Lowest,
+    );
+    assert_eq!(before.level, Level::None);
+    assert_eq!(
+        standing(&registry, &records, &new, on, InheritRule::Nothing).level,
+        Level::None
+    );
+    // Recognised itself: its own decision stands.
+    record_decision_as_operator(
+        s,
+        &registry,
+        std::slice::from_ref(&new),
+        (Level::Advanced, 2026),
+        decision("12/QĐ-UBND", 2026, 11, 20),
+        "",
+        &audit(),
+    )
+    .await
+    .unwrap();
+    let records = s.list_dossiers(&Default::default()).await.unwrap();
+    let st = standing(&registry, &records, &new, on, InheritRule::Lowest);
+    assert_eq!(st.level, Level::Advanced);
+    assert!(matches!(st.basis, StandingBasis::Decision { .. }));
+}

@@ -131,6 +131,61 @@ struct UnitPage {
     csrf: String,
     errors: Vec<String>,
     regions: Vec<&'static str>,
+    /// The title held today, in lines: the first says the level and what it rests on,
+    /// the others the units it was inherited from. Empty for a unit ntm does not recognise.
+    standing: Vec<(String, Option<i64>)>,
+    /// "Theo đánh giá năm 2026 (số liệu đã duyệt): đạt chuẩn", beside the title.
+    evaluated: String,
+}
+
+/// The lines of a standing, nested by its lineage.
+fn standing_lines(
+    s: &ntm_app::recognition::Standing,
+    depth: usize,
+    out: &mut Vec<(String, Option<i64>)>,
+) {
+    use ntm_app::recognition::StandingBasis;
+    let indent = "— ".repeat(depth);
+    let level = if s.level == ntm_core::Level::None {
+        "chưa có danh hiệu".to_owned()
+    } else {
+        s.level.label_vi().to_owned()
+    };
+    match &s.basis {
+        StandingBasis::Decision { dossier, text } => {
+            out.push((format!("{indent}{level}: {text}"), Some(*dossier)))
+        }
+        StandingBasis::Nothing => out.push((
+            format!("{indent}{level}: không có quyết định công nhận nào được ghi trong ntm"),
+            None,
+        )),
+        StandingBasis::Inherited {
+            merged_on,
+            rule,
+            from,
+        } => {
+            out.push((
+                format!(
+                    "{indent}{level} (kế thừa khi sáp nhập ngày {}: {})",
+                    date(*merged_on),
+                    rule.describe_vi()
+                ),
+                None,
+            ));
+            for (_, name, st) in from {
+                let mut inner = Vec::new();
+                standing_lines(st, depth + 1, &mut inner);
+                if let Some(first) = inner.first_mut() {
+                    first.0 = format!(
+                        "{}{name}: {}",
+                        "— ".repeat(depth + 1),
+                        first.0.trim_start_matches("— ")
+                    );
+                }
+                out.extend(inner);
+            }
+        }
+    }
 }
 
 pub async fn unit(
@@ -251,7 +306,40 @@ async fn unit_page(
     let first = horizon.map_or(i32::MAX, |h| h.from).max(valid.from.year());
     let last = horizon.map_or(i32::MIN, |h| h.to).min(last_year);
     let years: Vec<(i32, bool)> = (first..=last).map(|y| (y, ws.has_values(&id, y))).collect();
+    let recognisable = matches!(u.level, ntm_core::UnitLevel::District)
+        || u.versions
+            .iter()
+            .any(|v| v.unit_type == ntm_core::UnitType::Commune);
+    let mut standing = Vec::new();
+    let mut evaluated = String::new();
+    if recognisable {
+        let records = state
+            .store
+            .list_dossiers(&ntm_store::DossierFilter::default())
+            .await
+            .map_err(ntm_app::AppError::from)?;
+        let today = ntm_core::task::local_date(state.now());
+        let on = valid.to.map_or(today, |t| t.min(today));
+        let s = ntm_app::recognition::standing(
+            &ws.registry,
+            &records,
+            &id,
+            on,
+            state.config.inherit_rule,
+        );
+        standing_lines(&s, 0, &mut standing);
+        if let Some(y) = years.iter().rev().find(|(_, has)| *has).map(|(y, _)| *y)
+            && let Ok(e) = ws.evaluate(&id, y, None)
+        {
+            evaluated = format!(
+                "Theo đánh giá năm {y} (số liệu đã duyệt): {} — đủ điều kiện theo đánh giá, không phải quyết định công nhận.",
+                e.ladder.level.label_vi()
+            );
+        }
+    }
     let page = UnitPage {
+        standing,
+        evaluated,
         chrome: Some(Chrome::new(
             session,
             &ws.registry,

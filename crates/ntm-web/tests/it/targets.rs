@@ -305,3 +305,32 @@ async fn the_office_picks_the_years_list_from_the_ranked_candidates() {
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
 }
+
+#[tokio::test]
+async fn a_merged_communes_page_shows_its_inherited_title_with_its_lineage() {
+    let app = TestApp::demo().await;
+    let office = app.login("vpdp").await;
+    let page = app.get(&office, "/units/18838@2025-07-01").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let lines = texts(&page.body, "ul.standing li");
+    assert!(
+        lines[0].contains("kế thừa khi sáp nhập ngày 01/07/2025"),
+        "{lines:?}"
+    );
+    assert!(lines.len() >= 3, "each commune merged into it: {lines:?}");
+    assert!(
+        lines[1..].iter().all(|l| l.starts_with("— Xã ")),
+        "{lines:?}"
+    );
+    assert!(
+        page.body
+            .contains("đủ điều kiện theo đánh giá, không phải quyết định công nhận")
+    );
+    // A district shows its own title: Hương Sơn's decision of 27/4/2022 for 2020.
+    let hs = app.get(&office, "/units/439@2020-01-01").await.body;
+    let lines = texts(&hs, "ul.standing li");
+    assert_eq!(
+        lines,
+        ["đạt chuẩn: quyết định (chưa rõ số) ngày 27/04/2022, đạt chuẩn năm 2020"]
+    );
+}
