@@ -813,6 +813,195 @@ pub async fn list_directives(
     ))
 }
 
+/// A target plan with the document that set it.
+#[derive(Serialize, ToSchema)]
+pub struct PlanDto {
+    pub id: i64,
+    pub title: String,
+    /// "2022" or "2021-2025".
+    pub period: String,
+    /// The unit the plan is for.
+    pub scope: String,
+    pub doc_number: String,
+    pub doc_date: Option<String>,
+    pub doc_body: String,
+    /// Demo material, not a real document.
+    pub illustrative: bool,
+    pub note: String,
+    /// The number of targets.
+    pub targets: usize,
+    /// Raised by each save.
+    pub version: i32,
+}
+
+fn plan_dto(p: &ntm_store::TargetPlanRecord) -> PlanDto {
+    PlanDto {
+        id: p.id,
+        title: p.title.clone(),
+        period: p.period.clone(),
+        scope: p.scope_id.to_string(),
+        doc_number: p.doc_number.clone(),
+        doc_date: p.doc_date.map(|d| d.to_string()),
+        doc_body: p.doc_body.clone(),
+        illustrative: p.illustrative,
+        note: p.note.clone(),
+        targets: p.targets.len(),
+        version: p.version,
+    }
+}
+
+/// The plans whose scope the caller may read.
+#[utoipa::path(get, path = "/api/v1/plans", responses((status = 200, body = [PlanDto])), security(("token" = [])))]
+pub async fn list_plans(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+) -> ApiResult<Vec<PlanDto>> {
+    let ws = workspace(&state, Some(0)).await?;
+    let plans = ntm_app::targets::visible_plans(state.store.as_ref(), &ws.registry, &caller.actor)
+        .await
+        .map_err(api_err)?;
+    Ok(Json(plans.iter().map(plan_dto).collect()))
+}
+
+/// A unit counted toward a target, or a dossier under way.
+#[derive(Serialize, ToSchema)]
+pub struct CountedDto {
+    pub unit: String,
+    pub name: String,
+    /// The decision, or the stage of a dossier under way, in words.
+    pub how: String,
+    pub dossier: i64,
+}
+
+/// A share of a target assigned to a lower unit, and where it stands.
+#[derive(Serialize, ToSchema)]
+pub struct ShareDto {
+    pub unit: String,
+    pub name: String,
+    pub amount: String,
+    pub actual: Option<String>,
+    pub status: String,
+}
+
+/// One target's result.
+#[derive(Serialize, ToSchema)]
+pub struct TargetResultDto {
+    /// `count:<counted>[@decision]`, `indicator:<id>:<>=|<=>` or `goal:<level>`.
+    pub kind: String,
+    pub label: String,
+    pub amount: String,
+    /// Computed from decisions or approved values; null when there is nothing to count.
+    pub actual: Option<String>,
+    /// `achieved`, `on_track`, `at_risk`, `missed` or `no_data`.
+    pub status: String,
+    /// Communes at the level by the latest evaluation in the period (beside, not counted).
+    pub eligible: Option<usize>,
+    pub eligible_year: Option<i32>,
+    /// What the actual rests on.
+    pub basis: String,
+    pub recognised: Vec<CountedDto>,
+    pub under_way: Vec<CountedDto>,
+    pub shares: Vec<ShareDto>,
+    /// How the shares add up, in words (empty without shares).
+    pub split: String,
+    pub note: String,
+}
+
+/// A plan's results on a day.
+#[derive(Serialize, ToSchema)]
+pub struct PlanResultsDto {
+    pub plan: PlanDto,
+    /// The day the results are computed to the end of.
+    pub on: String,
+    /// The status rule, in words.
+    pub rule: String,
+    pub targets: Vec<TargetResultDto>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PlanResultsQuery {
+    /// The day (YYYY-MM-DD) to see the results as they stood at its end; default today.
+    #[param(value_type = Option<String>, format = Date)]
+    pub on: Option<NaiveDate>,
+}
+
+/// A plan's results against its targets, computed from recorded decisions and approved
+/// values, with each status judged by the rule it states.
+#[utoipa::path(get, path = "/api/v1/plans/{id}/results", params(("id" = i64, Path), PlanResultsQuery), responses((status = 200, body = PlanResultsDto), (status = 403), (status = 404)), security(("token" = [])))]
+pub async fn plan_results(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<i64>,
+    Query(q): Query<PlanResultsQuery>,
+) -> ApiResult<PlanResultsDto> {
+    let ws = workspace(&state, None).await?;
+    let plan = state
+        .store
+        .get_plan(id)
+        .await
+        .map_err(|e| api_err(ntm_app::AppError::from(e)))?
+        .ok_or_else(|| WebError::new(Kind::NotFound, format!("Không có kế hoạch {id}.")).api())?;
+    let last = ntm_core::target::Period::parse(&plan.period).map_or(0, |p| p.last());
+    if !can(
+        &ws.registry,
+        &caller.actor.grants,
+        Action::View,
+        &plan.scope_id,
+        last,
+    ) {
+        return Err(WebError::forbidden().api());
+    }
+    let on =
+        q.on.unwrap_or_else(|| ntm_core::task::local_date(state.now()));
+    let p = ntm_app::targets::progress(state.store.as_ref(), &ws, &plan, on)
+        .await
+        .map_err(api_err)?;
+    let counted = |c: &ntm_app::targets::Counted1| CountedDto {
+        unit: c.unit.to_string(),
+        name: c.name.clone(),
+        how: c.how.clone(),
+        dossier: c.dossier,
+    };
+    Ok(Json(PlanResultsDto {
+        plan: plan_dto(&plan),
+        on: on.to_string(),
+        rule: ntm_core::target::STATUS_RULE.into(),
+        targets: p
+            .lines
+            .iter()
+            .map(|l| TargetResultDto {
+                kind: l.kind.clone(),
+                label: l.label.clone(),
+                amount: l.amount.normalize().to_string(),
+                actual: l.progress.actual.map(|a| a.normalize().to_string()),
+                status: l.status.as_str().into(),
+                eligible: l.eligible.map(|(n, _)| n),
+                eligible_year: l.eligible.map(|(_, y)| y),
+                basis: l.basis.clone(),
+                recognised: l.recognised.iter().map(counted).collect(),
+                under_way: l.under_way.iter().map(counted).collect(),
+                shares: l
+                    .shares
+                    .iter()
+                    .map(|s| ShareDto {
+                        unit: s.unit.to_string(),
+                        name: s.name.clone(),
+                        amount: s.amount.normalize().to_string(),
+                        actual: s.actual.map(|a| a.normalize().to_string()),
+                        status: s.status.as_str().into(),
+                    })
+                    .collect(),
+                split: l
+                    .split
+                    .map(ntm_core::target::SplitCheck::describe_vi)
+                    .unwrap_or_default(),
+                note: l.note.clone(),
+            })
+            .collect(),
+    }))
+}
+
 /// A task with its state computed from its dates.
 #[derive(Serialize, ToSchema)]
 pub struct TaskDto {
@@ -1047,7 +1236,7 @@ impl utoipa::Modify for Contract {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "ntm API", version = "1", description = "Units, criteria sets, values, evaluations, directives and tasks of the NTM information system. Errors: {\"error\": {\"status\", \"code\", \"message\", \"details\"}}."),
-    paths(list_units, get_unit, list_sets, get_set, list_values, write_values, evaluation, summaries, list_directives, list_tasks),
+    paths(list_units, get_unit, list_sets, get_set, list_values, write_values, evaluation, summaries, list_directives, list_tasks, list_plans, plan_results),
     components(schemas(ErrorEnvelope, ErrorBody)),
     modifiers(&Contract)
 )]

@@ -101,6 +101,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/summaries/{year}", get(api::summaries))
         .route("/api/v1/directives", get(api::list_directives))
         .route("/api/v1/tasks", get(api::list_tasks))
+        .route("/api/v1/plans", get(api::list_plans))
+        .route("/api/v1/plans/{id}/results", get(api::plan_results))
         .route("/api/openapi.json", get(api::openapi));
     Router::new()
         .route("/", get(pages::overview::page))

@@ -334,3 +334,74 @@ async fn a_merged_communes_page_shows_its_inherited_title_with_its_lineage() {
         ["đạt chuẩn: quyết định (chưa rõ số) ngày 27/04/2022, đạt chuẩn năm 2020"]
     );
 }
+
+#[tokio::test]
+async fn the_api_gives_a_plans_results_with_the_same_rights() {
+    let app = TestApp::demo().await;
+    let token_for = |page: String| {
+        texts(&page, "code.token")
+            .into_iter()
+            .next()
+            .expect("token")
+    };
+    let office = app.login("vpdp").await;
+    let token = token_for(
+        app.post(&office, "/account/tokens", &[("name", "kết quả")])
+            .await
+            .body,
+    );
+    let r = app.api("GET", "/api/v1/plans", Some(&token), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let plans: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    let id = plans
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["title"] == ntm_app::demo::PLAN_2022)
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let r = app
+        .api(
+            "GET",
+            &format!("/api/v1/plans/{id}/results?on=2022-12-31"),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let res: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    let statuses: Vec<&str> = res["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            "at_risk", "at_risk", "achieved", "achieved", "no_data", "no_data", "no_data"
+        ],
+        "on 31/12/2022 the year is not yet over"
+    );
+    assert_eq!(res["targets"][2]["actual"], "4");
+    assert_eq!(res["targets"][0]["recognised"].as_array().unwrap().len(), 4);
+
+    let commune = app.login("xa-kylac").await;
+    let token = token_for(
+        app.post(&commune, "/account/tokens", &[("name", "x")])
+            .await
+            .body,
+    );
+    let r = app.api("GET", "/api/v1/plans", Some(&token), None).await;
+    assert_eq!(r.body, "[]");
+    let r = app
+        .api(
+            "GET",
+            &format!("/api/v1/plans/{id}/results"),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
