@@ -272,6 +272,10 @@ pub async fn record_decision(
     decision: Decision,
     audit: &AuditContext,
 ) -> AppResult<Vec<i64>> {
+    // Only the operator may record a decision whose number the sources lack.
+    if decision.number.trim().is_empty() {
+        return Err(RecognitionError::DecisionIncomplete.into());
+    }
     for unit in units {
         let (subject, verifier) = subject_in(registry, unit, year)?;
         let decider = ntm_core::recognition::taken_by_for(subject, Step::Decided, verifier);
@@ -432,7 +436,8 @@ pub async fn act(
     };
     match act {
         Act::Answer(c) => {
-            needs_tier(Tier::Commune)?;
+            // The unit itself answers: the commune, the district or the province.
+            needs_tier(d.subject)?;
             if d.stage() >= Step::Submitted {
                 return Err(AppError::Invalid(vec![
                     "hồ sơ đã trình thẩm tra: điều kiện đã chốt; muốn sửa thì trả lại hồ sơ".into(),
@@ -581,63 +586,79 @@ fn standing_at(
     rule: ntm_core::recognition::InheritRule,
     depth: usize,
 ) -> Standing {
+    let nothing = Standing {
+        level: Level::None,
+        basis: StandingBasis::Nothing,
+    };
+    // The last merger into the unit before `on`: other units merged into it (a new commune
+    // formed by the 2025 reform, or an existing one that absorbed its neighbours).
+    let edges: Vec<_> = registry
+        .predecessors(unit)
+        .into_iter()
+        .filter(|e| {
+            e.kind == ntm_core::unit::LineageKind::Merged && e.effective <= on && &e.from != unit
+        })
+        .collect();
+    let merged_on = edges.iter().map(|e| e.effective).max();
+    // Its own decisions count from the merger on (a title of the unit before it absorbed
+    // others is one of the titles the rule weighs).
     let own = records
         .iter()
         .filter(|r| &r.unit_id == unit)
         .filter_map(|r| dossier_of(r).ok().map(|d| (r.id, d.as_of(on))))
-        .filter(|(_, d)| d.is_recognised())
+        .filter(|(_, d)| {
+            d.is_recognised()
+                && merged_on.is_none_or(|m| d.decision.as_ref().is_some_and(|x| x.signed_on >= m))
+        })
         .max_by_key(|(_, d)| (d.level, d.year));
     if let Some((id, d)) = own {
-        let text = d.decision.as_ref().map_or_else(String::new, |x| {
-            format!(
-                "{}ngày {}, đạt chuẩn năm {}",
-                if x.number.is_empty() {
-                    "quyết định (chưa rõ số) ".to_owned()
-                } else {
-                    format!("QĐ {} ", x.number)
-                },
-                x.signed_on.format("%d/%m/%Y"),
-                d.year
-            )
-        });
+        let text = d
+            .decision
+            .as_ref()
+            .map_or_else(String::new, |x| crate::targets::decision_words(x, d.year));
         return Standing {
             level: d.level,
             basis: StandingBasis::Decision { dossier: id, text },
         };
     }
-    let edges: Vec<_> = registry
-        .predecessors(unit)
-        .into_iter()
-        .filter(|e| e.kind == ntm_core::unit::LineageKind::Merged && e.effective <= on)
-        .collect();
-    let Some(merged_on) = edges.iter().map(|e| e.effective).max() else {
-        return Standing {
-            level: Level::None,
-            basis: StandingBasis::Nothing,
-        };
+    let Some(merged_on) = merged_on else {
+        return nothing;
     };
     if depth > 6 {
-        return Standing {
-            level: Level::None,
-            basis: StandingBasis::Nothing,
-        };
+        return nothing;
     }
     let eve = merged_on.pred_opt().unwrap_or(merged_on);
-    let from: Vec<(UnitId, String, Standing)> = edges
+    let name_on = |u: &UnitId| {
+        registry.get(u).map_or(u.to_string(), |x| {
+            x.version_on(eve)
+                .map_or(x.latest().name.clone(), |v| v.name.clone())
+        })
+    };
+    let mut from: Vec<(UnitId, String, Standing)> = edges
         .iter()
-        .filter(|e| e.effective == merged_on && &e.from != unit)
+        .filter(|e| e.effective == merged_on)
         .map(|e| {
-            let name = registry.get(&e.from).map_or(e.from.to_string(), |u| {
-                u.version_on(eve)
-                    .map_or(u.latest().name.clone(), |v| v.name.clone())
-            });
             (
                 e.from.clone(),
-                name,
+                name_on(&e.from),
                 standing_at(registry, records, &e.from, eve, rule, depth + 1),
             )
         })
         .collect();
+    // A unit that absorbed others weighs its own standing of the day before with theirs.
+    if registry
+        .get(unit)
+        .is_some_and(|u| u.version_on(eve).is_some())
+    {
+        from.insert(
+            0,
+            (
+                unit.clone(),
+                name_on(unit),
+                standing_at(registry, records, unit, eve, rule, depth + 1),
+            ),
+        );
+    }
     let levels: Vec<Level> = from.iter().map(|(_, _, s)| s.level).collect();
     Standing {
         level: ntm_core::recognition::inherited_level(&levels, rule),

@@ -114,7 +114,16 @@ pub fn kind_label(kind: &TargetKind, ws: Option<(&Workspace, i32)>) -> String {
                 comparison.sign()
             )
         }
-        TargetKind::Goal(l) => format!("Mục tiêu cuối kỳ: đơn vị đạt {}", l.label_vi()),
+        TargetKind::Goal(l) => format!("Mục tiêu cuối kỳ: đơn vị {}", goal_words(*l)),
+    }
+}
+
+/// "đạt chuẩn nông thôn mới", "đạt nông thôn mới nâng cao", "đạt nông thôn mới kiểu mẫu".
+pub fn goal_words(l: Level) -> &'static str {
+    match l {
+        Level::Advanced => "đạt nông thôn mới nâng cao",
+        Level::Model => "đạt nông thôn mới kiểu mẫu",
+        _ => "đạt chuẩn nông thôn mới",
     }
 }
 
@@ -218,11 +227,39 @@ pub fn validate(plan: &TargetPlanRecord, ws: &Workspace) -> Vec<String> {
                 "{at}: chỉ tiêu này không cộng được (bình quân, tỷ lệ, mục tiêu) nên không phân bổ xuống đơn vị cấp dưới"
             ));
         }
+        if kind.is_additive()
+            && let Some(amount) = dec(&t.amount)
+            && let Some(SplitCheck::Over(over)) = Some(target::check_split(
+                amount,
+                &t.shares
+                    .iter()
+                    .filter_map(|s| dec(&s.amount))
+                    .collect::<Vec<_>>(),
+            ))
+        {
+            problems.push(format!(
+                "{at}: tổng phân bổ vượt chỉ tiêu {}",
+                ntm_core::text::vi_number(over)
+            ));
+        }
+        let share_levels: &[UnitLevel] = match kind {
+            TargetKind::Count(Counted::Districts(_)) => &[UnitLevel::District],
+            _ => &[UnitLevel::District, UnitLevel::Commune],
+        };
         let mut seen = BTreeSet::new();
         for (j, s) in t.shares.iter().enumerate() {
             let at = format!("{at} — phân bổ {}", j + 1);
             if !seen.insert(s.unit_id.clone()) {
                 problems.push(format!("{at}: {} đã được phân bổ", s.unit_id));
+            }
+            if registry
+                .get(&s.unit_id)
+                .is_some_and(|u| !share_levels.contains(&u.level))
+            {
+                problems.push(format!(
+                    "{at}: {} không góp được vào chỉ tiêu này (chỉ tiêu số huyện chỉ phân bổ cho huyện)",
+                    unit_name(registry, &s.unit_id, year)
+                ));
             }
             if s.unit_id == plan.scope_id
                 || !access::in_subtree(registry, &plan.scope_id, &s.unit_id, year)
@@ -242,6 +279,15 @@ pub fn validate(plan: &TargetPlanRecord, ws: &Workspace) -> Vec<String> {
         }
     }
     problems
+}
+
+/// The plan as stored: its period as `Period` prints it ("2025" for "2025-2025").
+fn normalised(plan: &TargetPlanRecord) -> TargetPlanRecord {
+    let mut p = plan.clone();
+    if let Some(period) = Period::parse(&p.period) {
+        p.period = period.to_string();
+    }
+    p
 }
 
 fn may_manage(registry: &UnitRegistry, actor: &Actor, plan: &TargetPlanRecord) -> AppResult<()> {
@@ -285,7 +331,7 @@ pub async fn create_as_operator(
     if !problems.is_empty() {
         return Err(AppError::Invalid(problems));
     }
-    Ok(store.create_plan(plan, audit).await?)
+    Ok(store.create_plan(&normalised(plan), audit).await?)
 }
 
 /// Saves `plan` over the stored one of its id, if nobody saved meanwhile (its version);
@@ -307,7 +353,7 @@ pub async fn save(
     if !problems.is_empty() {
         return Err(AppError::Invalid(problems));
     }
-    Ok(store.save_plan(plan, audit).await?)
+    Ok(store.save_plan(&normalised(plan), audit).await?)
 }
 
 /// Deletes a plan, if nobody saved it meanwhile.
@@ -351,6 +397,9 @@ pub struct Counted1 {
     /// "QĐ 1337/QĐ-UBND ngày 01/07/2022", or the stage of a dossier under way.
     pub how: String,
     pub dossier: i64,
+    /// A dossier under way that has reached verification (trình thẩm tra) or beyond: what
+    /// the status rule counts; one only registered is listed but not counted.
+    pub considered: bool,
 }
 
 /// Where one share of a target stands.
@@ -394,10 +443,6 @@ pub struct PlanProgress {
     pub lines: Vec<TargetLine>,
 }
 
-fn rec_dossier(r: &ntm_store::DossierRecord) -> Option<Dossier> {
-    crate::recognition::dossier_of(r).ok()
-}
-
 fn unit_name(registry: &UnitRegistry, unit: &UnitId, year: i32) -> String {
     registry.get(unit).map_or(unit.to_string(), |u| {
         u.version_in_year(year)
@@ -424,8 +469,8 @@ fn count_titles(
         Counted::Districts(l) => (UnitLevel::District, l),
         _ => return (vec![], vec![]),
     };
-    let mut recognised = Vec::new();
-    let mut under_way = Vec::new();
+    let mut recognised: Vec<Counted1> = Vec::new();
+    let mut under_way: Vec<Counted1> = Vec::new();
     for (id, unit, full) in dossiers {
         if full.level != level
             || registry.get(unit).map(|u| u.level) != Some(want_level)
@@ -434,7 +479,7 @@ fn count_titles(
             continue;
         }
         let d = full.as_of(on);
-        if d.history.is_empty() {
+        if d.history.is_empty() || d.is_withdrawn() {
             continue;
         }
         let name = unit_name(registry, unit, full.year);
@@ -442,33 +487,53 @@ fn count_titles(
             let Some(decision) = &d.decision else {
                 continue;
             };
-            if target::counts_in(period, by, d.year, decision.signed_on) {
+            // A unit counts once, however many of its titles fall in the period.
+            if target::counts_in(period, by, d.year, decision.signed_on)
+                && !recognised.iter().any(|c| &c.unit == unit)
+            {
                 recognised.push(Counted1 {
                     unit: unit.clone(),
                     name,
-                    how: format!(
-                        "{}{}, đạt chuẩn năm {}",
-                        if decision.number.is_empty() {
-                            "quyết định (chưa rõ số)".to_owned()
-                        } else {
-                            format!("QĐ {}", decision.number)
-                        },
-                        format_args!(" ngày {}", date_vi(decision.signed_on)),
-                        d.year
-                    ),
+                    how: decision_words(decision, d.year),
                     dossier: *id,
+                    considered: true,
                 });
             }
-        } else if !d.is_withdrawn() && period.contains(d.year) {
-            under_way.push(Counted1 {
-                unit: unit.clone(),
-                name,
-                how: format!("đang ở bước {}", d.stage().label_vi()),
-                dossier: *id,
-            });
+        } else {
+            // A Prime Minister's decision counted by its signing year may come years after
+            // the standard year: any earlier dossier still undecided may land in the period.
+            let may_land = match by {
+                CountBy::StandardYear => period.contains(d.year),
+                CountBy::DecisionYear => d.year <= period.last(),
+            };
+            if may_land {
+                under_way.push(Counted1 {
+                    unit: unit.clone(),
+                    name,
+                    how: format!("đang ở bước {}", d.stage().label_vi()),
+                    dossier: *id,
+                    considered: d.stage() >= ntm_core::recognition::Step::Submitted,
+                });
+            }
         }
     }
+    under_way.retain(|u| !recognised.iter().any(|r| r.unit == u.unit));
+    under_way.dedup_by(|a, b| a.unit == b.unit);
     (recognised, under_way)
+}
+
+/// A decision in words: "QĐ 1337/QĐ-UBND ngày 01/07/2022, năm công nhận 2022"; one whose
+/// number the sources lack says so and sends the reader to the dossier's note.
+pub fn decision_words(decision: &ntm_core::recognition::Decision, year: i32) -> String {
+    format!(
+        "{} ngày {}, năm công nhận {year}",
+        if decision.number.is_empty() {
+            "quyết định (chưa rõ số và có thể cả ngày: xem ghi chú hồ sơ)".to_owned()
+        } else {
+            format!("QĐ {}", decision.number)
+        },
+        date_vi(decision.signed_on),
+    )
 }
 
 /// The mean of an indicator's values over the xã of `scope` in `year`, and how many
@@ -484,7 +549,7 @@ fn indicator_mean(
         .subtree_on(scope, NaiveDate::from_ymd_opt(year, 12, 31)?);
     let values: Vec<Decimal> = units
         .iter()
-        .filter(|v| v.unit_type() == UnitType::Commune || v.id() == scope)
+        .filter(|v| v.unit_type() == UnitType::Commune)
         .filter_map(|v| {
             match ws
                 .values
@@ -560,7 +625,7 @@ impl Reading<'_> {
                 (
                     Progress {
                         actual: Some(Decimal::from(recognised.len())),
-                        under_way: Decimal::from(under_way.len()),
+                        under_way: Decimal::from(under_way.iter().filter(|u| u.considered).count()),
                         expected: None,
                     },
                     eligible,
@@ -648,8 +713,9 @@ impl Reading<'_> {
                             recognised.push(Counted1 {
                                 unit: unit.clone(),
                                 name,
-                                how: format!("quyết định ngày {}", date_vi(dec.signed_on)),
+                                how: decision_words(dec, d.year),
                                 dossier: *id,
+                                considered: true,
                             })
                         }
                         _ if !d.is_recognised() => under_way.push(Counted1 {
@@ -657,6 +723,7 @@ impl Reading<'_> {
                             name,
                             how: format!("đang ở bước {}", d.stage().label_vi()),
                             dossier: *id,
+                            considered: d.stage() >= ntm_core::recognition::Step::Submitted,
                         }),
                         _ => {}
                     }
@@ -677,7 +744,7 @@ impl Reading<'_> {
                 (
                     Progress {
                         actual: Some(Decimal::from(u8::from(!recognised.is_empty()))),
-                        under_way: Decimal::from(under_way.len()),
+                        under_way: Decimal::from(under_way.iter().filter(|u| u.considered).count()),
                         expected: None,
                     },
                     None,
@@ -702,8 +769,8 @@ pub async fn progress(
     let records = store.list_dossiers(&DossierFilter::default()).await?;
     let dossiers: Vec<(i64, UnitId, Dossier)> = records
         .iter()
-        .filter_map(|r| rec_dossier(r).map(|d| (r.id, r.unit_id.clone(), d)))
-        .collect();
+        .map(|r| Ok((r.id, r.unit_id.clone(), crate::recognition::dossier_of(r)?)))
+        .collect::<AppResult<_>>()?;
     let reading = Reading {
         ws,
         dossiers: &dossiers,
@@ -836,9 +903,7 @@ pub async fn candidates(
     let mut recognised = BTreeSet::new();
     let mut open = std::collections::BTreeMap::new();
     for r in &records {
-        let Some(d) = rec_dossier(r).map(|d| d.as_of(on)) else {
-            continue;
-        };
+        let d = crate::recognition::dossier_of(r)?.as_of(on);
         if d.history.is_empty() || d.is_withdrawn() {
             continue;
         }
@@ -877,39 +942,64 @@ pub async fn candidates(
     Ok(Some(Candidates { level, year, rows }))
 }
 
-/// Puts the picked communes on the year's list ("đăng ký phấn đấu"): a dossier at the
-/// target's level for `year`, registered on `on` by the actor's tier, for each that has
-/// none; all or none. Returns how many were opened.
+/// Puts the picked communes on the year's list ("đăng ký phấn đấu") for target `k` of
+/// `plan`, read at `version`: a dossier at the target's level for `year`, registered on
+/// `on` by the actor's tier, for each that has none; all or none. Only who manages the
+/// plan, only communes among the target's candidates (in its scope, not yet recognised),
+/// and only while the plan is as the reader saw it. Returns how many were opened.
 pub async fn register_candidates(
     store: &dyn Store,
-    registry: &UnitRegistry,
+    ws: &Workspace,
     actor: &Actor,
+    (plan_id, version, k): (i64, i32, usize),
     units: &[UnitId],
-    (level, year): (Level, i32),
-    on: NaiveDate,
+    (year, on): (i32, NaiveDate),
     audit: &AuditContext,
 ) -> AppResult<usize> {
-    let existing = store
-        .list_dossiers(&DossierFilter {
-            year: Some(year),
-            unit: None,
-        })
-        .await?;
+    let plan = store
+        .get_plan(plan_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("không có kế hoạch {plan_id}")))?;
+    may_manage(&ws.registry, actor, &plan)?;
+    if plan.version != version {
+        return Err(AppError::Conflict(
+            "kế hoạch đã được người khác lưu sau khi bạn mở; hãy mở lại danh sách".into(),
+        ));
+    }
+    let (period, _) = specs_of(&plan)?;
+    if !period.contains(year) {
+        return Err(AppError::Invalid(vec![format!(
+            "năm đạt chuẩn {year} không thuộc {}",
+            period.label_vi()
+        )]));
+    }
+    let Some(c) = candidates(store, ws, &plan, k, on).await? else {
+        return Err(AppError::Invalid(vec!["chỉ tiêu này không đếm xã".into()]));
+    };
+    let mut problems = Vec::new();
     let mut records = Vec::new();
-    // Every picked unit is checked, those already on the list too: a reader who may not
-    // register learns it whatever was picked.
     for unit in units {
-        let record =
-            crate::recognition::registration(registry, actor, (unit, level, year), on, audit)?;
-        if !existing
-            .iter()
-            .any(|r| &r.unit_id == unit && r.level == level.as_str())
-            && !records
-                .iter()
-                .any(|r: &ntm_store::DossierRecord| &r.unit_id == unit)
-        {
-            records.push(record);
+        match c.rows.iter().find(|r| &r.unit == unit) {
+            None => problems.push(format!(
+                "{} không nằm trong danh sách xã phấn đấu của chỉ tiêu này",
+                unit_name(&ws.registry, unit, year)
+            )),
+            Some(r) if r.dossier.is_some() => {}
+            Some(_)
+                if records
+                    .iter()
+                    .any(|x: &ntm_store::DossierRecord| &x.unit_id == unit) => {}
+            Some(_) => records.push(crate::recognition::registration(
+                &ws.registry,
+                actor,
+                (unit, c.level, year),
+                on,
+                audit,
+            )?),
         }
+    }
+    if !problems.is_empty() {
+        return Err(AppError::Invalid(problems));
     }
     store.create_dossiers(&records, audit).await?;
     Ok(records.len())

@@ -200,10 +200,11 @@ pub fn target_bars(title: &str, items: &[TargetBar]) -> String {
         let tx = (b.target / max * bar_w).clamp(0.0, bar_w);
         let _ = write!(
             body,
-            r#"<rect x="0" y="{top:.0}" width="{w:.1}" height="{BAR}" class="bar"><title>{label}: {text}</title></rect><line x1="{tx:.1}" x2="{tx:.1}" y1="{y1:.0}" y2="{y2:.0}" class="target-line"><title>chỉ tiêu {target}</title></line><text x="{vx:.1}" y="{ty:.0}" class="value">{text}</text>"#,
+            r#"<rect x="0" y="{top:.0}" width="{w:.1}" height="{BAR}" class="bar{reached}"><title>{label}: {text}</title></rect><line x1="{tx:.1}" x2="{tx:.1}" y1="{y1:.0}" y2="{y2:.0}" class="target-line"><title>chỉ tiêu {target}</title></line><text x="{vx:.1}" y="{ty:.0}" class="value">{text}</text>"#,
             label = esc(&b.label),
             text = esc(&b.text),
             target = b.target,
+            reached = if b.actual >= b.target { " reached" } else { "" },
             y1 = top - 3.0,
             y2 = top + BAR + 3.0,
             vx = w.max(tx) + 6.0,

@@ -458,3 +458,103 @@ async fn a_merged_commune_inherits_the_lowest_title_until_recognised_again() {
     assert_eq!(st.level, Level::Advanced);
     assert!(matches!(st.basis, StandingBasis::Decision { .. }));
 }
+
+/// A district's dossier (before the reform): the district prepares it and answers its
+/// conditions, the province verifies, the central tier appraises, votes and decides — its
+/// steps recorded by the province's office — and a commune cannot touch it.
+#[tokio::test]
+async fn a_districts_dossier_goes_through_the_province_to_the_central_tier() {
+    use ntm_core::recognition::{Decision, Tier};
+    let dir = tempfile::tempdir().unwrap();
+    let s = ntm_testkit::demo_store(dir.path()).await;
+    let registry = ntm_app::units::load_registry(s.as_ref()).await.unwrap();
+    let district = actor_by_username(s.as_ref(), "huyen-kyanh").await.unwrap();
+    let office = actor_by_username(s.as_ref(), "vpdp").await.unwrap();
+    let commune = actor_by_username(s.as_ref(), "xa-kylac").await.unwrap();
+    let ky_anh = ntm_core::UnitId::parse("447@2020-01-01").unwrap();
+    let a = audit();
+    let s = s.as_ref();
+    let refused = open(
+        s,
+        &registry,
+        &commune,
+        (&ky_anh, Level::Standard, 2022),
+        day(3, 1),
+        &a,
+    )
+    .await;
+    assert!(
+        matches!(refused, Err(AppError::Forbidden(_))),
+        "{refused:?}"
+    );
+    let id = open(
+        s,
+        &registry,
+        &district,
+        (&ky_anh, Level::Standard, 2022),
+        day(3, 1),
+        &a,
+    )
+    .await
+    .unwrap();
+    let rule = SatisfactionRule {
+        min_pct: Decimal::from(90),
+        source: "quy định thử".into(),
+    };
+    let run = |who, what| {
+        let registry = &registry;
+        let a = &a;
+        let rule = &rule;
+        async move {
+            let seen = s.get_dossier(id).await.unwrap().unwrap().entries.len();
+            act(s, registry, who, (id, seen), what, Some(rule), a).await
+        }
+    };
+    run(&district, take(Step::SelfAssessed, 3, 5))
+        .await
+        .unwrap();
+    run(&district, take(Step::Consulted, 3, 10)).await.unwrap();
+    run(
+        &district,
+        Act::Answer(Conditions {
+            satisfaction_pct: Some(Decimal::from(95)),
+            no_construction_debt: Some(true),
+            not_security_hot_spot: Some(true),
+        }),
+    )
+    .await
+    .unwrap();
+    run(&district, take(Step::Submitted, 3, 12)).await.unwrap();
+    let e = run(&district, take(Step::Verified, 4, 1)).await;
+    assert!(
+        matches!(e, Err(AppError::Forbidden(_) | AppError::Invalid(_))),
+        "{e:?}"
+    );
+    run(&office, take(Step::Verified, 4, 1)).await.unwrap();
+    run(&office, take(Step::Appraised, 5, 1)).await.unwrap();
+    run(&office, Act::Council(12, 1)).await.unwrap();
+    run(&office, take(Step::Voted, 5, 2)).await.unwrap();
+    run(
+        &office,
+        Act::Decision(Decision {
+            number: "999/QĐ-TTg".into(),
+            signed_on: day(6, 1),
+            signer: "Thủ tướng Chính phủ".into(),
+        }),
+    )
+    .await
+    .unwrap();
+    run(&office, take(Step::Decided, 6, 1)).await.unwrap();
+    let r = s.get_dossier(id).await.unwrap().unwrap();
+    let d = ntm_app::recognition::dossier_of(&r).unwrap();
+    assert!(d.is_recognised());
+    assert_eq!(d.subject, Tier::District);
+    let tiers: Vec<&str> = r.entries.iter().map(|e| e.tier.as_str()).collect();
+    assert_eq!(
+        tiers,
+        [
+            "district", "district", "district", "district", "province", "central", "central",
+            "central"
+        ]
+    );
+}

@@ -66,7 +66,8 @@ async fn the_notices_2022_targets_are_judged_from_the_recorded_decisions() {
         );
     }
 
-    // As the plan stood in mid-2022: Hương Sơn appraised, not recognised.
+    // As the plan stood in early 2022: Hương Sơn appraised (its standard year 2020), not
+    // yet recognised, and under consideration for a decision that may be signed in 2022.
     let mid = progress(s, &ws, plan, day(2022, 3, 1)).await.unwrap();
     let district = mid
         .lines
@@ -74,11 +75,9 @@ async fn the_notices_2022_targets_are_judged_from_the_recorded_decisions() {
         .find(|l| l.kind == "count:districts:standard@decision")
         .unwrap();
     assert_eq!(district.progress.actual, Some(Decimal::ZERO));
-    assert_eq!(
-        district.under_way.len(),
-        0,
-        "a 2020 dossier is not under way for 2022"
-    );
+    assert_eq!(district.under_way.len(), 1);
+    assert_eq!(district.under_way[0].name, "Huyện Hương Sơn");
+    assert_eq!(district.status, Status::OnTrack);
 }
 
 #[tokio::test]
@@ -157,7 +156,26 @@ async fn the_illustrative_2026_plan_reads_approved_values_and_checks_its_split()
         "{}",
         income.basis
     );
-    assert!(matches!(income.status, Status::Achieved | Status::AtRisk));
+    // One year, no path: reached or at risk, as the mean says.
+    let want = if actual >= Decimal::from(70) {
+        Status::Achieved
+    } else {
+        Status::AtRisk
+    };
+    assert_eq!(income.status, want, "{actual}");
+    let n: usize = income
+        .basis
+        .split_whitespace()
+        .nth(7)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let communes = ws.communes(2026, Some(&plan.scope_id)).len();
+    assert_eq!(
+        n, communes,
+        "every commune with approved values, and only communes: {}",
+        income.basis
+    );
 }
 
 #[tokio::test]
@@ -222,6 +240,24 @@ async fn a_plan_is_checked_and_written_only_by_who_may() {
     ] {
         assert!(all.contains(want), "missing {want:?} in:\n{all}");
     }
+
+    let mut over = plan.clone();
+    over.targets[0].amount = "1".into();
+    over.targets[0].shares = vec![
+        ntm_app::targets::share(
+            &ntm_core::UnitId::parse("447@2020-01-01").unwrap(),
+            Decimal::ONE,
+        ),
+        ntm_app::targets::share(
+            &ntm_core::UnitId::parse("436@2020-01-01").unwrap(),
+            Decimal::ONE,
+        ),
+    ];
+    let problems = validate(&over, &ws).join("\n");
+    assert!(
+        problems.contains("Chỉ tiêu 1: tổng phân bổ vượt chỉ tiêu 1"),
+        "{problems}"
+    );
 
     let refused = ntm_app::targets::create(s, &ws, &commune, &plan, &audit()).await;
     assert!(
@@ -305,44 +341,52 @@ async fn candidates_are_ranked_by_what_they_lack_and_registered_once() {
 
     let picked: Vec<ntm_core::UnitId> = c.rows.iter().take(2).map(|r| r.unit.clone()).collect();
     let commune = actor_by_username(s, "xa-kylac").await.unwrap();
-    let refused = ntm_app::targets::register_candidates(
-        s,
-        &ws.registry,
-        &commune,
-        &picked,
-        (c.level, 2026),
-        on,
-        &audit(),
-    )
-    .await;
+    let reg = |who, units: Vec<ntm_core::UnitId>, version| {
+        let ws = &ws;
+        let plan = &plan;
+        async move {
+            ntm_app::targets::register_candidates(
+                s,
+                ws,
+                who,
+                (plan.id, version, 1),
+                &units,
+                (2026, on),
+                &audit(),
+            )
+            .await
+        }
+    };
+    let refused = reg(&commune, picked.clone(), plan.version).await;
     assert!(
         matches!(refused, Err(AppError::Forbidden(_))),
         "{refused:?}"
     );
-    let n = ntm_app::targets::register_candidates(
-        s,
-        &ws.registry,
-        &office,
-        &picked,
-        (c.level, 2026),
-        on,
-        &audit(),
-    )
-    .await
-    .unwrap();
-    assert_eq!(n, 2);
-    let again = ntm_app::targets::register_candidates(
-        s,
-        &ws.registry,
-        &office,
-        &picked,
-        (c.level, 2026),
-        on,
-        &audit(),
-    )
-    .await
-    .unwrap();
-    assert_eq!(again, 0, "registered once");
+    let stale = reg(&office, picked.clone(), plan.version + 1).await;
+    assert!(matches!(stale, Err(AppError::Conflict(_))), "{stale:?}");
+    // A unit outside the candidates (the province itself) is refused, with nothing written.
+    let mut outside = picked.clone();
+    outside.push(plan.scope_id.clone());
+    let refused = reg(&office, outside, plan.version).await;
+    assert!(
+        matches!(&refused, Err(AppError::Invalid(m)) if m[0].contains("không nằm trong danh sách")),
+        "{refused:?}"
+    );
+    assert!(
+        s.list_dossiers(&ntm_store::DossierFilter {
+            year: Some(2026),
+            unit: None
+        })
+        .await
+        .unwrap()
+        .is_empty()
+    );
+    assert_eq!(reg(&office, picked.clone(), plan.version).await.unwrap(), 2);
+    assert_eq!(
+        reg(&office, picked.clone(), plan.version).await.unwrap(),
+        0,
+        "registered once"
+    );
     let c = ntm_app::targets::candidates(s, &ws, &plan, 1, on)
         .await
         .unwrap()
@@ -353,7 +397,10 @@ async fn candidates_are_ranked_by_what_they_lack_and_registered_once() {
         with[0].dossier.unwrap().1,
         ntm_core::recognition::Step::Registered
     );
-    // The target now has two dossiers under way.
+    // Listed under the target, but a registration alone is not a dossier under
+    // consideration: the status stays at risk.
     let p = progress(s, &ws, &plan, on).await.unwrap();
     assert_eq!(p.lines[1].under_way.len(), 2);
+    assert_eq!(p.lines[1].progress.under_way, Decimal::ZERO);
+    assert_eq!(p.lines[1].status, Status::AtRisk);
 }

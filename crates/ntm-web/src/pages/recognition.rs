@@ -283,6 +283,11 @@ struct DossierPage {
     back_to: Vec<(&'static str, &'static str)>,
     may_answer: bool,
     may_province: bool,
+    /// The vote and the decision can still be recorded (the decision step not taken).
+    before_decision: bool,
+    /// Who signs for this dossier's tier: the province's chairman for a commune, the
+    /// Prime Minister for a district or the province.
+    signer: &'static str,
     missing: Vec<String>,
     satisfaction: String,
     debt: &'static str,
@@ -378,8 +383,14 @@ async fn dossier_page(
             .filter(|s| **s < stage && **s <= Step::Submitted)
             .map(|s| (s.as_str(), s.label_vi()))
             .collect(),
-        may_answer: tiers.contains(&Tier::Commune) && stage < Step::Submitted,
+        may_answer: tiers.contains(&d.subject) && stage < Step::Submitted,
         may_province: tiers.contains(&d.taken_by(Step::Decided)) && !d.is_withdrawn(),
+        before_decision: stage < Step::Decided,
+        signer: if d.subject == Tier::Commune {
+            "Chủ tịch UBND tỉnh"
+        } else {
+            "Thủ tướng Chính phủ"
+        },
         missing: next.map_or_else(Vec::new, |n| d.missing_for(n, rule)),
         satisfaction: d
             .conditions
@@ -399,7 +410,12 @@ async fn dossier_page(
             .council
             .map_or("chưa có".into(), |(y, n)| format!("{y} tán thành, {n} không tán thành")),
         decision: d.decision.as_ref().map_or("chưa có".into(), |x| {
-            format!("{}, ngày {}, {}", x.number, date(x.signed_on), x.signer)
+            let number = if x.number.is_empty() {
+                "số chưa rõ"
+            } else {
+                x.number.as_str()
+            };
+            format!("{number}, ngày {}, {}", date(x.signed_on), x.signer)
         }),
         rule: rule.map_or(
             "chưa cấu hình: văn phòng điều phối tỉnh đặt mức theo văn bản (chưa tìm thấy mức của 18/2022/QĐ-TTg cho xã)".into(),

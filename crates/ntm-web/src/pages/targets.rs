@@ -353,7 +353,10 @@ fn kinds() -> Vec<(String, String)> {
     for l in [Level::Standard, Level::Advanced, Level::Model] {
         out.push((
             ntm_app::targets::kind_text(&TargetKind::Goal(l), CountBy::StandardYear),
-            format!("Mục tiêu cuối kỳ: đơn vị đạt {}", l.label_vi()),
+            format!(
+                "Mục tiêu cuối kỳ: đơn vị {}",
+                ntm_app::targets::goal_words(l)
+            ),
         ));
     }
     out
@@ -627,14 +630,25 @@ async fn change_plan(
     }
 }
 
+/// A number as typed: vi-VN ("1.234,5": dot for thousands, comma for decimals), or with a
+/// decimal point as phone keyboards give ("85.5"); "1.500" is read as one thousand five
+/// hundred, the vi-VN reading.
 fn amount_of(text: &str) -> Result<Decimal, String> {
-    text.trim()
-        .replace('.', "")
-        .replace(',', ".")
-        .parse::<Decimal>()
-        .map_err(|_| {
-            format!("“{text}” không phải là số (viết số với dấu phẩy thập phân, ví dụ 85,5)")
-        })
+    let t = text.trim();
+    let thousands = |t: &str| {
+        let mut parts = t.split('.');
+        parts.next().is_some_and(|p| (1..=3).contains(&p.len()))
+            && parts.clone().count() > 0
+            && parts.all(|p| p.len() == 3 && p.chars().all(|c| c.is_ascii_digit()))
+    };
+    let normal = if t.contains(',') || thousands(t) {
+        t.replace('.', "").replace(',', ".")
+    } else {
+        t.to_owned()
+    };
+    normal.parse::<Decimal>().map_err(|_| {
+        format!("“{text}” không phải là số (viết số với dấu phẩy thập phân, ví dụ 85,5)")
+    })
 }
 
 pub async fn add_target(
@@ -797,6 +811,7 @@ struct CandidatesPage {
     rows: Vec<CandidateView>,
     may_register: bool,
     today: String,
+    version: i32,
     problems: Vec<String>,
     notice: String,
 }
@@ -917,6 +932,7 @@ async fn candidates_page(
             dossier_year,
         ),
         today: on.to_string(),
+        version: plan.version,
         problems: problems.clone(),
         notice,
     };
@@ -959,19 +975,12 @@ pub async fn register(
             .unwrap_or_default()
     };
     session.check_csrf(&field("csrf"))?;
-    let ws = workspace(&state, Some(0)).await?;
+    let ws = workspace(&state, None).await?;
     let plan = read_plan(&state, &session, &ws, id).await?;
-    let (period, specs) = ntm_app::targets::specs_of(&plan)?;
-    let Some(TargetKind::Count(Counted::Communes(level))) = specs.get(k).map(|s| &s.target.kind)
-    else {
-        return Err(WebError::not_found("chỉ tiêu này không đếm xã"));
-    };
-    let year = field("year")
-        .trim()
-        .parse::<i32>()
-        .ok()
-        .filter(|y| period.contains(*y));
+    let (period, _) = ntm_app::targets::specs_of(&plan)?;
+    let year = field("year").trim().parse::<i32>().ok();
     let on = super::directives::parse_date(&field("on"));
+    let version = field("version").trim().parse::<i32>().unwrap_or(0);
     let units: Vec<UnitId> = fields
         .iter()
         .filter(|(k, _)| k == "unit")
@@ -996,11 +1005,11 @@ pub async fn register(
     let audit = session.actor.audit(state.now(), "đăng ký phấn đấu");
     match ntm_app::targets::register_candidates(
         state.store.as_ref(),
-        &ws.registry,
+        &ws,
         &session.actor,
+        (id, version, k),
         &units,
-        (*level, year),
-        on,
+        (year, on),
         &audit,
     )
     .await
@@ -1017,6 +1026,9 @@ pub async fn register(
                 ),
             )
             .await
+        }
+        Err(ntm_app::AppError::Conflict(m)) => {
+            candidates_page(&state, &session, (id, k), None, (vec![m], String::new())).await
         }
         Err(ntm_app::AppError::Invalid(p)) => {
             candidates_page(&state, &session, (id, k), None, (p, String::new())).await

@@ -183,3 +183,31 @@ async fn the_office_enters_one_decision_for_many_communes() {
     let r = app.post(&commune, "/recognition/decisions", &fields).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn a_districts_dossier_is_the_central_tiers_and_says_what_the_sources_lack() {
+    let app = TestApp::demo().await;
+    let office = app.login("vpdp").await;
+    let list = app.get(&office, "/recognition").await.body;
+    let doc = scraper::Html::parse_document(&list);
+    let sel = scraper::Selector::parse("table a").unwrap();
+    let href = doc
+        .select(&sel)
+        .find(|a| a.text().collect::<String>() == "Huyện Hương Sơn")
+        .and_then(|a| a.value().attr("href").map(str::to_owned))
+        .expect("Hương Sơn in the pipeline");
+    let page = app.get(&office, &href).await.body;
+    assert!(
+        page.contains("Quyết định: số chưa rõ, ngày 27/04/2022, Thủ tướng Chính phủ"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("value=\"decision\""),
+        "no decision form once decided"
+    );
+    assert!(page.contains("trung ương"), "the central tier's steps");
+    assert!(
+        page.contains("value=\"Thủ tướng Chính phủ\""),
+        "a withdrawal is the Prime Minister's"
+    );
+}
