@@ -4505,4 +4505,17 @@ pub async fn target_plans_are_written_whole_and_guarded_by_their_version(store: 
         .expect("read")
         .expect("there");
     assert_eq!(stored, district);
+    let mut province = dossier("42@2020-01-01");
+    province.subject = "province".into();
+    province.verifier = "central".into();
+    province.id = store
+        .create_dossier(&province, &audit("xa", "hồ sơ tỉnh"))
+        .await
+        .expect("the province's dossier, verified centrally");
+    let stored = store
+        .get_dossier(province.id)
+        .await
+        .expect("read")
+        .expect("there");
+    assert_eq!(stored, province);
 }
