@@ -750,6 +750,8 @@ struct IndexPage {
     year: i32,
     years: Vec<(i32, bool)>,
     scopes: Vec<(String, String)>,
+    /// The plans covering the year: (id, title, period).
+    plans: Vec<(i64, String, String)>,
 }
 
 pub async fn index(
@@ -769,11 +771,18 @@ pub async fn index(
                 .map(|u| (g.unit.to_string(), u.latest().name.clone()))
         })
         .collect();
+    let plans = ntm_app::targets::visible_plans(state.store.as_ref(), &ws.registry, &session.actor)
+        .await?
+        .into_iter()
+        .filter(|p| ntm_core::target::Period::parse(&p.period).is_some_and(|x| x.contains(year)))
+        .map(|p| (p.id, p.title, p.period))
+        .collect();
     render(&IndexPage {
         chrome: Some(Chrome::new(&session, &ws.registry, year, "reports")),
         year,
         years: year_choices(year),
         scopes,
+        plans,
     })
 }
 

@@ -410,3 +410,22 @@ async fn the_api_gives_a_plans_results_with_the_same_rights() {
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn the_reports_page_lists_the_years_results_against_targets() {
+    let app = TestApp::demo().await;
+    let office = app.login("vpdp").await;
+    let page = app.get(&office, "/reports?year=2022").await.body;
+    assert!(
+        page.contains(&format!(
+            "Kết quả thực hiện chỉ tiêu: {} (2022)",
+            ntm_app::demo::PLAN_2022
+        )),
+        "{page}"
+    );
+    assert!(
+        page.contains(ntm_app::demo::PLAN_2021_2025),
+        "a span covering the year"
+    );
+    assert!(!page.contains(ntm_app::demo::PLAN_2026));
+}
