@@ -8,6 +8,16 @@ document.addEventListener("DOMContentLoaded", function () {
   document.querySelectorAll("[data-print]").forEach(function (button) {
     button.addEventListener("click", function () { window.print(); });
   });
+  // Forms that undo much ask first.
+  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (!window.confirm(form.getAttribute("data-confirm"))) { event.preventDefault(); }
+    });
+  });
+  // Lists folded on screen are printed unfolded.
+  window.addEventListener("beforeprint", function () {
+    document.querySelectorAll("details.printopen").forEach(function (d) { d.open = true; });
+  });
   document.querySelectorAll("a[data-back]").forEach(function (link) {
     link.addEventListener("click", function (event) {
       if (window.history.length > 1) { event.preventDefault(); window.history.back(); }

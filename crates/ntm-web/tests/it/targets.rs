@@ -429,3 +429,20 @@ async fn the_reports_page_lists_the_years_results_against_targets() {
     );
     assert!(!page.contains(ntm_app::demo::PLAN_2026));
 }
+
+#[tokio::test]
+async fn the_target_pages_carry_no_inline_script_the_policy_would_block() {
+    let app = TestApp::demo().await;
+    let office = app.login("vpdp").await;
+    let path = plan_path(&app, &office, ntm_app::demo::PLAN_2026).await;
+    for p in [
+        path.clone(),
+        format!("{path}/candidates/0"),
+        "/targets".into(),
+    ] {
+        let body = app.get(&office, &p).await.body;
+        for bad in [" onclick=", " onsubmit=", "<script>"] {
+            assert!(!body.contains(bad), "{p} has {bad}");
+        }
+    }
+}
