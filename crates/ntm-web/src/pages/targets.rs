@@ -484,6 +484,14 @@ async fn plan_page(
     Ok((status, render(&page)?).into_response())
 }
 
+/// A one-sheet workbook, written off the runtime, as a download.
+async fn send_workbook(table: Table, file: &str) -> WebResult<Response> {
+    let bytes = crate::state::blocking(move || ntm_reports::workbook(&[table]))
+        .await?
+        .map_err(|e| crate::error::internal(anyhow::anyhow!("{e}")))?;
+    Ok(super::reports::xlsx(bytes, file))
+}
+
 /// The plan's results as a workbook table: one row per target, its shares under it.
 fn workbook(p: &PlanProgress) -> Table {
     let tone = |s: Status| match s {
@@ -574,11 +582,7 @@ pub async fn show(
             on.unwrap_or_else(|| today(&state)),
         )
         .await?;
-        let table = workbook(&p);
-        let bytes = crate::state::blocking(move || ntm_reports::workbook(&[table]))
-            .await?
-            .map_err(|e| crate::error::internal(anyhow::anyhow!("{e}")))?;
-        return Ok(super::reports::xlsx(bytes, &format!("chi-tieu-{id}.xlsx")));
+        return send_workbook(workbook(&p), &format!("chi-tieu-{id}.xlsx")).await;
     }
     plan_page(&state, &session, id, on, vec![]).await
 }
@@ -882,14 +886,11 @@ async fn candidates_page(
     let (period, specs) = ntm_app::targets::specs_of(&plan)?;
     let label = ntm_app::targets::kind_label(&specs[k].target.kind, None);
     if format == Some("xlsx") {
-        let table = candidates_table(&c, &plan, &label);
-        let bytes = crate::state::blocking(move || ntm_reports::workbook(&[table]))
-            .await?
-            .map_err(|e| crate::error::internal(anyhow::anyhow!("{e}")))?;
-        return Ok(super::reports::xlsx(
-            bytes,
+        return send_workbook(
+            candidates_table(&c, &plan, &label),
             &format!("xa-phan-dau-{id}-{k}.xlsx"),
-        ));
+        )
+        .await;
     }
     let dossier_year = period
         .last()

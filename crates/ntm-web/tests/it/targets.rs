@@ -17,6 +17,19 @@ async fn plan_path(app: &TestApp, who: &crate::app::Browser, title: &str) -> Str
         .unwrap_or_else(|| panic!("no plan {title} in {}", list.body))
 }
 
+/// Every cell of the first sheet of a downloaded workbook, as text.
+fn cells(bytes: Vec<u8>) -> Vec<String> {
+    let mut wb: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    let range = calamine::Reader::worksheet_range_at(&mut wb, 0)
+        .unwrap()
+        .unwrap();
+    range
+        .rows()
+        .flat_map(|r| r.iter().map(|c| c.to_string()))
+        .collect()
+}
+
 #[tokio::test]
 async fn the_2022_targets_show_the_decisions_against_them_with_target_lines() {
     let app = TestApp::demo().await;
@@ -67,15 +80,7 @@ async fn the_2022_targets_show_the_decisions_against_them_with_target_lines() {
 
     let x = app.get(&office, &format!("{path}?format=xlsx")).await;
     assert_eq!(x.status, StatusCode::OK);
-    let mut wb: calamine::Xlsx<_> =
-        calamine::open_workbook_from_rs(std::io::Cursor::new(x.bytes)).unwrap();
-    let range = calamine::Reader::worksheet_range_at(&mut wb, 0)
-        .unwrap()
-        .unwrap();
-    let all: Vec<String> = range
-        .rows()
-        .flat_map(|r| r.iter().map(|c| c.to_string()))
-        .collect();
+    let all = cells(x.bytes);
     assert!(
         all.iter().any(|c| c == "Số xã đạt nông thôn mới kiểu mẫu"),
         "{all:?}"
@@ -281,15 +286,7 @@ async fn the_office_picks_the_years_list_from_the_ranked_candidates() {
     let x = app
         .get(&office, &format!("{path}/candidates/0?format=xlsx"))
         .await;
-    let mut wb: calamine::Xlsx<_> =
-        calamine::open_workbook_from_rs(std::io::Cursor::new(x.bytes)).unwrap();
-    let range = calamine::Reader::worksheet_range_at(&mut wb, 0)
-        .unwrap()
-        .unwrap();
-    let all: Vec<String> = range
-        .rows()
-        .flat_map(|r| r.iter().map(|c| c.to_string()))
-        .collect();
+    let all = cells(x.bytes);
     assert!(
         all.iter().any(|c| c == "đăng ký phấn đấu"),
         "the dossier in the workbook"
