@@ -10,8 +10,8 @@ use async_trait::async_trait;
 use chrono::SubsecRound;
 use ntm_store::recognition::dossier_audit;
 use ntm_store::{
-    AuditContext, DossierEntryRecord, DossierFilter, DossierRecord, RecognitionStore, StoreError,
-    StoreResult, plan,
+    AuditContext, DossierEntryRecord, DossierFileInfo, DossierFilter, DossierRecord,
+    RecognitionStore, StoreError, StoreResult, StoredFile, plan,
 };
 use sqlx::QueryBuilder;
 
@@ -187,6 +187,111 @@ impl RecognitionStore for Backend {
             .map_err(|e| db_error("committing the dossier", e))?;
         Ok(())
     }
+
+    async fn attach_dossier_file(
+        &self,
+        dossier_id: i64,
+        step: &str,
+        file: &StoredFile,
+        note: &str,
+        audit: &AuditContext,
+    ) -> StoreResult<i64> {
+        let mut tx = self.begin_write().await?;
+        let at = audit.at.trunc_subsecs(6);
+        let unit: Option<String> =
+            sqlx::query_scalar("SELECT unit_id FROM recognition_dossiers WHERE id = $1")
+                .bind(dossier_id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(|e| db_error("reading the dossier", e))?;
+        let Some(unit) = unit else {
+            return Err(StoreError::NotFound(format!("hồ sơ {dossier_id}")));
+        };
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO recognition_files (dossier_id, step, name, bytes, note, attached_at, attached_by) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(dossier_id)
+        .bind(step)
+        .bind(&file.name)
+        .bind(&file.bytes)
+        .bind(note)
+        .bind(at)
+        .bind(&audit.actor)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| db_error("writing the document", e))?;
+        let entry = ntm_store::plan::NewAudit {
+            action: "recognition.attach",
+            target_kind: "recognition_dossier",
+            target_id: dossier_id.to_string(),
+            unit_id: Some(unit),
+            before: None,
+            after: Some(format!(
+                "{} ({} byte, bước {step}){}",
+                file.name,
+                file.bytes.len(),
+                if note.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {note}")
+                }
+            )),
+        };
+        insert_audits(&mut tx, &[entry], audit, at).await?;
+        tx.commit()
+            .await
+            .map_err(|e| db_error("committing the document", e))?;
+        Ok(id)
+    }
+
+    async fn dossier_files(&self, dossier_id: i64) -> StoreResult<Vec<DossierFileInfo>> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {FILE_COLUMNS} FROM recognition_files WHERE dossier_id = $1 ORDER BY id"
+        )))
+        .bind(dossier_id)
+        .fetch_all(&self.read)
+        .await
+        .map_err(|e| db_error("reading the documents", e))?;
+        rows.iter().map(file_info).collect()
+    }
+
+    async fn dossier_file(
+        &self,
+        file_id: i64,
+    ) -> StoreResult<Option<(DossierFileInfo, StoredFile)>> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {FILE_COLUMNS}, bytes FROM recognition_files WHERE id = $1"
+        )))
+        .bind(file_id)
+        .fetch_optional(&self.read)
+        .await
+        .map_err(|e| db_error("reading the document", e))?;
+        let Some(row) = row else { return Ok(None) };
+        let info = file_info(&row)?;
+        let bytes: Vec<u8> = get(&row, "bytes")?;
+        let file = StoredFile {
+            name: info.name.clone(),
+            bytes,
+        };
+        Ok(Some((info, file)))
+    }
+}
+
+const FILE_COLUMNS: &str = "id, dossier_id, step, name, CAST(octet_length(bytes) AS BIGINT) AS size, \
+     note, attached_at, attached_by";
+
+fn file_info(row: &DbRow) -> StoreResult<DossierFileInfo> {
+    Ok(DossierFileInfo {
+        id: get(row, "id")?,
+        dossier_id: get(row, "dossier_id")?,
+        step: get(row, "step")?,
+        name: get(row, "name")?,
+        size: get(row, "size")?,
+        note: get(row, "note")?,
+        attached_at: get(row, "attached_at")?,
+        attached_by: get(row, "attached_by")?,
+    })
 }
 
 impl Backend {

@@ -669,3 +669,89 @@ fn standing_at(
         },
     }
 }
+
+/// Attaches a document (minutes, survey results, a decision's scan) to dossier `id` at the
+/// step it has reached: whoever acts on the dossier at any tier, while the title is not
+/// withdrawn; at most [`crate::tasks::MAX_FILE_BYTES`], not empty, with a name.
+pub async fn attach(
+    store: &dyn Store,
+    registry: &UnitRegistry,
+    actor: &Actor,
+    id: i64,
+    file: &ntm_store::StoredFile,
+    note: &str,
+    audit: &AuditContext,
+) -> AppResult<i64> {
+    let read = store
+        .get_dossier(id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("không có hồ sơ {id}")))?;
+    if ntm_core::access::recognition_tiers(registry, &actor.grants, &read.unit_id, read.year)
+        .is_empty()
+    {
+        return Err(AppError::Forbidden(
+            "bạn không làm việc trên hồ sơ này nên không đính kèm được".into(),
+        ));
+    }
+    let d = dossier_of(&read)?;
+    let mut problems = Vec::new();
+    if d.is_withdrawn() {
+        problems.push("danh hiệu đã bị thu hồi: hồ sơ không nhận thêm văn bản".to_owned());
+    }
+    let name = file.name.trim();
+    if name.is_empty() {
+        problems.push("tệp không có tên".into());
+    }
+    if file.bytes.is_empty() {
+        problems.push(format!("tệp “{name}” rỗng"));
+    }
+    if file.bytes.len() > crate::tasks::MAX_FILE_BYTES {
+        problems.push(format!(
+            "tệp “{name}” lớn hơn {} MB",
+            crate::tasks::MAX_FILE_BYTES / 1024 / 1024
+        ));
+    }
+    if !problems.is_empty() {
+        return Err(AppError::Invalid(problems));
+    }
+    // Only the file's own name: a path a browser may send is not kept.
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    let file = ntm_store::StoredFile {
+        name: base.to_owned(),
+        bytes: file.bytes.clone(),
+    };
+    Ok(store
+        .attach_dossier_file(id, d.stage().as_str(), &file, note.trim(), audit)
+        .await?)
+}
+
+/// A dossier's document with its bytes, for whoever may view the dossier's unit.
+pub async fn document(
+    store: &dyn Store,
+    registry: &UnitRegistry,
+    actor: &Actor,
+    (dossier, file): (i64, i64),
+) -> AppResult<ntm_store::StoredFile> {
+    let Some((info, bytes)) = store.dossier_file(file).await? else {
+        return Err(AppError::NotFound("không có văn bản này".into()));
+    };
+    let read = store.get_dossier(info.dossier_id).await?;
+    match read {
+        Some(r)
+            if info.dossier_id == dossier
+                && ntm_core::access::can(
+                    registry,
+                    &actor.grants,
+                    ntm_core::access::Action::View,
+                    &r.unit_id,
+                    r.year,
+                ) =>
+        {
+            Ok(bytes)
+        }
+        Some(_) if info.dossier_id == dossier => {
+            Err(AppError::Forbidden("bạn không xem được hồ sơ này".into()))
+        }
+        _ => Err(AppError::NotFound("không có văn bản này".into())),
+    }
+}

@@ -38,6 +38,7 @@ pub const BEHAVIOURS: &[&str] = &[
     "a_dossier_saved_from_a_stale_read_is_refused",
     "dossiers_created_together_are_all_or_none",
     "target_plans_are_written_whole_and_guarded_by_their_version",
+    "dossier_documents_are_kept_with_their_step",
     "units_round_trip",
     "reused_codes_stay_distinct",
     "reimporting_identical_units_writes_nothing",
@@ -4518,4 +4519,72 @@ pub async fn target_plans_are_written_whole_and_guarded_by_their_version(store: 
         .expect("read")
         .expect("there");
     assert_eq!(stored, province);
+}
+
+/// A dossier's documents: stored with the step, who and when from the audit context, read
+/// back byte for byte, listed oldest first without their bytes, audited; none for a
+/// dossier that does not exist.
+pub async fn dossier_documents_are_kept_with_their_step(store: &dyn Store) {
+    import_fixture(store).await;
+    let id = store
+        .create_dossier(&dossier("18100@2020-01-01"), &audit("xa", "đăng ký"))
+        .await
+        .expect("dossier");
+    let scan = ntm_store::StoredFile {
+        name: "Biên bản lấy ý kiến.pdf".into(),
+        bytes: (0..=255u8).cycle().take(3000).collect(),
+    };
+    let first = store
+        .attach_dossier_file(
+            id,
+            "consulted",
+            &scan,
+            "kết quả khảo sát",
+            &audit("xa", "đính kèm"),
+        )
+        .await
+        .expect("attach");
+    let second = store
+        .attach_dossier_file(
+            id,
+            "submitted",
+            &ntm_store::StoredFile {
+                name: "to-trinh.docx".into(),
+                bytes: vec![1, 2, 3],
+            },
+            "",
+            &audit("huyen", "đính kèm"),
+        )
+        .await
+        .expect("attach");
+    let list = store.dossier_files(id).await.expect("list");
+    assert_eq!(
+        list.iter()
+            .map(|f| (f.id, f.step.as_str(), f.size))
+            .collect::<Vec<_>>(),
+        [(first, "consulted", 3000), (second, "submitted", 3)]
+    );
+    assert_eq!(list[0].attached_by, "xa");
+    assert_eq!(list[0].attached_at, instant(0));
+    assert_eq!(list[0].note, "kết quả khảo sát");
+    let (info, file) = store
+        .dossier_file(first)
+        .await
+        .expect("read")
+        .expect("there");
+    assert_eq!((info.dossier_id, file), (id, scan.clone()));
+    assert_eq!(store.dossier_file(9999).await.expect("read"), None);
+    let missing = store
+        .attach_dossier_file(9999, "consulted", &scan, "", &audit("xa", "đính kèm"))
+        .await;
+    assert!(
+        matches!(missing, Err(StoreError::NotFound(_))),
+        "{missing:?}"
+    );
+    let audits = all_audit(store)
+        .await
+        .into_iter()
+        .filter(|a| a.action == "recognition.attach")
+        .count();
+    assert_eq!(audits, 2);
 }

@@ -12,7 +12,9 @@ pub mod recognition;
 pub mod targets;
 pub mod tasks;
 
-pub use recognition::{DossierEntryRecord, DossierFilter, DossierRecord, RecognitionStore};
+pub use recognition::{
+    DossierEntryRecord, DossierFileInfo, DossierFilter, DossierRecord, RecognitionStore,
+};
 pub use targets::{ShareRecord, TargetPlanRecord, TargetRecord, TargetStore};
 pub use tasks::*;
 

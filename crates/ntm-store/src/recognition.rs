@@ -63,6 +63,21 @@ pub struct DossierFilter {
     pub unit: Option<UnitId>,
 }
 
+/// A document attached to a dossier, without its bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DossierFileInfo {
+    pub id: i64,
+    pub dossier_id: i64,
+    /// The step the dossier had reached when the document was attached.
+    pub step: String,
+    pub name: String,
+    pub size: i64,
+    pub note: String,
+    /// Set by the store from the writer's audit context.
+    pub attached_at: DateTime<Utc>,
+    pub attached_by: String,
+}
+
 #[async_trait]
 pub trait RecognitionStore {
     /// Stores a new dossier with its history (its registration); `Conflict` when the unit
@@ -99,6 +114,23 @@ pub trait RecognitionStore {
         seen: usize,
         audit: &AuditContext,
     ) -> StoreResult<()>;
+    /// Attaches a document to the dossier at `step`, audited; `NotFound` when there is no
+    /// such dossier. Returns the document's id.
+    async fn attach_dossier_file(
+        &self,
+        dossier_id: i64,
+        step: &str,
+        file: &crate::StoredFile,
+        note: &str,
+        audit: &AuditContext,
+    ) -> StoreResult<i64>;
+    /// The dossier's documents, oldest first.
+    async fn dossier_files(&self, dossier_id: i64) -> StoreResult<Vec<DossierFileInfo>>;
+    /// One document with its bytes, and the dossier it belongs to.
+    async fn dossier_file(
+        &self,
+        file_id: i64,
+    ) -> StoreResult<Option<(DossierFileInfo, crate::StoredFile)>>;
 }
 
 /// The audit entry of a dossier's write: what its newest entry says.

@@ -189,6 +189,11 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/recognition/{id}", get(pages::recognition::show))
         .route("/recognition/{id}/act", post(pages::recognition::act))
+        .route("/recognition/{id}/files", post(pages::recognition::attach))
+        .route(
+            "/recognition/{id}/files/{file}",
+            get(pages::recognition::document),
+        )
         .route("/reports/levels", get(pages::reports::levels))
         .route("/reports/candidates", get(pages::reports::candidates))
         .route("/reports/export", get(pages::reports::export))

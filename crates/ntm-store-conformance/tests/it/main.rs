@@ -56,6 +56,7 @@ conformance!(
     a_dossier_saved_from_a_stale_read_is_refused,
     dossiers_created_together_are_all_or_none,
     target_plans_are_written_whole_and_guarded_by_their_version,
+    dossier_documents_are_kept_with_their_step,
     units_round_trip,
     reused_codes_stay_distinct,
     reimporting_identical_units_writes_nothing,

@@ -266,6 +266,11 @@ pub struct HistoryRow {
 struct DossierPage {
     chrome: Option<Chrome>,
     csrf: String,
+    /// The documents attached: (id, name, size, step, by and when, note).
+    documents: Vec<(i64, String, String, &'static str, String, String)>,
+    /// The reader acts on the dossier and may attach documents.
+    may_attach: bool,
+    max_mb: usize,
     id: i64,
     seen: usize,
     name: String,
@@ -348,7 +353,27 @@ async fn dossier_page(
         .and_then(|u| u.version_in_year(record.year).or(Some(u.latest())))
         .map(|v| v.name.clone())
         .unwrap_or_default();
+    let documents = state
+        .store
+        .dossier_files(id)
+        .await
+        .map_err(ntm_app::AppError::from)?
+        .into_iter()
+        .map(|f| {
+            (
+                f.id,
+                f.name,
+                super::tasks::size_text(f.size),
+                Step::parse(&f.step).map_or("", Step::label_vi),
+                format!("{} lúc {}", f.attached_by, datetime(f.attached_at)),
+                f.note,
+            )
+        })
+        .collect();
     let page = DossierPage {
+        documents,
+        may_attach: !tiers.is_empty() && !d.is_withdrawn(),
+        max_mb: ntm_app::tasks::MAX_FILE_BYTES / 1024 / 1024,
         chrome: Some(Chrome::new(
             session,
             &ws.registry,
@@ -471,6 +496,56 @@ pub async fn show(
     Path(id): Path<i64>,
 ) -> WebResult<Response> {
     dossier_page(&state, &session, id, vec![]).await
+}
+
+/// A document attached to the dossier (multipart form: `file`, `note`).
+pub async fn attach(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<i64>,
+    multipart: axum::extract::Multipart,
+) -> WebResult<Response> {
+    let form = super::tasks::MultipartForm::read(multipart).await?;
+    session.check_csrf(form.get("csrf"))?;
+    let Some(file) = form.file("file") else {
+        return dossier_page(&state, &session, id, vec!["Chưa chọn tệp".into()]).await;
+    };
+    let ws = workspace(&state, Some(0)).await?;
+    let audit = session
+        .actor
+        .audit(state.now(), "đính kèm văn bản hồ sơ công nhận");
+    match ntm_app::recognition::attach(
+        state.store.as_ref(),
+        &ws.registry,
+        &session.actor,
+        id,
+        &file,
+        form.get("note"),
+        &audit,
+    )
+    .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/recognition/{id}")).into_response()),
+        Err(ntm_app::AppError::Invalid(p)) => dossier_page(&state, &session, id, p).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// One of the dossier's documents, as a download.
+pub async fn document(
+    State(state): State<AppState>,
+    session: Session,
+    Path((id, file)): Path<(i64, i64)>,
+) -> WebResult<Response> {
+    let ws = workspace(&state, Some(0)).await?;
+    let f = ntm_app::recognition::document(
+        state.store.as_ref(),
+        &ws.registry,
+        &session.actor,
+        (id, file),
+    )
+    .await?;
+    Ok(super::download(f.bytes, &f.name, None))
 }
 
 #[derive(Deserialize)]

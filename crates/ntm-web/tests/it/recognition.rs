@@ -211,3 +211,94 @@ async fn a_districts_dossier_is_the_central_tiers_and_says_what_the_sources_lack
         "a withdrawal is the Prime Minister's"
     );
 }
+
+#[tokio::test]
+async fn documents_are_attached_at_the_dossiers_step_and_read_by_scope() {
+    let app = TestApp::demo().await;
+    let commune = app.login("xa-kylac").await;
+    let r = app
+        .post(
+            &commune,
+            "/recognition",
+            &[
+                ("unit", "18850"),
+                ("year", "2022"),
+                ("level", "model"),
+                ("on", "2022-03-01"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = r.location.clone().unwrap();
+    let pdf: &[u8] = b"%PDF-1.4 bien ban";
+    let r = app
+        .post_multipart(
+            &commune,
+            &format!("{page}/files"),
+            &[("note", "biên bản họp thôn")],
+            &[("file", "C:\\Users\\x\\Biên bản.pdf", pdf)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let body = app.get(&commune, &page).await.body;
+    let links = texts(&body, "table a[href*='/files/']");
+    assert_eq!(
+        links,
+        ["Biên bản.pdf"],
+        "the name without the sender's path"
+    );
+    assert!(body.contains("biên bản họp thôn") && body.contains("đăng ký phấn đấu"));
+    let doc = scraper::Html::parse_document(&body);
+    let sel = scraper::Selector::parse("table a[href*='/files/']").unwrap();
+    let href = doc
+        .select(&sel)
+        .next()
+        .unwrap()
+        .value()
+        .attr("href")
+        .unwrap()
+        .to_owned();
+    let file = app.get(&commune, &href).await;
+    assert_eq!(file.status, StatusCode::OK);
+    assert_eq!(file.bytes, pdf);
+    assert!(
+        file.disposition
+            .as_deref()
+            .unwrap_or_default()
+            .starts_with("attachment")
+    );
+
+    // An empty file is refused with its reason; another commune neither reads nor attaches.
+    let r = app
+        .post_multipart(
+            &commune,
+            &format!("{page}/files"),
+            &[],
+            &[("file", "rong.pdf", b"")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body.contains("rỗng") || r.body.contains("Chưa chọn tệp"),
+        "{}",
+        r.body
+    );
+    let other = app.login("xa-thanhsen").await;
+    assert_eq!(app.get(&other, &href).await.status, StatusCode::FORBIDDEN);
+    let r = app
+        .post_multipart(
+            &other,
+            &format!("{page}/files"),
+            &[],
+            &[("file", "x.pdf", b"x")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // A document id under another dossier's path is not found.
+    let wrong = href.replacen(&page, "/recognition/1", 1);
+    assert_eq!(
+        app.get(&commune, &wrong).await.status,
+        StatusCode::NOT_FOUND,
+        "{wrong}"
+    );
+}

@@ -1,0 +1,17 @@
+-- The documents attached to a recognition dossier (issue 13): each at the step the
+-- dossier had reached when it was attached, with who attached it and when. Only added.
+--
+-- Kept in lockstep with the other backend's 0011_recognition_files.sql.
+
+CREATE TABLE recognition_files (
+    id           INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    dossier_id   INTEGER NOT NULL REFERENCES recognition_dossiers (id),
+    step         TEXT NOT NULL,
+    name         TEXT NOT NULL,
+    bytes        BLOB NOT NULL,
+    note         TEXT NOT NULL,
+    attached_at  TEXT NOT NULL,
+    attached_by  TEXT NOT NULL
+) STRICT;
+
+CREATE INDEX recognition_files_dossier ON recognition_files (dossier_id);
