@@ -755,3 +755,93 @@ pub async fn document(
         _ => Err(AppError::NotFound("không có văn bản này".into())),
     }
 }
+
+/// What the recognitions of a year come to inside a scope: the communes recognised for
+/// that standard year by level (whenever the decision was signed: the province's
+/// decisions for a year come in the January after), and where the districts' dossiers
+/// stood at the end of the year (a Prime Minister's decision may take years).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct YearResults {
+    /// (level, the communes recognised for the year at it, with their decisions).
+    pub communes: Vec<(Level, Vec<(String, String)>)>,
+    /// Districts holding a title on 31 December, with the decision.
+    pub districts: Vec<(String, String)>,
+    /// Districts' dossiers under way on 31 December, with their stage.
+    pub districts_under_way: Vec<(String, Step)>,
+}
+
+impl YearResults {
+    pub fn is_empty(&self) -> bool {
+        self.communes.iter().all(|(_, c)| c.is_empty())
+            && self.districts.is_empty()
+            && self.districts_under_way.is_empty()
+    }
+}
+
+/// [`YearResults`] of `year` inside `scope` (a province or a district), as recorded now.
+pub fn year_results(
+    registry: &UnitRegistry,
+    records: &[DossierRecord],
+    scope: &UnitId,
+    year: i32,
+) -> AppResult<YearResults> {
+    let end = NaiveDate::from_ymd_opt(year, 12, 31)
+        .ok_or_else(|| AppError::Invalid(vec![format!("năm {year} không hợp lệ")]))?;
+    let name = |u: &UnitId, y: i32| {
+        registry.get(u).map_or(u.to_string(), |x| {
+            x.version_in_year(y)
+                .map_or(x.latest().name.clone(), |v| v.name.clone())
+        })
+    };
+    let mut out = YearResults {
+        communes: [Level::Standard, Level::Advanced, Level::Model]
+            .into_iter()
+            .map(|l| (l, Vec::new()))
+            .collect(),
+        ..Default::default()
+    };
+    for r in records {
+        let d = dossier_of(r)?;
+        if !ntm_core::access::in_subtree(registry, scope, &r.unit_id, d.year.min(year)) {
+            continue;
+        }
+        match d.subject {
+            Tier::Commune if d.year == year && d.is_recognised() => {
+                if let (Some(slot), Some(x)) = (
+                    out.communes.iter_mut().find(|(l, _)| *l == d.level),
+                    &d.decision,
+                ) {
+                    slot.1.push((
+                        name(&r.unit_id, year),
+                        crate::targets::decision_words(x, d.year),
+                    ));
+                }
+            }
+            Tier::District => {
+                let then = d.as_of(end);
+                if then.history.is_empty() || then.is_withdrawn() {
+                    continue;
+                }
+                match &then.decision {
+                    Some(x) if then.is_recognised() => out.districts.push((
+                        name(&r.unit_id, year),
+                        crate::targets::decision_words(x, d.year),
+                    )),
+                    _ => out
+                        .districts_under_way
+                        .push((name(&r.unit_id, year), then.stage())),
+                }
+            }
+            _ => {}
+        }
+    }
+    for (_, c) in &mut out.communes {
+        c.sort_by_key(|(n, _)| ntm_core::text::search_key(n));
+    }
+    // Each district once: its best standing of the year.
+    out.districts.sort();
+    out.districts.dedup_by(|a, b| a.0 == b.0);
+    out.districts_under_way
+        .retain(|(n, _)| !out.districts.iter().any(|(d, _)| d == n));
+    Ok(out)
+}

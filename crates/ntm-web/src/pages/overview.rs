@@ -54,6 +54,8 @@ struct OverviewPage {
     /// The plans of the year the viewer may read: (id, title, chart with target lines,
     /// illustrative).
     plans: Vec<(i64, String, String, bool)>,
+    /// The year's recognitions in the viewer's province or district: (scope name, results).
+    recognitions: Option<(String, ntm_app::recognition::YearResults)>,
 }
 
 /// What the overview shows of the evaluations: the same for every viewer of one scope
@@ -125,7 +127,28 @@ pub async fn page(
             plans.push((p.id, p.title.clone(), chart, p.illustrative));
         }
     }
+    let scope = session.actor.grants.iter().find_map(|g| {
+        ws.registry.get(&g.unit).filter(|u| {
+            matches!(
+                u.level,
+                ntm_core::UnitLevel::Province | ntm_core::UnitLevel::District
+            )
+        })
+    });
+    let recognitions = match scope {
+        Some(u) => {
+            let records = state
+                .store
+                .list_dossiers(&ntm_store::DossierFilter::default())
+                .await
+                .map_err(ntm_app::AppError::from)?;
+            let r = ntm_app::recognition::year_results(&ws.registry, &records, &u.id, year)?;
+            (!r.is_empty()).then(|| (u.latest().name.clone(), r))
+        }
+        None => None,
+    };
     render(&OverviewPage {
+        recognitions,
         chrome,
         years: year_choices(year),
         year,

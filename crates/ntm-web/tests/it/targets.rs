@@ -443,3 +443,39 @@ async fn the_target_pages_carry_no_inline_script_the_policy_would_block() {
         }
     }
 }
+
+/// The founding notice's 2021 results, from the recorded decisions: 25 communes advanced
+/// (283/QĐ-UBND of 26/01/2022, for 2021), Vũ Quang and Cẩm Xuyên recognised, Hương Sơn
+/// appraised and not yet recognised on 31/12/2021.
+#[tokio::test]
+async fn the_2021_overview_shows_the_notices_recognitions() {
+    let app = TestApp::demo().await;
+    let office = app.login("vpdp").await;
+    let page = app.get(&office, "/?year=2021").await.body;
+    let lines = texts(&page, "ul.recognitions > li");
+    assert!(
+        lines.iter().any(|l| l.starts_with("25 xã đạt nâng cao")),
+        "{lines:?}"
+    );
+    let recognised: Vec<&String> = lines
+        .iter()
+        .filter(|l| l.starts_with("đã công nhận"))
+        .collect();
+    assert_eq!(recognised.len(), 2, "{lines:?}");
+    assert!(recognised.iter().any(|l| l.contains("Huyện Vũ Quang")));
+    assert!(recognised.iter().any(|l| l.contains("Huyện Cẩm Xuyên")));
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("chưa công nhận Huyện Hương Sơn: hồ sơ ở bước thẩm định")),
+        "{lines:?}"
+    );
+    let later = app.get(&office, "/?year=2022").await.body;
+    let lines = texts(&later, "ul.recognitions > li");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("đã công nhận Huyện Hương Sơn")),
+        "{lines:?}"
+    );
+}
