@@ -440,7 +440,7 @@ impl Dossier {
         if step == Step::Appraised {
             match (rule, c.satisfaction_pct) {
                 (None, _) => missing.push(
-                    "tỷ lệ hài lòng cần đạt chưa được cấu hình (chưa tìm thấy mức của 18/2022 cho xã)"
+                    "tỷ lệ hài lòng cần đạt chưa được cấu hình (chưa tìm thấy mức của 18/2022/QĐ-TTg)"
                         .into(),
                 ),
                 (Some(r), Some(p)) if p < r.min_pct => missing.push(format!(

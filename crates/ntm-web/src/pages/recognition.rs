@@ -443,7 +443,7 @@ async fn dossier_page(
             format!("{number}, ngày {}, {}", date(x.signed_on), x.signer)
         }),
         rule: rule.map_or(
-            "chưa cấu hình: văn phòng điều phối tỉnh đặt mức theo văn bản (chưa tìm thấy mức của 18/2022/QĐ-TTg cho xã)".into(),
+            "chưa cấu hình: văn phòng điều phối tỉnh đặt mức theo văn bản (chưa tìm thấy mức của 18/2022/QĐ-TTg)".into(),
             |r| format!("{}% ({})", r.min_pct.normalize(), r.source),
         ),
         history: d
