@@ -386,7 +386,6 @@ async fn a_merged_commune_inherits_the_lowest_title_until_recognised_again() {
         signer: "Chủ tịch UBND tỉnh".into(),
     };
     let on = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
-    let records = s.list_dossiers(&Default::default()).await.unwrap();
     // Whatever the demo holds for them, give each predecessor a standard title for 2024
     // and the first an advanced one too.
     record_decision_as_operator(
@@ -411,7 +410,6 @@ async fn a_merged_commune_inherits_the_lowest_title_until_recognised_again() {
     )
     .await
     .unwrap();
-    let _ = records;
     let records = s.list_dossiers(&Default::default()).await.unwrap();
     let st = standing(&registry, &records, &new, on, InheritRule::Lowest);
     assert_eq!(st.level, Level::Standard, "{st:?}");
