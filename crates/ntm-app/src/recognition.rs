@@ -615,7 +615,7 @@ fn standing_at(
         let text = d
             .decision
             .as_ref()
-            .map_or_else(String::new, |x| crate::targets::decision_words(x, d.year));
+            .map_or_else(String::new, |x| x.describe_vi(d.year));
         return Standing {
             level: d.level,
             basis: StandingBasis::Decision { dossier: id, text },
@@ -811,10 +811,7 @@ pub fn year_results(
                     out.communes.iter_mut().find(|(l, _)| *l == d.level),
                     &d.decision,
                 ) {
-                    slot.1.push((
-                        name(&r.unit_id, year),
-                        crate::targets::decision_words(x, d.year),
-                    ));
+                    slot.1.push((name(&r.unit_id, year), x.describe_vi(d.year)));
                 }
             }
             Tier::District => {
@@ -823,10 +820,9 @@ pub fn year_results(
                     continue;
                 }
                 match &then.decision {
-                    Some(x) if then.is_recognised() => out.districts.push((
-                        name(&r.unit_id, year),
-                        crate::targets::decision_words(x, d.year),
-                    )),
+                    Some(x) if then.is_recognised() => out
+                        .districts
+                        .push((name(&r.unit_id, year), x.describe_vi(d.year))),
                     _ => out
                         .districts_under_way
                         .push((name(&r.unit_id, year), then.stage())),

@@ -450,10 +450,6 @@ fn unit_name(registry: &UnitRegistry, unit: &UnitId, year: i32) -> String {
     })
 }
 
-fn date_vi(d: NaiveDate) -> String {
-    d.format("%d/%m/%Y").to_string()
-}
-
 /// The counts of recognised and under-way titles of `counted` inside `scope` over
 /// `period`, as they stood at the end of `on`.
 fn count_titles(
@@ -494,7 +490,7 @@ fn count_titles(
                 recognised.push(Counted1 {
                     unit: unit.clone(),
                     name,
-                    how: decision_words(decision, d.year),
+                    how: decision.describe_vi(d.year),
                     dossier: *id,
                     considered: true,
                 });
@@ -520,20 +516,6 @@ fn count_titles(
     under_way.retain(|u| !recognised.iter().any(|r| r.unit == u.unit));
     under_way.dedup_by(|a, b| a.unit == b.unit);
     (recognised, under_way)
-}
-
-/// A decision in words: "QĐ 1337/QĐ-UBND ngày 01/07/2022, năm công nhận 2022"; one whose
-/// number the sources lack says so and sends the reader to the dossier's note.
-pub fn decision_words(decision: &ntm_core::recognition::Decision, year: i32) -> String {
-    format!(
-        "{} ngày {}, năm công nhận {year}",
-        if decision.number.is_empty() {
-            "quyết định (chưa rõ số và có thể cả ngày: xem ghi chú hồ sơ)".to_owned()
-        } else {
-            format!("QĐ {}", decision.number)
-        },
-        date_vi(decision.signed_on),
-    )
 }
 
 /// The mean of an indicator's values over the xã of `scope` in `year`, and how many
@@ -713,7 +695,7 @@ impl Reading<'_> {
                             recognised.push(Counted1 {
                                 unit: unit.clone(),
                                 name,
-                                how: decision_words(dec, d.year),
+                                how: dec.describe_vi(d.year),
                                 dossier: *id,
                                 considered: true,
                             })

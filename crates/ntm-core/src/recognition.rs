@@ -231,6 +231,21 @@ impl Decision {
     fn is_complete(&self) -> bool {
         !self.number.trim().is_empty() && !self.signer.trim().is_empty()
     }
+
+    /// The decision in words for the title of `year`: "QĐ 1337/QĐ-UBND ngày 01/07/2022,
+    /// năm công nhận 2022"; one whose number the sources lack says so and sends the reader
+    /// to the dossier's note (its date may be a bound, not the day it was signed).
+    pub fn describe_vi(&self, year: i32) -> String {
+        format!(
+            "{} ngày {}, năm công nhận {year}",
+            if self.number.is_empty() {
+                "quyết định (chưa rõ số và có thể cả ngày: xem ghi chú hồ sơ)".to_owned()
+            } else {
+                format!("QĐ {}", self.number)
+            },
+            self.signed_on.format("%d/%m/%Y"),
+        )
+    }
 }
 
 /// One entry of a dossier's history: a step taken, a send-back or a withdrawal. Entries
