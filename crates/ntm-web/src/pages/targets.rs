@@ -634,25 +634,10 @@ async fn change_plan(
     }
 }
 
-/// A number as typed: vi-VN ("1.234,5": dot for thousands, comma for decimals), or with a
-/// decimal point as phone keyboards give ("85.5"); "1.500" is read as one thousand five
-/// hundred, the vi-VN reading.
+/// A number as typed, by the rule every value entry uses (`Value::parse_number`: a decimal
+/// comma or point, and "1.200" refused with both readings rather than guessed).
 fn amount_of(text: &str) -> Result<Decimal, String> {
-    let t = text.trim();
-    let thousands = |t: &str| {
-        let mut parts = t.split('.');
-        parts.next().is_some_and(|p| (1..=3).contains(&p.len()))
-            && parts.clone().count() > 0
-            && parts.all(|p| p.len() == 3 && p.chars().all(|c| c.is_ascii_digit()))
-    };
-    let normal = if t.contains(',') || thousands(t) {
-        t.replace('.', "").replace(',', ".")
-    } else {
-        t.to_owned()
-    };
-    normal.parse::<Decimal>().map_err(|_| {
-        format!("“{text}” không phải là số (viết số với dấu phẩy thập phân, ví dụ 85,5)")
-    })
+    ntm_core::Value::parse_number(text).map_err(|e| e.to_string())
 }
 
 pub async fn add_target(
