@@ -49,6 +49,7 @@ mod accounts;
 mod recognition;
 mod targets;
 mod tasks;
+mod villages;
 mod workflow;
 
 /// Bound parameters per statement: SQLite's limit (32766), below PostgreSQL's (65535).

@@ -15,6 +15,7 @@ pub mod task;
 pub mod text;
 pub mod unit;
 pub mod value;
+pub mod village;
 pub mod workflow;
 
 pub use criteria::{Catalogue, Comparison, Confidence, CriteriaSet, Level, SetId};

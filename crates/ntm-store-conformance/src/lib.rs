@@ -22,6 +22,10 @@ use ntm_core::unit::{
     AttributeKey, LineageEdge, LineageKind, Period, Unit, UnitAttribute, UnitLevel, UnitType,
     UnitVersion,
 };
+use ntm_core::village::{
+    Body as VillageBody, Garden, Subject, Title, Village, VillageType, Withdrawal,
+};
+use ntm_store::villages::{GardenRow, VillageBatch, VillageRow, VillageValueWrite};
 use ntm_store::{
     Assignee, AuditContext, AuditFilter, AuditRecord, DirectiveRecord, GrantRecord, NewDirective,
     NewNotification, NewOrganisation, NewReport, NewTask, NewUser, NotificationRecord,
@@ -39,6 +43,7 @@ pub const BEHAVIOURS: &[&str] = &[
     "dossiers_created_together_are_all_or_none",
     "target_plans_are_written_whole_and_guarded_by_their_version",
     "dossier_documents_are_kept_with_their_step",
+    "villages_and_gardens_import_whole_with_their_titles",
     "units_round_trip",
     "reused_codes_stay_distinct",
     "reimporting_identical_units_writes_nothing",
@@ -4587,4 +4592,245 @@ pub async fn dossier_documents_are_kept_with_their_step(store: &dyn Store) {
         .filter(|a| a.action == "recognition.attach")
         .count();
     assert_eq!(audits, 2);
+}
+
+fn village_row(commune: &str, code: &str, name: &str, successor: Option<&str>) -> VillageRow {
+    VillageRow {
+        village: Village {
+            id: 0,
+            commune: id(commune),
+            code: code.into(),
+            name: name.into(),
+            kind: VillageType::Thon,
+            from: date("2020-01-01"),
+            to: successor.map(|_| date("2022-12-31")),
+            successor: None,
+            note: String::new(),
+            illustrative: false,
+        },
+        successor: successor.map(|s| (id(commune), s.to_owned())),
+        place: format!("dòng {code}"),
+    }
+}
+
+fn garden_row(commune: &str, village: &str, household: &str, area: Option<&str>) -> GardenRow {
+    GardenRow {
+        commune: id(commune),
+        village_code: village.into(),
+        garden: Garden {
+            id: 0,
+            village: 0,
+            household: household.into(),
+            area_m2: area.map(|a| a.parse().expect("a decimal")),
+            from: date("2021-03-01"),
+            to: None,
+            note: String::new(),
+            illustrative: false,
+        },
+        place: format!("vườn {household}"),
+    }
+}
+
+/// Villages and gardens import whole: matched again by commune and code (and household),
+/// a second identical import writes nothing, a village merged into another keeps its
+/// successor, a garden whose village is unknown refuses the whole file; titles of one
+/// decision are recorded together, withdrawn once with their grounds; assessment values
+/// write, change and clear, each audited under the village's commune.
+pub async fn villages_and_gardens_import_whole_with_their_titles(store: &dyn Store) {
+    import_fixture(store).await;
+    let commune = "18100@2020-01-01";
+    let batch = VillageBatch {
+        villages: vec![
+            village_row(commune, "01", "Thôn Trung Tiến", None),
+            village_row(commune, "02", "Thôn Hạ", Some("01")),
+        ],
+        gardens: vec![
+            garden_row(commune, "01", "Nguyễn Văn An", Some("1200.5")),
+            garden_row(commune, "01", "Trần Thị Bình", None),
+        ],
+    };
+    let written = store
+        .import_villages(&batch, &audit("xa", "nhập thôn.xlsx"))
+        .await
+        .expect("import");
+    assert_eq!(written, (4, 0, 0));
+    let book = store.village_book().await.expect("book");
+    assert_eq!(book.villages.len(), 2);
+    let first = book.villages.iter().find(|v| v.code == "01").expect("01");
+    let second = book.villages.iter().find(|v| v.code == "02").expect("02");
+    assert_eq!(second.successor, Some(first.id));
+    assert_eq!(second.to, Some(date("2022-12-31")));
+    assert_eq!(book.gardens.len(), 2);
+    let an = book
+        .gardens
+        .iter()
+        .find(|g| g.household == "Nguyễn Văn An")
+        .expect("An");
+    assert_eq!(an.village, first.id);
+    assert_eq!(an.area_m2, Some("1200.5".parse().expect("decimal")));
+
+    let again = store
+        .import_villages(&batch, &audit("xa", "nhập lại"))
+        .await
+        .expect("again");
+    assert_eq!(again, (0, 0, 4), "an identical file writes nothing");
+
+    let mut renamed = batch.clone();
+    renamed.villages[0].village.name = "Thôn Trung Tiến Mới".into();
+    renamed
+        .gardens
+        .push(garden_row(commune, "09", "Lê Văn Cường", None));
+    let refused = store.import_villages(&renamed, &audit("xa", "sai")).await;
+    assert!(
+        matches!(refused, Err(StoreError::Conflict(_))),
+        "{refused:?}"
+    );
+    assert_eq!(
+        store.village_book().await.expect("book").villages[0].name,
+        "Thôn Trung Tiến",
+        "nothing of a refused file is written"
+    );
+    renamed.gardens.pop();
+    assert_eq!(
+        store
+            .import_villages(&renamed, &audit("xa", "đổi tên"))
+            .await
+            .expect("rename"),
+        (0, 1, 3)
+    );
+
+    let title = |subject, number: &str| Title {
+        id: 0,
+        subject,
+        year: 2022,
+        number: number.into(),
+        signed_on: date("2022-12-20"),
+        body: VillageBody::District,
+        withdrawn: None,
+        note: String::new(),
+        illustrative: false,
+    };
+    let ids = store
+        .record_titles(
+            &[
+                title(Subject::Village(first.id), "123/QĐ-UBND"),
+                title(Subject::Garden(an.id), "123/QĐ-UBND"),
+            ],
+            &audit("huyen", "công nhận"),
+        )
+        .await
+        .expect("titles");
+    assert_eq!(ids.len(), 2);
+    let missing = store
+        .record_titles(
+            &[title(Subject::Village(999_999), "1")],
+            &audit("huyen", "x"),
+        )
+        .await;
+    assert!(
+        matches!(missing, Err(StoreError::NotFound(_))),
+        "{missing:?}"
+    );
+    let withdrawal = Withdrawal {
+        on: date("2024-05-01"),
+        number: "45/QĐ-UBND".into(),
+        reason: "Không duy trì tiêu chí 8".into(),
+    };
+    store
+        .withdraw_title(ids[0], &withdrawal, &audit("huyen", "thu hồi"))
+        .await
+        .expect("withdraw");
+    let twice = store
+        .withdraw_title(ids[0], &withdrawal, &audit("huyen", "thu hồi lại"))
+        .await;
+    assert!(matches!(twice, Err(StoreError::Conflict(_))), "{twice:?}");
+    let book = store.village_book().await.expect("book");
+    assert_eq!(book.titles.len(), 2);
+    let t = book.titles.iter().find(|t| t.id == ids[0]).expect("title");
+    assert_eq!(t.withdrawn.as_ref(), Some(&withdrawal));
+    assert_eq!(t.body, VillageBody::District);
+
+    let subject = Subject::Garden(an.id);
+    let put = |v: Option<&str>| VillageValueWrite {
+        indicator: "3.2".into(),
+        value: v.map(str::to_owned),
+        note: String::new(),
+    };
+    assert_eq!(
+        store
+            .put_village_values(subject, 2022, &[put(Some("80"))], &audit("xa", "chấm"))
+            .await
+            .expect("put"),
+        1
+    );
+    assert_eq!(
+        store
+            .put_village_values(subject, 2022, &[put(Some("80"))], &audit("xa", "lại"))
+            .await
+            .expect("same"),
+        0
+    );
+    store
+        .put_village_values(subject, 2022, &[put(Some("70"))], &audit("xa", "sửa"))
+        .await
+        .expect("change");
+    let values = store.village_values(subject).await.expect("values");
+    assert_eq!(values.len(), 1);
+    assert_eq!(
+        (values[0].value.as_str(), values[0].updated_by.as_str()),
+        ("70", "xa")
+    );
+    store
+        .put_village_values(subject, 2022, &[put(None)], &audit("xa", "xóa"))
+        .await
+        .expect("clear");
+    assert!(
+        store
+            .village_values(subject)
+            .await
+            .expect("values")
+            .is_empty()
+    );
+
+    let log = all_audit(store).await;
+    let actions: Vec<&str> = log
+        .iter()
+        .filter(|a| a.target_kind.starts_with("village") || a.target_kind == "garden")
+        .map(|a| a.action.as_str())
+        .collect();
+    assert_eq!(
+        actions
+            .iter()
+            .filter(|a| a.starts_with("village.") || a.starts_with("garden."))
+            .count(),
+        6,
+        "{actions:?}"
+    );
+    assert_eq!(
+        actions
+            .iter()
+            .filter(|a| **a == "village_title.create")
+            .count(),
+        2
+    );
+    assert_eq!(
+        actions
+            .iter()
+            .filter(|a| **a == "village_title.withdraw")
+            .count(),
+        1
+    );
+    assert_eq!(
+        actions
+            .iter()
+            .filter(|a| **a == "village_value.put")
+            .count(),
+        3
+    );
+    assert!(
+        log.iter()
+            .filter(|a| a.target_kind.starts_with("village") || a.target_kind == "garden")
+            .all(|a| a.unit_id.as_deref() == Some(commune)),
+        "every entry is filed under the commune"
+    );
 }

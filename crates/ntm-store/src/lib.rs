@@ -11,6 +11,7 @@ pub mod plan;
 pub mod recognition;
 pub mod targets;
 pub mod tasks;
+pub mod villages;
 
 pub use recognition::{
     DossierEntryRecord, DossierFileInfo, DossierFilter, DossierRecord, RecognitionStore,
@@ -512,6 +513,7 @@ pub trait Store:
     + NotificationStore
     + RecognitionStore
     + TargetStore
+    + villages::VillageStore
     + Send
     + Sync
 {

@@ -57,6 +57,7 @@ conformance!(
     dossiers_created_together_are_all_or_none,
     target_plans_are_written_whole_and_guarded_by_their_version,
     dossier_documents_are_kept_with_their_step,
+    villages_and_gardens_import_whole_with_their_titles,
     units_round_trip,
     reused_codes_stay_distinct,
     reimporting_identical_units_writes_nothing,
