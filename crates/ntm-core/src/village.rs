@@ -565,7 +565,8 @@ mod tests {
 
     #[test]
     fn a_title_is_checked_against_its_subject_and_its_dates() {
-        let cases: Vec<(&str, Box<dyn Fn(&mut Title)>, Option<NaiveDate>, &str)> = vec![
+        type Change = Box<dyn Fn(&mut Title)>;
+        let cases: Vec<(&str, Change, Option<NaiveDate>, &str)> = vec![
             (
                 "no number",
                 Box::new(|t| t.number = " ".into()),
