@@ -1161,6 +1161,12 @@ async fn seed_targets(store: &dyn Store, ws: &Workspace, audit: &AuditContext) -
         .collect();
     let mut advanced = count(Counted::Communes(Level::Advanced), 10, "minh họa");
     advanced.shares = communes.iter().map(|u| share(u, Decimal::ONE)).collect();
+    // The new Xã Kỳ Lạc, whose register the demo fills (see `seed_villages`): its share is
+    // judged; the province's total waits for every commune's register.
+    let mut model_areas = count(Counted::ModelAreas, 40, "minh họa");
+    if let Some(k) = UnitId::parse("18838@2025-07-01").filter(|k| ws.registry.get(k).is_some()) {
+        model_areas.shares = vec![share(&k, Decimal::ONE)];
+    }
     let indicator = |id: &str, amount: i64, note: &str| {
         target_record(
             &TargetKind::Indicator {
@@ -1188,6 +1194,7 @@ async fn seed_targets(store: &dyn Store, ws: &Workspace, audit: &AuditContext) -
             indicator("17.1", 97, "tỷ lệ hộ dùng nước sạch theo quy chuẩn (minh họa)"),
             indicator("17.10", 40, "tỷ lệ hộ phân loại chất thải rắn tại nguồn (minh họa)"),
             count(Counted::OcopProducts { min_stars: 0 }, 30, "minh họa"),
+            model_areas,
         ],
         ..notice("", "", vec![])
     });
@@ -1196,6 +1203,185 @@ async fn seed_targets(store: &dyn Store, ws: &Workspace, audit: &AuditContext) -
             continue;
         }
         crate::targets::create_as_operator(store, ws, &plan, audit).await?;
+    }
+    Ok(())
+}
+
+/// The demo's villages (illustrative, labelled): Kỳ Lạc and Lâm Hợp of Kỳ Anh district,
+/// which the 2025 reform merged into the new Xã Kỳ Lạc, so that the register shows both
+/// histories — a village merged into another in 2021, the district's titles before the
+/// reform, the new commune's after, model gardens with one assessment.
+async fn seed_villages(
+    store: &dyn Store,
+    registry: &UnitRegistry,
+    audit: &AuditContext,
+) -> AppResult<()> {
+    use ntm_core::village::{Body, Subject, Title, Village, VillageType, check_title};
+    use ntm_store::villages::{GardenRow, VillageBatch, VillageRow, VillageValueWrite};
+    let fixed = |text: &str| UnitId::parse(text).expect("constant unit id");
+    let ky_lac = fixed("18850@2020-01-01");
+    let lam_hop = fixed("18838@2020-01-01");
+    if registry.get(&ky_lac).is_none() || registry.get(&lam_hop).is_none() {
+        return Ok(());
+    }
+    let village = |commune: &UnitId,
+                   code: &str,
+                   name: &str,
+                   to: Option<NaiveDate>,
+                   successor: Option<&str>| VillageRow {
+        village: Village {
+            id: 0,
+            commune: commune.clone(),
+            code: code.into(),
+            name: name.into(),
+            kind: VillageType::Thon,
+            from: d(2020, 1, 1),
+            to,
+            successor: None,
+            note: "minh họa".into(),
+            illustrative: true,
+        },
+        successor: successor.map(|s| (commune.clone(), s.to_owned())),
+        place: format!("demo {code}"),
+    };
+    let garden = |commune: &UnitId, village: &str, household: &str, area: i64| GardenRow {
+        commune: commune.clone(),
+        village_code: village.into(),
+        garden: ntm_core::village::Garden {
+            id: 0,
+            village: 0,
+            household: household.into(),
+            area_m2: Some(Decimal::from(area)),
+            from: d(2021, 3, 1),
+            to: None,
+            note: "minh họa".into(),
+            illustrative: true,
+        },
+        place: format!("demo {household}"),
+    };
+    let batch = VillageBatch {
+        villages: vec![
+            village(&ky_lac, "01", "Tân Tiến", None, None),
+            village(&ky_lac, "02", "Tân Hòa", None, None),
+            village(&ky_lac, "03", "Trung Tiến", None, None),
+            village(&ky_lac, "04", "Bắc Tiến", Some(d(2021, 12, 31)), Some("03")),
+            village(&ky_lac, "05", "Quyết Tiến", None, None),
+            village(&lam_hop, "01", "Hợp Tiến", None, None),
+            village(&lam_hop, "02", "Hợp Thắng", None, None),
+            village(&lam_hop, "03", "Lâm Khê", None, None),
+        ],
+        gardens: vec![
+            garden(&ky_lac, "01", "Nguyễn Văn Hòa", 1500),
+            garden(&ky_lac, "01", "Trần Thị Lan", 900),
+            garden(&ky_lac, "02", "Lê Văn Minh", 1200),
+            garden(&lam_hop, "01", "Phạm Văn Sơn", 2000),
+        ],
+    };
+    store.import_villages(&batch, audit).await?;
+    let book = store.village_book().await?;
+    if !book.titles.is_empty() {
+        return Ok(());
+    }
+    let vid = |commune: &UnitId, code: &str| {
+        book.villages
+            .iter()
+            .find(|v| &v.commune == commune && v.code == code)
+            .map(|v| v.id)
+    };
+    let gid = |household: &str| {
+        book.gardens
+            .iter()
+            .find(|g| g.household == household)
+            .map(|g| g.id)
+    };
+    let title =
+        |subject: Option<Subject>, year: i32, number: &str, signed_on: NaiveDate, body: Body| {
+            subject.map(|subject| Title {
+                id: 0,
+                subject,
+                year,
+                number: number.into(),
+                signed_on,
+                body,
+                withdrawn: None,
+                note: "minh họa".into(),
+                illustrative: true,
+            })
+        };
+    let titles: Vec<Title> = [
+        title(
+            vid(&ky_lac, "01").map(Subject::Village),
+            2022,
+            "(minh họa) 01/QĐ-UBND huyện",
+            d(2022, 12, 20),
+            Body::District,
+        ),
+        title(
+            vid(&ky_lac, "03").map(Subject::Village),
+            2022,
+            "(minh họa) 01/QĐ-UBND huyện",
+            d(2022, 12, 20),
+            Body::District,
+        ),
+        title(
+            vid(&lam_hop, "01").map(Subject::Village),
+            2023,
+            "(minh họa) 02/QĐ-UBND huyện",
+            d(2023, 12, 15),
+            Body::District,
+        ),
+        title(
+            vid(&ky_lac, "02").map(Subject::Village),
+            2026,
+            "(minh họa) 03/QĐ-UBND xã",
+            d(2026, 11, 20),
+            Body::Commune,
+        ),
+        title(
+            gid("Nguyễn Văn Hòa").map(Subject::Garden),
+            2022,
+            "(minh họa) 11/QĐ-UBND xã",
+            d(2022, 11, 30),
+            Body::Commune,
+        ),
+        title(
+            gid("Lê Văn Minh").map(Subject::Garden),
+            2023,
+            "(minh họa) 12/QĐ-UBND xã",
+            d(2023, 11, 30),
+            Body::Commune,
+        ),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    for t in &titles {
+        let problems = check_title(t, d(2020, 1, 1), None);
+        if !problems.is_empty() {
+            return Err(AppError::Invalid(problems));
+        }
+    }
+    store.record_titles(&titles, audit).await?;
+    if let Some(g) = gid("Trần Thị Lan") {
+        let put = |i: &str, v: &str| VillageValueWrite {
+            indicator: i.into(),
+            value: Some(v.into()),
+            note: String::new(),
+        };
+        let values = [
+            put("1.1", "đạt"),
+            put("1.2", "đạt"),
+            put("2.1", "đạt"),
+            put("2.2", "2"),
+            put("3.1", "đạt"),
+            put("3.2", "80"),
+            put("4.1", "85"),
+            put("4.2", "40"),
+            put("5.1", "65"),
+        ];
+        store
+            .put_village_values(Subject::Garden(g), 2024, &values, audit)
+            .await?;
     }
     Ok(())
 }
@@ -1261,6 +1447,7 @@ pub async fn build(store: &dyn Store, audit: &AuditContext) -> AppResult<DemoRep
     approve(store, &ws.registry, &writes, audit).await?;
     record_recognitions(store, &ws.registry, audit).await?;
     record_district_titles(store, &ws.registry, audit).await?;
+    seed_villages(store, &ws.registry, audit).await?;
     seed_targets(store, &ws, audit).await?;
     accounts(store, audit).await?;
     let admin = crate::accounts::actor_by_username(store, "vpdp").await?;

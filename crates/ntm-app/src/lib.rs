@@ -27,6 +27,7 @@ pub mod tasks;
 pub mod throttle;
 pub mod units;
 pub mod values;
+pub mod villages;
 pub mod workflow;
 
 use std::fmt;

@@ -397,6 +397,8 @@ pub struct Counted1 {
     /// "QĐ 1337/QĐ-UBND ngày 01/07/2022", or the stage of a dossier under way.
     pub how: String,
     pub dossier: i64,
+    /// For a model residential area: the village (its page, not a dossier's).
+    pub village: Option<i64>,
     /// A dossier under way that has reached verification (trình thẩm tra) or beyond: what
     /// the status rule counts; one only registered is listed but not counted.
     pub considered: bool,
@@ -492,6 +494,7 @@ fn count_titles(
                     name,
                     how: decision.describe_vi(d.year),
                     dossier: *id,
+                    village: None,
                     considered: true,
                 });
             }
@@ -508,6 +511,7 @@ fn count_titles(
                     name,
                     how: format!("đang ở bước {}", d.stage().label_vi()),
                     dossier: *id,
+                    village: None,
                     considered: d.stage() >= ntm_core::recognition::Step::Submitted,
                 });
             }
@@ -581,11 +585,76 @@ type Found = (
 struct Reading<'a> {
     ws: &'a Workspace,
     dossiers: &'a [(i64, UnitId, Dossier)],
+    villages: &'a ntm_store::villages::VillageBook,
     period: Period,
     on: NaiveDate,
 }
 
 impl Reading<'_> {
+    /// Villages recognised as model residential areas in the scope, judged only when every
+    /// commune of the scope has its villages registered (see `village::COUNT_RULE`).
+    fn model_areas(&self, scope: &UnitId, by: CountBy) -> Found {
+        use ntm_core::village;
+        let registry = &self.ws.registry;
+        let counted = village::counted_model_areas(
+            registry,
+            &self.villages.villages,
+            &self.villages.titles,
+            (self.period, by),
+            self.on,
+            |commune, year| access::in_subtree(registry, scope, commune, year),
+        );
+        let end =
+            NaiveDate::from_ymd_opt(self.period.last(), 12, 31).map_or(self.on, |e| e.min(self.on));
+        let communes: Vec<UnitId> = registry
+            .subtree_on(scope, end)
+            .iter()
+            .filter(|v| registry.get(v.id()).map(|u| u.level) == Some(UnitLevel::Commune))
+            .map(|v| v.id().clone())
+            .collect();
+        let (covered, all) = village::coverage(&self.villages.villages, &communes, registry, end);
+        let recognised: Vec<Counted1> = counted
+            .iter()
+            .map(|(v, t)| Counted1 {
+                unit: v.commune.clone(),
+                name: format!(
+                    "{} {} ({})",
+                    v.kind.label_vi(),
+                    v.name,
+                    unit_name(registry, &v.commune, v.from.year())
+                ),
+                how: t.describe_vi(),
+                dossier: 0,
+                village: Some(v.id),
+                considered: true,
+            })
+            .collect();
+        let mut basis = format!(
+            "Theo quyết định công nhận khu dân cư kiểu mẫu đã ghi trong sổ thôn, {}. {}",
+            by.rule_vi(),
+            village::COUNT_RULE
+        );
+        let complete = all > 0 && covered == all;
+        if !complete {
+            basis = format!(
+                "Sổ thôn mới có thôn của {covered}/{all} xã trong phạm vi, nên chưa đánh giá được chỉ tiêu; \
+                 trong các xã đã có sổ: {} khu dân cư kiểu mẫu. {basis}",
+                recognised.len()
+            );
+        }
+        (
+            Progress {
+                actual: complete.then(|| Decimal::from(recognised.len())),
+                under_way: Decimal::ZERO,
+                expected: None,
+            },
+            None,
+            basis,
+            recognised,
+            vec![],
+        )
+    }
+
     /// The progress of `spec` inside `scope`, with the lists and words behind it.
     fn line(&self, scope: &UnitId, spec: &TargetSpec) -> Found {
         let registry = &self.ws.registry;
@@ -616,13 +685,7 @@ impl Reading<'_> {
                     under_way,
                 )
             }
-            TargetKind::Count(Counted::ModelAreas) => (
-                Progress::default(),
-                None,
-                "Chưa có số liệu khu dân cư kiểu mẫu: ntm chưa ghi quyết định công nhận khu dân cư.".into(),
-                vec![],
-                vec![],
-            ),
+            TargetKind::Count(Counted::ModelAreas) => self.model_areas(scope, spec.count_by),
             TargetKind::Count(Counted::OcopProducts { .. }) => (
                 Progress::default(),
                 None,
@@ -697,6 +760,7 @@ impl Reading<'_> {
                                 name,
                                 how: dec.describe_vi(d.year),
                                 dossier: *id,
+                                village: None,
                                 considered: true,
                             })
                         }
@@ -705,6 +769,7 @@ impl Reading<'_> {
                             name,
                             how: format!("đang ở bước {}", d.stage().label_vi()),
                             dossier: *id,
+                            village: None,
                             considered: d.stage() >= ntm_core::recognition::Step::Submitted,
                         }),
                         _ => {}
@@ -753,9 +818,11 @@ pub async fn progress(
         .iter()
         .map(|r| Ok((r.id, r.unit_id.clone(), crate::recognition::dossier_of(r)?)))
         .collect::<AppResult<_>>()?;
+    let villages = store.village_book().await?;
     let reading = Reading {
         ws,
         dossiers: &dossiers,
+        villages: &villages,
         period,
         on,
     };

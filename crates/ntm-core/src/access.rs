@@ -296,6 +296,38 @@ pub fn recognition_tiers(
     tiers
 }
 
+/// Whether `grants` may keep the register of villages and gardens of `commune` (the
+/// commune a village belongs to now) in `year`, and enter their assessments: whoever
+/// enters the commune's own data.
+pub fn may_keep_villages(
+    registry: &UnitRegistry,
+    grants: &[Grant],
+    commune: &UnitId,
+    year: i32,
+) -> bool {
+    can(registry, grants, Action::EnterValues, commune, year)
+}
+
+/// Whether `grants` may record a title signed by `body` for a village or garden of
+/// `commune` in `year`: the commune's officer for the commune, the district's for the
+/// district (before the reform), and the province's office for either, entering a
+/// decision on the signer's behalf.
+pub fn may_record_village_title(
+    registry: &UnitRegistry,
+    grants: &[Grant],
+    commune: &UnitId,
+    year: i32,
+    body: crate::village::Body,
+) -> bool {
+    use crate::recognition::Tier;
+    let tiers = recognition_tiers(registry, grants, commune, year);
+    let own = match body {
+        crate::village::Body::Commune => Tier::Commune,
+        crate::village::Body::District => Tier::District,
+    };
+    tiers.contains(&own) || tiers.contains(&Tier::Province)
+}
+
 /// Whether `role` allows `action` on at least some unit in some year: what a menu or a
 /// button may offer before a unit is chosen. [`can`] still decides every request (a
 /// property test keeps the two consistent).

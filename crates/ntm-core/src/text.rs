@@ -42,6 +42,15 @@ pub fn matches(text: &str, query: &str) -> bool {
         .all(|w| hay.contains(w))
 }
 
+/// A date as people type it: `2026-12-31` (a date picker, a sheet's date cell) or
+/// `31/12/2026` (and `1/7/2025`).
+pub fn parse_date(text: &str) -> Option<chrono::NaiveDate> {
+    let t = text.trim();
+    chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d")
+        .or_else(|_| chrono::NaiveDate::parse_from_str(t, "%d/%m/%Y"))
+        .ok()
+}
+
 /// A decimal as Vietnamese readers write it (vi-VN): decimal comma, dot for thousands.
 pub fn vi_number(d: rust_decimal::Decimal) -> String {
     let d = d.normalize();

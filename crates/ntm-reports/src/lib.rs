@@ -27,6 +27,7 @@ pub mod report;
 pub mod set_table;
 pub mod tasks;
 pub mod template;
+pub mod villages;
 
 mod cells;
 

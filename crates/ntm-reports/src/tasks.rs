@@ -113,7 +113,7 @@ fn excel_date(serial: f64) -> Option<String> {
         .then(|| format!("{y:04}-{m:02}-{d:02}"))
 }
 
-fn text_of(sheet: &str, row: u32, col: u32, d: &Data) -> Result<String, XlsxProblem> {
+pub(crate) fn text_of(sheet: &str, row: u32, col: u32, d: &Data) -> Result<String, XlsxProblem> {
     Ok(match d {
         Data::Empty => String::new(),
         Data::String(s) => s.trim().to_owned(),
@@ -135,10 +135,17 @@ fn text_of(sheet: &str, row: u32, col: u32, d: &Data) -> Result<String, XlsxProb
     })
 }
 
-/// Reads the tasks of the first sheet that has a header row (within its first 20 rows)
-/// naming "Nội dung" and "Chủ trì". Rows without text, lead and number are skipped.
-/// Never panics; every problem is told with its cell.
-pub fn read_tasks(bytes: &[u8]) -> Result<Vec<TaskSheetRow>, Vec<XlsxProblem>> {
+/// A worksheet's non-empty cells as dense rows from its top-left filled cell.
+pub(crate) struct DenseSheet {
+    pub(crate) name: String,
+    pub(crate) top: u32,
+    pub(crate) left: u32,
+    pub(crate) rows: Vec<Vec<Data>>,
+}
+
+/// Opens untrusted bytes as a workbook of small row tables (bounded by [`TASK_ROWS`] ×
+/// [`TASK_COLUMNS`]) and returns its worksheets as dense rows. Never panics.
+pub(crate) fn dense_sheets(bytes: &[u8]) -> Result<Vec<DenseSheet>, Vec<XlsxProblem>> {
     if bytes.starts_with(&OLE_MAGIC) {
         return Err(vec![XlsxProblem::file(PROTECTED_OR_XLS)]);
     }
@@ -146,14 +153,14 @@ pub fn read_tasks(bytes: &[u8]) -> Result<Vec<TaskSheetRow>, Vec<XlsxProblem>> {
         return Err(vec![XlsxProblem::file(NOT_XLSX)]);
     }
     crate::limits::check_archive(bytes).map_err(|m| vec![XlsxProblem::file(m)])?;
-    std::panic::catch_unwind(|| read_book(bytes)).unwrap_or_else(|_| {
+    std::panic::catch_unwind(|| read_dense(bytes)).unwrap_or_else(|_| {
         Err(vec![XlsxProblem::file(
             "tệp .xlsx bị hỏng, không đọc được; hãy mở bằng Excel và lưu lại",
         )])
     })
 }
 
-fn read_book(bytes: &[u8]) -> Result<Vec<TaskSheetRow>, Vec<XlsxProblem>> {
+fn read_dense(bytes: &[u8]) -> Result<Vec<DenseSheet>, Vec<XlsxProblem>> {
     let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| vec![open_problem(&e)])?;
     let names: Vec<String> = book
         .sheets_metadata()
@@ -161,6 +168,7 @@ fn read_book(bytes: &[u8]) -> Result<Vec<TaskSheetRow>, Vec<XlsxProblem>> {
         .filter(|s| s.typ == SheetType::WorkSheet)
         .map(|s| s.name.clone())
         .collect();
+    let mut out = Vec::new();
     for name in names {
         let cells = task_cells(&mut book, &name).map_err(|p| vec![p])?;
         let (top, left) = (
@@ -179,6 +187,27 @@ fn read_book(bytes: &[u8]) -> Result<Vec<TaskSheetRow>, Vec<XlsxProblem>> {
             }
             row[j] = value.clone();
         }
+        out.push(DenseSheet {
+            name,
+            top,
+            left,
+            rows: dense,
+        });
+    }
+    Ok(out)
+}
+
+/// Reads the tasks of the first sheet that has a header row (within its first 20 rows)
+/// naming "Nội dung" and "Chủ trì". Rows without text, lead and number are skipped.
+/// Never panics; every problem is told with its cell.
+pub fn read_tasks(bytes: &[u8]) -> Result<Vec<TaskSheetRow>, Vec<XlsxProblem>> {
+    for sheet in dense_sheets(bytes)? {
+        let DenseSheet {
+            name,
+            top,
+            left,
+            rows: dense,
+        } = sheet;
         let rows: Vec<&[Data]> = dense.iter().map(Vec::as_slice).collect();
         let header = rows.iter().take(20).position(|r| {
             let fields: Vec<_> = r.iter().filter_map(|c| field(&c.to_string())).collect();
@@ -239,9 +268,9 @@ fn read_book(bytes: &[u8]) -> Result<Vec<TaskSheetRow>, Vec<XlsxProblem>> {
     )])
 }
 
-/// Rows and columns a task sheet may use: a directive has tens of tasks, a few hundred at
-/// most, in about ten columns.
-const TASK_ROWS: u32 = 2_000;
+/// Rows and columns a row table may use: a directive has tens of tasks, a province's
+/// register some thousands of villages and gardens, in about ten columns.
+const TASK_ROWS: u32 = 20_000;
 const TASK_COLUMNS: u32 = 60;
 
 /// The non-empty cells of a sheet, refused past [`TASK_ROWS`], [`TASK_COLUMNS`] or a cell
@@ -270,7 +299,7 @@ fn task_cells(
                 row,
                 col,
                 format!(
-                    "nằm ngoài vùng một danh sách nhiệm vụ ({TASK_ROWS} dòng, {TASK_COLUMNS} cột); \
+                    "nằm ngoài vùng một bảng danh sách ({TASK_ROWS} dòng, {TASK_COLUMNS} cột); \
                      hãy xóa các ô thừa ở xa bảng"
                 ),
             ));

@@ -870,7 +870,10 @@ pub struct CountedDto {
     pub name: String,
     /// The decision, or the stage of a dossier under way, in words.
     pub how: String,
-    pub dossier: i64,
+    /// The recognition dossier, for a commune, district or province.
+    pub dossier: Option<i64>,
+    /// The village, for a model residential area (`/villages/{id}`).
+    pub village: Option<i64>,
 }
 
 /// A share of a target assigned to a lower unit, and where it stands.
@@ -961,7 +964,8 @@ pub async fn plan_results(
         unit: c.unit.to_string(),
         name: c.name.clone(),
         how: c.how.clone(),
-        dossier: c.dossier,
+        dossier: c.village.is_none().then_some(c.dossier),
+        village: c.village,
     };
     Ok(Json(PlanResultsDto {
         plan: plan_dto(&plan),

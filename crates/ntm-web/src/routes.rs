@@ -187,6 +187,28 @@ pub fn router(state: AppState) -> Router {
             "/targets/{id}/candidates/{k}",
             get(pages::targets::candidates).post(pages::targets::register),
         )
+        .route("/units/{id}/villages", get(pages::villages::register))
+        .route("/villages/titles", post(pages::villages::record_titles))
+        .route(
+            "/villages/import",
+            get(pages::villages::import_form).post(pages::villages::import_upload),
+        )
+        .route(
+            "/villages/import/confirm",
+            post(pages::villages::import_confirm),
+        )
+        .route("/villages/template.xlsx", get(pages::villages::template))
+        .route("/villages/{id}", get(pages::villages::village))
+        .route(
+            "/villages/{id}/values",
+            post(pages::villages::village_values),
+        )
+        .route("/gardens/{id}", get(pages::villages::garden))
+        .route("/gardens/{id}/values", post(pages::villages::garden_values))
+        .route(
+            "/village-titles/{id}/withdraw",
+            post(pages::villages::withdraw),
+        )
         .route("/recognition/{id}", get(pages::recognition::show))
         .route("/recognition/{id}/act", post(pages::recognition::act))
         .route("/recognition/{id}/files", post(pages::recognition::attach))

@@ -45,8 +45,15 @@ impl Default for WebConfig {
 pub struct PendingImport {
     pub user_id: i64,
     pub file: String,
-    pub preview: ntm_app::imports::Preview,
+    pub preview: Held,
     pub created: DateTime<Utc>,
+}
+
+/// What a previewed import will write.
+#[derive(Debug, Clone)]
+pub enum Held {
+    Values(ntm_app::imports::Preview),
+    Villages(ntm_store::villages::VillageBatch),
 }
 
 /// How long a previewed import waits for confirmation.

@@ -408,6 +408,7 @@ mod tasks {
 mod directives;
 mod recognition;
 mod targets;
+mod villages;
 
 mod templates {
     use super::*;

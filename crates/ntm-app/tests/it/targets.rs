@@ -57,7 +57,21 @@ async fn the_notices_2022_targets_are_judged_from_the_recorded_decisions() {
     assert_eq!(district.recognised.len(), 1);
     assert_eq!(district.recognised[0].name, "Huyện Hương Sơn");
     assert!(district.recognised[0].how.contains("chưa rõ số"));
-    for ocop in ["count:ocop", "count:ocop:4", "count:model_areas"] {
+    // Model residential areas: the demo registers the villages of two communes only, so the
+    // province's count is shown with its coverage and not judged.
+    let areas = row("count:model_areas");
+    assert_eq!(
+        (areas.progress.actual, areas.status),
+        (None, Status::NoData)
+    );
+    assert!(
+        areas.basis.starts_with("Sổ thôn mới có thôn của 2/"),
+        "{}",
+        areas.basis
+    );
+    assert_eq!(areas.recognised.len(), 2, "Tân Tiến and Trung Tiến, 2022");
+    assert!(areas.recognised.iter().all(|c| c.village.is_some()));
+    for ocop in ["count:ocop", "count:ocop:4"] {
         assert_eq!(row(ocop).status, Status::NoData, "{ocop}");
         assert!(
             row(ocop).basis.starts_with("Chưa có số liệu"),

@@ -46,10 +46,7 @@ const REPEATS: [(&str, &str); 5] = [
 /// A date as typed: `2026-12-31` from a date picker, or `31/12/2026` where the browser
 /// shows a plain text box.
 pub(crate) fn parse_date(text: &str) -> Option<NaiveDate> {
-    let t = text.trim();
-    NaiveDate::parse_from_str(t, "%Y-%m-%d")
-        .or_else(|_| NaiveDate::parse_from_str(t, "%d/%m/%Y"))
-        .ok()
+    ntm_core::text::parse_date(text)
 }
 
 /// The most task rows one form holds (a long notice has a few dozen tasks).

@@ -13,7 +13,7 @@ use super::{Chrome, render, workspace};
 use crate::auth::Session;
 use crate::error::{Kind, WebError, WebResult};
 use crate::format::stored as shown;
-use crate::state::{AppState, PendingImport};
+use crate::state::{AppState, Held, PendingImport};
 
 /// The largest file accepted (a province-wide template is well under a megabyte).
 const MAX_BYTES: usize = 20 * 1024 * 1024;
@@ -160,7 +160,7 @@ pub async fn upload(
                 view.token = state.hold_import(PendingImport {
                     user_id: session.actor.user_id,
                     file,
-                    preview: p,
+                    preview: Held::Values(p),
                     created: state.now(),
                 });
             }
@@ -194,9 +194,16 @@ pub async fn confirm(
                 "Bản xem trước đã hết hạn hoặc đã được ghi; hãy tải tệp lên lại.",
             )
         })?;
-    if !pending.preview.refused.is_empty() && f.skip_locked.is_none() {
+    let Held::Values(preview) = &pending.preview else {
+        state.restore_import(&f.token, pending);
+        return Err(WebError::new(
+            Kind::Conflict,
+            "Bản xem trước này là của sổ thôn, không phải số liệu; hãy ghi từ trang nhập sổ thôn.",
+        ));
+    };
+    if !preview.refused.is_empty() && f.skip_locked.is_none() {
         // Put it back: the user has not yet said to write without the locked ones.
-        let refused = pending.preview.refused.len();
+        let refused = preview.refused.len();
         state.restore_import(&f.token, pending);
         return Err(WebError::new(
             Kind::Invalid,
@@ -208,7 +215,7 @@ pub async fn confirm(
     let audit = session
         .actor
         .audit(now, format!("nhập từ tệp {}", pending.file));
-    let summary = ntm_app::imports::confirm(state.store.as_ref(), &pending.preview, &audit).await?;
+    let summary = ntm_app::imports::confirm(state.store.as_ref(), preview, &audit).await?;
     let ws = workspace(&state, Some(0)).await?;
     let mut view = page(
         Chrome::new(&session, &ws.registry, state.config.default_year, "import"),

@@ -21,6 +21,7 @@ pub mod set_editor;
 pub mod targets;
 pub mod tasks;
 pub mod units;
+pub mod villages;
 
 use std::collections::BTreeSet;
 

@@ -237,8 +237,8 @@ pub struct LineView {
     pub class: &'static str,
     pub eligible: String,
     pub basis: String,
-    pub recognised: Vec<(i64, String, String)>,
-    pub under_way: Vec<(i64, String, String)>,
+    pub recognised: Vec<(String, String, String)>,
+    pub under_way: Vec<(String, String, String)>,
     pub shares: Vec<ShareView>,
     pub split: String,
     pub split_ok: bool,
@@ -303,16 +303,8 @@ fn line_view(k: usize, l: &TargetLine) -> LineView {
             .map(|(n, y)| format!("{n} xã đủ điều kiện theo đánh giá năm {y}"))
             .unwrap_or_default(),
         basis: l.basis.clone(),
-        recognised: l
-            .recognised
-            .iter()
-            .map(|c| (c.dossier, c.name.clone(), c.how.clone()))
-            .collect(),
-        under_way: l
-            .under_way
-            .iter()
-            .map(|c| (c.dossier, c.name.clone(), c.how.clone()))
-            .collect(),
+        recognised: l.recognised.iter().map(counted_line).collect(),
+        under_way: l.under_way.iter().map(counted_line).collect(),
         shares: l
             .shares
             .iter()
@@ -482,6 +474,16 @@ async fn plan_page(
         StatusCode::UNPROCESSABLE_ENTITY
     };
     Ok((status, render(&page)?).into_response())
+}
+
+/// A unit counted by a target, with the page that shows why: its dossier, or the village
+/// for a model residential area.
+fn counted_line(c: &ntm_app::targets::Counted1) -> (String, String, String) {
+    let link = match c.village {
+        Some(v) => format!("/villages/{v}"),
+        None => format!("/recognition/{}", c.dossier),
+    };
+    (link, c.name.clone(), c.how.clone())
 }
 
 /// A one-sheet workbook, written off the runtime, as a download.

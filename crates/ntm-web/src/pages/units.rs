@@ -136,6 +136,9 @@ struct UnitPage {
     standing: Vec<(String, Option<i64>)>,
     /// "Theo đánh giá năm 2026 (số liệu đã duyệt): đạt chuẩn", beside the title.
     evaluated: String,
+    /// For a commune: its villages now, how many are model residential areas, its gardens
+    /// and model gardens (the register is at `/units/{id}/villages`).
+    villages: Option<(usize, usize, usize, usize)>,
 }
 
 /// The lines of a standing, nested by its lineage.
@@ -337,9 +340,28 @@ async fn unit_page(
             );
         }
     }
+    let villages = if u.level == ntm_core::UnitLevel::Commune {
+        let book = state
+            .store
+            .village_book()
+            .await
+            .map_err(ntm_app::AppError::from)?;
+        let today = ntm_core::task::local_date(state.now());
+        let day = valid.to.map_or(today, |t| t.min(today));
+        let (now, _) = ntm_app::villages::of_commune(&ws.registry, &book, &id, day);
+        Some((
+            now.len(),
+            now.iter().filter(|l| l.title.is_some()).count(),
+            now.iter().map(|l| l.gardens).sum(),
+            now.iter().map(|l| l.model_gardens).sum(),
+        ))
+    } else {
+        None
+    };
     let page = UnitPage {
         standing,
         evaluated,
+        villages,
         chrome: Some(Chrome::new(
             session,
             &ws.registry,
