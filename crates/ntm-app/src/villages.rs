@@ -474,12 +474,18 @@ pub async fn record_titles(
     actor: &Actor,
     subjects: &[Subject],
     decision: &Decision,
-    audit: &AuditContext,
+    (today, audit): (NaiveDate, &AuditContext),
 ) -> AppResult<Vec<i64>> {
     if subjects.is_empty() {
         return Err(AppError::Invalid(vec![
             "chưa chọn thôn hay vườn nào".into(),
         ]));
+    }
+    if decision.signed_on > today {
+        return Err(AppError::Invalid(vec![format!(
+            "ngày ký {} sau hôm nay: chỉ ghi quyết định đã ký",
+            decision.signed_on.format("%d/%m/%Y")
+        )]));
     }
     let book = store.village_book().await?;
     let mut problems = Vec::new();
@@ -540,8 +546,14 @@ pub async fn withdraw(
     actor: &Actor,
     id: i64,
     withdrawal: &Withdrawal,
-    audit: &AuditContext,
+    (today, audit): (NaiveDate, &AuditContext),
 ) -> AppResult<()> {
+    if withdrawal.on > today {
+        return Err(AppError::Invalid(vec![format!(
+            "ngày thu hồi {} sau hôm nay: chỉ ghi quyết định đã ký",
+            withdrawal.on.format("%d/%m/%Y")
+        )]));
+    }
     let book = store.village_book().await?;
     let title = book
         .titles

@@ -60,7 +60,7 @@ enum Field {
     Area,
 }
 
-const VILLAGE_HEADINGS: [(&str, f64); 8] = [
+const VILLAGE_HEADINGS: [(&str, f64); 9] = [
     ("Mã xã", 12.0),
     ("Mã thôn", 10.0),
     ("Tên thôn", 28.0),
@@ -69,6 +69,7 @@ const VILLAGE_HEADINGS: [(&str, f64); 8] = [
     ("Đến ngày", 12.0),
     ("Sáp nhập vào thôn (mã)", 14.0),
     ("Ghi chú", 30.0),
+    ("Tên xã (để đối chiếu, không nhập)", 24.0),
 ];
 
 const GARDEN_HEADINGS: [(&str, f64); 7] = [
@@ -300,14 +301,8 @@ pub fn villages_workbook(
                 sheet.write_datetime_with_format(r, 5, &to_dt(t)?, &date)?;
             }
             sheet.write_string(r, 6, &v.successor)?;
-            let note = if v.commune_name.is_empty() {
-                v.note.clone()
-            } else if v.note.is_empty() {
-                v.commune_name.clone()
-            } else {
-                format!("{}; {}", v.commune_name, v.note)
-            };
-            sheet.write_string(r, 7, &note)?;
+            sheet.write_string(r, 7, &v.note)?;
+            sheet.write_string(r, 8, &v.commune_name)?;
         }
     }
     {

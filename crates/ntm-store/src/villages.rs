@@ -155,8 +155,18 @@ pub fn plan_import(batch: &VillageBatch, stored: &VillageBook) -> Result<Village
         if after.to.is_some_and(|t| t < after.from) {
             problems.push(format!("{}: ngày kết thúc trước ngày bắt đầu", row.place));
         }
+        // The demo's mark stays on a row a file repeats unchanged; a row a person changes
+        // is theirs from then on (the batch's mark).
         match before {
-            Some(b) if *b == after => plan.unchanged += 1,
+            Some(b)
+                if *b
+                    == Village {
+                        illustrative: b.illustrative,
+                        ..after.clone()
+                    } =>
+            {
+                plan.unchanged += 1
+            }
             _ => plan.villages.push(Change {
                 before: before.cloned(),
                 after,
@@ -200,7 +210,15 @@ pub fn plan_import(batch: &VillageBatch, stored: &VillageBook) -> Result<Village
             ..row.garden.clone()
         };
         match before {
-            Some(b) if *b == after => plan.unchanged += 1,
+            Some(b)
+                if *b
+                    == Garden {
+                        illustrative: b.illustrative,
+                        ..after.clone()
+                    } =>
+            {
+                plan.unchanged += 1
+            }
             _ => plan.gardens.push((
                 Change {
                     before: before.cloned(),

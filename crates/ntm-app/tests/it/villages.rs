@@ -170,14 +170,14 @@ async fn an_import_is_checked_whole_with_places_and_rights() {
         .unwrap();
     assert_eq!(
         plan.villages.len(),
-        2,
-        "the new one, and Tân Tiến no longer illustrative"
+        1,
+        "the new one; Tân Tiến as stored (its demo mark stays)"
     );
     assert_eq!(plan.gardens.len(), 1);
     let written = ntm_app::villages::confirm(s, &batch, &audit())
         .await
         .unwrap();
-    assert_eq!(written, (2, 1, 0));
+    assert_eq!(written, (2, 0, 1));
     let (_, again) = preview(s, &ws.registry, Some(&officer), &good, today)
         .await
         .unwrap();
@@ -218,7 +218,7 @@ async fn titles_are_recorded_only_by_who_signs() {
             &officer,
             &[quyet],
             &decision(2024, day(2024, 12, 10), Body::District),
-            &audit(),
+            (day(2026, 12, 1), &audit()),
         )
         .await,
         "không được ghi quyết định của UBND huyện",
@@ -231,7 +231,7 @@ async fn titles_are_recorded_only_by_who_signs() {
                 actor,
                 &[quyet],
                 &decision(2024, day(2024, 12, 10), Body::Commune),
-                &audit(),
+                (day(2026, 12, 1), &audit()),
             )
             .await,
             "không được ghi quyết định",
@@ -243,7 +243,7 @@ async fn titles_are_recorded_only_by_who_signs() {
         &district,
         &[quyet],
         &decision(2024, day(2024, 12, 10), Body::District),
-        &audit(),
+        (day(2026, 12, 1), &audit()),
     )
     .await
     .unwrap();
@@ -255,7 +255,7 @@ async fn titles_are_recorded_only_by_who_signs() {
             &district,
             &[quyet],
             &decision(2024, day(2024, 12, 11), Body::District),
-            &audit(),
+            (day(2026, 12, 1), &audit()),
         )
         .await,
         "đã có quyết định công nhận năm 2024",
@@ -268,10 +268,23 @@ async fn titles_are_recorded_only_by_who_signs() {
             &district,
             &[hop],
             &decision(2025, day(2025, 8, 1), Body::District),
-            &audit(),
+            (day(2026, 12, 1), &audit()),
         )
         .await,
         "không phải cấp công nhận",
+    );
+    // A decision dated after today is not a decision yet.
+    refused(
+        record_titles(
+            s,
+            &ws.registry,
+            &officer,
+            &[hop],
+            &decision(2026, day(2026, 12, 5), Body::Commune),
+            (day(2026, 12, 1), &audit()),
+        )
+        .await,
+        "sau hôm nay",
     );
     // After the reform the new commune's officer signs for the villages it took over.
     record_titles(
@@ -280,7 +293,7 @@ async fn titles_are_recorded_only_by_who_signs() {
         &officer,
         &[hop, v("Lâm Khê")],
         &decision(2026, day(2026, 11, 25), Body::Commune),
-        &audit(),
+        (day(2026, 12, 1), &audit()),
     )
     .await
     .unwrap();

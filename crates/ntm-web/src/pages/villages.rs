@@ -445,7 +445,7 @@ pub async fn record_titles(
                 &session.actor,
                 &subjects,
                 &decision,
-                &audit,
+                (today(&state), &audit),
             )
             .await
             .map(|_| ())
@@ -523,7 +523,7 @@ pub async fn withdraw(
                 &session.actor,
                 id,
                 &w,
-                &audit,
+                (today(&state), &audit),
             )
             .await
         }

@@ -12,3 +12,4 @@ mod recognition;
 mod reports;
 mod set_editor;
 mod targets;
+mod villages;
