@@ -252,7 +252,7 @@ impl Status {
 }
 
 /// The rule [`judge`] applies, as the pages state it.
-pub const STATUS_RULE: &str = "Đạt: kết quả đã bằng hoặc vượt chỉ tiêu. Không đạt: đã hết kỳ kế hoạch (31/12 năm cuối) mà chưa đạt. Trong kỳ, chỉ tiêu số lượng đúng tiến độ khi số đã có quyết định cộng số hồ sơ đang xét (đã trình thẩm tra trở đi, chưa có quyết định, chưa rút; hồ sơ mới đăng ký phấn đấu chưa tính) đủ chỉ tiêu; chỉ tiêu giá trị đúng tiến độ khi giá trị năm gần nhất đạt mức của lộ trình đều từ năm trước kỳ đến chỉ tiêu cuối kỳ (kỳ một năm: chưa đạt là có nguy cơ); mục tiêu cuối kỳ đúng tiến độ khi hồ sơ công nhận của đơn vị đang được xét (đã trình thẩm tra trở đi). Còn lại là có nguy cơ không đạt. Chưa có số liệu: chưa có số nào để so.";
+pub const STATUS_RULE: &str = "Đạt: kết quả đã bằng hoặc vượt chỉ tiêu. Không đạt: đã hết kỳ kế hoạch (31/12 năm cuối) mà chưa đạt. Trong kỳ, chỉ tiêu số lượng đúng tiến độ khi số đã có quyết định cộng số hồ sơ đang xét (đã trình thẩm tra trở đi, chưa có quyết định, chưa rút; hồ sơ mới đăng ký phấn đấu chưa tính) đủ chỉ tiêu; chỉ tiêu giá trị đúng tiến độ khi giá trị năm gần nhất đạt mức của lộ trình đều từ năm trước kỳ đến chỉ tiêu cuối kỳ (kỳ một năm: chưa đạt là có nguy cơ); mục tiêu cuối kỳ đúng tiến độ khi hồ sơ công nhận của đơn vị đang được xét (đã trình thẩm tra trở đi). Còn lại là có nguy cơ không đạt. Chưa có số liệu: chưa có số nào để so, hoặc (khu dân cư kiểu mẫu) sổ thôn chưa có thôn của mọi xã trong phạm vi.";
 
 /// What the app found for a target, for [`judge`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -617,9 +617,18 @@ async fn subject_page(
         years.push(year);
         years.sort_unstable();
     }
-    let mut facts = vec![("Xã", unit_name(registry, &v.commune, v.from))];
+    // The commune's name alone can mislead: the reform kept names on new units (the new
+    // Xã Kỳ Lạc is not the old one), so the code and life of each are said.
+    let described = |u: &UnitId, on: NaiveDate| {
+        let life = registry
+            .get(u)
+            .map(|x| x.valid().to_string())
+            .unwrap_or_default();
+        format!("{} (mã {}, {life})", unit_name(registry, u, on), u.code())
+    };
+    let mut facts = vec![("Xã khi đăng ký", described(&v.commune, v.from))];
     if at.commune != v.commune {
-        facts.push(("Nay thuộc", unit_name(registry, &at.commune, day)));
+        facts.push(("Nay thuộc", described(&at.commune, day)));
     }
     let heading;
     match at.garden {
