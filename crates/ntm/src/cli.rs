@@ -324,6 +324,16 @@ pub enum UnitsCommand {
     /// Set many units' regions or commune groups from a CSV file
     /// (unit,key,value,from,source): all or nothing, every error located.
     Attributes { file: PathBuf },
+    /// Import a register of villages and gardens from .xlsx (sheets "Thôn" and "Vườn",
+    /// as `villages-export` writes them): checked whole, every error located, written
+    /// all or nothing; with --dry-run only says what it would write.
+    VillagesImport {
+        file: PathBuf,
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Write the register of villages and gardens (all communes) as .xlsx.
+    VillagesExport { output: PathBuf },
 }
 
 #[derive(Debug, Subcommand)]
@@ -706,6 +716,63 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                 )
                 .await?;
                 output::write_summary(&format!("{n} đơn vị"), &summary, args.json)
+            }
+            Some(UnitsCommand::VillagesImport { file, dry_run }) => {
+                let bytes = std::fs::read(file)
+                    .with_context(|| format!("không đọc được {}", file.display()))?;
+                let sheets = ntm_app::villages::read_file(&bytes)
+                    .map_err(|p| anyhow::Error::from(ntm_app::AppError::Invalid(p)))?;
+                let registry = ntm_app::units::load_registry(store).await?;
+                let today = ntm_core::task::local_date(args.clock().now());
+                let (batch, plan) =
+                    ntm_app::villages::preview(store, &registry, None, &sheets, today).await?;
+                let (new, changed, unchanged) = if *dry_run {
+                    let new = plan.villages.iter().filter(|c| c.before.is_none()).count()
+                        + plan
+                            .gardens
+                            .iter()
+                            .filter(|(c, _)| c.before.is_none())
+                            .count();
+                    let all = plan.villages.len() + plan.gardens.len();
+                    (new, all - new, plan.unchanged)
+                } else {
+                    ntm_app::villages::confirm(
+                        store,
+                        &batch,
+                        &audit(&args, format!("import {}", file.display())),
+                    )
+                    .await?
+                };
+                if args.json {
+                    outln!(
+                        "{}",
+                        serde_json::json!({"dry_run": dry_run, "new": new, "changed": changed, "unchanged": unchanged})
+                    );
+                } else {
+                    outln!(
+                        "Sổ thôn{}: {new} dòng mới, {changed} dòng thay đổi, {unchanged} dòng không đổi.",
+                        if *dry_run {
+                            " (chạy thử, chưa ghi)"
+                        } else {
+                            ""
+                        }
+                    );
+                }
+                Ok(())
+            }
+            Some(UnitsCommand::VillagesExport { output }) => {
+                let registry = ntm_app::units::load_registry(store).await?;
+                let book = store.village_book().await?;
+                let bytes = ntm_app::villages::workbook(&registry, &book, |_| true)?;
+                std::fs::write(output, bytes)
+                    .with_context(|| format!("không ghi được {}", output.display()))?;
+                outln!(
+                    "Đã ghi {} thôn và {} vườn vào {}.",
+                    book.villages.len(),
+                    book.gardens.len(),
+                    output.display()
+                );
+                Ok(())
             }
             Some(UnitsCommand::SetAttribute {
                 unit,

@@ -754,3 +754,31 @@ fn a_set_goes_out_as_an_annex_table_and_comes_back_unchanged() {
         .failed();
     assert!(run.stderr().contains(".xlsx"), "{}", run.stderr());
 }
+
+#[test]
+fn the_village_register_goes_out_as_a_workbook_and_comes_back_unchanged() {
+    let env = Env::new();
+    env.demo();
+    let book = env.path("so-thon.xlsx");
+    let b = book.to_str().unwrap();
+    let run = env.ntm(&["units", "villages-export", b]).ok();
+    assert!(
+        run.stdout().contains("8 thôn và 4 vườn"),
+        "{}",
+        run.stdout()
+    );
+    let run = env
+        .ntm(&["--json", "units", "villages-import", b, "--dry-run"])
+        .ok();
+    let v: serde_json::Value = serde_json::from_str(run.stdout().trim()).unwrap();
+    assert_eq!(
+        (v["new"].as_u64(), v["unchanged"].as_u64()),
+        (Some(0), Some(12))
+    );
+    // A file that is not a workbook is refused with its reason, nothing written.
+    let csv = env.write("thon.csv", "ma_xa,ma_thon\n18850,01\n");
+    let run = env
+        .ntm(&["units", "villages-import", csv.to_str().unwrap()])
+        .failed();
+    assert!(run.stderr().contains(".xlsx"), "{}", run.stderr());
+}
