@@ -181,16 +181,17 @@ pub fn batch_of(
         if r.village.trim().is_empty() {
             problems.push(format!("{place}, cột “Mã thôn”: còn trống"));
         }
-        // The garden's village is named by the commune it was registered in: the village's
-        // own start date decides which commune of that code, so look it up among the file's
-        // villages first, then take the commune as of the garden's start.
+        // The garden's village is named by its commune's code and its own: a village of the
+        // file gives the commune; otherwise the register matches the village by the codes
+        // (`plan_import`), and here the code need only name some commune.
         let in_file = batch.villages.iter().find(|v| {
             v.village.commune.code() == r.commune.trim()
                 && v.village.code.eq_ignore_ascii_case(r.village.trim())
         });
         let commune = match in_file {
             Some(v) => Some(v.village.commune.clone()),
-            None => match commune_for(registry, &r.commune, from) {
+            // Only the code counts here: the register finds the village by its codes.
+            None => match commune_for(registry, &r.commune, None) {
                 Ok((c, _)) => Some(c),
                 Err(m) => {
                     problems.push(format!("{place}, cột “Mã xã”: {m}"));
@@ -239,11 +240,9 @@ pub async fn preview(
     if let Some(actor) = actor {
         let mut problems = Vec::new();
         for g in &batch.gardens {
-            if let Some(v) = book
-                .villages
-                .iter()
-                .find(|v| v.commune == g.commune && v.code.eq_ignore_ascii_case(&g.village_code))
-                && !may_keep(registry, actor, v, today)
+            if let Some(v) = book.villages.iter().find(|v| {
+                v.commune.code() == g.commune.code() && v.code.eq_ignore_ascii_case(&g.village_code)
+            }) && !may_keep(registry, actor, v, today)
             {
                 problems.push(format!(
                     "{}: bạn không được ghi vườn của thôn {}",

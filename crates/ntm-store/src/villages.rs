@@ -175,7 +175,29 @@ pub fn plan_import(batch: &VillageBatch, stored: &VillageBook) -> Result<Village
     }
     let mut gardens_seen = BTreeMap::new();
     for row in &batch.gardens {
-        let vk = key(&row.commune, &row.village_code);
+        // A garden names its village by the commune's code and the village's: the code
+        // may belong to a commune that no longer exists on the garden's date (a garden
+        // registered after the reform in a village registered before it), so the village
+        // is found by codes, in the file first, then in the register.
+        let code = row.village_code.trim().to_lowercase();
+        let by_codes = |k: &(UnitId, String)| k.0.code() == row.commune.code() && k.1 == code;
+        let in_file_match: Vec<&(UnitId, String)> =
+            in_file.keys().filter(|k| by_codes(k)).collect();
+        let stored_match: Vec<&(UnitId, String)> =
+            stored_by_key.keys().filter(|k| by_codes(k)).collect();
+        let vk = match (in_file_match.as_slice(), stored_match.as_slice()) {
+            ([k], _) | ([], [k]) => (*k).clone(),
+            ([], []) => key(&row.commune, &row.village_code),
+            _ => {
+                problems.push(format!(
+                    "{}: mã xã {} và mã thôn {} chỉ nhiều thôn (mã xã được dùng lại sau sắp xếp); hãy ghi thôn của vườn trong cùng tệp",
+                    row.place,
+                    row.commune.code(),
+                    row.village_code
+                ));
+                continue;
+            }
+        };
         let household = ntm_core::text::search_key(&row.garden.household);
         if gardens_seen
             .insert((vk.clone(), household.clone()), ())

@@ -183,6 +183,34 @@ async fn an_import_is_checked_whole_with_places_and_rights() {
         .unwrap();
     assert!(again.is_empty());
     assert_eq!(again.unchanged, 3);
+
+    // A garden registered after the reform in a village registered before it: the old
+    // commune's code no longer names a commune on the garden's date, and the village is
+    // still found by its codes.
+    let later = VillageSheets {
+        villages: vec![],
+        gardens: vec![GardenSheetRow {
+            sheet: "Vườn".into(),
+            row: 8,
+            commune: "18850".into(),
+            village: "01".into(),
+            household: "Hộ Đặng Văn C".into(),
+            from: "01/03/2026".into(),
+            ..Default::default()
+        }],
+    };
+    let (batch, plan) = preview(s, &ws.registry, Some(&officer), &later, today)
+        .await
+        .unwrap();
+    assert_eq!(plan.gardens.len(), 1);
+    ntm_app::villages::confirm(s, &batch, &audit()).await.unwrap();
+    let book = s.village_book().await.unwrap();
+    let g = book
+        .gardens
+        .iter()
+        .find(|g| g.household == "Hộ Đặng Văn C")
+        .unwrap();
+    assert_eq!(book.village(g.village).unwrap().name, "Tân Tiến");
 }
 
 #[tokio::test]

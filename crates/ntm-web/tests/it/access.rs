@@ -75,6 +75,8 @@ async fn every_route_with_every_role_respects_scope() {
             format!("/api/v1/evaluations/{u}/2021"),
             format!("/api/v1/values?year=2021&unit={u}"),
             format!("/templates?year=2021&scope={u}"),
+            format!("/units/{u}/villages"),
+            format!("/units/{u}/villages?format=xlsx"),
         ]
     };
     let open_routes = [
@@ -165,6 +167,15 @@ async fn every_route_with_every_role_respects_scope() {
                     reads(account, unit),
                 );
             }
+        }
+        // The demo's first village and garden are Kỳ Lạc's.
+        for path in ["/villages/1", "/gardens/1"] {
+            expect(
+                account,
+                path,
+                app.get(&b, path).await.status,
+                reads(account, KY_LAC),
+            );
         }
         check_aggregates(&app, &b, account).await;
     }
