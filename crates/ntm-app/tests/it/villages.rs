@@ -203,7 +203,9 @@ async fn an_import_is_checked_whole_with_places_and_rights() {
         .await
         .unwrap();
     assert_eq!(plan.gardens.len(), 1);
-    ntm_app::villages::confirm(s, &batch, &audit()).await.unwrap();
+    ntm_app::villages::confirm(s, &batch, &audit())
+        .await
+        .unwrap();
     let book = s.village_book().await.unwrap();
     let g = book
         .gardens
