@@ -14,7 +14,7 @@ use chrono::{NaiveDate, SubsecRound};
 use ntm_core::UnitId;
 use ntm_core::village::{Body, Garden, Subject, Title, Village, VillageType, Withdrawal};
 use ntm_store::villages::{
-    VillageBatch, VillageBook, VillageStore, VillageValue, VillageValueWrite, garden_audit,
+    VillageBatch, VillageBook, VillageStore, VillageValue, VillageValueWrite, garden_audit, key,
     not_withdrawable, plan_import, title_summary, village_audit,
 };
 use ntm_store::{AuditContext, StoreError, StoreResult, plan};
@@ -142,10 +142,6 @@ async fn subject_commune(conn: &mut DbConn, subject: Subject) -> StoreResult<Opt
         }
     }
     .map_err(|e| db_error("reading a village's commune", e))
-}
-
-fn key(commune: &UnitId, code: &str) -> (UnitId, String) {
-    (commune.clone(), code.trim().to_lowercase())
 }
 
 #[async_trait]

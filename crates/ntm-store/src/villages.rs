@@ -90,7 +90,8 @@ impl VillagePlan {
     }
 }
 
-fn key(commune: &UnitId, code: &str) -> (UnitId, String) {
+/// How a village is matched: its commune and its code, without case or outer spaces.
+pub fn key(commune: &UnitId, code: &str) -> (UnitId, String) {
     (commune.clone(), code.trim().to_lowercase())
 }
 
