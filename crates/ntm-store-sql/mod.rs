@@ -46,6 +46,7 @@ use ntm_store::plan::{self, NewAudit, StoredValue, ValueKey};
 use crate::dialect::{self, Backend, Db, DbConn, DbRow};
 
 mod accounts;
+mod ocop;
 mod recognition;
 mod targets;
 mod tasks;

@@ -144,10 +144,13 @@ pub enum Action {
     /// Set the unit's target plans and split their targets to lower units: the
     /// province's office, and a district's own officer before the reform.
     ManagePlans,
+    /// Run OCOP: evaluation rounds and their councils, recognition decisions and
+    /// certificates, support spending, the mandatory conditions: the province's office.
+    ManageOcop,
 }
 
 impl Action {
-    pub const ALL: [Action; 10] = [
+    pub const ALL: [Action; 11] = [
         Action::View,
         Action::EnterValues,
         Action::Approve,
@@ -158,6 +161,7 @@ impl Action {
         Action::ManageTasks,
         Action::ReportOnTask,
         Action::ManagePlans,
+        Action::ManageOcop,
     ];
 }
 
@@ -326,6 +330,24 @@ pub fn may_record_village_title(
         crate::village::Body::District => Tier::District,
     };
     tiers.contains(&own) || tiers.contains(&Tier::Province)
+}
+
+/// Whether `grants` may keep the OCOP register of a producer located in `unit` (where it
+/// is now) in `year` — the producer, its products, the dossiers it hands in: whoever
+/// enters the unit's own data (under 1489 the commune receives the dossier).
+pub fn may_keep_ocop(registry: &UnitRegistry, grants: &[Grant], unit: &UnitId, year: i32) -> bool {
+    can(registry, grants, Action::EnterValues, unit, year)
+}
+
+/// Whether `grants` run OCOP for `province` in `year`: rounds, councils, decisions,
+/// certificates and support spending.
+pub fn may_manage_ocop(
+    registry: &UnitRegistry,
+    grants: &[Grant],
+    province: &UnitId,
+    year: i32,
+) -> bool {
+    can(registry, grants, Action::ManageOcop, province, year)
 }
 
 /// Whether `role` allows `action` on at least some unit in some year: what a menu or a

@@ -8,6 +8,7 @@
 pub mod access;
 pub mod criteria;
 pub mod evaluation;
+pub mod ocop;
 pub mod recognition;
 pub mod rollup;
 pub mod target;
@@ -20,5 +21,6 @@ pub mod workflow;
 
 pub use criteria::{Catalogue, Comparison, Confidence, CriteriaSet, Level, SetId};
 pub use evaluation::{CriterionStatus, IndicatorStatus, UnitContext};
+pub use rust_decimal::Decimal;
 pub use unit::{Unit, UnitId, UnitLevel, UnitRegistry, UnitType};
 pub use value::Value;

@@ -1101,3 +1101,27 @@ mod tests {
         );
     }
 }
+
+/// The unit that stands for `unit` on `day`: itself while it exists, then the unit that
+/// took it over by a merger, followed as far as it goes. `None` after a split (a part went
+/// elsewhere: someone must say where) or when `unit` is unknown. What a commune's villages
+/// and OCOP producers follow through the reform.
+pub fn followed_on(registry: &UnitRegistry, unit: &UnitId, day: NaiveDate) -> Option<UnitId> {
+    let mut current = unit.clone();
+    for _ in 0..8 {
+        let u = registry.get(&current)?;
+        if u.version_on(day).is_some() {
+            return Some(current);
+        }
+        let next = registry
+            .successors(&current)
+            .into_iter()
+            .filter(|e| e.effective <= day)
+            .collect::<Vec<_>>();
+        match next.as_slice() {
+            [e] if e.kind == LineageKind::Merged => current = e.to.clone(),
+            _ => return None,
+        }
+    }
+    None
+}

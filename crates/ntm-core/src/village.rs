@@ -12,7 +12,7 @@
 use chrono::{Datelike, NaiveDate};
 
 use crate::target::{CountBy, Period as PlanPeriod, counts_in};
-use crate::unit::{LineageKind, UnitId, UnitRegistry};
+use crate::unit::{UnitId, UnitRegistry};
 
 /// The reform's first day: from it there are no districts to recognise anything.
 pub const DISTRICTS_END: (i32, u32, u32) = (2025, 7, 1);
@@ -92,23 +92,7 @@ impl Village {
     /// `None` when its commune was split (a part went elsewhere: the commune must say
     /// where the village went) or the registry does not know the commune.
     pub fn commune_on(&self, registry: &UnitRegistry, day: NaiveDate) -> Option<UnitId> {
-        let mut current = self.commune.clone();
-        for _ in 0..8 {
-            let unit = registry.get(&current)?;
-            if unit.version_on(day).is_some() {
-                return Some(current);
-            }
-            let next = registry
-                .successors(&current)
-                .into_iter()
-                .filter(|e| e.effective <= day)
-                .collect::<Vec<_>>();
-            match next.as_slice() {
-                [e] if e.kind == LineageKind::Merged => current = e.to.clone(),
-                _ => return None,
-            }
-        }
-        None
+        crate::unit::followed_on(registry, &self.commune, day)
     }
 }
 
@@ -401,7 +385,7 @@ pub fn coverage(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::unit::{LineageEdge, Unit, UnitType, UnitVersion};
+    use crate::unit::{LineageEdge, LineageKind, Unit, UnitType, UnitVersion};
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()

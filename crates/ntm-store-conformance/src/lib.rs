@@ -44,6 +44,7 @@ pub const BEHAVIOURS: &[&str] = &[
     "target_plans_are_written_whole_and_guarded_by_their_version",
     "dossier_documents_are_kept_with_their_step",
     "villages_and_gardens_import_whole_with_their_titles",
+    "ocop_rounds_certificates_and_support",
     "units_round_trip",
     "reused_codes_stay_distinct",
     "reimporting_identical_units_writes_nothing",
@@ -4832,5 +4833,343 @@ pub async fn villages_and_gardens_import_whole_with_their_titles(store: &dyn Sto
             .filter(|a| a.target_kind.starts_with("village") || a.target_kind == "garden")
             .all(|a| a.unit_id.as_deref() == Some(commune)),
         "every entry is filed under the commune"
+    );
+}
+
+/// OCOP: a producer and its product, a round whose council scores only while it is open
+/// and only its members, conditions and checks, a dossier file, certificates recorded
+/// together and ended once, and support imported whole (an identical file writes nothing).
+pub async fn ocop_rounds_certificates_and_support(store: &dyn Store) {
+    use ntm_core::Decimal;
+    use ntm_core::ocop::{
+        Certificate, Condition, EndKind, Ending, FundSource, Level, Producer, ProducerKind,
+        Product, RuleSet, Sheet, Support, SupportCategory,
+    };
+    use ntm_store::ocop::Round;
+    import_fixture(store).await;
+    let secretary = create_user(store, "thuky", vec![]).await;
+    let member = create_user(store, "tv1", vec![]).await;
+    let outsider = create_user(store, "ngoai", vec![]).await;
+    let a = audit("vpdp", "OCOP");
+    let commune = id("18100@2020-01-01");
+    let producer = Producer {
+        id: 0,
+        name: "HTX Chè Tâm Sen".into(),
+        kind: ProducerKind::Cooperative,
+        unit: commune.clone(),
+        address: "thôn 1".into(),
+        registration: "3001234567".into(),
+        representative: "Nguyễn Văn A".into(),
+        phone: String::new(),
+        note: String::new(),
+        illustrative: true,
+    };
+    let pid = store.put_producer(&producer, &a).await.expect("producer");
+    let product = Product {
+        id: 0,
+        producer: pid,
+        name: "Chè xanh Tâm Sen".into(),
+        product_set: Some("I.5.a".into()),
+        group_1048: None,
+        collective_brand: true,
+        regional: false,
+        national_code: String::new(),
+        description: "Chè búp".into(),
+        note: String::new(),
+        illustrative: true,
+    };
+    let prod = store.put_product(&product, &a).await.expect("product");
+    let missing = store
+        .put_product(
+            &Product {
+                producer: 999_999,
+                ..product.clone()
+            },
+            &a,
+        )
+        .await;
+    assert!(
+        matches!(missing, Err(StoreError::NotFound(_))),
+        "{missing:?}"
+    );
+    let renamed = store
+        .put_product(
+            &Product {
+                id: prod,
+                name: "Chè xanh Tâm Sen loại 1".into(),
+                ..product.clone()
+            },
+            &a,
+        )
+        .await
+        .expect("rename");
+    assert_eq!(renamed, prod);
+
+    let province = id("42@2020-01-01");
+    let round = Round {
+        id: 0,
+        name: "Đợt 1 năm 2026".into(),
+        level: Level::Province,
+        unit: province.clone(),
+        held_on: date("2026-09-10"),
+        rule_set: RuleSet::Qd148Amended,
+        secretary,
+        members: vec![member, secretary, member],
+        outlier_points: Decimal::from(10),
+        closed_at: None,
+        closed_by: None,
+        note: String::new(),
+        illustrative: true,
+    };
+    let rid = store.create_round(&round, &a).await.expect("round");
+    let entries = store
+        .add_entries(rid, &[prod, prod], &a)
+        .await
+        .expect("entries");
+    assert_eq!(entries.len(), 1, "a product enters a round once");
+    assert!(
+        store
+            .add_entries(rid, &[prod], &a)
+            .await
+            .expect("again")
+            .is_empty()
+    );
+    let entry = entries[0];
+    let sheet = |m: i64, x: i64| Sheet {
+        member: m,
+        a: Decimal::from(30),
+        b: Decimal::from(x),
+        c: Decimal::new(255, 1),
+    };
+    store
+        .put_sheet(entry, &sheet(member, 18), &a)
+        .await
+        .expect("sheet");
+    store
+        .put_sheet(entry, &sheet(member, 20), &a)
+        .await
+        .expect("sheet again");
+    let not_member = store.put_sheet(entry, &sheet(outsider, 20), &a).await;
+    assert!(
+        matches!(not_member, Err(StoreError::Conflict(_))),
+        "{not_member:?}"
+    );
+    store
+        .put_checks(entry, &[("C3.1".into(), true), ("C4.1".into(), false)], &a)
+        .await
+        .expect("checks");
+    store
+        .put_checks(entry, &[("C4.1".into(), true)], &a)
+        .await
+        .expect("checks again");
+    let file = StoredFile {
+        name: "tu-danh-gia.pdf".into(),
+        bytes: b"%PDF-1.4 hello".to_vec(),
+    };
+    let fid = store
+        .attach_entry_file(entry, "tu_danh_gia", &file, "bản ký", &a)
+        .await
+        .expect("file");
+    let files = store.round_files(rid).await.expect("files");
+    assert_eq!(files.len(), 1);
+    assert_eq!((files[0].size, files[0].part.as_str()), (14, "tu_danh_gia"));
+    let (_, back) = store.entry_file(fid).await.expect("read").expect("there");
+    assert_eq!(back, file);
+    store.close_round(rid, &a).await.expect("close");
+    let late = store.put_sheet(entry, &sheet(member, 25), &a).await;
+    assert!(matches!(late, Err(StoreError::Conflict(_))), "{late:?}");
+    assert!(matches!(
+        store.close_round(rid, &a).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(matches!(
+        store.add_entries(rid, &[prod], &a).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let sheets = store.round_sheets(rid).await.expect("sheets");
+    assert_eq!(sheets.len(), 1);
+    assert_eq!(sheets[0].sheet, sheet(member, 20));
+    let checks = store.round_checks(rid).await.expect("checks");
+    assert_eq!(
+        checks,
+        vec![
+            (entry, "C3.1".to_string(), true),
+            (entry, "C4.1".to_string(), true)
+        ]
+    );
+    let loaded = store
+        .put_conditions(
+            &[Condition {
+                rule_set: RuleSet::Qd148Amended,
+                product_set: "I.5.a".into(),
+                stars: 3,
+                code: "C3.1".into(),
+                text: "Có công bố tiêu chuẩn".into(),
+                source: "QĐ 148, Phụ lục III".into(),
+            }],
+            &a,
+        )
+        .await
+        .expect("conditions");
+    assert_eq!(loaded, 1);
+
+    let cert = |stars: u8, number: &str, on: &str| Certificate {
+        id: 0,
+        product: prod,
+        stars,
+        level: Level::Province,
+        rule_set: RuleSet::Qd148Amended,
+        decision_number: number.into(),
+        decision_date: date(on),
+        certificate_number: "GCN-01".into(),
+        entry: Some(entry),
+        ended: None,
+        note: String::new(),
+        illustrative: true,
+    };
+    let ids = store
+        .record_certificates(
+            &[
+                cert(3, "100/QĐ-UBND", "2026-10-01"),
+                cert(4, "101/QĐ-UBND", "2026-10-02"),
+            ],
+            &a,
+        )
+        .await
+        .expect("certificates");
+    assert_eq!(ids.len(), 2);
+    let bad = store
+        .record_certificates(
+            &[
+                cert(3, "102/QĐ-UBND", "2026-10-03"),
+                Certificate {
+                    product: 999_999,
+                    ..cert(3, "x", "2026-10-03")
+                },
+            ],
+            &a,
+        )
+        .await;
+    assert!(bad.is_err());
+    let ending = Ending {
+        kind: EndKind::Revoked,
+        on: date("2026-11-01"),
+        number: "120/QĐ-UBND".into(),
+        reason: "vi phạm nhãn mác".into(),
+    };
+    store
+        .end_certificate(ids[0], &ending, &a)
+        .await
+        .expect("end");
+    assert!(matches!(
+        store.end_certificate(ids[0], &ending, &a).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(
+        store
+            .record_ocop_alert(ids[1], 90, instant(0))
+            .await
+            .expect("alert")
+    );
+    assert!(
+        !store
+            .record_ocop_alert(ids[1], 90, instant(1))
+            .await
+            .expect("again")
+    );
+    assert!(
+        store
+            .record_ocop_alert(ids[1], 30, instant(1))
+            .await
+            .expect("30")
+    );
+
+    let line = |category, amount: i64, doc: &str| Support {
+        id: 0,
+        product: prod,
+        year: 2026,
+        category,
+        source: FundSource::Provincial,
+        amount: Decimal::from(amount),
+        document: doc.into(),
+        note: String::new(),
+        illustrative: true,
+    };
+    let lines = vec![
+        line(SupportCategory::BrandIdentity, 60_000_000, "QĐ 5"),
+        line(SupportCategory::TechTransfer, 40_000_000, "QĐ 5"),
+    ];
+    assert_eq!(
+        store.import_support(&lines, &a).await.expect("support"),
+        (2, 0, 0)
+    );
+    assert_eq!(
+        store.import_support(&lines, &a).await.expect("again"),
+        (0, 0, 2)
+    );
+    let mut changed = lines.clone();
+    changed[0].amount = Decimal::from(50_000_000);
+    assert_eq!(
+        store.import_support(&changed, &a).await.expect("change"),
+        (0, 1, 1)
+    );
+    let twice = vec![lines[0].clone(), lines[0].clone()];
+    assert!(matches!(
+        store.import_support(&twice, &a).await,
+        Err(StoreError::Conflict(_))
+    ));
+
+    let book = store.ocop_book().await.expect("book");
+    assert_eq!(book.producers.len(), 1);
+    assert_eq!(book.products[0].name, "Chè xanh Tâm Sen loại 1");
+    assert_eq!(book.products[0].product_set.as_deref(), Some("I.5.a"));
+    assert!(book.products[0].collective_brand);
+    assert_eq!(book.rounds.len(), 1);
+    assert_eq!(book.rounds[0].members, {
+        let mut m = vec![member, secretary];
+        m.sort_unstable();
+        m
+    });
+    assert!(book.rounds[0].is_closed());
+    assert_eq!(book.rounds[0].outlier_points, Decimal::from(10));
+    assert_eq!(
+        book.certificates.len(),
+        2,
+        "a refused decision writes nothing"
+    );
+    assert_eq!(book.certificates[0].ended, Some(ending));
+    assert_eq!(book.certificates[1].valid_until(), date("2029-10-01"));
+    assert_eq!(book.conditions.len(), 1);
+    assert_eq!(book.support.len(), 2);
+    assert_eq!(
+        book.support[0].amount + book.support[1].amount,
+        Decimal::from(90_000_000)
+    );
+    // Every write is audited under the producer's unit; a sheet's audit holds no points.
+    let log = store
+        .list_audit(&AuditFilter {
+            target_kind: Some("ocop_entry".into()),
+            ..Default::default()
+        })
+        .await
+        .expect("audit");
+    assert!(log.iter().any(|e| e.action == "ocop_sheet.update"));
+    assert!(
+        log.iter()
+            .filter(|e| e.action.starts_with("ocop_sheet"))
+            .all(|e| !e.after.as_deref().unwrap_or("").contains("25.5"))
+    );
+    let certs = store
+        .list_audit(&AuditFilter {
+            target_kind: Some("ocop_certificate".into()),
+            ..Default::default()
+        })
+        .await
+        .expect("audit");
+    assert_eq!(certs.len(), 3);
+    assert!(
+        certs
+            .iter()
+            .all(|e| e.unit_id.as_deref() == Some(commune.as_str()))
     );
 }

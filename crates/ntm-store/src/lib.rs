@@ -7,6 +7,7 @@
 //! Every mutating method is one unit of work: one transaction that writes the change and
 //! its audit entries, or nothing.
 
+pub mod ocop;
 pub mod plan;
 pub mod recognition;
 pub mod targets;
@@ -514,6 +515,7 @@ pub trait Store:
     + RecognitionStore
     + TargetStore
     + villages::VillageStore
+    + ocop::OcopStore
     + Send
     + Sync
 {

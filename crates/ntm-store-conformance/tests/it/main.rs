@@ -58,6 +58,7 @@ conformance!(
     target_plans_are_written_whole_and_guarded_by_their_version,
     dossier_documents_are_kept_with_their_step,
     villages_and_gardens_import_whole_with_their_titles,
+    ocop_rounds_certificates_and_support,
     units_round_trip,
     reused_codes_stay_distinct,
     reimporting_identical_units_writes_nothing,
