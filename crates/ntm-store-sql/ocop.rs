@@ -104,7 +104,7 @@ fn round_row(row: &DbRow) -> StoreResult<Round> {
     })
 }
 
-const CERT_COLUMNS: &str = "id, product_id, stars, level, rule_set, decision_number, decision_date, \
+const CERT_COLUMNS: &str = "id, product_id, stars, level, rule_set, year, decision_number, decision_date, \
      certificate_number, entry_id, ended_kind, ended_on, ended_number, ended_reason, note, illustrative";
 
 fn cert_row(row: &DbRow) -> StoreResult<Certificate> {
@@ -117,6 +117,7 @@ fn cert_row(row: &DbRow) -> StoreResult<Certificate> {
         stars: stars(row, "stars")?,
         level: Level::parse(&level).ok_or_else(|| bad("ocop_certificates.level", &level))?,
         rule_set: RuleSet::parse(&rule).ok_or_else(|| bad("ocop_certificates.rule_set", &rule))?,
+        year: get(row, "year")?,
         decision_number: get(row, "decision_number")?,
         decision_date: get(row, "decision_date")?,
         certificate_number: get(row, "certificate_number")?,
@@ -914,14 +915,16 @@ impl OcopStore for Backend {
                 .await?
                 .ok_or_else(|| StoreError::NotFound(format!("sản phẩm OCOP {}", c.product)))?;
             let id: i64 = sqlx::query_scalar(
-                "INSERT INTO ocop_certificates (product_id, stars, level, rule_set, decision_number, \
-                 decision_date, certificate_number, entry_id, note, illustrative, recorded_at, \
-                 recorded_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+                "INSERT INTO ocop_certificates (product_id, stars, level, rule_set, year, \
+                 decision_number, decision_date, certificate_number, entry_id, note, illustrative, \
+                 recorded_at, recorded_by) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
             )
             .bind(c.product)
             .bind(i32::from(c.stars))
             .bind(c.level.as_str())
             .bind(c.rule_set.as_str())
+            .bind(c.year)
             .bind(c.decision_number.trim())
             .bind(c.decision_date)
             .bind(c.certificate_number.trim())

@@ -1386,6 +1386,830 @@ async fn seed_villages(
     Ok(())
 }
 
+/// The OCOP product types the demo's illustrative products are named after: (148 set,
+/// 1048 group, name).
+const OCOP_KINDS: [(&str, u8, &str); 22] = [
+    ("I.3.b", 1, "Bánh đa vừng"),
+    ("I.3.b", 1, "Bánh gai"),
+    ("I.3.d", 1, "Kẹo cu đơ"),
+    ("I.4.a", 1, "Nước mắm"),
+    ("I.1.a", 1, "Cam bù"),
+    ("I.1.a", 1, "Bưởi Phúc Trạch"),
+    ("I.2.a", 1, "Gạo hữu cơ"),
+    ("I.2.b", 1, "Mật ong"),
+    ("I.5.a", 1, "Chè xanh"),
+    ("I.5.b", 1, "Trà thảo mộc"),
+    ("II.1.a", 2, "Rượu nếp"),
+    ("III.1", 3, "Cao dược liệu"),
+    ("III.3", 3, "Tinh dầu bưởi"),
+    ("IV.1", 5, "Mây tre đan"),
+    ("I.3.d", 1, "Chả cá"),
+    ("I.1.b", 1, "Thịt lợn đen"),
+    ("I.3.c", 1, "Mứt gừng"),
+    ("I.4.b", 1, "Ớt bột"),
+    ("I.3.b", 1, "Bún khô"),
+    ("I.3.d", 1, "Ruốc tôm"),
+    ("V.2", 5, "Cây cảnh"),
+    ("VI.1", 6, "Điểm du lịch cộng đồng"),
+];
+
+/// One certification batch of the demo: how many products, of which four-star, the
+/// decision and the year of its evaluation.
+struct OcopBatch {
+    key: &'static str,
+    year: i32,
+    on: NaiveDate,
+    number: &'static str,
+    level: ntm_core::ocop::Level,
+    three: usize,
+    four: usize,
+    /// The numbers are the province's (the reference); only the split or the date is the
+    /// demo's.
+    note: &'static str,
+}
+
+/// The demo's OCOP (issue 14). The counts of 2019 (round 2: 63 products, 61 three-star and
+/// the two four-star ones the press names), 2020 (87, 4 four-star), 2021 (93, by QĐ
+/// 436/QĐ-UBND of 21/02/2022), the 2023 round 1 (41 new three-star; of 47 expired, 16
+/// re-certified and 14 withdrawn) and the 2024 four-star decision (QĐ 2394/QĐ-UBND, 8
+/// products) follow `shared/reference/ocop/`; 2022 (not found there), the products' names,
+/// producers and communes, the splits, the other dates and the support paid are
+/// illustrative and labelled. Two 2026 rounds are scored online by the demo council.
+async fn seed_ocop(
+    store: &dyn Store,
+    registry: &UnitRegistry,
+    audit: &AuditContext,
+) -> AppResult<()> {
+    use ntm_core::ocop::{
+        self, Certificate, EndKind, Ending, FundSource, Level as OLevel, Producer, ProducerKind,
+        Product, RuleSet, Support, SupportCategory,
+    };
+    if !store.ocop_book().await?.producers.is_empty() {
+        return Ok(());
+    }
+    let day = d(2022, 6, 30);
+    let mut communes: Vec<(UnitId, String, String)> = Vec::new();
+    for v in registry.as_of(day) {
+        if v.unit_type() == UnitType::Commune
+            || v.unit_type() == UnitType::Ward
+            || v.unit_type() == UnitType::Township
+        {
+            let district = v
+                .parent()
+                .and_then(|p| registry.get(p))
+                .map(|u| u.latest().name.clone())
+                .unwrap_or_default();
+            communes.push((v.id().clone(), v.name().to_string(), district));
+        }
+    }
+    if communes.is_empty() {
+        return Ok(());
+    }
+    communes.sort();
+    let in_district = |district: &str, key: &str| -> (UnitId, String) {
+        let list: Vec<&(UnitId, String, String)> = communes
+            .iter()
+            .filter(|c| c.2.ends_with(district))
+            .collect();
+        let list = if list.is_empty() {
+            communes.iter().collect()
+        } else {
+            list
+        };
+        let c = list[pick(key, list.len())];
+        (c.0.clone(), c.1.clone())
+    };
+    let anywhere = |key: &str| -> (UnitId, String) {
+        let c = &communes[pick(key, communes.len())];
+        (c.0.clone(), c.1.clone())
+    };
+    struct Made {
+        id: i64,
+    }
+    let mut n = 0usize;
+    // Creates a producer and its product in `unit`.
+    let mut make = async |unit: (UnitId, String),
+                          name: Option<(&str, &str)>,
+                          legacy: bool,
+                          key: String|
+           -> AppResult<Made> {
+        n += 1;
+        let kind = pick(&format!("{key}/kind"), OCOP_KINDS.len());
+        let (set, group, base) = OCOP_KINDS[kind];
+        let short = unit
+            .1
+            .trim_start_matches("Xã ")
+            .trim_start_matches("Phường ")
+            .trim_start_matches("Thị trấn ")
+            .to_string();
+        let (product_name, producer_name, real) = match name {
+            Some((p, pr)) => (p.to_string(), pr.to_string(), true),
+            None => (format!("{base} {short} (minh họa)"), String::new(), false),
+        };
+        let pk = match (real, pick(&format!("{key}/pk"), 20)) {
+            // A named producer's kind is what its name says.
+            (true, _) if producer_name.starts_with("HTX") => ProducerKind::Cooperative,
+            (true, _) if producer_name.starts_with("Công ty") => ProducerKind::Enterprise,
+            (true, _) if producer_name.starts_with("Tổ hợp tác") => {
+                ProducerKind::CooperativeGroup
+            }
+            (true, _) => ProducerKind::Household,
+            (false, 0..=6) => ProducerKind::Cooperative,
+            (false, 7..=10) => ProducerKind::Enterprise,
+            (false, 11) => ProducerKind::CooperativeGroup,
+            (false, _) => ProducerKind::Household,
+        };
+        let producer_name = if producer_name.is_empty() {
+            match pk {
+                ProducerKind::Cooperative => format!("HTX {base} {short}"),
+                ProducerKind::Enterprise => format!("Công ty TNHH {base} {short}"),
+                ProducerKind::CooperativeGroup => format!("Tổ hợp tác {base} {short}"),
+                ProducerKind::Household => format!("Hộ kinh doanh {base} {short} số {n}"),
+            }
+        } else {
+            producer_name
+        };
+        let producer = Producer {
+            id: 0,
+            name: producer_name.clone(),
+            kind: pk,
+            unit: unit.0.clone(),
+            address: format!("{} (minh họa)", unit.1),
+            registration: format!("30{:08}", 1_000_000 + n * 7919 % 9_000_000),
+            representative: "(minh họa)".into(),
+            phone: String::new(),
+            note: if real {
+                "Tên sản phẩm và hạng sao theo báo chí; chủ thể và xã là minh họa.".into()
+            } else {
+                "minh họa".into()
+            },
+            illustrative: true,
+        };
+        let pid = store.put_producer(&producer, audit).await?;
+        let product = Product {
+            id: 0,
+            producer: pid,
+            name: product_name.clone(),
+            product_set: (!legacy).then(|| set.to_string()),
+            group_1048: legacy.then_some(group),
+            collective_brand: pick(&format!("{key}/cb"), 6) == 0,
+            regional: pick(&format!("{key}/rg"), 5) == 0,
+            national_code: String::new(),
+            description: if real {
+                format!(
+                    "{} của {}, {}, Hà Tĩnh.",
+                    product_name, producer_name, unit.1
+                )
+            } else {
+                format!("{base} của {}, Hà Tĩnh.", unit.1)
+            },
+            note: String::new(),
+            illustrative: !real,
+        };
+        let id = store.put_product(&product, audit).await?;
+        Ok(Made { id })
+    };
+    let cert =
+        |product: i64, stars: u8, b: &OcopBatch, entry: Option<i64>| -> AppResult<Certificate> {
+            let rule = RuleSet::on(b.on).ok_or_else(|| AppError::Invalid(vec!["ngày".into()]))?;
+            let c = Certificate {
+                id: 0,
+                product,
+                stars,
+                level: if stars == 4 && rule == RuleSet::Qd148 {
+                    OLevel::Province
+                } else {
+                    b.level
+                },
+                rule_set: rule,
+                year: b.year,
+                decision_number: b.number.into(),
+                decision_date: b.on,
+                certificate_number: String::new(),
+                entry,
+                ended: None,
+                note: b.note.into(),
+                illustrative: !b.note.is_empty(),
+            };
+            let problems = ocop::check_certificate(&c, d(2100, 1, 1));
+            if problems.is_empty() {
+                Ok(c)
+            } else {
+                Err(AppError::Invalid(problems))
+            }
+        };
+    let record = async |certs: Vec<Certificate>| -> AppResult<Vec<i64>> {
+        Ok(store.record_certificates(&certs, audit).await?)
+    };
+    // 2019, round 2: 63 products, two four-star ones named by the press.
+    let b2019 = OcopBatch {
+        key: "2019",
+        year: 2019,
+        on: d(2019, 12, 27),
+        number: "(minh họa)/QĐ-UBND",
+        level: OLevel::Province,
+        three: 61,
+        four: 2,
+        note: "Số sản phẩm và hạng sao theo báo cáo của tỉnh (đợt 2 năm 2019); số và ngày quyết định là minh họa.",
+    };
+    let nhung = make(
+        in_district("Hương Sơn", "nhung"),
+        Some((
+            "Nhung hươu tán bột khô Chiến Sơn",
+            "Cơ sở nhung hươu Chiến Sơn",
+        )),
+        true,
+        "nhung".into(),
+    )
+    .await?;
+    let cam = make(
+        in_district("Can Lộc", "cam"),
+        Some(("Cam giòn Xuân Hòa Thượng Lộc", "Tổ hợp tác cam Xuân Hòa")),
+        true,
+        "cam".into(),
+    )
+    .await?;
+    let mut certs = vec![
+        cert(nhung.id, 4, &b2019, None)?,
+        cert(cam.id, 4, &b2019, None)?,
+    ];
+    let mut p2019 = Vec::new();
+    for i in 0..b2019.three {
+        let m = make(
+            anywhere(&format!("2019/{i}")),
+            None,
+            true,
+            format!("2019/{i}"),
+        )
+        .await?;
+        certs.push(cert(m.id, 3, &b2019, None)?);
+        p2019.push(m);
+    }
+    let ids2019 = record(certs).await?;
+    // 2020: 87 products in two rounds, 4 four-star.
+    let mut p2020 = Vec::new();
+    for (b, k) in [
+        (
+            OcopBatch {
+                key: "2020a",
+                year: 2020,
+                on: d(2020, 8, 14),
+                number: "(minh họa)/QĐ-UBND",
+                level: OLevel::Province,
+                three: 25,
+                four: 1,
+                note: "Tổng năm 2020 theo báo cáo của tỉnh (87 sản phẩm, 4 sản phẩm 4 sao); cách chia hai đợt và ngày quyết định là minh họa.",
+            },
+            0,
+        ),
+        (
+            OcopBatch {
+                key: "2020b",
+                year: 2020,
+                on: d(2020, 12, 25),
+                number: "(minh họa)/QĐ-UBND",
+                level: OLevel::Province,
+                three: 58,
+                four: 3,
+                note: "Tổng năm 2020 theo báo cáo của tỉnh (87 sản phẩm, 4 sản phẩm 4 sao); cách chia hai đợt và ngày quyết định là minh họa.",
+            },
+            1,
+        ),
+    ] {
+        let mut certs = Vec::new();
+        for i in 0..b.three + b.four {
+            let key = format!("{}/{i}/{k}", b.key);
+            let m = make(anywhere(&key), None, true, key).await?;
+            certs.push(cert(m.id, if i < b.four { 4 } else { 3 }, &b, None)?);
+            p2020.push(m);
+        }
+        record(certs).await?;
+    }
+    // 2021: 93 products by QĐ 436/QĐ-UBND of 21/02/2022.
+    let b2021 = OcopBatch {
+        key: "2021",
+        year: 2021,
+        on: d(2022, 2, 21),
+        number: "436/QĐ-UBND",
+        level: OLevel::Province,
+        three: 88,
+        four: 5,
+        note: "93 sản phẩm theo QĐ 436/QĐ-UBND ngày 21/02/2022; số sản phẩm 4 sao (5) là minh họa.",
+    };
+    let mut certs = Vec::new();
+    let mut p2021 = Vec::new();
+    for i in 0..b2021.three + b2021.four {
+        let key = format!("2021/{i}");
+        let m = make(anywhere(&key), None, true, key).await?;
+        certs.push(cert(
+            m.id,
+            if i < b2021.four { 4 } else { 3 },
+            &b2021,
+            None,
+        )?);
+        p2021.push(m);
+    }
+    record(certs).await?;
+
+    // The council accounts of the demo.
+    let mut council = Vec::new();
+    for u in ["vpdp", "so-nnmt", "hd-ocop-1", "hd-ocop-2", "bcd"] {
+        if let Some(rec) = store.find_user(u).await? {
+            council.push(rec.id);
+        }
+    }
+    let Some(&secretary) = council.first() else {
+        return Ok(());
+    };
+    let province = UnitId::parse("42@2020-01-01").expect("constant unit id");
+    // Sheets aiming at `target` for every member, with a member's own leaning.
+    let sheets_for = |rule: RuleSet, target: f64, key: &str| -> Vec<ntm_core::ocop::Sheet> {
+        council
+            .iter()
+            .enumerate()
+            .map(|(i, m)| {
+                let lean = (rand01(&format!("{key}/{i}")) - 0.5) * 8.0;
+                let total = (target + lean).clamp(5.0, 99.0);
+                let part = |p: ntm_core::ocop::Part| {
+                    let max =
+                        rust_decimal::prelude::ToPrimitive::to_f64(&rule.max(p)).unwrap_or(0.0);
+                    let v = ((total / 100.0 * max) * 2.0).round() / 2.0;
+                    Decimal::from_f64_retain(v.min(max))
+                        .unwrap_or_default()
+                        .round_dp(1)
+                };
+                ntm_core::ocop::Sheet {
+                    member: *m,
+                    a: part(ntm_core::ocop::Part::A),
+                    b: part(ntm_core::ocop::Part::B),
+                    c: part(ntm_core::ocop::Part::C),
+                }
+            })
+            .collect()
+    };
+    // 2022 (illustrative): a provincial round in ntm, 60 products scored, 54 certified.
+    let round = |name: &str, held_on: NaiveDate, note: &str| ntm_store::ocop::Round {
+        id: 0,
+        name: name.into(),
+        level: OLevel::Province,
+        unit: province.clone(),
+        held_on,
+        rule_set: RuleSet::on(held_on).unwrap_or(RuleSet::Qd148Amended),
+        secretary,
+        members: council.clone(),
+        outlier_points: Decimal::from(10),
+        closed_at: None,
+        closed_by: None,
+        note: note.into(),
+        illustrative: true,
+    };
+    let r2022 = store
+        .create_round(
+            &round(
+                "Hội đồng cấp tỉnh năm 2022 (minh họa)",
+                d(2022, 11, 22),
+                "Đợt minh họa: tài liệu tham khảo không có số liệu OCOP năm 2022 của tỉnh.",
+            ),
+            audit,
+        )
+        .await?;
+    let mut p2022 = Vec::new();
+    for i in 0..60 {
+        let key = format!("2022/{i}");
+        p2022.push(make(anywhere(&key), None, true, key).await?);
+    }
+    let entries = store
+        .add_entries(
+            r2022,
+            &p2022.iter().map(|m| m.id).collect::<Vec<_>>(),
+            audit,
+        )
+        .await?;
+    for (i, e) in entries.iter().enumerate() {
+        // One product scored 90+ (the five-star candidate), six four-star, six below 50.
+        let target = match i {
+            0 => 92.0,
+            1..=6 => 76.0 + (i as f64),
+            54..=59 => 42.0,
+            _ => 52.0 + rand01(&format!("2022/t/{i}")) * 15.0,
+        };
+        for s in sheets_for(RuleSet::Qd1048, target, &format!("2022/s/{i}")) {
+            store.put_sheet(*e, &s, audit).await?;
+        }
+    }
+    store
+        .close_round(r2022, &at_time(audit, "2022-11-22T16:30:00+07:00"))
+        .await?;
+    let book = store.ocop_book().await?;
+    let outcomes = crate::ocop::outcomes(store, &book).await?;
+    let b2022 = OcopBatch {
+        key: "2022",
+        year: 2022,
+        on: d(2022, 12, 28),
+        number: "(minh họa)/QĐ-UBND",
+        level: OLevel::Province,
+        three: 0,
+        four: 0,
+        note: "Minh họa: không có số liệu năm 2022 của tỉnh trong tài liệu tham khảo.",
+    };
+    let mut certs = Vec::new();
+    for (e, m) in entries.iter().zip(&p2022) {
+        if let Some(s) = outcomes.get(e).and_then(|o| o.certify) {
+            certs.push(cert(m.id, s, &b2022, Some(*e))?);
+        }
+    }
+    record(certs).await?;
+
+    // 2023 round 1 (district councils under 148): 41 new three-star products; of 47
+    // expired 2019 products, 16 re-certified and 14 withdrawn.
+    let b2023 = OcopBatch {
+        key: "2023",
+        year: 2023,
+        on: d(2023, 6, 28),
+        number: "(minh họa)/QĐ-UBND huyện",
+        level: OLevel::District,
+        three: 41,
+        four: 0,
+        note: "Số sản phẩm đợt 1 năm 2023 theo báo cáo của tỉnh (41 mới, 16 đánh giá lại); quyết định của các huyện, số và ngày là minh họa.",
+    };
+    let mut certs = Vec::new();
+    let mut p2023 = Vec::new();
+    let named_2023 = [
+        (
+            "Thạch Hà",
+            Some(("Trà gạo lứt Omega An Phát", "Công ty TNHH An Phát")),
+        ),
+        (
+            "Kỳ Anh",
+            Some(("Bánh đa vừng Nguyên Lâm", "Cơ sở bánh đa Nguyên Lâm")),
+        ),
+        (
+            "Nghi Xuân",
+            Some(("Đông trùng hạ thảo Nghi Xuân", "HTX dược liệu Nghi Xuân")),
+        ),
+        ("Thạch Hà", None),
+        ("Thạch Hà", None),
+        ("Kỳ Anh", None),
+        ("Hương Sơn", None),
+        ("Cẩm Xuyên", None),
+    ];
+    for i in 0..b2023.three {
+        let key = format!("2023/{i}");
+        let unit = match named_2023.get(i) {
+            Some((district, _)) => in_district(district, &key),
+            None => anywhere(&key),
+        };
+        let name = named_2023.get(i).and_then(|(_, n)| *n);
+        let m = make(unit, name, false, key).await?;
+        certs.push(cert(m.id, 3, &b2023, None)?);
+        p2023.push(m);
+    }
+    for m in p2019.iter().take(16) {
+        certs.push(cert(m.id, 3, &b2023, None)?);
+    }
+    record(certs).await?;
+    for id in ids2019.iter().skip(2 + 16).take(14) {
+        store
+            .end_certificate(
+                *id,
+                &Ending {
+                    kind: EndKind::Lapsed,
+                    on: d(2023, 6, 28),
+                    number: String::new(),
+                    reason: "Chủ thể xin rút, không đăng ký đánh giá lại (minh họa).".into(),
+                },
+                audit,
+            )
+            .await?;
+    }
+    // 2023 round 2 (illustrative): 12 more, whose certificates end early in 2027.
+    let b2023b = OcopBatch {
+        key: "2023b",
+        year: 2023,
+        on: d(2024, 1, 15),
+        number: "(minh họa)/QĐ-UBND huyện",
+        level: OLevel::District,
+        three: 12,
+        four: 0,
+        note: "Minh họa.",
+    };
+    let mut certs = Vec::new();
+    for i in 0..b2023b.three {
+        let key = format!("2023b/{i}");
+        let m = make(anywhere(&key), None, false, key).await?;
+        certs.push(cert(m.id, 3, &b2023b, None)?);
+    }
+    // Two of 2023's round 1 expire in December 2026: alerts are due.
+    record(certs).await?;
+    // 2024: eight four-star products by QĐ 2394/QĐ-UBND of 15/10/2024 (seven moved up
+    // from three stars, one re-rated four-star).
+    let b2024 = OcopBatch {
+        key: "2024",
+        year: 2024,
+        on: d(2024, 10, 15),
+        number: "2394/QĐ-UBND",
+        level: OLevel::Province,
+        three: 0,
+        four: 8,
+        note: "Tám sản phẩm 4 sao theo QĐ 2394/QĐ-UBND ngày 15/10/2024; sản phẩm cụ thể là minh họa.",
+    };
+    let mut certs: Vec<Certificate> = p2023
+        .iter()
+        .take(7)
+        .map(|m| cert(m.id, 4, &b2024, None))
+        .collect::<AppResult<_>>()?;
+    if let Some(m) = p2021.first() {
+        certs.push(cert(m.id, 4, &b2024, None)?);
+    }
+    record(certs).await?;
+
+    // 2025 (illustrative): new products at the last district rounds and the first
+    // provincial round after the reform.
+    for b in [
+        OcopBatch {
+            key: "2025a",
+            year: 2025,
+            on: d(2025, 3, 25),
+            number: "(minh họa)/QĐ-UBND huyện",
+            level: OLevel::District,
+            three: 30,
+            four: 0,
+            note: "Minh họa: đợt cấp huyện cuối cùng trước ngày 01/7/2025.",
+        },
+        OcopBatch {
+            key: "2025b",
+            year: 2025,
+            on: d(2025, 11, 20),
+            number: "(minh họa)/QĐ-UBND",
+            level: OLevel::Province,
+            three: 22,
+            four: 3,
+            note: "Minh họa: đợt cấp tỉnh đầu tiên theo QĐ 1489/QĐ-TTg.",
+        },
+    ] {
+        let mut certs = Vec::new();
+        for i in 0..b.three + b.four {
+            let key = format!("{}/{i}", b.key);
+            let m = make(anywhere(&key), None, false, key).await?;
+            certs.push(cert(m.id, if i < b.four { 4 } else { 3 }, &b, None)?);
+        }
+        record(certs).await?;
+    }
+    // Re-evaluation when certificates run out (illustrative): most products apply again
+    // at the first round of the three months before their last day; a few move up or
+    // down; the 2019 products that withdrew or were still pending in 2023 do not.
+    let renewals = [
+        (d(2023, 12, 20), OLevel::District),
+        (d(2024, 6, 25), OLevel::District),
+        (d(2024, 12, 18), OLevel::District),
+        (d(2025, 6, 20), OLevel::District),
+        (d(2025, 12, 18), OLevel::Province),
+        (d(2026, 6, 19), OLevel::Province),
+    ];
+    let out: BTreeSet<i64> = p2019.iter().skip(16).take(31).map(|m| m.id).collect();
+    // The products the press names stay in the programme.
+    let named: BTreeSet<i64> = [nhung.id, cam.id]
+        .into_iter()
+        .chain(p2023.iter().take(3).map(|m| m.id))
+        .collect();
+    for (on, level) in renewals {
+        let b = OcopBatch {
+            key: "renew",
+            year: on.year(),
+            on,
+            number: "(minh họa)/QĐ-UBND",
+            level,
+            three: 0,
+            four: 0,
+            note: "Minh họa: đánh giá, phân hạng lại khi giấy chứng nhận hết 36 tháng.",
+        };
+        let certs_now = store.ocop_book().await?.certificates;
+        let mut certs = Vec::new();
+        for c in &certs_now {
+            let latest = certs_now
+                .iter()
+                .filter(|o| o.product == c.product)
+                .all(|o| (o.decision_date, o.id) <= (c.decision_date, c.id));
+            let until = c.valid_until();
+            let due = until < on + chrono::Days::new(90) && until >= on - chrono::Days::new(180);
+            if !latest || !due || c.ended.is_some() || out.contains(&c.product) {
+                continue;
+            }
+            let key = format!("renew/{}/{on}", c.product);
+            if rand01(&key) >= 0.8 && !named.contains(&c.product) {
+                continue;
+            }
+            let stars = match pick(&format!("{key}/s"), 20) {
+                0 if c.stars == 3 => 4,
+                1 if c.stars == 4 => 3,
+                _ => c.stars,
+            };
+            certs.push(cert(c.product, stars, &b, None)?);
+        }
+        if !certs.is_empty() {
+            record(certs).await?;
+        }
+    }
+
+    // 2026: a provincial round under 148 as amended by 1489, scored online and decided;
+    // and one still open.
+    let r2026 = store
+        .create_round(
+            &round(
+                "Hội đồng OCOP cấp tỉnh đợt 1 năm 2026 (minh họa)",
+                d(2026, 10, 20),
+                "Đợt minh họa, chấm trực tuyến.",
+            ),
+            audit,
+        )
+        .await?;
+    let mut p2026 = Vec::new();
+    for i in 0..6 {
+        let key = format!("2026/{i}");
+        p2026.push(make(anywhere(&key), None, false, key).await?.id);
+    }
+    // A 2022 three-star product asks to move up.
+    if let Some(m) = p2022.get(20) {
+        p2026.push(m.id);
+    }
+    let entries = store.add_entries(r2026, &p2026, audit).await?;
+    attach_demo_dossiers(store, &entries, None, audit).await?;
+    for (i, e) in entries.iter().enumerate() {
+        let target = [91.0, 74.0, 63.0, 58.0, 45.0, 67.0, 72.0][i.min(6)];
+        let mut sheets = sheets_for(RuleSet::Qd148Amended, target, &format!("2026/s/{i}"));
+        if i == 2
+            && let Some(s) = sheets.last_mut()
+        {
+            // One member far above the rest: flagged, still counted in the mean.
+            s.a = Decimal::from(38);
+            s.b = Decimal::from(23);
+            s.c = Decimal::from(33);
+        }
+        for s in sheets {
+            store.put_sheet(*e, &s, audit).await?;
+        }
+    }
+    store
+        .close_round(r2026, &at_time(audit, "2026-10-20T16:30:00+07:00"))
+        .await?;
+    let book = store.ocop_book().await?;
+    let outcomes = crate::ocop::outcomes(store, &book).await?;
+    let b2026 = OcopBatch {
+        key: "2026",
+        year: 2026,
+        on: d(2026, 11, 10),
+        number: "(minh họa)/QĐ-UBND",
+        level: OLevel::Province,
+        three: 0,
+        four: 0,
+        note: "Minh họa.",
+    };
+    let mut certs = Vec::new();
+    for (e, p) in entries.iter().zip(&p2026) {
+        if let Some(s) = outcomes.get(e).and_then(|o| o.certify) {
+            certs.push(cert(*p, s, &b2026, Some(*e))?);
+        }
+    }
+    record(certs).await?;
+    let open = store
+        .create_round(
+            &round(
+                "Hội đồng OCOP cấp tỉnh đợt 2 năm 2026 (minh họa)",
+                d(2026, 11, 25),
+                "Đợt minh họa đang chấm: mỗi thành viên chỉ thấy phiếu của mình đến khi thư ký khóa.",
+            ),
+            audit,
+        )
+        .await?;
+    let mut p_open = Vec::new();
+    for i in 0..4 {
+        let key = format!("2026b/{i}");
+        p_open.push(make(anywhere(&key), None, false, key).await?.id);
+    }
+    let entries = store.add_entries(open, &p_open, audit).await?;
+    // One producer has not yet sent its self-assessment: the checklist shows it.
+    attach_demo_dossiers(store, &entries, entries.get(1).copied(), audit).await?;
+    for (i, e) in entries.iter().enumerate().take(3) {
+        // Some members have handed in; the secretary (vpdp) has not.
+        for s in sheets_for(
+            RuleSet::Qd148Amended,
+            60.0 + 5.0 * i as f64,
+            &format!("2026b/{i}"),
+        )
+        .into_iter()
+        .skip(1)
+        .take(2)
+        {
+            store.put_sheet(*e, &s, audit).await?;
+        }
+    }
+
+    // Support: the 2019 round 2 rewards (30 million per three-star, 50 million per
+    // four-star, QĐ 513/QĐ-UBND, 1.93 billion) and illustrative lines for 2024-2026.
+    let mut lines = Vec::new();
+    let reward = |product: i64, amount: i64| Support {
+        id: 0,
+        product,
+        year: 2020,
+        category: SupportCategory::RewardByStar,
+        source: FundSource::Provincial,
+        amount: Decimal::from(amount),
+        document: "513/QĐ-UBND".into(),
+        note: "Thưởng sản phẩm đạt OCOP đợt 2 năm 2019".into(),
+        illustrative: false,
+    };
+    lines.push(reward(nhung.id, 50_000_000));
+    lines.push(reward(cam.id, 50_000_000));
+    for m in &p2019 {
+        lines.push(reward(m.id, 30_000_000));
+    }
+    let all_products: Vec<i64> = store
+        .ocop_book()
+        .await?
+        .products
+        .iter()
+        .map(|p| p.id)
+        .collect();
+    for (i, p) in all_products.iter().enumerate().step_by(4) {
+        for year in 2024..=2026 {
+            let key = format!("support/{p}/{year}");
+            let heavy = i % 12 == 0;
+            let mut add = |cat: SupportCategory, source: FundSource, m: i64| {
+                if m > 0 {
+                    lines.push(Support {
+                        id: 0,
+                        product: *p,
+                        year,
+                        category: cat,
+                        source,
+                        amount: Decimal::from(m * 1_000_000),
+                        document: format!("(minh họa) {year}"),
+                        note: "minh họa".into(),
+                        illustrative: true,
+                    });
+                }
+            };
+            let r = |k: &str, n: usize| pick(&format!("{key}/{k}"), n) as i64;
+            add(
+                SupportCategory::BrandIdentity,
+                FundSource::Provincial,
+                10 + r("id", 40) + if heavy { 60 } else { 0 },
+            );
+            add(
+                SupportCategory::TechTransfer,
+                FundSource::Provincial,
+                if heavy { 0 } else { r("tt", 120) },
+            );
+            add(
+                SupportCategory::TradePromotion,
+                FundSource::Local,
+                r("xt", 25),
+            );
+            add(
+                SupportCategory::QualityDeclaration,
+                FundSource::Producer,
+                r("cb", 12),
+            );
+        }
+    }
+    store.import_support(&lines, audit).await?;
+    Ok(())
+}
+
+/// The audit context of a demo step that happened at `when` (a round closed in 2022).
+fn at_time(audit: &AuditContext, when: &str) -> AuditContext {
+    AuditContext {
+        at: instant(when),
+        ..audit.clone()
+    }
+}
+
+/// Files for the dossier parts of the demo's 2026 entries: a one-page PDF that says it is
+/// illustrative; `short` misses its self-assessment.
+async fn attach_demo_dossiers(
+    store: &dyn Store,
+    entries: &[i64],
+    short: Option<i64>,
+    audit: &AuditContext,
+) -> AppResult<()> {
+    const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj 3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Contents 4 0 R/Resources<</Font<</F1 5 0 R>>>>>>endobj 4 0 obj<</Length 44>>stream\nBT /F1 18 Tf 72 760 Td (Ho so minh hoa) Tj ET\nendstream endobj 5 0 obj<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";
+    for e in entries {
+        for part in ntm_core::ocop::RuleSet::Qd148Amended.dossier_parts(false) {
+            if Some(*e) == short && part.code == "tu_danh_gia" {
+                continue;
+            }
+            let file = ntm_store::StoredFile {
+                name: format!("{}-minh-hoa.pdf", part.code.replace('_', "-")),
+                bytes: PDF.to_vec(),
+            };
+            store
+                .attach_entry_file(*e, part.code, &file, "minh họa", audit)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
 /// What building the demo did.
 #[derive(Debug, Clone, Default)]
 pub struct DemoReport {
@@ -1453,6 +2277,7 @@ pub async fn build(store: &dyn Store, audit: &AuditContext) -> AppResult<DemoRep
     let admin = crate::accounts::actor_by_username(store, "vpdp").await?;
     seed_directive(store, &ws.registry, &admin, audit).await?;
     seed_plan_2026(store, &ws.registry, &admin, audit).await?;
+    seed_ocop(store, &ws.registry, audit).await?;
     Ok(DemoReport {
         units,
         criteria_sets: sets.len(),
@@ -1481,7 +2306,7 @@ pub async fn accounts(store: &dyn Store, audit: &AuditContext) -> AppResult<Vec<
     use ntm_core::access::{Grant, Role};
     let registry = crate::units::load_registry(store).await?;
     let id = |text: &str| UnitId::parse(text).expect("constant unit id");
-    let plan: [(&str, &str, Role, UnitId); 6] = [
+    let plan: [(&str, &str, Role, UnitId); 8] = [
         (
             "vpdp",
             "Văn phòng Điều phối NTM tỉnh",
@@ -1492,6 +2317,18 @@ pub async fn accounts(store: &dyn Store, audit: &AuditContext) -> AppResult<Vec<
         (
             "so-nnmt",
             "Sở Nông nghiệp và Môi trường",
+            Role::Department,
+            id("42@2020-01-01"),
+        ),
+        (
+            "hd-ocop-1",
+            "Thành viên Hội đồng OCOP tỉnh (Sở Công Thương)",
+            Role::Department,
+            id("42@2020-01-01"),
+        ),
+        (
+            "hd-ocop-2",
+            "Thành viên Hội đồng OCOP tỉnh (Sở Y tế)",
             Role::Department,
             id("42@2020-01-01"),
         ),

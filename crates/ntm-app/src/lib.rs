@@ -18,6 +18,7 @@ pub mod home;
 pub mod imports;
 pub mod mail;
 pub mod notes;
+pub mod ocop;
 pub mod recognition;
 pub mod reports;
 pub mod set_editor;

@@ -586,6 +586,7 @@ struct Reading<'a> {
     ws: &'a Workspace,
     dossiers: &'a [(i64, UnitId, Dossier)],
     villages: &'a ntm_store::villages::VillageBook,
+    ocop: &'a ntm_store::ocop::OcopBook,
     period: Period,
     on: NaiveDate,
 }
@@ -655,6 +656,73 @@ impl Reading<'_> {
         )
     }
 
+    /// OCOP products certified in the period (see `ocop::TARGET_RULE`); with no OCOP
+    /// decision in ntm at all, no data rather than a zero.
+    fn ocop_products(&self, scope: &UnitId, min_stars: u8, by: CountBy) -> Found {
+        let registry = &self.ws.registry;
+        if self.ocop.certificates.is_empty() {
+            return (
+                Progress::default(),
+                None,
+                "Chưa có số liệu OCOP: chưa có quyết định công nhận sản phẩm OCOP nào trong ntm."
+                    .into(),
+                vec![],
+                vec![],
+            );
+        }
+        let counted = crate::ocop::counted(
+            self.ocop,
+            registry,
+            scope,
+            (self.period, by, self.on),
+            min_stars,
+        );
+        let recognised: Vec<Counted1> = counted
+            .iter()
+            .filter_map(|(p, c)| {
+                let producer = self.ocop.producer(p.producer)?;
+                let unit = crate::ocop::unit_now(registry, producer, c.decision_date);
+                Some(Counted1 {
+                    name: format!(
+                        "{} — {} ({})",
+                        p.name,
+                        producer.name,
+                        crate::ocop::unit_name(registry, &unit, c.decision_date)
+                    ),
+                    unit,
+                    how: format!(
+                        "{} sao, QĐ {} ngày {}, {}",
+                        c.stars,
+                        c.decision_number,
+                        c.decision_date.format("%d/%m/%Y"),
+                        ntm_core::ocop::reevaluation(c, &self.ocop.certificates).label_vi()
+                    ),
+                    dossier: 0,
+                    village: None,
+                    considered: true,
+                })
+            })
+            .collect();
+        let by_rule = match by {
+            CountBy::StandardYear => "tính theo năm của đợt đánh giá",
+            CountBy::DecisionYear => "tính theo năm ký quyết định công nhận",
+        };
+        (
+            Progress {
+                actual: Some(Decimal::from(recognised.len())),
+                under_way: Decimal::ZERO,
+                expected: None,
+            },
+            None,
+            format!(
+                "Theo quyết định công nhận OCOP đã ghi trong ntm, {by_rule}. {}",
+                crate::ocop::TARGET_RULE
+            ),
+            recognised,
+            vec![],
+        )
+    }
+
     /// The progress of `spec` inside `scope`, with the lists and words behind it.
     fn line(&self, scope: &UnitId, spec: &TargetSpec) -> Found {
         let registry = &self.ws.registry;
@@ -680,25 +748,27 @@ impl Reading<'_> {
                         expected: None,
                     },
                     eligible,
-                    format!("Theo quyết định công nhận đã ghi trong ntm, {}.", spec.count_by.rule_vi()),
+                    format!(
+                        "Theo quyết định công nhận đã ghi trong ntm, {}.",
+                        spec.count_by.rule_vi()
+                    ),
                     recognised,
                     under_way,
                 )
             }
             TargetKind::Count(Counted::ModelAreas) => self.model_areas(scope, spec.count_by),
-            TargetKind::Count(Counted::OcopProducts { .. }) => (
-                Progress::default(),
-                None,
-                "Chưa có số liệu OCOP: sản phẩm và quyết định công nhận OCOP chưa được ghi trong ntm.".into(),
-                vec![],
-                vec![],
-            ),
+            TargetKind::Count(Counted::OcopProducts { min_stars }) => {
+                self.ocop_products(scope, *min_stars, spec.count_by)
+            }
             TargetKind::Indicator { indicator, .. } => {
                 let Some(year) = latest_year(self.ws, self.period, self.on) else {
                     return (
                         Progress::default(),
                         None,
-                        format!("Chưa có số liệu đã duyệt của {} trong kỳ.", self.period.label_vi()),
+                        format!(
+                            "Chưa có số liệu đã duyệt của {} trong kỳ.",
+                            self.period.label_vi()
+                        ),
                         vec![],
                         vec![],
                     );
@@ -775,11 +845,13 @@ impl Reading<'_> {
                         _ => {}
                     }
                 }
-                let communes = latest_year(self.ws, self.period, self.on).and_then(|y| {
-                    eligible_communes(self.ws, scope, *level, y).map(|n| (n, y))
-                });
+                let communes = latest_year(self.ws, self.period, self.on)
+                    .and_then(|y| eligible_communes(self.ws, scope, *level, y).map(|n| (n, y)));
                 let all = communes.and_then(|(_, y)| {
-                    self.ws.commune_outcomes(y, Some(scope)).ok().map(|o| o.len())
+                    self.ws
+                        .commune_outcomes(y, Some(scope))
+                        .ok()
+                        .map(|o| o.len())
                 });
                 let mut basis = "Theo hồ sơ công nhận của chính đơn vị (cấp tỉnh, huyện: quyết định của Thủ tướng).".to_owned();
                 if let (Some((n, y)), Some(all)) = (communes, all) {
@@ -819,10 +891,12 @@ pub async fn progress(
         .map(|r| Ok((r.id, r.unit_id.clone(), crate::recognition::dossier_of(r)?)))
         .collect::<AppResult<_>>()?;
     let villages = store.village_book().await?;
+    let ocop = store.ocop_book().await?;
     let reading = Reading {
         ws,
         dossiers: &dossiers,
         villages: &villages,
+        ocop: &ocop,
         period,
         on,
     };

@@ -357,6 +357,15 @@ impl Level {
     pub fn parse(text: &str) -> Option<Self> {
         Level::ALL.into_iter().find(|l| l.as_str() == text.trim())
     }
+    /// The level at the start of a sentence.
+    pub fn title_vi(self) -> &'static str {
+        match self {
+            Level::Commune => "Cấp xã",
+            Level::District => "Cấp huyện",
+            Level::Province => "Cấp tỉnh",
+            Level::Central => "Cấp Trung ương",
+        }
+    }
     pub fn label_vi(self) -> &'static str {
         match self {
             Level::Commune => "cấp xã",
@@ -793,16 +802,16 @@ pub fn outcome(
     match (certify, forward) {
         (Some(s), Some(to)) => explain.push_str(&format!(
             " {} công nhận {} và đề xuất {} đánh giá.",
-            level.label_vi(),
+            level.title_vi(),
             stars_vi(s),
             to.label_vi()
         )),
         (Some(s), None) => {
-            explain.push_str(&format!(" {} công nhận {}.", level.label_vi(), stars_vi(s)))
+            explain.push_str(&format!(" {} công nhận {}.", level.title_vi(), stars_vi(s)))
         }
         (None, Some(to)) => explain.push_str(&format!(" Đề xuất {} đánh giá.", to.label_vi())),
         (None, None) if rank.is_some() => {
-            explain.push_str(&format!(" {} không công nhận hạng này.", level.label_vi()))
+            explain.push_str(&format!(" {} không công nhận hạng này.", level.title_vi()))
         }
         (None, None) => {}
     }
@@ -913,6 +922,9 @@ pub struct Certificate {
     pub stars: u8,
     pub level: Level,
     pub rule_set: RuleSet,
+    /// The year of the evaluation it results from (đợt đánh giá năm …): Hà Tĩnh's 2021
+    /// products were certified by a decision of 21/02/2022.
+    pub year: i32,
     pub decision_number: String,
     pub decision_date: NaiveDate,
     pub certificate_number: String,
@@ -961,6 +973,12 @@ pub fn check_certificate(c: &Certificate, today: NaiveDate) -> Vec<String> {
     }
     if c.decision_date > today {
         out.push("ngày quyết định sau hôm nay".into());
+    }
+    if c.year > c.decision_date.year() || c.year < c.decision_date.year() - 1 {
+        out.push(format!(
+            "năm đánh giá {} không khớp ngày quyết định (cùng năm hoặc năm trước)",
+            c.year
+        ));
     }
     if c.decision_number.trim().is_empty() {
         out.push("thiếu số quyết định".into());
@@ -1618,6 +1636,7 @@ mod tests {
             stars,
             level: rule.certifier(stars).unwrap_or(Level::Province),
             rule_set: rule,
+            year: on.year(),
             decision_number: format!("{id}/QĐ-UBND"),
             decision_date: on,
             certificate_number: String::new(),

@@ -805,6 +805,30 @@ fn tree_order(views: Vec<UnitView<'_>>) -> Vec<UnitView<'_>> {
     out
 }
 
+/// The unit that stands for `unit` on `day`: itself while it exists, then the unit that
+/// took it over by a merger, followed as far as it goes. `None` after a split (a part went
+/// elsewhere: someone must say where) or when `unit` is unknown. What a commune's villages
+/// and OCOP producers follow through the reform.
+pub fn followed_on(registry: &UnitRegistry, unit: &UnitId, day: NaiveDate) -> Option<UnitId> {
+    let mut current = unit.clone();
+    for _ in 0..8 {
+        let u = registry.get(&current)?;
+        if u.version_on(day).is_some() {
+            return Some(current);
+        }
+        let next = registry
+            .successors(&current)
+            .into_iter()
+            .filter(|e| e.effective <= day)
+            .collect::<Vec<_>>();
+        match next.as_slice() {
+            [e] if e.kind == LineageKind::Merged => current = e.to.clone(),
+            _ => return None,
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1100,28 +1124,4 @@ mod tests {
             ["Thành phố Hà Tĩnh", "Phường Nam Hà", "Phường Bắc Hà"]
         );
     }
-}
-
-/// The unit that stands for `unit` on `day`: itself while it exists, then the unit that
-/// took it over by a merger, followed as far as it goes. `None` after a split (a part went
-/// elsewhere: someone must say where) or when `unit` is unknown. What a commune's villages
-/// and OCOP producers follow through the reform.
-pub fn followed_on(registry: &UnitRegistry, unit: &UnitId, day: NaiveDate) -> Option<UnitId> {
-    let mut current = unit.clone();
-    for _ in 0..8 {
-        let u = registry.get(&current)?;
-        if u.version_on(day).is_some() {
-            return Some(current);
-        }
-        let next = registry
-            .successors(&current)
-            .into_iter()
-            .filter(|e| e.effective <= day)
-            .collect::<Vec<_>>();
-        match next.as_slice() {
-            [e] if e.kind == LineageKind::Merged => current = e.to.clone(),
-            _ => return None,
-        }
-    }
-    None
 }

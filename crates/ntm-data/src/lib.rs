@@ -4,6 +4,7 @@
 //! `docs/criteria-format.md`; [`shipped`] embeds the sets under `data/criteria/`.
 pub mod attributes_file;
 pub mod criteria_file;
+pub mod ocop_conditions;
 pub mod shipped;
 pub mod shipped_units;
 pub mod units_file;

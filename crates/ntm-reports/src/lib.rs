@@ -22,6 +22,7 @@
 
 pub mod letter;
 pub mod limits;
+pub mod ocop;
 pub mod read;
 pub mod report;
 pub mod set_table;

@@ -5019,6 +5019,7 @@ pub async fn ocop_rounds_certificates_and_support(store: &dyn Store) {
         stars,
         level: Level::Province,
         rule_set: RuleSet::Qd148Amended,
+        year: 2026,
         decision_number: number.into(),
         decision_date: date(on),
         certificate_number: "GCN-01".into(),

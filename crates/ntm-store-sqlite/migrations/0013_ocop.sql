@@ -110,6 +110,7 @@ CREATE TABLE ocop_certificates (
     stars               INTEGER NOT NULL CHECK (stars BETWEEN 3 AND 5),
     level               TEXT NOT NULL CHECK (level IN ('commune', 'district', 'province', 'central')),
     rule_set            TEXT NOT NULL CHECK (rule_set IN ('1048', '148', '148-1489')),
+    year                INTEGER NOT NULL,
     decision_number     TEXT NOT NULL,
     decision_date       TEXT NOT NULL,
     certificate_number  TEXT NOT NULL,

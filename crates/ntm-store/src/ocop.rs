@@ -273,9 +273,10 @@ pub fn product_summary(p: &Product) -> String {
 
 pub fn certificate_summary(c: &Certificate) -> String {
     let mut s = format!(
-        "sản phẩm {}: {} sao, QĐ {} ngày {} ({}, {}), hiệu lực đến {}",
+        "sản phẩm {}: {} sao (đánh giá năm {}), QĐ {} ngày {} ({}, {}), hiệu lực đến {}",
         c.product,
         c.stars,
+        c.year,
         c.decision_number,
         c.decision_date.format("%d/%m/%Y"),
         c.level.label_vi(),

@@ -209,6 +209,47 @@ pub fn router(state: AppState) -> Router {
             "/village-titles/{id}/withdraw",
             post(pages::villages::withdraw),
         )
+        .route("/ocop", get(pages::ocop::overview))
+        .route(
+            "/ocop/products",
+            get(pages::ocop::products).post(pages::ocop::save_product),
+        )
+        .route("/ocop/products/{id}", get(pages::ocop::product))
+        .route(
+            "/ocop/producers",
+            get(pages::ocop::new_producer).post(pages::ocop::save_producer),
+        )
+        .route("/ocop/producers/{id}", get(pages::ocop::producer))
+        .route(
+            "/ocop/rounds",
+            get(pages::ocop::rounds).post(pages::ocop::open_round),
+        )
+        .route("/ocop/rounds/{id}", get(pages::ocop::round))
+        .route("/ocop/rounds/{id}/entries", post(pages::ocop::add_entries))
+        .route("/ocop/rounds/{id}/close", post(pages::ocop::close_round))
+        .route("/ocop/rounds/{id}/decision", post(pages::ocop::decide))
+        .route("/ocop/entries/{id}/score", post(pages::ocop::score))
+        .route("/ocop/entries/{id}/checks", post(pages::ocop::check))
+        .route("/ocop/entries/{id}/files", post(pages::ocop::attach))
+        .route("/ocop/files/{id}", get(pages::ocop::file))
+        .route("/ocop/certificates", post(pages::ocop::record_certificate))
+        .route(
+            "/ocop/certificates/{id}/end",
+            post(pages::ocop::end_certificate),
+        )
+        .route(
+            "/ocop/support",
+            get(pages::ocop::support).post(pages::ocop::support_upload),
+        )
+        .route("/ocop/support/confirm", post(pages::ocop::support_confirm))
+        .route("/ocop/report", get(pages::ocop::report))
+        .route(
+            "/ocop/conditions",
+            get(pages::ocop::conditions).post(pages::ocop::conditions_upload),
+        )
+        .route("/san-pham-ocop", get(pages::ocop::catalogue))
+        .route("/san-pham-ocop/{id}", get(pages::ocop::public_product))
+        .route("/san-pham-ocop/{id}/qr.svg", get(pages::ocop::public_qr))
         .route("/recognition/{id}", get(pages::recognition::show))
         .route("/recognition/{id}/act", post(pages::recognition::act))
         .route("/recognition/{id}/files", post(pages::recognition::attach))

@@ -25,6 +25,15 @@ pub struct WebConfig {
     pub satisfaction_rule: Option<ntm_core::recognition::SatisfactionRule>,
     /// The title a commune formed by merger holds until it is recognised again.
     pub inherit_rule: ntm_core::recognition::InheritRule,
+    /// Days before a certificate's last day at which OCOP alerts are due (e.g. 90, 30);
+    /// the overview lists those within the largest.
+    pub ocop_alert_days: Vec<u32>,
+    /// The limit of identity-kit spending against production investment, per unit and
+    /// year, above which a unit is flagged.
+    pub ocop_identity_ratio: rust_decimal::Decimal,
+    /// The public address of the site (https://…), which the QR codes on packages point
+    /// to; the request's own address when unset.
+    pub public_url: Option<String>,
 }
 
 impl Default for WebConfig {
@@ -36,6 +45,9 @@ impl Default for WebConfig {
             due_soon_days: 14,
             satisfaction_rule: None,
             inherit_rule: ntm_core::recognition::InheritRule::default(),
+            ocop_alert_days: ntm_app::ocop::DEFAULT_ALERT_DAYS.to_vec(),
+            ocop_identity_ratio: ntm_app::ocop::DEFAULT_IDENTITY_RATIO,
+            public_url: None,
         }
     }
 }
@@ -54,6 +66,7 @@ pub struct PendingImport {
 pub enum Held {
     Values(ntm_app::imports::Preview),
     Villages(ntm_store::villages::VillageBatch),
+    OcopSupport(Vec<ntm_core::ocop::Support>),
 }
 
 /// How long a previewed import waits for confirmation.

@@ -97,6 +97,18 @@ pub enum Command {
         /// may change it on the page).
         #[arg(long, env = "NTM_DUE_SOON_DAYS", default_value_t = 14)]
         due_soon_days: u32,
+        /// Days before an OCOP certificate's last day at which it is listed as expiring
+        /// (the same days `ntm remind --ocop-alert-days` alerts at).
+        #[arg(long, env = "NTM_OCOP_ALERT_DAYS", default_value = "90,30", value_parser = parse_alert_days)]
+        ocop_alert_days: AlertDays,
+        /// The ratio of identity-kit spending to production investment, per unit and
+        /// year, above which OCOP support is flagged.
+        #[arg(long, env = "NTM_OCOP_IDENTITY_RATIO", default_value = "1")]
+        ocop_identity_ratio: rust_decimal::Decimal,
+        /// The public address of the site (https://…): what the QR codes on OCOP
+        /// packages point to. Unset, the address each request came in on.
+        #[arg(long, env = "NTM_PUBLIC_URL")]
+        public_url: Option<String>,
     },
     /// User accounts: the first administrator is created here.
     User {
@@ -172,6 +184,10 @@ pub enum Command {
         /// The address users open ntm at, for the links in the digest.
         #[arg(long, env = "NTM_BASE_URL", default_value = "http://127.0.0.1:8080")]
         base_url: String,
+        /// Alert the office and the producer's commune when an OCOP certificate has at
+        /// most these many days left (once per certificate and day count).
+        #[arg(long, env = "NTM_OCOP_ALERT_DAYS", default_value = "90,30", value_parser = parse_alert_days)]
+        ocop_alert_days: AlertDays,
     },
     /// Read the audit log (newest first).
     Audit {
@@ -494,6 +510,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             demo,
             secure_cookies,
             due_soon_days,
+            ocop_alert_days,
+            ocop_identity_ratio,
+            public_url,
             year,
             satisfaction_min,
             satisfaction_source,
@@ -536,6 +555,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                 ),
                 inherit_rule: ntm_core::recognition::InheritRule::parse(inherit_rule)
                     .unwrap_or_default(),
+                ocop_alert_days: ocop_alert_days.0.clone(),
+                ocop_identity_ratio: *ocop_identity_ratio,
+                public_url: public_url.clone().filter(|u| !u.trim().is_empty()),
                 ..Default::default()
             };
             let app = ntm_web::router(ntm_web::AppState::new(
@@ -638,6 +660,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             within_days,
             smtp,
             base_url,
+            ocop_alert_days,
         } => {
             // Read the SMTP settings first: a wrong URL should fail before anything is
             // recorded, not after the reminders.
@@ -649,6 +672,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             let registry = ntm_app::units::load_registry(store).await?;
             let now = clock.now();
             let r = ntm_app::tasks::remind(store, &registry, now, *within_days).await?;
+            let o = ntm_app::ocop::remind(store, &registry, now, &ocop_alert_days.0).await?;
             let digests = match &mailer {
                 Some(m) => Some(ntm_app::mail::send_digests(store, m, base_url, now).await?),
                 None => None,
@@ -658,6 +682,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                     "{}",
                     serde_json::json!({
                         "due_soon": r.due_soon, "overdue": r.overdue, "notifications": r.notifications,
+                        "ocop_certificates": o.certificates, "ocop_notifications": o.notifications,
                         "emails": digests.as_ref().map(|d| serde_json::json!({
                             "sent": d.mails, "notifications": d.notifications,
                             "failures": d.failures.iter().map(|(u, e)| serde_json::json!({"user": u, "error": e})).collect::<Vec<_>>(),
@@ -670,6 +695,11 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                     r.due_soon,
                     r.overdue,
                     r.notifications
+                );
+                outln!(
+                    "OCOP: {} giấy chứng nhận sắp hết hạn được nhắc; {} thông báo mới.",
+                    o.certificates,
+                    o.notifications
                 );
                 match &digests {
                     Some(d) => {
@@ -1344,4 +1374,12 @@ fn basis(unapproved: bool) -> Basis {
     } else {
         Basis::Approved
     }
+}
+
+/// The days of the OCOP expiry alerts, as given ("90,30").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertDays(pub Vec<u32>);
+
+fn parse_alert_days(text: &str) -> Result<AlertDays, String> {
+    ntm_core::ocop::parse_alert_days(text).map(AlertDays)
 }

@@ -406,6 +406,7 @@ mod tasks {
     }
 }
 mod directives;
+mod ocop;
 mod recognition;
 mod targets;
 mod villages;

@@ -13,6 +13,7 @@ pub mod home;
 pub mod import;
 pub mod login;
 pub mod matrix;
+pub mod ocop;
 pub mod overview;
 pub mod recognition;
 pub mod reports;

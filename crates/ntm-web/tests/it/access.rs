@@ -104,6 +104,13 @@ async fn every_route_with_every_role_respects_scope() {
         "/api/v1/criteria-sets",
         "/api/v1/criteria-sets/xa-ntm-2021-2025",
         "/api/v1/values?year=2021",
+        "/ocop",
+        "/ocop/products",
+        "/ocop/products?stars=4&format=xlsx",
+        "/ocop/rounds",
+        "/ocop/report",
+        "/ocop/report?format=xlsx",
+        "/ocop/conditions",
     ];
     let admin_routes = [
         "/users",
@@ -168,6 +175,20 @@ async fn every_route_with_every_role_respects_scope() {
                 );
             }
         }
+        // The province's support spending: who reads the whole province.
+        expect(
+            account,
+            "/ocop/support",
+            app.get(&b, "/ocop/support").await.status,
+            matches!(account, "vpdp" | "bcd" | "so-nnmt"),
+        );
+        // The province's rounds: the office, the Steering Committee and the council.
+        expect(
+            account,
+            "/ocop/rounds/2",
+            app.get(&b, "/ocop/rounds/2").await.status,
+            matches!(account, "vpdp" | "bcd" | "so-nnmt"),
+        );
         // The demo's first village and garden are Kỳ Lạc's.
         for path in ["/villages/1", "/gardens/1"] {
             expect(
@@ -197,6 +218,9 @@ async fn check_aggregates(app: &TestApp, b: &Browser, account: &str) {
         "/tasks",
         "/api/v1/tasks",
         "/directives",
+        "/ocop",
+        "/ocop/products",
+        "/ocop/report",
     ];
     for path in pages {
         let body = app.get(b, path).await.body;

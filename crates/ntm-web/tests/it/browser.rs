@@ -523,3 +523,87 @@ async fn print_and_back_work_under_the_content_security_policy() {
     );
     c.close().await.expect("close the browser");
 }
+
+/// A phone scanning a product's QR code: the code on the office's product page encodes the
+/// product's public address (the encoder, run on that address, gives the same code), and a
+/// phone-sized browser without a session opens it on the public page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium: apt-get install chromium chromium-driver, run with --run-ignored all"]
+async fn a_phone_scanning_a_products_qr_code_lands_on_its_public_page() {
+    require_browser();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let base = serve_demo(dir.path()).await;
+    let (_driver, c) = browser().await;
+    login(&c, &base, "vpdp").await;
+    c.goto(&format!("{base}/ocop/products?stars=4"))
+        .await
+        .expect("products");
+    let link = c
+        .find(Locator::Css("table a[href^='/ocop/products/']"))
+        .await
+        .expect("a four-star product");
+    let name = link.text().await.expect("name");
+    link.click().await.expect("click");
+    wait_text(&c, "Mã QR trên bao bì").await;
+    let path = c.current_url().await.expect("url").path().to_owned();
+    let id = path.trim_start_matches("/ocop/products/").to_owned();
+    let url = c
+        .find(Locator::Css("section.card a[href*='/san-pham-ocop/']"))
+        .await
+        .expect("the public link")
+        .attr("href")
+        .await
+        .expect("href")
+        .expect("an address");
+    assert_eq!(url, format!("{base}/san-pham-ocop/{id}"));
+    // The dark modules are one path: its outline is the code.
+    let shown = c
+        .execute(
+            "return Array.from(document.querySelectorAll('div.qr svg path')).map(p => p.getAttribute('d')).join('|');",
+            vec![],
+        )
+        .await
+        .expect("the QR code's paths");
+    let expected = ntm_app::ocop::qr_svg(&url).expect("encode");
+    let paths: Vec<&str> = expected
+        .split(" d=\"")
+        .skip(1)
+        .filter_map(|p| p.split('"').next())
+        .collect();
+    assert!(!paths.is_empty(), "{expected}");
+    assert_eq!(
+        shown,
+        serde_json::json!(paths.join("|")),
+        "the code on the page is the code of the public address"
+    );
+    shoot(&c, &base, &path, "ocop-product").await;
+    // The phone: no session, a phone's width, the scanned address.
+    logout(&c).await;
+    c.set_window_size(390, 844).await.expect("phone size");
+    c.goto(&url).await.expect("the scanned address");
+    wait_text(&c, "Sản phẩm OCOP 4 sao").await;
+    let text = body_text(&c).await;
+    assert!(
+        text.contains(name.trim_end_matches(" minh họa").trim()),
+        "{text}"
+    );
+    assert!(text.contains("Còn hiệu lực"), "{text}");
+    assert!(
+        c.find(Locator::Css("nav.main")).await.is_err(),
+        "a public page, without the application's menu"
+    );
+    let wide = c
+        .execute(
+            "return document.documentElement.scrollWidth <= window.innerWidth + 1;",
+            vec![],
+        )
+        .await
+        .expect("script");
+    assert_eq!(
+        wide,
+        serde_json::json!(true),
+        "no sideways scrolling on a phone"
+    );
+    shoot(&c, &base, &format!("/san-pham-ocop/{id}"), "ocop-public").await;
+    c.close().await.expect("close the browser");
+}

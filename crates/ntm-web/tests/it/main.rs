@@ -8,6 +8,7 @@ mod directives;
 mod flows;
 mod home;
 mod hostile;
+mod ocop;
 mod recognition;
 mod reports;
 mod set_editor;
