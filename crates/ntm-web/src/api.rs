@@ -1237,10 +1237,141 @@ impl utoipa::Modify for Contract {
 }
 
 /// The OpenAPI description of the API.
+/// An OCOP recognition decision and its certificate.
+#[derive(Serialize, ToSchema)]
+pub struct OcopCertificateDto {
+    pub id: i64,
+    pub stars: u8,
+    /// `district`, `province` or `central`.
+    pub level: String,
+    /// `1048`, `148` or `148-1489`.
+    pub rule_set: String,
+    /// The year of the evaluation round it results from.
+    pub year: i32,
+    pub decision_number: String,
+    pub decision_date: String,
+    pub certificate_number: String,
+    /// The last day it is valid (36 months from the decision).
+    pub valid_until: String,
+    /// `valid`, `expired`, `superseded`, `revoked`, `lapsed` or `not_yet`, on the day asked.
+    pub state: String,
+    pub illustrative: bool,
+}
+
+/// An OCOP product with its producer and its decisions.
+#[derive(Serialize, ToSchema)]
+pub struct OcopProductDto {
+    pub id: i64,
+    pub name: String,
+    /// Its 148/2023 product set (e.g. `I.3.b`), when classified under it.
+    pub product_set: Option<String>,
+    /// Its 1048/2019 group (1–6), for products certified before 2023.
+    pub group_1048: Option<u8>,
+    pub category: Option<String>,
+    pub collective_brand: bool,
+    pub regional: bool,
+    pub national_code: String,
+    pub producer: String,
+    /// `htx`, `tht`, `dn` or `ho`.
+    pub producer_kind: String,
+    /// The unit the producer stands in on the day asked (followed through mergers).
+    pub unit: String,
+    /// Stars of the certificate valid on the day, if any.
+    pub valid_stars: Option<u8>,
+    pub certificates: Vec<OcopCertificateDto>,
+    pub illustrative: bool,
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct OcopQuery {
+    /// The day the states are read on (YYYY-MM-DD); today by default.
+    pub on: Option<String>,
+    /// Only products with a certificate valid on the day.
+    pub valid: Option<bool>,
+}
+
+/// The OCOP products the caller may read, with their decisions and each certificate's
+/// state on the day.
+#[utoipa::path(get, path = "/api/v1/ocop/products", params(OcopQuery), responses((status = 200, body = [OcopProductDto])), security(("token" = [])))]
+pub async fn ocop_products(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Query(q): Query<OcopQuery>,
+) -> ApiResult<Vec<OcopProductDto>> {
+    let ws = workspace(&state, Some(0)).await?;
+    let day = match q.on.as_deref() {
+        Some(t) => chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d").map_err(|_| {
+            api_err(ntm_app::AppError::Invalid(vec![format!(
+                "on: “{t}” không phải ngày dạng YYYY-MM-DD"
+            )]))
+        })?,
+        None => ntm_core::task::local_date(state.now()),
+    };
+    let book = state
+        .store
+        .ocop_book()
+        .await
+        .map_err(|e| api_err(ntm_app::AppError::from(e)))?;
+    let lines = ntm_app::ocop::products(
+        &book,
+        &ws.registry,
+        Some(&caller.actor),
+        &ntm_app::ocop::ProductFilter::default(),
+        day,
+    );
+    let state_of = |s: ntm_core::ocop::CertState| match s {
+        ntm_core::ocop::CertState::NotYet => "not_yet",
+        ntm_core::ocop::CertState::Valid { .. } => "valid",
+        ntm_core::ocop::CertState::Superseded { .. } => "superseded",
+        ntm_core::ocop::CertState::Revoked => "revoked",
+        ntm_core::ocop::CertState::Lapsed => "lapsed",
+        ntm_core::ocop::CertState::Expired => "expired",
+    };
+    Ok(Json(
+        lines
+            .iter()
+            .filter(|l| q.valid != Some(true) || l.valid.is_some())
+            .map(|l| OcopProductDto {
+                id: l.product.id,
+                name: l.product.name.clone(),
+                product_set: l.product.product_set.clone(),
+                group_1048: l.product.group_1048,
+                category: l.product.category().map(str::to_owned),
+                collective_brand: l.product.collective_brand,
+                regional: l.product.regional,
+                national_code: l.product.national_code.clone(),
+                producer: l.producer.name.clone(),
+                producer_kind: l.producer.kind.as_str().into(),
+                unit: l.unit.to_string(),
+                valid_stars: l.valid.map(|c| c.stars),
+                certificates: book
+                    .certificates
+                    .iter()
+                    .filter(|c| c.product == l.product.id && c.decision_date <= day)
+                    .map(|c| OcopCertificateDto {
+                        id: c.id,
+                        stars: c.stars,
+                        level: c.level.as_str().into(),
+                        rule_set: c.rule_set.as_str().into(),
+                        year: c.year,
+                        decision_number: c.decision_number.clone(),
+                        decision_date: c.decision_date.to_string(),
+                        certificate_number: c.certificate_number.clone(),
+                        valid_until: c.valid_until().to_string(),
+                        state: state_of(ntm_core::ocop::state(c, &book.certificates, day)).into(),
+                        illustrative: c.illustrative,
+                    })
+                    .collect(),
+                illustrative: l.product.illustrative,
+            })
+            .collect(),
+    ))
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(title = "ntm API", version = "1", description = "Units, criteria sets, values, evaluations, directives and tasks of the NTM information system. Errors: {\"error\": {\"status\", \"code\", \"message\", \"details\"}}."),
-    paths(list_units, get_unit, list_sets, get_set, list_values, write_values, evaluation, summaries, list_directives, list_tasks, list_plans, plan_results),
+    paths(list_units, get_unit, list_sets, get_set, list_values, write_values, evaluation, summaries, list_directives, list_tasks, list_plans, plan_results, ocop_products),
     components(schemas(ErrorEnvelope, ErrorBody)),
     modifiers(&Contract)
 )]

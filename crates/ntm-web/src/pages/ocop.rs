@@ -1022,11 +1022,22 @@ pub async fn save_producer(
 // Rounds
 // ---------------------------------------------------------------------------------------
 
+pub struct RoundRow {
+    pub id: i64,
+    pub name: String,
+    pub held: String,
+    pub level: String,
+    pub rule: String,
+    pub entries: usize,
+    pub state: String,
+    pub illustrative: bool,
+}
+
 #[derive(Template)]
 #[template(path = "ocop_rounds.html")]
 pub struct RoundsPage {
     pub chrome: Option<Chrome>,
-    pub rounds: Vec<(i64, String, String, String, String, usize, String, bool)>,
+    pub rounds: Vec<RoundRow>,
     pub manage: bool,
     pub users: Vec<(i64, String)>,
     pub today_iso: String,
@@ -1069,21 +1080,19 @@ pub async fn rounds(State(state): State<AppState>, session: Session) -> WebResul
                     r.held_on.year(),
                 )
         })
-        .map(|r| {
-            (
-                r.id,
-                r.name.clone(),
-                date(r.held_on),
-                r.level.label_vi().to_owned(),
-                r.rule_set.label_vi().to_owned(),
-                b.entries.iter().filter(|e| e.round == r.id).count(),
-                if r.is_closed() {
-                    "Đã khóa chấm điểm".to_owned()
-                } else {
-                    "Đang chấm".to_owned()
-                },
-                r.illustrative,
-            )
+        .map(|r| RoundRow {
+            id: r.id,
+            name: r.name.clone(),
+            held: date(r.held_on),
+            level: r.level.label_vi().to_owned(),
+            rule: r.rule_set.label_vi().to_owned(),
+            entries: b.entries.iter().filter(|e| e.round == r.id).count(),
+            state: if r.is_closed() {
+                "Đã khóa chấm điểm".to_owned()
+            } else {
+                "Đang chấm".to_owned()
+            },
+            illustrative: r.illustrative,
         })
         .collect();
     render(&RoundsPage {
@@ -2315,11 +2324,15 @@ fn report_tables(
 // Mandatory conditions
 // ---------------------------------------------------------------------------------------
 
+/// (set code, set name, conditions loaded)
+pub type SetLoaded = (String, String, usize);
+
 #[derive(Template)]
 #[template(path = "ocop_conditions.html")]
 pub struct ConditionsPage {
     pub chrome: Option<Chrome>,
-    pub rules: Vec<(String, Vec<(String, String, usize)>)>,
+    /// Per rule set, its product sets with how many conditions are loaded for each.
+    pub rules: Vec<(String, Vec<SetLoaded>)>,
     pub conditions: Vec<(String, String, u8, String, String, String)>,
     pub manage: bool,
 }

@@ -322,3 +322,99 @@ async fn support_is_previewed_then_written_and_the_report_opens_in_excel() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn the_api_lists_the_products_a_caller_may_read_with_their_certificates() {
+    let app = TestApp::demo().await;
+    let token_for = |page: String| {
+        texts(&page, "code.token")
+            .into_iter()
+            .next()
+            .expect("token")
+    };
+    let office = app.login("vpdp").await;
+    let token = token_for(
+        app.post(&office, "/account/tokens", &[("name", "ocop")])
+            .await
+            .body,
+    );
+    let r = app
+        .api(
+            "GET",
+            "/api/v1/ocop/products?on=2026-11-29",
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let all: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    let all = all.as_array().unwrap();
+    let r = app
+        .api(
+            "GET",
+            "/api/v1/ocop/products?on=2026-11-29&valid=true",
+            Some(&token),
+            None,
+        )
+        .await;
+    let valid: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    let valid = valid.as_array().unwrap();
+    assert!(valid.len() < all.len(), "valid is not cumulative");
+    assert!(valid.iter().all(|p| p["valid_stars"].is_u64()));
+    assert!(valid.iter().all(|p| {
+        p["certificates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["state"] == "valid")
+    }));
+    let named = all
+        .iter()
+        .find(|p| p["name"] == "Cam giòn Xuân Hòa Thượng Lộc")
+        .unwrap();
+    assert_eq!(named["certificates"][0]["stars"], 4);
+    assert_eq!(named["certificates"][0]["rule_set"], "1048");
+    assert_eq!(named["certificates"][0]["valid_until"], "2022-12-26");
+    // The state as of a day before the first decision: none yet.
+    let r = app
+        .api(
+            "GET",
+            "/api/v1/ocop/products?on=2019-01-01&valid=true",
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(r.body, "[]");
+    let r = app
+        .api(
+            "GET",
+            "/api/v1/ocop/products?on=hôm-qua",
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // A commune's token reads its own producers only.
+    let commune = app.login("xa-kylac").await;
+    let token = token_for(
+        app.post(&commune, "/account/tokens", &[("name", "x")])
+            .await
+            .body,
+    );
+    let r = app
+        .api("GET", "/api/v1/ocop/products", Some(&token), None)
+        .await;
+    let mine: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    let mine = mine.as_array().unwrap();
+    assert!(!mine.is_empty() && mine.len() * 10 < all.len());
+    assert!(
+        mine.iter().all(|p| p["unit"] == "18838@2025-07-01"),
+        "{mine:?}"
+    );
+    assert_eq!(
+        app.api("GET", "/api/v1/ocop/products", None, None)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+}
