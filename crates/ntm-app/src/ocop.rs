@@ -1405,6 +1405,182 @@ pub async fn load_conditions(
         .await?)
 }
 
+/// The province's OCOP report as a workbook: the totals (valid against cumulative), the
+/// decisions by evaluation year, the valid products by unit and by category, and the
+/// support by year with the identity-kit ratio (`totals` from [`spending`]).
+pub fn report_workbook(f: &Figures, totals: &[SpendingRow], day: NaiveDate) -> AppResult<Vec<u8>> {
+    use ntm_reports::{Cell, Column, Table};
+    let date = |d: NaiveDate| d.format("%d/%m/%Y").to_string();
+    let money = |d: Decimal| ntm_core::text::vi_number(d.round_dp(0));
+    let mut subtitle = vec![format!("Đến ngày {}", date(day))];
+    if f.illustrative {
+        subtitle.push("Có số liệu minh họa của bản trình diễn.".into());
+    }
+    let n = |x: usize| Cell::int(i64::try_from(x).unwrap_or(i64::MAX));
+    let table = |sheet: &str,
+                 title: &str,
+                 columns: Vec<Column>,
+                 rows: Vec<Vec<Cell>>,
+                 totals: Vec<Vec<Cell>>| Table {
+        sheet: sheet.into(),
+        title: title.into(),
+        subtitle: subtitle.clone(),
+        columns,
+        header_rows: vec![],
+        rows,
+        totals,
+        notes: vec![ocop::COUNT_RULE.into()],
+        landscape: false,
+        freeze_columns: 1,
+    };
+    let stars_columns = || {
+        vec![
+            Column::new("3 sao", 8.0),
+            Column::new("4 sao", 8.0),
+            Column::new("5 sao", 8.0),
+        ]
+    };
+    let mut by_year = vec![
+        Column::new("Năm", 8.0),
+        Column::new("Số sản phẩm", 12.0),
+        Column::new("Lần đầu", 10.0),
+        Column::new("Đánh giá lại, nâng hạng", 14.0),
+    ];
+    by_year.extend(stars_columns());
+    let mut by_unit = vec![Column::new("Đơn vị", 30.0)];
+    by_unit.extend(stars_columns());
+    by_unit.push(Column::new("Tổng", 8.0));
+    let tables = vec![
+        table(
+            "Tổng hợp",
+            "TỔNG HỢP SẢN PHẨM OCOP",
+            vec![
+                Column::new("Chỉ số", 44.0),
+                Column::new("Số sản phẩm", 14.0),
+            ],
+            vec![
+                vec![Cell::text("Còn hiệu lực"), n(f.valid)],
+                vec![Cell::text("   trong đó 3 sao"), n(f.valid_by_stars[0])],
+                vec![Cell::text("   trong đó 4 sao"), n(f.valid_by_stars[1])],
+                vec![Cell::text("   trong đó 5 sao"), n(f.valid_by_stars[2])],
+                vec![Cell::text("Lũy kế đã từng được công nhận"), n(f.cumulative)],
+                vec![
+                    Cell::text("Đã hết hiệu lực (hết hạn, thu hồi, không đánh giá lại)"),
+                    n(f.lapsed),
+                ],
+                vec![
+                    Cell::text("Tiềm năng 5 sao đã đề xuất Trung ương"),
+                    n(f.five_star_candidates.len()),
+                ],
+            ],
+            vec![],
+        ),
+        table(
+            "Theo năm",
+            "SẢN PHẨM OCOP ĐƯỢC CÔNG NHẬN THEO NĂM ĐÁNH GIÁ",
+            by_year,
+            f.years
+                .iter()
+                .rev()
+                .map(|y| {
+                    vec![
+                        Cell::int(i64::from(y.year)),
+                        n(y.products),
+                        n(y.first),
+                        n(y.again),
+                        n(y.by_stars[0]),
+                        n(y.by_stars[1]),
+                        n(y.by_stars[2]),
+                    ]
+                })
+                .collect(),
+            vec![],
+        ),
+        table(
+            "Theo đơn vị",
+            "SẢN PHẨM OCOP CÒN HIỆU LỰC THEO ĐƠN VỊ",
+            by_unit,
+            f.by_unit
+                .iter()
+                .map(|(_, name, s)| {
+                    vec![
+                        Cell::text(name),
+                        n(s[0]),
+                        n(s[1]),
+                        n(s[2]),
+                        n(s.iter().sum()),
+                    ]
+                })
+                .collect(),
+            vec![vec![
+                Cell::text("Toàn bộ"),
+                n(f.valid_by_stars[0]),
+                n(f.valid_by_stars[1]),
+                n(f.valid_by_stars[2]),
+                n(f.valid),
+            ]],
+        ),
+        table(
+            "Theo nhóm",
+            "SẢN PHẨM OCOP CÒN HIỆU LỰC THEO NHÓM (QĐ 148/2023)",
+            vec![
+                Column::new("Nhóm sản phẩm", 50.0),
+                Column::new("Số sản phẩm", 12.0),
+            ],
+            f.by_category
+                .iter()
+                .map(|(c, k)| {
+                    vec![
+                        Cell::text(format!(
+                            "{c}. {}",
+                            ocop::category_name(c).unwrap_or("Chưa phân loại")
+                        )),
+                        n(*k),
+                    ]
+                })
+                .collect(),
+            vec![],
+        ),
+        Table {
+            notes: vec![ocop::RATIO_RULE.into()],
+            ..table(
+                "Kinh phí",
+                "KINH PHÍ HỖ TRỢ OCOP THEO NĂM (ĐỒNG)",
+                vec![
+                    Column::new("Năm", 8.0),
+                    Column::new("Bộ nhận diện, bao bì", 16.0),
+                    Column::new("Đầu tư sản xuất", 16.0),
+                    Column::new("Khác", 16.0),
+                    Column::new("Tổng", 16.0),
+                    Column::new("Tỷ lệ nhận diện / sản xuất", 14.0),
+                ],
+                totals
+                    .iter()
+                    .map(|s| {
+                        vec![
+                            Cell::int(i64::from(s.year)),
+                            Cell::text(money(s.spending.identity)),
+                            Cell::text(money(s.spending.production)),
+                            Cell::text(money(s.spending.other)),
+                            Cell::text(money(s.spending.total())),
+                            Cell::text(match s.spending.ratio() {
+                                Some(r) if s.flagged => format!(
+                                    "{} (vượt ngưỡng)",
+                                    ntm_core::text::vi_number(r.round_dp(2))
+                                ),
+                                Some(r) => ntm_core::text::vi_number(r.round_dp(2)),
+                                None => "không có chi sản xuất".into(),
+                            }),
+                        ]
+                    })
+                    .collect(),
+                vec![],
+            )
+        },
+    ];
+    ntm_reports::workbook(&tables).map_err(|e| AppError::Invalid(vec![e.to_string()]))
+}
+
 // ---------------------------------------------------------------------------------------
 // Public catalogue
 // ---------------------------------------------------------------------------------------

@@ -164,6 +164,12 @@ pub enum Command {
         #[arg(long)]
         as_of: Option<chrono::NaiveDate>,
     },
+    /// OCOP: the province's figures and report, support spending and the mandatory
+    /// conditions of the score sheets.
+    Ocop {
+        #[command(subcommand)]
+        command: OcopCommand,
+    },
     /// Directives' tasks: list them with their computed state, or compile them (counts by
     /// the four states, lead units ranked by on-time rate, laggards first).
     Tasks {
@@ -350,6 +356,24 @@ pub enum UnitsCommand {
     },
     /// Write the register of villages and gardens (all communes) as .xlsx.
     VillagesExport { output: PathBuf },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OcopCommand {
+    /// The province's figures today: valid by stars, cumulative, by evaluation year.
+    Summary,
+    /// Write the province's OCOP report (.xlsx).
+    Report { output: PathBuf },
+    /// Import support payments from .xlsx (the template of the support page): all or
+    /// nothing, every problem with its sheet and row.
+    SupportImport {
+        file: PathBuf,
+        /// Show what would be written, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Load mandatory conditions from CSV (rule_set,product_set,stars,code,text,source).
+    ConditionsImport { file: PathBuf },
 }
 
 #[derive(Debug, Subcommand)]
@@ -585,6 +609,102 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             Ok(())
         }
         Command::User { command } => user(&args, store, command).await,
+        Command::Ocop { command } => {
+            let registry = ntm_app::units::load_registry(store).await?;
+            let today = ntm_core::task::local_date(clock.now());
+            let book = store.ocop_book().await?;
+            match command {
+                OcopCommand::Summary | OcopCommand::Report { .. } => {
+                    let outcomes = ntm_app::ocop::outcomes(store, &book).await?;
+                    let f = ntm_app::ocop::figures(&book, &registry, &|_| true, today, &outcomes);
+                    if let OcopCommand::Report { output } = command {
+                        let (_, totals) = ntm_app::ocop::spending(
+                            &book,
+                            &registry,
+                            None,
+                            ntm_app::ocop::DEFAULT_IDENTITY_RATIO,
+                        );
+                        let bytes = ntm_app::ocop::report_workbook(&f, &totals, today)?;
+                        std::fs::write(output, bytes)
+                            .with_context(|| format!("không ghi được {}", output.display()))?;
+                        outln!("Đã ghi báo cáo OCOP: {}", output.display());
+                    } else if args.json {
+                        outln!(
+                            "{}",
+                            serde_json::json!({
+                                "on": today.to_string(), "valid": f.valid, "cumulative": f.cumulative,
+                                "lapsed": f.lapsed, "valid_by_stars": f.valid_by_stars,
+                                "years": f.years.iter().map(|y| serde_json::json!({
+                                    "year": y.year, "products": y.products, "first": y.first,
+                                    "again": y.again, "by_stars": y.by_stars,
+                                })).collect::<Vec<_>>(),
+                            })
+                        );
+                    } else {
+                        outln!(
+                            "OCOP ngày {}: {} sản phẩm còn hiệu lực (3 sao {}, 4 sao {}, 5 sao {}); lũy kế {} sản phẩm đã từng được công nhận.",
+                            today.format("%d/%m/%Y"),
+                            f.valid,
+                            f.valid_by_stars[0],
+                            f.valid_by_stars[1],
+                            f.valid_by_stars[2],
+                            f.cumulative
+                        );
+                        for y in f.years.iter().rev() {
+                            outln!(
+                                "  {}: {} sản phẩm ({} lần đầu, {} đánh giá lại), 3 sao {}, 4 sao {}, 5 sao {}",
+                                y.year,
+                                y.products,
+                                y.first,
+                                y.again,
+                                y.by_stars[0],
+                                y.by_stars[1],
+                                y.by_stars[2]
+                            );
+                        }
+                    }
+                }
+                OcopCommand::SupportImport { file, dry_run } => {
+                    let bytes = std::fs::read(file)
+                        .with_context(|| format!("không đọc được {}", file.display()))?;
+                    let lines = ntm_app::ocop::support_of(&bytes, &book)
+                        .map_err(|p| anyhow::Error::from(ntm_app::AppError::Invalid(p)))?;
+                    let plan = ntm_app::ocop::support_preview(&lines, &book)?;
+                    let (new, changed, unchanged) = if *dry_run {
+                        (plan.new.len(), plan.changed.len(), plan.unchanged)
+                    } else {
+                        store
+                            .import_support(
+                                &lines,
+                                &audit(&args, format!("import {}", file.display())),
+                            )
+                            .await?
+                    };
+                    outln!(
+                        "{}{new} khoản mới, {changed} khoản thay đổi, {unchanged} không đổi.",
+                        if *dry_run {
+                            "Xem trước (chưa ghi): "
+                        } else {
+                            "Đã ghi: "
+                        }
+                    );
+                }
+                OcopCommand::ConditionsImport { file } => {
+                    let text = std::fs::read_to_string(file)
+                        .with_context(|| format!("không đọc được {}", file.display()))?;
+                    let conditions = ntm_app::ocop::parse_conditions(&text)
+                        .map_err(|p| anyhow::Error::from(ntm_app::AppError::Invalid(p)))?;
+                    let n = store
+                        .put_conditions(
+                            &conditions,
+                            &audit(&args, format!("import {}", file.display())),
+                        )
+                        .await?;
+                    outln!("Đã nạp {n} tiêu chí bắt buộc.");
+                }
+            }
+            Ok(())
+        }
         Command::Tasks { command } => {
             let registry = ntm_app::units::load_registry(store).await?;
             let office = office_actor(&args, &registry);

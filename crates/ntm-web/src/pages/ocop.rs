@@ -2122,10 +2122,14 @@ pub async fn report(
         })
         .collect();
     if q.format == "xlsx" {
-        let tables = report_tables(&f, &units, &categories, &spending, day);
-        let bytes = crate::state::blocking(move || ntm_reports::workbook(&tables))
-            .await?
-            .map_err(|e| crate::error::internal(anyhow::anyhow!("{e}")))?;
+        let spending = if sees_province(&session, registry, day) {
+            totals
+        } else {
+            vec![]
+        };
+        let bytes =
+            crate::state::blocking(move || ntm_app::ocop::report_workbook(&f, &spending, day))
+                .await??;
         return Ok(download(
             bytes,
             &format!("bao-cao-ocop-{}.xlsx", day.format("%Y%m%d")),
@@ -2154,170 +2158,6 @@ pub async fn report(
         ratio_rule: ocop::RATIO_RULE,
         illustrative: f.illustrative,
     })
-}
-
-fn report_tables(
-    f: &ntm_app::ocop::Figures,
-    units: &[UnitLine],
-    categories: &[(String, usize)],
-    spending: &[SpendingLine],
-    day: NaiveDate,
-) -> Vec<ntm_reports::Table> {
-    use ntm_reports::{Cell, Column, Table};
-    let mut subtitle = vec![format!("Đến ngày {}", date(day))];
-    if f.illustrative {
-        subtitle.push("Có số liệu minh họa của bản trình diễn.".into());
-    }
-    let t = |sheet: &str,
-             title: &str,
-             columns: Vec<Column>,
-             rows: Vec<Vec<Cell>>,
-             totals: Vec<Vec<Cell>>| Table {
-        sheet: sheet.into(),
-        title: title.into(),
-        subtitle: subtitle.clone(),
-        columns,
-        header_rows: vec![],
-        rows,
-        totals,
-        notes: vec![ocop::COUNT_RULE.into()],
-        landscape: false,
-        freeze_columns: 1,
-    };
-    vec![
-        t(
-            "Tổng hợp",
-            "TỔNG HỢP SẢN PHẨM OCOP",
-            vec![
-                Column::new("Chỉ số", 44.0),
-                Column::new("Số sản phẩm", 14.0),
-            ],
-            vec![
-                vec![Cell::text("Còn hiệu lực"), Cell::int(f.valid as i64)],
-                vec![
-                    Cell::text("   trong đó 3 sao"),
-                    Cell::int(f.valid_by_stars[0] as i64),
-                ],
-                vec![
-                    Cell::text("   trong đó 4 sao"),
-                    Cell::int(f.valid_by_stars[1] as i64),
-                ],
-                vec![
-                    Cell::text("   trong đó 5 sao"),
-                    Cell::int(f.valid_by_stars[2] as i64),
-                ],
-                vec![
-                    Cell::text("Lũy kế đã từng được công nhận"),
-                    Cell::int(f.cumulative as i64),
-                ],
-                vec![
-                    Cell::text("Đã hết hiệu lực (hết hạn, thu hồi, không đánh giá lại)"),
-                    Cell::int(f.lapsed as i64),
-                ],
-            ],
-            vec![],
-        ),
-        t(
-            "Theo năm",
-            "SẢN PHẨM OCOP ĐƯỢC CÔNG NHẬN THEO NĂM ĐÁNH GIÁ",
-            vec![
-                Column::new("Năm", 8.0),
-                Column::new("Số sản phẩm", 12.0),
-                Column::new("Lần đầu", 10.0),
-                Column::new("Đánh giá lại, nâng hạng", 14.0),
-                Column::new("3 sao", 8.0),
-                Column::new("4 sao", 8.0),
-                Column::new("5 sao", 8.0),
-            ],
-            year_lines(f)
-                .iter()
-                .map(|y| {
-                    vec![
-                        Cell::int(i64::from(y.year)),
-                        Cell::int(y.products as i64),
-                        Cell::int(y.first as i64),
-                        Cell::int(y.again as i64),
-                        Cell::int(y.three as i64),
-                        Cell::int(y.four as i64),
-                        Cell::int(y.five as i64),
-                    ]
-                })
-                .collect(),
-            vec![],
-        ),
-        t(
-            "Theo đơn vị",
-            "SẢN PHẨM OCOP CÒN HIỆU LỰC THEO ĐƠN VỊ",
-            vec![
-                Column::new("Đơn vị", 30.0),
-                Column::new("3 sao", 8.0),
-                Column::new("4 sao", 8.0),
-                Column::new("5 sao", 8.0),
-                Column::new("Tổng", 8.0),
-            ],
-            units
-                .iter()
-                .map(|u| {
-                    vec![
-                        Cell::text(&u.name),
-                        Cell::int(u.three as i64),
-                        Cell::int(u.four as i64),
-                        Cell::int(u.five as i64),
-                        Cell::int(u.total as i64),
-                    ]
-                })
-                .collect(),
-            vec![vec![
-                Cell::text("Toàn tỉnh"),
-                Cell::int(f.valid_by_stars[0] as i64),
-                Cell::int(f.valid_by_stars[1] as i64),
-                Cell::int(f.valid_by_stars[2] as i64),
-                Cell::int(f.valid as i64),
-            ]],
-        ),
-        t(
-            "Theo nhóm",
-            "SẢN PHẨM OCOP CÒN HIỆU LỰC THEO NHÓM (QĐ 148/2023)",
-            vec![
-                Column::new("Nhóm sản phẩm", 50.0),
-                Column::new("Số sản phẩm", 12.0),
-            ],
-            categories
-                .iter()
-                .map(|(c, n)| vec![Cell::text(c), Cell::int(*n as i64)])
-                .collect(),
-            vec![],
-        ),
-        Table {
-            notes: vec![ocop::RATIO_RULE.into()],
-            ..t(
-                "Kinh phí",
-                "KINH PHÍ HỖ TRỢ OCOP THEO NĂM (ĐỒNG)",
-                vec![
-                    Column::new("Năm", 8.0),
-                    Column::new("Bộ nhận diện, bao bì", 16.0),
-                    Column::new("Đầu tư sản xuất", 16.0),
-                    Column::new("Khác", 16.0),
-                    Column::new("Tổng", 16.0),
-                    Column::new("Tỷ lệ nhận diện / sản xuất", 14.0),
-                ],
-                spending
-                    .iter()
-                    .map(|s| {
-                        vec![
-                            Cell::int(i64::from(s.year)),
-                            Cell::text(&s.identity),
-                            Cell::text(&s.production),
-                            Cell::text(&s.other),
-                            Cell::text(&s.total),
-                            Cell::text(&s.ratio),
-                        ]
-                    })
-                    .collect(),
-                vec![],
-            )
-        },
-    ]
 }
 
 // ---------------------------------------------------------------------------------------

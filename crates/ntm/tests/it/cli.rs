@@ -782,3 +782,71 @@ fn the_village_register_goes_out_as_a_workbook_and_comes_back_unchanged() {
         .failed();
     assert!(run.stderr().contains(".xlsx"), "{}", run.stderr());
 }
+
+#[test]
+fn ocop_figures_report_conditions_and_a_refused_support_file() {
+    let env = Env::new();
+    env.demo();
+    let s = env.ntm(&["ocop", "summary", "--json"]).ok().json();
+    let valid = s["valid"].as_u64().unwrap();
+    let cumulative = s["cumulative"].as_u64().unwrap();
+    assert!(valid > 0 && valid < cumulative, "{s}");
+    assert_eq!(
+        s["valid"].as_u64(),
+        Some(
+            s["valid_by_stars"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_u64().unwrap())
+                .sum()
+        )
+    );
+    let y2019 = s["years"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|y| y["year"] == 2019)
+        .unwrap();
+    assert_eq!(
+        (y2019["products"].clone(), y2019["by_stars"][1].clone()),
+        (63.into(), 2.into())
+    );
+    let out = env.path("ocop.xlsx");
+    env.ntm(&["ocop", "report", out.to_str().unwrap()]).ok();
+    let mut wb: calamine::Xlsx<_> = calamine::open_workbook(&out).unwrap();
+    assert!(calamine::Reader::sheet_names(&wb).contains(&"Kinh phí".to_owned()));
+    let range = calamine::Reader::worksheet_range(&mut wb, "Tổng hợp").unwrap();
+    assert!(
+        range
+            .rows()
+            .any(|r| r.iter().any(|c| c.to_string() == valid.to_string()))
+    );
+    // Conditions: a bad row is refused with its line; a good file is loaded.
+    let bad = env.write(
+        "bad.csv",
+        "rule_set,product_set,stars,code,text,source\n148,Z,3,A,x,y\n",
+    );
+    let r = env
+        .ntm(&["ocop", "conditions-import", bad.to_str().unwrap()])
+        .failed();
+    assert!(
+        r.stderr().contains("dòng 2, cột product_set"),
+        "{}",
+        r.stderr()
+    );
+    let good = env.write(
+        "ok.csv",
+        "rule_set,product_set,stars,code,text,source\n148-1489,*,3,C3,Có công bố tiêu chuẩn sản phẩm,QĐ 148 Phụ lục III\n",
+    );
+    let r = env
+        .ntm(&["ocop", "conditions-import", good.to_str().unwrap()])
+        .ok();
+    assert!(r.stdout().contains("Đã nạp 1"), "{}", r.stdout());
+    // A file that is not a workbook writes nothing and says why.
+    let not = env.write("x.xlsx", "không phải tệp Excel");
+    let r = env
+        .ntm(&["ocop", "support-import", not.to_str().unwrap()])
+        .failed();
+    assert!(!r.stderr().is_empty());
+}
