@@ -1239,7 +1239,11 @@ pub fn support_of(bytes: &[u8], book: &OcopBook) -> Result<Vec<Support>, Vec<Str
                 r.source
             ));
         }
-        let amount = match ntm_core::Value::parse_number(&r.amount) {
+        // Money in đồng is written the Vietnamese way (60.000.000) or plain (60000000).
+        let amount = match ntm_core::Value::parse_number_as(
+            &r.amount,
+            ntm_core::value::Convention::Vietnamese,
+        ) {
             Ok(a) => Some(a),
             Err(_) => {
                 problems.push(format!(
