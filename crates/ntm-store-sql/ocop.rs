@@ -220,14 +220,25 @@ async fn read_book(conn: &mut DbConn) -> StoreResult<OcopBook> {
     }
     let entries = all(
         conn,
-        "SELECT id, round_id, product_id, note FROM ocop_entries ORDER BY round_id, id".into(),
+        "SELECT id, round_id, product_id, note, checked_on, checked_by, check_note \
+         FROM ocop_entries ORDER BY round_id, id"
+            .into(),
         "reading the OCOP entries",
         |row| {
+            let on: Option<NaiveDate> = get(row, "checked_on")?;
             Ok(Entry {
                 id: get(row, "id")?,
                 round: get(row, "round_id")?,
                 product: get(row, "product_id")?,
                 note: get(row, "note")?,
+                precheck: match on {
+                    Some(on) => Some(ntm_store::ocop::Precheck {
+                        on,
+                        by: get::<Option<String>>(row, "checked_by")?.unwrap_or_default(),
+                        note: get::<Option<String>>(row, "check_note")?.unwrap_or_default(),
+                    }),
+                    None => None,
+                },
             })
         },
     )
@@ -667,6 +678,54 @@ impl OcopStore for Backend {
             )),
         }];
         finish(tx, &audits, audit, at, "committing the sheet").await
+    }
+
+    async fn put_precheck(
+        &self,
+        entry: i64,
+        on: NaiveDate,
+        note: &str,
+        audit: &AuditContext,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        let at = audit.at.trunc_subsecs(6);
+        let r = entry_round(&mut tx, entry).await?;
+        if r.is_closed() {
+            return Err(round_closed(r.id));
+        }
+        let product: i64 = sqlx::query_scalar("SELECT product_id FROM ocop_entries WHERE id = $1")
+            .bind(entry)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(|e| db_error("reading the entry", e))?;
+        let unit = producer_unit(&mut tx, product).await?;
+        sqlx::query(
+            "UPDATE ocop_entries SET checked_on = $1, checked_by = $2, check_note = $3 WHERE id = $4",
+        )
+        .bind(on)
+        .bind(&audit.actor)
+        .bind(note.trim())
+        .bind(entry)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| db_error("writing the check", e))?;
+        let a = NewAudit {
+            action: "ocop_entry.precheck",
+            target_kind: "ocop_entry",
+            target_id: entry.to_string(),
+            unit_id: unit,
+            before: None,
+            after: Some(format!(
+                "UBND xã kiểm tra hồ sơ ngày {}{}",
+                on.format("%d/%m/%Y"),
+                if note.trim().is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", note.trim())
+                }
+            )),
+        };
+        finish(tx, &[a], audit, at, "committing the check").await
     }
 
     async fn round_sheets(&self, round: i64) -> StoreResult<Vec<SheetRecord>> {

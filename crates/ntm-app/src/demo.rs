@@ -2034,6 +2034,16 @@ async fn seed_ocop(
     }
     let entries = store.add_entries(r2026, &p2026, audit).await?;
     attach_demo_dossiers(store, &entries, None, audit).await?;
+    for e in &entries {
+        store
+            .put_precheck(
+                *e,
+                d(2026, 10, 1),
+                "Sản phẩm, nguyên liệu và lao động tại địa phương (minh họa).",
+                &at_time(audit, "2026-10-01T09:00:00+07:00"),
+            )
+            .await?;
+    }
     for (i, e) in entries.iter().enumerate() {
         let target = [91.0, 74.0, 63.0, 58.0, 45.0, 67.0, 72.0][i.min(6)];
         let mut sheets = sheets_for(RuleSet::Qd148Amended, target, &format!("2026/s/{i}"));
@@ -2089,6 +2099,17 @@ async fn seed_ocop(
     let entries = store.add_entries(open, &p_open, audit).await?;
     // One producer has not yet sent its self-assessment: the checklist shows it.
     attach_demo_dossiers(store, &entries, entries.get(1).copied(), audit).await?;
+    // The commune of the last one has not checked its dossier yet.
+    for e in entries.iter().take(entries.len().saturating_sub(1)) {
+        store
+            .put_precheck(
+                *e,
+                d(2026, 11, 10),
+                "Sản phẩm, nguyên liệu và lao động tại địa phương (minh họa).",
+                &at_time(audit, "2026-11-10T09:00:00+07:00"),
+            )
+            .await?;
+    }
     for (i, e) in entries.iter().enumerate().take(3) {
         // Some members have handed in; the secretary (vpdp) has not.
         for s in sheets_for(

@@ -854,6 +854,57 @@ pub async fn close(
     Ok(())
 }
 
+/// What the commune checks before it proposes a product under 1489 (the rest of its
+/// checklist was not captured by the reference).
+pub const PRECHECK_RULE: &str = "Theo QĐ 1489/QĐ-TTg, UBND xã tiếp nhận hồ sơ, kiểm tra một số \
+    nội dung (sản phẩm và nguyên liệu có nguồn gốc tại địa phương, sử dụng lao động địa phương, \
+    nguồn gốc ý tưởng sản phẩm, …) rồi đề xuất cấp tỉnh đánh giá.";
+
+/// The commune records its check of an entry's dossier (1489 rounds only): whoever keeps
+/// the producer, or the office on its behalf.
+pub async fn precheck(
+    store: &dyn Store,
+    registry: &UnitRegistry,
+    actor: &Actor,
+    entry_id: i64,
+    (on, note): (NaiveDate, &str),
+    (today, at): (NaiveDate, DateTime<Utc>),
+) -> AppResult<()> {
+    let book = store.ocop_book().await?;
+    let entry = book
+        .entry(entry_id)
+        .ok_or_else(|| AppError::NotFound(format!("Không có sản phẩm dự đánh giá {entry_id}.")))?;
+    let round = book
+        .round(entry.round)
+        .ok_or_else(|| AppError::NotFound("Không có đợt đánh giá.".into()))?;
+    let producer = book
+        .producer_of(entry.product)
+        .ok_or_else(|| AppError::NotFound("Không có chủ thể.".into()))?;
+    if !may_keep(registry, actor, producer, today) {
+        return Err(forbidden());
+    }
+    let mut problems = Vec::new();
+    if round.rule_set != RuleSet::Qd148Amended {
+        problems.push(format!(
+            "Bước kiểm tra của UBND xã có từ QĐ 1489/QĐ-TTg (06/7/2025); đợt này theo {}.",
+            round.rule_set.label_vi()
+        ));
+    }
+    if on > today {
+        problems.push("Ngày kiểm tra sau hôm nay.".into());
+    }
+    invalid(problems)?;
+    store
+        .put_precheck(
+            entry_id,
+            on,
+            note,
+            &actor.audit(at, "UBND xã kiểm tra hồ sơ OCOP"),
+        )
+        .await?;
+    Ok(())
+}
+
 /// The secretary (or the office) marks mandatory conditions of an entry.
 pub async fn check_conditions(
     store: &dyn Store,

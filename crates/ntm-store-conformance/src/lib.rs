@@ -4975,7 +4975,15 @@ pub async fn ocop_rounds_certificates_and_support(store: &dyn Store) {
     assert_eq!((files[0].size, files[0].part.as_str()), (14, "tu_danh_gia"));
     let (_, back) = store.entry_file(fid).await.expect("read").expect("there");
     assert_eq!(back, file);
+    store
+        .put_precheck(entry, date("2026-09-01"), "nguyên liệu tại xã", &a)
+        .await
+        .expect("the commune's check");
     store.close_round(rid, &a).await.expect("close");
+    assert!(matches!(
+        store.put_precheck(entry, date("2026-09-02"), "", &a).await,
+        Err(StoreError::Conflict(_))
+    ));
     let late = store.put_sheet(entry, &sheet(member, 25), &a).await;
     assert!(matches!(late, Err(StoreError::Conflict(_))), "{late:?}");
     assert!(matches!(
@@ -5126,6 +5134,11 @@ pub async fn ocop_rounds_certificates_and_support(store: &dyn Store) {
     assert_eq!(book.products[0].product_set.as_deref(), Some("I.5.a"));
     assert!(book.products[0].collective_brand);
     assert_eq!(book.rounds.len(), 1);
+    let p = book.entries[0].precheck.as_ref().expect("checked");
+    assert_eq!(
+        (p.on, p.by.as_str(), p.note.as_str()),
+        (date("2026-09-01"), "vpdp", "nguyên liệu tại xã")
+    );
     assert_eq!(book.rounds[0].members, {
         let mut m = vec![member, secretary];
         m.sort_unstable();

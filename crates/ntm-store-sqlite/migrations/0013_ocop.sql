@@ -61,6 +61,9 @@ CREATE TABLE ocop_entries (
     round_id    INTEGER NOT NULL REFERENCES ocop_rounds (id),
     product_id  INTEGER NOT NULL REFERENCES ocop_products (id),
     note        TEXT NOT NULL,
+    checked_on  TEXT,
+    checked_by  TEXT,
+    check_note  TEXT,
     UNIQUE (round_id, product_id)
 ) STRICT;
 

@@ -50,6 +50,18 @@ pub struct Entry {
     pub round: i64,
     pub product: i64,
     pub note: String,
+    /// The commune's check of the dossier under 1489 (local origin of the product and its
+    /// raw materials, local labour, the idea's origin) before it proposes the product.
+    pub precheck: Option<Precheck>,
+}
+
+/// The commune's check of an entry's dossier.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Precheck {
+    pub on: chrono::NaiveDate,
+    /// Who recorded it (set by the store from the audit context).
+    pub by: String,
+    pub note: String,
 }
 
 /// A member's sheet as stored.
@@ -180,6 +192,15 @@ pub trait OcopStore {
     /// Writes a member's sheet: only while the round is open and only by one of its
     /// members, both checked inside the transaction (`Conflict`).
     async fn put_sheet(&self, entry: i64, sheet: &Sheet, audit: &AuditContext) -> StoreResult<()>;
+    /// Records the commune's check of an entry (replacing an earlier one); `Conflict` when
+    /// the round is closed.
+    async fn put_precheck(
+        &self,
+        entry: i64,
+        on: chrono::NaiveDate,
+        note: &str,
+        audit: &AuditContext,
+    ) -> StoreResult<()>;
     /// The sheets of a round's entries, by entry then member.
     async fn round_sheets(&self, round: i64) -> StoreResult<Vec<SheetRecord>>;
     /// Closes scoring; `Conflict` when already closed.

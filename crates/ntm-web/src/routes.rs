@@ -231,6 +231,7 @@ pub fn router(state: AppState) -> Router {
         .route("/ocop/rounds/{id}/decision", post(pages::ocop::decide))
         .route("/ocop/entries/{id}/score", post(pages::ocop::score))
         .route("/ocop/entries/{id}/checks", post(pages::ocop::check))
+        .route("/ocop/entries/{id}/precheck", post(pages::ocop::precheck))
         .route("/ocop/entries/{id}/files", post(pages::ocop::attach))
         .route("/ocop/files/{id}", get(pages::ocop::file))
         .route("/ocop/certificates", post(pages::ocop::record_certificate))

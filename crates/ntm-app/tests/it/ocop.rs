@@ -133,6 +133,57 @@ async fn members_see_only_their_own_sheet_until_the_secretary_closes_scoring() {
     let m2 = actor_by_username(s, "hd-ocop-1").await.unwrap();
     let outsider = actor_by_username(s, "xa-kylac").await.unwrap();
 
+    // The commune's check (1489): not by another commune, and dated at most today.
+    let foreign = app::precheck(
+        s,
+        &ws.registry,
+        &outsider,
+        entry,
+        (day(2026, 11, 1), ""),
+        (today(), now()),
+    )
+    .await;
+    assert!(
+        matches!(foreign, Err(AppError::Forbidden(_))),
+        "{foreign:?}"
+    );
+    let future = app::precheck(
+        s,
+        &ws.registry,
+        &office,
+        entry,
+        (day(2026, 12, 30), ""),
+        (today(), now()),
+    )
+    .await;
+    assert!(matches!(future, Err(AppError::Invalid(_))), "{future:?}");
+    app::precheck(
+        s,
+        &ws.registry,
+        &office,
+        entry,
+        (day(2026, 11, 1), "nguyên liệu tại xã"),
+        (today(), now()),
+    )
+    .await
+    .unwrap();
+    // A 1048 round (the demo's 2022) has no such step.
+    let book = s.ocop_book().await.unwrap();
+    let old = book.entries.iter().find(|e| e.round == 1).unwrap().id;
+    let r = app::precheck(
+        s,
+        &ws.registry,
+        &office,
+        old,
+        (day(2022, 11, 1), ""),
+        (today(), now()),
+    )
+    .await;
+    assert!(
+        matches!(r, Err(AppError::Invalid(ref p)) if p[0].contains("1489")),
+        "{r:?}"
+    );
+
     // Over the maximum of part A (40 under 148): refused with the reason.
     let over = app::score(s, &m1, entry, [dec(41), dec(20), dec(30)], now()).await;
     assert!(

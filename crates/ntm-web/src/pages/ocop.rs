@@ -1200,6 +1200,9 @@ pub struct EntryLine {
     pub conditions_state: String,
     pub decided: String,
     pub may_attach: bool,
+    /// Under 1489: the commune's check, or "" when none yet.
+    pub precheck: String,
+    pub needs_precheck: bool,
     pub illustrative: bool,
 }
 
@@ -1231,6 +1234,7 @@ pub struct RoundPage {
     pub note: String,
     pub band_rule: &'static str,
     pub outlier_rule: &'static str,
+    pub precheck_rule: &'static str,
     pub today_iso: String,
     pub undecided: usize,
 }
@@ -1361,6 +1365,24 @@ fn round_page(
                     .collect::<Vec<_>>()
                     .join("; "),
                 may_attach: ntm_app::ocop::may_keep(registry, &session.actor, &e.producer, day),
+                precheck: e
+                    .entry
+                    .precheck
+                    .as_ref()
+                    .map(|p| {
+                        format!(
+                            "UBND xã đã kiểm tra ngày {} ({}){}",
+                            date(p.on),
+                            p.by,
+                            if p.note.is_empty() {
+                                String::new()
+                            } else {
+                                format!(": {}", p.note)
+                            }
+                        )
+                    })
+                    .unwrap_or_default(),
+                needs_precheck: r.rule_set == RuleSet::Qd148Amended,
                 illustrative: e.product.illustrative,
             }
         })
@@ -1433,6 +1455,7 @@ fn round_page(
         note: r.note.clone(),
         band_rule: ocop::BAND_RULE,
         outlier_rule: ocop::OUTLIER_RULE,
+        precheck_rule: ntm_app::ocop::PRECHECK_RULE,
         today_iso: day.to_string(),
         undecided,
     }
@@ -1515,6 +1538,34 @@ pub async fn score(
         entry,
         parts,
         state.now(),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/ocop/rounds/{round}#e{entry}")).into_response())
+}
+
+pub async fn precheck(
+    State(state): State<AppState>,
+    session: Session,
+    Path(entry): Path<i64>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> WebResult<Response> {
+    session.check_csrf(&field(&fields, "csrf"))?;
+    let ws = workspace(&state, Some(0)).await?;
+    let Some(on) = ntm_core::text::parse_date(&field(&fields, "on")) else {
+        return Err(ntm_app::AppError::Invalid(vec![
+            "Ngày kiểm tra: chưa ghi hoặc không phải ngày".into(),
+        ])
+        .into());
+    };
+    let b = book(&state).await?;
+    let round = round_of_entry(&b, entry)?;
+    ntm_app::ocop::precheck(
+        state.store.as_ref(),
+        &ws.registry,
+        &session.actor,
+        entry,
+        (on, &field(&fields, "note")),
+        (today(&state), state.now()),
     )
     .await?;
     Ok(Redirect::to(&format!("/ocop/rounds/{round}#e{entry}")).into_response())
