@@ -327,6 +327,8 @@ pub struct ProductQuery {
     #[serde(default)]
     year: String,
     #[serde(default)]
+    unit: String,
+    #[serde(default)]
     q: String,
     #[serde(default)]
     format: String,
@@ -356,6 +358,9 @@ pub struct ProductsPage {
     pub year: String,
     pub q: String,
     pub categories: Vec<(&'static str, &'static str)>,
+    /// The units the viewer's products stand in now, to filter by.
+    pub units: Vec<(String, String)>,
+    pub unit: String,
     pub query: String,
     pub may_add: bool,
 }
@@ -403,11 +408,18 @@ pub async fn products(
     let filter = ProductFilter {
         stars: q.stars.trim().parse().ok(),
         category: Some(q.category.trim().to_owned()).filter(|c| !c.is_empty()),
-        unit: None,
+        unit: UnitId::parse(q.unit.trim()),
         year: q.year.trim().parse().ok(),
         text: q.q.clone(),
     };
     let lines = ntm_app::ocop::products(&b, registry, Some(&session.actor), &filter, day);
+    let mut units: Vec<(String, String)> =
+        ntm_app::ocop::products(&b, registry, Some(&session.actor), &ProductFilter::default(), day)
+            .iter()
+            .map(|l| (l.unit.to_string(), l.unit_name.clone()))
+            .collect();
+    units.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
+    units.dedup();
     if q.format == "xlsx" {
         let table = products_table(&lines, day);
         let bytes = crate::state::blocking(move || ntm_reports::workbook(&[table]))
@@ -420,10 +432,11 @@ pub async fn products(
         ));
     }
     let query = format!(
-        "stars={}&category={}&year={}&q={}",
+        "stars={}&category={}&year={}&unit={}&q={}",
         q.stars,
         q.category,
         q.year,
+        form_urlencoded::byte_serialize(q.unit.as_bytes()).collect::<String>(),
         form_urlencoded::byte_serialize(q.q.as_bytes()).collect::<String>()
     );
     render(&ProductsPage {
@@ -439,6 +452,8 @@ pub async fn products(
         year: q.year,
         q: q.q,
         categories: CATEGORIES_148.to_vec(),
+        units,
+        unit: q.unit,
         query,
         may_add: ntm_core::access::holds(
             &session.actor.grants,
