@@ -793,6 +793,23 @@ pub async fn round_view(
     })
 }
 
+/// An entry with its round and its product's producer, or why not.
+fn entry_of(
+    book: &OcopBook,
+    entry_id: i64,
+) -> AppResult<(&ntm_store::ocop::Entry, &Round, &Producer)> {
+    let entry = book
+        .entry(entry_id)
+        .ok_or_else(|| AppError::NotFound(format!("Không có sản phẩm dự đánh giá {entry_id}.")))?;
+    let round = book
+        .round(entry.round)
+        .ok_or_else(|| AppError::NotFound("Không có đợt đánh giá.".into()))?;
+    let producer = book
+        .producer_of(entry.product)
+        .ok_or_else(|| AppError::NotFound("Không có chủ thể.".into()))?;
+    Ok((entry, round, producer))
+}
+
 /// A member hands in (or changes) their own sheet for an entry, while the round is open.
 pub async fn score(
     store: &dyn Store,
@@ -802,12 +819,7 @@ pub async fn score(
     at: DateTime<Utc>,
 ) -> AppResult<()> {
     let book = store.ocop_book().await?;
-    let entry = book
-        .entry(entry_id)
-        .ok_or_else(|| AppError::NotFound(format!("Không có sản phẩm dự đánh giá {entry_id}.")))?;
-    let round = book
-        .round(entry.round)
-        .ok_or_else(|| AppError::NotFound("Không có đợt đánh giá.".into()))?;
+    let (_, round, _) = entry_of(&book, entry_id)?;
     if !round.members.contains(&actor.user_id) {
         return Err(AppError::Forbidden(
             "Chỉ thành viên hội đồng của đợt này được chấm điểm.".into(),
@@ -871,15 +883,7 @@ pub async fn precheck(
     (today, at): (NaiveDate, DateTime<Utc>),
 ) -> AppResult<()> {
     let book = store.ocop_book().await?;
-    let entry = book
-        .entry(entry_id)
-        .ok_or_else(|| AppError::NotFound(format!("Không có sản phẩm dự đánh giá {entry_id}.")))?;
-    let round = book
-        .round(entry.round)
-        .ok_or_else(|| AppError::NotFound("Không có đợt đánh giá.".into()))?;
-    let producer = book
-        .producer_of(entry.product)
-        .ok_or_else(|| AppError::NotFound("Không có chủ thể.".into()))?;
+    let (_, round, producer) = entry_of(&book, entry_id)?;
     if !may_keep(registry, actor, producer, today) {
         return Err(forbidden());
     }
@@ -915,12 +919,7 @@ pub async fn check_conditions(
     (today, at): (NaiveDate, DateTime<Utc>),
 ) -> AppResult<()> {
     let book = store.ocop_book().await?;
-    let entry = book
-        .entry(entry_id)
-        .ok_or_else(|| AppError::NotFound(format!("Không có sản phẩm dự đánh giá {entry_id}.")))?;
-    let round = book
-        .round(entry.round)
-        .ok_or_else(|| AppError::NotFound("Không có đợt đánh giá.".into()))?;
+    let (_, round, _) = entry_of(&book, entry_id)?;
     if round.secretary != actor.user_id && !may_manage(registry, actor, today) {
         return Err(forbidden());
     }
@@ -965,15 +964,7 @@ pub async fn attach(
     (today, at): (NaiveDate, DateTime<Utc>),
 ) -> AppResult<i64> {
     let book = store.ocop_book().await?;
-    let entry = book
-        .entry(entry_id)
-        .ok_or_else(|| AppError::NotFound(format!("Không có sản phẩm dự đánh giá {entry_id}.")))?;
-    let round = book
-        .round(entry.round)
-        .ok_or_else(|| AppError::NotFound("Không có đợt đánh giá.".into()))?;
-    let producer = book
-        .producer_of(entry.product)
-        .ok_or_else(|| AppError::NotFound("Không có chủ thể.".into()))?;
+    let (entry, round, producer) = entry_of(&book, entry_id)?;
     if !may_keep(registry, actor, producer, today) {
         return Err(forbidden());
     }

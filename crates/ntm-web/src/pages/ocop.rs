@@ -127,15 +127,7 @@ pub struct ExpiringLine {
 pub struct OverviewPage {
     pub chrome: Option<Chrome>,
     pub today: String,
-    pub valid: usize,
-    pub cumulative: usize,
-    pub lapsed: usize,
-    pub three: usize,
-    pub four: usize,
-    pub five: usize,
-    pub years: Vec<YearLine>,
-    pub units: Vec<UnitLine>,
-    pub categories: Vec<(String, usize)>,
+    pub t: Totals,
     pub expiring: Vec<ExpiringLine>,
     pub alert_days: String,
     /// (product, name, year of its round)
@@ -146,6 +138,55 @@ pub struct OverviewPage {
     pub illustrative: bool,
     pub manage: bool,
     pub count_rule: &'static str,
+}
+
+/// The figures as the overview and the report show them.
+pub struct Totals {
+    pub valid: usize,
+    pub cumulative: usize,
+    pub lapsed: usize,
+    pub three: usize,
+    pub four: usize,
+    pub five: usize,
+    pub years: Vec<YearLine>,
+    pub units: Vec<UnitLine>,
+    pub categories: Vec<(String, usize)>,
+}
+
+fn totals(f: &ntm_app::ocop::Figures) -> Totals {
+    Totals {
+        valid: f.valid,
+        cumulative: f.cumulative,
+        lapsed: f.lapsed,
+        three: f.valid_by_stars[0],
+        four: f.valid_by_stars[1],
+        five: f.valid_by_stars[2],
+        years: year_lines(f),
+        units: f
+            .by_unit
+            .iter()
+            .map(|(_, name, n)| UnitLine {
+                name: name.clone(),
+                three: n[0],
+                four: n[1],
+                five: n[2],
+                total: n.iter().sum(),
+            })
+            .collect(),
+        categories: f
+            .by_category
+            .iter()
+            .map(|(c, n)| {
+                (
+                    format!(
+                        "{c}. {}",
+                        ocop::category_name(c).unwrap_or("Chưa phân loại")
+                    ),
+                    *n,
+                )
+            })
+            .collect(),
+    }
 }
 
 fn year_lines(f: &ntm_app::ocop::Figures) -> Vec<YearLine> {
@@ -243,37 +284,7 @@ pub async fn overview(State(state): State<AppState>, session: Session) -> WebRes
             "ocop",
         )),
         today: date(day),
-        valid: f.valid,
-        cumulative: f.cumulative,
-        lapsed: f.lapsed,
-        three: f.valid_by_stars[0],
-        four: f.valid_by_stars[1],
-        five: f.valid_by_stars[2],
-        years: year_lines(&f),
-        units: f
-            .by_unit
-            .iter()
-            .map(|(_, name, n)| UnitLine {
-                name: name.clone(),
-                three: n[0],
-                four: n[1],
-                five: n[2],
-                total: n.iter().sum(),
-            })
-            .collect(),
-        categories: f
-            .by_category
-            .iter()
-            .map(|(c, n)| {
-                (
-                    format!(
-                        "{c}. {}",
-                        ocop::category_name(c).unwrap_or("Chưa phân loại")
-                    ),
-                    *n,
-                )
-            })
-            .collect(),
+        t: totals(&f),
         expiring,
         alert_days: state
             .config
@@ -413,11 +424,16 @@ pub async fn products(
         text: q.q.clone(),
     };
     let lines = ntm_app::ocop::products(&b, registry, Some(&session.actor), &filter, day);
-    let mut units: Vec<(String, String)> =
-        ntm_app::ocop::products(&b, registry, Some(&session.actor), &ProductFilter::default(), day)
-            .iter()
-            .map(|l| (l.unit.to_string(), l.unit_name.clone()))
-            .collect();
+    let mut units: Vec<(String, String)> = ntm_app::ocop::products(
+        &b,
+        registry,
+        Some(&session.actor),
+        &ProductFilter::default(),
+        day,
+    )
+    .iter()
+    .map(|l| (l.unit.to_string(), l.unit_name.clone()))
+    .collect();
     units.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
     units.dedup();
     if q.format == "xlsx" {
@@ -2125,15 +2141,7 @@ pub async fn support_confirm(
 pub struct ReportPage {
     pub chrome: Option<Chrome>,
     pub today: String,
-    pub valid: usize,
-    pub cumulative: usize,
-    pub lapsed: usize,
-    pub three: usize,
-    pub four: usize,
-    pub five: usize,
-    pub years: Vec<YearLine>,
-    pub units: Vec<UnitLine>,
-    pub categories: Vec<(String, usize)>,
+    pub t: Totals,
     pub spending: Vec<SpendingLine>,
     pub count_rule: &'static str,
     pub ratio_rule: &'static str,
@@ -2157,39 +2165,16 @@ pub async fn report(
         day,
         &outcomes,
     );
-    let (_, totals) = ntm_app::ocop::spending(&b, registry, None, state.config.ocop_identity_ratio);
+    let (_, by_year) =
+        ntm_app::ocop::spending(&b, registry, None, state.config.ocop_identity_ratio);
     let spending = if sees_province(&session, registry, day) {
-        spending_lines(&totals)
+        spending_lines(&by_year)
     } else {
         vec![]
     };
-    let units: Vec<UnitLine> = f
-        .by_unit
-        .iter()
-        .map(|(_, name, n)| UnitLine {
-            name: name.clone(),
-            three: n[0],
-            four: n[1],
-            five: n[2],
-            total: n.iter().sum(),
-        })
-        .collect();
-    let categories: Vec<(String, usize)> = f
-        .by_category
-        .iter()
-        .map(|(c, n)| {
-            (
-                format!(
-                    "{c}. {}",
-                    ocop::category_name(c).unwrap_or("Chưa phân loại")
-                ),
-                *n,
-            )
-        })
-        .collect();
     if q.format == "xlsx" {
         let spending = if sees_province(&session, registry, day) {
-            totals
+            by_year
         } else {
             vec![]
         };
@@ -2210,15 +2195,7 @@ pub async fn report(
             "ocop",
         )),
         today: date(day),
-        valid: f.valid,
-        cumulative: f.cumulative,
-        lapsed: f.lapsed,
-        three: f.valid_by_stars[0],
-        four: f.valid_by_stars[1],
-        five: f.valid_by_stars[2],
-        years: year_lines(&f),
-        units,
-        categories,
+        t: totals(&f),
         spending,
         count_rule: ocop::COUNT_RULE,
         ratio_rule: ocop::RATIO_RULE,

@@ -425,20 +425,38 @@ async fn the_product_list_filters_by_commune_stars_and_year_and_exports_what_it_
     let office = app.login("vpdp").await;
     let all = app.get(&office, "/ocop/products").await.body;
     let rows = |b: &str| texts(b, "table.data tbody tr td:nth-child(3)");
-    let one = app.get(&office, "/ocop/products?unit=18838%402025-07-01").await.body;
+    let one = app
+        .get(&office, "/ocop/products?unit=18838%402025-07-01")
+        .await
+        .body;
     let units = rows(&one);
     assert!(!units.is_empty() && units.len() < rows(&all).len());
     assert!(units.iter().all(|u| u == "Xã Kỳ Lạc"), "{units:?}");
-    let four = app.get(&office, "/ocop/products?stars=4&year=2024").await.body;
+    let four = app
+        .get(&office, "/ocop/products?stars=4&year=2024")
+        .await
+        .body;
     let stars = texts(&four, "table.data tbody tr td:nth-child(5)");
-    assert!(!stars.is_empty() && stars.iter().all(|s| s == "★★★★"), "{stars:?}");
-    let xlsx = app.get(&office, "/ocop/products?stars=4&year=2024&format=xlsx").await;
+    assert!(
+        !stars.is_empty() && stars.iter().all(|s| s == "★★★★"),
+        "{stars:?}"
+    );
+    let xlsx = app
+        .get(&office, "/ocop/products?stars=4&year=2024&format=xlsx")
+        .await;
     let mut wb: calamine::Xlsx<_> =
         calamine::open_workbook_from_rs(std::io::Cursor::new(xlsx.bytes)).unwrap();
     let range = calamine::Reader::worksheet_range(&mut wb, "Sản phẩm OCOP").unwrap();
     let fours = range
         .rows()
-        .filter(|r| r.get(6).is_some_and(|c| c.to_string() == "4"))
+        .filter(|r| {
+            r.get(6)
+                .is_some_and(|c| calamine::DataType::as_f64(c) == Some(4.0))
+        })
         .count();
-    assert_eq!(fours, stars.len(), "the workbook holds the rows the page shows");
+    assert_eq!(
+        fours,
+        stars.len(),
+        "the workbook holds the rows the page shows"
+    );
 }
