@@ -451,6 +451,12 @@ impl OcopStore for Backend {
             )
         };
         let group = p.group_1048.map(i32::from);
+        if before.as_ref().is_some_and(|b| b.producer != p.producer) {
+            return Err(StoreError::Conflict(format!(
+                "sản phẩm OCOP {} thuộc chủ thể khác",
+                p.id
+            )));
+        }
         let id = if let Some(b) = &before {
             sqlx::query(
                 "UPDATE ocop_products SET producer_id = $1, name = $2, product_set = $3, \
@@ -789,9 +795,19 @@ impl OcopStore for Backend {
     ) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
         let at = audit.at.trunc_subsecs(6);
+        // The band is known only once scoring closes: conditions are marked until the
+        // entry's decision is recorded.
         let r = entry_round(&mut tx, entry).await?;
-        if r.is_closed() {
-            return Err(round_closed(r.id));
+        let decided: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM ocop_certificates WHERE entry_id = $1 LIMIT 1")
+                .bind(entry)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(|e| db_error("reading the entry's decision", e))?;
+        if decided.is_some() {
+            return Err(StoreError::Conflict(format!(
+                "sản phẩm dự đánh giá {entry} đã có quyết định công nhận"
+            )));
         }
         for (code, met) in checks {
             sqlx::query(
@@ -890,6 +906,12 @@ impl OcopStore for Backend {
         let Some(product) = product else {
             return Err(entry_not_found(entry));
         };
+        // What the council scored is what stays in the dossier.
+        if entry_round(&mut tx, entry).await?.is_closed() {
+            return Err(StoreError::Conflict(format!(
+                "đợt đánh giá của sản phẩm dự đánh giá {entry} đã khóa chấm điểm: hồ sơ không bổ sung được"
+            )));
+        }
         let unit = producer_unit(&mut tx, product).await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO ocop_files (entry_id, part, name, bytes, note, attached_at, attached_by) \
@@ -973,6 +995,23 @@ impl OcopStore for Backend {
             let unit = producer_unit(&mut tx, c.product)
                 .await?
                 .ok_or_else(|| StoreError::NotFound(format!("sản phẩm OCOP {}", c.product)))?;
+            let twice: Option<i64> = sqlx::query_scalar(
+                "SELECT id FROM ocop_certificates WHERE (entry_id IS NOT NULL AND entry_id = $1) \
+                 OR (product_id = $2 AND decision_number = $3 AND decision_date = $4) LIMIT 1",
+            )
+            .bind(c.entry)
+            .bind(c.product)
+            .bind(c.decision_number.trim())
+            .bind(c.decision_date)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(|e| db_error("reading the certificates", e))?;
+            if twice.is_some() {
+                return Err(StoreError::Conflict(format!(
+                    "quyết định {} cho sản phẩm OCOP {} đã được ghi",
+                    c.decision_number, c.product
+                )));
+            }
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO ocop_certificates (product_id, stars, level, rule_set, year, \
                  decision_number, decision_date, certificate_number, entry_id, note, illustrative, \

@@ -58,21 +58,26 @@ pub fn may_keep(registry: &UnitRegistry, actor: &Actor, p: &Producer, day: Naive
 }
 
 /// Whether the actor may read the producer's record (not only its public page).
+/// A producer standing in a unit today is read by who reads that unit today; one whose
+/// unit was split (it stands in none) by who read its unit in its last year, so that the
+/// office can still say where it went.
 pub fn may_see(registry: &UnitRegistry, actor: &Actor, p: &Producer, day: NaiveDate) -> bool {
-    let now = unit_now(registry, p, day);
-    access::can(
-        registry,
-        &actor.grants,
-        access::Action::View,
-        &now,
-        day.year(),
-    ) || access::can(
-        registry,
-        &actor.grants,
-        access::Action::View,
-        &p.unit,
-        p.unit_valid_year(registry),
-    )
+    match p.unit_on(registry, day) {
+        Some(now) => access::can(
+            registry,
+            &actor.grants,
+            access::Action::View,
+            &now,
+            day.year(),
+        ),
+        None => access::can(
+            registry,
+            &actor.grants,
+            access::Action::View,
+            &p.unit,
+            p.unit_valid_year(registry),
+        ),
+    }
 }
 
 trait ValidYear {
@@ -176,11 +181,18 @@ pub async fn save_product(
                 .into(),
         );
     }
-    if product.id != 0 && book.product(product.id).is_none() {
-        return Err(AppError::NotFound(format!(
-            "Không có sản phẩm {}.",
-            product.id
-        )));
+    if product.id != 0 {
+        // An edit is decided on the product's own producer: the form names one, but a
+        // product never moves to another producer through it.
+        let old = book
+            .product(product.id)
+            .ok_or_else(|| AppError::NotFound(format!("Không có sản phẩm {}.", product.id)))?;
+        if old.producer != product.producer {
+            return Err(AppError::Invalid(vec![
+                "Không chuyển sản phẩm sang chủ thể khác: hãy đăng ký sản phẩm mới cho chủ thể đó."
+                    .into(),
+            ]));
+        }
     }
     invalid(problems)?;
     Ok(store
@@ -713,8 +725,14 @@ pub async fn round_view(
             .collect();
         let all_sheets: Vec<Sheet> = own.iter().map(|s| s.sheet.clone()).collect();
         let show_result = closed && (may_see_sheets || viewer);
+        // The Steering Committee reads the result, not each member's points.
         let tally = if show_result {
-            ocop::tally(&all_sheets, round.outlier_points)
+            ocop::tally(&all_sheets, round.outlier_points).map(|mut t| {
+                if !may_see_sheets {
+                    t.lines.clear();
+                }
+                t
+            })
         } else {
             None
         };
@@ -736,7 +754,11 @@ pub async fn round_view(
                 c.applies(
                     round.rule_set,
                     product.product_set.as_deref(),
-                    if closed { band.unwrap_or(5) } else { 5 },
+                    if closed && !only_dossier {
+                        band.unwrap_or(5)
+                    } else {
+                        5
+                    },
                 )
             })
             .map(|c| (c.clone(), marks.get(c.code.as_str()).copied()))
@@ -1066,6 +1088,10 @@ pub async fn record_decision(
                 (Some(en), _) if en.product != c.product => problems.push(format!(
                     "{name}: không phải sản phẩm của lượt đánh giá {e}."
                 )),
+                (Some(_), Some(o)) if o.rank.is_none() => problems.push(format!(
+                    "{name}: chưa kiểm xong tiêu chí bắt buộc — {}",
+                    o.explain
+                )),
                 (Some(_), Some(o)) if o.certify != Some(c.stars) => problems.push(format!(
                     "{name}: kết quả của hội đồng là {} — {}",
                     o.certify
@@ -1073,7 +1099,7 @@ pub async fn record_decision(
                     o.explain
                 )),
                 (Some(_), None) => problems.push(format!(
-                    "{name}: hội đồng chưa khóa chấm điểm hoặc chưa kiểm xong tiêu chí bắt buộc."
+                    "{name}: hội đồng chưa khóa chấm điểm, hoặc chưa có phiếu chấm."
                 )),
                 (None, _) => problems.push(format!("Không có lượt đánh giá {e}.")),
                 _ => {}

@@ -862,14 +862,16 @@ pub fn verdict(rule: RuleSet, level: Level, rank: u8) -> (Option<u8>, Option<Lev
 pub const VALIDITY_MONTHS: u32 = 36;
 
 pub const VALIDITY_RULE: &str = "Giấy chứng nhận sản phẩm OCOP có giá trị 36 tháng kể từ ngày \
-    ký quyết định công nhận (đến hết ngày trước ngày cùng số của tháng thứ 36). \
+    ký quyết định công nhận: đến hết ngày tương ứng sau 36 tháng (tháng không có ngày đó thì đến \
+    ngày cuối tháng), như cách tính thời hạn của Bộ luật Dân sự (Điều 147, 148). \
     Cơ quan công nhận thông báo cho chủ thể chậm nhất 30 ngày trước khi hết hạn.";
 
-/// The last day a certificate decided on `decision` is valid.
+/// The last day a certificate decided on `decision` is valid: the period starts the day
+/// after the decision and ends with the corresponding day 36 months on (the month's last
+/// day when it has none), as the Civil Code counts periods in months.
 pub fn valid_until(decision: NaiveDate) -> NaiveDate {
     decision
         .checked_add_months(Months::new(VALIDITY_MONTHS))
-        .and_then(|d| d.pred_opt())
         .unwrap_or(decision)
 }
 
@@ -1649,21 +1651,22 @@ mod tests {
 
     #[test]
     fn a_certificate_runs_36_months_and_alerts_before_it_ends() {
-        assert_eq!(valid_until(d(2019, 12, 20)), d(2022, 12, 19));
-        assert_eq!(valid_until(d(2020, 2, 29)), d(2023, 2, 27));
+        assert_eq!(valid_until(d(2019, 12, 20)), d(2022, 12, 20));
+        assert_eq!(valid_until(d(2020, 2, 29)), d(2023, 2, 28));
+        assert_eq!(valid_until(d(2023, 8, 31)), d(2026, 8, 31));
         let c = cert(1, 1, 3, d(2023, 12, 20));
         let all = [c.clone()];
         assert_eq!(state(&c, &all, d(2023, 12, 19)), CertState::NotYet);
         assert_eq!(
-            state(&c, &all, d(2026, 12, 19)),
+            state(&c, &all, d(2026, 12, 20)),
             CertState::Valid { days_left: 0 }
         );
-        assert_eq!(state(&c, &all, d(2026, 12, 20)), CertState::Expired);
+        assert_eq!(state(&c, &all, d(2026, 12, 21)), CertState::Expired);
         let days = [90, 30];
-        assert!(expiry_alerts(&all, d(2026, 9, 19), &days).is_empty());
-        assert_eq!(expiry_alerts(&all, d(2026, 9, 20), &days)[0].1, 90);
-        assert_eq!(expiry_alerts(&all, d(2026, 11, 19), &days)[0].1, 30);
-        assert!(expiry_alerts(&all, d(2026, 12, 20), &days).is_empty());
+        assert!(expiry_alerts(&all, d(2026, 9, 20), &days).is_empty());
+        assert_eq!(expiry_alerts(&all, d(2026, 9, 21), &days)[0].1, 90);
+        assert_eq!(expiry_alerts(&all, d(2026, 11, 20), &days)[0].1, 30);
+        assert!(expiry_alerts(&all, d(2026, 12, 21), &days).is_empty());
         // A re-certification already decided silences the old one's alert.
         let renewed = [c.clone(), cert(2, 1, 3, d(2026, 11, 1))];
         assert!(expiry_alerts(&renewed, d(2026, 11, 19), &days).is_empty());

@@ -4984,6 +4984,16 @@ pub async fn ocop_rounds_certificates_and_support(store: &dyn Store) {
         store.put_precheck(entry, date("2026-09-02"), "", &a).await,
         Err(StoreError::Conflict(_))
     ));
+    // After closing: the conditions can still be marked (the band is known now), the
+    // dossier no longer grows.
+    store
+        .put_checks(entry, &[("C4.1".into(), true)], &a)
+        .await
+        .expect("checks once closed");
+    assert!(matches!(
+        store.attach_entry_file(entry, "mau", &file, "", &a).await,
+        Err(StoreError::Conflict(_))
+    ));
     let late = store.put_sheet(entry, &sheet(member, 25), &a).await;
     assert!(matches!(late, Err(StoreError::Conflict(_))), "{late:?}");
     assert!(matches!(
@@ -5040,13 +5050,34 @@ pub async fn ocop_rounds_certificates_and_support(store: &dyn Store) {
         .record_certificates(
             &[
                 cert(3, "100/QĐ-UBND", "2026-10-01"),
-                cert(4, "101/QĐ-UBND", "2026-10-02"),
+                Certificate {
+                    entry: None,
+                    ..cert(4, "101/QĐ-UBND", "2026-10-02")
+                },
             ],
             &a,
         )
         .await
         .expect("certificates");
     assert_eq!(ids.len(), 2);
+    // One decision per entry, and the same decision not twice for a product.
+    for again in [
+        cert(3, "103/QĐ-UBND", "2026-10-05"),
+        Certificate {
+            entry: None,
+            ..cert(4, "101/QĐ-UBND", "2026-10-02")
+        },
+    ] {
+        assert!(matches!(
+            store.record_certificates(&[again], &a).await,
+            Err(StoreError::Conflict(_))
+        ));
+    }
+    // The entry's decision is recorded: its conditions are final.
+    assert!(matches!(
+        store.put_checks(entry, &[("C4.1".into(), false)], &a).await,
+        Err(StoreError::Conflict(_))
+    ));
     let bad = store
         .record_certificates(
             &[
@@ -5152,7 +5183,7 @@ pub async fn ocop_rounds_certificates_and_support(store: &dyn Store) {
         "a refused decision writes nothing"
     );
     assert_eq!(book.certificates[0].ended, Some(ending));
-    assert_eq!(book.certificates[1].valid_until(), date("2029-10-01"));
+    assert_eq!(book.certificates[1].valid_until(), date("2029-10-02"));
     assert_eq!(book.conditions.len(), 1);
     assert_eq!(book.support.len(), 2);
     assert_eq!(

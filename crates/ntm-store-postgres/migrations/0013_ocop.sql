@@ -130,6 +130,9 @@ CREATE TABLE ocop_certificates (
 
 CREATE INDEX ocop_certificates_product ON ocop_certificates (product_id);
 
+-- One decision per entry of a round: a second submit of the same form is refused.
+CREATE UNIQUE INDEX ocop_certificates_entry ON ocop_certificates (entry_id) WHERE entry_id IS NOT NULL;
+
 CREATE TABLE ocop_support (
     id            BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     product_id    BIGINT NOT NULL REFERENCES ocop_products (id),

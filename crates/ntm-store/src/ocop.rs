@@ -177,7 +177,9 @@ pub trait OcopStore {
     async fn ocop_book(&self) -> StoreResult<OcopBook>;
     /// Stores a producer (id 0: a new one); returns its id. Audited under its unit.
     async fn put_producer(&self, producer: &Producer, audit: &AuditContext) -> StoreResult<i64>;
-    /// Stores a product (id 0: a new one); `NotFound` without its producer.
+    /// Stores a product (id 0: a new one); `NotFound` without its producer; `Conflict`
+    /// when an edit names another producer than the stored one (checked in the
+    /// transaction: a product never changes hands through an edit).
     async fn put_product(&self, product: &Product, audit: &AuditContext) -> StoreResult<i64>;
     /// Opens a round with its council; returns its id.
     async fn create_round(&self, round: &Round, audit: &AuditContext) -> StoreResult<i64>;
@@ -206,7 +208,8 @@ pub trait OcopStore {
     /// Closes scoring; `Conflict` when already closed.
     async fn close_round(&self, round: i64, audit: &AuditContext) -> StoreResult<()>;
     /// Marks mandatory conditions met or unmet for an entry (replacing earlier marks of
-    /// the same codes); `Conflict` when the round is closed.
+    /// the same codes): also after scoring closes, when the band is known, until the
+    /// entry's decision is recorded (`Conflict` then).
     async fn put_checks(
         &self,
         entry: i64,
@@ -222,7 +225,8 @@ pub trait OcopStore {
         conditions: &[Condition],
         audit: &AuditContext,
     ) -> StoreResult<usize>;
-    /// Attaches a file to an entry's dossier; returns its id.
+    /// Attaches a file to an entry's dossier; returns its id. `Conflict` once the round's
+    /// scoring is closed.
     async fn attach_entry_file(
         &self,
         entry: i64,
@@ -235,7 +239,9 @@ pub trait OcopStore {
     async fn round_files(&self, round: i64) -> StoreResult<Vec<EntryFileInfo>>;
     async fn entry_file(&self, id: i64) -> StoreResult<Option<(EntryFileInfo, StoredFile)>>;
     /// Records one decision's certificates (a decision often names many products), all
-    /// or none; returns their ids in order.
+    /// or none; returns their ids in order. `Conflict` when an entry already has its
+    /// decision or the product already has this decision (number and date), checked in
+    /// the transaction.
     async fn record_certificates(
         &self,
         certificates: &[Certificate],

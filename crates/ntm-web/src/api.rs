@@ -1236,7 +1236,6 @@ impl utoipa::Modify for Contract {
     }
 }
 
-/// The OpenAPI description of the API.
 /// An OCOP recognition decision and its certificate.
 #[derive(Serialize, ToSchema)]
 pub struct OcopCertificateDto {
@@ -1368,6 +1367,7 @@ pub async fn ocop_products(
     ))
 }
 
+/// The OpenAPI description of the API.
 #[derive(OpenApi)]
 #[openapi(
     info(title = "ntm API", version = "1", description = "Units, criteria sets, values, evaluations, directives and tasks of the NTM information system. Errors: {\"error\": {\"status\", \"code\", \"message\", \"details\"}}."),

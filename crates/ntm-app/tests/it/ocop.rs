@@ -247,6 +247,19 @@ async fn members_see_only_their_own_sheet_until_the_secretary_closes_scoring() {
     );
     let o = e.outcome.as_ref().unwrap();
     assert_eq!((o.certify, o.forward), (Some(4), None));
+    // The Steering Committee reads the result, not each member's points.
+    let bcd = actor_by_username(s, "bcd").await.unwrap();
+    let v = app::round_view(s, &ws.registry, &bcd, rid, today())
+        .await
+        .unwrap();
+    let e = &v.entries[0];
+    assert!(e.sheets.is_empty());
+    assert!(
+        e.tally
+            .as_ref()
+            .is_some_and(|t| t.lines.is_empty() && t.band == 4)
+    );
+    assert!(e.outcome.is_some());
     assert!(o.explain.contains("Chưa nạp"), "{}", o.explain);
 
     // The decision must give what the council gave, once.
@@ -291,7 +304,7 @@ async fn members_see_only_their_own_sheet_until_the_secretary_closes_scoring() {
     assert_eq!(
         ntm_core::ocop::state(new, &book.certificates, today()),
         CertState::Valid {
-            days_left: (day(2029, 11, 24) - today()).num_days()
+            days_left: (day(2029, 11, 25) - today()).num_days()
         }
     );
     assert!(matches!(
@@ -365,6 +378,23 @@ async fn a_commune_keeps_its_own_producers_and_the_office_alone_runs_rounds_and_
         &ProductFilter::default(),
         today(),
     );
+    // Another commune's product cannot be taken over through the product form.
+    let own = lines[0].producer.id;
+    let foreign = everyone
+        .iter()
+        .find(|l| !lines.iter().any(|m| m.product.id == l.product.id))
+        .unwrap()
+        .product
+        .clone();
+    let taken = ntm_core::ocop::Product {
+        producer: own,
+        description: "bị sửa".into(),
+        ..foreign.clone()
+    };
+    let r = app::save_product(s, &ws.registry, &kylac, &taken, (today(), now())).await;
+    assert!(matches!(r, Err(AppError::Invalid(_))), "{r:?}");
+    let r = app::save_product(s, &ws.registry, &kylac, &foreign, (today(), now())).await;
+    assert!(matches!(r, Err(AppError::Forbidden(_))), "{r:?}");
     assert!(everyone.len() > 10 * lines.len());
     // Rounds, decisions, support: the office's.
     let round = Round {

@@ -1480,7 +1480,7 @@ fn round_page(
         is_member: v.is_member && !closed,
         may_close: v.may_close(),
         manage: v.may_manage,
-        may_check: !closed && (v.is_secretary || v.may_manage),
+        may_check: v.is_secretary || v.may_manage,
         addable,
         illustrative: r.illustrative,
         note: r.note.clone(),
@@ -2325,6 +2325,9 @@ fn public_headers(r: Response) -> Response {
         header::CACHE_CONTROL,
         header::HeaderValue::from_static("public, max-age=300"),
     );
+    // The QR codes carry the address the page was asked on.
+    r.headers_mut()
+        .insert(header::VARY, header::HeaderValue::from_static("Host"));
     r
 }
 

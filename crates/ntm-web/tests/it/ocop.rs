@@ -374,7 +374,7 @@ async fn the_api_lists_the_products_a_caller_may_read_with_their_certificates() 
         .unwrap();
     assert_eq!(named["certificates"][0]["stars"], 4);
     assert_eq!(named["certificates"][0]["rule_set"], "1048");
-    assert_eq!(named["certificates"][0]["valid_until"], "2022-12-26");
+    assert_eq!(named["certificates"][0]["valid_until"], "2022-12-27");
     // The state as of a day before the first decision: none yet.
     let r = app
         .api(
