@@ -75,22 +75,9 @@ pub fn may_see(registry: &UnitRegistry, actor: &Actor, p: &Producer, day: NaiveD
             &actor.grants,
             access::Action::View,
             &p.unit,
-            p.unit_valid_year(registry),
+            p.registered_unit_end(registry)
+                .map_or(day.year(), |d| d.year()),
         ),
-    }
-}
-
-trait ValidYear {
-    fn unit_valid_year(&self, registry: &UnitRegistry) -> i32;
-}
-
-impl ValidYear for Producer {
-    /// A year the registered unit existed in (its last), for reading its history.
-    fn unit_valid_year(&self, registry: &UnitRegistry) -> i32 {
-        registry
-            .get(&self.unit)
-            .map(|u| u.valid().to.map_or(u.valid().from.year(), |t| t.year()))
-            .unwrap_or(0)
     }
 }
 
@@ -351,12 +338,11 @@ pub fn figures(
     today: NaiveDate,
     outcomes: &BTreeMap<i64, Outcome>,
 ) -> Figures {
-    let in_scope =
-        |product: i64, _day: NaiveDate| -> bool { book.producer_of(product).is_some_and(visible) };
+    let in_scope = |product: i64| book.producer_of(product).is_some_and(visible);
     let certs: Vec<Certificate> = book
         .certificates
         .iter()
-        .filter(|c| in_scope(c.product, today))
+        .filter(|c| in_scope(c.product))
         .cloned()
         .collect();
     let valid = ocop::valid_on(&certs, today);
@@ -427,7 +413,7 @@ pub fn figures(
         if let Some(o) = outcomes.get(&e.id)
             && o.forward == Some(Level::Central)
             && !five.contains(&e.product)
-            && in_scope(e.product, today)
+            && in_scope(e.product)
             && !f.five_star_candidates.iter().any(|(p, _)| *p == e.product)
             && let Some(r) = book.round(e.round)
         {

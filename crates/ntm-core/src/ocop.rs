@@ -93,6 +93,11 @@ impl Producer {
     pub fn unit_on(&self, registry: &UnitRegistry, day: NaiveDate) -> Option<UnitId> {
         crate::unit::followed_on(registry, &self.unit, day)
     }
+
+    /// The last day of the unit it was registered in, when that unit has ended.
+    pub fn registered_unit_end(&self, registry: &UnitRegistry) -> Option<NaiveDate> {
+        registry.get(&self.unit).and_then(|u| u.valid().to)
+    }
 }
 
 /// One leaf of the classification (bộ sản phẩm), with its place in the tree.

@@ -741,7 +741,9 @@ pub async fn product(
                 ntm_app::ocop::unit_name(
                     registry,
                     &producer.unit,
-                    producer.unit_last_day(registry)
+                    producer
+                        .registered_unit_end(registry)
+                        .unwrap_or(NaiveDate::MAX),
                 )
             )
         },
@@ -786,19 +788,6 @@ pub async fn product(
         today_iso: day.to_string(),
         validity_rule: ocop::VALIDITY_RULE,
     })
-}
-
-trait LastDay {
-    fn unit_last_day(&self, registry: &UnitRegistry) -> NaiveDate;
-}
-
-impl LastDay for Producer {
-    fn unit_last_day(&self, registry: &UnitRegistry) -> NaiveDate {
-        registry
-            .get(&self.unit)
-            .and_then(|u| u.valid().to)
-            .unwrap_or(NaiveDate::MAX)
-    }
 }
 
 fn product_of(fields: &[(String, String)]) -> WebResult<Product> {
