@@ -1282,9 +1282,11 @@ pub struct OcopProductDto {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct OcopQuery {
     /// The day the states are read on (YYYY-MM-DD); today by default.
-    pub on: Option<String>,
+    #[param(value_type = Option<String>, format = Date)]
+    pub on: Option<NaiveDate>,
     /// Only products with a certificate valid on the day.
     pub valid: Option<bool>,
 }
@@ -1298,14 +1300,8 @@ pub async fn ocop_products(
     Query(q): Query<OcopQuery>,
 ) -> ApiResult<Vec<OcopProductDto>> {
     let ws = workspace(&state, Some(0)).await?;
-    let day = match q.on.as_deref() {
-        Some(t) => chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d").map_err(|_| {
-            api_err(ntm_app::AppError::Invalid(vec![format!(
-                "on: “{t}” không phải ngày dạng YYYY-MM-DD"
-            )]))
-        })?,
-        None => ntm_core::task::local_date(state.now()),
-    };
+    let day =
+        q.on.unwrap_or_else(|| ntm_core::task::local_date(state.now()));
     let book = state
         .store
         .ocop_book()

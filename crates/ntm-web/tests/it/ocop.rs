@@ -393,7 +393,7 @@ async fn the_api_lists_the_products_a_caller_may_read_with_their_certificates() 
             None,
         )
         .await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
     // A commune's token reads its own producers only.
     let commune = app.login("xa-kylac").await;
     let token = token_for(
