@@ -660,3 +660,92 @@ async fn odd_address_values_get_the_vietnamese_error_page() {
     assert!(r.status.is_client_error());
     assert!(r.body.contains("\"error\""), "{}", r.body);
 }
+
+#[tokio::test]
+async fn ocop_uploads_refuse_a_bomb_and_typed_markup_stays_text_on_the_public_pages() {
+    let app = TestApp::demo().await;
+    let bytes = bomb(200 * 1024 * 1024);
+    let viewer = app.login("bcd").await;
+    let r = app
+        .post_multipart(
+            &viewer,
+            "/ocop/support",
+            &[],
+            &[("file", "ho-tro.xlsx", &bytes)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    let office = app.login("vpdp").await;
+    let r = app
+        .post_multipart(
+            &office,
+            "/ocop/support",
+            &[],
+            &[("file", "ho-tro.xlsx", &bytes)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("giải nén ra quá"), "{}", r.body);
+    assert!(!r.body.contains("name=\"token\""), "nothing to confirm");
+    let r = app
+        .post_multipart(
+            &office,
+            "/ocop/conditions",
+            &[],
+            &[("file", "dk.csv", &[0xff, 0xfe, 0x00])],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+
+    // What a commune types about its product is shown to everyone, as text.
+    let payload = "<script>alert(1)</script>\"><img src=x onerror=alert(1)>";
+    let commune = app.login("xa-kylac").await;
+    let list = app.get(&commune, "/ocop/products?stars=3").await.body;
+    let id = {
+        let doc = scraper::Html::parse_document(&list);
+        let s = scraper::Selector::parse("table a[href^='/ocop/products/']").unwrap();
+        doc.select(&s)
+            .next()
+            .and_then(|a| a.value().attr("href"))
+            .and_then(|h| h.strip_prefix("/ocop/products/"))
+            .expect("a valid product of the commune")
+            .to_owned()
+    };
+    let page = app
+        .get(&commune, &format!("/ocop/products/{id}"))
+        .await
+        .body;
+    let mut fields = crate::app::form_fields(&page)
+        .into_iter()
+        .filter(|(k, _)| {
+            [
+                "id",
+                "producer",
+                "name",
+                "product_set",
+                "group_1048",
+                "national_code",
+                "note",
+            ]
+            .contains(&k.as_str())
+        })
+        .collect::<Vec<_>>();
+    crate::app::set_field(&mut fields, "description", payload);
+    crate::app::set_field(&mut fields, "name", &format!("Sản phẩm {payload}"));
+    let r = app
+        .post(&commune, "/ocop/products", &crate::app::pairs(&fields))
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let anon = TestApp::anonymous();
+    for path in [format!("/san-pham-ocop/{id}"), "/san-pham-ocop".to_owned()] {
+        let body = app.get(&anon, &path).await.body;
+        assert!(
+            body.contains("&#60;script&#62;alert(1)"),
+            "{path}: the text is there, escaped"
+        );
+        assert!(
+            !body.contains("<script>alert") && !body.contains("<img src=x"),
+            "{path}"
+        );
+    }
+}
