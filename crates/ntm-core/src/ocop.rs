@@ -422,13 +422,6 @@ impl RuleSet {
             None
         }
     }
-    pub fn from(self) -> NaiveDate {
-        match self {
-            RuleSet::Qd1048 => ymd(2019, 8, 21),
-            RuleSet::Qd148 => ymd(2023, 2, 24),
-            RuleSet::Qd148Amended => ymd(2025, 7, 6),
-        }
-    }
     pub fn as_str(self) -> &'static str {
         match self {
             RuleSet::Qd1048 => "1048",
@@ -1128,10 +1121,6 @@ pub fn reevaluation(cert: &Certificate, all: &[Certificate]) -> Reevaluation {
     }
 }
 
-/// The outcome of a re-evaluation that gave no rank: the old certificate simply runs out.
-pub const NO_RANK_RULE: &str = "Sản phẩm đánh giá lại không đạt hạng: không có quyết định mới, \
-    giấy chứng nhận cũ hết hiệu lực khi hết 36 tháng (hoặc khi văn phòng ghi nhận hết hiệu lực).";
-
 /// The certificates due an expiry alert on `today`: valid ones with at most `d` days left,
 /// for the smallest configured `d` that applies, and only when the product has no later
 /// certificate already decided. Returns (certificate, the alert's days).
@@ -1382,11 +1371,6 @@ pub fn check_support(s: &Support) -> Vec<String> {
         out.push(format!("năm {} ngoài khoảng của chương trình OCOP", s.year));
     }
     out
-}
-
-/// The year of a date (for grouping certificates by year).
-pub fn year_of(d: NaiveDate) -> i32 {
-    d.year()
 }
 
 #[cfg(test)]
