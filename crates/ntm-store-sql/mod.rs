@@ -48,6 +48,7 @@ use crate::dialect::{self, Backend, Db, DbConn, DbRow};
 mod accounts;
 mod ocop;
 mod recognition;
+mod resources;
 mod targets;
 mod tasks;
 mod villages;

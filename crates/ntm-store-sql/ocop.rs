@@ -26,11 +26,11 @@ use ntm_store::{AuditContext, StoreError, StoreResult, StoredFile, plan};
 use super::{db_error, get, insert_audits};
 use crate::dialect::{Backend, DbConn, DbRow};
 
-fn bad(what: &str, v: &str) -> StoreError {
+pub(super) fn bad(what: &str, v: &str) -> StoreError {
     StoreError::Other(anyhow::anyhow!("{what} {v:?}"))
 }
 
-fn decimal(row: &DbRow, col: &str) -> StoreResult<Decimal> {
+pub(super) fn decimal(row: &DbRow, col: &str) -> StoreResult<Decimal> {
     let s: String = get(row, col)?;
     s.parse().map_err(|_| bad(col, &s))
 }
@@ -169,7 +169,7 @@ fn condition_row(row: &DbRow) -> StoreResult<Condition> {
     })
 }
 
-async fn all<T>(
+pub(super) async fn all<T>(
     conn: &mut DbConn,
     sql: String,
     what: &str,
@@ -322,7 +322,7 @@ async fn round_by_id(conn: &mut DbConn, id: i64) -> StoreResult<Round> {
     }
 }
 
-async fn finish(
+pub(super) async fn finish(
     mut tx: sqlx::Transaction<'static, crate::dialect::Db>,
     audits: &[NewAudit],
     audit: &AuditContext,

@@ -147,10 +147,13 @@ pub enum Action {
     /// Run OCOP: evaluation rounds and their councils, recognition decisions and
     /// certificates, support spending, the mandatory conditions: the province's office.
     ManageOcop,
+    /// Keep the sponsorships (đỡ đầu) and confirm what sponsors delivered; enter any unit's
+    /// mobilised funds: the province's office.
+    ManageResources,
 }
 
 impl Action {
-    pub const ALL: [Action; 11] = [
+    pub const ALL: [Action; 12] = [
         Action::View,
         Action::EnterValues,
         Action::Approve,
@@ -162,6 +165,7 @@ impl Action {
         Action::ReportOnTask,
         Action::ManagePlans,
         Action::ManageOcop,
+        Action::ManageResources,
     ];
 }
 
@@ -348,6 +352,45 @@ pub fn may_manage_ocop(
     year: i32,
 ) -> bool {
     can(registry, grants, Action::ManageOcop, province, year)
+}
+
+/// Whether someone may read a sponsorship of `organisation` for `unit` (as recorded,
+/// `year` its first): a member of the sponsoring organisation, and whoever reads the unit
+/// in that year other than through a department's grant — a department sees the
+/// sponsorships of its own organisations, not the money others give.
+pub fn may_see_sponsorship(
+    registry: &UnitRegistry,
+    grants: &[Grant],
+    memberships: &[i64],
+    organisation: i64,
+    unit: &UnitId,
+    year: i32,
+) -> bool {
+    memberships.contains(&organisation)
+        || grants.iter().any(|g| {
+            g.role != Role::Department && grant_allows(registry, g, Action::View, unit, year)
+        })
+}
+
+/// Whether `grants` keep the sponsorships and confirm contributions for `province`.
+pub fn may_manage_resources(
+    registry: &UnitRegistry,
+    grants: &[Grant],
+    province: &UnitId,
+    year: i32,
+) -> bool {
+    can(registry, grants, Action::ManageResources, province, year)
+}
+
+/// Whether `grants` enter the mobilised funds of `unit` in `year`: whoever enters its
+/// indicator values.
+pub fn may_enter_funds(
+    registry: &UnitRegistry,
+    grants: &[Grant],
+    unit: &UnitId,
+    year: i32,
+) -> bool {
+    can(registry, grants, Action::EnterValues, unit, year)
 }
 
 /// Whether `role` allows `action` on at least some unit in some year: what a menu or a
@@ -1082,5 +1125,57 @@ mod tests {
             Action::FollowTasks
         ));
         assert!(!holds(&[], Action::View));
+    }
+
+    /// A sponsorship is read by the members of its organisation and by whoever reads its
+    /// commune other than through a department's grant (the beneficiary commune, its
+    /// successor after the reform, its district then, the province); a department with a
+    /// province-wide grant sees only its own organisations' money.
+    #[test]
+    fn who_sees_a_sponsorship() {
+        let r = registry();
+        let unit = id("12@2020-01-01");
+        let table: [(Vec<Grant>, Vec<i64>, bool); 9] = [
+            (g(Role::Admin, "42@2020-01-01"), vec![], true),
+            (g(Role::Viewer, "42@2020-01-01"), vec![], true),
+            (g(Role::Department, "42@2020-01-01"), vec![], false),
+            (g(Role::Department, "42@2020-01-01"), vec![7], true),
+            (g(Role::Department, "42@2020-01-01"), vec![8], false),
+            (vec![], vec![7], true),
+            (g(Role::CommuneOfficer, "12@2020-01-01"), vec![], true),
+            (g(Role::CommuneOfficer, "11@2025-07-01"), vec![], true),
+            (g(Role::CommuneOfficer, "21@2020-01-01"), vec![], false),
+        ];
+        for (grants, orgs, want) in table {
+            assert_eq!(
+                may_see_sponsorship(&r, &grants, &orgs, 7, &unit, 2022),
+                want,
+                "{grants:?} {orgs:?}"
+            );
+        }
+        assert!(may_manage_resources(
+            &r,
+            &g(Role::Admin, "42@2020-01-01"),
+            &id("42@2020-01-01"),
+            2026
+        ));
+        assert!(!may_manage_resources(
+            &r,
+            &g(Role::Viewer, "42@2020-01-01"),
+            &id("42@2020-01-01"),
+            2026
+        ));
+        assert!(may_enter_funds(
+            &r,
+            &g(Role::CommuneOfficer, "12@2020-01-01"),
+            &unit,
+            2022
+        ));
+        assert!(!may_enter_funds(
+            &r,
+            &g(Role::CommuneOfficer, "21@2020-01-01"),
+            &unit,
+            2022
+        ));
     }
 }

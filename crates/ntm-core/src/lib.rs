@@ -10,6 +10,7 @@ pub mod criteria;
 pub mod evaluation;
 pub mod ocop;
 pub mod recognition;
+pub mod resources;
 pub mod rollup;
 pub mod target;
 pub mod task;

@@ -20,6 +20,7 @@
 //! value means (is the unit known, is 85,5 a number, is the indicator in the set) is
 //! decided by the app, exactly as for the CSV.
 
+pub mod funds;
 pub mod letter;
 pub mod limits;
 pub mod ocop;

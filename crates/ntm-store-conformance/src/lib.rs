@@ -45,6 +45,7 @@ pub const BEHAVIOURS: &[&str] = &[
     "dossier_documents_are_kept_with_their_step",
     "villages_and_gardens_import_whole_with_their_titles",
     "ocop_rounds_certificates_and_support",
+    "sponsorships_contributions_and_funds",
     "units_round_trip",
     "reused_codes_stay_distinct",
     "reimporting_identical_units_writes_nothing",
@@ -5216,5 +5217,327 @@ pub async fn ocop_rounds_certificates_and_support(store: &dyn Store) {
         certs
             .iter()
             .all(|e| e.unit_id.as_deref() == Some(commune.as_str()))
+    );
+}
+
+/// Sponsorships keep their commitments and the contributions recorded against them; a
+/// contribution is decided once (a second answer is a conflict, never a second write); a
+/// commitment stays with its sponsorship and above what was confirmed; funds import whole,
+/// matched by unit, year, source, criterion and work, refused whole on a duplicate; every
+/// write is audited under its unit.
+pub async fn sponsorships_contributions_and_funds(store: &dyn Store) {
+    use ntm_core::Decimal;
+    use ntm_core::resources::{
+        Commitment, CommitmentKind, Contribution, ContributionState, Decision, FundLine, Source,
+        Sponsorship, ledger,
+    };
+    import_fixture(store).await;
+    let a = audit("vpdp", "đỡ đầu");
+    let org = create_organisation(store, "Ngân hàng Chính sách xã hội tỉnh").await;
+    let commune = id("18100@2020-01-01");
+    let dec = |s: &str| s.parse::<Decimal>().unwrap();
+    let day = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
+    let s = Sponsorship {
+        id: 0,
+        organisation: org,
+        unit: commune.clone(),
+        village: None,
+        from: day(2022, 3, 1),
+        until: Some(day(2022, 12, 31)),
+        document: "125/QĐ-BCĐ".into(),
+        document_date: Some(day(2022, 2, 20)),
+        goal: "Đạt chuẩn NTM năm 2022".into(),
+        note: String::new(),
+        illustrative: true,
+    };
+    let missing = store
+        .put_sponsorship(
+            &Sponsorship {
+                organisation: 999_999,
+                ..s.clone()
+            },
+            &a,
+        )
+        .await;
+    assert!(
+        matches!(missing, Err(StoreError::NotFound(_))),
+        "{missing:?}"
+    );
+    let sid = store.put_sponsorship(&s, &a).await.expect("sponsorship");
+    let c = Commitment {
+        id: 0,
+        sponsorship: sid,
+        kind: CommitmentKind::Money,
+        description: "Bê tông hóa đường thôn 3".into(),
+        criterion: "2".into(),
+        quantity: None,
+        value: dec("500000000"),
+        due: Some(day(2022, 9, 30)),
+        illustrative: true,
+    };
+    let cid = store.put_commitment(&c, &a).await.expect("commitment");
+    let labour = store
+        .put_commitment(
+            &Commitment {
+                kind: CommitmentKind::Labour,
+                description: "Ngày công làm đường".into(),
+                quantity: Some(dec("120.5")),
+                value: dec("36150000"),
+                ..c.clone()
+            },
+            &a,
+        )
+        .await
+        .expect("labour commitment");
+    let other = store
+        .put_sponsorship(
+            &Sponsorship {
+                document: "126/QĐ-BCĐ".into(),
+                ..s.clone()
+            },
+            &a,
+        )
+        .await
+        .expect("a second sponsorship");
+    let moved = store
+        .put_commitment(
+            &Commitment {
+                id: cid,
+                sponsorship: other,
+                ..c.clone()
+            },
+            &a,
+        )
+        .await;
+    assert!(matches!(moved, Err(StoreError::Conflict(_))), "{moved:?}");
+    let k = Contribution {
+        id: 0,
+        commitment: cid,
+        on: day(2022, 6, 1),
+        value: dec("200000000"),
+        quantity: None,
+        evidence: "Ủy nhiệm chi số 15".into(),
+        file_name: None,
+        recorded_by: String::new(),
+        recorded_at: instant(0),
+        decision: None,
+        illustrative: true,
+    };
+    let file = StoredFile {
+        name: "bien-ban.pdf".into(),
+        bytes: b"%PDF-1.4 evidence".to_vec(),
+    };
+    let sponsor = audit("nhcs", "ghi đóng góp");
+    let k1 = store
+        .record_contribution(&k, Some(&file), &sponsor)
+        .await
+        .expect("contribution");
+    let k2 = store
+        .record_contribution(
+            &Contribution {
+                value: dec("100000000"),
+                evidence: "Ủy nhiệm chi số 16".into(),
+                ..k.clone()
+            },
+            None,
+            &sponsor,
+        )
+        .await
+        .expect("second contribution");
+    let k3 = store
+        .record_contribution(
+            &Contribution {
+                commitment: labour,
+                value: dec("12000000"),
+                quantity: Some(dec("40")),
+                ..k.clone()
+            },
+            None,
+            &sponsor,
+        )
+        .await
+        .expect("labour contribution");
+    assert_eq!(
+        store.contribution_file(k1).await.expect("file"),
+        Some(file.clone())
+    );
+    assert_eq!(store.contribution_file(k2).await.expect("no file"), None);
+    let mut office = audit("vpdp", "xác nhận");
+    office.at = instant(3);
+    let yes = Decision {
+        confirmed: true,
+        by: String::new(),
+        at: instant(0),
+        reason: "đối chiếu sao kê".into(),
+    };
+    store
+        .decide_contribution(k1, &yes, &office)
+        .await
+        .expect("confirm");
+    let again = store.decide_contribution(k1, &yes, &office).await;
+    assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
+    store
+        .decide_contribution(
+            k2,
+            &Decision {
+                confirmed: false,
+                reason: "chứng từ không khớp".into(),
+                ..yes.clone()
+            },
+            &office,
+        )
+        .await
+        .expect("refuse");
+    store
+        .decide_contribution(k3, &yes, &office)
+        .await
+        .expect("confirm labour");
+    let lowered = store
+        .put_commitment(
+            &Commitment {
+                id: cid,
+                value: dec("100000000"),
+                ..c.clone()
+            },
+            &a,
+        )
+        .await;
+    assert!(
+        matches!(lowered, Err(StoreError::Conflict(_))),
+        "{lowered:?}"
+    );
+
+    let book = store.resource_book().await.expect("book");
+    assert_eq!(book.sponsorships.len(), 2);
+    let stored = book.sponsorship(sid).expect("stored");
+    assert_eq!(
+        stored,
+        &Sponsorship {
+            id: sid,
+            ..s.clone()
+        }
+    );
+    let commitments = book.commitments_of(sid);
+    assert_eq!(commitments.len(), 2);
+    assert_eq!(commitments[1].quantity, Some(dec("120.5")));
+    let first = book.contribution(k1).expect("k1");
+    assert_eq!(first.state(), ContributionState::Confirmed);
+    assert_eq!(first.file_name.as_deref(), Some("bien-ban.pdf"));
+    assert_eq!(first.recorded_by, "nhcs");
+    let d = first.decision.as_ref().expect("decided");
+    assert_eq!((d.by.as_str(), d.at), ("vpdp", instant(3)));
+    assert_eq!(
+        book.contribution(k2).expect("k2").state(),
+        ContributionState::Refused
+    );
+    let l = ledger(&commitments, &book.contributions);
+    assert_eq!(l.committed, dec("536150000"));
+    assert_eq!(l.confirmed, dec("212000000"));
+    assert_eq!(l.refused, dec("100000000"));
+    assert_eq!(l.gap(), dec("324150000"));
+    assert_eq!(l.labour_gap(), dec("80.5"));
+
+    let line = |unit: &str, year, source, criterion: &str, work: &str, planned: &str| FundLine {
+        id: 0,
+        unit: id(unit),
+        year,
+        source,
+        criterion: criterion.into(),
+        work: work.into(),
+        planned: dec(planned),
+        actual: dec("0"),
+        document: "Báo cáo 12/BC-UBND".into(),
+        note: String::new(),
+        illustrative: true,
+    };
+    let lines = vec![
+        line(
+            "18100@2020-01-01",
+            2022,
+            Source::Provincial,
+            "2",
+            "Đường thôn 3",
+            "800000000",
+        ),
+        line(
+            "18100@2020-01-01",
+            2022,
+            Source::CommunityInKind,
+            "2",
+            "Đường thôn 3",
+            "150000000",
+        ),
+        line(
+            "18100@2020-01-01",
+            2022,
+            Source::District,
+            "",
+            "",
+            "90000000",
+        ),
+    ];
+    assert_eq!(
+        store.import_funds(&lines, &a).await.expect("funds"),
+        (3, 0, 0)
+    );
+    let mut edited = lines.clone();
+    edited[0].actual = dec("750000000");
+    edited[0].work = "ĐƯỜNG THÔN 3 ".into();
+    assert_eq!(
+        store.import_funds(&edited, &a).await.expect("again"),
+        (0, 1, 2)
+    );
+    let mut twice = lines.clone();
+    twice.push(lines[2].clone());
+    twice[0].planned = dec("1");
+    let dup = store.import_funds(&twice, &a).await;
+    assert!(matches!(dup, Err(StoreError::Conflict(_))), "{dup:?}");
+    let funds = store.resource_book().await.expect("book").funds;
+    assert_eq!(funds.len(), 3);
+    let road = funds
+        .iter()
+        .find(|f| f.source == Source::Provincial)
+        .expect("road");
+    assert_eq!(
+        (road.planned, road.actual),
+        (dec("800000000"), dec("750000000"))
+    );
+    store.delete_fund_line(road.id, &a).await.expect("delete");
+    assert_eq!(store.resource_book().await.expect("book").funds.len(), 2);
+    let gone = store.delete_fund_line(road.id, &a).await;
+    assert!(matches!(gone, Err(StoreError::NotFound(_))), "{gone:?}");
+
+    let entries = store
+        .list_audit(&AuditFilter {
+            unit_id: Some(commune.to_string()),
+            ..AuditFilter::default()
+        })
+        .await
+        .expect("audit");
+    let actions: std::collections::BTreeSet<&str> =
+        entries.iter().map(|e| e.action.as_str()).collect();
+    for want in [
+        "sponsorship.create",
+        "sponsor_commitment.create",
+        "sponsor_contribution.create",
+        "sponsor_contribution.confirm",
+        "sponsor_contribution.refuse",
+        "fund_line.create",
+        "fund_line.update",
+        "fund_line.delete",
+    ] {
+        assert!(actions.contains(want), "{want} in {actions:?}");
+    }
+    let refusal = entries
+        .iter()
+        .find(|e| e.action == "sponsor_contribution.refuse")
+        .expect("refusal");
+    assert!(
+        refusal
+            .after
+            .as_deref()
+            .unwrap_or("")
+            .contains("chứng từ không khớp"),
+        "{refusal:?}"
     );
 }

@@ -10,6 +10,7 @@
 pub mod ocop;
 pub mod plan;
 pub mod recognition;
+pub mod resources;
 pub mod targets;
 pub mod tasks;
 pub mod villages;
@@ -516,6 +517,7 @@ pub trait Store:
     + TargetStore
     + villages::VillageStore
     + ocop::OcopStore
+    + resources::ResourceStore
     + Send
     + Sync
 {

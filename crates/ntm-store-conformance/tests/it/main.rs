@@ -59,6 +59,7 @@ conformance!(
     dossier_documents_are_kept_with_their_step,
     villages_and_gardens_import_whole_with_their_titles,
     ocop_rounds_certificates_and_support,
+    sponsorships_contributions_and_funds,
     units_round_trip,
     reused_codes_stay_distinct,
     reimporting_identical_units_writes_nothing,
