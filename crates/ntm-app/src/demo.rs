@@ -2299,6 +2299,7 @@ pub async fn build(store: &dyn Store, audit: &AuditContext) -> AppResult<DemoRep
     seed_directive(store, &ws.registry, &admin, audit).await?;
     seed_plan_2026(store, &ws.registry, &admin, audit).await?;
     seed_ocop(store, &ws.registry, audit).await?;
+    seed_resources(store, &ws.registry, audit).await?;
     Ok(DemoReport {
         units,
         criteria_sets: sets.len(),
@@ -2987,4 +2988,453 @@ pub async fn seed_plan_2026(
         }
     }
     Ok(Some(id))
+}
+
+/// Sponsorship and mobilised funds, illustrative: after June 2022 four Hương Khê communes
+/// were still below standard (Hương Lâm, Hương Liên, Hà Linh, Điền Mỹ —
+/// `hatinh-history.yaml`); each gets sponsors with commitments and contributions (some
+/// confirmed, some waiting, one refused). Funds by source for Hương Khê's communes
+/// 2021-2026 (the 2022 tree until the reform, the new communes after), a split commune
+/// (Kỳ Lợi) and the province's own lines. Every figure is the demo's, marked illustrative.
+pub async fn seed_resources(
+    store: &dyn Store,
+    registry: &UnitRegistry,
+    audit: &AuditContext,
+) -> AppResult<()> {
+    use ntm_core::resources::{
+        Commitment, CommitmentKind as K, Contribution, Decision, FundLine, Source, Sponsorship,
+    };
+    use ntm_store::NewOrganisation;
+    let book = store.resource_book().await?;
+    if !book.sponsorships.is_empty() || !book.funds.is_empty() {
+        return Ok(());
+    }
+    let existing = store.list_organisations().await?;
+    let mut org = BTreeMap::new();
+    for (name, kind) in [
+        ("Sở Nông nghiệp và Môi trường", "sở"),
+        ("Sở Tài chính", "sở"),
+        ("Ngân hàng Chính sách xã hội chi nhánh Hà Tĩnh", "ngân hàng"),
+        ("Bộ Chỉ huy Quân sự tỉnh", "lực lượng vũ trang"),
+        ("Công ty xây dựng đỡ đầu (minh họa)", "doanh nghiệp"),
+    ] {
+        let id = match existing.iter().find(|o| o.name == name) {
+            Some(o) => o.id,
+            None => {
+                store
+                    .create_organisation(
+                        &NewOrganisation {
+                            name: name.into(),
+                            kind: kind.into(),
+                        },
+                        audit,
+                    )
+                    .await?
+            }
+        };
+        org.insert(name, id);
+    }
+    if let Some(u) = store.find_user("so-nnmt").await? {
+        let mut mine: Vec<i64> = store
+            .list_user_organisations(u.id)
+            .await?
+            .into_iter()
+            .map(|o| o.id)
+            .collect();
+        if !mine.contains(&org["Sở Nông nghiệp và Môi trường"]) {
+            mine.push(org["Sở Nông nghiệp và Môi trường"]);
+            store.set_user_organisations(u.id, &mine, audit).await?;
+        }
+    }
+    let hk = "Huyện Hương Khê";
+    let commune = |name: &str| find(registry, hk, name).map_err(|e| AppError::Invalid(vec![e]));
+    let money = |m: i64| Decimal::from(m) * Decimal::from(1_000_000);
+    let at = |s: &str| instant(s);
+    let document = "Quyết định phân công đỡ đầu số 45/QĐ-BCĐ ngày 15/3/2022 (minh họa)";
+    type Plan<'a> = (
+        &'a str,
+        &'a str,
+        Vec<(
+            K,
+            &'a str,
+            &'a str,
+            Option<i64>,
+            i64,
+            Vec<(&'a str, i64, Option<i64>, Option<bool>, &'a str)>,
+        )>,
+    );
+    // (organisation, commune, [(kind, description, criterion, quantity, value in millions,
+    // [(date, value in millions, quantity, decision, evidence)])])
+    let plans: Vec<Plan<'_>> = vec![
+        (
+            "Sở Nông nghiệp và Môi trường",
+            "Hương Lâm",
+            vec![
+                (
+                    K::Money,
+                    "Bê tông hóa đường trục thôn Quyết Thắng",
+                    "2",
+                    None,
+                    500,
+                    vec![
+                        (
+                            "2022-05-20",
+                            300,
+                            None,
+                            Some(true),
+                            "Ủy nhiệm chi số 112 ngày 20/5/2022",
+                        ),
+                        (
+                            "2022-08-10",
+                            150,
+                            None,
+                            None,
+                            "Ủy nhiệm chi số 187 ngày 10/8/2022",
+                        ),
+                    ],
+                ),
+                (
+                    K::InKind,
+                    "Xi măng làm đường thôn (bao 50 kg)",
+                    "2",
+                    Some(300),
+                    27,
+                    vec![(
+                        "2022-06-02",
+                        27,
+                        Some(300),
+                        Some(true),
+                        "Biên bản bàn giao hiện vật ngày 2/6/2022",
+                    )],
+                ),
+                (
+                    K::Labour,
+                    "Ngày công của cán bộ, đoàn viên chỉnh trang cảnh quan, môi trường",
+                    "17",
+                    Some(200),
+                    40,
+                    vec![(
+                        "2022-07-16",
+                        30,
+                        Some(150),
+                        Some(true),
+                        "Danh sách ra quân ngày 16/7/2022",
+                    )],
+                ),
+            ],
+        ),
+        (
+            "Ngân hàng Chính sách xã hội chi nhánh Hà Tĩnh",
+            "Hương Liên",
+            vec![
+                (
+                    K::Works,
+                    "Nhà văn hóa thôn 2 (bàn giao cả trang thiết bị)",
+                    "6",
+                    None,
+                    650,
+                    vec![(
+                        "2022-09-05",
+                        650,
+                        None,
+                        Some(true),
+                        "Biên bản nghiệm thu, bàn giao ngày 5/9/2022",
+                    )],
+                ),
+                (
+                    K::Money,
+                    "Hỗ trợ hộ nghèo phát triển sinh kế",
+                    "10",
+                    None,
+                    400,
+                    vec![(
+                        "2022-10-12",
+                        200,
+                        None,
+                        Some(true),
+                        "Ủy nhiệm chi số 54 ngày 12/10/2022",
+                    )],
+                ),
+            ],
+        ),
+        (
+            "Bộ Chỉ huy Quân sự tỉnh",
+            "Hà Linh",
+            vec![
+                (
+                    K::Labour,
+                    "Ngày công cán bộ, chiến sĩ làm đường giao thông nội đồng",
+                    "2",
+                    Some(500),
+                    100,
+                    vec![(
+                        "2022-06-25",
+                        60,
+                        Some(300),
+                        Some(true),
+                        "Biên bản xác nhận của UBND xã ngày 25/6/2022",
+                    )],
+                ),
+                (
+                    K::Money,
+                    "Nạo vét, kiên cố hóa kênh mương",
+                    "3",
+                    None,
+                    300,
+                    vec![
+                        (
+                            "2022-07-30",
+                            100,
+                            None,
+                            Some(true),
+                            "Ủy nhiệm chi số 9 ngày 30/7/2022",
+                        ),
+                        (
+                            "2022-11-02",
+                            80,
+                            None,
+                            Some(false),
+                            "Bảng kê chi (chưa có chứng từ gốc)",
+                        ),
+                    ],
+                ),
+            ],
+        ),
+        (
+            "Sở Tài chính",
+            "Điền Mỹ",
+            vec![(
+                K::Money,
+                "Bổ sung phòng học, công trình vệ sinh trường tiểu học",
+                "5",
+                None,
+                600,
+                vec![(
+                    "2022-08-18",
+                    250,
+                    None,
+                    Some(true),
+                    "Ủy nhiệm chi số 301 ngày 18/8/2022",
+                )],
+            )],
+        ),
+        (
+            "Công ty xây dựng đỡ đầu (minh họa)",
+            "Điền Mỹ",
+            vec![(
+                K::InKind,
+                "Cột, dây điện chiếu sáng đường thôn",
+                "4",
+                Some(120),
+                200,
+                vec![],
+            )],
+        ),
+    ];
+    for (organisation, name, commitments) in plans {
+        let unit = commune(name)?;
+        let sid = store
+            .put_sponsorship(
+                &Sponsorship {
+                    id: 0,
+                    organisation: org[organisation],
+                    unit,
+                    village: None,
+                    from: d(2022, 3, 15),
+                    until: Some(d(2022, 12, 31)),
+                    document: document.into(),
+                    document_date: Some(d(2022, 3, 15)),
+                    goal: "Giúp xã đạt chuẩn nông thôn mới trong năm 2022 (Kết luận của Ban Chỉ đạo, nhiệm vụ 2.4)".into(),
+                    note: "Số liệu minh họa của bản trình diễn.".into(),
+                    illustrative: true,
+                },
+                audit,
+            )
+            .await?;
+        for (kind, description, criterion, quantity, value, given) in commitments {
+            let cid = store
+                .put_commitment(
+                    &Commitment {
+                        id: 0,
+                        sponsorship: sid,
+                        kind,
+                        description: description.into(),
+                        criterion: criterion.into(),
+                        quantity: quantity.map(Decimal::from),
+                        value: money(value),
+                        due: Some(d(2022, 11, 30)),
+                        illustrative: true,
+                    },
+                    audit,
+                )
+                .await?;
+            for (on, value, quantity, decision, evidence) in given {
+                let when = at(&format!("{on}T02:00:00Z"));
+                let recorded = AuditContext {
+                    actor: if organisation == "Sở Nông nghiệp và Môi trường" {
+                        "so-nnmt".into()
+                    } else {
+                        audit.actor.clone()
+                    },
+                    at: when,
+                    reason: "ghi đóng góp đỡ đầu (minh họa)".into(),
+                };
+                let id = store
+                    .record_contribution(
+                        &Contribution {
+                            id: 0,
+                            commitment: cid,
+                            on: ymd(on),
+                            value: money(value),
+                            quantity: quantity.map(Decimal::from),
+                            evidence: evidence.into(),
+                            file_name: None,
+                            recorded_by: String::new(),
+                            recorded_at: when,
+                            decision: None,
+                            illustrative: true,
+                        },
+                        None,
+                        &recorded,
+                    )
+                    .await?;
+                if let Some(confirmed) = decision {
+                    let later = when + chrono::Duration::days(3);
+                    store
+                        .decide_contribution(
+                            id,
+                            &Decision {
+                                confirmed,
+                                by: String::new(),
+                                at: later,
+                                reason: if confirmed {
+                                    "Đã đối chiếu chứng từ, biên bản".into()
+                                } else {
+                                    "Chưa có chứng từ gốc; đề nghị bổ sung ủy nhiệm chi".into()
+                                },
+                            },
+                            &AuditContext {
+                                actor: "vpdp".into(),
+                                at: later,
+                                reason: "xác nhận đóng góp đỡ đầu (minh họa)".into(),
+                            },
+                        )
+                        .await?;
+                }
+            }
+        }
+    }
+
+    // Funds by source: Hương Khê's communes on the tree of each year, Kỳ Lợi (divided
+    // among three wards in 2025) and the province's own lines.
+    let mut lines = Vec::new();
+    let ranges: [(Source, i64, i64); 9] = [
+        (Source::CentralInvestment, 1500, 5000),
+        (Source::CentralRecurrent, 200, 800),
+        (Source::Provincial, 800, 2500),
+        (Source::District, 300, 1200),
+        (Source::Commune, 200, 900),
+        (Source::Integrated, 500, 3000),
+        (Source::PolicyCredit, 1500, 6000),
+        (Source::Enterprise, 100, 900),
+        (Source::CommunityCash, 200, 1200),
+    ];
+    let criteria = ["2", "3", "5", "6", "17", ""];
+    let works = [
+        "Đường giao thông thôn, xóm",
+        "Kênh mương nội đồng",
+        "Trường học",
+        "Nhà văn hóa thôn",
+        "Cảnh quan, môi trường",
+        "",
+    ];
+    let add = |unit: &UnitId, year: i32, scale: f64, lines: &mut Vec<FundLine>| {
+        for (source, lo, hi) in ranges {
+            if source.refused_in(year).is_some() {
+                continue;
+            }
+            let key = format!("{unit}/{year}/{}", source.as_str());
+            let planned = lo as f64 + rand01(&key) * (hi - lo) as f64;
+            let done = if year >= 2026 {
+                0.35 + 0.3 * rand01(&format!("{key}/done"))
+            } else {
+                0.82 + 0.22 * rand01(&format!("{key}/done"))
+            };
+            let k = pick(&format!("{key}/purpose"), criteria.len());
+            let planned = (planned * scale).round() as i64;
+            lines.push(FundLine {
+                id: 0,
+                unit: unit.clone(),
+                year,
+                source,
+                criterion: criteria[k].into(),
+                work: works[k].into(),
+                planned: money(planned),
+                actual: money((planned as f64 * done).round() as i64),
+                document: format!("Báo cáo kết quả huy động nguồn lực năm {year} (minh họa)"),
+                note: String::new(),
+                illustrative: true,
+            });
+        }
+        // In-kind contributions of the people: labour days, land given, materials.
+        let key = format!("{unit}/{year}/in-kind");
+        let v = ((100.0 + rand01(&key) * 700.0) * scale).round() as i64;
+        lines.push(FundLine {
+            id: 0,
+            unit: unit.clone(),
+            year,
+            source: Source::CommunityInKind,
+            criterion: "2".into(),
+            work: "Hiến đất, ngày công làm đường (quy đổi)".into(),
+            planned: money(v),
+            actual: money(if year >= 2026 { v / 3 } else { v }),
+            document: format!("Báo cáo kết quả huy động nguồn lực năm {year} (minh họa)"),
+            note: String::new(),
+            illustrative: true,
+        });
+    };
+    let district = district_id(registry, hk)?;
+    for year in 2021..=2026 {
+        let day = if year == 2025 {
+            d(2025, 6, 30)
+        } else {
+            d(year, 12, 31)
+        };
+        let communes: Vec<UnitId> = if year <= 2025 {
+            registry
+                .children_on(&district, day)
+                .into_iter()
+                .filter(|v| v.unit_type() == UnitType::Commune)
+                .map(|v| v.id().clone())
+                .collect()
+        } else {
+            // After the reform: the communes that took Hương Khê's over.
+            let mut s: BTreeSet<UnitId> = BTreeSet::new();
+            for c in registry.children_on(&district, d(2025, 6, 30)) {
+                if let Some(n) = ntm_core::unit::followed_on(registry, c.id(), d(year, 12, 31)) {
+                    s.insert(n);
+                }
+            }
+            s.into_iter().collect()
+        };
+        for c in &communes {
+            add(c, year, if year >= 2026 { 2.2 } else { 1.0 }, &mut lines);
+        }
+    }
+    if let Ok(ky_loi) = find(registry, "Thị xã Kỳ Anh", "Kỳ Lợi") {
+        for year in [2023, 2024] {
+            add(&ky_loi, year, 1.0, &mut lines);
+        }
+    }
+    if let Some(province) = crate::tasks::home(registry, d(2022, 1, 1))
+        .into_iter()
+        .next()
+    {
+        for year in 2021..=2026 {
+            add(&province, year, 40.0, &mut lines);
+        }
+    }
+    lines.retain(|l| !l.planned.is_zero() || !l.actual.is_zero());
+    store.import_funds(&lines, audit).await?;
+    Ok(())
 }

@@ -21,6 +21,7 @@ pub mod notes;
 pub mod ocop;
 pub mod recognition;
 pub mod reports;
+pub mod resources;
 pub mod set_editor;
 pub mod summary;
 pub mod targets;

@@ -408,6 +408,7 @@ mod tasks {
 mod directives;
 mod ocop;
 mod recognition;
+mod resources;
 mod targets;
 mod villages;
 
