@@ -3340,6 +3340,7 @@ pub async fn seed_resources(
         (Source::CommunityCash, 200, 1200),
     ];
     let criteria = ["2", "3", "5", "6", "17", ""];
+    let criteria_2026 = ["2", "2", "5", "5", "8", ""];
     let works = [
         "Đường giao thông thôn, xóm",
         "Kênh mương nội đồng",
@@ -3361,6 +3362,12 @@ pub async fn seed_resources(
                 0.82 + 0.22 * rand01(&format!("{key}/done"))
             };
             let k = pick(&format!("{key}/purpose"), criteria.len());
+            // The 2026-2030 set numbers its criteria otherwise.
+            let criteria = if year >= 2026 {
+                &criteria_2026
+            } else {
+                &criteria
+            };
             let planned = (planned * scale).round() as i64;
             lines.push(FundLine {
                 id: 0,

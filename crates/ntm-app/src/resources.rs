@@ -679,6 +679,7 @@ fn money(text: &str) -> Result<Decimal, ()> {
 /// (a code that named two units that year is an error). Problems are prefixed by `place`.
 pub fn read_line(
     registry: &UnitRegistry,
+    catalogue: &Catalogue,
     t: &TypedLine,
     place: &str,
 ) -> Result<FundLine, Vec<String>> {
@@ -697,6 +698,17 @@ pub fn read_line(
             None
         }
     });
+    let criterion = t.criterion.trim();
+    if let Some(y) = year
+        && !criterion.is_empty()
+        && let Ok(set) = catalogue.default_set(UnitType::Commune, y, Level::Standard)
+        && !set.criteria.iter().any(|c| c.id == criterion)
+    {
+        problems.push(format!(
+            "{place}cột Tiêu chí: {} không có tiêu chí “{criterion}” (ghi số tiêu chí của bộ tiêu chí năm {y}, hoặc để trống)",
+            set.header.title
+        ));
+    }
     let source = Source::parse(&t.source);
     if source.is_none() {
         problems.push(format!(
@@ -743,7 +755,11 @@ pub fn read_line(
 }
 
 /// Reads a funds workbook: every line with its sheet and row, all problems at once.
-pub fn funds_of(bytes: &[u8], registry: &UnitRegistry) -> Result<Vec<FundLine>, Vec<String>> {
+pub fn funds_of(
+    bytes: &[u8],
+    registry: &UnitRegistry,
+    catalogue: &Catalogue,
+) -> Result<Vec<FundLine>, Vec<String>> {
     let rows = ntm_reports::funds::read_funds(bytes)
         .map_err(|p| p.iter().map(ToString::to_string).collect::<Vec<_>>())?;
     let mut out = Vec::new();
@@ -762,6 +778,7 @@ pub fn funds_of(bytes: &[u8], registry: &UnitRegistry) -> Result<Vec<FundLine>, 
         };
         match read_line(
             registry,
+            catalogue,
             &t,
             &format!("trang {}, dòng {}: ", r.sheet, r.row),
         ) {

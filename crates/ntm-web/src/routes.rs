@@ -249,6 +249,41 @@ pub fn router(state: AppState) -> Router {
             "/ocop/conditions",
             get(pages::ocop::conditions).post(pages::ocop::conditions_upload),
         )
+        .route(
+            "/sponsors",
+            get(pages::resources::list).post(pages::resources::create),
+        )
+        .route("/sponsors/lagging", get(pages::resources::lagging))
+        .route(
+            "/sponsors/organisations/{id}",
+            get(pages::resources::organisation),
+        )
+        .route("/sponsors/units/{id}", get(pages::resources::unit))
+        .route("/sponsors/{id}", get(pages::resources::show))
+        .route(
+            "/sponsors/{id}/commitments",
+            post(pages::resources::add_commitment),
+        )
+        .route(
+            "/sponsors/{id}/contributions",
+            post(pages::resources::add_contribution),
+        )
+        .route(
+            "/sponsors/contributions/{id}/decide",
+            post(pages::resources::decide),
+        )
+        .route(
+            "/sponsors/contributions/{id}/file",
+            get(pages::resources::evidence),
+        )
+        .route(
+            "/funds",
+            get(pages::resources::funds).post(pages::resources::add_fund),
+        )
+        .route("/funds/upload", post(pages::resources::upload))
+        .route("/funds/confirm", post(pages::resources::confirm))
+        .route("/funds/report", get(pages::resources::report))
+        .route("/funds/{id}/delete", post(pages::resources::delete_fund))
         .route("/san-pham-ocop", get(pages::ocop::catalogue))
         .route("/san-pham-ocop/{id}", get(pages::ocop::public_product))
         .route("/san-pham-ocop/{id}/qr.svg", get(pages::ocop::public_qr))

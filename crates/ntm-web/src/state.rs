@@ -67,6 +67,7 @@ pub enum Held {
     Values(ntm_app::imports::Preview),
     Villages(ntm_store::villages::VillageBatch),
     OcopSupport(Vec<ntm_core::ocop::Support>),
+    Funds(Vec<ntm_core::resources::FundLine>),
 }
 
 /// How long a previewed import waits for confirmation.

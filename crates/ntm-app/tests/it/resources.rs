@@ -443,6 +443,7 @@ async fn a_funds_workbook_imports_whole_or_says_where_it_is_wrong() {
     };
     let good = app::read_line(
         registry,
+        &ws.catalogue,
         &typed("18850", "2024", "Ngân sách tỉnh", "1.200.000.000"),
         "",
     )
@@ -453,15 +454,24 @@ async fn a_funds_workbook_imports_whole_or_says_where_it_is_wrong() {
     // the old code is not a unit of 2026.
     let new = app::read_line(
         registry,
+        &ws.catalogue,
         &typed("18838", "2026", "ngan sach xa", "5000000"),
         "",
     )
     .unwrap();
-    assert!(app::read_line(registry, &typed("18850", "2026", "ngan sach xa", "5"), "").is_err());
+    assert!(
+        app::read_line(
+            registry,
+            &ws.catalogue,
+            &typed("18850", "2026", "ngan sach xa", "5"),
+            ""
+        )
+        .is_err()
+    );
     assert_ne!(new.unit, good.unit);
     let lines: Vec<&ntm_core::resources::FundLine> = vec![&good, &new];
     let bytes = app::funds_workbook(registry, &lines).unwrap();
-    let read = app::funds_of(&bytes, registry).unwrap();
+    let read = app::funds_of(&bytes, registry, &ws.catalogue).unwrap();
     assert_eq!(read, vec![good.clone(), new.clone()]);
 
     let bad = [
@@ -472,7 +482,7 @@ async fn a_funds_workbook_imports_whole_or_says_where_it_is_wrong() {
         },
     ];
     let bad_bytes = app::funds_workbook(registry, &bad.iter().collect::<Vec<_>>()).unwrap();
-    let problems = app::funds_of(&bad_bytes, registry).unwrap_err();
+    let problems = app::funds_of(&bad_bytes, registry, &ws.catalogue).unwrap_err();
     assert_eq!(problems.len(), 1, "{problems:?}");
     assert!(
         problems[0].starts_with("trang Nguồn lực, dòng 8: năm 2026 không còn ngân sách huyện"),
@@ -480,6 +490,7 @@ async fn a_funds_workbook_imports_whole_or_says_where_it_is_wrong() {
     );
     let unknown = app::read_line(
         registry,
+        &ws.catalogue,
         &typed("99999", "2024", "Ngân sách nhà nước", "abc"),
         "dòng 3: ",
     )
@@ -490,9 +501,22 @@ async fn a_funds_workbook_imports_whole_or_says_where_it_is_wrong() {
         "{unknown:?}"
     );
 
+    // Criterion 17 (environment) of 2021-2025 is not a criterion of the 2026-2030 set.
+    let mut old_number = typed("18838", "2026", "Ngân sách xã", "5");
+    old_number.criterion = "17".into();
+    let wrong = app::read_line(registry, &ws.catalogue, &old_number, "").unwrap_err();
+    assert!(
+        wrong.len() == 1 && wrong[0].starts_with("cột Tiêu chí") && wrong[0].contains("“17”"),
+        "{wrong:?}"
+    );
     let book = s.resource_book().await.unwrap();
-    let elsewhere =
-        app::read_line(registry, &typed("18556", "2022", "Ngân sách xã", "7"), "").unwrap();
+    let elsewhere = app::read_line(
+        registry,
+        &ws.catalogue,
+        &typed("18556", "2022", "Ngân sách xã", "7"),
+        "",
+    )
+    .unwrap();
     let refused = app::import_funds(
         s,
         registry,

@@ -17,6 +17,7 @@ pub mod ocop;
 pub mod overview;
 pub mod recognition;
 pub mod reports;
+pub mod resources;
 pub mod scorecard;
 pub mod set_editor;
 pub mod targets;
