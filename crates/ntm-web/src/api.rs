@@ -1363,11 +1363,161 @@ pub async fn ocop_products(
     ))
 }
 
+/// Which tree the funds are placed on.
+#[derive(Deserialize, ToSchema, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum FundTree {
+    /// Today's units: amounts of units that no longer exist under their successors.
+    Current,
+    /// Each amount under the unit it was recorded for.
+    Recorded,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FundsQuery {
+    /// First year (2010–2035); 2021 by default.
+    pub from: Option<i32>,
+    /// Last year (from … from + 20); this year by default.
+    pub to: Option<i32>,
+    /// `current` (the default) or `recorded`.
+    #[param(value_type = Option<FundTree>)]
+    pub tree: Option<FundTree>,
+}
+
+/// Plan and actual of one year, in đồng (decimal strings).
+#[derive(Serialize, ToSchema)]
+pub struct FundYearDto {
+    pub year: i32,
+    pub planned: String,
+    pub actual: String,
+}
+
+/// A row of the funding report: a source, a unit or the total.
+#[derive(Serialize, ToSchema)]
+pub struct FundRowDto {
+    /// The source's code, the unit's id, or `total`.
+    pub key: String,
+    pub label: String,
+    pub years: Vec<FundYearDto>,
+    pub planned: String,
+    pub actual: String,
+}
+
+/// The mobilised funds the caller may read, by source and by unit, each line counted once.
+#[derive(Serialize, ToSchema)]
+pub struct FundReportDto {
+    pub from: i32,
+    pub to: i32,
+    pub tree: String,
+    /// Which tree the figures use, in words.
+    pub tree_note: String,
+    /// How amounts of units divided by the reform are shared.
+    pub split_rule: String,
+    pub lines: usize,
+    /// Lines counted under a successor, and of them those divided among several units.
+    pub inherited: usize,
+    pub divided: usize,
+    pub illustrative: bool,
+    pub total: FundRowDto,
+    pub by_source: Vec<FundRowDto>,
+    pub units: Vec<FundRowDto>,
+}
+
+fn fund_row(
+    r: &ntm_app::resources::FundingReport,
+    key: String,
+    row: &ntm_app::resources::Row,
+) -> FundRowDto {
+    FundRowDto {
+        key,
+        label: row.label.clone(),
+        years: r
+            .years
+            .iter()
+            .map(|y| {
+                let s = row.by_year.get(y).copied().unwrap_or_default();
+                FundYearDto {
+                    year: *y,
+                    planned: s.planned.normalize().to_string(),
+                    actual: s.actual.normalize().to_string(),
+                }
+            })
+            .collect(),
+        planned: row.total.planned.normalize().to_string(),
+        actual: row.total.actual.normalize().to_string(),
+    }
+}
+
+/// The funding report: money mobilised per source and unit, plan against actual.
+#[utoipa::path(get, path = "/api/v1/funds", params(FundsQuery), responses((status = 200, body = FundReportDto)), security(("token" = [])))]
+pub async fn funds(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Query(q): Query<FundsQuery>,
+) -> ApiResult<FundReportDto> {
+    let today = ntm_core::task::local_date(state.now());
+    let from = q.from.unwrap_or(2021);
+    let to = q.to.unwrap_or_else(|| chrono::Datelike::year(&today));
+    if !(2010..=2035).contains(&from) || !(from..=from + 20).contains(&to) {
+        return Err(WebError::new(
+            Kind::BadRequest,
+            "Giai đoạn không hợp lệ: từ năm trong 2010–2035, đến năm không trước từ năm và không quá 20 năm.",
+        )
+        .api());
+    }
+    let tree = match q.tree.unwrap_or(FundTree::Current) {
+        FundTree::Current => ntm_app::resources::Tree::On(today),
+        FundTree::Recorded => ntm_app::resources::Tree::Recorded,
+    };
+    let ws = workspace(&state, Some(0)).await?;
+    let book = state
+        .store
+        .resource_book()
+        .await
+        .map_err(|e| api_err(ntm_app::AppError::from(e)))?;
+    let r = ntm_app::resources::funding(
+        &ws.catalogue,
+        &ws.registry,
+        &caller.actor,
+        &book,
+        (from, to),
+        tree,
+    );
+    Ok(Json(FundReportDto {
+        from,
+        to,
+        tree: if matches!(tree, ntm_app::resources::Tree::Recorded) {
+            "recorded"
+        } else {
+            "current"
+        }
+        .into(),
+        tree_note: tree.label_vi(),
+        split_rule: ntm_core::resources::SPLIT_RULE.into(),
+        lines: r.lines,
+        inherited: r.inherited,
+        divided: r.divided,
+        illustrative: r.illustrative,
+        total: fund_row(&r, "total".into(), &r.total),
+        by_source: r
+            .by_source
+            .iter()
+            .map(|(s, row)| fund_row(&r, s.as_str().into(), row))
+            .collect(),
+        units: r
+            .units
+            .iter()
+            .map(|u| fund_row(&r, u.unit.to_string(), &u.row))
+            .collect(),
+    }))
+}
+
 /// The OpenAPI description of the API.
 #[derive(OpenApi)]
 #[openapi(
     info(title = "ntm API", version = "1", description = "Units, criteria sets, values, evaluations, directives and tasks of the NTM information system. Errors: {\"error\": {\"status\", \"code\", \"message\", \"details\"}}."),
-    paths(list_units, get_unit, list_sets, get_set, list_values, write_values, evaluation, summaries, list_directives, list_tasks, list_plans, plan_results, ocop_products),
+    paths(list_units, get_unit, list_sets, get_set, list_values, write_values, evaluation, summaries, list_directives, list_tasks, list_plans, plan_results, ocop_products, funds),
     components(schemas(ErrorEnvelope, ErrorBody)),
     modifiers(&Contract)
 )]

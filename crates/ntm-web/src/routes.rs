@@ -104,6 +104,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/plans", get(api::list_plans))
         .route("/api/v1/plans/{id}/results", get(api::plan_results))
         .route("/api/v1/ocop/products", get(api::ocop_products))
+        .route("/api/v1/funds", get(api::funds))
         .route("/api/openapi.json", get(api::openapi));
     Router::new()
         .route("/", get(pages::overview::page))

@@ -199,7 +199,10 @@ pub struct ListPage {
     pub year: String,
     pub organisation: String,
     pub pending_only: bool,
+    /// Those of the sponsorships the viewer reads (the filter).
     pub organisations: Vec<(i64, String)>,
+    /// Every organisation, for the office's form.
+    pub all_organisations: Vec<(i64, String)>,
     pub manage: bool,
     pub delivery_rule: &'static str,
     pub illustrative: bool,
@@ -255,7 +258,30 @@ async fn list_page(
         year: q.year.clone(),
         organisation: organisation.map(|o| o.to_string()).unwrap_or_default(),
         pending_only: q.cho == "1",
-        organisations: n.organisations.into_iter().collect(),
+        organisations: {
+            let shown: std::collections::BTreeSet<i64> = app::sponsor_lines(
+                &b,
+                &n,
+                registry,
+                &session.actor,
+                &st,
+                &SponsorFilter::default(),
+                today(state),
+            )
+            .iter()
+            .map(|l| l.sponsorship.organisation)
+            .collect();
+            n.organisations
+                .iter()
+                .filter(|(id, _)| shown.contains(id))
+                .map(|(id, name)| (*id, name.clone()))
+                .collect()
+        },
+        all_organisations: if st.manage {
+            n.organisations.into_iter().collect()
+        } else {
+            vec![]
+        },
         manage: st.manage,
         delivery_rule: resources::DELIVERY_RULE,
         today: date(today(state)),

@@ -77,6 +77,7 @@ async fn every_route_with_every_role_respects_scope() {
             format!("/templates?year=2021&scope={u}"),
             format!("/units/{u}/villages"),
             format!("/units/{u}/villages?format=xlsx"),
+            format!("/sponsors/units/{u}"),
         ]
     };
     let open_routes = [
@@ -111,6 +112,17 @@ async fn every_route_with_every_role_respects_scope() {
         "/ocop/report",
         "/ocop/report?format=xlsx",
         "/ocop/conditions",
+        "/sponsors",
+        "/sponsors/lagging?year=2022",
+        "/sponsors/lagging?year=2026",
+        "/funds",
+        "/funds?format=xlsx",
+        "/funds?format=template",
+        "/funds/report?from=2021&to=2026",
+        "/funds/report?tree=recorded",
+        "/funds/report?format=xlsx",
+        "/api/v1/funds",
+        "/api/v1/funds?tree=recorded&from=2021&to=2025",
     ];
     let admin_routes = [
         "/users",
@@ -189,6 +201,24 @@ async fn every_route_with_every_role_respects_scope() {
             app.get(&b, "/ocop/rounds/2").await.status,
             matches!(account, "vpdp" | "bcd" | "so-nnmt"),
         );
+        // Hương Lâm's sponsorship (Sở Nông nghiệp và Môi trường, so-nnmt's organisation)
+        // and Hà Linh's (another organisation's): a department sees only its own.
+        for (path, allowed) in [
+            ("/sponsors/1", matches!(account, "vpdp" | "bcd" | "so-nnmt")),
+            ("/sponsors/3", matches!(account, "vpdp" | "bcd")),
+            (
+                "/sponsors/contributions/1/file",
+                matches!(account, "vpdp" | "bcd" | "so-nnmt"),
+            ),
+        ] {
+            let got = app.get(&b, path).await.status;
+            if path.ends_with("/file") && allowed {
+                // The demo's contributions carry no file: the door opens onto nothing.
+                assert_eq!(got, StatusCode::NOT_FOUND, "{account} GET {path}");
+            } else {
+                expect(account, path, got, allowed);
+            }
+        }
         // The demo's first village and garden are Kỳ Lạc's.
         for path in ["/villages/1", "/gardens/1"] {
             expect(
@@ -221,6 +251,12 @@ async fn check_aggregates(app: &TestApp, b: &Browser, account: &str) {
         "/ocop",
         "/ocop/products",
         "/ocop/report",
+        "/sponsors",
+        "/sponsors/lagging?year=2022",
+        "/funds",
+        "/funds/report",
+        "/funds/report?tree=recorded",
+        "/api/v1/funds?tree=recorded",
     ];
     for path in pages {
         let body = app.get(b, path).await.body;

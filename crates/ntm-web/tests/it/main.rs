@@ -11,6 +11,7 @@ mod hostile;
 mod ocop;
 mod recognition;
 mod reports;
+mod resources;
 mod set_editor;
 mod targets;
 mod villages;
