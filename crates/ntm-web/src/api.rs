@@ -1376,9 +1376,11 @@ pub enum FundTree {
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct FundsQuery {
-    /// First year (2010–2035); 2021 by default.
+    /// First year; 2021 by default.
+    #[param(minimum = 2010, maximum = 2035)]
     pub from: Option<i32>,
-    /// Last year (from … from + 20); this year by default.
+    /// Last year; this year by default. Given before `from`, the two are swapped.
+    #[param(minimum = 2010, maximum = 2035)]
     pub to: Option<i32>,
     /// `current` (the default) or `recorded`.
     #[param(value_type = Option<FundTree>)]
@@ -1457,15 +1459,12 @@ pub async fn funds(
     Query(q): Query<FundsQuery>,
 ) -> ApiResult<FundReportDto> {
     let today = ntm_core::task::local_date(state.now());
-    let from = q.from.unwrap_or(2021);
-    let to = q.to.unwrap_or_else(|| chrono::Datelike::year(&today));
-    if !(2010..=2035).contains(&from) || !(from..=from + 20).contains(&to) {
-        return Err(WebError::new(
-            Kind::BadRequest,
-            "Giai đoạn không hợp lệ: từ năm trong 2010–2035, đến năm không trước từ năm và không quá 20 năm.",
-        )
-        .api());
+    let a = q.from.unwrap_or(2021);
+    let b = q.to.unwrap_or_else(|| chrono::Datelike::year(&today));
+    if ![a, b].iter().all(|y| (2010..=2035).contains(y)) {
+        return Err(WebError::new(Kind::BadRequest, "Năm phải trong khoảng 2010–2035.").api());
     }
+    let (from, to) = (a.min(b), a.max(b));
     let tree = match q.tree.unwrap_or(FundTree::Current) {
         FundTree::Current => ntm_app::resources::Tree::On(today),
         FundTree::Recorded => ntm_app::resources::Tree::Recorded,
@@ -1518,7 +1517,7 @@ pub async fn funds(
 #[openapi(
     info(title = "ntm API", version = "1", description = "Units, criteria sets, values, evaluations, directives and tasks of the NTM information system. Errors: {\"error\": {\"status\", \"code\", \"message\", \"details\"}}."),
     paths(list_units, get_unit, list_sets, get_set, list_values, write_values, evaluation, summaries, list_directives, list_tasks, list_plans, plan_results, ocop_products, funds),
-    components(schemas(ErrorEnvelope, ErrorBody)),
+    components(schemas(ErrorEnvelope, ErrorBody, FundTree)),
     modifiers(&Contract)
 )]
 pub struct ApiDoc;
