@@ -282,9 +282,10 @@ pub fn progress(
     let unit = s
         .unit_on(&ws.registry, day)
         .unwrap_or_else(|| s.unit.clone());
+    // The commune itself, then what took it over: not the other communes of the merger.
     ws.history(&unit, &actor.grants)
         .into_iter()
-        .filter(|h| h.year >= s.from.year() - 1)
+        .filter(|h| h.year >= s.from.year() - 1 && (h.unit == s.unit || h.unit == unit))
         .collect()
 }
 

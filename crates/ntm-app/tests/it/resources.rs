@@ -139,6 +139,12 @@ async fn a_sponsor_sees_its_own_sponsorships_and_no_one_elses_money() {
     assert!(mine.may_contribute && !mine.may_manage);
     assert_eq!(mine.commitments.len(), 3);
     assert!(!mine.progress.is_empty(), "the commune's progress is shown");
+    // Its own years, then the commune that took it over; not the other merged communes.
+    for h in &mine.progress {
+        let ok = (h.name == "Xã Hương Lâm" && h.year <= 2025)
+            || (h.name == "Xã Hương Xuân" && h.year >= 2025);
+        assert!(ok, "{} {}", h.year, h.name);
+    }
     let foreign = book
         .contributions
         .iter()

@@ -290,6 +290,12 @@ async fn a_commune_enters_and_submits_the_office_approves_and_the_scorecard_and_
         (&format!("/approval/{KY_LAC}/2023") as &str, "approval"),
         ("/criteria/xa-ntm-2021-2025-minh-hoa", "criteria"),
         ("/audit", "audit"),
+        (
+            "/sponsors/lagging?year=2022&unit=444@2020-01-01",
+            "do-dau-huong-khe",
+        ),
+        ("/sponsors/1", "do-dau"),
+        ("/funds/report?from=2021&to=2026", "bao-cao-nguon-luc"),
     ] {
         shoot(&c, &base, path, name).await;
     }
@@ -298,6 +304,11 @@ async fn a_commune_enters_and_submits_the_office_approves_and_the_scorecard_and_
         ("/reports/criteria?year=2021", "bao-cao-tieu-chi"),
         ("/reports/levels?year=2021", "thong-ke-muc-dat"),
         ("/reports/candidates?year=2022", "xa-gan-dat-muc"),
+        ("/funds/report?from=2021&to=2026", "bao-cao-nguon-luc"),
+        (
+            "/sponsors/lagging?year=2022&unit=444@2020-01-01",
+            "do-dau-huong-khe",
+        ),
     ] {
         c.goto(&format!("{base}{path}")).await.expect("report page");
         // WebDriver printing ignores the CSS page size, so ask for what landscape.css asks

@@ -749,3 +749,58 @@ async fn ocop_uploads_refuse_a_bomb_and_typed_markup_stays_text_on_the_public_pa
         );
     }
 }
+
+#[tokio::test]
+async fn a_funds_upload_refuses_a_bomb_and_a_viewer_and_markup_stays_text() {
+    let app = TestApp::demo().await;
+    let bytes = bomb(200 * 1024 * 1024);
+    let viewer = app.login("bcd").await;
+    let r = app
+        .post_multipart(
+            &viewer,
+            "/funds/upload",
+            &[],
+            &[("file", "nl.xlsx", &bytes)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    let office = app.login("vpdp").await;
+    let r = app
+        .post_multipart(
+            &office,
+            "/funds/upload",
+            &[],
+            &[("file", "nl.xlsx", &bytes)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("giải nén ra quá"), "{}", r.body);
+    assert!(!r.body.contains("name=\"token\""), "nothing to confirm");
+    // What a sponsor types as evidence is shown to the office as text.
+    let sponsor = app.login("so-nnmt").await;
+    let r = app
+        .post_multipart(
+            &sponsor,
+            "/sponsors/1/contributions",
+            &[
+                ("commitment", "1"),
+                ("on", "01/12/2022"),
+                ("value", "1000000"),
+                ("evidence", "<img src=x onerror=alert(1)>"),
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = app.get(&office, "/sponsors/1").await.body;
+    assert!(!page.contains("<img src=x"), "markup is escaped");
+    // The CSRF token is required on every write.
+    let r = app
+        .post(
+            &office,
+            "/sponsors/contributions/1/decide",
+            &[("csrf", "wrong"), ("confirmed", "1")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
