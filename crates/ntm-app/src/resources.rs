@@ -170,10 +170,17 @@ fn line_of(
 ) -> SponsorLine {
     let commitments = book.commitments_of(s.id);
     let ids: BTreeSet<i64> = commitments.iter().map(|c| c.id).collect();
-    let now = s
-        .unit_on(registry, day)
-        .filter(|u| u != &s.unit)
-        .map(|u| (u.clone(), unit_name(registry, &u, day)));
+    let now = s.unit_on(registry, day).filter(|u| u != &s.unit).map(|u| {
+        let name = unit_name(registry, &u, day);
+        // A merged commune often keeps one old commune's name: say it is the new one.
+        let name = if name == unit_name(registry, &s.unit, s.from) {
+            let from = registry.get(&u).map(|x| x.valid().from).unwrap_or(day);
+            format!("{name} (mới, từ {})", from.format("%d/%m/%Y"))
+        } else {
+            name
+        };
+        (u, name)
+    });
     SponsorLine {
         organisation: names
             .organisations

@@ -170,6 +170,12 @@ pub enum Command {
         #[command(subcommand)]
         command: OcopCommand,
     },
+    /// Sponsorship (đỡ đầu) and mobilised funds: the sponsorships with what is still owed,
+    /// the funding report, a funds import.
+    Funds {
+        #[command(subcommand)]
+        command: FundsCommand,
+    },
     /// Directives' tasks: list them with their computed state, or compile them (counts by
     /// the four states, lead units ranked by on-time rate, laggards first).
     Tasks {
@@ -374,6 +380,34 @@ pub enum OcopCommand {
     },
     /// Load mandatory conditions from CSV (rule_set,product_set,stars,code,text,source).
     ConditionsImport { file: PathBuf },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FundsCommand {
+    /// The sponsorships: committed, confirmed by the office, waiting, still owed.
+    Sponsors,
+    /// The funding report: by source, plan against actual (text or --json), or with
+    /// --output the workbook of the funds page.
+    Report {
+        #[arg(long, default_value_t = 2021)]
+        from: i32,
+        #[arg(long)]
+        to: Option<i32>,
+        /// Each amount under the unit it was recorded for (default: today's units, the
+        /// lineage's successors taking the amounts of the units they replaced).
+        #[arg(long)]
+        recorded: bool,
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+    /// Import fund lines from .xlsx (the template of the funds page): all or nothing,
+    /// every problem with its sheet and row.
+    Import {
+        file: PathBuf,
+        /// Show what would be written, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -705,6 +739,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Funds { command } => funds(&args, store, command).await,
         Command::Tasks { command } => {
             let registry = ntm_app::units::load_registry(store).await?;
             let office = office_actor(&args, &registry);
@@ -1260,6 +1295,163 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
 }
 
 /// The command line acts for the office: an administrator of every province in the store.
+async fn funds(
+    args: &Args,
+    store: &dyn ntm_store::Store,
+    command: &FundsCommand,
+) -> anyhow::Result<()> {
+    use ntm_app::resources as app;
+    let ws = ntm_app::evaluate::Workspace::load(store, Some(0), ntm_app::evaluate::Basis::Approved)
+        .await?;
+    let registry = &ws.registry;
+    let office = office_actor(args, registry);
+    let now = args.clock().now();
+    let today = ntm_core::task::local_date(now);
+    let book = store.resource_book().await?;
+    let money = |d: rust_decimal::Decimal| ntm_core::text::vi_number(d.round_dp(0));
+    match command {
+        FundsCommand::Sponsors => {
+            let st = app::Standing {
+                organisations: vec![],
+                manage: true,
+            };
+            let names = app::Names::load(store).await?;
+            let lines = app::sponsor_lines(
+                &book,
+                &names,
+                registry,
+                &office,
+                &st,
+                &app::SponsorFilter::default(),
+                today,
+            );
+            if args.json {
+                let rows: Vec<serde_json::Value> = lines
+                    .iter()
+                    .map(|l| {
+                        serde_json::json!({
+                            "id": l.sponsorship.id, "organisation": l.organisation,
+                            "unit": l.sponsorship.unit.to_string(), "unit_name": l.unit_name,
+                            "now": l.now.as_ref().map(|(u, _)| u.to_string()),
+                            "committed": l.ledger.committed.to_string(),
+                            "confirmed": l.ledger.confirmed.to_string(),
+                            "pending": l.ledger.pending.to_string(),
+                            "gap": l.ledger.gap().to_string(),
+                        })
+                    })
+                    .collect();
+                outln!("{}", serde_json::Value::Array(rows));
+            } else {
+                for l in &lines {
+                    outln!(
+                        "#{} {} — {}{}: cam kết {}, đã xác nhận {}, chờ xác nhận {}, còn thiếu {} đồng",
+                        l.sponsorship.id,
+                        l.organisation,
+                        l.unit_name,
+                        l.now
+                            .as_ref()
+                            .map(|(_, n)| format!(" (nay {n})"))
+                            .unwrap_or_default(),
+                        money(l.ledger.committed),
+                        money(l.ledger.confirmed),
+                        money(l.ledger.pending),
+                        money(l.ledger.gap())
+                    );
+                }
+                let t = app::total(&lines);
+                outln!(
+                    "{} đỡ đầu: cam kết {}, đã xác nhận {}, còn thiếu {} đồng.",
+                    lines.len(),
+                    money(t.committed),
+                    money(t.confirmed),
+                    money(t.gap())
+                );
+            }
+        }
+        FundsCommand::Report {
+            from,
+            to,
+            recorded,
+            output,
+        } => {
+            let to = to.unwrap_or_else(|| chrono::Datelike::year(&today));
+            let tree = if *recorded {
+                app::Tree::Recorded
+            } else {
+                app::Tree::On(today)
+            };
+            let r = app::funding(&ws.catalogue, registry, &office, &book, (*from, to), tree);
+            if let Some(output) = output {
+                let bytes = app::funding_workbook(&r, today)?;
+                std::fs::write(output, bytes)
+                    .with_context(|| format!("không ghi được {}", output.display()))?;
+                outln!("Đã ghi báo cáo nguồn lực: {}", output.display());
+            } else if args.json {
+                outln!(
+                    "{}",
+                    serde_json::json!({
+                        "from": from, "to": to, "tree": tree.label_vi(), "lines": r.lines,
+                        "inherited": r.inherited, "divided": r.divided,
+                        "planned": r.total.total.planned.to_string(),
+                        "actual": r.total.total.actual.to_string(),
+                        "by_source": r.by_source.iter().map(|(s, row)| serde_json::json!({
+                            "source": s.as_str(), "planned": row.total.planned.to_string(),
+                            "actual": row.total.actual.to_string(),
+                        })).collect::<Vec<_>>(),
+                    })
+                );
+            } else {
+                outln!("{}", tree.label_vi());
+                for (s, row) in &r.by_source {
+                    outln!(
+                        "  {}: kế hoạch {}, thực hiện {} đồng",
+                        s.label_vi(),
+                        money(row.total.planned),
+                        money(row.total.actual)
+                    );
+                }
+                outln!(
+                    "Tổng {from}–{to}: kế hoạch {}, thực hiện {} đồng ({} khoản; {} của đơn vị trước sắp xếp, {} chia cho nhiều đơn vị).",
+                    money(r.total.total.planned),
+                    money(r.total.total.actual),
+                    r.lines,
+                    r.inherited,
+                    r.divided
+                );
+            }
+        }
+        FundsCommand::Import { file, dry_run } => {
+            let bytes = std::fs::read(file)
+                .with_context(|| format!("không đọc được {}", file.display()))?;
+            let lines = app::funds_of(&bytes, registry, &ws.catalogue)
+                .map_err(|p| anyhow::Error::from(ntm_app::AppError::Invalid(p)))?;
+            let plan = app::funds_preview(registry, &office, &lines, &book, today)?;
+            let (new, changed, unchanged) = if *dry_run {
+                (plan.new.len(), plan.changed.len(), plan.unchanged)
+            } else {
+                app::import_funds(
+                    store,
+                    registry,
+                    &office,
+                    &lines,
+                    (today, now),
+                    &format!("import {}", file.display()),
+                )
+                .await?
+            };
+            outln!(
+                "{}{new} khoản mới, {changed} khoản thay đổi, {unchanged} không đổi.",
+                if *dry_run {
+                    "Xem trước (chưa ghi): "
+                } else {
+                    "Đã ghi: "
+                }
+            );
+        }
+    }
+    Ok(())
+}
+
 fn office_actor(args: &Args, registry: &ntm_core::UnitRegistry) -> ntm_app::accounts::Actor {
     let today = args.clock().now().date_naive();
     let grants = registry

@@ -850,3 +850,50 @@ fn ocop_figures_report_conditions_and_a_refused_support_file() {
         .failed();
     assert!(!r.stderr().is_empty());
 }
+
+#[test]
+fn funds_sponsors_report_and_a_refused_import() {
+    let env = Env::new();
+    env.demo();
+    let s = env.ntm(&["funds", "sponsors", "--json"]).ok().json();
+    let rows = s.as_array().unwrap();
+    assert_eq!(rows.len(), 5, "{s}");
+    let lam = rows
+        .iter()
+        .find(|r| r["unit_name"] == "Xã Hương Lâm")
+        .unwrap();
+    assert_eq!(lam["gap"], "210000000");
+    let now = env
+        .ntm(&[
+            "funds", "report", "--from", "2021", "--to", "2025", "--json",
+        ])
+        .ok()
+        .json();
+    let recorded = env
+        .ntm(&[
+            "funds",
+            "report",
+            "--from",
+            "2021",
+            "--to",
+            "2025",
+            "--recorded",
+            "--json",
+        ])
+        .ok()
+        .json();
+    // The same money on either tree; on today's, the old communes' lines move.
+    assert_eq!(now["actual"], recorded["actual"]);
+    assert!(now["inherited"].as_u64().unwrap() > 0);
+    assert_eq!(recorded["inherited"], 0);
+    let out = env.path("nguon-luc.xlsx");
+    env.ntm(&["funds", "report", "--output", out.to_str().unwrap()])
+        .ok();
+    let wb: calamine::Xlsx<_> = calamine::open_workbook(&out).unwrap();
+    assert!(calamine::Reader::sheet_names(&wb).contains(&"Theo nguồn".to_owned()));
+    let not = env.write("x.xlsx", "không phải tệp Excel");
+    let r = env
+        .ntm(&["funds", "import", not.to_str().unwrap()])
+        .failed();
+    assert!(!r.stderr().is_empty());
+}
