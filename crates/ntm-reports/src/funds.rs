@@ -8,7 +8,7 @@ use rust_xlsxwriter::{DataValidation, Format, FormatBorder, Workbook};
 
 use crate::ReportError;
 use crate::read::XlsxProblem;
-use crate::tasks::{DenseSheet, dense_sheets, text_of};
+use crate::tasks::rows_under_header;
 
 /// A fund line as read, cells as text; `row` as Excel numbers it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -83,85 +83,45 @@ fn field(heading: &str) -> Option<Field> {
     )
 }
 
+fn accepts(fields: &[Option<Field>]) -> bool {
+    let has = |f| fields.contains(&Some(f));
+    has(Field::UnitCode)
+        && has(Field::Year)
+        && has(Field::Source)
+        && (has(Field::Planned) || has(Field::Actual))
+}
+
 /// Reads every sheet whose header row (within its first 20 rows) names "Mã đơn vị",
 /// "Năm", "Nguồn vốn" and "Kế hoạch" or "Thực hiện". Never panics; every problem is told
 /// with its cell.
 pub fn read_funds(bytes: &[u8]) -> Result<Vec<FundSheetRow>, Vec<XlsxProblem>> {
-    let mut out = Vec::new();
-    let mut problems = Vec::new();
-    let mut found = false;
-    for sheet in dense_sheets(bytes)? {
-        let DenseSheet {
-            name,
-            top,
-            left,
-            rows,
-        } = sheet;
-        let header = rows.iter().take(20).enumerate().find_map(|(i, r)| {
-            let fields: Vec<Option<Field>> = r.iter().map(|c| field(&c.to_string())).collect();
-            let has = |f| fields.contains(&Some(f));
-            (has(Field::UnitCode)
-                && has(Field::Year)
-                && has(Field::Source)
-                && (has(Field::Planned) || has(Field::Actual)))
-            .then_some((i, fields))
-        });
-        let Some((h, columns)) = header else {
-            continue;
-        };
-        found = true;
-        for (i, r) in rows.iter().enumerate().skip(h + 1) {
-            let row = top + i as u32;
-            let mut cells: Vec<(Field, String)> = Vec::new();
-            for (j, cell) in r.iter().enumerate() {
-                let Some(Some(f)) = columns.get(j) else {
-                    continue;
-                };
-                match text_of(&name, row, left + j as u32, cell) {
-                    Ok(t) => cells.push((*f, t)),
-                    Err(p) => problems.push(p),
-                }
-            }
-            let get = |f: Field| {
-                cells
-                    .iter()
-                    .find(|(g, _)| *g == f)
-                    .map(|(_, t)| t.clone())
-                    .unwrap_or_default()
-            };
-            if cells.iter().all(|(_, t)| t.is_empty()) {
-                continue;
-            }
-            out.push(FundSheetRow {
-                sheet: name.clone(),
-                row: row + 1,
-                unit_code: get(Field::UnitCode),
-                unit_name: get(Field::UnitName),
-                year: get(Field::Year),
-                source: get(Field::Source),
-                criterion: get(Field::Criterion),
-                work: get(Field::Work),
-                planned: get(Field::Planned),
-                actual: get(Field::Actual),
-                document: get(Field::Document),
-                note: get(Field::Note),
-            });
-        }
-    }
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    if !found {
+    let Some(rows) = rows_under_header(bytes, field, accepts)? else {
         return Err(vec![XlsxProblem::file(
             "không tìm thấy dòng tiêu đề có các cột “Mã đơn vị”, “Năm”, “Nguồn vốn” và “Kế hoạch” hoặc “Thực hiện” trong 20 dòng đầu của một trang; hãy dùng mẫu của hệ thống",
         )]);
-    }
-    if out.is_empty() {
+    };
+    if rows.is_empty() {
         return Err(vec![XlsxProblem::file(
             "không có khoản huy động nào dưới dòng tiêu đề",
         )]);
     }
-    Ok(out)
+    Ok(rows
+        .iter()
+        .map(|r| FundSheetRow {
+            sheet: r.sheet.clone(),
+            row: r.row,
+            unit_code: r.get(Field::UnitCode),
+            unit_name: r.get(Field::UnitName),
+            year: r.get(Field::Year),
+            source: r.get(Field::Source),
+            criterion: r.get(Field::Criterion),
+            work: r.get(Field::Work),
+            planned: r.get(Field::Planned),
+            actual: r.get(Field::Actual),
+            document: r.get(Field::Document),
+            note: r.get(Field::Note),
+        })
+        .collect())
 }
 
 /// A line of the export, its cells as shown.

@@ -8,7 +8,7 @@ use rust_xlsxwriter::{Format, FormatBorder, Workbook};
 
 use crate::ReportError;
 use crate::read::XlsxProblem;
-use crate::tasks::{DenseSheet, dense_sheets, text_of};
+use crate::tasks::rows_under_header;
 
 /// A support line as read, cells as text; `row` as Excel numbers it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -72,83 +72,43 @@ fn field(heading: &str) -> Option<Field> {
     })
 }
 
+fn accepts(fields: &[Option<Field>]) -> bool {
+    let has = |f| fields.contains(&Some(f));
+    (has(Field::ProductCode) || has(Field::ProductName))
+        && has(Field::Year)
+        && has(Field::Category)
+        && has(Field::Amount)
+}
+
 /// Reads every sheet whose header row (within its first 20 rows) names a product (its
 /// code or name), "Năm", "Nội dung hỗ trợ" and "Số tiền". Never panics; every problem is
 /// told with its cell.
 pub fn read_support(bytes: &[u8]) -> Result<Vec<SupportSheetRow>, Vec<XlsxProblem>> {
-    let mut out = Vec::new();
-    let mut problems = Vec::new();
-    let mut found = false;
-    for sheet in dense_sheets(bytes)? {
-        let DenseSheet {
-            name,
-            top,
-            left,
-            rows,
-        } = sheet;
-        let header = rows.iter().take(20).enumerate().find_map(|(i, r)| {
-            let fields: Vec<Option<Field>> = r.iter().map(|c| field(&c.to_string())).collect();
-            let has = |f| fields.contains(&Some(f));
-            ((has(Field::ProductCode) || has(Field::ProductName))
-                && has(Field::Year)
-                && has(Field::Category)
-                && has(Field::Amount))
-            .then_some((i, fields))
-        });
-        let Some((h, columns)) = header else {
-            continue;
-        };
-        found = true;
-        for (i, r) in rows.iter().enumerate().skip(h + 1) {
-            let row = top + i as u32;
-            let mut cells: Vec<(Field, String)> = Vec::new();
-            for (j, cell) in r.iter().enumerate() {
-                let Some(Some(f)) = columns.get(j) else {
-                    continue;
-                };
-                match text_of(&name, row, left + j as u32, cell) {
-                    Ok(t) => cells.push((*f, t)),
-                    Err(p) => problems.push(p),
-                }
-            }
-            let get = |f: Field| {
-                cells
-                    .iter()
-                    .find(|(g, _)| *g == f)
-                    .map(|(_, t)| t.clone())
-                    .unwrap_or_default()
-            };
-            if cells.iter().all(|(_, t)| t.is_empty()) {
-                continue;
-            }
-            out.push(SupportSheetRow {
-                sheet: name.clone(),
-                row: row + 1,
-                product_code: get(Field::ProductCode),
-                product_name: get(Field::ProductName),
-                year: get(Field::Year),
-                category: get(Field::Category),
-                source: get(Field::Source),
-                amount: get(Field::Amount),
-                document: get(Field::Document),
-                note: get(Field::Note),
-            });
-        }
-    }
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    if !found {
+    let Some(rows) = rows_under_header(bytes, field, accepts)? else {
         return Err(vec![XlsxProblem::file(
             "không tìm thấy dòng tiêu đề có các cột “Mã sản phẩm” (hoặc “Tên sản phẩm”), “Năm”, “Nội dung hỗ trợ” và “Số tiền” trong 20 dòng đầu của một trang; hãy dùng mẫu của hệ thống",
         )]);
-    }
-    if out.is_empty() {
+    };
+    if rows.is_empty() {
         return Err(vec![XlsxProblem::file(
             "không có khoản hỗ trợ nào dưới dòng tiêu đề",
         )]);
     }
-    Ok(out)
+    Ok(rows
+        .iter()
+        .map(|r| SupportSheetRow {
+            sheet: r.sheet.clone(),
+            row: r.row,
+            product_code: r.get(Field::ProductCode),
+            product_name: r.get(Field::ProductName),
+            year: r.get(Field::Year),
+            category: r.get(Field::Category),
+            source: r.get(Field::Source),
+            amount: r.get(Field::Amount),
+            document: r.get(Field::Document),
+            note: r.get(Field::Note),
+        })
+        .collect())
 }
 
 /// A line of the export, its cells as shown.

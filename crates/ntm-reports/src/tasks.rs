@@ -351,3 +351,76 @@ pub fn tasks_template() -> Result<Vec<u8>, ReportError> {
     sheet.set_freeze_panes(head + 1, 0)?;
     Ok(book.save_to_buffer()?)
 }
+
+/// A row under a header row, its cells as text by the field each column's heading names;
+/// `row` as Excel numbers it.
+pub(crate) struct FieldRow<F> {
+    pub(crate) sheet: String,
+    pub(crate) row: u32,
+    pub(crate) cells: Vec<(F, String)>,
+}
+
+impl<F: Copy + PartialEq> FieldRow<F> {
+    /// The cell of `f`, or "" when the sheet has no such column.
+    pub(crate) fn get(&self, f: F) -> String {
+        self.cells
+            .iter()
+            .find(|(g, _)| *g == f)
+            .map(|(_, t)| t.clone())
+            .unwrap_or_default()
+    }
+}
+
+/// The non-empty rows under the header row of every sheet that has one: the first of its
+/// 20 top rows whose headings (`field` of each) `accepts`. `Ok(None)` when no sheet has a
+/// header row; every unreadable cell is a problem with its place.
+pub(crate) fn rows_under_header<F: Copy + PartialEq>(
+    bytes: &[u8],
+    field: fn(&str) -> Option<F>,
+    accepts: fn(&[Option<F>]) -> bool,
+) -> Result<Option<Vec<FieldRow<F>>>, Vec<XlsxProblem>> {
+    let mut out = Vec::new();
+    let mut problems = Vec::new();
+    let mut found = false;
+    for sheet in dense_sheets(bytes)? {
+        let DenseSheet {
+            name,
+            top,
+            left,
+            rows,
+        } = sheet;
+        let header = rows.iter().take(20).enumerate().find_map(|(i, r)| {
+            let fields: Vec<Option<F>> = r.iter().map(|c| field(&c.to_string())).collect();
+            accepts(&fields).then_some((i, fields))
+        });
+        let Some((h, columns)) = header else {
+            continue;
+        };
+        found = true;
+        for (i, r) in rows.iter().enumerate().skip(h + 1) {
+            let row = top + i as u32;
+            let mut cells = Vec::new();
+            for (j, cell) in r.iter().enumerate() {
+                let Some(Some(f)) = columns.get(j) else {
+                    continue;
+                };
+                match text_of(&name, row, left + j as u32, cell) {
+                    Ok(t) => cells.push((*f, t)),
+                    Err(p) => problems.push(p),
+                }
+            }
+            if cells.iter().all(|(_, t)| t.is_empty()) {
+                continue;
+            }
+            out.push(FieldRow {
+                sheet: name.clone(),
+                row: row + 1,
+                cells,
+            });
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    Ok(found.then_some(out))
+}
