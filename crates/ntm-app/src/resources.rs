@@ -378,6 +378,41 @@ pub async fn save_sponsorship(
         .await?)
 }
 
+/// The village of `commune` on `day` that the commune's register calls `code` (or names
+/// so); `None` for an empty text.
+pub async fn village_by_code(
+    store: &dyn Store,
+    registry: &UnitRegistry,
+    commune: &UnitId,
+    day: NaiveDate,
+    code: &str,
+) -> AppResult<Option<i64>> {
+    let code = code.trim();
+    if code.is_empty() {
+        return Ok(None);
+    }
+    let key = ntm_core::text::search_key(code);
+    let book = store.village_book().await?;
+    let found: Vec<i64> = book
+        .villages
+        .iter()
+        .filter(|v| v.from <= day && v.to.is_none_or(|t| t >= day))
+        .filter(|v| &crate::villages::commune_now(registry, v, day) == commune)
+        .filter(|v| v.code == code || ntm_core::text::search_key(&v.name) == key)
+        .map(|v| v.id)
+        .collect();
+    match found.as_slice() {
+        [id] => Ok(Some(*id)),
+        [] => Err(AppError::Invalid(vec![format!(
+            "Sổ thôn của xã không có thôn mã hoặc tên “{code}” ngày {}; ghi mã thôn trong sổ thôn của xã.",
+            day.format("%d/%m/%Y")
+        )])),
+        _ => Err(AppError::Invalid(vec![format!(
+            "Có nhiều thôn tên “{code}”; ghi mã thôn."
+        )])),
+    }
+}
+
 /// Checks and stores a commitment: the office only.
 pub async fn save_commitment(
     store: &dyn Store,

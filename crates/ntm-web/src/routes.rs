@@ -260,7 +260,10 @@ pub fn router(state: AppState) -> Router {
             get(pages::resources::organisation),
         )
         .route("/sponsors/units/{id}", get(pages::resources::unit))
-        .route("/sponsors/{id}", get(pages::resources::show))
+        .route(
+            "/sponsors/{id}",
+            get(pages::resources::show).post(pages::resources::edit),
+        )
         .route(
             "/sponsors/{id}/commitments",
             post(pages::resources::add_commitment),

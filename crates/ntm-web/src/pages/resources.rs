@@ -338,12 +338,19 @@ pub async fn create(
                 }
             },
         );
-    let village: Option<i64> = field(&fields, "village").parse().ok();
     let (Some(from), Some(organisation), Some(unit), true) =
         (from, organisation, unit, problems.is_empty())
     else {
         return Err(ntm_app::AppError::Invalid(problems).into());
     };
+    let village = app::village_by_code(
+        state.store.as_ref(),
+        registry,
+        &unit,
+        from,
+        &field(&fields, "village"),
+    )
+    .await?;
     let id = app::save_sponsorship(
         state.store.as_ref(),
         registry,
@@ -416,6 +423,8 @@ pub struct DetailPage {
     pub kinds: Vec<(&'static str, &'static str)>,
     pub delivery_rule: &'static str,
     pub note: String,
+    pub until: String,
+    pub document_date: String,
 }
 
 pub async fn show(
@@ -525,7 +534,56 @@ pub async fn show(
             .collect(),
         delivery_rule: resources::DELIVERY_RULE,
         note: d.line.sponsorship.note.clone(),
+        until: d.line.sponsorship.until.map(date).unwrap_or_default(),
+        document_date: d
+            .line
+            .sponsorship
+            .document_date
+            .map(date)
+            .unwrap_or_default(),
     })
+}
+
+/// Corrects a sponsorship: its end, assignment, goal and note (the organisation and the
+/// commune stay: a new assignment is a new sponsorship).
+pub async fn edit(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<i64>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> WebResult<Response> {
+    session.check_csrf(&field(&fields, "csrf"))?;
+    let ws = workspace(&state, Some(0)).await?;
+    let b = book(&state).await?;
+    let stored = b
+        .sponsorship(id)
+        .ok_or_else(|| ntm_app::AppError::NotFound(format!("không có đỡ đầu {id}")))?;
+    let mut problems = Vec::new();
+    let until = day_opt(&field(&fields, "until"), "Đến ngày", &mut problems);
+    let document_date = day_opt(
+        &field(&fields, "document_date"),
+        "Ngày văn bản",
+        &mut problems,
+    );
+    if !problems.is_empty() {
+        return Err(ntm_app::AppError::Invalid(problems).into());
+    }
+    app::save_sponsorship(
+        state.store.as_ref(),
+        &ws.registry,
+        &session.actor,
+        &Sponsorship {
+            until,
+            document: field(&fields, "document"),
+            document_date,
+            goal: field(&fields, "goal"),
+            note: field(&fields, "note"),
+            ..stored.clone()
+        },
+        (today(&state), state.now()),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/sponsors/{id}")).into_response())
 }
 
 pub async fn add_commitment(

@@ -281,3 +281,91 @@ async fn funds_import_with_a_preview_and_the_report_workbook_opens_again() {
         "a commune sees only its own"
     );
 }
+
+#[tokio::test]
+async fn the_office_records_a_village_sponsorship_and_its_commitments_by_form() {
+    let app = TestApp::demo().await;
+    let office = app.login("vpdp").await;
+    let form = |village: &'static str| {
+        vec![
+            ("organisation", "1"),
+            ("unit", "18850"),
+            ("village", village),
+            ("from", "01/03/2024"),
+            ("until", "31/12/2024"),
+            ("document", "12/QĐ-BCĐ"),
+            ("goal", "Khu dân cư kiểu mẫu"),
+        ]
+    };
+    // A village the commune's register does not have is refused by name.
+    let wrong = app.post(&office, "/sponsors", &form("99")).await;
+    assert_eq!(
+        wrong.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        wrong.body
+    );
+    assert!(
+        wrong.body.contains("Sổ thôn của xã không có thôn"),
+        "{}",
+        wrong.body
+    );
+    // A commune officer cannot assign sponsors.
+    let commune = app.login("xa-kylac").await;
+    let refused = app.post(&commune, "/sponsors", &form("02")).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let made = app.post(&office, "/sponsors", &form("02")).await;
+    assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.body);
+    let at = made.location.clone().unwrap();
+    let page = app.get(&office, &at).await.body;
+    assert!(page.contains("Tân Hòa"), "the village is named");
+    let add = app
+        .post(
+            &office,
+            &format!("{at}/commitments"),
+            &[
+                ("kind", "labour"),
+                ("description", "Ngày công chỉnh trang đường làng"),
+                ("criterion", "17"),
+                ("quantity", "80"),
+                ("value", "16.000.000"),
+            ],
+        )
+        .await;
+    assert_eq!(add.status, StatusCode::SEE_OTHER, "{}", add.body);
+    let no_days = app
+        .post(
+            &office,
+            &format!("{at}/commitments"),
+            &[("kind", "labour"), ("description", "x"), ("value", "1")],
+        )
+        .await;
+    assert_eq!(no_days.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let page = app.get(&office, &at).await.body;
+    assert!(
+        page.contains("Môi trường"),
+        "the criterion is named from the year's set"
+    );
+    // The office extends it; a sponsor's account cannot.
+    let extend = [
+        ("until", "30/06/2025"),
+        ("document", "12/QĐ-BCĐ; gia hạn theo 30/QĐ-BCĐ"),
+        ("goal", "Khu dân cư kiểu mẫu"),
+    ];
+    let sponsor = app.login("so-nnmt").await;
+    assert_eq!(
+        app.post(&sponsor, &at, &extend).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let r = app.post(&office, &at, &extend).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(app.get(&office, &at).await.body.contains("30/06/2025"));
+    // The commune sees who sponsors it, on its own page.
+    let own = app.get(&commune, "/sponsors/units/18850@2020-01-01").await;
+    assert_eq!(own.status, StatusCode::OK);
+    assert!(
+        own.body.contains("Sở Nông nghiệp và Môi trường"),
+        "{}",
+        own.body
+    );
+}
