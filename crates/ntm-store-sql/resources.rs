@@ -248,6 +248,23 @@ impl ResourceStore for Backend {
         } else {
             Some(sponsorship(&mut tx, s.id).await?)
         };
+        if let Some(b) = &before {
+            // The period must still hold what was delivered under it.
+            let days: Vec<chrono::NaiveDate> = sqlx::query_scalar(
+                "SELECT k.given_on FROM sponsor_contributions k \
+                 JOIN sponsor_commitments c ON c.id = k.commitment_id WHERE c.sponsorship_id = $1",
+            )
+            .bind(b.id)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(|e| db_error("reading the contributions", e))?;
+            if let Some(outside) = days.iter().find(|d| !s.covers(**d)) {
+                return Err(StoreError::Conflict(format!(
+                    "đã có khoản đóng góp ngày {}: thời gian đỡ đầu phải bao gồm ngày đó",
+                    outside.format("%d/%m/%Y")
+                )));
+            }
+        }
         let id = if let Some(b) = &before {
             sqlx::query(
                 "UPDATE sponsorships SET organisation_id = $1, unit_id = $2, village_id = $3, \
@@ -297,7 +314,9 @@ impl ResourceStore for Backend {
             },
             target_kind: "sponsorship",
             target_id: id.to_string(),
-            unit_id: Some(s.unit.to_string()),
+            // Sponsorship money is not the commune's data: who reads the commune's audit
+            // (a department among them) must not read other organisations' money there.
+            unit_id: None,
             before: before.as_ref().map(sponsorship_summary),
             after: Some(sponsorship_summary(s)),
         };
@@ -308,7 +327,8 @@ impl ResourceStore for Backend {
     async fn put_commitment(&self, c: &Commitment, audit: &AuditContext) -> StoreResult<i64> {
         let mut tx = self.begin_write().await?;
         let at = audit.at.trunc_subsecs(6);
-        let s = sponsorship(&mut tx, c.sponsorship).await?;
+        // NotFound without its sponsorship.
+        sponsorship(&mut tx, c.sponsorship).await?;
         let before = if c.id == 0 {
             None
         } else {
@@ -370,7 +390,9 @@ impl ResourceStore for Backend {
             },
             target_kind: "sponsor_commitment",
             target_id: id.to_string(),
-            unit_id: Some(s.unit.to_string()),
+            // Sponsorship money is not the commune's data: who reads the commune's audit
+            // (a department among them) must not read other organisations' money there.
+            unit_id: None,
             before: before.as_ref().map(commitment_summary),
             after: Some(commitment_summary(c)),
         };
@@ -386,8 +408,8 @@ impl ResourceStore for Backend {
     ) -> StoreResult<i64> {
         let mut tx = self.begin_write().await?;
         let at = audit.at.trunc_subsecs(6);
-        let k = commitment(&mut tx, c.commitment).await?;
-        let s = sponsorship(&mut tx, k.sponsorship).await?;
+        // NotFound without its commitment.
+        commitment(&mut tx, c.commitment).await?;
         let mut stored = c.clone();
         stored.recorded_at = at;
         stored.recorded_by = audit.actor.clone();
@@ -424,7 +446,9 @@ impl ResourceStore for Backend {
             action: "sponsor_contribution.create",
             target_kind: "sponsor_contribution",
             target_id: id.to_string(),
-            unit_id: Some(s.unit.to_string()),
+            // Sponsorship money is not the commune's data: who reads the commune's audit
+            // (a department among them) must not read other organisations' money there.
+            unit_id: None,
             before: None,
             after: Some(contribution_summary(&stored)),
         };
@@ -467,8 +491,6 @@ impl ResourceStore for Backend {
         if done.rows_affected() != 1 {
             return Err(already_decided(id));
         }
-        let k = commitment(&mut tx, before.commitment).await?;
-        let s = sponsorship(&mut tx, k.sponsorship).await?;
         let after = Contribution {
             decision: Some(Decision {
                 confirmed: decision.confirmed,
@@ -490,7 +512,9 @@ impl ResourceStore for Backend {
             },
             target_kind: "sponsor_contribution",
             target_id: id.to_string(),
-            unit_id: Some(s.unit.to_string()),
+            // Sponsorship money is not the commune's data: who reads the commune's audit
+            // (a department among them) must not read other organisations' money there.
+            unit_id: None,
             before: Some(contribution_summary(&before)),
             after: Some(summary),
         };

@@ -17,7 +17,6 @@ use ntm_core::resources::{
 use ntm_core::unit::AttributeKey;
 use ntm_core::{Catalogue, Decimal, Level, UnitId, UnitLevel, UnitRegistry, UnitType};
 use ntm_store::resources::{FundPlan, ResourceBook};
-use ntm_store::tasks::OrganisationRecord;
 use ntm_store::{NewNotification, Store, StoredFile};
 
 use crate::accounts::Actor;
@@ -1312,28 +1311,4 @@ pub fn funds_workbook(registry: &UnitRegistry, lines: &[&FundLine]) -> AppResult
     let sources: Vec<&str> = Source::ALL.iter().map(|s| s.label_vi()).collect();
     ntm_reports::funds::funds_workbook(&rows, &sources)
         .map_err(|e| AppError::Invalid(vec![e.to_string()]))
-}
-
-/// The organisation's page: its sponsorships the actor reads.
-pub fn organisation_lines(
-    book: &ResourceBook,
-    names: &Names,
-    registry: &UnitRegistry,
-    actor: &Actor,
-    st: &Standing,
-    org: &OrganisationRecord,
-    day: NaiveDate,
-) -> Vec<SponsorLine> {
-    sponsor_lines(
-        book,
-        names,
-        registry,
-        actor,
-        st,
-        &SponsorFilter {
-            organisation: Some(org.id),
-            ..SponsorFilter::default()
-        },
-        day,
-    )
 }

@@ -128,8 +128,8 @@ impl Source {
             Source::Other => SourceGroup::Other,
         }
     }
-    /// The stored code, or its label as typed in a sheet (with or without diacritics), or
-    /// a short form an office writes ("NSTW đầu tư" is not guessed: the label is asked).
+    /// The stored code, or its label as typed in a sheet (with or without diacritics);
+    /// abbreviations are not guessed.
     pub fn parse(text: &str) -> Option<Self> {
         let key = search_key(text);
         Source::ALL
@@ -179,9 +179,20 @@ pub fn fund_key(l: &FundLine) -> (UnitId, i32, Source, String, String) {
     )
 }
 
+/// The largest amount one line may carry: a million billion đồng, far above any
+/// programme's, and far below where sums of many lines could overflow.
+pub const MAX_AMOUNT: Decimal = Decimal::from_parts(2_764_472_320, 232_830, 0, false, 0);
+
+fn too_large(d: Decimal) -> bool {
+    d > MAX_AMOUNT
+}
+
 /// Checks a fund line as typed (the unit's existence in its year is the caller's).
 pub fn check_fund_line(l: &FundLine) -> Vec<String> {
     let mut out = Vec::new();
+    if too_large(l.planned) || too_large(l.actual) {
+        out.push("số tiền quá lớn (quá một triệu tỷ đồng): kiểm tra lại đơn vị tính (đồng)".into());
+    }
     if l.planned < Decimal::ZERO || l.actual < Decimal::ZERO {
         out.push("số tiền không được âm".into());
     }
@@ -260,15 +271,16 @@ fn place(
     }
 }
 
-/// Splits `amount` by `shares` in whole đồng: every part rounded, the rounding remainder to
-/// the first, so the parts always sum to `amount` exactly.
+/// Splits `amount` by `shares` in whole đồng: every part rounded down, what rounding left
+/// to the first, so the parts always sum to `amount` exactly and no part is below its
+/// share.
 pub fn allocate(amount: Decimal, shares: &[(UnitId, Decimal)]) -> Vec<(UnitId, Decimal)> {
     if shares.len() <= 1 {
         return shares.iter().map(|(u, _)| (u.clone(), amount)).collect();
     }
     let mut parts: Vec<(UnitId, Decimal)> = shares
         .iter()
-        .map(|(u, s)| (u.clone(), (amount * s).round_dp(0)))
+        .map(|(u, s)| (u.clone(), (amount * s).floor()))
         .collect();
     let placed: Decimal = parts.iter().map(|(_, a)| *a).sum();
     parts[0].1 += amount - placed;
@@ -485,6 +497,9 @@ pub fn check_commitment(c: &Commitment, s: &Sponsorship) -> Vec<String> {
     if c.value < Decimal::ZERO {
         out.push("giá trị cam kết không được âm".into());
     }
+    if too_large(c.value) || c.quantity.is_some_and(too_large) {
+        out.push("giá trị hoặc số lượng quá lớn: kiểm tra lại đơn vị tính".into());
+    }
     match (c.kind, c.quantity) {
         (CommitmentKind::Labour, None) => out.push("cam kết ngày công cần số ngày công".into()),
         (_, Some(q)) if q <= Decimal::ZERO => out.push("số lượng phải lớn hơn 0".into()),
@@ -519,14 +534,6 @@ impl ContributionState {
             ContributionState::Pending => "pending",
             ContributionState::Confirmed => "confirmed",
             ContributionState::Refused => "refused",
-        }
-    }
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "pending" => Some(ContributionState::Pending),
-            "confirmed" => Some(ContributionState::Confirmed),
-            "refused" => Some(ContributionState::Refused),
-            _ => None,
         }
     }
     pub fn label_vi(self) -> &'static str {
@@ -588,6 +595,9 @@ pub fn check_contribution(
     let mut out = Vec::new();
     if c.value < Decimal::ZERO {
         out.push("giá trị không được âm".into());
+    }
+    if too_large(c.value) || c.quantity.is_some_and(too_large) {
+        out.push("giá trị hoặc số lượng quá lớn: kiểm tra lại đơn vị tính".into());
     }
     if c.value.is_zero() && c.quantity.is_none_or(|q| q.is_zero()) {
         out.push("cần giá trị (hoặc số ngày công) đã đóng góp".into());
@@ -802,6 +812,35 @@ mod tests {
             parts.iter().map(|p| p.1).collect::<Vec<_>>(),
             vec![dec("34"), dec("33"), dec("33")]
         );
+        // Rounding down, the first never gets less than the others (half-even rounding
+        // would have given 3 đồng as 1 + 2, or five ways as -1 + 1 + 1 + 1 + 1).
+        let half = |n: usize| vec![(id("M"), Decimal::ONE / Decimal::from(n)); n];
+        for (amount, n, first) in [("3", 2, "2"), ("3", 5, "3"), ("5", 3, "3"), ("2", 3, "2")] {
+            let parts = allocate(dec(amount), &half(n));
+            assert_eq!(parts[0].1, dec(first), "{amount} in {n}");
+            assert!(
+                parts
+                    .iter()
+                    .all(|p| p.1 >= Decimal::ZERO && p.1 <= parts[0].1)
+            );
+            assert_eq!(parts.iter().map(|p| p.1).sum::<Decimal>(), dec(amount));
+        }
+    }
+
+    #[test]
+    fn amounts_are_bounded_far_below_overflow() {
+        assert_eq!(MAX_AMOUNT, Decimal::from(1_000_000_000_000_000i64));
+        let mut l = line("D", 2024, Source::Commune, "1", "0");
+        l.planned = MAX_AMOUNT + Decimal::ONE;
+        assert_eq!(check_fund_line(&l).len(), 1);
+        l.planned = MAX_AMOUNT;
+        assert!(check_fund_line(&l).is_empty());
+        // A hundred thousand lines at the bound still add up.
+        let mut sum = Sum::default();
+        for _ in 0..100_000 {
+            sum.add(MAX_AMOUNT, MAX_AMOUNT);
+        }
+        assert_eq!(sum.done(), Some(Decimal::ONE));
     }
 
     fn line(unit: &str, year: i32, source: Source, planned: &str, actual: &str) -> FundLine {

@@ -5392,6 +5392,20 @@ pub async fn sponsorships_contributions_and_funds(store: &dyn Store) {
         .decide_contribution(k3, &yes, &office)
         .await
         .expect("confirm labour");
+    let shortened = store
+        .put_sponsorship(
+            &Sponsorship {
+                id: sid,
+                until: Some(day(2022, 5, 31)),
+                ..s.clone()
+            },
+            &a,
+        )
+        .await;
+    assert!(
+        matches!(shortened, Err(StoreError::Conflict(_))),
+        "{shortened:?}"
+    );
     let lowered = store
         .put_commitment(
             &Commitment {
@@ -5508,12 +5522,18 @@ pub async fn sponsorships_contributions_and_funds(store: &dyn Store) {
     assert!(matches!(gone, Err(StoreError::NotFound(_))), "{gone:?}");
 
     let entries = store
-        .list_audit(&AuditFilter {
-            unit_id: Some(commune.to_string()),
-            ..AuditFilter::default()
-        })
+        .list_audit(&AuditFilter::default())
         .await
         .expect("audit");
+    // Fund lines are the commune's data; a sponsor's money is filed under no unit, so a
+    // department reading the commune's audit does not read other organisations' money.
+    for e in &entries {
+        if e.action.starts_with("fund_line.") {
+            assert_eq!(e.unit_id, Some(commune.to_string()), "{e:?}");
+        } else if e.action.starts_with("sponsor") {
+            assert_eq!(e.unit_id, None, "{e:?}");
+        }
+    }
     let actions: std::collections::BTreeSet<&str> =
         entries.iter().map(|e| e.action.as_str()).collect();
     for want in [

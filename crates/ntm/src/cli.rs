@@ -1294,7 +1294,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     }
 }
 
-/// The command line acts for the office: an administrator of every province in the store.
+/// `ntm funds …`: sponsorships, the funding report and a funds import, for the office.
 async fn funds(
     args: &Args,
     store: &dyn ntm_store::Store,
@@ -1452,6 +1452,7 @@ async fn funds(
     Ok(())
 }
 
+/// The command line acts for the office: an administrator of every province in the store.
 fn office_actor(args: &Args, registry: &ntm_core::UnitRegistry) -> ntm_app::accounts::Actor {
     let today = args.clock().now().date_naive();
     let grants = registry

@@ -139,9 +139,10 @@ fn ledger_view(l: &Ledger) -> LedgerView {
         done: pct(l.done()),
         labour: if l.labour_committed > Decimal::ZERO {
             format!(
-                "{} / {} ngày công",
+                "{} / {} ngày công (còn thiếu {})",
                 ntm_core::text::vi_number(l.labour_confirmed),
-                ntm_core::text::vi_number(l.labour_committed)
+                ntm_core::text::vi_number(l.labour_committed),
+                ntm_core::text::vi_number(l.labour_gap())
             )
         } else {
             String::new()
@@ -759,6 +760,8 @@ pub struct LaggingPage {
     pub today: String,
     pub unsponsored: usize,
     pub illustrative: bool,
+    /// Whether the viewer sees every sponsorship (else "no sponsor" means none they see).
+    pub manage: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -817,6 +820,7 @@ pub async fn lagging(
         scopes,
         scope_name,
         unsponsored: rows.iter().filter(|r| r.sponsors.is_empty()).count(),
+        manage: st.manage,
         illustrative: rows
             .iter()
             .any(|r| r.sponsors.iter().any(|s| s.sponsorship.illustrative)),
@@ -1488,7 +1492,7 @@ pub async fn unit(
         registry,
         &session.actor,
         &b,
-        (2010, 2030),
+        (2010, 2100),
         tree,
     );
     let mine = r.units.iter().find(|u| u.unit == unit);

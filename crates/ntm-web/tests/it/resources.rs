@@ -29,6 +29,15 @@ async fn a_sponsor_records_and_the_office_confirms() {
         !lagging.contains("Bộ Chỉ huy Quân sự tỉnh"),
         "its sponsor's money is not"
     );
+    // Nor does the audit log show it: the sponsors' entries are filed under no unit.
+    let audit = app
+        .get(&sponsor, "/audit?action=sponsor_contribution.create")
+        .await
+        .body;
+    assert!(
+        !audit.contains("Ủy nhiệm chi số 9"),
+        "another sponsor's contribution"
+    );
 
     let page = app.get(&sponsor, "/sponsors/1").await;
     assert_eq!(page.status, StatusCode::OK);
