@@ -5224,7 +5224,7 @@ pub async fn ocop_rounds_certificates_and_support(store: &dyn Store) {
 /// contribution is decided once (a second answer is a conflict, never a second write); a
 /// commitment stays with its sponsorship and above what was confirmed; funds import whole,
 /// matched by unit, year, source, criterion and work, refused whole on a duplicate; every
-/// write is audited under its unit.
+/// write is audited — fund lines under their unit, a sponsor's money under none.
 pub async fn sponsorships_contributions_and_funds(store: &dyn Store) {
     use ntm_core::Decimal;
     use ntm_core::resources::{
