@@ -127,6 +127,46 @@ impl AppState {
             .insert(token.to_owned(), pending);
     }
 
+    /// Takes back the user's unexpired preview of one kind (`take` gives the preview back
+    /// when it is of another, and it is kept): its file's name and what it holds; else the
+    /// conflict the pages say — expired, or already written.
+    pub(crate) fn take_held<T>(
+        &self,
+        token: &str,
+        user_id: i64,
+        now: DateTime<Utc>,
+        take: fn(Held) -> Result<T, Box<Held>>,
+    ) -> crate::error::WebResult<(String, T)> {
+        let expired = || {
+            crate::error::WebError::new(
+                crate::error::Kind::Conflict,
+                "Bản xem trước đã hết hạn hoặc đã được ghi; hãy tải tệp lên lại.",
+            )
+        };
+        let p = self.take_import(token, user_id, now).ok_or_else(expired)?;
+        let PendingImport {
+            user_id,
+            file,
+            preview,
+            created,
+        } = p;
+        match take(preview) {
+            Ok(held) => Ok((file, held)),
+            Err(preview) => {
+                self.restore_import(
+                    token,
+                    PendingImport {
+                        user_id,
+                        file,
+                        preview: *preview,
+                        created,
+                    },
+                );
+                Err(expired())
+            }
+        }
+    }
+
     /// Takes a previewed import back, if it is the user's and not expired.
     pub(crate) fn take_import(
         &self,

@@ -21,7 +21,7 @@ use serde::Deserialize;
 
 use super::{Chrome, download, render, workspace};
 use crate::auth::Session;
-use crate::error::{Kind, WebError, WebResult};
+use crate::error::{WebError, WebResult};
 use crate::format::date;
 use crate::state::{AppState, Held, PendingImport};
 
@@ -2091,31 +2091,22 @@ pub async fn support_confirm(
 ) -> WebResult<Response> {
     session.check_csrf(&f.csrf)?;
     let now = state.now();
-    let expired = || {
-        WebError::new(
-            Kind::Conflict,
-            "Bản xem trước đã hết hạn hoặc đã được ghi; hãy tải tệp lên lại.",
-        )
-    };
-    let pending = state
-        .take_import(&f.token, session.actor.user_id, now)
-        .ok_or_else(expired)?;
-    let Held::OcopSupport(lines) = &pending.preview else {
-        state.restore_import(&f.token, pending);
-        return Err(expired());
-    };
+    let (file, lines) = state.take_held(&f.token, session.actor.user_id, now, |h| match h {
+        Held::OcopSupport(lines) => Ok(lines),
+        other => Err(Box::new(other)),
+    })?;
     let ws = workspace(&state, Some(0)).await?;
     let (new, changed, unchanged) = ntm_app::ocop::import_support(
         state.store.as_ref(),
         &ws.registry,
         &session.actor,
-        lines,
+        &lines,
         (today(&state), now),
-        &format!("nhập kinh phí hỗ trợ OCOP từ tệp {}", pending.file),
+        &format!("nhập kinh phí hỗ trợ OCOP từ tệp {}", file),
     )
     .await?;
     let mut view = support_page(&state, &session, "").await?;
-    view.file = pending.file;
+    view.file = file;
     view.done =
         format!("Đã ghi: {new} khoản mới, {changed} khoản thay đổi ({unchanged} không đổi).");
     render(&view)

@@ -1207,31 +1207,22 @@ pub async fn confirm(
 ) -> WebResult<Response> {
     session.check_csrf(&f.csrf)?;
     let now = state.now();
-    let expired = || {
-        WebError::new(
-            Kind::Conflict,
-            "Bản xem trước đã hết hạn hoặc đã được ghi; hãy tải tệp lên lại.",
-        )
-    };
-    let pending = state
-        .take_import(&f.token, session.actor.user_id, now)
-        .ok_or_else(expired)?;
-    let Held::Funds(lines) = &pending.preview else {
-        state.restore_import(&f.token, pending);
-        return Err(expired());
-    };
+    let (file, lines) = state.take_held(&f.token, session.actor.user_id, now, |h| match h {
+        Held::Funds(lines) => Ok(lines),
+        other => Err(Box::new(other)),
+    })?;
     let ws = workspace(&state, Some(0)).await?;
     let (new, changed, unchanged) = app::import_funds(
         state.store.as_ref(),
         &ws.registry,
         &session.actor,
-        lines,
+        &lines,
         (today(&state), now),
-        &format!("nhập nguồn lực huy động từ tệp {}", pending.file),
+        &format!("nhập nguồn lực huy động từ tệp {}", file),
     )
     .await?;
     let mut view = funds_page(&state, &session, &FundsQuery::default()).await?;
-    view.file = pending.file;
+    view.file = file;
     view.done =
         format!("Đã ghi: {new} khoản mới, {changed} khoản thay đổi ({unchanged} không đổi).");
     render(&view)

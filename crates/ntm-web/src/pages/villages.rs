@@ -1047,27 +1047,18 @@ pub async fn import_confirm(
 ) -> WebResult<Response> {
     session.check_csrf(&f.csrf)?;
     let now = state.now();
-    let expired = || {
-        WebError::new(
-            Kind::Conflict,
-            "Bản xem trước đã hết hạn hoặc đã được ghi; hãy tải tệp lên lại.",
-        )
-    };
-    let pending = state
-        .take_import(&f.token, session.actor.user_id, now)
-        .ok_or_else(expired)?;
-    let Held::Villages(batch) = &pending.preview else {
-        state.restore_import(&f.token, pending);
-        return Err(expired());
-    };
+    let (file, batch) = state.take_held(&f.token, session.actor.user_id, now, |h| match h {
+        Held::Villages(batch) => Ok(batch),
+        other => Err(Box::new(other)),
+    })?;
     let audit = session
         .actor
-        .audit(now, format!("nhập sổ thôn từ tệp {}", pending.file));
+        .audit(now, format!("nhập sổ thôn từ tệp {}", file));
     let (new, changed, unchanged) =
-        ntm_app::villages::confirm(state.store.as_ref(), batch, &audit).await?;
+        ntm_app::villages::confirm(state.store.as_ref(), &batch, &audit).await?;
     let ws = workspace(&state, Some(0)).await?;
     let mut view = import_page(&session, &ws.registry, &state);
-    view.file = pending.file;
+    view.file = file;
     view.done = format!("Đã ghi: {new} dòng mới, {changed} dòng thay đổi ({unchanged} không đổi).");
     render(&view)
 }
