@@ -494,6 +494,85 @@ impl ValueStore for Backend {
     async fn list_values(&self, filter: &ValueFilter) -> StoreResult<Vec<ValueRecord>> {
         self.list_value_rows("indicator_values", filter).await
     }
+
+    async fn list_values_page(
+        &self,
+        filter: &ValueFilter,
+        after: Option<&ntm_store::ValuePosition>,
+        limit: usize,
+    ) -> StoreResult<Vec<ValueRecord>> {
+        // Units in byte order, chunked in that order: each chunk's rows come before the
+        // next chunk's, so pages concatenate in the listing's order.
+        let units: Vec<Option<Vec<&ntm_core::UnitId>>> = match &filter.units {
+            None => vec![None],
+            Some(units) if units.is_empty() => return Ok(Vec::new()),
+            Some(units) => {
+                let mut sorted: Vec<&ntm_core::UnitId> = units.iter().collect();
+                sorted.sort();
+                sorted.dedup();
+                if let Some(after) = after {
+                    sorted.retain(|u| *u >= &after.unit_id);
+                }
+                sorted
+                    .chunks(MAX_BINDS - 8)
+                    .map(|c| Some(c.to_vec()))
+                    .collect()
+            }
+        };
+        let mut out = Vec::new();
+        for chunk in &units {
+            if out.len() >= limit {
+                break;
+            }
+            let mut qb = QueryBuilder::<Db>::new(
+                "SELECT unit_id, year, indicator_id, value, note, illustrative, entered_by, \
+                 entered_at FROM indicator_values WHERE 1 = 1",
+            );
+            if let Some(year) = filter.year {
+                qb.push(" AND year = ").push_bind(year);
+            }
+            if let Some(indicator) = &filter.indicator_id {
+                qb.push(" AND indicator_id = ")
+                    .push_bind(indicator.as_str());
+            }
+            if let Some(chunk) = chunk {
+                if chunk.is_empty() {
+                    continue;
+                }
+                qb.push(" AND unit_id IN (");
+                let mut list = qb.separated(", ");
+                for unit in chunk {
+                    list.push_bind(unit.as_str());
+                }
+                qb.push(")");
+            }
+            if let Some(a) = after {
+                // Spelled out rather than as a row value, for the collation of each part.
+                qb.push(" AND (unit_id COLLATE \"C\" > ")
+                    .push_bind(a.unit_id.as_str())
+                    .push(" OR (unit_id = ")
+                    .push_bind(a.unit_id.as_str())
+                    .push(" AND (year > ")
+                    .push_bind(a.year)
+                    .push(" OR (year = ")
+                    .push_bind(a.year)
+                    .push(" AND indicator_id COLLATE \"C\" > ")
+                    .push_bind(a.indicator_id.as_str())
+                    .push("))))");
+            }
+            qb.push(" ORDER BY unit_id COLLATE \"C\", year, indicator_id COLLATE \"C\" LIMIT ")
+                .push_bind(i64::try_from(limit - out.len()).unwrap_or(i64::MAX));
+            let rows = qb
+                .build()
+                .fetch_all(&self.read)
+                .await
+                .map_err(|e| db_error("reading values", e))?;
+            for row in &rows {
+                out.push(value_record(row, "indicator_values.unit_id")?);
+            }
+        }
+        Ok(out)
+    }
 }
 
 impl Backend {

@@ -209,7 +209,7 @@ fn instant(s: &str) -> DateTime<Utc> {
 }
 
 /// Deterministic pseudo-random numbers from a text key (FNV-1a then splitmix64).
-fn rand01(key: &str) -> f64 {
+pub(crate) fn rand01(key: &str) -> f64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in key.bytes() {
         h ^= u64::from(b);
@@ -384,17 +384,17 @@ pub fn plan(registry: &UnitRegistry) -> Result<DemoPlan, String> {
 
 /// What an indicator's value must do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Demand {
+pub(crate) enum Demand {
     Meet,
     Fail,
 }
 
 #[derive(Debug, Clone)]
-struct Constraint {
-    comparison: Comparison,
-    threshold: Option<Decimal>,
-    demand: Demand,
-    hard: bool,
+pub(crate) struct Constraint {
+    pub(crate) comparison: Comparison,
+    pub(crate) threshold: Option<Decimal>,
+    pub(crate) demand: Demand,
+    pub(crate) hard: bool,
 }
 
 /// Allowed interval of a numeric value; `hi: None` is open.
@@ -443,7 +443,7 @@ fn step_of(indicator: &Indicator) -> Decimal {
 }
 
 /// Chooses a value satisfying every hard constraint and as many soft ones as possible.
-fn choose(indicator: &Indicator, constraints: &[Constraint], r: f64) -> Option<Value> {
+pub(crate) fn choose(indicator: &Indicator, constraints: &[Constraint], r: f64) -> Option<Value> {
     if indicator.comparison == Comparison::Pass {
         let hard: Vec<Demand> = constraints
             .iter()

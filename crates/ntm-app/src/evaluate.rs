@@ -377,6 +377,41 @@ impl Workspace {
             UnitLevel::District => district_computed(&self.commune_outcomes(year, Some(unit_id))?),
             UnitLevel::Province => self.province_computed(unit_id, year)?,
         };
+        Ok(self.evaluate_computed(unit, version, year, set, computed))
+    }
+
+    /// A district (or town) evaluated in `year` from the outcomes of its communes under
+    /// the default sets, as [`Workspace::evaluate`] would find them: for a caller that
+    /// has just evaluated them (the summary), so that no commune is evaluated twice.
+    pub fn evaluate_district_from(
+        &self,
+        unit_id: &UnitId,
+        year: i32,
+        communes: &[Outcome],
+    ) -> AppResult<UnitEvaluation<'_>> {
+        let unit = self
+            .registry
+            .get(unit_id)
+            .ok_or_else(|| AppError::NotFound(format!("không có đơn vị {unit_id}")))?;
+        let version = unit.version_in_year(year).ok_or_else(|| {
+            AppError::NotFound(format!(
+                "{} không có hiệu lực trong năm {year}",
+                unit.latest().name
+            ))
+        })?;
+        let set = self.set_for(version.unit_type, year, None)?;
+        Ok(self.evaluate_computed(unit, version, year, set, district_computed(communes)))
+    }
+
+    fn evaluate_computed<'w>(
+        &'w self,
+        unit: &'w ntm_core::Unit,
+        version: &'w ntm_core::unit::UnitVersion,
+        year: i32,
+        set: &'w ntm_core::CriteriaSet,
+        computed: BTreeMap<Computed, Decimal>,
+    ) -> UnitEvaluation<'w> {
+        let unit_id = &unit.id;
         let context = self.context(unit_id, year);
         let inputs = self.inputs(unit_id, year, computed.clone());
         let ladder = evaluate_ladder(&self.catalogue, set.id(), &context, &inputs);
@@ -389,7 +424,7 @@ impl Workspace {
             })
             .unwrap_or_default();
         let demo_values = entered.is_some_and(|m| m.values().any(|e| e.illustrative));
-        Ok(UnitEvaluation {
+        UnitEvaluation {
             unit,
             name: version.name.clone(),
             unit_type: version.unit_type,
@@ -402,7 +437,7 @@ impl Workspace {
             demo_values,
             basis: self.basis,
             unapproved: self.unapproved_status(unit_id, year),
-        })
+        }
     }
 
     /// A commune's values of `year` judged under `set` although the set is of another

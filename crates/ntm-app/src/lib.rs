@@ -9,6 +9,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod bench_data;
 pub mod cache;
 pub mod clock;
 pub mod criteria;

@@ -96,7 +96,10 @@ pub fn summary<'a>(
     previous: Option<&Workspace>,
     scope: Option<&BTreeSet<UnitId>>,
 ) -> AppResult<Summary<'a>> {
-    let visible = |id: &UnitId| scope.is_none_or(|s| s.contains(id));
+    // Hashed once: the country's summaries ask it of every unit, once per province.
+    let scope: Option<std::collections::HashSet<&UnitId>> = scope.map(|s| s.iter().collect());
+    let visible = |id: &UnitId| scope.as_ref().is_none_or(|s| s.contains(id));
+    let default_sets = set.is_none();
     NaiveDate::from_ymd_opt(year, 12, 31)
         .ok_or_else(|| AppError::NotFound(format!("năm {year}")))?;
     let end = ws.tree_date(year);
@@ -107,9 +110,12 @@ pub fn summary<'a>(
         .filter(|v| v.unit_type() == UnitType::Commune && visible(v.id()))
         .count();
     let communes: Vec<_> = ws
-        .communes(year, None)
+        .registry
+        .as_of(end)
         .into_iter()
-        .filter(|v| visible(v.id()))
+        .filter(|v| {
+            v.unit_type() == UnitType::Commune && visible(v.id()) && ws.has_values(v.id(), year)
+        })
         .collect();
     let unapproved = ws.unapproved_communes(year, None, visible);
     if communes.is_empty() {
@@ -149,6 +155,8 @@ pub fn summary<'a>(
             .then_with(|| natural(&a.criterion).cmp(&natural(&b.criterion)))
     });
 
+    let by_unit: std::collections::HashMap<&UnitId, &Outcome> =
+        outcomes.iter().map(|o| (&o.unit, o)).collect();
     let mut districts = Vec::new();
     for d in ws
         .registry
@@ -156,13 +164,20 @@ pub fn summary<'a>(
         .into_iter()
         .filter(|v| v.unit.level == UnitLevel::District && visible(v.id()))
     {
-        let mine: Vec<Outcome> = ws
-            .communes(year, Some(d.id()))
+        let theirs = ws.communes(year, Some(d.id()));
+        let mine: Vec<Outcome> = theirs
             .iter()
-            .filter_map(|c| outcomes.iter().find(|o| &o.unit == c.id()).cloned())
+            .filter_map(|c| by_unit.get(c.id()).map(|o| (*o).clone()))
             .collect();
+        // The communes were evaluated above under the default sets unless a set was
+        // chosen; a district's conditions count them under the default sets.
+        let evaluated = if default_sets && mine.len() == theirs.len() {
+            ws.evaluate_district_from(d.id(), year, &mine)
+        } else {
+            ws.evaluate(d.id(), year, None)
+        };
         // A district-level unit without an applicable set is listed with its communes only.
-        let (level, set_id, status) = match ws.evaluate(d.id(), year, None) {
+        let (level, set_id, status) = match evaluated {
             Ok(e) => (
                 e.ladder.level,
                 Some(e.set.id().clone()),
@@ -204,8 +219,19 @@ pub fn summary<'a>(
         .map(|p| no_data(p, year - 1, p.unapproved_communes(year - 1, None, visible)));
     let previous = match previous {
         Some(prev_ws) if !prev_ws.communes(year - 1, None).is_empty() => {
-            let mut prev_outcomes = prev_ws.commune_outcomes(year - 1, None)?;
-            prev_outcomes.retain(|o| visible(&o.unit));
+            // Only the communes in scope are evaluated: one province of the country's
+            // summaries must not evaluate the whole country's year before.
+            let prev_outcomes = prev_ws
+                .registry
+                .as_of(prev_ws.tree_date(year - 1))
+                .iter()
+                .filter(|v| {
+                    v.unit_type() == UnitType::Commune
+                        && visible(v.id())
+                        && prev_ws.has_values(v.id(), year - 1)
+                })
+                .map(|v| Ok(outcome(&prev_ws.evaluate(v.id(), year - 1, None)?)))
+                .collect::<AppResult<Vec<Outcome>>>()?;
             let before_end = NaiveDate::from_ymd_opt(year - 1, 12, 31).unwrap_or(end);
             // The communes a merged commune took over that were communes (xã) the year
             // before: wards and towns are not evaluated for NTM.

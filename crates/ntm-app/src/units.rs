@@ -133,24 +133,7 @@ pub async fn set_attributes_as_operator(
         }
         match current.attribute_change(&c.unit, c.key, &c.value, c.from, &c.source) {
             Ok(changed) => {
-                let mut attributes = current.attributes().to_vec();
-                attributes.retain(|a| {
-                    !changed
-                        .iter()
-                        .any(|b| b.unit == a.unit && b.key == a.key && b.valid.from == a.valid.from)
-                });
-                attributes.extend(changed.iter().cloned());
-                match UnitRegistry::build(
-                    current.units().to_vec(),
-                    current.edges().to_vec(),
-                    attributes,
-                ) {
-                    Ok(next) => current = next,
-                    Err(p) => {
-                        problems.extend(p.iter().map(|p| format!("{place}{p}")));
-                        continue;
-                    }
-                }
+                current.put_attributes(&changed);
                 rows.retain(|a| {
                     !changed
                         .iter()

@@ -372,6 +372,36 @@ pub struct UnitRegistry {
     by_code: HashMap<String, Vec<usize>>,
     edges: Vec<LineageEdge>,
     attributes: Vec<UnitAttribute>,
+    // Units that had `parent` as parent in any version, by code: walking a subtree
+    // reads only its units, not the whole country's tree rebuilt for every question.
+    children: HashMap<UnitId, Vec<usize>>,
+    // Indices into `attributes`, per unit.
+    attributes_of: HashMap<UnitId, Vec<usize>>,
+    trees: TreeMemo,
+}
+
+/// The tree of each date asked for, as (unit, version) indices in tree order: a page of
+/// the country asks for the same date many times, and ordering 15,000 units each time
+/// was the larger part of its cost. The registry never changes its units after it is
+/// built, so a tree once ordered stays right; a clone starts with none.
+#[derive(Default)]
+struct TreeMemo(std::sync::Mutex<HashMap<NaiveDate, TreeOrder>>);
+
+type TreeOrder = std::sync::Arc<Vec<(usize, usize)>>;
+
+/// Dates whose tree is kept: years × a few days each, with room.
+const TREES_KEPT: usize = 64;
+
+impl Clone for TreeMemo {
+    fn clone(&self) -> Self {
+        TreeMemo::default()
+    }
+}
+
+impl fmt::Debug for TreeMemo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("TreeMemo")
+    }
 }
 
 impl UnitRegistry {
@@ -481,13 +511,54 @@ impl UnitRegistry {
         if !problems.is_empty() {
             return Err(problems);
         }
+        let mut children: HashMap<UnitId, Vec<usize>> = HashMap::new();
+        for (i, u) in units.iter().enumerate() {
+            let parents: BTreeSet<&UnitId> = u
+                .versions
+                .iter()
+                .filter_map(|v| v.parent.as_ref())
+                .collect();
+            for p in parents {
+                children.entry(p.clone()).or_default().push(i);
+            }
+        }
+        for list in children.values_mut() {
+            list.sort_by(|&a, &b| units[a].code.cmp(&units[b].code));
+        }
+        let mut attributes_of: HashMap<UnitId, Vec<usize>> = HashMap::new();
+        for (i, a) in attributes.iter().enumerate() {
+            attributes_of.entry(a.unit.clone()).or_default().push(i);
+        }
         Ok(UnitRegistry {
             units,
             by_id,
             by_code,
             edges,
             attributes,
+            children,
+            attributes_of,
+            trees: TreeMemo::default(),
         })
+    }
+
+    /// Puts `changed` in place of the attributes of the same unit, key and start (as
+    /// [`UnitRegistry::attribute_change`] returns them), adding those that are new. The
+    /// units and lineage are untouched, so nothing needs checking again.
+    pub fn put_attributes(&mut self, changed: &[UnitAttribute]) {
+        for a in changed {
+            let indices = self.attributes_of.entry(a.unit.clone()).or_default();
+            let same = indices.iter().copied().find(|&i| {
+                let b = &self.attributes[i];
+                b.key == a.key && b.valid.from == a.valid.from
+            });
+            match same {
+                Some(i) => self.attributes[i] = a.clone(),
+                None => {
+                    indices.push(self.attributes.len());
+                    self.attributes.push(a.clone());
+                }
+            }
+        }
     }
 
     pub fn units(&self) -> &[Unit] {
@@ -509,6 +580,49 @@ impl UnitRegistry {
     /// Every unit in force on `date`, in tree order (parent before children, siblings by
     /// code).
     pub fn as_of(&self, date: NaiveDate) -> Vec<UnitView<'_>> {
+        let held = self
+            .trees
+            .0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&date)
+            .cloned();
+        let order = match held {
+            Some(order) => order,
+            None => {
+                let order: Vec<(usize, usize)> = self
+                    .as_of_ordered(date)
+                    .iter()
+                    .map(|v| {
+                        let u = self.by_id[&v.unit.id];
+                        let version = v
+                            .unit
+                            .versions
+                            .iter()
+                            .position(|x| std::ptr::eq(x, v.version))
+                            .unwrap_or_default();
+                        (u, version)
+                    })
+                    .collect();
+                let order = std::sync::Arc::new(order);
+                let mut trees = self.trees.0.lock().unwrap_or_else(|e| e.into_inner());
+                if trees.len() >= TREES_KEPT {
+                    trees.clear();
+                }
+                trees.insert(date, order.clone());
+                order
+            }
+        };
+        order
+            .iter()
+            .map(|&(u, v)| UnitView {
+                unit: &self.units[u],
+                version: &self.units[u].versions[v],
+            })
+            .collect()
+    }
+
+    fn as_of_ordered(&self, date: NaiveDate) -> Vec<UnitView<'_>> {
         let views: Vec<UnitView<'_>> = self
             .units
             .iter()
@@ -535,32 +649,41 @@ impl UnitRegistry {
             .unwrap_or_default()
     }
 
-    /// Children of `parent` on `date`.
+    /// Children of `parent` on `date`, by code.
     pub fn children_on(&self, parent: &UnitId, date: NaiveDate) -> Vec<UnitView<'_>> {
-        self.as_of(date)
+        self.children
+            .get(parent)
             .into_iter()
-            .filter(|v| v.parent() == Some(parent))
+            .flatten()
+            .filter_map(|&i| {
+                let unit = &self.units[i];
+                unit.version_on(date)
+                    .filter(|v| v.parent.as_ref() == Some(parent))
+                    .map(|version| UnitView { unit, version })
+            })
             .collect()
     }
 
-    /// `id` and every unit below it on `date`.
+    /// `id` and every unit below it on `date`, in tree order. Units whose parent is not
+    /// in force on `date` are roots of [`UnitRegistry::as_of`] and so in no subtree but
+    /// their own.
     pub fn subtree_on(&self, id: &UnitId, date: NaiveDate) -> Vec<UnitView<'_>> {
-        let all = self.as_of(date);
-        let mut inside: BTreeSet<UnitId> = BTreeSet::new();
-        inside.insert(id.clone());
-        // Tree order puts parents first, so one pass suffices.
-        all.into_iter()
-            .filter(|v| {
-                if v.id() == id {
-                    return true;
-                }
-                if v.parent().is_some_and(|p| inside.contains(p)) {
-                    inside.insert(v.id().clone());
-                    return true;
-                }
-                false
-            })
-            .collect()
+        let mut out = Vec::new();
+        match self.view_on(id, date) {
+            Some(v) => out.push(v),
+            // A unit out of force on the date: what hangs under it then is still its
+            // subtree, as when it was read off the whole tree.
+            None if self.get(id).is_some() => {}
+            None => return out,
+        }
+        let mut stack: Vec<UnitView<'_>> = self.children_on(id, date);
+        stack.reverse();
+        while let Some(v) = stack.pop() {
+            let kids = self.children_on(v.id(), date);
+            out.push(v);
+            stack.extend(kids.into_iter().rev());
+        }
+        out
     }
 
     /// Resolves a code used for data of `year`. A code names one unit only together with a
@@ -687,9 +810,12 @@ impl UnitRegistry {
             return Err("cần nêu căn cứ (số, ngày văn bản)".into());
         }
         let mine: Vec<&UnitAttribute> = self
-            .attributes
-            .iter()
-            .filter(|a| &a.unit == unit && a.key == key)
+            .attributes_of
+            .get(unit)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.attributes[i])
+            .filter(|a| a.key == key)
             .collect();
         let next_start = mine
             .iter()
@@ -725,9 +851,12 @@ impl UnitRegistry {
         key: AttributeKey,
         date: NaiveDate,
     ) -> Option<&UnitAttribute> {
-        self.attributes
-            .iter()
-            .find(|a| &a.unit == id && a.key == key && a.valid.contains(date))
+        self.attributes_of
+            .get(id)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.attributes[i])
+            .find(|a| a.key == key && a.valid.contains(date))
     }
 
     /// The attribute in force at the end of `year` (or on the last day the unit existed).
@@ -1123,5 +1252,61 @@ mod tests {
             names,
             ["Thành phố Hà Tĩnh", "Phường Nam Hà", "Phường Bắc Hà"]
         );
+    }
+
+    // The walk over the children index must give what reading the subtree off the whole
+    // tree gives, in the same order, for every unit and every day the tree changed.
+    #[test]
+    fn subtree_walk_matches_the_whole_tree_read() {
+        let r = sample();
+        let mut days: Vec<NaiveDate> = r
+            .units()
+            .iter()
+            .flat_map(|u| &u.versions)
+            .flat_map(|v| {
+                [
+                    Some(v.valid.from),
+                    v.valid.to,
+                    v.valid.to.and_then(|t| t.succ_opt()),
+                ]
+            })
+            .flatten()
+            .collect();
+        days.extend([d("2019-06-01"), d("2030-01-01")]);
+        for day in days {
+            let all = r.as_of(day);
+            for u in r.units() {
+                let mut inside: BTreeSet<UnitId> = BTreeSet::from([u.id.clone()]);
+                let expected: Vec<UnitId> = all
+                    .iter()
+                    .filter(|v| {
+                        let keep =
+                            v.id() == &u.id || v.parent().is_some_and(|p| inside.contains(p));
+                        if keep {
+                            inside.insert(v.id().clone());
+                        }
+                        keep
+                    })
+                    .map(|v| v.id().clone())
+                    .collect();
+                let got: Vec<UnitId> = r
+                    .subtree_on(&u.id, day)
+                    .iter()
+                    .map(|v| v.id().clone())
+                    .collect();
+                assert_eq!(got, expected, "{} on {day}", u.id);
+                let kids: Vec<UnitId> = all
+                    .iter()
+                    .filter(|v| v.parent() == Some(&u.id))
+                    .map(|v| v.id().clone())
+                    .collect();
+                let got: Vec<UnitId> = r
+                    .children_on(&u.id, day)
+                    .iter()
+                    .map(|v| v.id().clone())
+                    .collect();
+                assert_eq!(got, kids, "children of {} on {day}", u.id);
+            }
+        }
     }
 }

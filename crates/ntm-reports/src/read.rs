@@ -197,6 +197,28 @@ pub(crate) fn open_problem(e: &XlsxError) -> XlsxProblem {
     }
 }
 
+/// Every cell of every worksheet read with calamine and dropped, and nothing else: what
+/// reading a file costs before ntm does anything with it (the import benchmark's
+/// reference, `docs/benchmarks.md`).
+pub fn count_cells(bytes: &[u8]) -> Result<usize, String> {
+    let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| e.to_string())?;
+    let names: Vec<String> = book.sheet_names();
+    let mut n = 0;
+    for name in names {
+        let mut reader = book
+            .worksheet_cells_reader(&name)
+            .map_err(|e| e.to_string())?;
+        while reader
+            .next_cell_with_formula_metadata()
+            .map_err(|e| e.to_string())?
+            .is_some()
+        {
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
 fn read_workbook<T>(
     bytes: &[u8],
     read: fn(&[Sheet], &mut Merges<'_>) -> Result<T, Vec<XlsxProblem>>,

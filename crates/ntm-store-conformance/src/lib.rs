@@ -53,6 +53,7 @@ pub const BEHAVIOURS: &[&str] = &[
     "lineage_and_attributes_round_trip",
     "unit_import_with_unknown_reference_writes_nothing",
     "values_write_and_read_back",
+    "values_read_page_by_page_give_the_whole_listing",
     "unchanged_values_are_not_audited",
     "value_update_records_old_and_new",
     "demo_values_are_marked_until_a_person_writes_them",
@@ -577,6 +578,60 @@ pub async fn unit_import_with_unknown_reference_writes_nothing(store: &dyn Store
 // ---------------------------------------------------------------------------------------
 
 /// Values, with and without notes, read back with who entered them and when.
+/// Pages of every size, with and without a list of units, put back together, are the
+/// whole listing in its order, with nothing twice; a page after the last is empty.
+pub async fn values_read_page_by_page_give_the_whole_listing(store: &dyn Store) {
+    import_fixture(store).await;
+    let units = ["18073@2020-01-01", "18077@2020-01-01", "18073@2025-07-01"];
+    let mut writes = Vec::new();
+    for u in units {
+        for year in [2023, 2024] {
+            // "10.2" sorts before "9.1" in byte order, which both backends must keep.
+            for indicator in ["1.1", "10.2", "9.1"] {
+                writes.push(value(u, year, indicator, "1", None));
+            }
+        }
+    }
+    store
+        .write_values(&writes, &audit("editor", "nhập"))
+        .await
+        .expect("write");
+    for filter in [
+        ValueFilter::default(),
+        ValueFilter {
+            year: Some(2024),
+            ..ValueFilter::default()
+        },
+        ValueFilter {
+            units: Some(vec![id("18077@2020-01-01"), id("18073@2020-01-01")]),
+            indicator_id: Some("10.2".into()),
+            ..ValueFilter::default()
+        },
+    ] {
+        let whole = store.list_values(&filter).await.expect("list");
+        assert!(!whole.is_empty());
+        for limit in [1, 2, 5, 100] {
+            let mut pages = Vec::new();
+            let mut after = None;
+            loop {
+                let page = store
+                    .list_values_page(&filter, after.as_ref(), limit)
+                    .await
+                    .expect("page");
+                assert!(page.len() <= limit);
+                let Some(last) = page.last() else { break };
+                after = Some(last.position());
+                let full = page.len() == limit;
+                pages.extend(page);
+                if !full {
+                    break;
+                }
+            }
+            assert_eq!(pages, whole, "limit {limit}, {filter:?}");
+        }
+    }
+}
+
 pub async fn values_write_and_read_back(store: &dyn Store) {
     import_fixture(store).await;
     let writes = [

@@ -276,6 +276,33 @@ pub trait ValueStore {
     ) -> StoreResult<WriteSummary>;
     /// Values matching the filter, ordered by unit, year, indicator.
     async fn list_values(&self, filter: &ValueFilter) -> StoreResult<Vec<ValueRecord>>;
+    /// At most `limit` of the values [`ValueStore::list_values`] gives, those after `after`
+    /// in its order: one page of a listing too long to hold whole (the country's values
+    /// of a year), read from the database page by page.
+    async fn list_values_page(
+        &self,
+        filter: &ValueFilter,
+        after: Option<&ValuePosition>,
+        limit: usize,
+    ) -> StoreResult<Vec<ValueRecord>>;
+}
+
+/// Where a value stands in the order of a listing: unit, year, indicator.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ValuePosition {
+    pub unit_id: UnitId,
+    pub year: i32,
+    pub indicator_id: String,
+}
+
+impl ValueRecord {
+    pub fn position(&self) -> ValuePosition {
+        ValuePosition {
+            unit_id: self.unit_id.clone(),
+            year: self.year,
+            indicator_id: self.indicator_id.clone(),
+        }
+    }
 }
 
 #[async_trait]

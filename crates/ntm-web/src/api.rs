@@ -375,47 +375,107 @@ pub struct ValuesQuery {
     /// The year (values are kept for 2010–2035).
     #[param(minimum = 2010, maximum = 2035)]
     pub year: i32,
+    /// Values per page (1–10000; default 1000). A full page ends with a `Link` header
+    /// (`rel="next"`) that names the next one.
+    #[param(minimum = 1, maximum = 10000)]
+    pub limit: Option<usize>,
+    /// Where the page begins: the `after` of the `Link` header of the page before.
+    pub after: Option<String>,
 }
 
-/// Values of a year, for one unit or every unit the caller may read.
-#[utoipa::path(get, path = "/api/v1/values", params(ValuesQuery), responses((status = 200, body = [ValueDto]), (status = 403)), security(("token" = [])))]
+/// Values of one page, unless asked for fewer.
+const VALUES_PAGE: usize = 1000;
+const VALUES_PAGE_MAX: usize = 10_000;
+
+/// The `after` of a page: the last value's unit, year and indicator.
+fn value_cursor(p: &ntm_store::ValuePosition) -> String {
+    format!("{}~{}~{}", p.unit_id, p.year, p.indicator_id)
+}
+
+fn parse_value_cursor(text: &str) -> Option<ntm_store::ValuePosition> {
+    let mut parts = text.splitn(3, '~');
+    Some(ntm_store::ValuePosition {
+        unit_id: UnitId::parse(parts.next()?)?,
+        year: parts.next()?.parse().ok()?,
+        indicator_id: parts.next()?.to_owned(),
+    })
+}
+
+/// Values of a year, for one unit or every unit the caller may read, page by page in the
+/// order of unit, year and indicator.
+#[utoipa::path(get, path = "/api/v1/values", params(ValuesQuery), responses((status = 200, body = [ValueDto], headers(("Link" = String, description = "On a full page: `<URL>; rel=\"next\"`, the next page"))), (status = 400), (status = 403)), security(("token" = [])))]
 pub async fn list_values(
     State(state): State<AppState>,
     caller: ApiCaller,
     Query(q): Query<ValuesQuery>,
-) -> ApiResult<Vec<ValueDto>> {
+) -> Result<axum::response::Response, WebError> {
+    use axum::response::IntoResponse;
     check_year(q.year)?;
-    let ws = workspace(&state, Some(0)).await?;
-    let units = match &q.unit {
+    let limit = q.limit.unwrap_or(VALUES_PAGE);
+    if !(1..=VALUES_PAGE_MAX).contains(&limit) {
+        return Err(WebError::new(
+            Kind::BadRequest,
+            format!("Số giá trị một trang (limit) phải từ 1 đến {VALUES_PAGE_MAX}."),
+        )
+        .api());
+    }
+    let after = match q.after.as_deref() {
+        None => None,
+        Some(text) => Some(parse_value_cursor(text).ok_or_else(|| {
+            WebError::new(
+                Kind::BadRequest,
+                "Vị trí trang (after) không đúng: hãy dùng liên kết Link của trang trước.",
+            )
+            .api()
+        })?),
+    };
+    let registry = state
+        .cache
+        .registry(state.store.as_ref())
+        .await
+        .map_err(api_err)?;
+    let units: Vec<UnitId> = match &q.unit {
         Some(u) => {
             let id = parse_unit(u)?;
-            if !can(
-                &ws.registry,
-                &caller.actor.grants,
-                Action::View,
-                &id,
-                q.year,
-            ) {
+            if !can(&registry, &caller.actor.grants, Action::View, &id, q.year) {
                 return Err(WebError::forbidden().api());
             }
-            Some(vec![id])
+            vec![id]
         }
-        None => None,
+        None => visible_units(&registry, &caller.actor.grants, q.year)
+            .into_iter()
+            .collect(),
     };
-    let scope = visible_units(&ws.registry, &caller.actor.grants, q.year);
     let records = state
         .store
-        .list_values(&ValueFilter {
-            year: Some(q.year),
-            units,
-            indicator_id: None,
-        })
+        .list_values_page(
+            &ValueFilter {
+                year: Some(q.year),
+                units: Some(units),
+                indicator_id: None,
+            },
+            after.as_ref(),
+            limit,
+        )
         .await
         .map_err(|e| api_err(ntm_app::AppError::from(e)))?;
-    Ok(Json(
+    let next = (records.len() == limit)
+        .then(|| records.last())
+        .flatten()
+        .map(|last| {
+            let mut query = form_urlencoded::Serializer::new(String::new());
+            if let Some(u) = &q.unit {
+                query.append_pair("unit", u);
+            }
+            query
+                .append_pair("year", &q.year.to_string())
+                .append_pair("limit", &limit.to_string())
+                .append_pair("after", &value_cursor(&last.position()));
+            format!("</api/v1/values?{}>; rel=\"next\"", query.finish())
+        });
+    let body = Json(
         records
             .into_iter()
-            .filter(|r| scope.contains(&r.unit_id))
             .map(|r| ValueDto {
                 version: ntm_app::workflow::seen_token(Some((&r.value, r.note.as_deref()))),
                 unit: r.unit_id.to_string(),
@@ -426,8 +486,12 @@ pub async fn list_values(
                 entered_by: r.entered_by,
                 entered_at: r.entered_at.to_rfc3339(),
             })
-            .collect(),
-    ))
+            .collect::<Vec<_>>(),
+    );
+    Ok(match next {
+        Some(link) => ([(axum::http::header::LINK, link)], body).into_response(),
+        None => body.into_response(),
+    })
 }
 
 /// One value to write.

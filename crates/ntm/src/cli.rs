@@ -176,6 +176,13 @@ pub enum Command {
         #[command(subcommand)]
         command: FundsCommand,
     },
+    /// The synthetic country of the benchmarks (docs/benchmarks.md): unit files, values,
+    /// approval of what was loaded, and the evaluation benchmark. Not for real data.
+    #[command(hide = true)]
+    BenchData {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
     /// Directives' tasks: list them with their computed state, or compile them (counts by
     /// the four states, lead units ranked by on-time rate, laggards first).
     Tasks {
@@ -411,6 +418,56 @@ pub enum FundsCommand {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Write the unit files (a manifest per province, the commune groups) under OUT.
+    Units {
+        /// Provinces, 1 to 63 (63: the whole country, about 10,600 communes).
+        #[arg(long, default_value_t = 1)]
+        provinces: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Write the values of a year for every xã the database holds (long CSV).
+    Values {
+        #[arg(long)]
+        year: i32,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long, short)]
+        output: PathBuf,
+    },
+    /// Write the import template of a year filled with generated values for every xã of
+    /// a province (its code) or of the country.
+    Template {
+        #[arg(long)]
+        year: i32,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long)]
+        province: Option<String>,
+        #[arg(long, short)]
+        output: PathBuf,
+    },
+    /// Benchmark reference: read every cell of an .xlsx with calamine, and nothing else.
+    ReadXlsx { file: PathBuf },
+    /// Approve every unit-year of a year that has values.
+    Approve {
+        #[arg(long)]
+        year: i32,
+    },
+    /// Benchmark: evaluate every commune of a year from the store, against reading its
+    /// values (medians of RUNS).
+    Evaluate {
+        #[arg(long)]
+        year: i32,
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum CriteriaCommand {
     /// List the stored sets.
     List,
@@ -549,6 +606,23 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             );
             return Ok(());
         }
+        Command::BenchData {
+            command:
+                BenchCommand::Units {
+                    provinces,
+                    seed,
+                    out,
+                },
+        } => {
+            let shape = ntm_app::bench_data::Shape {
+                provinces: *provinces,
+                seed: *seed,
+            };
+            return crate::bench::units(&shape, out);
+        }
+        Command::BenchData {
+            command: BenchCommand::ReadXlsx { file },
+        } => return crate::bench::read_xlsx(file),
         Command::Backup { file } => {
             if crate::store::is_postgres(&args.database) {
                 bail!("ntm backup sao lưu cơ sở dữ liệu SQLite; với PostgreSQL hãy dùng pg_dump");
@@ -740,6 +814,31 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Funds { command } => funds(&args, store, command).await,
+        Command::BenchData { command } => match command {
+            BenchCommand::Units { .. } | BenchCommand::ReadXlsx { .. } => {
+                unreachable!("handled before opening the store")
+            }
+            BenchCommand::Template {
+                year,
+                seed,
+                province,
+                output,
+            } => crate::bench::template(store, *year, *seed, province.as_deref(), output).await,
+            BenchCommand::Values { year, seed, output } => {
+                crate::bench::values(store, *year, *seed, output).await
+            }
+            BenchCommand::Approve { year } => {
+                crate::bench::approve(
+                    store,
+                    *year,
+                    &audit(&args, "bench-data: duyệt số liệu mô phỏng"),
+                )
+                .await
+            }
+            BenchCommand::Evaluate { year, runs } => {
+                crate::bench::evaluate(store, *year, *runs).await
+            }
+        },
         Command::Tasks { command } => {
             let registry = ntm_app::units::load_registry(store).await?;
             let office = office_actor(&args, &registry);

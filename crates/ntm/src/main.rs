@@ -26,6 +26,7 @@ macro_rules! out {
     }};
 }
 
+mod bench;
 mod cli;
 mod mail;
 mod output;

@@ -67,6 +67,7 @@ conformance!(
     lineage_and_attributes_round_trip,
     unit_import_with_unknown_reference_writes_nothing,
     values_write_and_read_back,
+    values_read_page_by_page_give_the_whole_listing,
     unchanged_values_are_not_audited,
     value_update_records_old_and_new,
     demo_values_are_marked_until_a_person_writes_them,

@@ -1051,3 +1051,68 @@ async fn the_log_and_the_preview_read_in_vietnamese_with_vi_vn_numbers() {
         "{preview}"
     );
 }
+
+/// The values API pages: the pages put together are the same whatever their size, each
+/// full page names the next, and a commune's officer pages through its own values only.
+#[tokio::test]
+async fn the_values_api_pages_through_what_the_caller_may_read() {
+    let app = TestApp::demo().await;
+    let office = app.login("vpdp").await;
+    let commune = app.login("xa-kylac").await;
+    let read_all = async |who: &crate::app::Browser, limit: usize| {
+        let mut all: Vec<serde_json::Value> = Vec::new();
+        let mut next = Some(format!("/api/v1/values?year=2022&limit={limit}"));
+        let mut pages = 0;
+        while let Some(url) = next.take() {
+            let r = app.get(who, &url).await;
+            assert_eq!(r.status, StatusCode::OK, "{url}: {}", r.body);
+            let page: Vec<serde_json::Value> = serde_json::from_str(&r.body).expect("json");
+            assert!(page.len() <= limit);
+            next = r
+                .headers
+                .get("link")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|l| l.strip_prefix('<'))
+                .and_then(|l| l.split_once(">; rel=\"next\""))
+                .map(|(u, _)| u.to_owned());
+            assert_eq!(
+                next.is_some(),
+                page.len() == limit,
+                "a full page names the next"
+            );
+            all.extend(page);
+            pages += 1;
+        }
+        (all, pages)
+    };
+    let (whole, pages) = read_all(&office, 10_000).await;
+    assert!(
+        whole.len() > 10_000 && pages == 2,
+        "{} in {pages}",
+        whole.len()
+    );
+    let (small, pages) = read_all(&office, 997).await;
+    assert!(pages > 10);
+    let first_apart = small.iter().zip(&whole).position(|(a, b)| a != b);
+    assert_eq!(
+        (small.len(), first_apart),
+        (whole.len(), None),
+        "{:?}",
+        first_apart.map(|i| (&small[i], &whole[i]))
+    );
+    let (own, pages) = read_all(&commune, 5).await;
+    assert!(pages > 2);
+    let theirs: Vec<&serde_json::Value> = whole.iter().filter(|v| v["unit"] == KY_LAC).collect();
+    assert!(!theirs.is_empty());
+    assert_eq!(
+        own.iter().collect::<Vec<_>>(),
+        theirs,
+        "a commune reads its own values only"
+    );
+    for bad in ["limit=0", "limit=10001", "after=rác"] {
+        let r = app
+            .get(&office, &format!("/api/v1/values?year=2022&{bad}"))
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{bad}: {}", r.body);
+    }
+}
