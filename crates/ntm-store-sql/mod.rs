@@ -501,6 +501,32 @@ impl ValueStore for Backend {
         after: Option<&ntm_store::ValuePosition>,
         limit: usize,
     ) -> StoreResult<Vec<ValueRecord>> {
+        self.value_rows("indicator_values", filter, after, Some(limit))
+            .await
+    }
+}
+
+impl Backend {
+    /// The rows of `table` (`indicator_values` or `approved_values`, which have the same
+    /// columns) that `filter` selects, ordered by unit, year and indicator.
+    pub(crate) async fn list_value_rows(
+        &self,
+        table: &'static str,
+        filter: &ValueFilter,
+    ) -> StoreResult<Vec<ValueRecord>> {
+        self.value_rows(table, filter, None, None).await
+    }
+
+    /// The rows of `table` that `filter` selects after `after` in that order, at most
+    /// `limit` of them.
+    async fn value_rows(
+        &self,
+        table: &'static str,
+        filter: &ValueFilter,
+        after: Option<&ntm_store::ValuePosition>,
+        limit: Option<usize>,
+    ) -> StoreResult<Vec<ValueRecord>> {
+        let unit_column = format!("{table}.unit_id");
         // Units in byte order, chunked in that order: each chunk's rows come before the
         // next chunk's, so pages concatenate in the listing's order.
         let units: Vec<Option<Vec<&ntm_core::UnitId>>> = match &filter.units {
@@ -511,7 +537,7 @@ impl ValueStore for Backend {
                 sorted.sort();
                 sorted.dedup();
                 if let Some(after) = after {
-                    sorted.retain(|u| *u >= &after.unit_id);
+                    sorted.retain(|u| u.as_str() >= after.unit_id.as_str());
                 }
                 sorted
                     .chunks(MAX_BINDS - 8)
@@ -521,13 +547,13 @@ impl ValueStore for Backend {
         };
         let mut out = Vec::new();
         for chunk in &units {
-            if out.len() >= limit {
+            if limit.is_some_and(|l| out.len() >= l) {
                 break;
             }
-            let mut qb = QueryBuilder::<Db>::new(
+            let mut qb = QueryBuilder::<Db>::new(format!(
                 "SELECT unit_id, year, indicator_id, value, note, illustrative, entered_by, \
-                 entered_at FROM indicator_values WHERE 1 = 1",
-            );
+                 entered_at FROM {table} WHERE 1 = 1"
+            ));
             if let Some(year) = filter.year {
                 qb.push(" AND year = ").push_bind(year);
             }
@@ -560,58 +586,11 @@ impl ValueStore for Backend {
                     .push_bind(a.indicator_id.as_str())
                     .push("))))");
             }
-            qb.push(" ORDER BY unit_id COLLATE \"C\", year, indicator_id COLLATE \"C\" LIMIT ")
-                .push_bind(i64::try_from(limit - out.len()).unwrap_or(i64::MAX));
-            let rows = qb
-                .build()
-                .fetch_all(&self.read)
-                .await
-                .map_err(|e| db_error("reading values", e))?;
-            for row in &rows {
-                out.push(value_record(row, "indicator_values.unit_id")?);
-            }
-        }
-        Ok(out)
-    }
-}
-
-impl Backend {
-    /// The rows of `table` (`indicator_values` or `approved_values`, which have the same
-    /// columns) that `filter` selects, ordered by unit, year and indicator.
-    pub(crate) async fn list_value_rows(
-        &self,
-        table: &'static str,
-        filter: &ValueFilter,
-    ) -> StoreResult<Vec<ValueRecord>> {
-        let units: Vec<Option<&[ntm_core::UnitId]>> = match &filter.units {
-            None => vec![None],
-            Some(units) if units.is_empty() => return Ok(Vec::new()),
-            // Leave room for the year and indicator binds.
-            Some(units) => units.chunks(MAX_BINDS - 2).map(Some).collect(),
-        };
-        let unit_column = format!("{table}.unit_id");
-        let mut out = Vec::new();
-        for chunk in &units {
-            let mut qb = QueryBuilder::<Db>::new(format!(
-                "SELECT unit_id, year, indicator_id, value, note, illustrative, entered_by, \
-                 entered_at FROM {table} WHERE 1 = 1"
-            ));
-            if let Some(year) = filter.year {
-                qb.push(" AND year = ").push_bind(year);
-            }
-            if let Some(indicator) = &filter.indicator_id {
-                qb.push(" AND indicator_id = ")
-                    .push_bind(indicator.as_str());
-            }
-            if let Some(chunk) = chunk {
-                qb.push(" AND unit_id IN (");
-                let mut list = qb.separated(", ");
-                for unit in *chunk {
-                    list.push_bind(unit.as_str());
-                }
-                qb.push(")");
-            }
             qb.push(" ORDER BY unit_id COLLATE \"C\", year, indicator_id COLLATE \"C\"");
+            if let Some(limit) = limit {
+                qb.push(" LIMIT ")
+                    .push_bind(i64::try_from(limit - out.len()).unwrap_or(i64::MAX));
+            }
             let rows = qb
                 .build()
                 .fetch_all(&self.read)
@@ -620,11 +599,6 @@ impl Backend {
             for row in &rows {
                 out.push(value_record(row, &unit_column)?);
             }
-        }
-        if units.len() > 1 {
-            out.sort_by(|a, b| {
-                (&a.unit_id, a.year, &a.indicator_id).cmp(&(&b.unit_id, b.year, &b.indicator_id))
-            });
         }
         Ok(out)
     }

@@ -360,17 +360,7 @@ impl Workspace {
         year: i32,
         set: Option<&SetId>,
     ) -> AppResult<UnitEvaluation<'_>> {
-        let unit = self
-            .registry
-            .get(unit_id)
-            .ok_or_else(|| AppError::NotFound(format!("không có đơn vị {unit_id}")))?;
-        let version = unit.version_in_year(year).ok_or_else(|| {
-            AppError::NotFound(format!(
-                "{} không có hiệu lực trong năm {year} ({})",
-                unit.latest().name,
-                unit.valid()
-            ))
-        })?;
+        let (unit, version) = self.in_year(unit_id, year)?;
         let set = self.set_for(version.unit_type, year, set)?;
         let computed = match unit.level {
             UnitLevel::Commune => BTreeMap::new(),
@@ -389,18 +379,29 @@ impl Workspace {
         year: i32,
         communes: &[Outcome],
     ) -> AppResult<UnitEvaluation<'_>> {
+        let (unit, version) = self.in_year(unit_id, year)?;
+        let set = self.set_for(version.unit_type, year, None)?;
+        Ok(self.evaluate_computed(unit, version, year, set, district_computed(communes)))
+    }
+
+    /// The unit and its version in `year`, or why there is none.
+    fn in_year(
+        &self,
+        unit_id: &UnitId,
+        year: i32,
+    ) -> AppResult<(&Unit, &ntm_core::unit::UnitVersion)> {
         let unit = self
             .registry
             .get(unit_id)
             .ok_or_else(|| AppError::NotFound(format!("không có đơn vị {unit_id}")))?;
         let version = unit.version_in_year(year).ok_or_else(|| {
             AppError::NotFound(format!(
-                "{} không có hiệu lực trong năm {year}",
-                unit.latest().name
+                "{} không có hiệu lực trong năm {year} ({})",
+                unit.latest().name,
+                unit.valid()
             ))
         })?;
-        let set = self.set_for(version.unit_type, year, None)?;
-        Ok(self.evaluate_computed(unit, version, year, set, district_computed(communes)))
+        Ok((unit, version))
     }
 
     fn evaluate_computed<'w>(

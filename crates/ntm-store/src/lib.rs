@@ -290,7 +290,8 @@ pub trait ValueStore {
 /// Where a value stands in the order of a listing: unit, year, indicator.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct ValuePosition {
-    pub unit_id: UnitId,
+    /// A unit id as text: a position orders, it need not name a unit that exists.
+    pub unit_id: String,
     pub year: i32,
     pub indicator_id: String,
 }
@@ -298,7 +299,7 @@ pub struct ValuePosition {
 impl ValueRecord {
     pub fn position(&self) -> ValuePosition {
         ValuePosition {
-            unit_id: self.unit_id.clone(),
+            unit_id: self.unit_id.to_string(),
             year: self.year,
             indicator_id: self.indicator_id.clone(),
         }

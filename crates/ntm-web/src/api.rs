@@ -380,6 +380,7 @@ pub struct ValuesQuery {
     #[param(minimum = 1, maximum = 10000)]
     pub limit: Option<usize>,
     /// Where the page begins: the `after` of the `Link` header of the page before.
+    #[param(pattern = "^[^~]+~-?[0-9]{1,9}~.+$")]
     pub after: Option<String>,
 }
 
@@ -395,7 +396,7 @@ fn value_cursor(p: &ntm_store::ValuePosition) -> String {
 fn parse_value_cursor(text: &str) -> Option<ntm_store::ValuePosition> {
     let mut parts = text.splitn(3, '~');
     Some(ntm_store::ValuePosition {
-        unit_id: UnitId::parse(parts.next()?)?,
+        unit_id: parts.next().filter(|u| !u.is_empty())?.to_owned(),
         year: parts.next()?.parse().ok()?,
         indicator_id: parts.next()?.to_owned(),
     })
