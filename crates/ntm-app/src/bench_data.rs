@@ -229,22 +229,17 @@ pub fn units(shape: &Shape) -> Result<(Vec<File>, UnitsCount), String> {
              lineage = \"merge.csv\"\nlineage_code_column = \"new_code\"\n",
             region = region_of(p),
         );
-        files.push(File {
-            path: format!("{dir}/manifest.toml"),
-            contents: manifest,
-        });
-        files.push(File {
-            path: format!("{dir}/2020.csv"),
-            contents: before,
-        });
-        files.push(File {
-            path: format!("{dir}/2025.csv"),
-            contents: after,
-        });
-        files.push(File {
-            path: format!("{dir}/merge.csv"),
-            contents: merge,
-        });
+        for (name, contents) in [
+            ("manifest.toml", manifest),
+            ("2020.csv", before),
+            ("2025.csv", after),
+            ("merge.csv", merge),
+        ] {
+            files.push(File {
+                path: format!("{dir}/{name}"),
+                contents,
+            });
+        }
     }
     files.extend(criteria());
     files.push(File {
@@ -363,11 +358,7 @@ pub fn template(
         units: units
             .iter()
             .filter_map(|id| ws.registry.view_on(id, date))
-            .map(|v| ntm_reports::TemplateUnit {
-                id: v.id().to_string(),
-                code: v.unit.code.clone(),
-                name: v.name().to_owned(),
-            })
+            .map(|v| crate::reports::template_unit(&v))
             .collect(),
         indicators,
         existing: values

@@ -301,6 +301,15 @@ pub fn candidates(
     Ok(out)
 }
 
+/// A unit's row of the import template: its id, code and name as it stood then.
+pub fn template_unit(v: &ntm_core::unit::UnitView<'_>) -> ntm_reports::TemplateUnit {
+    ntm_reports::TemplateUnit {
+        id: v.id().to_string(),
+        code: v.unit.code.clone(),
+        name: v.name().to_owned(),
+    }
+}
+
 /// The columns of the import template of `set` for `units` in `year`: every indicator a
 /// commune enters (the set and its ladder, each once), with the requirement that each
 /// unit's own region and commune group give it. Where the units' requirements differ, the

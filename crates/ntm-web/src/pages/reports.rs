@@ -849,14 +849,7 @@ pub async fn template(
             .registry
             .get(&scope_id)
             .map_or_else(String::new, |u| u.latest().name.clone()),
-        units: units
-            .iter()
-            .map(|v| ntm_reports::TemplateUnit {
-                id: v.id().to_string(),
-                code: v.unit.code.clone(),
-                name: v.name().to_owned(),
-            })
-            .collect(),
+        units: units.iter().map(ntm_app::reports::template_unit).collect(),
         indicators,
         existing,
         notes,
