@@ -22,6 +22,10 @@ const YEARS_KEPT: usize = 8;
 #[derive(Default)]
 pub struct Cache {
     inner: Mutex<Inner>,
+    /// One gate per part being loaded: requests that miss the same part at once wait for
+    /// the first one's load instead of each loading it (32 requests after a write at
+    /// national scale would otherwise hold 32 copies of a year's values).
+    gates: Mutex<HashMap<String, Arc<futures_util::lock::Mutex<()>>>>,
 }
 
 #[derive(Default)]
@@ -38,6 +42,28 @@ struct Inner {
 
 /// Results kept at most by [`Cache::memo`]: a province's scopes × years, with room.
 const MEMOS_KEPT: usize = 512;
+
+/// A locked gate; unlocked and forgotten when dropped (a request that waited on it holds
+/// its own handle, so forgetting never lets two loads of one part run at once).
+struct Gate<'c> {
+    _held: futures_util::lock::OwnedMutexGuard<()>,
+    gate: Arc<futures_util::lock::Mutex<()>>,
+    key: String,
+    cache: &'c Cache,
+}
+
+impl Drop for Gate<'_> {
+    fn drop(&mut self) {
+        let mut gates = self.cache.gates.lock().unwrap_or_else(|e| e.into_inner());
+        // Only its own: a later load of the same part may have opened a new gate.
+        if gates
+            .get(&self.key)
+            .is_some_and(|g| Arc::ptr_eq(g, &self.gate))
+        {
+            gates.remove(&self.key);
+        }
+    }
+}
 
 impl std::fmt::Debug for Cache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -73,6 +99,7 @@ impl Cache {
         v: DataVersions,
     ) -> AppResult<Arc<UnitRegistry>> {
         self.slot(
+            "registry",
             |i| &mut i.registry,
             v.units,
             crate::units::load_registry(store),
@@ -82,6 +109,7 @@ impl Cache {
 
     async fn catalogue_at(&self, store: &dyn Store, v: DataVersions) -> AppResult<Arc<Catalogue>> {
         self.slot(
+            "catalogue",
             |i| &mut i.catalogue,
             v.criteria,
             crate::criteria::load(store),
@@ -89,20 +117,47 @@ impl Cache {
         .await
     }
 
-    /// The part held in `slot` if it was loaded at `version`, else `load`ed and kept.
+    /// The gate of the part named `key`, locked: whoever holds it loads the part, and
+    /// whoever waited finds it loaded.
+    async fn gate(&self, key: &str) -> Gate<'_> {
+        let gate = self
+            .gates
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(key.to_owned())
+            .or_default()
+            .clone();
+        Gate {
+            _held: gate.clone().lock_owned().await,
+            gate,
+            key: key.to_owned(),
+            cache: self,
+        }
+    }
+
+    /// The part held in `slot` if it was loaded at `version`, else `load`ed once (however
+    /// many ask at once) and kept.
     async fn slot<T>(
         &self,
+        key: &str,
         slot: impl Fn(&mut Inner) -> &mut Option<(i64, Arc<T>)>,
         version: i64,
         load: impl std::future::Future<Output = AppResult<T>>,
     ) -> AppResult<Arc<T>> {
-        if let Some((at, held)) = slot(&mut self.lock())
-            && *at == version
-        {
-            return Ok(held.clone());
+        let held = |inner: &mut Inner| {
+            slot(inner)
+                .as_ref()
+                .filter(|(at, _)| *at == version)
+                .map(|(_, h)| h.clone())
+        };
+        if let Some(h) = held(&mut self.lock()) {
+            return Ok(h);
         }
-        // Loaded outside the lock: two requests may both load after a write, and the
-        // second simply replaces the first's equal copy.
+        let _gate = self.gate(key).await;
+        if let Some(h) = held(&mut self.lock()) {
+            return Ok(h);
+        }
+        // Loaded outside the lock of the cache: other parts are served meanwhile.
         let loaded = Arc::new(load.await?);
         *slot(&mut self.lock()) = Some((version, loaded.clone()));
         Ok(loaded)
@@ -115,10 +170,19 @@ impl Cache {
         year: Option<i32>,
         basis: Basis,
     ) -> AppResult<Arc<ValueMap>> {
-        if let Some((at, m)) = self.lock().values.get(&(year, basis))
-            && *at == v.values
-        {
-            return Ok(m.clone());
+        let held = |inner: &Inner| {
+            inner
+                .values
+                .get(&(year, basis))
+                .filter(|(at, _)| *at == v.values)
+                .map(|(_, m)| m.clone())
+        };
+        if let Some(m) = held(&self.lock()) {
+            return Ok(m);
+        }
+        let _gate = self.gate(&format!("values|{year:?}|{basis:?}")).await;
+        if let Some(m) = held(&self.lock()) {
+            return Ok(m);
         }
         let loaded = Arc::new(crate::values::load(store, year, basis).await?);
         let mut inner = self.lock();
@@ -138,10 +202,19 @@ impl Cache {
         v: DataVersions,
         year: Option<i32>,
     ) -> AppResult<Arc<Unapproved>> {
-        if let Some((at, m)) = self.lock().unapproved.get(&year)
-            && *at == v.values
-        {
-            return Ok(m.clone());
+        let held = |inner: &Inner| {
+            inner
+                .unapproved
+                .get(&year)
+                .filter(|(at, _)| *at == v.values)
+                .map(|(_, m)| m.clone())
+        };
+        if let Some(m) = held(&self.lock()) {
+            return Ok(m);
+        }
+        let _gate = self.gate(&format!("unapproved|{year:?}")).await;
+        if let Some(m) = held(&self.lock()) {
+            return Ok(m);
         }
         let loaded = Arc::new(crate::values::load_unapproved(store, year).await?);
         let mut inner = self.lock();
@@ -170,10 +243,18 @@ impl Cache {
         F: FnOnce() -> Result<T, E>,
     {
         let v = self.current(store).await.map_err(E::from)?;
-        if let Some((at, value)) = self.lock().memos.get(&key)
-            && *at == v
-            && let Ok(hit) = value.clone().downcast::<T>()
-        {
+        let held = |inner: &Inner| {
+            inner
+                .memos
+                .get(&key)
+                .filter(|(at, _)| *at == v)
+                .and_then(|(_, value)| value.clone().downcast::<T>().ok())
+        };
+        if let Some(hit) = held(&self.lock()) {
+            return Ok(hit);
+        }
+        let _gate = self.gate(&format!("memo|{key}")).await;
+        if let Some(hit) = held(&self.lock()) {
             return Ok(hit);
         }
         let value = Arc::new(compute()?);
@@ -193,6 +274,7 @@ impl Cache {
     ) -> AppResult<Arc<crate::tasks::TaskMaterial>> {
         let v = self.current(store).await?;
         self.slot(
+            "tasks",
             |i| &mut i.tasks,
             v.tasks,
             crate::tasks::load_material(store),

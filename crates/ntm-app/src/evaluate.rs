@@ -339,7 +339,7 @@ impl Workspace {
             .get(&(unit.clone(), year))
             .map(|m| {
                 m.iter()
-                    .map(|(k, e)| (k.clone(), e.value.clone()))
+                    .map(|(k, e)| (k.to_string(), e.value.clone()))
                     .collect()
             })
             .unwrap_or_default();
@@ -420,7 +420,7 @@ impl Workspace {
         let notes = entered
             .map(|m| {
                 m.iter()
-                    .filter_map(|(k, e)| e.note.clone().map(|n| (k.clone(), n)))
+                    .filter_map(|(k, e)| e.note.clone().map(|n| (k.to_string(), n)))
                     .collect()
             })
             .unwrap_or_default();

@@ -7,6 +7,7 @@
 //! below cannot be entered.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use ntm_core::criteria::{Comparison, Indicator};
 use ntm_core::{Catalogue, UnitId, UnitRegistry, Value};
@@ -240,8 +241,10 @@ pub struct Entered {
     pub illustrative: bool,
 }
 
-/// Values keyed by (unit, year), then indicator id.
-pub type ValueMap = BTreeMap<(UnitId, i32), BTreeMap<String, Entered>>;
+/// Values keyed by (unit, year), then indicator id. The ids are shared (`Arc<str>`), one
+/// copy per indicator however many unit-years carry it: a country-year holds 630,000
+/// values of ~57 indicators.
+pub type ValueMap = BTreeMap<(UnitId, i32), BTreeMap<Arc<str>, Entered>>;
 
 /// The note every demo value carries, for people reading it; what marks demo material is
 /// the flag the demo writes ([`Entered::illustrative`]).
@@ -349,7 +352,16 @@ pub async fn load_unapproved(store: &dyn Store, year: Option<i32>) -> AppResult<
 /// Groups stored values by unit and year, parsed.
 pub fn group(records: Vec<ntm_store::ValueRecord>) -> AppResult<ValueMap> {
     let mut out: ValueMap = BTreeMap::new();
+    let mut ids: std::collections::HashSet<Arc<str>> = std::collections::HashSet::new();
     for r in records {
+        let id = match ids.get(r.indicator_id.as_str()) {
+            Some(id) => id.clone(),
+            None => {
+                let id: Arc<str> = r.indicator_id.as_str().into();
+                ids.insert(id.clone());
+                id
+            }
+        };
         let value = Value::from_canonical(&r.value).map_err(|e| {
             AppError::Invalid(vec![format!(
                 "giá trị lưu của {} năm {} chỉ tiêu {}: {e}",
@@ -357,7 +369,7 @@ pub fn group(records: Vec<ntm_store::ValueRecord>) -> AppResult<ValueMap> {
             )])
         })?;
         out.entry((r.unit_id, r.year)).or_default().insert(
-            r.indicator_id,
+            id,
             Entered {
                 value,
                 note: r.note,

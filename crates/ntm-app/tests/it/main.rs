@@ -939,12 +939,12 @@ async fn a_merged_commune_is_compared_with_its_predecessors() {
         ws.values[&(unit, 2022)]
             .iter()
             .map(|(k, e)| {
-                let v = if k == "10" {
+                let v = if &**k == "10" {
                     "100".to_owned()
                 } else {
                     e.value.canonical()
                 };
-                (k.clone(), v)
+                (k.to_string(), v)
             })
             .collect()
     };
@@ -1057,4 +1057,48 @@ async fn the_split_year_2025_is_counted_on_a_chosen_tree() {
             .any(|d| d.name == "Huyện Kỳ Anh" && d.stats.communes == 1),
         "communes under their districts"
     );
+}
+
+mod cache {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use ntm_app::cache::Cache;
+
+    /// Requests that miss the same derived view at once compute it once: the others wait
+    /// and take the first one's result (at national scale 32 computations of a country's
+    /// overview would hold 32 copies of it).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn requests_missing_one_view_at_once_compute_it_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = super::store(dir.path()).await;
+        let cache = Arc::new(Cache::new());
+        let computed = Arc::new(AtomicUsize::new(0));
+        let mut asked = Vec::new();
+        for _ in 0..8 {
+            let (cache, store, computed) = (cache.clone(), store.clone(), computed.clone());
+            asked.push(tokio::spawn(async move {
+                cache
+                    .memo::<usize, ntm_app::AppError, _>(store.as_ref(), "view".into(), || {
+                        // Long enough for every other request to miss meanwhile.
+                        std::thread::sleep(std::time::Duration::from_millis(100));
+                        Ok(computed.fetch_add(1, Ordering::SeqCst))
+                    })
+                    .await
+                    .unwrap()
+            }));
+        }
+        for a in asked {
+            assert_eq!(*a.await.unwrap(), 0, "every request got the first result");
+        }
+        assert_eq!(computed.load(Ordering::SeqCst), 1);
+        // Another key is its own view.
+        let other = cache
+            .memo::<usize, ntm_app::AppError, _>(store.as_ref(), "other".into(), || {
+                Ok(computed.fetch_add(1, Ordering::SeqCst))
+            })
+            .await
+            .unwrap();
+        assert_eq!(*other, 1);
+    }
 }

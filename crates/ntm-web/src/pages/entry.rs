@@ -153,7 +153,7 @@ async fn build(
                 .map(|i| {
                     field(
                         i,
-                        stored.and_then(|m| m.get(&i.indicator.id)),
+                        stored.and_then(|m| m.get(i.indicator.id.as_str())),
                         typed,
                         &error_of,
                     )

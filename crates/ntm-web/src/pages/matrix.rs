@@ -19,7 +19,17 @@ pub struct MatrixQuery {
     pub level: Option<String>,
     pub group: Option<String>,
     pub sort: Option<String>,
+    /// A column filter: communes by their status on one criterion.
+    pub criterion: Option<String>,
+    pub status: Option<String>,
+    pub page: Option<usize>,
+    /// Communes a page (20 to 500; [`ROWS_A_PAGE`] unless chosen).
+    pub per_page: Option<usize>,
 }
+
+/// Communes a page of the matrix shows: a province's fit on one or two pages; the
+/// country's 10,000 would be a page of tens of megabytes.
+const ROWS_A_PAGE: usize = 200;
 
 pub struct Cell {
     pub class: &'static str,
@@ -58,6 +68,12 @@ struct MatrixPage {
     rows: Vec<MatrixRow>,
     illustrative: bool,
     set_title: String,
+    criteria: Vec<Choice>,
+    statuses: Vec<Choice>,
+    /// Communes that pass the filters (all pages).
+    shown: usize,
+    /// "Trang 2/5", the previous and the next page's addresses (empty at the ends).
+    pager: Option<(String, String, String)>,
 }
 
 fn choices(options: &[(&str, &str)], selected: &str) -> Vec<Choice> {
@@ -87,14 +103,24 @@ pub async fn page(
         level: q.level.unwrap_or_default(),
         sort: q.sort.unwrap_or_else(|| "name".into()),
     };
-    let scope = visible(&session, &ws.registry, year);
-    let m = ntm_app::reports::matrix(&ws, &scope, year, &filter);
-    let basis_bar = chosen.bar_on(
-        &ws,
+    let view = super::scoped(
+        &state,
+        &session,
+        &chosen,
+        "matrix",
         year,
-        ws.unapproved_communes(year, None, |u| scope.contains(u)),
-        ws.communes_off_tree(year, |u| scope.contains(u)),
-    );
+        &format!("{filter:?}"),
+        || {
+            let scope = visible(&session, &ws.registry, year);
+            Ok((
+                ntm_app::reports::matrix(&ws, &scope, year, &filter),
+                super::bar_counts(&ws, year, &scope),
+            ))
+        },
+    )
+    .await?;
+    let (m, (unapproved, off_tree)) = &*view;
+    let basis_bar = chosen.bar_on(&ws, year, *unapproved, *off_tree);
     let mut districts = vec![Choice {
         value: String::new(),
         label: "Tất cả".into(),
@@ -105,7 +131,47 @@ pub async fn page(
         label: name.clone(),
         selected: id.to_string() == filter.district,
     }));
+    let criterion = q.criterion.unwrap_or_default();
+    let status = q.status.unwrap_or_default();
+    let lines: Vec<&ntm_app::reports::MatrixLine> = m
+        .lines
+        .iter()
+        .filter(|l| {
+            criterion.is_empty()
+                || l.criteria.iter().any(|(id, _, s)| {
+                    *id == criterion && (status.is_empty() || status_param(*s) == status)
+                })
+        })
+        .collect();
+    let per_page = q.per_page.unwrap_or(ROWS_A_PAGE).clamp(20, 500);
+    let pages = lines.len().div_ceil(per_page).max(1);
+    let page = q.page.unwrap_or(1).clamp(1, pages);
+    let on_page = &lines[(page - 1) * per_page..(page * per_page).min(lines.len())];
+    let pager = (pages > 1).then(|| {
+        let at = |p: usize| {
+            if (1..=pages).contains(&p) {
+                chosen.href_setting("page", &p.to_string())
+            } else {
+                String::new()
+            }
+        };
+        (format!("Trang {page}/{pages}"), at(page - 1), at(page + 1))
+    });
+    let mut criteria = vec![Choice {
+        value: String::new(),
+        label: "Tất cả".into(),
+        selected: criterion.is_empty(),
+    }];
+    criteria.extend(m.columns.iter().map(|(id, name)| Choice {
+        value: id.clone(),
+        label: format!("{id}. {name}"),
+        selected: *id == criterion,
+    }));
     render(&MatrixPage {
+        criteria,
+        statuses: choices(STATUSES, &status),
+        shown: lines.len(),
+        pager,
         basis_bar,
         chrome: Some(Chrome::new(&session, &ws.registry, year, "matrix")),
         year,
@@ -114,11 +180,26 @@ pub async fn page(
         levels: choices(LEVELS, &filter.level),
         groups: choices(GROUPS, &filter.group),
         sorts: choices(SORTS, &filter.sort),
-        rows: m.lines.iter().map(matrix_row).collect(),
-        columns: m.columns,
+        rows: on_page.iter().map(|l| matrix_row(l)).collect(),
+        columns: m.columns.clone(),
         illustrative: m.illustrative,
-        set_title: m.set_title,
+        set_title: m.set_title.clone(),
     })
+}
+
+const STATUSES: &[(&str, &str)] = &[
+    ("", "Bất kỳ"),
+    ("unmet", "Chưa đạt"),
+    ("met", "Đạt"),
+    ("unknown", "Chưa xác định"),
+];
+
+fn status_param(s: ntm_core::CriterionStatus) -> &'static str {
+    match s {
+        ntm_core::CriterionStatus::Met => "met",
+        ntm_core::CriterionStatus::Unmet => "unmet",
+        ntm_core::CriterionStatus::Unknown => "unknown",
+    }
 }
 
 const LEVELS: &[(&str, &str)] = &[

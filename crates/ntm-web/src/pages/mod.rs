@@ -255,6 +255,15 @@ impl ChosenBasis {
         }
     }
 
+    /// This page's address with `key` set to `value` (the other choices kept): a pager's
+    /// links.
+    pub fn href_setting(&self, key: &str, value: &str) -> String {
+        let mut copy = self.clone();
+        copy.query.retain(|(k, _)| k != key);
+        copy.query.push((key.to_owned(), value.to_owned()));
+        copy.href(self.basis)
+    }
+
     /// The bar a page shows above its numbers: what they count, how many communes'
     /// values wait for approval, and the switch.
     pub fn bar(&self, year: i32, unapproved: usize) -> BasisBar {
@@ -389,6 +398,42 @@ pub fn can_view_ever(session: &Session, registry: &UnitRegistry, unit: &UnitId) 
 }
 
 /// Units the session may read in `year`.
+/// What `compute` makes of the stored data for the viewer's scope, computed once per data
+/// version and shared by every viewer of the same grants: the heavy part of a page (a
+/// country's matrix, a report's statistics), never its chrome. The key holds the page,
+/// the year, the basis, the tree chosen, `extra` (the page's own choices) and the
+/// viewer's grants, so that no viewer is handed a view of another scope.
+pub async fn scoped<T, F>(
+    state: &AppState,
+    session: &Session,
+    chosen: &ChosenBasis,
+    page: &str,
+    year: i32,
+    extra: &str,
+    compute: F,
+) -> WebResult<std::sync::Arc<T>>
+where
+    T: Send + Sync + 'static,
+    F: FnOnce() -> WebResult<T>,
+{
+    let key = format!(
+        "{page}|{year}|{:?}|{:?}|{extra}|{:?}",
+        chosen.basis,
+        chosen.tree(),
+        session.actor.grants
+    );
+    state.cache.memo(state.store.as_ref(), key, compute).await
+}
+
+/// The counts a basis bar states for a scope: unit-years left out as unapproved, communes
+/// off the year's tree.
+pub fn bar_counts(ws: &Workspace, year: i32, scope: &BTreeSet<UnitId>) -> (usize, usize) {
+    (
+        ws.unapproved_communes(year, None, |u| scope.contains(u)),
+        ws.communes_off_tree(year, |u| scope.contains(u)),
+    )
+}
+
 pub fn visible(session: &Session, registry: &UnitRegistry, year: i32) -> BTreeSet<UnitId> {
     visible_units(registry, &session.actor.grants, year)
 }

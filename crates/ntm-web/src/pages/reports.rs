@@ -123,6 +123,16 @@ fn basis_words(bar: &BasisBar) -> String {
     }
 }
 
+/// A report, or the message saying why there is none (no set for the year): kept as it
+/// is, since it too holds until a write; any other failure is not kept.
+fn found<T>(r: ntm_app::AppResult<T>) -> WebResult<Result<T, String>> {
+    match r {
+        Ok(r) => Ok(Ok(r)),
+        Err(ntm_app::AppError::NotFound(m)) => Ok(Err(m)),
+        Err(e) => Err(e.into()),
+    }
+}
+
 fn scope_name(session: &Session, ws: &ntm_app::evaluate::Workspace) -> String {
     session
         .actor
@@ -267,18 +277,21 @@ pub async fn criteria(
     let ws = workspace_on(&state, Some(year), chosen.basis)
         .await?
         .on_tree_of(chosen.tree());
-    let scope = visible(&session, &ws.registry, year);
     let scope_title = scope_name(&session, &ws);
-    let bar = chosen.bar_on(
-        &ws,
-        year,
-        ws.unapproved_communes(year, None, |u| scope.contains(u)),
-        ws.communes_off_tree(year, |u| scope.contains(u)),
-    );
+    let view = super::scoped(&state, &session, &chosen, "criteria", year, "", || {
+        let scope = visible(&session, &ws.registry, year);
+        Ok((
+            found(ntm_app::reports::criteria_summary(&ws, year, &scope))?,
+            super::bar_counts(&ws, year, &scope),
+        ))
+    })
+    .await?;
+    let bar = chosen.bar_on(&ws, year, view.1.0, view.1.1);
     let chrome = Some(Chrome::new(&session, &ws.registry, year, "reports"));
-    let r = match ntm_app::reports::criteria_summary(&ws, year, &scope) {
+    let r = match &view.0 {
         Ok(r) => r,
-        Err(ntm_app::AppError::NotFound(m)) => {
+        Err(m) => {
+            let m = m.clone();
             return render(&CriteriaPage {
                 basis_bar: bar.clone(),
                 chrome,
@@ -294,10 +307,9 @@ pub async fn criteria(
                 empty: m,
             });
         }
-        Err(e) => return Err(e.into()),
     };
     if q.format.as_deref() == Some("xlsx") {
-        let table = criteria_table(&r, &scope_title, &bar);
+        let table = criteria_table(r, &scope_title, &bar);
         let bytes = blocking(move || ntm_reports::workbook(&[table]))
             .await?
             .map_err(|e| internal(anyhow::anyhow!("{e}")))?;
@@ -465,18 +477,21 @@ pub async fn levels(
         .await?
         .on_tree_of(chosen.tree());
     let prev = workspace_on(&state, Some(year - 1), chosen.basis).await?;
-    let scope = visible(&session, &ws.registry, year);
     let scope_title = scope_name(&session, &ws);
-    let bar = chosen.bar_on(
-        &ws,
-        year,
-        ws.unapproved_communes(year, None, |u| scope.contains(u)),
-        ws.communes_off_tree(year, |u| scope.contains(u)),
-    );
+    let view = super::scoped(&state, &session, &chosen, "levels", year, "", || {
+        let scope = visible(&session, &ws.registry, year);
+        Ok((
+            found(ntm_app::reports::level_statistics(&ws, &prev, year, &scope))?,
+            super::bar_counts(&ws, year, &scope),
+        ))
+    })
+    .await?;
+    let bar = chosen.bar_on(&ws, year, view.1.0, view.1.1);
     let chrome = Some(Chrome::new(&session, &ws.registry, year, "reports"));
-    let r = match ntm_app::reports::level_statistics(&ws, &prev, year, &scope) {
+    let r = match &view.0 {
         Ok(r) => r,
-        Err(ntm_app::AppError::NotFound(m)) => {
+        Err(m) => {
+            let m = m.clone();
             return render(&LevelsPage {
                 basis_bar: bar.clone(),
                 chrome,
@@ -489,10 +504,9 @@ pub async fn levels(
                 empty: m,
             });
         }
-        Err(e) => return Err(e.into()),
     };
     if q.format.as_deref() == Some("xlsx") {
-        let table = levels_table(&r, &scope_title, &bar);
+        let table = levels_table(r, &scope_title, &bar);
         let bytes = blocking(move || ntm_reports::workbook(&[table]))
             .await?
             .map_err(|e| internal(anyhow::anyhow!("{e}")))?;
@@ -596,15 +610,17 @@ pub async fn candidates(
     let ws = workspace_on(&state, Some(year), chosen.basis)
         .await?
         .on_tree_of(chosen.tree());
-    let scope = visible(&session, &ws.registry, year);
     let scope_title = scope_name(&session, &ws);
-    let bar = chosen.bar_on(
-        &ws,
-        year,
-        ws.unapproved_communes(year, None, |u| scope.contains(u)),
-        ws.communes_off_tree(year, |u| scope.contains(u)),
-    );
-    let list = ntm_app::reports::candidates(&ws, year, &scope)?;
+    let view = super::scoped(&state, &session, &chosen, "candidates", year, "", || {
+        let scope = visible(&session, &ws.registry, year);
+        Ok((
+            ntm_app::reports::candidates(&ws, year, &scope)?,
+            super::bar_counts(&ws, year, &scope),
+        ))
+    })
+    .await?;
+    let bar = chosen.bar_on(&ws, year, view.1.0, view.1.1);
+    let list = &view.0;
     let rows: Vec<CandidateRow> = list
         .iter()
         .enumerate()
@@ -832,10 +848,10 @@ pub async fn template(
     for v in &units {
         if let Some(m) = ws.values.get(&(v.id().clone(), q.year)) {
             for (k, e) in m {
-                existing.insert((v.id().to_string(), k.clone()), e.value.canonical());
+                existing.insert((v.id().to_string(), k.to_string()), e.value.canonical());
                 let (note, evidence) = ntm_app::notes::shown_note(e.note.as_deref());
                 if !note.is_empty() || !evidence.is_empty() {
-                    notes.insert((v.id().to_string(), k.clone()), (note, evidence));
+                    notes.insert((v.id().to_string(), k.to_string()), (note, evidence));
                 }
             }
         }

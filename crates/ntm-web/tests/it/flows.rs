@@ -565,6 +565,59 @@ async fn pages_speak_vietnamese_and_mark_illustrative_and_unconfigured_material(
     );
     let matrix = app.get(&b, "/matrix?year=2021&group=1").await.body;
     assert!(matrix.contains("Không có xã nào"), "group 1 is empty");
+    // Pages of 50: four, the last holding the 32 left, each linking to its neighbours
+    // with the other choices kept.
+    let rows = |body: &str| texts(body, "table.matrix tbody tr td:first-child a").len();
+    let first = app
+        .get(&b, "/matrix?year=2021&sort=met&per_page=50")
+        .await
+        .body;
+    assert!(
+        first.contains("182 xã (Trang 1/4, 50 xã mỗi trang)"),
+        "{first}"
+    );
+    assert_eq!(rows(&first), 50);
+    assert!(
+        first.contains("page=2")
+            && first.contains("rel=\"next\"")
+            && !first.contains("rel=\"prev\"")
+    );
+    let last = app
+        .get(&b, "/matrix?year=2021&sort=met&per_page=50&page=9")
+        .await
+        .body;
+    assert!(
+        last.contains("Trang 4/4")
+            && last.contains("rel=\"prev\"")
+            && !last.contains("rel=\"next\"")
+    );
+    assert_eq!(rows(&last), 32, "a page past the end is the last");
+    // A column filter: the communes that have not met criterion 1, every one of them ✗ there.
+    let unmet = app
+        .get(&b, "/matrix?year=2021&criterion=1&status=unmet")
+        .await
+        .body;
+    let doc = scraper::Html::parse_document(&unmet);
+    let first_cells: Vec<String> = doc
+        .select(&scraper::Selector::parse("table.matrix tbody tr td.cell:nth-child(5)").unwrap())
+        .map(|c| c.text().collect())
+        .collect();
+    assert!(first_cells.iter().all(|m| m == "✗"), "{first_cells:?}");
+    let met = app
+        .get(&b, "/matrix?year=2021&criterion=1&status=met")
+        .await
+        .body;
+    assert_eq!(
+        rows(&met)
+            + first_cells.len()
+            + rows(
+                &app.get(&b, "/matrix?year=2021&criterion=1&status=unknown")
+                    .await
+                    .body
+            ),
+        182,
+        "every commune is met, unmet or unknown on criterion 1"
+    );
     let thanh_sen = app.get(&b, "/units/18073@2025-07-01").await.body;
     assert!(
         thanh_sen.contains("Phường Nam Hà") && thanh_sen.contains("Tiền thân"),
@@ -734,11 +787,13 @@ async fn a_session_ends_by_the_applications_clock_not_the_calendar() {
 /// the workflow.
 /// Kỳ Lạc's 2022 is a draft in the demo: the pages that include unapproved values see
 /// its writes, the official ones its status.
-const CACHED_PAGES: [&str; 8] = [
+const CACHED_PAGES: [&str; 10] = [
     "/?year=2022",
     "/?year=2022&so_lieu=tat-ca",
     "/matrix?year=2022&so_lieu=tat-ca",
     "/reports/criteria?year=2022",
+    "/reports/levels?year=2022&so_lieu=tat-ca",
+    "/reports/candidates?year=2022&so_lieu=tat-ca",
     "/units/18850@2020-01-01/scorecard?year=2022&so_lieu=tat-ca",
     "/approval/18850@2020-01-01/2022",
     "/criteria",
@@ -860,6 +915,47 @@ async fn writes_through_any_path_are_seen_at_once_by_every_cached_page() {
         .unwrap();
     let after = same_as_fresh(&app, &office, "a workflow write").await;
     changed(&before, &after, "submitting");
+}
+
+/// The views a page keeps per scope are never handed to a viewer of another: in turn the
+/// province's office, a district, a commune and the office again ask for every aggregate
+/// page, each answered by the one server (whose cache the others filled) exactly as by a
+/// fresh one, and a district's matrix names none of the province's other communes.
+#[tokio::test]
+async fn a_kept_view_is_never_served_to_a_viewer_of_another_scope() {
+    let app = TestApp::demo().await;
+    let pages = [
+        "/?year=2022&so_lieu=tat-ca",
+        "/matrix?year=2022&so_lieu=tat-ca",
+        "/reports/criteria?year=2022&so_lieu=tat-ca",
+        "/reports/levels?year=2022&so_lieu=tat-ca",
+        "/reports/candidates?year=2022&so_lieu=tat-ca",
+    ];
+    let mut matrices = Vec::new();
+    for account in ["vpdp", "huyen-kyanh", "xa-kylac", "vpdp"] {
+        let b = app.login(account).await;
+        for path in pages {
+            let kept = app.get(&b, path).await;
+            let fresh = app.get_fresh(&b, path).await;
+            assert_eq!(
+                kept.status,
+                StatusCode::OK,
+                "{account} {path}: {}",
+                kept.body
+            );
+            assert!(
+                kept.body == fresh.body,
+                "{account} {path}: the kept view differs from a fresh server's"
+            );
+            if path.starts_with("/matrix") {
+                matrices.push(kept.body);
+            }
+        }
+    }
+    // Cẩm Bình (Cẩm Xuyên) is the office's, not Kỳ Anh's nor Kỳ Lạc's.
+    let names = |body: &str| body.contains("18685@2020-01-01");
+    assert!(names(&matrices[0]) && names(&matrices[3]));
+    assert!(!names(&matrices[1]) && !names(&matrices[2]));
 }
 
 #[tokio::test]
