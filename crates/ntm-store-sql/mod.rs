@@ -1,7 +1,8 @@
 //! The query code of both stores: one source, compiled into `ntm-store-sqlite` and into
 //! `ntm-store-postgres` (each includes this folder as its module `sql`), against the
 //! backend's `crate::dialect` — the sqlx database type, its row and connection, the store
-//! type, how a write begins and how a server error is explained.
+//! type, how a write begins and how a server error is explained, and what a whole-database
+//! copy needs of the backend (how its snapshot begins, how it writes explicit ids).
 //!
 //! The SQL here is the common ground of SQLite and PostgreSQL, so that one text runs on
 //! both:
@@ -25,7 +26,8 @@
 //!
 //! Users, grants, sessions and API tokens are in `accounts`; submissions, the approved
 //! snapshot and the approval lock in `workflow`; organisations, directives, tasks,
-//! progress reports, notifications and reminders in `tasks`.
+//! progress reports, notifications and reminders in `tasks`; the whole-database copy of
+//! `ntm copy` in `copy`.
 
 use std::collections::{HashMap, HashSet};
 
@@ -46,6 +48,7 @@ use ntm_store::plan::{self, NewAudit, StoredValue, ValueKey};
 use crate::dialect::{self, Backend, Db, DbConn, DbRow};
 
 mod accounts;
+mod copy;
 mod ocop;
 mod recognition;
 mod resources;

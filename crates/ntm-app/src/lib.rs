@@ -12,6 +12,7 @@ pub mod audit;
 pub mod bench_data;
 pub mod cache;
 pub mod clock;
+pub mod copy;
 pub mod criteria;
 pub mod demo;
 pub mod evaluate;

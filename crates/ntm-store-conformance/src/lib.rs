@@ -3,7 +3,9 @@
 //! Each `pub async fn` here is one behaviour of the [`Store`] contract, taking a freshly
 //! migrated, empty store and panicking (like a test) when the store misbehaves. The
 //! integration test `tests/it` expands one list of these names into one test per backend,
-//! so a behaviour cannot be checked on one backend only.
+//! so a behaviour cannot be checked on one backend only. The copy behaviours
+//! ([`COPY_BEHAVIOURS`]) take two stores, a source and an empty target, and run from each
+//! backend into each.
 //!
 //! The fixture is a slice of Hà Tĩnh around the 2025 reform because that is where stores
 //! go wrong: code 18073 names two different units (Phường Nam Hà until 2025-06-30, Phường
@@ -25,6 +27,7 @@ use ntm_core::unit::{
 use ntm_core::village::{
     Body as VillageBody, Garden, Subject, Title, Village, VillageType, Withdrawal,
 };
+use ntm_store::copy::{SnapshotSink, Table};
 use ntm_store::villages::{GardenRow, VillageBatch, VillageRow, VillageValueWrite};
 use ntm_store::{
     Assignee, AuditContext, AuditFilter, AuditRecord, DirectiveRecord, GrantRecord, NewDirective,
@@ -5615,4 +5618,369 @@ pub async fn sponsorships_contributions_and_funds(store: &dyn Store) {
             .contains("chứng từ không khớp"),
         "{refusal:?}"
     );
+}
+
+// ---------------------------------------------------------------------------------------
+// Copying a whole database (`ntm_store::copy`)
+// ---------------------------------------------------------------------------------------
+
+/// Behaviours of a copy from one store to another; `tests/it` runs each from SQLite and
+/// from PostgreSQL into each.
+pub const COPY_BEHAVIOURS: &[&str] = &[
+    "copy_holds_every_row_and_refuses_a_used_target",
+    "copy_reads_one_snapshot",
+];
+
+/// Fills `store` by running behaviours of the suite that leave rows in most tables
+/// (units, values and their approval, accounts, tasks with files, dossiers, targets,
+/// villages, OCOP, sponsorship), plus a session and a token.
+pub async fn fill_for_copy(store: &dyn Store) {
+    approving_snapshots_values(store).await;
+    reports_with_attachments(store).await;
+    dossier_documents_are_kept_with_their_step(store).await;
+    target_plans_are_written_whole_and_guarded_by_their_version(store).await;
+    villages_and_gardens_import_whole_with_their_titles(store).await;
+    ocop_rounds_certificates_and_support(store).await;
+    sponsorships_contributions_and_funds(store).await;
+    criteria_set_versions_increment_only_on_change(store).await;
+    // A village merged into one registered after it: a reference to a later row.
+    let commune = "18077@2020-01-01";
+    let forward = VillageBatch {
+        villages: vec![
+            village_row(commune, "21", "Thôn Cũ", Some("22")),
+            village_row(commune, "22", "Thôn Mới", None),
+        ],
+        gardens: vec![],
+    };
+    store
+        .import_villages(&forward, &audit("xa", "thôn sáp nhập"))
+        .await
+        .expect("villages");
+    let book = store.village_book().await.expect("villages");
+    let old = book.villages.iter().find(|v| v.code == "21").expect("21");
+    assert!(
+        old.successor.is_some_and(|s| s > old.id),
+        "the fixture needs a reference to a later village: {old:?}"
+    );
+    let user = store
+        .list_users()
+        .await
+        .expect("users")
+        .first()
+        .map(|u| u.id)
+        .expect("the behaviours created users");
+    store
+        .create_session(&session("copy-session", user, 0, 10_000))
+        .await
+        .expect("a session");
+    create_token(store, user, "copy", "copy-token-hash").await;
+    let grants = [
+        grant("viewer", "42@2020-01-01"),
+        grant("commune", "18077@2020-01-01"),
+    ];
+    store
+        .set_grants(user, &grants, &audit("admin", "phân quyền"))
+        .await
+        .expect("grants");
+    let organisation = store.list_organisations().await.expect("organisations")[0].id;
+    store
+        .set_user_organisations(user, &[organisation], &audit("admin", "đơn vị"))
+        .await
+        .expect("the user's organisation");
+    store
+        .add_notifications(&[NewNotification {
+            user_id: user,
+            at: instant(5),
+            text: "Nhiệm vụ sắp đến hạn".into(),
+            link: Some("/tasks/1".into()),
+        }])
+        .await
+        .expect("a notification");
+    let task = store
+        .list_tasks(&TaskFilter::default())
+        .await
+        .expect("tasks")
+        .first()
+        .map(|t| t.id)
+        .expect("the behaviours created tasks");
+    store
+        .record_reminder(task, "overdue", date("2025-03-31"), instant(6))
+        .await
+        .expect("a reminder");
+}
+
+/// Every row of every copied table, read through `read_snapshot`.
+#[derive(Default)]
+struct Rows {
+    tables: Vec<(&'static str, Vec<ntm_store::copy::Row>)>,
+}
+
+#[async_trait::async_trait]
+impl SnapshotSink for Rows {
+    async fn begin_table(&mut self, table: &'static Table) -> ntm_store::StoreResult<()> {
+        self.tables.push((table.name, Vec::new()));
+        Ok(())
+    }
+    async fn rows(&mut self, rows: &[ntm_store::copy::Row]) -> ntm_store::StoreResult<()> {
+        let (_, all) = self.tables.last_mut().expect("rows come after their table");
+        all.extend_from_slice(rows);
+        Ok(())
+    }
+    async fn end_table(&mut self) -> ntm_store::StoreResult<()> {
+        Ok(())
+    }
+}
+
+async fn all_rows(store: &dyn Store) -> Rows {
+    let mut rows = Rows::default();
+    store.read_snapshot(&mut rows).await.expect("a snapshot");
+    rows
+}
+
+/// Panics naming the first table whose rows differ.
+fn assert_same_rows(source: &Rows, target: &Rows, what: &str) {
+    let names = |r: &Rows| r.tables.iter().map(|(n, _)| *n).collect::<Vec<_>>();
+    assert_eq!(names(source), names(target), "{what}: other tables");
+    for ((name, a), (_, b)) in source.tables.iter().zip(&target.tables) {
+        assert_eq!(
+            a.len(),
+            b.len(),
+            "{what}: {name} has another number of rows"
+        );
+        if let Some((i, (x, y))) = a.iter().zip(b).enumerate().find(|(_, (x, y))| x != y) {
+            panic!("{what}: row {i} of {name} differs:\n {x:?}\n {y:?}");
+        }
+    }
+}
+
+/// Copies `source` into `target` as `ntm copy` does, without verifying, handing the
+/// writer one row at a time: a reference to a later row then always crosses batches.
+async fn copy_store(source: &dyn Store, target: &dyn Store) -> Result<(), StoreError> {
+    /// The writer's sink, fed one row per batch.
+    struct OneByOne<'a>(&'a mut dyn ntm_store::copy::SnapshotWriter);
+    #[async_trait::async_trait]
+    impl SnapshotSink for OneByOne<'_> {
+        async fn begin_table(&mut self, table: &'static Table) -> ntm_store::StoreResult<()> {
+            self.0.begin_table(table).await
+        }
+        async fn rows(&mut self, rows: &[ntm_store::copy::Row]) -> ntm_store::StoreResult<()> {
+            for row in rows {
+                self.0.rows(std::slice::from_ref(row)).await?;
+            }
+            Ok(())
+        }
+        async fn end_table(&mut self) -> ntm_store::StoreResult<()> {
+            self.0.end_table().await
+        }
+    }
+    let mut writer = target.begin_restore().await?;
+    source.read_snapshot(&mut OneByOne(writer.as_mut())).await?;
+    writer.commit().await
+}
+
+/// A copy holds every row of every table of the list, typed alike (booleans, dates,
+/// instants, files), in key order, whatever the two backends; sessions stay behind; the
+/// copy's own generated ids go on after the largest copied; a copy dropped before its
+/// commit writes nothing; and a target holding rows is refused, named, and left as it was.
+/// Both stores are freshly migrated; `target` empty.
+pub async fn copy_holds_every_row_and_refuses_a_used_target(
+    source: &dyn Store,
+    target: &dyn Store,
+) {
+    fill_for_copy(source).await;
+    let before = all_rows(source).await;
+    let empty: Vec<&str> = before
+        .tables
+        .iter()
+        .filter(|(_, r)| r.is_empty())
+        .map(|(n, _)| *n)
+        .collect();
+    eprintln!("[copy] tables without rows: {empty:?}");
+    assert!(
+        empty.len() <= 3,
+        "the fill leaves too many tables without rows: {empty:?}"
+    );
+
+    // Half a copy, then dropped: nothing of it stays.
+    let mut writer = target.begin_restore().await.expect("an empty target");
+    for (table, (_, rows)) in ntm_store::copy::TABLES.iter().zip(&before.tables).take(3) {
+        writer.begin_table(table).await.expect("a table");
+        writer.rows(rows).await.expect("its rows");
+        writer.end_table().await.expect("the table done");
+    }
+    drop(writer);
+    let mut incomplete = target
+        .begin_restore()
+        .await
+        .expect("still empty after a dropped copy");
+    incomplete
+        .begin_table(&ntm_store::copy::TABLES[0])
+        .await
+        .expect("a table");
+    incomplete.end_table().await.expect("the table done");
+    assert!(
+        incomplete.commit().await.is_err(),
+        "a copy of one table must not commit"
+    );
+
+    copy_store(source, target).await.expect("the copy");
+    let after = all_rows(target).await;
+    assert_same_rows(&before, &after, "the copy");
+    assert_same_rows(
+        &before,
+        &all_rows(source).await,
+        "the source after the copy",
+    );
+
+    // Through the store's own reads too.
+    assert_eq!(
+        target.load_units().await.expect("units"),
+        source.load_units().await.expect("units")
+    );
+    let everything = ValueFilter::default();
+    assert_eq!(
+        target.list_values(&everything).await.expect("values"),
+        source.list_values(&everything).await.expect("values")
+    );
+    assert_eq!(all_audit(target).await, all_audit(source).await);
+    assert_eq!(
+        target.list_users().await.expect("users"),
+        source.list_users().await.expect("users")
+    );
+    assert!(
+        source
+            .find_session("copy-session", instant(1))
+            .await
+            .expect("find")
+            .is_some()
+    );
+    assert!(
+        target
+            .find_session("copy-session", instant(1))
+            .await
+            .expect("find")
+            .is_none(),
+        "a session was copied"
+    );
+    assert!(
+        target
+            .find_token("copy-token-hash")
+            .await
+            .expect("find")
+            .is_some()
+    );
+
+    // New rows get new ids: past the largest copied user and audit entry.
+    let largest_user = source
+        .list_users()
+        .await
+        .expect("users")
+        .iter()
+        .map(|u| u.id)
+        .max();
+    let largest_audit = all_audit(source).await.iter().map(|a| a.id).max();
+    let user = create_user(
+        target,
+        "sau-khi-chep",
+        vec![grant("viewer", "42@2020-01-01")],
+    )
+    .await;
+    assert!(
+        Some(user) > largest_user,
+        "user id {user} reuses a copied one ({largest_user:?})"
+    );
+    let newest = all_audit(target).await.first().map(|a| a.id);
+    assert!(
+        newest > largest_audit,
+        "audit id {newest:?} after {largest_audit:?}"
+    );
+
+    let refused = copy_store(source, target).await;
+    match refused {
+        Err(StoreError::Conflict(message)) => {
+            assert!(
+                message.contains("units") && message.contains("audit_events"),
+                "{message}"
+            )
+        }
+        other => panic!("a copy into a used database must be refused, got {other:?}"),
+    }
+    let again = all_rows(target).await;
+    let users = |r: &Rows| {
+        r.tables
+            .iter()
+            .find(|(n, _)| *n == "users")
+            .map(|(_, r)| r.len())
+    };
+    assert_eq!(
+        users(&again),
+        users(&after).map(|n| n + 1),
+        "the refused copy wrote"
+    );
+}
+
+/// What a copy reads is one snapshot: a write committed while the copy reads is not in it,
+/// neither half of it.
+pub async fn copy_reads_one_snapshot(source: &dyn Store, target: &dyn Store) {
+    import_fixture(source).await;
+    source
+        .write_values(
+            &[value("18077@2020-01-01", 2021, "1.1", "1", None)],
+            &audit("a", "x"),
+        )
+        .await
+        .expect("a value");
+
+    /// Writes a value and its audit entry once the snapshot has read `units`.
+    struct WriteMidway<'a> {
+        store: &'a dyn Store,
+        rows: Rows,
+    }
+    #[async_trait::async_trait]
+    impl SnapshotSink for WriteMidway<'_> {
+        async fn begin_table(&mut self, table: &'static Table) -> ntm_store::StoreResult<()> {
+            self.rows.begin_table(table).await
+        }
+        async fn rows(&mut self, rows: &[ntm_store::copy::Row]) -> ntm_store::StoreResult<()> {
+            self.rows.rows(rows).await
+        }
+        async fn end_table(&mut self) -> ntm_store::StoreResult<()> {
+            if self.rows.tables.len() == 1 {
+                self.store
+                    .write_values(
+                        &[value("18077@2020-01-01", 2021, "1.2", "2", None)],
+                        &audit("b", "giữa lúc chép"),
+                    )
+                    .await?;
+            }
+            self.rows.end_table().await
+        }
+    }
+    let mut midway = WriteMidway {
+        store: source,
+        rows: Rows::default(),
+    };
+    source.read_snapshot(&mut midway).await.expect("a snapshot");
+    let count = |r: &Rows, name: &str| {
+        r.tables
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, rows)| rows.len())
+    };
+    assert_eq!(
+        count(&midway.rows, "indicator_values"),
+        Some(1),
+        "the snapshot saw a later value"
+    );
+    let audited = count(&midway.rows, "audit_events");
+    let now = all_rows(source).await;
+    assert_eq!(
+        count(&now, "indicator_values"),
+        Some(2),
+        "the write went in"
+    );
+    assert_eq!(count(&now, "audit_events"), audited.map(|n| n + 1));
+
+    copy_store(source, target).await.expect("the copy");
+    assert_eq!(count(&all_rows(target).await, "indicator_values"), Some(2));
 }

@@ -42,6 +42,21 @@ pub(crate) mod dialect {
     /// `Store::backend`.
     pub(crate) const NAME: &str = "postgres";
 
+    /// How a copy's snapshot begins (`ntm_store::copy`): every table read as of one
+    /// instant, and nothing written by mistake.
+    pub(crate) const BEGIN_SNAPSHOT: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+
+    /// What lets a copy write its own ids into an identity column (`GENERATED ALWAYS`).
+    pub(crate) const OVERRIDE_GENERATED: &str = " OVERRIDING SYSTEM VALUE";
+
+    /// The statement that makes `table`'s next generated id `next`, after a copy wrote
+    /// ids the identity's sequence never gave.
+    pub(crate) fn restart_generated(table: &str, column: &str, next: i64) -> Option<String> {
+        Some(format!(
+            "ALTER TABLE \"{table}\" ALTER COLUMN \"{column}\" RESTART WITH {next}"
+        ))
+    }
+
     /// The server's message with its detail, which names the offending key.
     pub(crate) fn explain(db: &dyn sqlx::error::DatabaseError) -> String {
         match db

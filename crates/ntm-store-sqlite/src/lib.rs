@@ -44,6 +44,21 @@ pub(crate) mod dialect {
     /// `Store::backend`.
     pub(crate) const NAME: &str = "sqlite";
 
+    /// How a copy's snapshot begins (`ntm_store::copy`): a deferred read transaction on
+    /// one connection, whose snapshot (WAL) is taken at its first read and kept to its end.
+    pub(crate) const BEGIN_SNAPSHOT: &str = "BEGIN";
+
+    /// What lets a copy write its own ids into a generated column: nothing, SQLite takes
+    /// an explicit id in an `AUTOINCREMENT` column as it is.
+    pub(crate) const OVERRIDE_GENERATED: &str = "";
+
+    /// The statement that makes `table`'s next generated id `next`: none, as
+    /// `AUTOINCREMENT` goes on past the largest id ever written (`sqlite_sequence` follows
+    /// explicit ids too).
+    pub(crate) fn restart_generated(_table: &str, _column: &str, _next: i64) -> Option<String> {
+        None
+    }
+
     /// SQLite's message names the table and columns of a broken constraint already.
     pub(crate) fn explain(db: &dyn sqlx::error::DatabaseError) -> String {
         db.message().to_owned()

@@ -7,6 +7,7 @@
 //! Every mutating method is one unit of work: one transaction that writes the change and
 //! its audit entries, or nothing.
 
+pub mod copy;
 pub mod ocop;
 pub mod plan;
 pub mod recognition;
@@ -546,6 +547,7 @@ pub trait Store:
     + villages::VillageStore
     + ocop::OcopStore
     + resources::ResourceStore
+    + copy::CopyStore
     + Send
     + Sync
 {

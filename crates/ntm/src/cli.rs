@@ -221,6 +221,21 @@ pub enum Command {
     },
     /// Copy a SQLite database to FILE (consistent, while in use).
     Backup { file: PathBuf },
+    /// Move the whole database to another store: a SQLite file to PostgreSQL when the
+    /// office outgrows it, or back (docs/postgresql.md). Every table — the audit log, the
+    /// files, the accounts — but the sessions is read in one consistent snapshot and
+    /// written in one transaction into an empty database (migrated first), then read back
+    /// and verified table by table (rows and SHA-256). `--database` is not used.
+    Copy {
+        /// The database copied (left unchanged): a SQLite file path or `sqlite:` URL, or
+        /// a `postgres://` URL. It must have every migration of this build.
+        #[arg(long)]
+        from: String,
+        /// The database written: a new SQLite file, or an existing empty PostgreSQL
+        /// database; one whose tables hold any row is refused.
+        #[arg(long)]
+        to: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -539,6 +554,35 @@ pub enum ValuesCommand {
     },
 }
 
+/// `ntm copy`: the source checked before the target is created or migrated, so that a
+/// refused source leaves no new database behind.
+async fn copy(from: &str, to: &str, json: bool) -> anyhow::Result<()> {
+    let (shown_from, shown_to) = (crate::store::mask(from), crate::store::mask(to));
+    if crate::store::same_database(from, to) {
+        bail!("nguồn và đích là cùng một cơ sở dữ liệu ({shown_from})");
+    }
+    let source = crate::store::open_unmigrated(from).await?;
+    ntm_app::copy::check_schema(source.as_ref(), "nguồn").await?;
+    let target = crate::store::open(to).await?;
+    let report = ntm_app::copy::copy(source.as_ref(), target.as_ref())
+        .await
+        .with_context(|| format!("không chép được {shown_from} sang {shown_to}"))?;
+    output::copy(&report, &shown_from, &shown_to, json)?;
+    if !report.verified() {
+        let differ: Vec<&str> = report
+            .tables
+            .iter()
+            .filter(|t| !t.ok())
+            .map(|t| t.source.table)
+            .collect();
+        bail!(
+            "bản chép ở {shown_to} KHÔNG khớp với nguồn (bảng {}): đừng dùng nó; hãy xóa rồi chép lại",
+            differ.join(", ")
+        );
+    }
+    Ok(())
+}
+
 fn audit(args: &Args, reason: impl Into<String>) -> AuditContext {
     let actor = args
         .actor
@@ -623,6 +667,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         Command::BenchData {
             command: BenchCommand::ReadXlsx { file },
         } => return crate::bench::read_xlsx(file),
+        Command::Copy { from, to } => return copy(from, to, args.json).await,
         Command::Backup { file } => {
             if crate::store::is_postgres(&args.database) {
                 bail!("ntm backup sao lưu cơ sở dữ liệu SQLite; với PostgreSQL hãy dùng pg_dump");
@@ -1387,7 +1432,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             };
             output::audit(&store.list_audit(&filter).await?, args.json)
         }
-        Command::Migrate | Command::Backup { .. } | Command::Healthcheck => {
+        Command::Migrate | Command::Backup { .. } | Command::Healthcheck | Command::Copy { .. } => {
             unreachable!("handled before")
         }
     }

@@ -48,10 +48,12 @@ fn exit_on_write_error(e: std::io::Error) -> ! {
 /// Logs go to standard error, so that a command's output on standard out stays clean.
 fn init_logging(args: &cli::Args) {
     use tracing_subscriber::EnvFilter;
-    let default = if matches!(args.command, cli::Command::Serve { .. }) {
-        "info"
-    } else {
-        "warn"
+    let default = match args.command {
+        cli::Command::Serve { .. } => "info",
+        // A copy streams whole tables, and sqlx counts the time spent writing each batch
+        // as its statement's: every large table would be logged as a slow query.
+        cli::Command::Copy { .. } => "warn,sqlx::query=error",
+        _ => "warn",
     };
     let filter = EnvFilter::try_from_env("NTM_LOG").unwrap_or_else(|_| EnvFilter::new(default));
     let builder = tracing_subscriber::fmt()

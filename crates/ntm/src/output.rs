@@ -952,3 +952,62 @@ pub fn compilation(c: &ntm_app::tasks::Compilation, json: bool) -> anyhow::Resul
     }
     Ok(())
 }
+
+/// A copy's report: every table with its rows and checksum, and whether the target read
+/// back matches (✓) or not (✗, with what the target holds).
+pub fn copy(
+    report: &ntm_app::copy::CopyReport,
+    from: &str,
+    to: &str,
+    json: bool,
+) -> anyhow::Result<()> {
+    if json {
+        return print_json(&json!({
+            "from": {"database": from, "backend": report.source_backend},
+            "to": {"database": to, "backend": report.target_backend},
+            "verified": report.verified(),
+            "rows": report.rows(),
+            "tables": report.tables.iter().map(|t| json!({
+                "table": t.source.table,
+                "rows": t.source.rows,
+                "checksum": t.source.checksum,
+                "target_rows": t.target.rows,
+                "target_checksum": t.target.checksum,
+                "ok": t.ok(),
+            })).collect::<Vec<_>>(),
+        }));
+    }
+    outln!(
+        "Đã chép {from} ({}) sang {to} ({}): {} bảng, {} dòng, trong một giao dịch.",
+        report.source_backend,
+        report.target_backend,
+        report.tables.len(),
+        report.rows()
+    );
+    outln!("{:<24} {:>10}  Tổng kiểm (SHA-256)", "Bảng", "Số dòng");
+    for t in &report.tables {
+        if t.ok() {
+            outln!(
+                "{:<24} {:>10}  {}  ✓",
+                t.source.table,
+                t.source.rows,
+                t.source.checksum
+            );
+        } else {
+            outln!(
+                "{:<24} {:>10}  {}  ✗ đích: {} dòng, {}",
+                t.source.table,
+                t.source.rows,
+                t.source.checksum,
+                t.target.rows,
+                t.target.checksum
+            );
+        }
+    }
+    if report.verified() {
+        outln!(
+            "Đích đọc lại khớp với nguồn ở mọi bảng. Phiên đăng nhập không được chép: người dùng đăng nhập lại."
+        );
+    }
+    Ok(())
+}

@@ -69,6 +69,22 @@ pub async fn open_sqlite(url: &str) -> anyhow::Result<SqliteStore> {
     Ok(store)
 }
 
+/// Whether two database URLs name the same database: the same text, or paths to one
+/// SQLite file.
+pub fn same_database(a: &str, b: &str) -> bool {
+    let file = |url: &str| {
+        if is_postgres(url) {
+            return None;
+        }
+        let path = url
+            .trim_start_matches("sqlite://")
+            .trim_start_matches("sqlite:");
+        let path = path.split('?').next().unwrap_or(path);
+        std::path::Path::new(path).canonicalize().ok()
+    };
+    a.trim() == b.trim() || matches!((file(a), file(b)), (Some(x), Some(y)) if x == y)
+}
+
 /// The URL with its password hidden, for messages.
 pub fn mask(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
@@ -86,6 +102,20 @@ pub fn mask(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_file_under_two_names_is_one_database() {
+        let dir = std::env::temp_dir();
+        let file = dir.join(format!("ntm-same-{}.db", std::process::id()));
+        std::fs::write(&file, b"").expect("a scratch file");
+        let plain = file.to_str().expect("UTF-8 temporary path");
+        assert!(same_database(plain, &format!("sqlite:{plain}")));
+        assert!(same_database(plain, &format!("sqlite://{plain}?mode=rwc")));
+        assert!(!same_database(plain, "other.db"));
+        assert!(!same_database("postgres://h/a", "postgres://h/b"));
+        assert!(same_database("postgres://h/a", "postgres://h/a"));
+        std::fs::remove_file(&file).expect("remove the scratch file");
+    }
 
     #[test]
     fn passwords_are_masked() {

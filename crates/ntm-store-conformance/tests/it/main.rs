@@ -1,5 +1,6 @@
-//! The store test binary: every conformance behaviour against every backend, the schema
-//! lockstep checks, and the few backend-specific checks (SQLite backups and URLs).
+//! The store test binary: every conformance behaviour against every backend, the copy
+//! behaviours from each backend into each (`copy`), the schema lockstep checks, and the
+//! few backend-specific checks (SQLite backups and URLs).
 //!
 //! Invariant: behaviours are listed once, in the `conformance!` invocation below, which
 //! expands into `sqlite::<name>` and `postgres::<name>` tests; a behaviour cannot run on
@@ -13,6 +14,7 @@
 
 mod backend_specific;
 mod backends;
+mod copy;
 mod schema;
 
 /// Expands a list of behaviour names into one test per backend per behaviour.

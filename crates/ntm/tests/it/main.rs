@@ -3,5 +3,6 @@
 
 mod architecture;
 mod cli;
+mod copy;
 mod crash;
 mod util;

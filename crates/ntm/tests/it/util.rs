@@ -91,7 +91,8 @@ impl Env {
         let db = self.path("ntm.db");
         self.ntm_with(db.to_str().expect("utf-8 path"), args, vars)
     }
-    fn ntm_with(&self, database: &str, args: &[&str], vars: &[(&str, &str)]) -> Run {
+    /// Runs `ntm` on the given database URL with extra variables.
+    pub fn ntm_with(&self, database: &str, args: &[&str], vars: &[(&str, &str)]) -> Run {
         let output = Command::new(env!("CARGO_BIN_EXE_ntm"))
             .args(args)
             .env("NTM_DATABASE_URL", database)
