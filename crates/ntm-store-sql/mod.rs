@@ -10,7 +10,10 @@
 //! - lists are `IN ($1, $2, …)` built with `QueryBuilder`, chunked under `MAX_BINDS`
 //!   (no arrays: SQLite has none);
 //! - text is ordered with `COLLATE "C"` (byte order, as Rust orders it): built into
-//!   PostgreSQL, registered on every SQLite connection by the SQLite store;
+//!   PostgreSQL, registered on every SQLite connection by the SQLite store; a hot listing
+//!   that an index must serve (a year's values) says `dialect::BYTE_ORDER` instead, which
+//!   is SQLite's own BINARY (byte order too) and `COLLATE "C"` on PostgreSQL, whose index
+//!   is built in that collation;
 //! - functions and casts that both know (`octet_length`, `CAST(… AS BIGINT)`).
 //!
 //! Invariants:
@@ -529,6 +532,7 @@ impl Backend {
         after: Option<&ntm_store::ValuePosition>,
         limit: Option<usize>,
     ) -> StoreResult<Vec<ValueRecord>> {
+        use crate::dialect::BYTE_ORDER;
         let unit_column = format!("{table}.unit_id");
         // Units in byte order, chunked in that order: each chunk's rows come before the
         // next chunk's, so pages concatenate in the listing's order.
@@ -577,7 +581,7 @@ impl Backend {
             }
             if let Some(a) = after {
                 // Spelled out rather than as a row value, for the collation of each part.
-                qb.push(" AND (unit_id COLLATE \"C\" > ")
+                qb.push(format!(" AND (unit_id{BYTE_ORDER} > "))
                     .push_bind(a.unit_id.as_str())
                     .push(" OR (unit_id = ")
                     .push_bind(a.unit_id.as_str())
@@ -585,11 +589,13 @@ impl Backend {
                     .push_bind(a.year)
                     .push(" OR (year = ")
                     .push_bind(a.year)
-                    .push(" AND indicator_id COLLATE \"C\" > ")
+                    .push(format!(" AND indicator_id{BYTE_ORDER} > "))
                     .push_bind(a.indicator_id.as_str())
                     .push("))))");
             }
-            qb.push(" ORDER BY unit_id COLLATE \"C\", year, indicator_id COLLATE \"C\"");
+            qb.push(format!(
+                " ORDER BY unit_id{BYTE_ORDER}, year, indicator_id{BYTE_ORDER}"
+            ));
             if let Some(limit) = limit {
                 qb.push(" LIMIT ")
                     .push_bind(i64::try_from(limit - out.len()).unwrap_or(i64::MAX));

@@ -377,6 +377,12 @@ pub struct UnitRegistry {
     children: HashMap<UnitId, Vec<usize>>,
     // Indices into `attributes`, per unit.
     attributes_of: HashMap<UnitId, Vec<usize>>,
+    // Indices into `edges` (ascending, so in the edges' order) by the unit merged or
+    // split (`from`) and by the unit that took it over (`to`): the access check of every
+    // value of a country's export walks a lineage, and 11,000 edges scanned per step
+    // made it the whole cost.
+    edges_from: HashMap<UnitId, Vec<usize>>,
+    edges_to: HashMap<UnitId, Vec<usize>>,
     trees: TreeMemo,
 }
 
@@ -529,6 +535,12 @@ impl UnitRegistry {
         for (i, a) in attributes.iter().enumerate() {
             attributes_of.entry(a.unit.clone()).or_default().push(i);
         }
+        let mut edges_from: HashMap<UnitId, Vec<usize>> = HashMap::new();
+        let mut edges_to: HashMap<UnitId, Vec<usize>> = HashMap::new();
+        for (i, e) in edges.iter().enumerate() {
+            edges_from.entry(e.from.clone()).or_default().push(i);
+            edges_to.entry(e.to.clone()).or_default().push(i);
+        }
         Ok(UnitRegistry {
             units,
             by_id,
@@ -537,6 +549,8 @@ impl UnitRegistry {
             attributes,
             children,
             attributes_of,
+            edges_from,
+            edges_to,
             trees: TreeMemo::default(),
         })
     }
@@ -743,39 +757,48 @@ impl UnitRegistry {
 
     /// Direct successors of `id` through the lineage.
     pub fn successors(&self, id: &UnitId) -> Vec<&LineageEdge> {
-        self.edges.iter().filter(|e| &e.from == id).collect()
+        self.edges_of(&self.edges_from, id).collect()
     }
 
     /// Direct predecessors of `id` through the lineage.
     pub fn predecessors(&self, id: &UnitId) -> Vec<&LineageEdge> {
-        self.edges.iter().filter(|e| &e.to == id).collect()
+        self.edges_of(&self.edges_to, id).collect()
+    }
+
+    /// The edges `index` holds for `id`, in the edges' order.
+    fn edges_of<'a>(
+        &'a self,
+        index: &'a HashMap<UnitId, Vec<usize>>,
+        id: &UnitId,
+    ) -> impl Iterator<Item = &'a LineageEdge> + 'a {
+        index.get(id).into_iter().flatten().map(|&i| &self.edges[i])
     }
 
     /// Every unit that `id` descends from, at any depth, nearest first.
     pub fn ancestry(&self, id: &UnitId) -> Vec<&LineageEdge> {
-        self.walk(id, |e, cur| (&e.to == cur).then_some(&e.from))
+        self.walk(id, &self.edges_to, |e| &e.from)
     }
 
     /// Every unit that took over `id`, at any depth, nearest first.
     pub fn descendants(&self, id: &UnitId) -> Vec<&LineageEdge> {
-        self.walk(id, |e, cur| (&e.from == cur).then_some(&e.to))
+        self.walk(id, &self.edges_from, |e| &e.to)
     }
 
     fn walk<'a>(
         &'a self,
         start: &UnitId,
-        step: impl Fn(&'a LineageEdge, &UnitId) -> Option<&'a UnitId>,
+        index: &'a HashMap<UnitId, Vec<usize>>,
+        next: impl Fn(&'a LineageEdge) -> &'a UnitId,
     ) -> Vec<&'a LineageEdge> {
         let mut out = Vec::new();
         let mut seen: BTreeSet<&UnitId> = BTreeSet::new();
-        let mut frontier = vec![start.clone()];
-        while let Some(cur) = frontier.pop() {
-            for e in &self.edges {
-                if let Some(next) = step(e, &cur)
-                    && seen.insert(next)
-                {
+        let mut frontier = std::collections::VecDeque::from([start.clone()]);
+        while let Some(cur) = frontier.pop_back() {
+            for e in self.edges_of(index, &cur) {
+                let n = next(e);
+                if seen.insert(n) {
                     out.push(e);
-                    frontier.insert(0, next.clone());
+                    frontier.push_front(n.clone());
                 }
             }
         }

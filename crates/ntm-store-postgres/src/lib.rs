@@ -42,6 +42,9 @@ pub(crate) mod dialect {
     /// `Store::backend`.
     pub(crate) const NAME: &str = "postgres";
 
+    /// How a hot listing asks for text in byte order (Rust's order). PostgreSQL's default collation follows the locale; the listing indexes are `"C"`.
+    pub(crate) const BYTE_ORDER: &str = " COLLATE \"C\"";
+
     /// How a copy's snapshot begins (`ntm_store::copy`): every table read as of one
     /// instant, and nothing written by mistake.
     pub(crate) const BEGIN_SNAPSHOT: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";

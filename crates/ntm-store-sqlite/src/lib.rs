@@ -44,6 +44,10 @@ pub(crate) mod dialect {
     /// `Store::backend`.
     pub(crate) const NAME: &str = "sqlite";
 
+    /// How a hot listing asks for text in byte order (Rust's order). SQLite's own BINARY order is byte order: a query that says nothing is served by the
+    /// indexes, where the registered `"C"` collation would make SQLite sort instead.
+    pub(crate) const BYTE_ORDER: &str = "";
+
     /// How a copy's snapshot begins (`ntm_store::copy`): a deferred read transaction on
     /// one connection, whose snapshot (WAL) is taken at its first read and kept to its end.
     pub(crate) const BEGIN_SNAPSHOT: &str = "BEGIN";
