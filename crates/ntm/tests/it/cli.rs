@@ -368,27 +368,8 @@ fn units_show_the_trees_and_the_lineage_across_the_reform() {
 #[test]
 #[ignore = "needs PostgreSQL: set NTM_TEST_POSTGRES_URL, run with --run-ignored all"]
 fn postgres_is_chosen_by_the_database_url() {
-    let url = std::env::var("NTM_TEST_POSTGRES_URL")
-        .expect("a PostgreSQL test needs NTM_TEST_POSTGRES_URL: PostgreSQL was not tested");
-    let db = format!("ntm_cli_{}", std::process::id());
-    let admin = |sql: &str| {
-        let out = std::process::Command::new("psql")
-            .args([url.as_str(), "-v", "ON_ERROR_STOP=1", "-c", sql])
-            .output()
-            .expect("psql");
-        assert!(
-            out.status.success(),
-            "{sql}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
-    admin(&format!("DROP DATABASE IF EXISTS {db}"));
-    admin(&format!("CREATE DATABASE {db}"));
-    let base = url
-        .rsplit_once('/')
-        .map_or(url.as_str(), |(b, _)| b)
-        .to_owned();
-    let pg = format!("{base}/{db}");
+    let database = crate::util::PgDatabase::new("ntm_cli");
+    let pg = database.url.clone();
     let env = Env::new();
     let out = env.ntm_on(&pg, &["demo", "--json"]).ok().json();
     assert_eq!(out["summary"]["communes"]["advanced"], 38);
@@ -405,7 +386,6 @@ fn postgres_is_chosen_by_the_database_url() {
         !env.path("ntm.db").exists(),
         "a postgres URL must not create a SQLite file"
     );
-    admin(&format!("DROP DATABASE IF EXISTS {db}"));
 }
 
 #[test]

@@ -228,27 +228,8 @@ fn copy_between_sqlite_files_is_verified_and_refuses_a_used_target() {
 #[test]
 #[ignore = "needs PostgreSQL: set NTM_TEST_POSTGRES_URL, run with --run-ignored all"]
 fn copy_moves_the_demo_to_postgres_and_back() {
-    let url = std::env::var("NTM_TEST_POSTGRES_URL")
-        .expect("a PostgreSQL test needs NTM_TEST_POSTGRES_URL: PostgreSQL was not tested");
-    let db = format!("ntm_copy_{}", std::process::id());
-    let admin = |sql: &str| {
-        let out = std::process::Command::new("psql")
-            .args([url.as_str(), "-v", "ON_ERROR_STOP=1", "-c", sql])
-            .output()
-            .expect("psql");
-        assert!(
-            out.status.success(),
-            "{sql}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
-    admin(&format!("DROP DATABASE IF EXISTS {db}"));
-    admin(&format!("CREATE DATABASE {db}"));
-    let base = url
-        .rsplit_once('/')
-        .map_or(url.as_str(), |(b, _)| b)
-        .to_owned();
-    let pg = format!("{base}/{db}");
+    let database = crate::util::PgDatabase::new("ntm_copy");
+    let pg = database.url.clone();
 
     let env = Env::new();
     env.demo();
@@ -291,5 +272,4 @@ fn copy_moves_the_demo_to_postgres_and_back() {
         add_account(&env, copy);
     }
     assert!(has_session(&source, &secret));
-    admin(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"));
 }

@@ -111,3 +111,54 @@ impl Env {
         }
     }
 }
+
+/// A fresh, empty PostgreSQL database on the server of `NTM_TEST_POSTGRES_URL`, named
+/// after `prefix` and this process, dropped when the value is (even after a failure).
+pub struct PgDatabase {
+    admin: String,
+    name: String,
+    /// Its URL, for `--database` or `NTM_DATABASE_URL`.
+    pub url: String,
+}
+
+impl PgDatabase {
+    pub fn new(prefix: &str) -> Self {
+        let admin = std::env::var("NTM_TEST_POSTGRES_URL")
+            .expect("a PostgreSQL test needs NTM_TEST_POSTGRES_URL: PostgreSQL was not tested");
+        let name = format!("{prefix}_{}", std::process::id());
+        let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+        let db = PgDatabase {
+            url: format!("{base}/{name}"),
+            admin,
+            name,
+        };
+        db.psql(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", db.name));
+        db.psql(&format!("CREATE DATABASE {}", db.name));
+        db
+    }
+
+    fn psql(&self, sql: &str) {
+        let out = Command::new("psql")
+            .args([self.admin.as_str(), "-v", "ON_ERROR_STOP=1", "-c", sql])
+            .output()
+            .expect("psql");
+        assert!(
+            out.status.success(),
+            "{sql}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        // Not asserted: a drop that fails must not hide the test's own failure.
+        let _ = Command::new("psql")
+            .args([
+                self.admin.as_str(),
+                "-c",
+                &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
+            ])
+            .output();
+    }
+}
