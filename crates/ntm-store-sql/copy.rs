@@ -121,7 +121,7 @@ impl CopyStore for Backend {
 }
 
 /// The next row of a stream, as `StreamExt::next` would give it.
-async fn next_row<S>(stream: &mut S) -> Option<S::Item>
+pub(crate) async fn next_row<S>(stream: &mut S) -> Option<S::Item>
 where
     S: Stream + Unpin,
 {

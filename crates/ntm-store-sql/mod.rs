@@ -600,13 +600,12 @@ impl Backend {
                 qb.push(" LIMIT ")
                     .push_bind(i64::try_from(limit - out.len()).unwrap_or(i64::MAX));
             }
-            let rows = qb
-                .build()
-                .fetch_all(&self.read)
-                .await
-                .map_err(|e| db_error("reading values", e))?;
-            for row in &rows {
-                out.push(value_record(row, &unit_column)?);
+            // Row by row: a country-year is 630,000 rows, and holding them all as driver
+            // rows beside their records doubled the memory a year's read took.
+            let mut rows = qb.build().fetch(&self.read);
+            while let Some(row) = copy::next_row(&mut rows).await {
+                let row = row.map_err(|e| db_error("reading values", e))?;
+                out.push(value_record(&row, &unit_column)?);
             }
         }
         Ok(out)

@@ -282,6 +282,22 @@ impl Cache {
         .await
     }
 
+    /// The units `grants` may read in `year` ([`ntm_core::access::visible_units`]), decided
+    /// once per data version and grants: a country's viewer holds 63 grants over 15,000
+    /// units, and deciding them again on every request was most of a page's cost.
+    pub async fn visible_units(
+        &self,
+        store: &dyn Store,
+        grants: &[ntm_core::access::Grant],
+        year: i32,
+    ) -> AppResult<Arc<std::collections::BTreeSet<ntm_core::UnitId>>> {
+        let registry = self.registry(store).await?;
+        self.memo(store, format!("visible|{year}|{grants:?}"), || {
+            Ok::<_, crate::AppError>(ntm_core::access::visible_units(&registry, grants, year))
+        })
+        .await
+    }
+
     /// The workspace of `year` (all years when `None`) on `basis`, as [`Workspace::load`]
     /// would load it now, from memory where nothing changed.
     pub async fn workspace(

@@ -6,8 +6,10 @@
 //! same decision every page makes; no role is looked at here. Pure apart from the one
 //! read of the unit-year's workflow record and of the actor's organisations.
 
+use std::collections::BTreeSet;
+
 use chrono::{DateTime, Utc};
-use ntm_core::access::{Action, Grant, can, visible_units};
+use ntm_core::access::{Action, can};
 use ntm_core::task::TaskState;
 use ntm_core::workflow::Status;
 use ntm_core::{UnitId, UnitLevel, UnitRegistry};
@@ -18,11 +20,11 @@ use crate::evaluate::{HistoryEntry, UnitEvaluation, Workspace};
 use crate::tasks::{TaskMaterial, TaskView};
 use crate::{AppError, AppResult};
 
-/// The one commune-level unit `grants` let one read in `year`, when they reach nothing
-/// else that year. A grant on a district or the province, or on two communes, reaches
+/// The one commune-level unit among the `visible` units of a year (as
+/// `ntm_core::access::visible_units` decides them), when they hold nothing else. A grant on a district or the province, or on two communes, reaches
 /// more: those viewers keep the overview, which then has something to compare.
-pub fn sole_commune(registry: &UnitRegistry, grants: &[Grant], year: i32) -> Option<UnitId> {
-    let mut reach = visible_units(registry, grants, year).into_iter();
+pub fn sole_commune(registry: &UnitRegistry, visible: &BTreeSet<UnitId>) -> Option<UnitId> {
+    let mut reach = visible.iter().cloned();
     let only = reach.next()?;
     if reach.next().is_some() {
         return None;

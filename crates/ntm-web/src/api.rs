@@ -112,7 +112,11 @@ pub async fn list_units(
 ) -> ApiResult<Vec<UnitDto>> {
     let date = q.as_of.unwrap_or_else(|| state.now().date_naive());
     let ws = workspace(&state, Some(0)).await?;
-    let scope = visible_units(&ws.registry, &caller.actor.grants, date.year());
+    let scope = state
+        .cache
+        .visible_units(state.store.as_ref(), &caller.actor.grants, date.year())
+        .await
+        .map_err(api_err)?;
     Ok(Json(
         ws.registry
             .as_of(date)
@@ -443,8 +447,13 @@ pub async fn list_values(
             }
             vec![id]
         }
-        None => visible_units(&registry, &caller.actor.grants, q.year)
-            .into_iter()
+        None => state
+            .cache
+            .visible_units(state.store.as_ref(), &caller.actor.grants, q.year)
+            .await
+            .map_err(api_err)?
+            .iter()
+            .cloned()
             .collect(),
     };
     let records = state

@@ -94,7 +94,11 @@ pub async fn page(
 ) -> WebResult<Response> {
     let year = q.year.unwrap_or(state.config.default_year);
     let registry = state.cache.registry(state.store.as_ref()).await?;
-    if let Some(unit) = ntm_app::home::sole_commune(&registry, &session.actor.grants, year) {
+    let reach = state
+        .cache
+        .visible_units(state.store.as_ref(), &session.actor.grants, year)
+        .await?;
+    if let Some(unit) = ntm_app::home::sole_commune(&registry, &reach) {
         return super::home::page(&state, &session, unit, year, &chosen).await;
     }
     let ws = workspace_on(&state, Some(year), chosen.basis)
