@@ -170,30 +170,14 @@ impl Cache {
         year: Option<i32>,
         basis: Basis,
     ) -> AppResult<Arc<ValueMap>> {
-        let held = |inner: &Inner| {
-            inner
-                .values
-                .get(&(year, basis))
-                .filter(|(at, _)| *at == v.values)
-                .map(|(_, m)| m.clone())
-        };
-        if let Some(m) = held(&self.lock()) {
-            return Ok(m);
-        }
-        let _gate = self.gate(&format!("values|{year:?}|{basis:?}")).await;
-        if let Some(m) = held(&self.lock()) {
-            return Ok(m);
-        }
-        let loaded = Arc::new(crate::values::load(store, year, basis).await?);
-        let mut inner = self.lock();
-        inner.values.retain(|_, (at, _)| *at == v.values);
-        if inner.values.len() >= YEARS_KEPT {
-            inner.values.clear();
-        }
-        inner
-            .values
-            .insert((year, basis), (v.values, loaded.clone()));
-        Ok(loaded)
+        self.per_year(
+            "values",
+            |i| &mut i.values,
+            (year, basis),
+            v.values,
+            crate::values::load(store, year, basis),
+        )
+        .await
     }
 
     async fn unapproved_at(
@@ -202,27 +186,51 @@ impl Cache {
         v: DataVersions,
         year: Option<i32>,
     ) -> AppResult<Arc<Unapproved>> {
-        let held = |inner: &Inner| {
-            inner
-                .unapproved
-                .get(&year)
-                .filter(|(at, _)| *at == v.values)
+        self.per_year(
+            "unapproved",
+            |i| &mut i.unapproved,
+            year,
+            v.values,
+            crate::values::load_unapproved(store, year),
+        )
+        .await
+    }
+
+    /// The part held in `map` (called `name`) under `key` if it was loaded at `version`, else `load`ed
+    /// once (however many ask at once) and kept beside the other keys of that version, at
+    /// most [`YEARS_KEPT`] of them.
+    async fn per_year<K, T>(
+        &self,
+        name: &str,
+        map: impl Fn(&mut Inner) -> &mut HashMap<K, (i64, Arc<T>)>,
+        key: K,
+        version: i64,
+        load: impl std::future::Future<Output = AppResult<T>>,
+    ) -> AppResult<Arc<T>>
+    where
+        K: std::hash::Hash + Eq + std::fmt::Debug,
+    {
+        let held = |inner: &mut Inner| {
+            map(inner)
+                .get(&key)
+                .filter(|(at, _)| *at == version)
                 .map(|(_, m)| m.clone())
         };
-        if let Some(m) = held(&self.lock()) {
+        if let Some(m) = held(&mut self.lock()) {
             return Ok(m);
         }
-        let _gate = self.gate(&format!("unapproved|{year:?}")).await;
-        if let Some(m) = held(&self.lock()) {
+        let _gate = self.gate(&format!("{name}|{key:?}")).await;
+        if let Some(m) = held(&mut self.lock()) {
             return Ok(m);
         }
-        let loaded = Arc::new(crate::values::load_unapproved(store, year).await?);
+        let loaded = Arc::new(load.await?);
         let mut inner = self.lock();
-        inner.unapproved.retain(|_, (at, _)| *at == v.values);
-        if inner.unapproved.len() >= YEARS_KEPT {
-            inner.unapproved.clear();
+        let kept = map(&mut inner);
+        kept.retain(|_, (at, _)| *at == version);
+        if kept.len() >= YEARS_KEPT {
+            kept.clear();
         }
-        inner.unapproved.insert(year, (v.values, loaded.clone()));
+        kept.insert(key, (version, loaded.clone()));
         Ok(loaded)
     }
 

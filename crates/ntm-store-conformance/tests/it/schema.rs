@@ -208,6 +208,22 @@ fn differences<T: Ord + std::fmt::Debug>(
     })
 }
 
+/// A connection to the server of `url`, with `schema` made afresh and migrated by the
+/// PostgreSQL store; the caller reads it, then drops the schema.
+async fn migrated_postgres_schema(url: &str, schema: &str) -> PgConnection {
+    PostgresStore::drop_schema(url, schema)
+        .await
+        .expect("drop a stale schema");
+    let store = PostgresStore::open_in_schema(url, schema)
+        .await
+        .expect("open PostgreSQL");
+    store.migrate().await.expect("migrate PostgreSQL");
+    drop(store);
+    PgConnection::connect(url)
+        .await
+        .expect("connect to PostgreSQL")
+}
+
 #[tokio::test]
 #[ignore = "needs PostgreSQL: set NTM_TEST_POSTGRES_URL, run with --run-ignored all"]
 async fn postgres_schema_is_equivalent_to_sqlite() {
@@ -222,17 +238,7 @@ async fn postgres_schema_is_equivalent_to_sqlite() {
     let lite = sqlite_schema(&mut conn).await;
 
     let schema = schema_name("schemas_are_equivalent");
-    PostgresStore::drop_schema(&url, &schema)
-        .await
-        .expect("drop a stale schema");
-    let store = PostgresStore::open_in_schema(&url, &schema)
-        .await
-        .expect("open PostgreSQL");
-    store.migrate().await.expect("migrate PostgreSQL");
-    drop(store);
-    let mut pg = PgConnection::connect(&url)
-        .await
-        .expect("connect to PostgreSQL");
+    let mut pg = migrated_postgres_schema(&url, &schema).await;
     let postgres = postgres_schema(&mut pg, &schema).await;
     PostgresStore::drop_schema(&url, &schema)
         .await
@@ -586,17 +592,7 @@ async fn copy_knows_every_table_and_column_of_sqlite() {
 async fn copy_knows_every_table_and_column_of_postgres() {
     let url = postgres_url("copy_knows_every_table_and_column_of_postgres");
     let schema = schema_name("copy_knows_every_table");
-    PostgresStore::drop_schema(&url, &schema)
-        .await
-        .expect("drop a stale schema");
-    let store = PostgresStore::open_in_schema(&url, &schema)
-        .await
-        .expect("open PostgreSQL");
-    store.migrate().await.expect("migrate PostgreSQL");
-    drop(store);
-    let mut pg = PgConnection::connect(&url)
-        .await
-        .expect("connect to PostgreSQL");
+    let mut pg = migrated_postgres_schema(&url, &schema).await;
     let catalog = postgres_catalog(&mut pg, &schema).await;
     PostgresStore::drop_schema(&url, &schema)
         .await
