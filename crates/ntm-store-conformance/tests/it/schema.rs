@@ -570,20 +570,26 @@ async fn migrated_sqlite_catalog() -> Catalog {
     sqlite_catalog(&mut conn).await
 }
 
-/// A migration that adds a table or a column fails here until `ntm copy` knows it.
-#[tokio::test]
-async fn copy_knows_every_table_and_column_of_sqlite() {
-    let catalog = migrated_sqlite_catalog().await;
+/// The copy's table list matches `catalog`, the migrated schema of `backend`, whose
+/// declared types `fits` checks against each column's kind.
+fn assert_copy_knows(catalog: &Catalog, backend: &str, fits: Fits) {
     assert!(
         catalog.tables.len() > 40,
-        "the SQLite schema looks empty: {catalog:?}"
+        "the {backend} schema looks empty: {catalog:?}"
     );
-    let problems = copy_problems(TABLES, &catalog, fits_sqlite);
+    let problems = copy_problems(TABLES, catalog, fits);
     assert!(
         problems.is_empty(),
         "the copy's table list is wrong:\n{}",
         problems.join("\n")
     );
+}
+
+/// A migration that adds a table or a column fails here until `ntm copy` knows it.
+#[tokio::test]
+async fn copy_knows_every_table_and_column_of_sqlite() {
+    let catalog = migrated_sqlite_catalog().await;
+    assert_copy_knows(&catalog, "SQLite", fits_sqlite);
 }
 
 /// The same on PostgreSQL, whose declared types tell booleans, dates and instants apart.
@@ -597,16 +603,7 @@ async fn copy_knows_every_table_and_column_of_postgres() {
     PostgresStore::drop_schema(&url, &schema)
         .await
         .expect("drop the test schema");
-    assert!(
-        catalog.tables.len() > 40,
-        "the PostgreSQL schema looks empty: {catalog:?}"
-    );
-    let problems = copy_problems(TABLES, &catalog, fits_postgres);
-    assert!(
-        problems.is_empty(),
-        "the copy's table list is wrong:\n{}",
-        problems.join("\n")
-    );
+    assert_copy_knows(&catalog, "PostgreSQL", fits_postgres);
 }
 
 /// The check finds what a list gets wrong: a table left out, a column left out, a wrong
