@@ -37,7 +37,15 @@ struct Inner {
     values: HashMap<(Option<i32>, Basis), (i64, Arc<ValueMap>)>,
     unapproved: HashMap<Option<i32>, (i64, Arc<Unapproved>)>,
     tasks: Option<(i64, Arc<crate::tasks::TaskMaterial>)>,
-    memos: HashMap<String, (DataVersions, Arc<dyn std::any::Any + Send + Sync>)>,
+    memos: HashMap<String, Memo>,
+    /// A clock of reads, for evicting the memo least recently read.
+    used: u64,
+}
+
+struct Memo {
+    at: DataVersions,
+    used: u64,
+    value: Arc<dyn std::any::Any + Send + Sync>,
 }
 
 /// Results kept at most by [`Cache::memo`]: a province's scopes × years, with room.
@@ -250,28 +258,67 @@ impl Cache {
         E: From<crate::AppError>,
         F: FnOnce() -> Result<T, E>,
     {
+        self.memo_with(store, key, async move { compute() }).await
+    }
+
+    /// [`Cache::memo`] of a computation that reads the store itself (a scorecard loads its
+    /// commune's values and workflow): `compute` is only awaited when nothing is kept.
+    pub async fn memo_with<T, E>(
+        &self,
+        store: &dyn Store,
+        key: String,
+        compute: impl std::future::Future<Output = Result<T, E>>,
+    ) -> Result<Arc<T>, E>
+    where
+        T: Send + Sync + 'static,
+        E: From<crate::AppError>,
+    {
         let v = self.current(store).await.map_err(E::from)?;
-        let held = |inner: &Inner| {
+        let held = |inner: &mut Inner| {
+            inner.used += 1;
+            let used = inner.used;
             inner
                 .memos
-                .get(&key)
-                .filter(|(at, _)| *at == v)
-                .and_then(|(_, value)| value.clone().downcast::<T>().ok())
+                .get_mut(&key)
+                .filter(|m| m.at == v)
+                .and_then(|m| {
+                    m.used = used;
+                    m.value.clone().downcast::<T>().ok()
+                })
         };
-        if let Some(hit) = held(&self.lock()) {
+        if let Some(hit) = held(&mut self.lock()) {
             return Ok(hit);
         }
         let _gate = self.gate(&format!("memo|{key}")).await;
-        if let Some(hit) = held(&self.lock()) {
+        if let Some(hit) = held(&mut self.lock()) {
             return Ok(hit);
         }
-        let value = Arc::new(compute()?);
+        let value = Arc::new(compute.await?);
         let mut inner = self.lock();
-        inner.memos.retain(|_, (at, _)| *at == v);
-        if inner.memos.len() >= MEMOS_KEPT {
-            inner.memos.clear();
+        inner.memos.retain(|_, m| m.at == v);
+        // The least recently read goes: one scorecard per commune of a country would
+        // otherwise push out the views every viewer of a province reads.
+        while inner.memos.len() >= MEMOS_KEPT {
+            let Some(oldest) = inner
+                .memos
+                .iter()
+                .min_by_key(|(_, m)| m.used)
+                .map(|(k, _)| k.clone())
+            else {
+                break;
+            };
+            inner.memos.remove(&oldest);
         }
-        inner.memos.insert(key, (v, value.clone()));
+        inner.used += 1;
+        let used = inner.used;
+        inner.memos.insert(
+            key,
+            Memo {
+                at: v,
+                used,
+                value: value.clone(),
+            },
+        );
         Ok(value)
     }
 

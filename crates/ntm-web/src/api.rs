@@ -379,8 +379,9 @@ pub struct ValuesQuery {
     /// The year (values are kept for 2010–2035).
     #[param(minimum = 2010, maximum = 2035)]
     pub year: i32,
-    /// Values per page (1–10000; default 1000). A full page ends with a `Link` header
-    /// (`rel="next"`) that names the next one.
+    /// Values per page at most (1–10000; default 1000). While more may follow, the page
+    /// ends with a `Link` header (`rel="next"`) that names the next one; a page may hold
+    /// fewer values than asked and still have a next one: follow `Link` until it is gone.
     #[param(minimum = 1, maximum = 10000)]
     pub limit: Option<usize>,
     /// Where the page begins: the `after` of the `Link` header of the page before.
@@ -408,7 +409,7 @@ fn parse_value_cursor(text: &str) -> Option<ntm_store::ValuePosition> {
 
 /// Values of a year, for one unit or every unit the caller may read, page by page in the
 /// order of unit, year and indicator.
-#[utoipa::path(get, path = "/api/v1/values", params(ValuesQuery), responses((status = 200, body = [ValueDto], headers(("Link" = String, description = "On a full page: `<URL>; rel=\"next\"`, the next page"))), (status = 400), (status = 403)), security(("token" = [])))]
+#[utoipa::path(get, path = "/api/v1/values", params(ValuesQuery), responses((status = 200, body = [ValueDto], headers(("Link" = String, description = "While more may follow: `<URL>; rel=\"next\"`, the next page"))), (status = 400), (status = 403)), security(("token" = [])))]
 pub async fn list_values(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -439,29 +440,42 @@ pub async fn list_values(
         .registry(state.store.as_ref())
         .await
         .map_err(api_err)?;
-    let units: Vec<UnitId> = match &q.unit {
+    // Whoever reads most of the year's units reads the year whole and keeps their own:
+    // binding a country's 15,000 units to each page's query cost more than reading the
+    // page. The page may then hold fewer than `limit` values; the Link header goes on
+    // while the store had more.
+    let (units, keep) = match &q.unit {
         Some(u) => {
             let id = parse_unit(u)?;
             if !can(&registry, &caller.actor.grants, Action::View, &id, q.year) {
                 return Err(WebError::forbidden().api());
             }
-            vec![id]
+            (Some(vec![id]), None)
         }
-        None => state
-            .cache
-            .visible_units(state.store.as_ref(), &caller.actor.grants, q.year)
-            .await
-            .map_err(api_err)?
-            .iter()
-            .cloned()
-            .collect(),
+        None => {
+            let visible = state
+                .cache
+                .visible_units(state.store.as_ref(), &caller.actor.grants, q.year)
+                .await
+                .map_err(api_err)?;
+            let of_year = registry
+                .units()
+                .iter()
+                .filter(|u| u.valid().touches_year(q.year))
+                .count();
+            if visible.len() * 2 >= of_year {
+                (None, Some(visible))
+            } else {
+                (Some(visible.iter().cloned().collect()), None)
+            }
+        }
     };
-    let records = state
+    let mut records = state
         .store
         .list_values_page(
             &ValueFilter {
                 year: Some(q.year),
-                units: Some(units),
+                units,
                 indicator_id: None,
             },
             after.as_ref(),
@@ -469,20 +483,23 @@ pub async fn list_values(
         )
         .await
         .map_err(|e| api_err(ntm_app::AppError::from(e)))?;
-    let next = (records.len() == limit)
-        .then(|| records.last())
-        .flatten()
-        .map(|last| {
-            let mut query = form_urlencoded::Serializer::new(String::new());
-            if let Some(u) = &q.unit {
-                query.append_pair("unit", u);
-            }
-            query
-                .append_pair("year", &q.year.to_string())
-                .append_pair("limit", &limit.to_string())
-                .append_pair("after", &value_cursor(&last.position()));
-            format!("</api/v1/values?{}>; rel=\"next\"", query.finish())
-        });
+    let last = (records.len() == limit)
+        .then(|| records.last().map(|r| r.position()))
+        .flatten();
+    if let Some(visible) = keep {
+        records.retain(|r| visible.contains(&r.unit_id));
+    }
+    let next = last.map(|last| {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        if let Some(u) = &q.unit {
+            query.append_pair("unit", u);
+        }
+        query
+            .append_pair("year", &q.year.to_string())
+            .append_pair("limit", &limit.to_string())
+            .append_pair("after", &value_cursor(&last));
+        format!("</api/v1/values?{}>; rel=\"next\"", query.finish())
+    });
     let body = Json(
         records
             .into_iter()
@@ -589,7 +606,7 @@ pub async fn write_values(
 }
 
 /// An evaluated indicator.
-#[derive(Serialize, ToSchema)]
+#[derive(Clone, Serialize, ToSchema)]
 pub struct IndicatorResultDto {
     pub id: String,
     pub value: Option<String>,
@@ -603,7 +620,7 @@ pub struct IndicatorResultDto {
 }
 
 /// An evaluated criterion.
-#[derive(Serialize, ToSchema)]
+#[derive(Clone, Serialize, ToSchema)]
 pub struct CriterionResultDto {
     pub id: String,
     pub name: String,
@@ -613,7 +630,7 @@ pub struct CriterionResultDto {
 }
 
 /// A unit's evaluation in a year.
-#[derive(Serialize, ToSchema)]
+#[derive(Clone, Serialize, ToSchema)]
 pub struct EvaluationDto {
     pub unit: UnitRefDto,
     pub year: i32,
@@ -632,7 +649,7 @@ pub struct EvaluationDto {
 }
 
 /// A unit reference.
-#[derive(Serialize, ToSchema)]
+#[derive(Clone, Serialize, ToSchema)]
 pub struct UnitRefDto {
     pub id: String,
     pub code: String,
@@ -666,21 +683,48 @@ pub async fn evaluation(
     Query(q): Query<EvalQuery>,
 ) -> ApiResult<EvaluationDto> {
     let id = parse_unit(&unit)?;
-    let ws = workspace_on(&state, Some(year), q.basis.into()).await?;
-    if !can(&ws.registry, &caller.actor.grants, Action::View, &id, year) {
+    let registry = state
+        .cache
+        .registry(state.store.as_ref())
+        .await
+        .map_err(api_err)?;
+    if !can(&registry, &caller.actor.grants, Action::View, &id, year) {
         return Err(WebError::forbidden().api());
     }
+    // A unit's evaluation is the same for every caller allowed to read it (checked
+    // above), so it is kept per data version: a province's is the work of all its
+    // communes.
     let set = q.set.map(SetId);
-    let e = ws.evaluate(&id, year, set.as_ref()).map_err(api_err)?;
+    let dto = state
+        .cache
+        .memo_with(
+            state.store.as_ref(),
+            format!("api-evaluation|{id}|{year}|{set:?}|{:?}", q.basis),
+            evaluation_dto(&state, &id, year, set.as_ref(), q.basis),
+        )
+        .await
+        .map_err(api_err)?;
+    Ok(Json((*dto).clone()))
+}
+
+async fn evaluation_dto(
+    state: &AppState,
+    id: &UnitId,
+    year: i32,
+    set: Option<&SetId>,
+    basis: BasisDto,
+) -> Result<EvaluationDto, WebError> {
+    let ws = workspace_on(state, Some(year), basis.into()).await?;
+    let e = ws.evaluate(id, year, set)?;
     let r = e.result();
-    Ok(Json(EvaluationDto {
+    Ok(EvaluationDto {
         unit: UnitRefDto {
             id: id.to_string(),
             code: e.unit.code.clone(),
             name: e.name.clone(),
         },
         year,
-        basis: q.basis,
+        basis,
         unapproved_status: e.unapproved.map(|s| s.as_str().to_owned()),
         criteria_set: e.set.id().0.clone(),
         illustrative: e.illustrative(),
@@ -712,7 +756,7 @@ pub async fn evaluation(
                     .collect(),
             })
             .collect(),
-    }))
+    })
 }
 
 /// Counts of communes by level.

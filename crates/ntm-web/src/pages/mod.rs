@@ -416,13 +416,36 @@ where
     T: Send + Sync + 'static,
     F: FnOnce() -> WebResult<T>,
 {
+    scoped_with(state, session, chosen, page, year, extra, async move {
+        compute()
+    })
+    .await
+}
+
+/// [`scoped`] of a computation that reads the store itself; awaited only when nothing is
+/// kept for that key and data version.
+pub async fn scoped_with<T>(
+    state: &AppState,
+    session: &Session,
+    chosen: &ChosenBasis,
+    page: &str,
+    year: i32,
+    extra: &str,
+    compute: impl std::future::Future<Output = WebResult<T>>,
+) -> WebResult<std::sync::Arc<T>>
+where
+    T: Send + Sync + 'static,
+{
     let key = format!(
         "{page}|{year}|{:?}|{:?}|{extra}|{:?}",
         chosen.basis,
         chosen.tree(),
         session.actor.grants
     );
-    state.cache.memo(state.store.as_ref(), key, compute).await
+    state
+        .cache
+        .memo_with(state.store.as_ref(), key, compute)
+        .await
 }
 
 /// The counts a basis bar states for a scope: unit-years left out as unapproved, communes

@@ -101,6 +101,21 @@ pub struct SetChoice {
 struct ScorecardPage {
     chrome: Option<Chrome>,
     basis_bar: super::BasisBar,
+    can_enter: bool,
+    card: std::sync::Arc<Card>,
+}
+
+// The template reads the card's fields as the page's own.
+impl std::ops::Deref for ScorecardPage {
+    type Target = Card;
+    fn deref(&self) -> &Card {
+        &self.card
+    }
+}
+
+/// What the scorecard shows of the stored data: the same for every viewer of one scope
+/// until a write, so kept per data version ([`super::scoped_with`]).
+struct Card {
     /// Said when the unit-year's values are not approved.
     pending: Option<String>,
     unit_id: String,
@@ -122,7 +137,6 @@ struct ScorecardPage {
     /// What the set lacks, when it is incomplete.
     set_gaps: String,
     workflow: String,
-    can_enter: bool,
     lacking: Vec<Lacking>,
     /// The sections of the unmet and unknown criteria, in the set's order.
     open_criteria: Vec<CriterionRow>,
@@ -228,15 +242,23 @@ pub async fn page(
 ) -> WebResult<Response> {
     let id = unit_id(&id)?;
     let year = q.year.unwrap_or(state.config.default_year);
-    let ws = super::workspace_for(&state, &id, year, chosen.basis).await?;
-    require(&session, &ws.registry, Action::View, &id, year)?;
+    let registry = state.cache.registry(state.store.as_ref()).await?;
+    require(&session, &registry, Action::View, &id, year)?;
     let set = q.set.filter(|s| !s.is_empty()).map(SetId);
-    let e = match ws.evaluate(&id, year, set.as_ref()) {
-        Ok(e) => e,
-        Err(ntm_app::AppError::Ambiguous(m)) | Err(ntm_app::AppError::NotFound(m))
-            if ws.registry.get(&id).is_some() =>
-        {
-            let chrome = Chrome::new(&session, &ws.registry, year, "units");
+    let card = super::scoped_with(
+        &state,
+        &session,
+        &chosen,
+        "scorecard",
+        year,
+        &format!("{id}|{set:?}"),
+        card(&state, &session, &id, year, set.as_ref(), chosen.basis),
+    )
+    .await?;
+    let chrome = Chrome::new(&session, &registry, year, "units");
+    let card = match &*card {
+        Ok(card) => card.clone(),
+        Err(m) => {
             return super::notice(
                 chrome,
                 format!("Đánh giá năm {year}"),
@@ -244,22 +266,54 @@ pub async fn page(
                 (&format!("/units/{id}"), "Về trang đơn vị"),
             );
         }
-        Err(e) => return Err(e.into()),
     };
-    let (status, record) = ntm_app::workflow::status(state.store.as_ref(), &id, year).await?;
-    let sets = ws.sets_for(&id, year)?;
-    let history = ws.history(&id, &session.actor.grants);
-    let result = e.result();
-    let pending = pending_text(&e, &ws, &id, year);
-    let mut sources = Sources::default();
-    let (met_criteria, open_criteria): (Vec<_>, Vec<_>) =
-        criterion_rows(&e, &id, year, &mut sources)
-            .into_iter()
-            .partition(|c| c.met);
     render(&ScorecardPage {
         basis_bar: chosen.bar(year, 0),
+        chrome: Some(chrome),
+        can_enter: can(
+            &registry,
+            &session.actor.grants,
+            Action::EnterValues,
+            &id,
+            year,
+        ),
+        card,
+    })
+}
+
+/// The card of `id` in `year`, or why the unit cannot be evaluated that year (a unit
+/// outside the year's tree, no set applies): a notice, not an error page.
+async fn card(
+    state: &AppState,
+    session: &Session,
+    id: &UnitId,
+    year: i32,
+    set: Option<&SetId>,
+    basis: ntm_app::evaluate::Basis,
+) -> WebResult<Result<std::sync::Arc<Card>, String>> {
+    let ws = super::workspace_for(state, id, year, basis).await?;
+    let e = match ws.evaluate(id, year, set) {
+        Ok(e) => e,
+        Err(ntm_app::AppError::Ambiguous(m)) | Err(ntm_app::AppError::NotFound(m))
+            if ws.registry.get(id).is_some() =>
+        {
+            return Ok(Err(m));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let (status, record) = ntm_app::workflow::status(state.store.as_ref(), id, year).await?;
+    let sets = ws.sets_for(id, year)?;
+    let history = ws.history(id, &session.actor.grants);
+    let result = e.result();
+    let pending = pending_text(&e, &ws, id, year);
+    let mut sources = Sources::default();
+    let (met_criteria, open_criteria): (Vec<_>, Vec<_>) =
+        criterion_rows(&e, id, year, &mut sources)
+            .into_iter()
+            .partition(|c| c.met);
+    let has_values = ws.has_values(id, year);
+    Ok(Ok(std::sync::Arc::new(Card {
         pending,
-        chrome: Some(Chrome::new(&session, &ws.registry, year, "units")),
         unit_id: id.to_string(),
         name: e.name.clone(),
         year,
@@ -267,7 +321,7 @@ pub async fn page(
         set_title: e.set.header.title.clone(),
         sets: sets.iter().map(|s| set_choice(s, e.set)).collect(),
         illustrative: e.illustrative(),
-        level: if ws.has_values(&id, year) {
+        level: if has_values {
             e.ladder.level.label_vi()
         } else {
             "chưa đánh giá được (chưa có số liệu)"
@@ -276,10 +330,10 @@ pub async fn page(
         total: result.criteria_total(),
         unmet: result.count(CriterionStatus::Unmet),
         unknown: result.count(CriterionStatus::Unknown),
-        no_gap: if !ws.has_values(&id, year) {
+        no_gap: if !has_values {
             format!(
                 "Chưa có số liệu{} năm {year}: chưa đánh giá được mức đạt; các tiêu chí dưới đây cho biết cần nhập gì và mức cần đạt.",
-                if chosen.basis == ntm_app::evaluate::Basis::Approved {
+                if basis == ntm_app::evaluate::Basis::Approved {
                     " đã duyệt"
                 } else {
                     ""
@@ -297,7 +351,7 @@ pub async fn page(
             }
         },
         next: e
-            .gap_to_tell(ws.has_values(&id, year))
+            .gap_to_tell(has_values)
             .zip(e.next_gap())
             .map(|(step, (level, criteria))| NextLevel {
                 level: level.label_vi(),
@@ -305,19 +359,12 @@ pub async fn page(
                 criteria,
             }),
         workflow: workflow_text(status, record),
-        can_enter: can(
-            &ws.registry,
-            &session.actor.grants,
-            Action::EnterValues,
-            &id,
-            year,
-        ),
         lacking: lacking(result),
         open_criteria,
         met_criteria,
         sources: sources.list,
-        history: history.iter().map(|h| history_row(h, &id, year)).collect(),
-    })
+        history: history.iter().map(|h| history_row(h, id, year)).collect(),
+    })))
 }
 
 /// What a page says when the unit-year's values are not approved, on either basis.

@@ -787,7 +787,7 @@ async fn a_session_ends_by_the_applications_clock_not_the_calendar() {
 /// the workflow.
 /// Kỳ Lạc's 2022 is a draft in the demo: the pages that include unapproved values see
 /// its writes, the official ones its status.
-const CACHED_PAGES: [&str; 10] = [
+const CACHED_PAGES: [&str; 12] = [
     "/?year=2022",
     "/?year=2022&so_lieu=tat-ca",
     "/matrix?year=2022&so_lieu=tat-ca",
@@ -798,6 +798,8 @@ const CACHED_PAGES: [&str; 10] = [
     "/approval/18850@2020-01-01/2022",
     "/criteria",
     "/api/v1/evaluations/447@2020-01-01/2022?basis=current",
+    "/units/42@2020-01-01/scorecard?year=2022",
+    "/api/v1/evaluations/42@2020-01-01/2022",
 ];
 
 /// Every cached page answers as a fresh server would; returns the pages' bodies.
@@ -956,6 +958,27 @@ async fn a_kept_view_is_never_served_to_a_viewer_of_another_scope() {
     let names = |body: &str| body.contains("18685@2020-01-01");
     assert!(names(&matrices[0]) && names(&matrices[3]));
     assert!(!names(&matrices[1]) && !names(&matrices[2]));
+    // A scorecard and an evaluation kept for the office are refused to a commune that
+    // may not read them, and a province's kept for its office to no one else.
+    let office = app.login("vpdp").await;
+    let other = app.login("xa-thanhsen").await;
+    for path in [
+        "/units/18850@2020-01-01/scorecard?year=2022",
+        "/units/42@2020-01-01/scorecard?year=2022",
+        "/api/v1/evaluations/18850@2020-01-01/2022",
+        "/api/v1/evaluations/42@2020-01-01/2022",
+    ] {
+        assert_eq!(
+            app.get(&office, path).await.status,
+            StatusCode::OK,
+            "{path}"
+        );
+        assert_eq!(
+            app.get(&other, path).await.status,
+            StatusCode::FORBIDDEN,
+            "{path}"
+        );
+    }
 }
 
 #[tokio::test]
