@@ -9,6 +9,7 @@ pub mod access;
 pub mod criteria;
 pub mod evaluation;
 pub mod ocop;
+pub mod quality;
 pub mod recognition;
 pub mod resources;
 pub mod rollup;

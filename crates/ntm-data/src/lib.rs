@@ -5,6 +5,7 @@
 pub mod attributes_file;
 pub mod criteria_file;
 pub mod ocop_conditions;
+pub mod quality_file;
 pub mod shipped;
 pub mod shipped_units;
 pub mod units_file;

@@ -47,6 +47,21 @@ fn owned(files: &[(&str, &str)]) -> Vec<(String, String)> {
     out
 }
 
+/// The data-quality rules of `data/quality/*.toml` ([`crate::quality_file`]), as
+/// `(file name, text)`, sorted by name. They name the demo's set and are demo material.
+pub fn demo_quality_files() -> Vec<(String, String)> {
+    owned(QUALITY)
+}
+
+/// Kept sorted by name.
+const QUALITY: &[(&str, &str)] = &[(
+    "xa-ntm-2021-2025-minh-hoa.toml",
+    include_str!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../data/quality/xa-ntm-2021-2025-minh-hoa.toml"
+    )),
+)];
+
 /// Every criteria file under `data/criteria/*.toml` (not the demo sets), as
 /// `(file name, text)`, sorted by name.
 pub fn criteria_files() -> Vec<(String, String)> {
@@ -99,6 +114,33 @@ mod tests {
         let listed: Vec<&str> = CRITERIA.iter().map(|(n, _)| *n).collect();
         assert!(listed.is_sorted(), "keep CRITERIA sorted");
         assert!(DEMO.iter().map(|(n, _)| *n).is_sorted(), "keep DEMO sorted");
+    }
+
+    #[test]
+    fn shipped_quality_rules_check_indicators_of_their_set() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/quality");
+        let files = demo_quality_files();
+        let names: Vec<String> = files.iter().map(|(n, _)| n.clone()).collect();
+        assert_eq!(names, toml_names(&root), "update QUALITY in shipped.rs");
+        let mut all = criteria_files();
+        all.extend(demo_criteria_files());
+        let catalogue = load_catalogue(&all).expect("the shipped sets load");
+        for (name, text) in files {
+            let rules =
+                crate::quality_file::parse(&text).unwrap_or_else(|p| panic!("{name}: {p:?}"));
+            assert_eq!(format!("{}.toml", rules.set), name);
+            let set = catalogue
+                .get(&SetId(rules.set.clone()))
+                .unwrap_or_else(|| panic!("{name}: no set {}", rules.set));
+            let known: Vec<String> = set.indicators().map(|(_, i)| i.id.clone()).collect();
+            for id in crate::quality_file::named_indicators(&rules.rules) {
+                assert!(
+                    known.iter().any(|k| k == id),
+                    "{name}: {id} is not in {}",
+                    rules.set
+                );
+            }
+        }
     }
 
     fn parsed(files: &[(String, String)]) -> BTreeMap<String, SetDefinition> {
