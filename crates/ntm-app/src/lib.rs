@@ -21,6 +21,7 @@ pub mod imports;
 pub mod mail;
 pub mod notes;
 pub mod ocop;
+pub mod quality;
 pub mod recognition;
 pub mod reports;
 pub mod resources;

@@ -54,13 +54,22 @@ pub fn demo_quality_files() -> Vec<(String, String)> {
 }
 
 /// Kept sorted by name.
-const QUALITY: &[(&str, &str)] = &[(
-    "xa-ntm-2021-2025-minh-hoa.toml",
-    include_str!(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../data/quality/xa-ntm-2021-2025-minh-hoa.toml"
-    )),
-)];
+const QUALITY: &[(&str, &str)] = &[
+    (
+        "xa-ntm-2021-2025-minh-hoa.toml",
+        include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../data/quality/xa-ntm-2021-2025-minh-hoa.toml"
+        )),
+    ),
+    (
+        "xa-ntm-2026-2030-minh-hoa.toml",
+        include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../data/quality/xa-ntm-2026-2030-minh-hoa.toml"
+        )),
+    ),
+];
 
 /// Every criteria file under `data/criteria/*.toml` (not the demo sets), as
 /// `(file name, text)`, sorted by name.

@@ -37,12 +37,9 @@ pub fn hatinh_files() -> Vec<(&'static str, &'static str)> {
 }
 
 /// A point for each post-reform unit of Hà Tĩnh (`code,name,kind,lat,lon`), for maps drawn
-/// without a boundary file. CC-BY-4.0: every map drawn from it shows
-/// [`HATINH_POINTS_ATTRIBUTION`].
+/// without a boundary file. CC-BY-4.0: every map drawn from it shows the attribution of
+/// `data/admin-units/README.md` (`ntm_map::OPEN_ADMIN_DATA_ATTRIBUTION`).
 pub const HATINH_POINTS: &str = include_str!("../../../data/admin-units/hatinh-2025-centroids.csv");
-
-/// The attribution the points' licence asks for, wherever they are shown.
-pub const HATINH_POINTS_ATTRIBUTION: &str = "Vị trí các xã, phường: Vietnam Administrative Divisions Dataset (CC-BY-4.0), https://github.com/open-admin-data/vietnam-administrative-divisions; tọa độ © OpenStreetMap contributors";
 
 /// Codes whose shipped point the source's README calls doubtful (Hương Sơn, 18133: about
 /// 1.4 km from Sơn Kim 1 in the far west, while it was formed mainly from Phố Châu).

@@ -11,6 +11,7 @@ mod auth;
 mod charts;
 mod error;
 mod format;
+mod maps;
 mod pages;
 mod routes;
 mod state;

@@ -300,6 +300,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/reports/levels", get(pages::reports::levels))
         .route("/reports/candidates", get(pages::reports::candidates))
+        .route("/reports/quality", get(pages::quality::page))
         .route("/reports/export", get(pages::reports::export))
         .route("/templates", get(pages::reports::template))
         .route(

@@ -15,6 +15,7 @@ pub mod login;
 pub mod matrix;
 pub mod ocop;
 pub mod overview;
+pub mod quality;
 pub mod recognition;
 pub mod reports;
 pub mod resources;

@@ -35,13 +35,13 @@ pub fn xlsx(bytes: Vec<u8>, file: &str) -> Response {
     super::download(bytes, file, Some(XLSX))
 }
 
-fn t(text: impl Into<String>) -> Cell {
+pub(crate) fn t(text: impl Into<String>) -> Cell {
     Cell {
         value: CellValue::Text(text.into()),
         tone: Tone::Plain,
     }
 }
-fn int(n: usize) -> Cell {
+pub(crate) fn int(n: usize) -> Cell {
     Cell {
         value: CellValue::Int(n as i64),
         tone: Tone::Plain,
@@ -66,7 +66,7 @@ fn bold(mut c: Cell) -> Cell {
     c.tone = Tone::Emphasis;
     c
 }
-fn col(header: &str, width: f64) -> Column {
+pub(crate) fn col(header: &str, width: f64) -> Column {
     Column {
         header: header.into(),
         width,
@@ -81,7 +81,7 @@ fn status_mark(s: CriterionStatus) -> (&'static str, &'static str, Tone) {
     }
 }
 
-fn subtitle(scope: &str, set: &str, illustrative: bool, bar: &BasisBar) -> Vec<String> {
+pub(crate) fn subtitle(scope: &str, set: &str, illustrative: bool, bar: &BasisBar) -> Vec<String> {
     let mut v = vec![
         format!("Phạm vi: {scope}"),
         format!("Bộ tiêu chí: {set}"),
@@ -133,7 +133,7 @@ fn found<T>(r: ntm_app::AppResult<T>) -> WebResult<Result<T, String>> {
     }
 }
 
-fn scope_name(session: &Session, ws: &ntm_app::evaluate::Workspace) -> String {
+pub(crate) fn scope_name(session: &Session, ws: &ntm_app::evaluate::Workspace) -> String {
     session
         .actor
         .grants

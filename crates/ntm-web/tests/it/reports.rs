@@ -689,3 +689,47 @@ async fn the_2026_template_of_a_commune_after_the_reform_goes_round_under_the_20
         .await;
     assert!(card.body.contains("75 triệu đồng"), "{}", edited.value);
 }
+
+#[tokio::test]
+async fn the_quality_page_checks_the_scope_maps_the_post_reform_units_and_exports() {
+    let app = TestApp::demo().await;
+    let office = app.login("vpdp").await;
+    for year in [2022, 2026] {
+        let page = app
+            .get(
+                &office,
+                &format!("/reports/quality?year={year}&so_lieu=tat-ca"),
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        assert!(page.body.contains("xã được kiểm tra"), "{}", page.body);
+        assert!(page.body.contains("Theo quy tắc"));
+        if year >= 2025 {
+            assert!(page.body.contains("<svg"), "a map of {year}");
+            assert!(
+                page.body.contains("OpenStreetMap contributors"),
+                "its attribution"
+            );
+        } else {
+            assert!(
+                page.body
+                    .contains("Chưa có bản đồ của các đơn vị trước sắp xếp"),
+                "no map of the pre-reform tree"
+            );
+        }
+    }
+    let bytes = download(&app, &office, "/reports/quality?year=2024&format=xlsx").await;
+    assert!(bytes.starts_with(b"PK"), "an .xlsx");
+    // A commune reads its own findings, and nobody else's.
+    let commune = app.login("xa-thanhsen").await;
+    let own = app.get(&commune, "/reports/quality?year=2024").await;
+    assert_eq!(own.status, StatusCode::OK);
+    assert!(!own.body.contains(KY_LAC), "{}", own.body);
+    let other = app
+        .get(
+            &commune,
+            &format!("/reports/quality?year=2024&unit={KY_LAC}"),
+        )
+        .await;
+    assert_eq!(other.status, StatusCode::FORBIDDEN);
+}

@@ -1,0 +1,386 @@
+//! Data-quality findings of a year inside a scope: every commune with values is checked
+//! by the rules of the set that evaluates it ([`ntm_core::quality`]), against its own
+//! values, last year's, its peers' (every commune of the year, whoever reads the page:
+//! a median is not a secret, the peers' names are shown only to who may read them), its
+//! recognition and the evidence its deciding values carry.
+//!
+//! The rules are data: `data/quality/*.toml`, one file per criteria set, read once. A set
+//! without a rules file is named as unchecked rather than reported clean.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::OnceLock;
+
+use chrono::NaiveDate;
+use ntm_core::criteria::{CriteriaSet, Level};
+use ntm_core::evaluation::CriterionStatus;
+use ntm_core::quality::{
+    self, Finding, Names, PeerValue, Recognised, Rule, RuleKind, Severity, UnitYearInputs,
+};
+use ntm_core::{UnitId, Value};
+use ntm_store::DossierRecord;
+
+use crate::evaluate::Workspace;
+use crate::recognition::{StandingBasis, standing};
+use crate::{AppError, AppResult};
+
+/// The shipped rules by the id of the set they check.
+pub fn rules() -> &'static BTreeMap<String, Vec<Rule>> {
+    static RULES: OnceLock<BTreeMap<String, Vec<Rule>>> = OnceLock::new();
+    RULES.get_or_init(|| {
+        ntm_data::shipped::demo_quality_files()
+            .into_iter()
+            .map(|(name, text)| {
+                // Compiled in and read by a test of ntm-data: never fails at run time.
+                let f = ntm_data::quality_file::parse(&text)
+                    .unwrap_or_else(|p| panic!("shipped rules {name}: {p:?}"));
+                (f.set, f.rules)
+            })
+            .collect()
+    })
+}
+
+/// A rule as the page lists it, with how many findings it made in the scope.
+#[derive(Debug, Clone)]
+pub struct RuleLine {
+    pub id: String,
+    pub title: String,
+    pub severity: Severity,
+    pub kind: &'static str,
+    pub set: String,
+    pub findings: usize,
+}
+
+/// A unit's findings counted by severity.
+#[derive(Debug, Clone)]
+pub struct UnitLine {
+    pub unit: UnitId,
+    pub name: String,
+    pub blocking: usize,
+    pub warning: usize,
+    pub info: usize,
+}
+
+impl UnitLine {
+    pub fn total(&self) -> usize {
+        self.blocking + self.warning + self.info
+    }
+}
+
+/// What the checks found in a scope and year.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub year: i32,
+    /// By unit (in the order of the units' names), then in the order of the rules.
+    pub findings: Vec<Finding>,
+    pub rules: Vec<RuleLine>,
+    /// Units with findings, the most blocking and warning first.
+    pub units: Vec<UnitLine>,
+    /// Findings by criterion (id, name, count), for the findings that name one.
+    pub criteria: Vec<(String, String, usize)>,
+    pub communes_checked: usize,
+    /// Sets that evaluated communes of the scope but have no rules: those communes are
+    /// not checked.
+    pub unchecked_sets: Vec<String>,
+    pub illustrative: bool,
+}
+
+impl Report {
+    pub fn count(&self, severity: Severity) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.severity == severity)
+            .count()
+    }
+}
+
+fn plain(
+    values: Option<&BTreeMap<std::sync::Arc<str>, crate::values::Entered>>,
+) -> BTreeMap<String, Value> {
+    values
+        .map(|m| {
+            m.iter()
+                .map(|(k, e)| (k.to_string(), e.value.clone()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Checks every commune of `scope` with values in `year` (from `ws`; `last` holds the
+/// year before, on the same basis). `records` are the recognition dossiers, `inherit`
+/// the rule of titles after a merger.
+pub fn check(
+    ws: &Workspace,
+    last: &Workspace,
+    records: &[DossierRecord],
+    inherit: ntm_core::recognition::InheritRule,
+    scope: &BTreeSet<UnitId>,
+    year: i32,
+) -> AppResult<Report> {
+    let all = ws.communes(year, None);
+    let mut findings: Vec<Finding> = Vec::new();
+    let mut unchecked = BTreeSet::new();
+    let mut illustrative = false;
+    let mut checked = 0;
+    // Per set: its rules and the names of its indicators; per peer rule, every commune's
+    // value (peers are the whole year's, not only the scope's).
+    let mut peers: BTreeMap<(String, usize), Vec<PeerValue>> = BTreeMap::new();
+    let mut sets: BTreeMap<String, (&CriteriaSet, Names)> = BTreeMap::new();
+    let held_on = NaiveDate::from_ymd_opt(year - 1, 12, 31)
+        .ok_or_else(|| AppError::Invalid(vec![format!("năm {year} không hợp lệ")]))?;
+    for view in &all {
+        let unit = view.id();
+        let e = match ws.evaluate(unit, year, None) {
+            Ok(e) => e,
+            // A commune the year's sets cannot judge has nothing to check against.
+            Err(AppError::NotFound(_) | AppError::Ambiguous(_)) => continue,
+            Err(e) => return Err(e),
+        };
+        let set_id = e.set.id().0.clone();
+        let Some(rules) = rules().get(&set_id) else {
+            if scope.contains(unit) {
+                unchecked.insert(set_id);
+            }
+            continue;
+        };
+        let names = &sets
+            .entry(set_id.clone())
+            .or_insert_with(|| (e.set, Names::from_set(e.set)))
+            .1;
+        let values = plain(ws.values.get(&(unit.clone(), year)));
+        for (n, rule) in rules.iter().enumerate() {
+            if let RuleKind::PeerOutlier {
+                indicator,
+                peers: group,
+                ..
+            } = &rule.kind
+                && let Some(Value::Number(v)) = values.get(indicator)
+                && let Some(key) = quality::peer_key(&ws.registry, unit, year, *group)
+            {
+                peers
+                    .entry((set_id.clone(), n))
+                    .or_default()
+                    .push(PeerValue {
+                        unit: unit.clone(),
+                        key,
+                        value: *v,
+                    });
+            }
+        }
+        if !scope.contains(unit) {
+            continue;
+        }
+        checked += 1;
+        illustrative |= e.illustrative();
+        let last_values = last
+            .values
+            .get(&(unit.clone(), year - 1))
+            .map(|m| plain(Some(m)));
+        let result = e.result();
+        let statuses = quality::indicator_statuses(result);
+        findings.extend(quality::check_unit(
+            rules,
+            &UnitYearInputs {
+                unit,
+                year,
+                values: &values,
+                last_year: last_values.as_ref(),
+                statuses: &statuses,
+                names,
+            },
+        ));
+        for rule in rules {
+            match rule.kind {
+                RuleKind::RegressionAfterRecognition => {
+                    let st = standing(&ws.registry, records, unit, held_on, inherit);
+                    if st.level == Level::None {
+                        continue;
+                    }
+                    let decision = match &st.basis {
+                        StandingBasis::Decision { text, .. } => text.clone(),
+                        StandingBasis::Inherited { merged_on, .. } => format!(
+                            "mức kế thừa khi sáp nhập ngày {}",
+                            merged_on.format("%d/%m/%Y")
+                        ),
+                        StandingBasis::Nothing => continue,
+                    };
+                    // Every step of the ladder up to the level held must still be met.
+                    for step in &e.ladder.steps {
+                        if step.set.header.level > st.level {
+                            continue;
+                        }
+                        let step_names = Names::from_set(step.set);
+                        findings.extend(quality::check_regression(
+                            rule,
+                            unit,
+                            year,
+                            &Recognised {
+                                level: st.level,
+                                decision: decision.clone(),
+                            },
+                            &quality::criterion_statuses(step),
+                            &step_names,
+                        ));
+                    }
+                }
+                RuleKind::EvidenceCoverage => {
+                    let mut deciding: BTreeMap<String, Vec<String>> = BTreeMap::new();
+                    for c in result
+                        .criteria
+                        .iter()
+                        .filter(|c| c.status == CriterionStatus::Met)
+                    {
+                        for i in &c.indicators {
+                            if i.value.is_some() && values.contains_key(&i.indicator.id) {
+                                deciding
+                                    .entry(i.indicator.id.clone())
+                                    .or_default()
+                                    .push(c.criterion.id.clone());
+                            }
+                        }
+                    }
+                    let with_evidence: BTreeSet<String> = ws
+                        .values
+                        .get(&(unit.clone(), year))
+                        .into_iter()
+                        .flatten()
+                        .filter(|(_, e)| !crate::notes::split_note(e.note.as_deref()).1.is_empty())
+                        .map(|(k, _)| k.to_string())
+                        .collect();
+                    findings.extend(quality::check_evidence(
+                        rule,
+                        unit,
+                        year,
+                        &deciding,
+                        &with_evidence,
+                        names,
+                    ));
+                }
+                _ => {}
+            }
+        }
+    }
+    for ((set_id, n), values) in &peers {
+        let rule = &rules()[set_id][*n];
+        let names = &sets[set_id].1;
+        for (unit, outcome) in quality::check_peer_groups(rule, year, values, names) {
+            if scope.contains(&unit)
+                && let Some(f) = outcome.into_finding()
+            {
+                findings.push(f);
+            }
+        }
+    }
+    Ok(summarise(
+        ws,
+        findings,
+        &sets,
+        checked,
+        unchecked,
+        illustrative,
+        year,
+    ))
+}
+
+fn summarise(
+    ws: &Workspace,
+    mut findings: Vec<Finding>,
+    sets: &BTreeMap<String, (&CriteriaSet, Names)>,
+    checked: usize,
+    unchecked: BTreeSet<String>,
+    illustrative: bool,
+    year: i32,
+) -> Report {
+    let name = |u: &UnitId| {
+        ws.registry
+            .get(u)
+            .and_then(|x| x.version_in_year(year))
+            .map_or_else(|| u.to_string(), |v| v.name.clone())
+    };
+    let order: BTreeMap<(&str, &str), usize> = sets
+        .keys()
+        .flat_map(|s| {
+            rules()[s]
+                .iter()
+                .enumerate()
+                .map(move |(n, r)| ((s.as_str(), r.id.as_str()), n))
+        })
+        .collect();
+    let rank = |f: &Finding| {
+        order
+            .iter()
+            .find(|((_, id), _)| *id == f.rule_id)
+            .map_or(usize::MAX, |(_, n)| *n)
+    };
+    findings.sort_by_cached_key(|f| (name(&f.unit), f.unit.clone(), rank(f), f.indicator.clone()));
+    let mut rule_lines = Vec::new();
+    for set_id in sets.keys() {
+        let mut seen = BTreeSet::new();
+        for r in &rules()[set_id] {
+            if seen.insert(r.id.clone()) {
+                rule_lines.push(RuleLine {
+                    id: r.id.clone(),
+                    title: r.title.clone(),
+                    severity: r.severity,
+                    kind: r.kind.label_vi(),
+                    set: set_id.clone(),
+                    findings: findings.iter().filter(|f| f.rule_id == r.id).count(),
+                });
+            }
+        }
+    }
+    let mut units: BTreeMap<UnitId, UnitLine> = BTreeMap::new();
+    let mut criteria: BTreeMap<String, (String, usize)> = BTreeMap::new();
+    for f in &findings {
+        let line = units.entry(f.unit.clone()).or_insert_with(|| UnitLine {
+            unit: f.unit.clone(),
+            name: name(&f.unit),
+            blocking: 0,
+            warning: 0,
+            info: 0,
+        });
+        match f.severity {
+            Severity::Blocking => line.blocking += 1,
+            Severity::Warning => line.warning += 1,
+            Severity::Info => line.info += 1,
+        }
+        let criterion = f.criterion.clone().or_else(|| {
+            let i = f.indicator.as_deref()?;
+            sets.values().find_map(|(s, _)| {
+                s.indicators()
+                    .find(|(_, ind)| ind.id == i)
+                    .map(|(c, _)| c.id.clone())
+            })
+        });
+        if let Some(c) = criterion {
+            let cname = sets
+                .values()
+                .find_map(|(s, _)| {
+                    s.criteria
+                        .iter()
+                        .find(|x| x.id == c)
+                        .map(|x| x.name.clone())
+                })
+                .unwrap_or_default();
+            criteria.entry(c).or_insert((cname, 0)).1 += 1;
+        }
+    }
+    let mut units: Vec<UnitLine> = units.into_values().collect();
+    units.sort_by(|a, b| {
+        (b.blocking, b.warning, b.info)
+            .cmp(&(a.blocking, a.warning, a.info))
+            .then_with(|| a.name.cmp(&b.name))
+    });
+    Report {
+        year,
+        findings,
+        rules: rule_lines,
+        units,
+        criteria: criteria
+            .into_iter()
+            .map(|(id, (name, n))| (id, name, n))
+            .collect(),
+        communes_checked: checked,
+        unchecked_sets: unchecked.into_iter().collect(),
+        illustrative,
+    }
+}
