@@ -53,6 +53,7 @@ use crate::dialect::{self, Backend, Db, DbConn, DbRow};
 mod accounts;
 mod copy;
 mod ocop;
+mod quality;
 mod recognition;
 mod resources;
 mod targets;
@@ -715,6 +716,7 @@ impl Store for Backend {
                 "criteria" => v.criteria = version,
                 "values" => v.values = version,
                 "tasks" => v.tasks = version,
+                "quality" => v.quality = version,
                 _ => {}
             }
         }

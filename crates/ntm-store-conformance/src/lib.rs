@@ -49,6 +49,7 @@ pub const BEHAVIOURS: &[&str] = &[
     "villages_and_gardens_import_whole_with_their_titles",
     "ocop_rounds_certificates_and_support",
     "sponsorships_contributions_and_funds",
+    "quality_explanations_evidence_and_maps_are_kept",
     "units_round_trip",
     "reused_codes_stay_distinct",
     "reimporting_identical_units_writes_nothing",
@@ -5642,6 +5643,21 @@ pub async fn fill_for_copy(store: &dyn Store) {
     villages_and_gardens_import_whole_with_their_titles(store).await;
     ocop_rounds_certificates_and_support(store).await;
     sponsorships_contributions_and_funds(store).await;
+    quality_explanations_evidence_and_maps_are_kept(store).await;
+    store
+        .attach_evidence(
+            &UnitId::parse("18100@2020-01-01").unwrap(),
+            2024,
+            "17.1",
+            &StoredFile {
+                name: "bien-ban.pdf".into(),
+                bytes: vec![0, 1, 2, 255],
+            },
+            1 << 20,
+            &audit("xa", "minh chứng"),
+        )
+        .await
+        .expect("evidence");
     criteria_set_versions_increment_only_on_change(store).await;
     // A village merged into one registered after it: a reference to a later row.
     let commune = "18077@2020-01-01";
@@ -5983,4 +5999,149 @@ pub async fn copy_reads_one_snapshot(source: &dyn Store, target: &dyn Store) {
 
     copy_store(source, target).await.expect("the copy");
     assert_eq!(count(&all_rows(target).await, "indicator_values"), Some(2));
+}
+
+pub async fn quality_explanations_evidence_and_maps_are_kept(store: &dyn Store) {
+    use ntm_store::quality::{BoundaryRecord, MapPointRecord};
+    import_fixture(store).await;
+    let unit = UnitId::parse("18100@2020-01-01").unwrap();
+    let before = store.data_versions().await.unwrap().quality;
+    // Explanations are replaced whole.
+    let reason =
+        |r: &str, i: &str, text: &str| (r.to_owned(), i.to_owned(), String::new(), text.to_owned());
+    store
+        .save_explanations(
+            &unit,
+            2024,
+            &[
+                reason("thu-nhap", "10", "Năm 2024 có nhà máy mới tuyển lao động"),
+                reason("ty-le", "17.1", "Đã kiểm tra lại với trạm cấp nước"),
+            ],
+            &audit("xa", "giải trình"),
+        )
+        .await
+        .expect("save");
+    store
+        .save_explanations(
+            &unit,
+            2024,
+            &[reason(
+                "thu-nhap",
+                "10",
+                "Có nhà máy mới, số liệu của Chi cục Thống kê",
+            )],
+            &audit("xa", "giải trình"),
+        )
+        .await
+        .expect("replace");
+    let kept = store.explanations(Some(&unit), 2024).await.unwrap();
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert_eq!(
+        kept[0].reason,
+        "Có nhà máy mới, số liệu của Chi cục Thống kê"
+    );
+    assert_eq!(kept[0].explained_by, "xa");
+    assert_eq!(store.explanations(None, 2024).await.unwrap(), kept);
+    assert!(store.explanations(None, 2023).await.unwrap().is_empty());
+    // Evidence within the quota, and refused beyond it with nothing written.
+    let photo = StoredFile {
+        name: "anh-tram-nuoc.jpg".into(),
+        bytes: (0..=255u8).cycle().take(6000).collect(),
+    };
+    let id = store
+        .attach_evidence(
+            &unit,
+            2024,
+            "17.1",
+            &photo,
+            10_000,
+            &audit("xa", "minh chứng"),
+        )
+        .await
+        .expect("within the quota");
+    let refused = store
+        .attach_evidence(
+            &unit,
+            2024,
+            "17.1",
+            &photo,
+            10_000,
+            &audit("xa", "minh chứng"),
+        )
+        .await;
+    assert!(
+        matches!(refused, Err(StoreError::Conflict(_))),
+        "{refused:?}"
+    );
+    assert_eq!(store.evidence_used(&unit).await.unwrap(), 6000);
+    let listed = store.evidence_files(Some(&unit), 2024).await.unwrap();
+    assert_eq!(
+        listed
+            .iter()
+            .map(|f| (f.id, f.indicator.as_str(), f.size))
+            .collect::<Vec<_>>(),
+        [(id, "17.1", 6000)]
+    );
+    assert_eq!(store.evidence_files(None, 2024).await.unwrap(), listed);
+    let (info, file) = store.evidence_file(id).await.unwrap().expect("kept");
+    assert_eq!(
+        (info.name.as_str(), file.bytes),
+        ("anh-tram-nuoc.jpg", photo.bytes.clone())
+    );
+    store
+        .remove_evidence(id, &audit("xa", "gỡ"))
+        .await
+        .expect("removed");
+    assert!(store.evidence_file(id).await.unwrap().is_none());
+    assert_eq!(store.evidence_used(&unit).await.unwrap(), 0);
+    // The office's points and boundary files replace what was there.
+    let point = |lat: &str| MapPointRecord {
+        code: "18133".into(),
+        lat: lat.into(),
+        lon: "105.42".into(),
+        note: "theo UBND xã".into(),
+        set_at: Utc::now(),
+        set_by: String::new(),
+    };
+    store
+        .set_map_point(&point("18.52"), &audit("vpdp", "sửa vị trí"))
+        .await
+        .unwrap();
+    store
+        .set_map_point(&point("18.53"), &audit("vpdp", "sửa vị trí"))
+        .await
+        .unwrap();
+    let points = store.map_points().await.unwrap();
+    assert_eq!(points.len(), 1);
+    assert_eq!(
+        (points[0].lat.as_str(), points[0].set_by.as_str()),
+        ("18.53", "vpdp")
+    );
+    assert!(store.boundary("post").await.unwrap().is_none());
+    for name in ["ranh-gioi-1.geojson", "ranh-gioi-2.geojson"] {
+        store
+            .put_boundary(
+                &BoundaryRecord {
+                    tree: "post".into(),
+                    name: name.into(),
+                    geojson: "{\"type\":\"FeatureCollection\",\"features\":[]}".into(),
+                    features: 0,
+                    uploaded_at: Utc::now(),
+                    uploaded_by: String::new(),
+                },
+                &audit("vpdp", "tải ranh giới"),
+            )
+            .await
+            .unwrap();
+    }
+    let b = store.boundary("post").await.unwrap().expect("kept");
+    assert_eq!(
+        (b.name.as_str(), b.uploaded_by.as_str()),
+        ("ranh-gioi-2.geojson", "vpdp")
+    );
+    assert!(store.boundary("pre").await.unwrap().is_none());
+    assert!(
+        store.data_versions().await.unwrap().quality > before,
+        "the pages that show them must see the change"
+    );
 }

@@ -440,6 +440,21 @@ pub const TABLES: &[Table] = tables! {
         work: Text, work_key: Text, planned: Text, actual: Text, document: Text,
         note: Text, illustrative: Bool,
     }
+    quality_explanations [unit_id, year, rule_id, indicator_id, criterion_id] {
+        unit_id: Text, year: Integer, rule_id: Text, indicator_id: Text,
+        criterion_id: Text, reason: Text, explained_at: Timestamp, explained_by: Text,
+    }
+    evidence_files [id] generated id {
+        id: Integer, unit_id: Text, year: Integer, indicator_id: Text, name: Text,
+        size: Integer, bytes: Bytes, attached_at: Timestamp, attached_by: Text,
+    }
+    map_points [code] {
+        code: Text, lat: Text, lon: Text, note: Text, set_at: Timestamp, set_by: Text,
+    }
+    boundary_files [tree] {
+        tree: Text, name: Text, geojson: Text, features: Integer, uploaded_at: Timestamp,
+        uploaded_by: Text,
+    }
 };
 
 #[cfg(test)]

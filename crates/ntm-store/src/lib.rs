@@ -10,6 +10,7 @@
 pub mod copy;
 pub mod ocop;
 pub mod plan;
+pub mod quality;
 pub mod recognition;
 pub mod resources;
 pub mod targets;
@@ -547,6 +548,7 @@ pub trait Store:
     + villages::VillageStore
     + ocop::OcopStore
     + resources::ResourceStore
+    + quality::QualityStore
     + copy::CopyStore
     + Send
     + Sync
@@ -570,6 +572,9 @@ pub struct DataVersions {
     pub values: i64,
     /// Directives, their tasks and reports, organisations.
     pub tasks: i64,
+    /// Explanations of findings, evidence files, map points and boundary files, and the
+    /// recognition dossiers the regression rule reads.
+    pub quality: i64,
 }
 
 /// The audit target id of a value: `unit|year|indicator`.

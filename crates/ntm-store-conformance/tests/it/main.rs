@@ -62,6 +62,7 @@ conformance!(
     villages_and_gardens_import_whole_with_their_titles,
     ocop_rounds_certificates_and_support,
     sponsorships_contributions_and_funds,
+    quality_explanations_evidence_and_maps_are_kept,
     units_round_trip,
     reused_codes_stay_distinct,
     reimporting_identical_units_writes_nothing,
