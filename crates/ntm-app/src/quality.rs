@@ -105,17 +105,33 @@ fn plain(
         .unwrap_or_default()
 }
 
+/// What the checks read besides the values: the recognition dossiers (for regression),
+/// the rule of titles after a merger, and the (unit, indicator) pairs of the year that
+/// carry an evidence file.
+pub struct Context<'a> {
+    pub records: &'a [DossierRecord],
+    pub inherit: ntm_core::recognition::InheritRule,
+    pub files: &'a BTreeSet<(UnitId, String)>,
+}
+
+/// The (unit, indicator) pairs of `files`.
+pub fn with_files(files: &[ntm_store::quality::EvidenceFileInfo]) -> BTreeSet<(UnitId, String)> {
+    files
+        .iter()
+        .map(|f| (f.unit_id.clone(), f.indicator.clone()))
+        .collect()
+}
+
 /// Checks every commune of `scope` with values in `year` (from `ws`; `last` holds the
-/// year before, on the same basis). `records` are the recognition dossiers, `inherit`
-/// the rule of titles after a merger.
+/// year before, on the same basis).
 pub fn check(
     ws: &Workspace,
     last: &Workspace,
-    records: &[DossierRecord],
-    inherit: ntm_core::recognition::InheritRule,
+    context: &Context<'_>,
     scope: &BTreeSet<UnitId>,
     year: i32,
 ) -> AppResult<Report> {
+    let (records, inherit) = (context.records, context.inherit);
     let all = ws.communes(year, None);
     let mut findings: Vec<Finding> = Vec::new();
     let mut unchecked = BTreeSet::new();
@@ -243,7 +259,10 @@ pub fn check(
                         .get(&(unit.clone(), year))
                         .into_iter()
                         .flatten()
-                        .filter(|(_, e)| !crate::notes::split_note(e.note.as_deref()).1.is_empty())
+                        .filter(|(k, e)| {
+                            !crate::notes::split_note(e.note.as_deref()).1.is_empty()
+                                || context.files.contains(&(unit.clone(), k.to_string()))
+                        })
                         .map(|(k, _)| k.to_string())
                         .collect();
                     findings.extend(quality::check_evidence(
@@ -382,5 +401,323 @@ fn summarise(
         communes_checked: checked,
         unchecked_sets: unchecked.into_iter().collect(),
         illustrative,
+    }
+}
+
+/// A unit-year's findings on the values as entered (submitted or not), with the reasons
+/// kept for them: what the entry form and the approval page show.
+#[derive(Debug, Clone)]
+pub struct UnitCheck {
+    pub findings: Vec<Finding>,
+    pub explanations: Vec<ntm_store::quality::ExplanationRecord>,
+}
+
+impl UnitCheck {
+    /// The reason kept for `finding`, if any.
+    pub fn reason(&self, finding: &Finding) -> Option<&ntm_store::quality::ExplanationRecord> {
+        self.explanations.iter().find(|e| {
+            e.rule_id == finding.rule_id
+                && e.indicator == finding.indicator.clone().unwrap_or_default()
+                && e.criterion == finding.criterion.clone().unwrap_or_default()
+        })
+    }
+
+    /// Why the unit-year may not be submitted yet, in words; empty when it may.
+    pub fn refusals(&self) -> Vec<String> {
+        let explanations: Vec<quality::Explanation> = self
+            .explanations
+            .iter()
+            .map(|e| quality::Explanation {
+                rule_id: e.rule_id.clone(),
+                indicator: Some(e.indicator.clone()).filter(|s| !s.is_empty()),
+                criterion: Some(e.criterion.clone()).filter(|s| !s.is_empty()),
+                reason: e.reason.clone(),
+            })
+            .collect();
+        let gate = quality::submission_gate(&self.findings, &explanations);
+        gate.blocking
+            .iter()
+            .map(|f| format!("phải sửa trước khi gửi: {}", f.message_vi))
+            .chain(
+                gate.unexplained_warnings
+                    .iter()
+                    .map(|f| format!("cần giải trình: {}", f.message_vi)),
+            )
+            .collect()
+    }
+}
+
+/// The form key of a finding's reason: `rule~indicator~criterion`.
+pub fn reason_key(f: &Finding) -> String {
+    format!(
+        "{}~{}~{}",
+        f.rule_id,
+        f.indicator.as_deref().unwrap_or(""),
+        f.criterion.as_deref().unwrap_or("")
+    )
+}
+
+/// Checks `unit` in `year` on its values as entered (the current basis).
+pub async fn check_unit_year(
+    store: &dyn ntm_store::Store,
+    cache: &crate::cache::Cache,
+    inherit: ntm_core::recognition::InheritRule,
+    unit: &UnitId,
+    year: i32,
+) -> AppResult<UnitCheck> {
+    let ws = cache
+        .workspace(store, Some(year), crate::evaluate::Basis::Current)
+        .await?;
+    let last = cache
+        .workspace(store, Some(year - 1), crate::evaluate::Basis::Current)
+        .await?;
+    let records = store
+        .list_dossiers(&ntm_store::DossierFilter::default())
+        .await?;
+    let scope = BTreeSet::from([unit.clone()]);
+    let files = with_files(&store.evidence_files(Some(unit), year).await?);
+    let context = Context {
+        records: &records,
+        inherit,
+        files: &files,
+    };
+    let report = check(&ws, &last, &context, &scope, year)?;
+    Ok(UnitCheck {
+        findings: report.findings,
+        explanations: store.explanations(Some(unit), year).await?,
+    })
+}
+
+/// Keeps the reasons given (by [`reason_key`]) for the current findings of `unit` in
+/// `year`: who may enter its values may explain them. A reason for a finding that is no
+/// longer there is dropped; a reason too short to say anything is refused, nothing kept.
+pub async fn explain(
+    store: &dyn ntm_store::Store,
+    registry: &ntm_core::UnitRegistry,
+    actor: &crate::accounts::Actor,
+    check: &UnitCheck,
+    given: &BTreeMap<String, String>,
+    at: chrono::DateTime<chrono::Utc>,
+) -> AppResult<()> {
+    let Some(first) = check.findings.first() else {
+        return Ok(());
+    };
+    let (unit, year) = (first.unit.clone(), first.year);
+    if !ntm_core::access::can(
+        registry,
+        &actor.grants,
+        ntm_core::access::Action::EnterValues,
+        &unit,
+        year,
+    ) {
+        return Err(AppError::Forbidden(
+            "bạn không nhập số liệu của đơn vị này nên không giải trình được".into(),
+        ));
+    }
+    let mut reasons = Vec::new();
+    let mut problems = Vec::new();
+    for f in check
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Warning)
+    {
+        let Some(reason) = given.get(&reason_key(f)).map(|r| r.trim()) else {
+            // Not on the form: the reason kept stays.
+            if let Some(kept) = check.reason(f) {
+                reasons.push((
+                    kept.rule_id.clone(),
+                    kept.indicator.clone(),
+                    kept.criterion.clone(),
+                    kept.reason.clone(),
+                ));
+            }
+            continue;
+        };
+        if reason.is_empty() {
+            continue;
+        }
+        if let Some(p) = quality::reason_problem(reason) {
+            problems.push(format!("{}: {p}", f.message_vi));
+            continue;
+        }
+        reasons.push((
+            f.rule_id.clone(),
+            f.indicator.clone().unwrap_or_default(),
+            f.criterion.clone().unwrap_or_default(),
+            reason.to_owned(),
+        ));
+    }
+    if !problems.is_empty() {
+        return Err(AppError::Invalid(problems));
+    }
+    let same = reasons.len() == check.explanations.len()
+        && reasons.iter().all(|(r, i, c, text)| {
+            check.explanations.iter().any(|e| {
+                &e.rule_id == r && &e.indicator == i && &e.criterion == c && &e.reason == text
+            })
+        });
+    if same {
+        return Ok(());
+    }
+    store
+        .save_explanations(
+            &unit,
+            year,
+            &reasons,
+            &actor.audit(at, "giải trình cảnh báo số liệu"),
+        )
+        .await?;
+    Ok(())
+}
+
+/// Submits `unit`'s `year` for approval if its findings allow it (no blocking finding,
+/// every warning explained), else refuses with each reason and changes nothing.
+#[allow(clippy::too_many_arguments)]
+pub async fn submit_checked(
+    store: &dyn ntm_store::Store,
+    cache: &crate::cache::Cache,
+    inherit: ntm_core::recognition::InheritRule,
+    registry: &ntm_core::UnitRegistry,
+    actor: &crate::accounts::Actor,
+    unit: &UnitId,
+    year: i32,
+    at: chrono::DateTime<chrono::Utc>,
+) -> AppResult<()> {
+    let check = check_unit_year(store, cache, inherit, unit, year).await?;
+    let refusals = check.refusals();
+    if !refusals.is_empty() {
+        return Err(AppError::Invalid(refusals));
+    }
+    crate::workflow::submit(store, registry, actor, unit, year, at).await
+}
+
+/// The bytes a unit's evidence files may take, all years: a commune's photos and minutes
+/// of five years, on a server the office runs.
+pub const EVIDENCE_QUOTA: i64 = 200 * 1024 * 1024;
+
+/// Attaches `file` as evidence of the value of `indicator` for `unit` in `year`: who may
+/// enter the unit's values, while they are editable (not submitted or approved), a named
+/// non-empty file of at most [`crate::tasks::MAX_FILE_BYTES`], within [`EVIDENCE_QUOTA`].
+#[allow(clippy::too_many_arguments)]
+pub async fn attach_evidence(
+    store: &dyn ntm_store::Store,
+    registry: &ntm_core::UnitRegistry,
+    catalogue: &ntm_core::Catalogue,
+    actor: &crate::accounts::Actor,
+    unit: &UnitId,
+    year: i32,
+    indicator: &str,
+    file: &ntm_store::StoredFile,
+    at: chrono::DateTime<chrono::Utc>,
+) -> AppResult<i64> {
+    editable_by(store, registry, actor, unit, year).await?;
+    let mut problems = Vec::new();
+    if !catalogue
+        .sets()
+        .any(|s| s.indicators().any(|(_, i)| i.id == indicator))
+    {
+        problems.push(format!("không có chỉ tiêu “{indicator}”"));
+    }
+    let name = file.name.trim();
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name).trim();
+    if base.is_empty() {
+        problems.push("tệp không có tên".into());
+    }
+    if file.bytes.is_empty() {
+        problems.push(format!("tệp “{base}” rỗng"));
+    }
+    if file.bytes.len() > crate::tasks::MAX_FILE_BYTES {
+        problems.push(format!(
+            "tệp “{base}” lớn hơn {} MB",
+            crate::tasks::MAX_FILE_BYTES / 1024 / 1024
+        ));
+    }
+    if !problems.is_empty() {
+        return Err(AppError::Invalid(problems));
+    }
+    let file = ntm_store::StoredFile {
+        name: base.to_owned(),
+        bytes: file.bytes.clone(),
+    };
+    Ok(store
+        .attach_evidence(
+            unit,
+            year,
+            indicator,
+            &file,
+            EVIDENCE_QUOTA,
+            &actor.audit(at, "đính kèm minh chứng"),
+        )
+        .await?)
+}
+
+async fn editable_by(
+    store: &dyn ntm_store::Store,
+    registry: &ntm_core::UnitRegistry,
+    actor: &crate::accounts::Actor,
+    unit: &UnitId,
+    year: i32,
+) -> AppResult<()> {
+    if !ntm_core::access::can(
+        registry,
+        &actor.grants,
+        ntm_core::access::Action::EnterValues,
+        unit,
+        year,
+    ) {
+        return Err(AppError::Forbidden(
+            "bạn không nhập số liệu của đơn vị này nên không đính kèm hay gỡ minh chứng được"
+                .into(),
+        ));
+    }
+    let (status, _) = crate::workflow::status(store, unit, year).await?;
+    if !status.is_editable() {
+        return Err(AppError::Conflict(format!(
+            "số liệu đang ở trạng thái “{}”: không đổi được minh chứng",
+            status.label_vi()
+        )));
+    }
+    Ok(())
+}
+
+/// Removes evidence file `id`, on the same terms as attaching it.
+pub async fn remove_evidence(
+    store: &dyn ntm_store::Store,
+    registry: &ntm_core::UnitRegistry,
+    actor: &crate::accounts::Actor,
+    id: i64,
+    at: chrono::DateTime<chrono::Utc>,
+) -> AppResult<(UnitId, i32)> {
+    let Some((info, _)) = store.evidence_file(id).await? else {
+        return Err(AppError::NotFound("không có tệp minh chứng này".into()));
+    };
+    editable_by(store, registry, actor, &info.unit_id, info.year).await?;
+    store
+        .remove_evidence(id, &actor.audit(at, "gỡ minh chứng"))
+        .await?;
+    Ok((info.unit_id, info.year))
+}
+
+/// An evidence file with its bytes, for whoever may read its unit in its year; a file
+/// the actor may not read is answered as absent.
+pub async fn evidence_file(
+    store: &dyn ntm_store::Store,
+    registry: &ntm_core::UnitRegistry,
+    actor: &crate::accounts::Actor,
+    id: i64,
+) -> AppResult<ntm_store::StoredFile> {
+    match store.evidence_file(id).await? {
+        Some((info, file))
+            if ntm_core::access::can(
+                registry,
+                &actor.grants,
+                ntm_core::access::Action::View,
+                &info.unit_id,
+                info.year,
+            ) =>
+        {
+            Ok(file)
+        }
+        _ => Err(AppError::NotFound("không có tệp minh chứng này".into())),
     }
 }

@@ -120,6 +120,9 @@ pub fn router(state: AppState) -> Router {
             "/entry/{id}/{year}",
             get(pages::entry::form).post(pages::entry::save),
         )
+        .route("/entry/{id}/{year}/evidence", post(pages::evidence::attach))
+        .route("/evidence/{file}", get(pages::evidence::download))
+        .route("/evidence/{file}/delete", post(pages::evidence::remove))
         .route("/approval", get(pages::approval::list))
         .route(
             "/approval/{id}/{year}",

@@ -100,6 +100,9 @@ struct DetailPage {
     if_approved: Option<String>,
     official: Option<String>,
     rows: Vec<ValueRow>,
+    /// The findings of the values submitted: severity, its class, what, the reason given.
+    findings: Vec<(&'static str, &'static str, String, String)>,
+    evidence: Vec<super::evidence::EvidenceRow>,
 }
 
 pub async fn detail(
@@ -181,7 +184,32 @@ pub async fn detail(
                 .collect()
         })
         .unwrap_or_default();
+    let check = ntm_app::quality::check_unit_year(
+        state.store.as_ref(),
+        &state.cache,
+        state.config.inherit_rule,
+        &id,
+        year,
+    )
+    .await?;
+    let findings = check
+        .findings
+        .iter()
+        .map(|f| {
+            (
+                f.severity.label_vi(),
+                super::quality::severity_class(f.severity),
+                f.message_vi.clone(),
+                check.reason(f).map_or_else(String::new, |r| {
+                    format!("{} ({})", r.reason, r.explained_by)
+                }),
+            )
+        })
+        .collect();
+    let evidence = super::evidence::rows(&state, &id, year).await?;
     let page = DetailPage {
+        findings,
+        evidence,
         chrome: Some(Chrome::new(&session, &ws.registry, year, "approval")),
         csrf: session.csrf.clone(),
         unit_id: id.to_string(),

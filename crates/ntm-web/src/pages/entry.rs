@@ -55,6 +55,25 @@ struct EntryPage {
     message: String,
     errors: Vec<String>,
     groups: Vec<Group>,
+    /// The findings of the values as entered, each warning with its reason field.
+    findings: Vec<FindingField>,
+    evidence: Vec<super::evidence::EvidenceRow>,
+    /// The entered indicators (id, name), for the evidence form.
+    indicators: Vec<(String, String)>,
+    max_mb: usize,
+    quota_mb: i64,
+}
+
+/// A finding on the form: a warning asks for a reason (kept across saves), a blocking one
+/// for a correction.
+pub struct FindingField {
+    pub key: String,
+    pub severity: &'static str,
+    pub class: &'static str,
+    pub message: String,
+    pub asks_reason: bool,
+    pub reason: String,
+    pub by: String,
 }
 
 #[derive(Template)]
@@ -137,7 +156,7 @@ async fn build(
         .iter()
         .map(|(f, m)| (f.as_str(), m.as_str()))
         .collect();
-    let groups = e
+    let groups: Vec<Group> = e
         .ladder
         .entry_groups()
         .into_iter()
@@ -161,7 +180,52 @@ async fn build(
                 .collect(),
         })
         .collect();
+    let check = ntm_app::quality::check_unit_year(
+        state.store.as_ref(),
+        &state.cache,
+        state.config.inherit_rule,
+        id,
+        year,
+    )
+    .await?;
+    let findings = check
+        .findings
+        .iter()
+        .map(|f| {
+            let key = ntm_app::quality::reason_key(f);
+            let kept = check.reason(f);
+            FindingField {
+                reason: typed
+                    .and_then(|t| t.get(&format!("q_{key}")).cloned())
+                    .or_else(|| kept.map(|k| k.reason.clone()))
+                    .unwrap_or_default(),
+                by: kept
+                    .map(|k| {
+                        format!(
+                            "{} lúc {}",
+                            k.explained_by,
+                            crate::format::datetime(k.explained_at)
+                        )
+                    })
+                    .unwrap_or_default(),
+                key,
+                severity: f.severity.label_vi(),
+                class: super::quality::severity_class(f.severity),
+                message: f.message_vi.clone(),
+                asks_reason: f.severity == ntm_core::quality::Severity::Warning,
+            }
+        })
+        .collect();
+    let indicators = groups
+        .iter()
+        .flat_map(|g| g.fields.iter().map(|f| (f.id.clone(), f.name.clone())))
+        .collect();
     Ok(EntryPage {
+        evidence: super::evidence::rows(state, id, year).await?,
+        indicators,
+        max_mb: ntm_app::tasks::MAX_FILE_BYTES / 1024 / 1024,
+        quota_mb: ntm_app::quality::EVIDENCE_QUOTA / 1024 / 1024,
+        findings,
         chrome: Some(Chrome::new(session, &ws.registry, year, "entry")),
         unit_id: id.to_string(),
         csrf: session.csrf.clone(),
@@ -342,16 +406,78 @@ pub async fn save(
         }
         Err(e) => return Err(e.into()),
     }
+    // The reasons given for the warnings of the values as now saved; then the submission,
+    // which the findings may refuse (each said on the form, nothing submitted).
+    let reasons: BTreeMap<String, String> = typed
+        .iter()
+        .filter_map(|(k, v)| k.strip_prefix("q_").map(|key| (key.to_owned(), v.clone())))
+        .collect();
+    let check = ntm_app::quality::check_unit_year(
+        state.store.as_ref(),
+        &state.cache,
+        state.config.inherit_rule,
+        &id,
+        year,
+    )
+    .await?;
+    let refused = |problems: Vec<String>, message: &str| {
+        let message = message.to_owned();
+        let state = state.clone();
+        let session = session.clone();
+        let id = id.clone();
+        let typed = typed.clone();
+        async move {
+            let mut page = build(&state, &session, &id, year, Some(&typed), &[]).await?;
+            page.message = message;
+            page.errors = problems;
+            Ok::<_, crate::error::WebError>(
+                (StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response(),
+            )
+        }
+    };
+    match ntm_app::quality::explain(
+        state.store.as_ref(),
+        &ws.registry,
+        &session.actor,
+        &check,
+        &reasons,
+        now,
+    )
+    .await
+    {
+        Ok(()) => {}
+        Err(ntm_app::AppError::Invalid(problems)) => {
+            return refused(
+                problems,
+                "Số liệu đã được lưu; lời giải trình chưa lưu vì quá ngắn.",
+            )
+            .await;
+        }
+        Err(e) => return Err(e.into()),
+    }
     if typed.get("action").map(String::as_str) == Some("submit") {
-        ntm_app::workflow::submit(
+        match ntm_app::quality::submit_checked(
             state.store.as_ref(),
+            &state.cache,
+            state.config.inherit_rule,
             &ws.registry,
             &session.actor,
             &id,
             year,
             now,
         )
-        .await?;
+        .await
+        {
+            Ok(()) => {}
+            Err(ntm_app::AppError::Invalid(problems)) => {
+                return refused(
+                    problems,
+                    "Số liệu đã được lưu nhưng chưa gửi duyệt: kiểm tra chất lượng số liệu còn điều dưới đây.",
+                )
+                .await;
+            }
+            Err(e) => return Err(e.into()),
+        }
         return Ok(Redirect::to(&format!("/entry/{id}/{year}?saved=submitted")).into_response());
     }
     Ok(Redirect::to(&format!("/entry/{id}/{year}?saved=draft")).into_response())

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod criteria;
 pub mod directives;
 pub mod entry;
+pub mod evidence;
 pub mod home;
 pub mod import;
 pub mod login;

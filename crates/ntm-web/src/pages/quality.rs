@@ -76,7 +76,8 @@ struct QualityPage {
     xlsx_href: String,
 }
 
-fn class(s: Severity) -> &'static str {
+/// The CSS class a severity is shown with.
+pub fn severity_class(s: Severity) -> &'static str {
     match s {
         Severity::Blocking => "unmet",
         Severity::Warning => "unknown",
@@ -135,6 +136,13 @@ pub async fn page(
         .await
         .map_err(ntm_app::AppError::from)?;
     let inherit = state.config.inherit_rule;
+    let files = ntm_app::quality::with_files(
+        &state
+            .store
+            .evidence_files(None, year)
+            .await
+            .map_err(ntm_app::AppError::from)?,
+    );
     let report = super::scoped(
         &state,
         &session,
@@ -147,9 +155,12 @@ pub async fn page(
             if let Some(id) = &only {
                 scope.retain(|u| u == id);
             }
-            Ok(ntm_app::quality::check(
-                &ws, &last, &records, inherit, &scope, year,
-            )?)
+            let context = ntm_app::quality::Context {
+                records: &records,
+                inherit,
+                files: &files,
+            };
+            Ok(ntm_app::quality::check(&ws, &last, &context, &scope, year)?)
         },
     )
     .await?;
@@ -180,7 +191,7 @@ pub async fn page(
                     unit: f.unit.to_string(),
                     name: unit_name(&f.unit),
                     severity: f.severity.label_vi(),
-                    class: class(f.severity),
+                    class: severity_class(f.severity),
                     rule: rule_title(&f.rule_id),
                     message: f.message_vi.clone(),
                     detail: detail(&f.detail, &name_of),
@@ -312,7 +323,7 @@ pub async fn page(
             .map(|r| RuleRow {
                 title: r.title.clone(),
                 severity: r.severity.label_vi(),
-                class: class(r.severity),
+                class: severity_class(r.severity),
                 kind: r.kind,
                 findings: r.findings,
             })

@@ -143,6 +143,7 @@ struct Card {
     met_criteria: Vec<CriterionRow>,
     sources: Vec<Source>,
     history: Vec<HistoryRow>,
+    evidence: Vec<super::evidence::EvidenceRow>,
 }
 
 pub(crate) fn threshold_text(
@@ -364,6 +365,7 @@ async fn card(
         met_criteria,
         sources: sources.list,
         history: history.iter().map(|h| history_row(h, id, year)).collect(),
+        evidence: super::evidence::rows(state, id, year).await?,
     })))
 }
 

@@ -9,6 +9,7 @@ mod flows;
 mod home;
 mod hostile;
 mod ocop;
+mod quality;
 mod recognition;
 mod reports;
 mod resources;

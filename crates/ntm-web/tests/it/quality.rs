@@ -1,0 +1,201 @@
+//! Data quality through the web: the warnings a commune must explain before submitting,
+//! the reasons shown at approval, and evidence files with their limits and scope.
+
+use axum::http::StatusCode;
+
+use crate::app::TestApp;
+
+const NEW_KY_LAC: &str = "18838@2025-07-01";
+
+/// The value of `indicator` for `unit` in `year` as the API gives it to `who`.
+async fn value_of(
+    app: &TestApp,
+    who: &crate::app::Browser,
+    unit: &str,
+    year: i32,
+    indicator: &str,
+) -> f64 {
+    let r = app
+        .get(who, &format!("/api/v1/values?unit={unit}&year={year}"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let values: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    values
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["indicator"] == indicator)
+        .and_then(|v| v["value"].as_str())
+        .unwrap_or_else(|| panic!("{unit} {year} has no {indicator}: {}", r.body))
+        .replace(',', ".")
+        .parse()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_warning_needs_a_reason_before_submission_and_the_office_reads_it() {
+    let app = TestApp::demo().await;
+    let commune = app.login("xa-kylac").await;
+    let entry = format!("/entry/{NEW_KY_LAC}/2026");
+    // A share moved by more than 40 points from last year: the demo's rule warns.
+    let last = value_of(&app, &commune, NEW_KY_LAC, 2025, "17.1").await;
+    let jumped = if last >= 50.0 {
+        last - 45.0
+    } else {
+        last + 45.0
+    };
+    let jumped = format!("{jumped}");
+    let r = app
+        .post(&commune, &entry, &[("v_17.1", &jumped), ("action", "save")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let form = app.get(&commune, &entry).await.body;
+    let key = "q_ty-le-nhay-vot~17.1~";
+    assert!(form.contains(key), "the warning asks for a reason: {form}");
+    // Submitting without a reason is refused and says why; nothing is submitted.
+    let r = app
+        .post(
+            &commune,
+            &entry,
+            &[("v_17.1", &jumped), ("action", "submit")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("cần giải trình"), "{}", r.body);
+    let office = app.login("vpdp").await;
+    let approval = format!("/approval/{NEW_KY_LAC}/2026");
+    assert!(
+        !app.get(&office, &approval)
+            .await
+            .body
+            .contains("Duyệt và khóa"),
+        "not submitted"
+    );
+    // A reason too short to say anything is refused too.
+    let r = app
+        .post(
+            &commune,
+            &entry,
+            &[("v_17.1", &jumped), (key, "ok"), ("action", "submit")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let reason = "Đã đưa vào vận hành trạm cấp nước Kỳ Lạc tháng 3/2026";
+    let r = app
+        .post(
+            &commune,
+            &entry,
+            &[("v_17.1", &jumped), (key, reason), ("action", "submit")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = app.get(&office, &approval).await.body;
+    assert!(page.contains("Duyệt và khóa"), "submitted");
+    assert!(page.contains(reason), "the office reads the reason: {page}");
+    assert!(page.contains("xa-kylac"), "and who gave it");
+}
+
+#[tokio::test]
+async fn evidence_files_are_bounded_scoped_and_served_as_downloads() {
+    let app = TestApp::demo().await;
+    let commune = app.login("xa-kylac").await;
+    let upload = format!("/entry/{NEW_KY_LAC}/2026/evidence");
+    let photo: &[u8] = b"\xff\xd8\xff\xe0 anh tram nuoc";
+    let r = app
+        .post_multipart(
+            &commune,
+            &upload,
+            &[("indicator", "17.1")],
+            &[("file", "C:\\anh\\tram-nuoc.jpg", photo)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let form = app
+        .get(&commune, &format!("/entry/{NEW_KY_LAC}/2026"))
+        .await
+        .body;
+    let link = form
+        .split("href=\"/evidence/")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("the file is listed")
+        .to_owned();
+    assert!(
+        form.contains("tram-nuoc.jpg"),
+        "its own name, not the sender's path"
+    );
+    // The office downloads it; it is never shown inline.
+    let office = app.login("vpdp").await;
+    let got = app.get(&office, &format!("/evidence/{link}")).await;
+    assert_eq!(got.status, StatusCode::OK);
+    assert_eq!(got.bytes, photo);
+    assert!(
+        got.disposition
+            .as_deref()
+            .unwrap_or("")
+            .starts_with("attachment")
+    );
+    assert_eq!(
+        got.content_type.as_deref(),
+        Some("application/octet-stream")
+    );
+    // Another commune can neither read nor remove it, nor attach to Kỳ Lạc.
+    let other = app.login("xa-thanhsen").await;
+    assert_eq!(
+        app.get(&other, &format!("/evidence/{link}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let r = app
+        .post(&other, &format!("/evidence/{link}/delete"), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    let r = app
+        .post_multipart(
+            &other,
+            &upload,
+            &[("indicator", "17.1")],
+            &[("file", "x.jpg", photo)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    // Empty, oversized and unknown-indicator files are refused with a reason.
+    let big = vec![0u8; ntm_app::tasks::MAX_FILE_BYTES + 1];
+    for (indicator, name, bytes) in [
+        ("17.1", "rong.jpg", &b""[..]),
+        ("17.1", "lon.jpg", &big[..]),
+        ("khong-co", "a.jpg", photo),
+    ] {
+        let r = app
+            .post_multipart(
+                &commune,
+                &upload,
+                &[("indicator", indicator)],
+                &[("file", name, bytes)],
+            )
+            .await;
+        assert!(
+            r.status.is_client_error(),
+            "{name}: {} {}",
+            r.status,
+            r.body
+        );
+    }
+    // The scorecard and the approval page list it.
+    let card = app
+        .get(
+            &office,
+            &format!("/units/{NEW_KY_LAC}/scorecard?year=2026&so_lieu=tat-ca"),
+        )
+        .await
+        .body;
+    assert!(card.contains("tram-nuoc.jpg"), "{card}");
+    // The owner may remove it while the values are editable.
+    let r = app
+        .post(&commune, &format!("/evidence/{link}/delete"), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(
+        app.get(&office, &format!("/evidence/{link}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+}
