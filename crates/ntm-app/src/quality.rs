@@ -415,11 +415,7 @@ pub struct UnitCheck {
 impl UnitCheck {
     /// The reason kept for `finding`, if any.
     pub fn reason(&self, finding: &Finding) -> Option<&ntm_store::quality::ExplanationRecord> {
-        self.explanations.iter().find(|e| {
-            e.rule_id == finding.rule_id
-                && e.indicator == finding.indicator.clone().unwrap_or_default()
-                && e.criterion == finding.criterion.clone().unwrap_or_default()
-        })
+        explanation_for(&self.explanations, finding)
     }
 
     /// Why the unit-year may not be submitted yet, in words; empty when it may.
@@ -445,6 +441,21 @@ impl UnitCheck {
             )
             .collect()
     }
+}
+
+/// The reason among `explanations` that answers `finding` (same unit, year, rule,
+/// indicator and criterion).
+pub fn explanation_for<'a>(
+    explanations: &'a [ntm_store::quality::ExplanationRecord],
+    finding: &Finding,
+) -> Option<&'a ntm_store::quality::ExplanationRecord> {
+    explanations.iter().find(|e| {
+        e.unit_id == finding.unit
+            && e.year == finding.year
+            && e.rule_id == finding.rule_id
+            && e.indicator == finding.indicator.as_deref().unwrap_or("")
+            && e.criterion == finding.criterion.as_deref().unwrap_or("")
+    })
 }
 
 /// The form key of a finding's reason: `rule~indicator~criterion`.
@@ -720,4 +731,30 @@ pub async fn evidence_file(
         }
         _ => Err(AppError::NotFound("không có tệp minh chứng này".into())),
     }
+}
+
+/// [`check`] of `scope` in `year`, reading the dossiers and the evidence files it needs.
+pub async fn report(
+    store: &dyn ntm_store::Store,
+    ws: &Workspace,
+    last: &Workspace,
+    inherit: ntm_core::recognition::InheritRule,
+    scope: &BTreeSet<UnitId>,
+    year: i32,
+) -> AppResult<Report> {
+    let records = store
+        .list_dossiers(&ntm_store::DossierFilter::default())
+        .await?;
+    let files = with_files(&store.evidence_files(None, year).await?);
+    check(
+        ws,
+        last,
+        &Context {
+            records: &records,
+            inherit,
+            files: &files,
+        },
+        scope,
+        year,
+    )
 }

@@ -759,6 +759,143 @@ async fn evaluation_dto(
     })
 }
 
+/// One data-quality finding.
+#[derive(Serialize, ToSchema)]
+pub struct FindingDto {
+    pub unit: UnitRefDto,
+    pub rule: String,
+    /// `info`, `warning` (to be explained at submission) or `blocking`.
+    pub severity: String,
+    pub indicator: Option<String>,
+    pub criterion: Option<String>,
+    /// In Vietnamese, with the numbers.
+    pub message: String,
+    /// The reason the unit gave, if any.
+    pub explanation: Option<String>,
+}
+
+/// The data-quality findings of a year in the caller's scope.
+#[derive(Serialize, ToSchema)]
+pub struct QualityDto {
+    pub year: i32,
+    pub basis: BasisDto,
+    pub communes_checked: usize,
+    pub blocking: usize,
+    pub warning: usize,
+    pub info: usize,
+    /// Criteria sets without rules: their communes were not checked.
+    pub unchecked_sets: Vec<String>,
+    pub illustrative: bool,
+    pub findings: Vec<FindingDto>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct QualityQuery {
+    #[param(minimum = 2010, maximum = 2035)]
+    pub year: i32,
+    /// One unit only (e.g. 18850@2020-01-01); default every unit the caller may read.
+    pub unit: Option<String>,
+    /// `approved` (default) or `current`.
+    #[param(inline)]
+    #[serde(default)]
+    pub basis: BasisDto,
+}
+
+/// The data-quality findings of a year: consistency, jumps from last year, outliers
+/// against peers, regression after recognition, evidence coverage.
+#[utoipa::path(get, path = "/api/v1/quality", params(QualityQuery), responses((status = 200, body = QualityDto), (status = 400), (status = 403), (status = 404)), security(("token" = [])))]
+pub async fn quality(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Query(q): Query<QualityQuery>,
+) -> ApiResult<QualityDto> {
+    use ntm_core::quality::Severity;
+    if !(2010..=2035).contains(&q.year) {
+        return Err(WebError::new(Kind::BadRequest, "Năm phải từ 2010 đến 2035.").api());
+    }
+    let ws = workspace_on(&state, Some(q.year), q.basis.into()).await?;
+    let last = workspace_on(&state, Some(q.year - 1), q.basis.into()).await?;
+    let mut scope = state
+        .cache
+        .visible_units(state.store.as_ref(), &caller.actor.grants, q.year)
+        .await
+        .map_err(api_err)?
+        .as_ref()
+        .clone();
+    if let Some(u) = &q.unit {
+        let id = parse_unit(u)?;
+        if !can(
+            &ws.registry,
+            &caller.actor.grants,
+            Action::View,
+            &id,
+            q.year,
+        ) {
+            return Err(WebError::forbidden().api());
+        }
+        scope.retain(|x| *x == id);
+    }
+    let report = ntm_app::quality::report(
+        state.store.as_ref(),
+        &ws,
+        &last,
+        state.config.inherit_rule,
+        &scope,
+        q.year,
+    )
+    .await
+    .map_err(api_err)?;
+    let explanations = state
+        .store
+        .explanations(None, q.year)
+        .await
+        .map_err(|e| api_err(ntm_app::AppError::from(e)))?;
+    let name = |u: &UnitId| {
+        ws.registry.get(u).map_or_else(
+            || (String::new(), u.to_string()),
+            |x| {
+                (
+                    x.code.clone(),
+                    x.version_in_year(q.year)
+                        .map_or_else(|| x.latest().name.clone(), |v| v.name.clone()),
+                )
+            },
+        )
+    };
+    Ok(Json(QualityDto {
+        year: q.year,
+        basis: q.basis,
+        communes_checked: report.communes_checked,
+        blocking: report.count(Severity::Blocking),
+        warning: report.count(Severity::Warning),
+        info: report.count(Severity::Info),
+        unchecked_sets: report.unchecked_sets.clone(),
+        illustrative: report.illustrative,
+        findings: report
+            .findings
+            .iter()
+            .map(|f| {
+                let (code, unit_name) = name(&f.unit);
+                FindingDto {
+                    unit: UnitRefDto {
+                        id: f.unit.to_string(),
+                        code,
+                        name: unit_name,
+                    },
+                    rule: f.rule_id.clone(),
+                    severity: f.severity.as_str().to_owned(),
+                    indicator: f.indicator.clone(),
+                    criterion: f.criterion.clone(),
+                    message: f.message_vi.clone(),
+                    explanation: ntm_app::quality::explanation_for(&explanations, f)
+                        .map(|e| e.reason.clone()),
+                }
+            })
+            .collect(),
+    }))
+}
+
 /// Counts of communes by level.
 #[derive(Serialize, ToSchema)]
 pub struct LevelCountsDto {
@@ -1634,7 +1771,7 @@ pub async fn funds(
 #[derive(OpenApi)]
 #[openapi(
     info(title = "ntm API", version = "1", description = "Units, criteria sets, values, evaluations, directives and tasks of the NTM information system. Errors: {\"error\": {\"status\", \"code\", \"message\", \"details\"}}."),
-    paths(list_units, get_unit, list_sets, get_set, list_values, write_values, evaluation, summaries, list_directives, list_tasks, list_plans, plan_results, ocop_products, funds),
+    paths(list_units, get_unit, list_sets, get_set, list_values, write_values, evaluation, summaries, list_directives, list_tasks, list_plans, plan_results, ocop_products, funds, quality),
     components(schemas(ErrorEnvelope, ErrorBody, FundTree)),
     modifiers(&Contract)
 )]

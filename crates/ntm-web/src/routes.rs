@@ -98,6 +98,7 @@ pub fn router(state: AppState) -> Router {
             get(api::list_values).post(api::write_values),
         )
         .route("/api/v1/evaluations/{unit}/{year}", get(api::evaluation))
+        .route("/api/v1/quality", get(api::quality))
         .route("/api/v1/summaries/{year}", get(api::summaries))
         .route("/api/v1/directives", get(api::list_directives))
         .route("/api/v1/tasks", get(api::list_tasks))

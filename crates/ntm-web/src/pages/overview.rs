@@ -69,6 +69,8 @@ struct Dashboard {
     change: Option<String>,
     stacks_svg: String,
     unmet_svg: String,
+    /// The communes on a map by level, or why there is none.
+    map: Option<Result<String, String>>,
     districts: Vec<DistrictRow>,
     without_data: usize,
     unapproved: usize,
@@ -163,6 +165,51 @@ pub async fn page(
     })
 }
 
+/// The communes of the summary on the map of the post-reform units, by level.
+fn level_map(
+    ws: &ntm_app::evaluate::Workspace,
+    year: i32,
+    s: &ntm_app::summary::Summary<'_>,
+) -> Result<String, String> {
+    use ntm_core::criteria::Level;
+    let mut classes: Vec<crate::maps::Class> = ntm_map::LEVEL_LABELS
+        .iter()
+        .map(|l| crate::maps::Class {
+            label: (*l).to_owned(),
+            units: Vec::new(),
+        })
+        .collect();
+    for o in &s.outcomes {
+        let n = match o.level {
+            Level::None => 0,
+            Level::Standard => 1,
+            Level::Advanced => 2,
+            Level::Model => 3,
+        };
+        let name = ws
+            .registry
+            .get(&o.unit)
+            .and_then(|u| u.version_in_year(year))
+            .map_or_else(|| o.unit.to_string(), |v| v.name.clone());
+        classes[n].units.push((
+            o.unit.clone(),
+            format!(
+                "{name} — {}, {}/{} tiêu chí",
+                o.level.label_vi(),
+                o.criteria_met,
+                o.criteria_total
+            ),
+        ));
+    }
+    crate::maps::points_map(
+        &ws.registry,
+        s.tree_date,
+        "ban-do-muc-dat",
+        &format!("Mức đạt nông thôn mới của các xã năm {year}"),
+        &classes,
+    )
+}
+
 /// The overview's evaluation of `year` over `scope`, against the year before.
 fn dashboard(
     ws: &ntm_app::evaluate::Workspace,
@@ -184,6 +231,7 @@ fn dashboard(
         Err(e) => return Err(e.into()),
     };
     let st = &s.stats;
+    page.map = Some(level_map(ws, year, &s));
     page.illustrative = s.illustrative;
     page.set_title = format!("{} ({})", s.set.header.title, s.set.id());
     page.without_data = s.communes_without_data;

@@ -74,6 +74,10 @@ struct QualityPage {
     notes_unlisted: usize,
     map: Result<String, String>,
     xlsx_href: String,
+    /// (year, communes checked, blocking, warnings, notes).
+    trend: Vec<(i32, usize, usize, usize, usize)>,
+    explained: usize,
+    open: usize,
 }
 
 /// The CSS class a severity is shown with.
@@ -105,6 +109,45 @@ fn detail(d: &Detail, names: &dyn Fn(&ntm_core::UnitId) -> Option<String>) -> St
     }
 }
 
+/// The report of `year` for the viewer's scope (or one unit of it), kept per scope and
+/// data version.
+async fn year_report(
+    state: &AppState,
+    session: &Session,
+    chosen: &ChosenBasis,
+    only: Option<&ntm_core::UnitId>,
+    year: i32,
+) -> WebResult<std::sync::Arc<ntm_app::quality::Report>> {
+    let ws = workspace_on(state, Some(year), chosen.basis)
+        .await?
+        .on_tree_of(chosen.tree());
+    let last = workspace_on(state, Some(year - 1), chosen.basis).await?;
+    let mut scope = visible(session, &ws.registry, year);
+    if let Some(id) = only {
+        scope.retain(|u| u == id);
+    }
+    super::scoped_with(
+        state,
+        session,
+        chosen,
+        "quality",
+        year,
+        &format!("{only:?}"),
+        async {
+            Ok(ntm_app::quality::report(
+                state.store.as_ref(),
+                &ws,
+                &last,
+                state.config.inherit_rule,
+                &scope,
+                year,
+            )
+            .await?)
+        },
+    )
+    .await
+}
+
 pub async fn page(
     State(state): State<AppState>,
     session: Session,
@@ -115,7 +158,6 @@ pub async fn page(
     let ws = workspace_on(&state, Some(year), chosen.basis)
         .await?
         .on_tree_of(chosen.tree());
-    let last = workspace_on(&state, Some(year - 1), chosen.basis).await?;
     let only = match q.unit.as_deref().filter(|u| !u.is_empty()) {
         Some(u) => {
             let id = super::unit_id(u)?;
@@ -130,40 +172,37 @@ pub async fn page(
         }
         None => None,
     };
-    let records = state
+    let report = year_report(&state, &session, &chosen, only.as_ref(), year).await?;
+    // The trend: the two years before, counted the same way (each kept per data version).
+    let mut trend = Vec::new();
+    for y in year - 2..=year {
+        let r = if y == year {
+            report.clone()
+        } else {
+            year_report(&state, &session, &chosen, only.as_ref(), y).await?
+        };
+        trend.push((
+            y,
+            r.communes_checked,
+            r.count(Severity::Blocking),
+            r.count(Severity::Warning),
+            r.count(Severity::Info),
+        ));
+    }
+    let explanations = state
         .store
-        .list_dossiers(&ntm_store::DossierFilter::default())
+        .explanations(None, year)
         .await
         .map_err(ntm_app::AppError::from)?;
-    let inherit = state.config.inherit_rule;
-    let files = ntm_app::quality::with_files(
-        &state
-            .store
-            .evidence_files(None, year)
-            .await
-            .map_err(ntm_app::AppError::from)?,
-    );
-    let report = super::scoped(
-        &state,
-        &session,
-        &chosen,
-        "quality",
-        year,
-        &format!("{only:?}"),
-        || {
-            let mut scope = visible(&session, &ws.registry, year);
-            if let Some(id) = &only {
-                scope.retain(|u| u == id);
-            }
-            let context = ntm_app::quality::Context {
-                records: &records,
-                inherit,
-                files: &files,
-            };
-            Ok(ntm_app::quality::check(&ws, &last, &context, &scope, year)?)
-        },
-    )
-    .await?;
+    let warnings: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Warning)
+        .collect();
+    let explained = warnings
+        .iter()
+        .filter(|f| ntm_app::quality::explanation_for(&explanations, f).is_some())
+        .count();
     let readable = visible(&session, &ws.registry, year);
     let name_of = |u: &ntm_core::UnitId| {
         readable.contains(u).then(|| {
@@ -348,6 +387,9 @@ pub async fn page(
         },
         // A province's notes (a value without evidence, say) run to thousands: the
         // scope's page lists what needs an answer, a unit's page (and the .xlsx) all.
+        trend,
+        explained,
+        open: warnings.len() - explained,
         findings: rows
             .into_iter()
             .filter(|(s, _)| only.is_some() || *s != Severity::Info)

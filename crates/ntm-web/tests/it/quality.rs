@@ -199,3 +199,50 @@ async fn evidence_files_are_bounded_scoped_and_served_as_downloads() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn the_api_and_the_overview_show_the_findings_and_the_map() {
+    let app = TestApp::demo().await;
+    let office = app.login("vpdp").await;
+    let r = app
+        .get(&office, "/api/v1/quality?year=2026&basis=current")
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let q: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert!(q["communes_checked"].as_u64().unwrap() > 0, "{q}");
+    assert_eq!(
+        q["illustrative"], true,
+        "the demo's rules and values are illustrative"
+    );
+    let findings = q["findings"].as_array().unwrap();
+    assert_eq!(
+        findings.len() as u64,
+        q["blocking"].as_u64().unwrap()
+            + q["warning"].as_u64().unwrap()
+            + q["info"].as_u64().unwrap()
+    );
+    // A commune reads its own findings only.
+    let commune = app.login("xa-thanhsen").await;
+    let own: serde_json::Value = serde_json::from_str(
+        &app.get(&commune, "/api/v1/quality?year=2026&basis=current")
+            .await
+            .body,
+    )
+    .unwrap();
+    assert!(
+        own["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["unit"]["id"] == "18073@2025-07-01"),
+        "{own}"
+    );
+    let other = app
+        .get(&commune, "/api/v1/quality?year=2026&unit=18838@2025-07-01")
+        .await;
+    assert_eq!(other.status, StatusCode::FORBIDDEN);
+    // The overview draws the post-reform communes by level, with the points' attribution.
+    let overview = app.get(&office, "/?year=2026&so_lieu=tat-ca").await.body;
+    assert!(overview.contains("id=\"ntm-map-ban-do-muc-dat\""), "{overview}");
+    assert!(overview.contains("OpenStreetMap contributors"));
+}
