@@ -19,6 +19,7 @@ pub mod evaluate;
 pub mod home;
 pub mod imports;
 pub mod mail;
+pub mod maps;
 pub mod notes;
 pub mod ocop;
 pub mod quality;

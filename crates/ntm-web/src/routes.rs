@@ -357,6 +357,9 @@ pub fn router(state: AppState) -> Router {
             post(pages::account::delete_token),
         )
         .route("/users", get(pages::admin::page).post(pages::admin::create))
+        .route("/maps", get(pages::map::page))
+        .route("/maps/points", post(pages::map::set_point))
+        .route("/maps/boundaries", post(pages::map::upload))
         .route("/users/{id}/disable", post(pages::admin::toggle))
         .route("/users/{id}/password", post(pages::admin::reset))
         .route("/users/{id}/email", post(pages::admin::email))

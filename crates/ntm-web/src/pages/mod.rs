@@ -13,6 +13,7 @@ pub mod evidence;
 pub mod home;
 pub mod import;
 pub mod login;
+pub mod map;
 pub mod matrix;
 pub mod ocop;
 pub mod overview;

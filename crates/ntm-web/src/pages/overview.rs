@@ -109,6 +109,7 @@ pub async fn page(
     let prev = workspace_on(&state, Some(year - 1), chosen.basis).await?;
     let chrome = Some(Chrome::new(&session, &ws.registry, year, "overview"));
     let follow_up = follow_up(&state, &session, &ws.registry).await?;
+    let base = crate::maps::base(&state).await?;
     let key = format!(
         "overview|{year}|{:?}|{:?}|{:?}",
         chosen.basis, ws.as_of, session.actor.grants
@@ -117,7 +118,7 @@ pub async fn page(
         .cache
         .memo(state.store.as_ref(), key, || {
             let scope = visible(&session, &ws.registry, year);
-            dashboard(&ws, &prev, year, &scope)
+            dashboard(&base, &ws, &prev, year, &scope)
         })
         .await?;
     let mut plans = Vec::new();
@@ -167,6 +168,7 @@ pub async fn page(
 
 /// The communes of the summary on the map of the post-reform units, by level.
 fn level_map(
+    base: &ntm_app::maps::MapBase,
     ws: &ntm_app::evaluate::Workspace,
     year: i32,
     s: &ntm_app::summary::Summary<'_>,
@@ -201,7 +203,8 @@ fn level_map(
             ),
         ));
     }
-    crate::maps::points_map(
+    crate::maps::unit_map(
+        base,
         &ws.registry,
         s.tree_date,
         "ban-do-muc-dat",
@@ -212,6 +215,7 @@ fn level_map(
 
 /// The overview's evaluation of `year` over `scope`, against the year before.
 fn dashboard(
+    base: &ntm_app::maps::MapBase,
     ws: &ntm_app::evaluate::Workspace,
     prev: &ntm_app::evaluate::Workspace,
     year: i32,
@@ -231,7 +235,7 @@ fn dashboard(
         Err(e) => return Err(e.into()),
     };
     let st = &s.stats;
-    page.map = Some(level_map(ws, year, &s));
+    page.map = Some(level_map(base, ws, year, &s));
     page.illustrative = s.illustrative;
     page.set_title = format!("{} ({})", s.set.header.title, s.set.id());
     page.without_data = s.communes_without_data;

@@ -318,7 +318,9 @@ pub async fn page(
             })
             .collect()
     };
-    let map = crate::maps::points_map(
+    let base = crate::maps::base(&state).await?;
+    let map = crate::maps::unit_map(
+        &base,
         &ws.registry,
         ws.tree_date(year),
         "ban-do-chat-luong",

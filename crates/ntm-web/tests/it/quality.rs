@@ -243,6 +243,141 @@ async fn the_api_and_the_overview_show_the_findings_and_the_map() {
     assert_eq!(other.status, StatusCode::FORBIDDEN);
     // The overview draws the post-reform communes by level, with the points' attribution.
     let overview = app.get(&office, "/?year=2026&so_lieu=tat-ca").await.body;
-    assert!(overview.contains("id=\"ntm-map-ban-do-muc-dat\""), "{overview}");
+    assert!(
+        overview.contains("id=\"ntm-map-ban-do-muc-dat\""),
+        "{overview}"
+    );
     assert!(overview.contains("OpenStreetMap contributors"));
+}
+
+/// A square ring of GeoJSON around (lon, lat).
+fn square(lon: f64, lat: f64) -> serde_json::Value {
+    let d = 0.02;
+    serde_json::json!([[
+        [lon - d, lat - d],
+        [lon + d, lat - d],
+        [lon + d, lat + d],
+        [lon - d, lat + d],
+        [lon - d, lat - d]
+    ]])
+}
+
+#[tokio::test]
+async fn the_office_corrects_points_and_draws_its_boundary_file_matched_both_ways() {
+    let app = TestApp::demo().await;
+    let office = app.login("vpdp").await;
+    let page = app.get(&office, "/maps").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(
+        page.body.contains("(vị trí chưa chắc chắn)"),
+        "Hương Sơn is marked"
+    );
+    // A point outside Vietnam is refused; a good one replaces the shipped point.
+    let r = app
+        .post(
+            &office,
+            "/maps/points",
+            &[("code", "18133"), ("lat", "48,8"), ("lon", "2,3")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("vĩ độ"), "{}", r.body);
+    let r = app
+        .post(
+            &office,
+            "/maps/points",
+            &[
+                ("code", "18133"),
+                ("lat", "18,52"),
+                ("lon", "105,43"),
+                ("note", "theo UBND xã"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = app.get(&office, "/maps").await.body;
+    assert!(
+        page.contains("18.52000") && page.contains("văn phòng đã sửa"),
+        "{page}"
+    );
+    // A boundary file: two post-reform communes, one feature of no unit, one without a code.
+    let file = serde_json::json!({
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "properties": {"ma_xa": "18073", "ten": "Thành Sen"}, "geometry": {"type": "Polygon", "coordinates": square(105.90, 18.34)}},
+            {"type": "Feature", "properties": {"ma_xa": "18838", "ten": "Kỳ Lạc"}, "geometry": {"type": "Polygon", "coordinates": square(106.20, 18.00)}},
+            {"type": "Feature", "properties": {"ma_xa": "99999", "ten": "Không có"}, "geometry": {"type": "Polygon", "coordinates": square(106.00, 18.10)}},
+            {"type": "Feature", "properties": {"ten": "<script>x</script>"}, "geometry": {"type": "Polygon", "coordinates": square(106.10, 18.20)}}
+        ]
+    })
+    .to_string();
+    let r = app
+        .post_multipart(
+            &office,
+            "/maps/boundaries",
+            &[("tree", "post"), ("code_property", "ma_xa")],
+            &[("file", "ranh-gioi-xa.geojson", file.as_bytes())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(
+        r.body.contains("2 vùng khớp mã đơn vị, 2 vùng không khớp"),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body.contains("Vùng thứ 3 của tệp (99999"),
+        "unmatched features listed: {}",
+        r.body
+    );
+    assert!(
+        r.body.contains("(không có mã)"),
+        "a feature without a code listed"
+    );
+    assert!(
+        r.body.contains("chưa có vùng trong tệp"),
+        "unmatched units listed"
+    );
+    assert!(
+        !r.body.contains("<script>x</script>"),
+        "file text is escaped"
+    );
+    // The overview now draws areas with the file's attribution, not points.
+    let overview = app.get(&office, "/?year=2026&so_lieu=tat-ca").await.body;
+    assert!(overview.contains("ranh-gioi-xa.geojson"), "{overview}");
+    assert!(overview.contains("<path"), "areas drawn");
+    // A pre-reform year has no map until a pre-reform file is given.
+    let old = app
+        .get(&office, "/reports/quality?year=2022&so_lieu=tat-ca")
+        .await
+        .body;
+    assert!(old.contains("Chưa có bản đồ của các đơn vị trước sắp xếp"));
+    // A file matching nothing is refused and keeps the one before; a commune may not upload.
+    let r = app
+        .post_multipart(
+            &office,
+            "/maps/boundaries",
+            &[("tree", "post")],
+            &[(
+                "file",
+                "khac.geojson",
+                br#"{"type":"FeatureCollection","features":[]}"#,
+            )],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let commune = app.login("xa-kylac").await;
+    let r = app
+        .post_multipart(
+            &commune,
+            "/maps/boundaries",
+            &[("tree", "post")],
+            &[("file", "a.geojson", file.as_bytes())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.get(&commune, "/maps").await.status,
+        StatusCode::FORBIDDEN
+    );
 }
