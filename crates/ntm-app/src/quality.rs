@@ -239,6 +239,7 @@ pub fn check(
                     }
                 }
                 RuleKind::EvidenceCoverage => {
+                    // By met criterion, the entered values it was decided on.
                     let mut deciding: BTreeMap<String, Vec<String>> = BTreeMap::new();
                     for c in result
                         .criteria
@@ -248,9 +249,9 @@ pub fn check(
                         for i in &c.indicators {
                             if i.value.is_some() && values.contains_key(&i.indicator.id) {
                                 deciding
-                                    .entry(i.indicator.id.clone())
+                                    .entry(c.criterion.id.clone())
                                     .or_default()
-                                    .push(c.criterion.id.clone());
+                                    .push(i.indicator.id.clone());
                             }
                         }
                     }
@@ -394,10 +395,19 @@ fn summarise(
         findings,
         rules: rule_lines,
         units,
-        criteria: criteria
-            .into_iter()
-            .map(|(id, (name, n))| (id, name, n))
-            .collect(),
+        criteria: {
+            let mut c: Vec<(String, String, usize)> = criteria
+                .into_iter()
+                .map(|(id, (name, n))| (id, name, n))
+                .collect();
+            // As a set numbers them: 2 before 10.
+            c.sort_by_cached_key(|(id, _, _)| {
+                id.split('.')
+                    .map(|p| p.parse::<u32>().unwrap_or(u32::MAX))
+                    .collect::<Vec<_>>()
+            });
+            c
+        },
         communes_checked: checked,
         unchecked_sets: unchecked.into_iter().collect(),
         illustrative,

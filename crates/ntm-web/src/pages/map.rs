@@ -262,7 +262,10 @@ pub async fn upload(
                         "Vùng thứ {} của tệp ({}{}) không khớp đơn vị nào: không được lưu.",
                         f.number,
                         f.code_or_placeholder(),
-                        f.name.as_deref().map(|n| format!(", {n}")).unwrap_or_default()
+                        f.name
+                            .as_deref()
+                            .map(|n| format!(", {n}"))
+                            .unwrap_or_default()
                     )
                 })
                 .chain(

@@ -327,7 +327,7 @@ pub async fn page(
         &format!("Cảnh báo và lỗi chặn gửi theo xã, năm {year}"),
         &[
             crate::maps::Class {
-                label: "Không có".into(),
+                label: "Không có cảnh báo".into(),
                 units: with(0, 0),
             },
             crate::maps::Class {

@@ -100,6 +100,35 @@ async fn evidence_files_are_bounded_scoped_and_served_as_downloads() {
     let app = TestApp::demo().await;
     let commune = app.login("xa-kylac").await;
     let upload = format!("/entry/{NEW_KY_LAC}/2026/evidence");
+    // A value that decides a met criterion and has no evidence: the evidence rule says so.
+    let lacking = |body: &str| -> Vec<String> {
+        let q: serde_json::Value = serde_json::from_str(body).unwrap();
+        q["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == "thieu-minh-chung")
+            .map(|f| f["indicator"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let api = format!("/api/v1/quality?year=2026&basis=current&unit={NEW_KY_LAC}");
+    let before = lacking(&app.get(&commune, &api).await.body);
+    let decided = before.first().expect("a value without evidence").clone();
+    let r = app
+        .post_multipart(
+            &commune,
+            &upload,
+            &[("indicator", &decided)],
+            &[("file", "bien-ban.pdf", b"%PDF-1.4 bien ban")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let after = lacking(&app.get(&commune, &api).await.body);
+    assert!(
+        !after.contains(&decided),
+        "{decided} now has evidence: {after:?}"
+    );
+    assert_eq!(after.len() + 1, before.len(), "only that value changed");
     let photo: &[u8] = b"\xff\xd8\xff\xe0 anh tram nuoc";
     let r = app
         .post_multipart(
@@ -116,7 +145,8 @@ async fn evidence_files_are_bounded_scoped_and_served_as_downloads() {
         .body;
     let link = form
         .split("href=\"/evidence/")
-        .nth(1)
+        .skip(1)
+        .find(|s| s.contains("tram-nuoc.jpg"))
         .and_then(|s| s.split('"').next())
         .expect("the file is listed")
         .to_owned();
