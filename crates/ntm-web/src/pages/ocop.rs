@@ -138,6 +138,8 @@ pub struct OverviewPage {
     pub illustrative: bool,
     pub manage: bool,
     pub count_rule: &'static str,
+    /// The communes by valid certified products, on the map of today's tree.
+    pub map: Result<String, String>,
 }
 
 /// The figures as the overview and the report show them.
@@ -276,7 +278,49 @@ pub async fn overview(State(state): State<AppState>, session: Session) -> WebRes
             }
         }
     }
+    let base = crate::maps::base(&state).await?;
+    let counted: std::collections::BTreeMap<&ntm_core::UnitId, (usize, &str)> = f
+        .by_unit
+        .iter()
+        .map(|(u, name, n)| (u, (n.iter().sum::<usize>(), name.as_str())))
+        .collect();
+    // Only the viewer's units are coloured and named; the others are points of the map.
+    let readable = state
+        .cache
+        .visible_units(state.store.as_ref(), &session.actor.grants, day.year())
+        .await?;
+    let class = |lo: usize, hi: usize, label: &str| crate::maps::Class {
+        label: label.into(),
+        units: registry
+            .as_of(day)
+            .into_iter()
+            .filter(|v| v.unit.level == ntm_core::UnitLevel::Commune && readable.contains(v.id()))
+            .filter_map(|v| {
+                let n = counted.get(v.id()).map_or(0, |c| c.0);
+                (lo..=hi).contains(&n).then(|| {
+                    (
+                        v.id().clone(),
+                        format!("{} — {n} sản phẩm OCOP còn hiệu lực", v.name()),
+                    )
+                })
+            })
+            .collect(),
+    };
+    let map = crate::maps::unit_map(
+        &base,
+        registry,
+        day,
+        "ban-do-ocop",
+        "Sản phẩm OCOP còn hiệu lực theo xã, phường",
+        &[
+            class(0, 0, "Chưa có"),
+            class(1, 1, "1 sản phẩm"),
+            class(2, 3, "2–3 sản phẩm"),
+            class(4, usize::MAX, "4 trở lên"),
+        ],
+    );
     render(&OverviewPage {
+        map,
         chrome: Some(Chrome::new(
             &session,
             registry,

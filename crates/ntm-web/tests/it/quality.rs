@@ -278,6 +278,15 @@ async fn the_api_and_the_overview_show_the_findings_and_the_map() {
         "{overview}"
     );
     assert!(overview.contains("OpenStreetMap contributors"));
+    // The OCOP overview draws the communes by their valid certified products.
+    let ocop = app.get(&office, "/ocop").await;
+    assert_eq!(ocop.status, StatusCode::OK, "{}", ocop.body);
+    assert!(
+        ocop.body.contains("id=\"ntm-map-ban-do-ocop\""),
+        "{}",
+        ocop.body
+    );
+    assert!(ocop.body.contains("sản phẩm OCOP còn hiệu lực"));
 }
 
 /// A square ring of GeoJSON around (lon, lat).
