@@ -316,21 +316,14 @@ fn summarise(
             .and_then(|x| x.version_in_year(year))
             .map_or_else(|| u.to_string(), |v| v.name.clone())
     };
-    let order: BTreeMap<(&str, &str), usize> = sets
-        .keys()
-        .flat_map(|s| {
-            rules()[s]
-                .iter()
-                .enumerate()
-                .map(move |(n, r)| ((s.as_str(), r.id.as_str()), n))
-        })
-        .collect();
-    let rank = |f: &Finding| {
-        order
-            .iter()
-            .find(|((_, id), _)| *id == f.rule_id)
-            .map_or(usize::MAX, |(_, n)| *n)
-    };
+    // A rule's place in its file (the first set that has it, by set id).
+    let mut order: BTreeMap<&str, usize> = BTreeMap::new();
+    for s in sets.keys() {
+        for (n, r) in rules()[s].iter().enumerate() {
+            order.entry(r.id.as_str()).or_insert(n);
+        }
+    }
+    let rank = |f: &Finding| order.get(f.rule_id.as_str()).copied().unwrap_or(usize::MAX);
     findings.sort_by_cached_key(|f| (name(&f.unit), f.unit.clone(), rank(f), f.indicator.clone()));
     let mut rule_lines = Vec::new();
     for set_id in sets.keys() {

@@ -1,6 +1,6 @@
-//! The province on a map: the shipped point of each post-reform unit, coloured by what a
-//! page measures. Drawn on the server as SVG (no tiles, nothing fetched), so the map
-//! works offline and prints.
+//! The province on a map, coloured by what a page measures: the office's boundary file of
+//! the year's tree, else (after the reform) the point of each unit. Drawn on the server as
+//! SVG (no tiles, nothing fetched), so the map works offline and prints.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
