@@ -5,6 +5,8 @@
 //!   entry.
 //! - The evidence quota is checked inside the transaction that writes the file, behind
 //!   the store's write lock.
+//! - A rules file version is numbered inside the transaction that writes it, after the
+//!   editor's `seen` version is checked against the latest.
 
 use async_trait::async_trait;
 use chrono::SubsecRound;
@@ -12,8 +14,9 @@ use ntm_core::UnitId;
 use ntm_store::plan::{self, NewAudit};
 use ntm_store::quality::{
     BoundaryRecord, EvidenceFileInfo, ExplanationRecord, MapPointRecord, QualityStore,
+    RuleFileRecord,
 };
-use ntm_store::{AuditContext, StoreError, StoreResult, StoredFile};
+use ntm_store::{AuditContext, PutOutcome, StoreError, StoreResult, StoredFile};
 
 use super::{db_error, get, insert_audits};
 use crate::dialect::{Backend, DbRow};
@@ -32,6 +35,17 @@ fn evidence_info(row: &DbRow) -> StoreResult<EvidenceFileInfo> {
         size: get(row, "size")?,
         attached_at: get(row, "attached_at")?,
         attached_by: get(row, "attached_by")?,
+    })
+}
+
+fn rule_file(row: &DbRow) -> StoreResult<RuleFileRecord> {
+    Ok(RuleFileRecord {
+        set_id: get(row, "set_id")?,
+        version: get(row, "version")?,
+        source_text: get(row, "source_text")?,
+        saved_at: get(row, "saved_at")?,
+        saved_by: get(row, "saved_by")?,
+        reason: get(row, "reason")?,
     })
 }
 
@@ -415,5 +429,92 @@ impl QualityStore for Backend {
         tx.commit()
             .await
             .map_err(|e| db_error("committing the boundary file", e))
+    }
+
+    async fn rule_files(&self) -> StoreResult<Vec<RuleFileRecord>> {
+        let rows = sqlx::query(
+            "SELECT set_id, version, source_text, saved_at, saved_by, reason \
+             FROM quality_rule_files r WHERE version = \
+             (SELECT MAX(version) FROM quality_rule_files WHERE set_id = r.set_id) \
+             ORDER BY set_id COLLATE \"C\"",
+        )
+        .fetch_all(&self.read)
+        .await
+        .map_err(|e| db_error("reading the rules files", e))?;
+        rows.iter().map(rule_file).collect()
+    }
+
+    async fn rule_file_history(&self, set_id: &str) -> StoreResult<Vec<RuleFileRecord>> {
+        let rows = sqlx::query(
+            "SELECT set_id, version, source_text, saved_at, saved_by, reason \
+             FROM quality_rule_files WHERE set_id = $1 ORDER BY version",
+        )
+        .bind(set_id)
+        .fetch_all(&self.read)
+        .await
+        .map_err(|e| db_error("reading the rules file history", e))?;
+        rows.iter().map(rule_file).collect()
+    }
+
+    async fn put_rule_file(
+        &self,
+        set_id: &str,
+        text: &str,
+        seen: i64,
+        audit: &AuditContext,
+    ) -> StoreResult<PutOutcome> {
+        let mut tx = self.begin_write().await?;
+        let latest: Option<(i64, String)> = sqlx::query_as(
+            "SELECT version, source_text FROM quality_rule_files WHERE set_id = $1 \
+             ORDER BY version DESC LIMIT 1",
+        )
+        .bind(set_id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(|e| db_error("reading the rules file", e))?;
+        let now = latest.as_ref().map_or(0, |(v, _)| *v);
+        if seen != now {
+            return Err(StoreError::Conflict(format!(
+                "quy tắc kiểm tra của bộ {set_id} đã có phiên bản {now} được lưu sau phiên bản \
+                 {seen} bạn mở; không có gì được ghi"
+            )));
+        }
+        if let Some((version, before)) = &latest
+            && before == text
+        {
+            return Ok(PutOutcome::Unchanged { version: *version });
+        }
+        let version = now + 1;
+        let at = audit.at.trunc_subsecs(6);
+        sqlx::query(
+            "INSERT INTO quality_rule_files (set_id, version, source_text, saved_at, saved_by, reason) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(set_id)
+        .bind(version)
+        .bind(text)
+        .bind(at)
+        .bind(&audit.actor)
+        .bind(&audit.reason)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| db_error("writing the rules file", e))?;
+        let entry = NewAudit {
+            action: if version == 1 {
+                "quality_rules.create"
+            } else {
+                "quality_rules.update"
+            },
+            target_kind: "quality_rules",
+            target_id: set_id.to_owned(),
+            unit_id: None,
+            before: (version > 1).then(|| format!("phiên bản {}", version - 1)),
+            after: Some(format!("phiên bản {version}")),
+        };
+        insert_audits(&mut tx, &[entry], audit, at).await?;
+        tx.commit()
+            .await
+            .map_err(|e| db_error("committing the rules file", e))?;
+        Ok(PutOutcome::Created { version })
     }
 }

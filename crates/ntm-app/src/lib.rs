@@ -23,6 +23,7 @@ pub mod maps;
 pub mod notes;
 pub mod ocop;
 pub mod quality;
+pub mod quality_rules;
 pub mod recognition;
 pub mod reports;
 pub mod resources;

@@ -23,9 +23,24 @@ use crate::evaluate::Workspace;
 use crate::recognition::{StandingBasis, standing};
 use crate::{AppError, AppResult};
 
-/// The shipped rules by the id of the set they check.
-pub fn rules() -> &'static BTreeMap<String, Vec<Rule>> {
-    static RULES: OnceLock<BTreeMap<String, Vec<Rule>>> = OnceLock::new();
+/// The rules that check one set: the office's latest saved version, else the file
+/// shipped with ntm (`version` 0).
+#[derive(Debug, Clone)]
+pub struct SetRules {
+    pub set: String,
+    pub version: i64,
+    pub text: String,
+    pub rules: Vec<Rule>,
+    /// Who saved the version and when; `None` for the shipped file.
+    pub saved: Option<(chrono::DateTime<chrono::Utc>, String)>,
+}
+
+/// The rules in force, by the id of the set they check.
+pub type RuleBook = BTreeMap<String, SetRules>;
+
+/// The shipped rules files as (set id, text, rules), read once.
+pub fn shipped_rules() -> &'static [(String, String, Vec<Rule>)] {
+    static RULES: OnceLock<Vec<(String, String, Vec<Rule>)>> = OnceLock::new();
     RULES.get_or_init(|| {
         ntm_data::shipped::demo_quality_files()
             .into_iter()
@@ -33,10 +48,66 @@ pub fn rules() -> &'static BTreeMap<String, Vec<Rule>> {
                 // Compiled in and read by a test of ntm-data: never fails at run time.
                 let f = ntm_data::quality_file::parse(&text)
                     .unwrap_or_else(|p| panic!("shipped rules {name}: {p:?}"));
-                (f.set, f.rules)
+                (f.set, text, f.rules)
             })
             .collect()
     })
+}
+
+/// The shipped rules, as they are in force until the office saves its own.
+pub fn shipped_book() -> RuleBook {
+    shipped_rules()
+        .iter()
+        .map(|(set, text, rules)| {
+            (
+                set.clone(),
+                SetRules {
+                    set: set.clone(),
+                    version: 0,
+                    text: text.clone(),
+                    rules: rules.clone(),
+                    saved: None,
+                },
+            )
+        })
+        .collect()
+}
+
+/// The rules in force: each set's latest saved version over the shipped file.
+pub async fn load_rules(store: &dyn ntm_store::Store) -> AppResult<RuleBook> {
+    let mut book = shipped_book();
+    for r in store.rule_files().await? {
+        // Checked when saved; a version that no longer reads is told, not skipped, so a
+        // set is never silently left unchecked.
+        let file = ntm_data::quality_file::parse(&r.source_text).map_err(|p| {
+            AppError::Invalid(
+                p.into_iter()
+                    .map(|p| format!("quy tắc của bộ {} phiên bản {}: {p}", r.set_id, r.version))
+                    .collect(),
+            )
+        })?;
+        book.insert(
+            r.set_id.clone(),
+            SetRules {
+                set: r.set_id,
+                version: r.version,
+                text: r.source_text,
+                rules: file.rules,
+                saved: Some((r.saved_at, r.saved_by)),
+            },
+        );
+    }
+    Ok(book)
+}
+
+/// [`load_rules`], kept per data version.
+pub async fn rules_in_force(
+    store: &dyn ntm_store::Store,
+    cache: &crate::cache::Cache,
+) -> AppResult<std::sync::Arc<RuleBook>> {
+    cache
+        .memo_with(store, "quality-rules".into(), load_rules(store))
+        .await
 }
 
 /// A rule as the page lists it, with how many findings it made in the scope.
@@ -109,6 +180,7 @@ fn plain(
 /// the rule of titles after a merger, and the (unit, indicator) pairs of the year that
 /// carry an evidence file.
 pub struct Context<'a> {
+    pub rules: &'a RuleBook,
     pub records: &'a [DossierRecord],
     pub inherit: ntm_core::recognition::InheritRule,
     pub files: &'a BTreeSet<(UnitId, String)>,
@@ -152,7 +224,7 @@ pub fn check(
             Err(e) => return Err(e),
         };
         let set_id = e.set.id().0.clone();
-        let Some(rules) = rules().get(&set_id) else {
+        let Some(rules) = context.rules.get(&set_id).map(|r| &r.rules) else {
             if scope.contains(unit) {
                 unchecked.insert(set_id);
             }
@@ -280,7 +352,7 @@ pub fn check(
         }
     }
     for ((set_id, n), values) in &peers {
-        let rule = &rules()[set_id][*n];
+        let rule = &context.rules[set_id].rules[*n];
         let names = &sets[set_id].1;
         for (unit, outcome) in quality::check_peer_groups(rule, year, values, names) {
             if scope.contains(&unit)
@@ -292,6 +364,7 @@ pub fn check(
     }
     Ok(summarise(
         ws,
+        context.rules,
         findings,
         &sets,
         checked,
@@ -301,8 +374,10 @@ pub fn check(
     ))
 }
 
+#[allow(clippy::too_many_arguments)]
 fn summarise(
     ws: &Workspace,
+    book: &RuleBook,
     mut findings: Vec<Finding>,
     sets: &BTreeMap<String, (&CriteriaSet, Names)>,
     checked: usize,
@@ -319,7 +394,7 @@ fn summarise(
     // A rule's place in its file (the first set that has it, by set id).
     let mut order: BTreeMap<&str, usize> = BTreeMap::new();
     for s in sets.keys() {
-        for (n, r) in rules()[s].iter().enumerate() {
+        for (n, r) in book[s].rules.iter().enumerate() {
             order.entry(r.id.as_str()).or_insert(n);
         }
     }
@@ -328,7 +403,7 @@ fn summarise(
     let mut rule_lines = Vec::new();
     for set_id in sets.keys() {
         let mut seen = BTreeSet::new();
-        for r in &rules()[set_id] {
+        for r in &book[set_id].rules {
             if seen.insert(r.id.clone()) {
                 rule_lines.push(RuleLine {
                     id: r.id.clone(),
@@ -490,7 +565,9 @@ pub async fn check_unit_year(
         .await?;
     let scope = BTreeSet::from([unit.clone()]);
     let files = with_files(&store.evidence_files(Some(unit), year).await?);
+    let rules = rules_in_force(store, cache).await?;
     let context = Context {
+        rules: &rules,
         records: &records,
         inherit,
         files: &files,
@@ -739,6 +816,7 @@ pub async fn evidence_file(
 /// [`check`] of `scope` in `year`, reading the dossiers and the evidence files it needs.
 pub async fn report(
     store: &dyn ntm_store::Store,
+    cache: &crate::cache::Cache,
     ws: &Workspace,
     last: &Workspace,
     inherit: ntm_core::recognition::InheritRule,
@@ -749,10 +827,12 @@ pub async fn report(
         .list_dossiers(&ntm_store::DossierFilter::default())
         .await?;
     let files = with_files(&store.evidence_files(None, year).await?);
+    let rules = rules_in_force(store, cache).await?;
     check(
         ws,
         last,
         &Context {
+            rules: &rules,
             records: &records,
             inherit,
             files: &files,

@@ -33,7 +33,7 @@ pub const REGIONS: [&str; 7] = ["TDMNPB", "DBSH", "BTB", "DHNTB", "TN", "DNB", "
 
 /// A TOML string: every text goes through TOML's own quoting, so no name, source or
 /// region typed into a form can add keys or tables.
-fn q(s: &str) -> String {
+pub(crate) fn q(s: &str) -> String {
     toml::Value::String(s.to_owned()).to_string()
 }
 
@@ -83,7 +83,7 @@ pub fn override_block(indicator: &str, thresholds: &[Threshold]) -> String {
 }
 
 /// Writes `key = "text"` when there is a text.
-fn optional_line(out: &mut String, key: &str, text: Option<&str>) {
+pub(crate) fn optional_line(out: &mut String, key: &str, text: Option<&str>) {
     if let Some(t) = text {
         out.push_str(&format!("{key} = {}\n", q(t)));
     }

@@ -39,61 +39,72 @@ pub struct RulesFile {
     pub rules: Vec<Rule>,
 }
 
-#[derive(Deserialize)]
+/// A rules file as written, before its rules are expanded and checked: what the office's
+/// editor changes and [`write`] writes back.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct FileDoc {
-    format: i64,
-    set: String,
+pub struct RulesDoc {
+    pub format: i64,
+    pub set: String,
     #[serde(default)]
-    note: Option<String>,
+    pub note: Option<String>,
     #[serde(default)]
-    rule: Vec<FileRule>,
+    pub rule: Vec<RuleEntry>,
 }
 
-#[derive(Deserialize)]
+/// One `[[rule]]` of a file, its fields as written (numbers as text).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct FileRule {
-    id: String,
-    title: String,
-    severity: String,
-    kind: String,
+pub struct RuleEntry {
+    pub id: String,
+    pub title: String,
+    pub severity: String,
+    pub kind: String,
     #[serde(default)]
-    indicator: Option<String>,
+    pub indicator: Option<String>,
     #[serde(default)]
-    indicators: Vec<String>,
+    pub indicators: Vec<String>,
     #[serde(default)]
-    part: Option<String>,
+    pub part: Option<String>,
     #[serde(default)]
-    whole: Option<String>,
+    pub whole: Option<String>,
     #[serde(default)]
-    criterion: Option<String>,
+    pub criterion: Option<String>,
     #[serde(default)]
-    declared: Option<String>,
+    pub declared: Option<String>,
     #[serde(default)]
-    min: Option<String>,
+    pub min: Option<String>,
     #[serde(default)]
-    max: Option<String>,
+    pub max: Option<String>,
     #[serde(default)]
-    factor: Option<String>,
+    pub factor: Option<String>,
     #[serde(default)]
-    amount: Option<String>,
+    pub amount: Option<String>,
     #[serde(default)]
-    peers: Option<String>,
+    pub peers: Option<String>,
     #[serde(default)]
-    threshold: Option<String>,
+    pub threshold: Option<String>,
     #[serde(default)]
-    min_peers: Option<usize>,
+    pub min_peers: Option<usize>,
     #[serde(default)]
-    source: Option<String>,
+    pub source: Option<String>,
     #[serde(default)]
-    note: Option<String>,
+    pub note: Option<String>,
 }
 
 /// Reads a rules file; every problem found, in Vietnamese, each naming the rule (or the
 /// line and column where TOML itself fails).
 pub fn parse(text: &str) -> Result<RulesFile, Vec<String>> {
-    let doc: FileDoc = toml::from_str(text).map_err(|e| vec![toml_problem(text, &e)])?;
-    let _ = doc.note;
+    expand(&read_doc(text)?)
+}
+
+/// Reads a file as written, its rules unchecked; only TOML and its fields are.
+pub fn read_doc(text: &str) -> Result<RulesDoc, Vec<String>> {
+    toml::from_str(text).map_err(|e| vec![toml_problem(text, &e)])
+}
+
+/// Checks a file's rules and expands each to one [`Rule`] per indicator it lists.
+pub fn expand(doc: &RulesDoc) -> Result<RulesFile, Vec<String>> {
     let mut problems = Vec::new();
     if doc.format != FORMAT_VERSION {
         problems.push(format!(
@@ -158,7 +169,7 @@ fn decimal(field: &str, text: &Option<String>, problems: &mut Vec<String>) -> Op
     }
 }
 
-fn rule_of(r: &FileRule) -> Result<Vec<Rule>, Vec<String>> {
+fn rule_of(r: &RuleEntry) -> Result<Vec<Rule>, Vec<String>> {
     let mut problems = Vec::new();
     let severity = Severity::parse(r.severity.trim()).unwrap_or_else(|| {
         problems.push(format!(
@@ -260,6 +271,70 @@ fn rule_of(r: &FileRule) -> Result<Vec<Rule>, Vec<String>> {
         .collect())
 }
 
+/// Writes `doc` as a rules file that [`read_doc`] reads back the same.
+pub fn write(doc: &RulesDoc) -> String {
+    use crate::criteria_file::{optional_line, q};
+    let mut out = format!("format = {}\nset = {}\n", doc.format, q(&doc.set));
+    optional_line(&mut out, "note", doc.note.as_deref());
+    for r in &doc.rule {
+        out.push_str(&format!(
+            "\n[[rule]]\nid = {}\ntitle = {}\nseverity = {}\nkind = {}\n",
+            q(&r.id),
+            q(&r.title),
+            q(&r.severity),
+            q(&r.kind)
+        ));
+        optional_line(&mut out, "indicator", r.indicator.as_deref());
+        if !r.indicators.is_empty() {
+            let list: Vec<String> = r.indicators.iter().map(|i| q(i)).collect();
+            out.push_str(&format!("indicators = [{}]\n", list.join(", ")));
+        }
+        for (key, value) in [
+            ("part", &r.part),
+            ("whole", &r.whole),
+            ("criterion", &r.criterion),
+            ("declared", &r.declared),
+            ("min", &r.min),
+            ("max", &r.max),
+            ("factor", &r.factor),
+            ("amount", &r.amount),
+            ("peers", &r.peers),
+            ("threshold", &r.threshold),
+        ] {
+            optional_line(&mut out, key, value.as_deref());
+        }
+        if let Some(n) = r.min_peers {
+            out.push_str(&format!("min_peers = {n}\n"));
+        }
+        optional_line(&mut out, "source", r.source.as_deref());
+        optional_line(&mut out, "note", r.note.as_deref());
+    }
+    out
+}
+
+/// What in `rules` the set `set` does not have: each indicator (and criterion) they name
+/// that is not in it, as a problem to tell.
+pub fn unknown_in_set(rules: &[Rule], set: &ntm_core::criteria::CriteriaSet) -> Vec<String> {
+    let mut problems: Vec<String> = named_indicators(rules)
+        .into_iter()
+        .filter(|id| !id.is_empty() && set.indicator(id).is_none())
+        .map(|id| format!("bộ {} không có chỉ tiêu “{id}”", set.id().0))
+        .collect();
+    for r in rules {
+        if let RuleKind::ReportedMetButMissing { criterion, .. } = &r.kind
+            && !set.criteria.iter().any(|c| &c.id == criterion)
+        {
+            problems.push(format!(
+                "quy tắc {}: bộ {} không có tiêu chí “{criterion}”",
+                r.id,
+                set.id().0
+            ));
+        }
+    }
+    problems.dedup();
+    problems
+}
+
 /// The indicator ids the rules name, to check against the set they belong to.
 pub fn named_indicators(rules: &[Rule]) -> Vec<&str> {
     let mut ids: Vec<&str> = rules
@@ -345,6 +420,17 @@ kind = "regression"
         ));
         assert_eq!(f.rules[4].severity, Severity::Warning);
         assert_eq!(named_indicators(&f.rules), vec!["10", "17.1", "2.1"]);
+    }
+
+    #[test]
+    fn a_written_file_reads_back_the_same() {
+        let mut doc = read_doc(FILE).unwrap();
+        doc.note = Some("Sửa \"ngưỡng\"\ndòng hai".into());
+        doc.rule[0].min_peers = Some(7);
+        doc.rule[1].source = Some("Công văn 12/VPĐP".into());
+        let text = write(&doc);
+        assert_eq!(read_doc(&text).unwrap(), doc, "{text}");
+        assert_eq!(expand(&doc).unwrap().rules.len(), 5);
     }
 
     #[test]

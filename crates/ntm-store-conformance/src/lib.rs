@@ -6144,4 +6144,59 @@ pub async fn quality_explanations_evidence_and_maps_are_kept(store: &dyn Store) 
         store.data_versions().await.unwrap().quality > before,
         "the pages that show them must see the change"
     );
+
+    // Rules files: versions numbered from 1, guarded by the version the editor opened,
+    // the same text unchanged, history kept whole.
+    let before = store.data_versions().await.unwrap().quality;
+    assert!(store.rule_files().await.unwrap().is_empty());
+    let first = "format = 1\nset = \"a\"\n";
+    let second = "format = 1\nset = \"a\"\nnote = \"sửa\"\n";
+    assert_eq!(
+        store
+            .put_rule_file("a", first, 0, &audit("vpdp", "thêm quy tắc"))
+            .await
+            .unwrap(),
+        PutOutcome::Created { version: 1 }
+    );
+    assert!(matches!(
+        store
+            .put_rule_file("a", second, 0, &audit("vpdp", "mở từ trước"))
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(
+        store
+            .put_rule_file("a", first, 1, &audit("vpdp", "không đổi"))
+            .await
+            .unwrap(),
+        PutOutcome::Unchanged { version: 1 }
+    );
+    assert_eq!(
+        store
+            .put_rule_file("a", second, 1, &audit("vpdp", "sửa ngưỡng"))
+            .await
+            .unwrap(),
+        PutOutcome::Created { version: 2 }
+    );
+    store
+        .put_rule_file("b", first, 0, &audit("vpdp", "bộ khác"))
+        .await
+        .unwrap();
+    let latest = store.rule_files().await.unwrap();
+    assert_eq!(
+        latest
+            .iter()
+            .map(|r| (r.set_id.as_str(), r.version, r.source_text.as_str()))
+            .collect::<Vec<_>>(),
+        vec![("a", 2, second), ("b", 1, first)]
+    );
+    let history = store.rule_file_history("a").await.unwrap();
+    assert_eq!(
+        history
+            .iter()
+            .map(|r| (r.version, r.reason.as_str(), r.saved_by.as_str()))
+            .collect::<Vec<_>>(),
+        vec![(1, "thêm quy tắc", "vpdp"), (2, "sửa ngưỡng", "vpdp")]
+    );
+    assert!(store.data_versions().await.unwrap().quality > before);
 }

@@ -455,6 +455,10 @@ pub const TABLES: &[Table] = tables! {
         tree: Text, name: Text, geojson: Text, features: Integer, uploaded_at: Timestamp,
         uploaded_by: Text,
     }
+    quality_rule_files [set_id, version] {
+        set_id: Text, version: Integer, source_text: Text, saved_at: Timestamp,
+        saved_by: Text, reason: Text,
+    }
 };
 
 #[cfg(test)]

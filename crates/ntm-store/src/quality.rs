@@ -7,6 +7,9 @@
 //! - An evidence file is written only if the unit's files stay within the quota, checked
 //!   inside the transaction that writes it, so two uploads at once cannot both pass.
 //! - Audit texts name files by name and size, never hold their bytes.
+//! - A set's rules file is written as a new version only if the version its editor opened
+//!   is still the latest, checked inside the writing transaction; versions are never
+//!   changed or removed.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -62,6 +65,17 @@ pub struct BoundaryRecord {
     pub features: i64,
     pub uploaded_at: DateTime<Utc>,
     pub uploaded_by: String,
+}
+
+/// One saved version of a set's data-quality rules file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleFileRecord {
+    pub set_id: String,
+    pub version: i64,
+    pub source_text: String,
+    pub saved_at: DateTime<Utc>,
+    pub saved_by: String,
+    pub reason: String,
 }
 
 #[async_trait]
@@ -123,4 +137,21 @@ pub trait QualityStore: Send + Sync {
 
     /// Keeps `record` as the boundary file of its tree, replacing the one before.
     async fn put_boundary(&self, record: &BoundaryRecord, audit: &AuditContext) -> StoreResult<()>;
+
+    /// The latest saved rules file of every set that has one, by set id.
+    async fn rule_files(&self) -> StoreResult<Vec<RuleFileRecord>>;
+
+    /// Every saved version of the rules file of `set_id`, oldest first.
+    async fn rule_file_history(&self, set_id: &str) -> StoreResult<Vec<RuleFileRecord>>;
+
+    /// Saves `text` as the next version of the rules of `set_id`, if `seen` (0: none
+    /// saved yet) is still its latest version; else `Conflict`, nothing written. The same
+    /// text as the latest is `Unchanged`.
+    async fn put_rule_file(
+        &self,
+        set_id: &str,
+        text: &str,
+        seen: i64,
+        audit: &AuditContext,
+    ) -> StoreResult<crate::PutOutcome>;
 }

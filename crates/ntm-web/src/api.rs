@@ -838,6 +838,7 @@ pub async fn quality(
     }
     let report = ntm_app::quality::report(
         state.store.as_ref(),
+        &state.cache,
         &ws,
         &last,
         state.config.inherit_rule,

@@ -305,6 +305,15 @@ pub fn router(state: AppState) -> Router {
         .route("/reports/levels", get(pages::reports::levels))
         .route("/reports/candidates", get(pages::reports::candidates))
         .route("/reports/quality", get(pages::quality::page))
+        .route("/reports/quality/rules", get(pages::quality_rules::index))
+        .route(
+            "/reports/quality/rules/{set}",
+            get(pages::quality_rules::set_page).post(pages::quality_rules::save),
+        )
+        .route(
+            "/reports/quality/rules/{set}/file",
+            get(pages::quality_rules::file),
+        )
         .route("/reports/export", get(pages::reports::export))
         .route("/templates", get(pages::reports::template))
         .route(

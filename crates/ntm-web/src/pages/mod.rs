@@ -18,6 +18,7 @@ pub mod matrix;
 pub mod ocop;
 pub mod overview;
 pub mod quality;
+pub mod quality_rules;
 pub mod recognition;
 pub mod reports;
 pub mod resources;

@@ -136,6 +136,7 @@ async fn year_report(
         async {
             Ok(ntm_app::quality::report(
                 state.store.as_ref(),
+                &state.cache,
                 &ws,
                 &last,
                 state.config.inherit_rule,

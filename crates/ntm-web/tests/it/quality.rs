@@ -420,3 +420,113 @@ async fn the_office_corrects_points_and_draws_its_boundary_file_matched_both_way
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn the_office_edits_rules_as_versions_and_the_checks_follow() {
+    let app = TestApp::demo().await;
+    let commune = app.login("xa-kylac").await;
+    let entry = format!("/entry/{NEW_KY_LAC}/2026");
+    let rules = "/reports/quality/rules/xa-ntm-2026-2030-minh-hoa";
+    let last = value_of(&app, &commune, NEW_KY_LAC, 2025, "17.1").await;
+    let jumped = format!(
+        "{}",
+        if last >= 50.0 {
+            last - 45.0
+        } else {
+            last + 45.0
+        }
+    );
+    let r = app
+        .post(&commune, &entry, &[("v_17.1", &jumped), ("action", "save")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let key = "q_ty-le-nhay-vot~17.1~";
+    assert!(app.get(&commune, &entry).await.body.contains(key));
+
+    // Everyone reads the rules; only the office changes them.
+    let page = app.get(&commune, rules).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("ty-le-nhay-vot") && page.body.contains("tệp có sẵn"));
+    assert!(!page.body.contains("Thêm quy tắc"), "no form for a commune");
+    let remove = [
+        ("action", "remove"),
+        ("seen", "0"),
+        ("replacing", "ty-le-nhay-vot"),
+    ];
+    assert_eq!(
+        app.post(&commune, rules, &remove).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let office = app.login("vpdp").await;
+    assert!(app.get(&office, rules).await.body.contains("Thêm quy tắc"));
+
+    // The office drops the rule: version 1, and the commune's warning is gone.
+    let r = app.post(&office, rules, &remove).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(!app.get(&commune, &entry).await.body.contains(key));
+    // A save from the page as it was before is refused, nothing written.
+    let stale = app.post(&office, rules, &remove).await;
+    assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.body);
+    // A rule on an indicator the set lacks is told, the form kept as typed.
+    let mut rule = vec![
+        ("action", "put"),
+        ("seen", "1"),
+        ("replacing", ""),
+        ("id", "ty-le-nhay-vot"),
+        ("title", "Tỷ lệ thay đổi quá 40 điểm"),
+        ("severity", "blocking"),
+        ("kind", "year_jump"),
+        ("indicators", "17.1, 99.9"),
+        ("amount", "40"),
+    ];
+    let bad = app.post(&office, rules, &rule).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    assert!(
+        bad.body.contains("không có chỉ tiêu “99.9”"),
+        "{}",
+        bad.body
+    );
+    assert!(bad.body.contains("17.1, 99.9"), "the form as typed");
+    // Back as blocking: version 2, and now the commune cannot submit until it mends.
+    rule[7] = ("indicators", "17.1");
+    let r = app.post(&office, rules, &rule).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let refused = app
+        .post(
+            &commune,
+            &entry,
+            &[("v_17.1", &jumped), ("action", "submit")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.body.contains("phải sửa trước khi gửi"),
+        "{}",
+        refused.body
+    );
+
+    // Both versions kept, with who and why; each downloads as its own file.
+    let page = app.get(&office, rules).await.body;
+    assert!(page.contains("phiên bản 2 — vpdp"), "{page}");
+    assert!(
+        page.contains("bỏ quy tắc ty-le-nhay-vot") && page.contains("thêm quy tắc ty-le-nhay-vot")
+    );
+    let v1 = app.get(&office, &format!("{rules}/file?version=1")).await;
+    assert_eq!(v1.status, StatusCode::OK);
+    assert!(
+        v1.headers[axum::http::header::CONTENT_DISPOSITION]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment")
+    );
+    assert!(!v1.body.contains("ty-le-nhay-vot") && v1.body.contains("thu-nhap-tang-vot"));
+    assert!(
+        app.get(&office, &format!("{rules}/file"))
+            .await
+            .body
+            .contains("severity = \"blocking\"")
+    );
+    // The index names the version in force.
+    let index = app.get(&commune, "/reports/quality/rules").await.body;
+    assert!(index.contains("phiên bản 2"), "{index}");
+}
