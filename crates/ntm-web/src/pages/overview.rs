@@ -17,6 +17,8 @@ use crate::state::AppState;
 #[derive(Deserialize)]
 pub struct YearQuery {
     pub year: Option<i32>,
+    /// What the map colours: `tieu-chi` (criteria met), else the level.
+    pub ban_do: Option<String>,
 }
 
 #[derive(Clone)]
@@ -69,8 +71,10 @@ struct Dashboard {
     change: Option<String>,
     stacks_svg: String,
     unmet_svg: String,
-    /// The communes on a map by level, or why there is none.
+    /// The communes on a map by level (or by criteria met), or why there is none.
     map: Option<Result<String, String>>,
+    /// Whether the map colours criteria met rather than levels.
+    by_criteria: bool,
     districts: Vec<DistrictRow>,
     without_data: usize,
     unapproved: usize,
@@ -110,15 +114,16 @@ pub async fn page(
     let chrome = Some(Chrome::new(&session, &ws.registry, year, "overview"));
     let follow_up = follow_up(&state, &session, &ws.registry).await?;
     let base = crate::maps::base(&state).await?;
+    let by_criteria = q.ban_do.as_deref() == Some("tieu-chi");
     let key = format!(
-        "overview|{year}|{:?}|{:?}|{:?}",
+        "overview|{year}|{:?}|{:?}|{:?}|{by_criteria}",
         chosen.basis, ws.as_of, session.actor.grants
     );
     let d = state
         .cache
         .memo(state.store.as_ref(), key, || {
             let scope = visible(&session, &ws.registry, year);
-            dashboard(&base, &ws, &prev, year, &scope)
+            dashboard(&base, &ws, &prev, year, &scope, by_criteria)
         })
         .await?;
     let mut plans = Vec::new();
@@ -213,6 +218,59 @@ fn level_map(
     )
 }
 
+/// The communes of the summary on the map by how many criteria each still misses.
+fn criteria_map(
+    base: &ntm_app::maps::MapBase,
+    ws: &ntm_app::evaluate::Workspace,
+    year: i32,
+    s: &ntm_app::summary::Summary<'_>,
+) -> Result<String, String> {
+    let total = s.stats.criteria_total;
+    let labels = [
+        "Thiếu 6 tiêu chí trở lên".to_owned(),
+        "Thiếu 3–5 tiêu chí".to_owned(),
+        "Thiếu 1–2 tiêu chí".to_owned(),
+        format!("Đạt đủ {total}/{total} tiêu chí"),
+    ];
+    let mut classes: Vec<crate::maps::Class> = labels
+        .into_iter()
+        .map(|label| crate::maps::Class {
+            label,
+            units: Vec::new(),
+        })
+        .collect();
+    for o in &s.outcomes {
+        let n = match o.criteria_total.saturating_sub(o.criteria_met) {
+            0 => 3,
+            1..=2 => 2,
+            3..=5 => 1,
+            _ => 0,
+        };
+        let name = ws
+            .registry
+            .get(&o.unit)
+            .and_then(|u| u.version_in_year(year))
+            .map_or_else(|| o.unit.to_string(), |v| v.name.clone());
+        classes[n].units.push((
+            o.unit.clone(),
+            format!(
+                "{name} — đạt {}/{} tiêu chí, {}",
+                o.criteria_met,
+                o.criteria_total,
+                o.level.label_vi()
+            ),
+        ));
+    }
+    crate::maps::unit_map(
+        base,
+        &ws.registry,
+        s.tree_date,
+        "ban-do-tieu-chi",
+        &format!("Số tiêu chí đạt của các xã năm {year}"),
+        &classes,
+    )
+}
+
 /// The overview's evaluation of `year` over `scope`, against the year before.
 fn dashboard(
     base: &ntm_app::maps::MapBase,
@@ -220,8 +278,10 @@ fn dashboard(
     prev: &ntm_app::evaluate::Workspace,
     year: i32,
     scope: &std::collections::BTreeSet<ntm_core::UnitId>,
+    by_criteria: bool,
 ) -> WebResult<Dashboard> {
     let mut page = Dashboard {
+        by_criteria,
         unapproved: ws.unapproved_communes(year, None, |u| scope.contains(u)),
         off_tree: ws.communes_off_tree(year, |u| scope.contains(u)),
         ..Dashboard::default()
@@ -235,7 +295,11 @@ fn dashboard(
         Err(e) => return Err(e.into()),
     };
     let st = &s.stats;
-    page.map = Some(level_map(base, ws, year, &s));
+    page.map = Some(if by_criteria {
+        criteria_map(base, ws, year, &s)
+    } else {
+        level_map(base, ws, year, &s)
+    });
     page.illustrative = s.illustrative;
     page.set_title = format!("{} ({})", s.set.header.title, s.set.id());
     page.without_data = s.communes_without_data;

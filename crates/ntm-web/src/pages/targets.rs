@@ -265,6 +265,8 @@ struct PlanPage {
     rule: &'static str,
     lines: Vec<LineView>,
     chart: String,
+    /// The plan's communes by how far each has come, when it counts recognised communes.
+    map: Option<Result<String, String>>,
     may_edit: bool,
     kinds: Vec<(String, String)>,
     problems: Vec<String>,
@@ -458,6 +460,17 @@ async fn plan_page(
         on_iso: on.to_string(),
         rule: STATUS_RULE,
         chart: chart(&p),
+        map: {
+            let base = crate::maps::base(state).await?;
+            target_map(
+                &base,
+                &ws,
+                &super::visible(session, &ws.registry, year),
+                &plan,
+                &p,
+                on,
+            )
+        },
         lines: p
             .lines
             .iter()
@@ -474,6 +487,86 @@ async fn plan_page(
         StatusCode::UNPROCESSABLE_ENTITY
     };
     Ok((status, render(&page)?).into_response())
+}
+
+/// The communes of the plan's scope on the map of the tree of the day read (or of the
+/// period's end), each by the furthest it has come toward the plan's counts of
+/// recognised communes: a decision in the period, a dossier at verification or beyond,
+/// one only registered, nothing yet. Only the viewer's communes are drawn and named.
+fn target_map(
+    base: &ntm_app::maps::MapBase,
+    ws: &ntm_app::evaluate::Workspace,
+    visible: &std::collections::BTreeSet<ntm_core::UnitId>,
+    plan: &TargetPlanRecord,
+    p: &ntm_app::targets::PlanProgress,
+    on: NaiveDate,
+) -> Option<Result<String, String>> {
+    let counts: Vec<&TargetLine> = p
+        .lines
+        .iter()
+        .filter(|l| l.kind.starts_with("count:communes:"))
+        .collect();
+    if counts.is_empty() {
+        return None;
+    }
+    let day = on.min(p.period.end());
+    let year = chrono::Datelike::year(&day);
+    let tree_date = ws.tree_date(year).min(day);
+    let mut stage: std::collections::BTreeMap<ntm_core::UnitId, (usize, String)> = ws
+        .registry
+        .subtree_on(&plan.scope_id, tree_date)
+        .into_iter()
+        .filter(|v| v.unit.level == ntm_core::UnitLevel::Commune && visible.contains(v.id()))
+        .map(|v| {
+            (
+                v.id().clone(),
+                (0, format!("{} — chưa có hồ sơ trong kỳ", v.name())),
+            )
+        })
+        .collect();
+    let mut raise = |unit: &ntm_core::UnitId, n: usize, text: String| {
+        if let Some(at) = stage.get_mut(unit)
+            && at.0 < n
+        {
+            *at = (n, text);
+        }
+    };
+    for l in &counts {
+        for c in &l.recognised {
+            raise(&c.unit, 3, format!("{} — {}: {}", c.name, l.label, c.how));
+        }
+        for c in &l.under_way {
+            let n = if c.considered { 2 } else { 1 };
+            raise(&c.unit, n, format!("{} — {}: {}", c.name, l.label, c.how));
+        }
+    }
+    let labels = [
+        "Chưa có hồ sơ trong kỳ",
+        "Đã đăng ký, chưa trình thẩm tra",
+        "Đang thẩm tra, thẩm định (được tính)",
+        "Có quyết định công nhận trong kỳ",
+    ];
+    let mut classes: Vec<crate::maps::Class> = labels
+        .iter()
+        .map(|l| crate::maps::Class {
+            label: (*l).to_owned(),
+            units: Vec::new(),
+        })
+        .collect();
+    for (unit, (n, text)) in stage {
+        classes[n].units.push((unit, text));
+    }
+    Some(crate::maps::unit_map(
+        base,
+        &ws.registry,
+        tree_date,
+        &format!("chi-tieu-{}", plan.id),
+        &format!(
+            "Các xã theo chỉ tiêu công nhận, đến ngày {}",
+            day.format("%d/%m/%Y")
+        ),
+        &classes,
+    ))
 }
 
 /// A unit counted by a target, with the page that shows why: its dossier, or the village

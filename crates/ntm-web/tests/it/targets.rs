@@ -482,3 +482,33 @@ async fn the_2021_overview_shows_the_notices_recognitions() {
         "{lines:?}"
     );
 }
+
+#[tokio::test]
+async fn the_plans_map_draws_each_commune_by_how_far_it_has_come() {
+    let app = TestApp::demo().await;
+    let office = app.login("vpdp").await;
+    let path = plan_path(&app, &office, ntm_app::demo::PLAN_2026).await;
+    let page = app.get(&office, &path).await.body;
+    assert!(page.contains("id=\"ntm-map-chi-tieu-"), "{page}");
+    for class in [
+        "Chưa có hồ sơ trong kỳ",
+        "Đang thẩm tra, thẩm định (được tính)",
+        "Có quyết định công nhận trong kỳ",
+    ] {
+        assert!(page.contains(class), "legend lacks {class}");
+    }
+    assert!(page.contains("(CC-BY-4.0)"), "the points' attribution");
+    // Before the reform there is no map of the old tree unless the office uploads one.
+    let old = plan_path(&app, &office, ntm_app::demo::PLAN_2022).await;
+    let page = app.get(&office, &old).await.body;
+    assert!(
+        page.contains("Chưa có bản đồ của các đơn vị trước sắp xếp"),
+        "{page}"
+    );
+    // The overview colours criteria met on asking.
+    let page = app.get(&office, "/?year=2026&ban_do=tieu-chi").await.body;
+    assert!(page.contains("id=\"ntm-map-ban-do-tieu-chi\""), "{page}");
+    assert!(
+        page.contains("Thiếu 1–2 tiêu chí") && page.contains("<strong>số tiêu chí đạt</strong>")
+    );
+}
