@@ -530,3 +530,62 @@ async fn the_office_edits_rules_as_versions_and_the_checks_follow() {
     let index = app.get(&commune, "/reports/quality/rules").await.body;
     assert!(index.contains("phiên bản 2"), "{index}");
 }
+
+#[tokio::test]
+async fn a_recognised_commune_whose_values_slip_is_told_with_its_decision() {
+    let app = TestApp::demo().await;
+    let commune = app.login("xa-kylac").await;
+    let entry = format!("/entry/{NEW_KY_LAC}/2026");
+    // Not yet recognised: criteria it fails are gaps to close, not a regression.
+    let form = app.get(&commune, &entry).await.body;
+    assert!(!form.contains("q_sau-cong-nhan~"), "{form}");
+    // The office records the new Kỳ Lạc's decision of 2025.
+    let office = app.login("vpdp").await;
+    let r = app
+        .post(
+            &office,
+            "/recognition/decisions",
+            &[
+                ("units", NEW_KY_LAC),
+                ("year", "2025"),
+                ("level", "standard"),
+                ("number", "777/QĐ-UBND"),
+                ("on", "2025-10-15"),
+                ("signer", "Chủ tịch UBND tỉnh"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // Now each criterion its 2026 values fail is a slip after recognition, to explain,
+    // naming the decision it holds.
+    let form = app.get(&commune, &entry).await.body;
+    let doc = scraper::Html::parse_document(&form);
+    let keys: Vec<String> = doc
+        .select(&scraper::Selector::parse("textarea").unwrap())
+        .filter_map(|t| t.value().attr("name"))
+        .filter(|n| n.starts_with("q_sau-cong-nhan~~"))
+        .map(str::to_owned)
+        .collect();
+    assert!(!keys.is_empty(), "{form}");
+    assert!(
+        form.contains("777/QĐ-UBND"),
+        "the decision it holds is named"
+    );
+    // The office sees them on the quality page of the values as entered.
+    let page = app
+        .get(
+            &office,
+            &format!("/reports/quality?year=2026&so_lieu=tat-ca&unit={NEW_KY_LAC}"),
+        )
+        .await
+        .body;
+    assert!(
+        page.contains("777/QĐ-UBND")
+            && page.contains("Xã đã được công nhận nay có tiêu chí không đạt"),
+        "{page}"
+    );
+    // Submitting needs a reason for each.
+    let r = app.post(&commune, &entry, &[("action", "submit")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("cần giải trình"));
+}
