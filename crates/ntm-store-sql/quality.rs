@@ -9,12 +9,12 @@
 //!   editor's `seen` version is checked against the latest.
 
 use async_trait::async_trait;
-use chrono::SubsecRound;
+use chrono::{DateTime, SubsecRound, Utc};
 use ntm_core::UnitId;
 use ntm_store::plan::{self, NewAudit};
 use ntm_store::quality::{
     BoundaryRecord, EvidenceFileInfo, ExplanationRecord, MapPointRecord, QualityStore,
-    RuleFileRecord,
+    RuleFileRecord, SeenFinding,
 };
 use ntm_store::{AuditContext, PutOutcome, StoreError, StoreResult, StoredFile};
 
@@ -35,6 +35,19 @@ fn evidence_info(row: &DbRow) -> StoreResult<EvidenceFileInfo> {
         size: get(row, "size")?,
         attached_at: get(row, "attached_at")?,
         attached_by: get(row, "attached_by")?,
+    })
+}
+
+fn seen_finding(row: &DbRow) -> StoreResult<SeenFinding> {
+    let unit: String = get(row, "unit_id")?;
+    Ok(SeenFinding {
+        unit_id: plan::parse_unit_id(&unit, "quality_findings_seen.unit_id")?,
+        year: get(row, "year")?,
+        key: get(row, "finding_key")?,
+        severity: get(row, "severity")?,
+        message: get(row, "message")?,
+        first_seen_at: get(row, "first_seen_at")?,
+        resolved_at: get(row, "resolved_at")?,
     })
 }
 
@@ -516,5 +529,101 @@ impl QualityStore for Backend {
             .await
             .map_err(|e| db_error("committing the rules file", e))?;
         Ok(PutOutcome::Created { version })
+    }
+
+    async fn record_findings(
+        &self,
+        unit: &UnitId,
+        year: i32,
+        current: &[(String, String, String)],
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        let at = at.trunc_subsecs(6);
+        let before: Vec<(String, Option<DateTime<Utc>>)> = sqlx::query_as(
+            "SELECT finding_key, resolved_at FROM quality_findings_seen \
+             WHERE unit_id = $1 AND year = $2",
+        )
+        .bind(unit.as_str())
+        .bind(year)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(|e| db_error("reading the findings seen", e))?;
+        for (key, severity, message) in current {
+            match before.iter().find(|(k, _)| k == key) {
+                None => sqlx::query(
+                    "INSERT INTO quality_findings_seen (unit_id, year, finding_key, severity, \
+                     message, first_seen_at, resolved_at) VALUES ($1, $2, $3, $4, $5, $6, NULL)",
+                )
+                .bind(unit.as_str())
+                .bind(year)
+                .bind(key)
+                .bind(severity)
+                .bind(message)
+                .bind(at),
+                Some(_) => sqlx::query(
+                    "UPDATE quality_findings_seen SET severity = $4, message = $5, \
+                     resolved_at = NULL WHERE unit_id = $1 AND year = $2 AND finding_key = $3 \
+                     AND (resolved_at IS NOT NULL OR severity <> $4 OR message <> $5)",
+                )
+                .bind(unit.as_str())
+                .bind(year)
+                .bind(key)
+                .bind(severity)
+                .bind(message),
+            }
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| db_error("writing a finding seen", e))?;
+        }
+        for (key, resolved) in &before {
+            if resolved.is_none() && !current.iter().any(|(k, _, _)| k == key) {
+                sqlx::query(
+                    "UPDATE quality_findings_seen SET resolved_at = $4 \
+                     WHERE unit_id = $1 AND year = $2 AND finding_key = $3",
+                )
+                .bind(unit.as_str())
+                .bind(year)
+                .bind(key)
+                .bind(at)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| db_error("resolving a finding seen", e))?;
+            }
+        }
+        tx.commit()
+            .await
+            .map_err(|e| db_error("committing the findings seen", e))
+    }
+
+    async fn findings_seen(
+        &self,
+        unit: Option<&UnitId>,
+        year: i32,
+    ) -> StoreResult<Vec<SeenFinding>> {
+        let select = "SELECT unit_id, year, finding_key, severity, message, first_seen_at, \
+                      resolved_at FROM quality_findings_seen";
+        let order = "ORDER BY unit_id COLLATE \"C\", finding_key COLLATE \"C\"";
+        let rows = match unit {
+            Some(u) => {
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "{select} WHERE unit_id = $1 AND year = $2 {order}"
+                )))
+                .bind(u.as_str())
+                .bind(year)
+                .fetch_all(&self.read)
+                .await
+            }
+            None => {
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "{select} WHERE year = $1 {order}"
+                )))
+                .bind(year)
+                .fetch_all(&self.read)
+                .await
+            }
+        }
+        .map_err(|e| db_error("reading the findings seen", e))?;
+        rows.iter().map(seen_finding).collect()
     }
 }

@@ -579,6 +579,60 @@ pub async fn check_unit_year(
     })
 }
 
+/// Records what `check` (of `unit` in `year`, on the values just saved) raises, so that a
+/// finding later corrected is counted as such: who may enter the unit's values only.
+pub async fn remember(
+    store: &dyn ntm_store::Store,
+    registry: &ntm_core::UnitRegistry,
+    actor: &crate::accounts::Actor,
+    (unit, year): (&UnitId, i32),
+    check: &UnitCheck,
+    at: chrono::DateTime<chrono::Utc>,
+) -> AppResult<()> {
+    if !ntm_core::access::can(
+        registry,
+        &actor.grants,
+        ntm_core::access::Action::EnterValues,
+        unit,
+        year,
+    ) {
+        return Err(AppError::Forbidden(
+            "bạn không nhập số liệu của đơn vị này".into(),
+        ));
+    }
+    let current: Vec<(String, String, String)> = check
+        .findings
+        .iter()
+        .filter(|f| &f.unit == unit && f.year == year)
+        .map(|f| {
+            (
+                reason_key(f),
+                f.severity.as_str().to_owned(),
+                f.message_vi.clone(),
+            )
+        })
+        .collect();
+    Ok(store.record_findings(unit, year, &current, at).await?)
+}
+
+/// The findings seen when values were saved and no longer raised by `findings` (of the
+/// same year), inside `scope`: what the communes corrected.
+pub fn corrected<'a>(
+    seen: &'a [ntm_store::quality::SeenFinding],
+    findings: &[Finding],
+    scope: &BTreeSet<UnitId>,
+) -> Vec<&'a ntm_store::quality::SeenFinding> {
+    let now: BTreeSet<(&UnitId, String)> =
+        findings.iter().map(|f| (&f.unit, reason_key(f))).collect();
+    seen.iter()
+        .filter(|s| {
+            s.resolved_at.is_some()
+                && scope.contains(&s.unit_id)
+                && !now.contains(&(&s.unit_id, s.key.clone()))
+        })
+        .collect()
+}
+
 /// Keeps the reasons given (by [`reason_key`]) for the current findings of `unit` in
 /// `year`: who may enter its values may explain them. A reason for a finding that is no
 /// longer there is dropped; a reason too short to say anything is refused, nothing kept.

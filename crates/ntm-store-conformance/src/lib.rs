@@ -6199,4 +6199,58 @@ pub async fn quality_explanations_evidence_and_maps_are_kept(store: &dyn Store) 
         vec![(1, "thêm quy tắc", "vpdp"), (2, "sửa ngưỡng", "vpdp")]
     );
     assert!(store.data_versions().await.unwrap().quality > before);
+
+    // Findings seen: kept from first sight, resolved when no longer raised, opened again
+    // when raised again; another year untouched.
+    let finding = |k: &str, m: &str| (k.to_owned(), "warning".to_owned(), m.to_owned());
+    let t = |h: u32| Utc.with_ymd_and_hms(2024, 5, 1, h, 0, 0).unwrap();
+    store
+        .record_findings(
+            &unit,
+            2024,
+            &[finding("a~1~", "tăng vọt"), finding("b~2~", "khác nhóm")],
+            t(8),
+        )
+        .await
+        .unwrap();
+    store
+        .record_findings(&unit, 2024, &[finding("b~2~", "khác nhóm")], t(9))
+        .await
+        .unwrap();
+    store
+        .record_findings(&unit, 2023, &[finding("a~1~", "năm trước")], t(9))
+        .await
+        .unwrap();
+    let seen = |year| async move {
+        store
+            .findings_seen(None, year)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|f| (f.key, f.first_seen_at, f.resolved_at))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        seen(2024).await,
+        vec![
+            ("a~1~".to_owned(), t(8), Some(t(9))),
+            ("b~2~".to_owned(), t(8), None)
+        ]
+    );
+    store
+        .record_findings(&unit, 2024, &[finding("a~1~", "tăng vọt lần nữa")], t(10))
+        .await
+        .unwrap();
+    let again = store.findings_seen(Some(&unit), 2024).await.unwrap();
+    assert_eq!(
+        again
+            .iter()
+            .map(|f| (f.key.as_str(), f.message.as_str(), f.resolved_at))
+            .collect::<Vec<_>>(),
+        vec![
+            ("a~1~", "tăng vọt lần nữa", None),
+            ("b~2~", "khác nhóm", Some(t(10)))
+        ]
+    );
+    assert_eq!(seen(2023).await.len(), 1);
 }

@@ -67,6 +67,20 @@ pub struct BoundaryRecord {
     pub uploaded_by: String,
 }
 
+/// A finding a unit-year's values raised when they were saved, by its key (rule,
+/// indicator, criterion); `resolved_at` set once the values no longer raise it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeenFinding {
+    pub unit_id: UnitId,
+    pub year: i32,
+    pub key: String,
+    /// `info`, `warning` or `blocking`.
+    pub severity: String,
+    pub message: String,
+    pub first_seen_at: DateTime<Utc>,
+    pub resolved_at: Option<DateTime<Utc>>,
+}
+
 /// One saved version of a set's data-quality rules file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RuleFileRecord {
@@ -154,4 +168,22 @@ pub trait QualityStore: Send + Sync {
         seen: i64,
         audit: &AuditContext,
     ) -> StoreResult<crate::PutOutcome>;
+
+    /// Records the findings (key, severity, message) that `unit`'s values of `year` raise
+    /// as saved at `at`: a new one kept as first seen, one seen before and raised again
+    /// opened again, one seen before and not raised now marked resolved.
+    async fn record_findings(
+        &self,
+        unit: &UnitId,
+        year: i32,
+        current: &[(String, String, String)],
+        at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+
+    /// The findings seen for `year`, of `unit` or of every unit.
+    async fn findings_seen(
+        &self,
+        unit: Option<&UnitId>,
+        year: i32,
+    ) -> StoreResult<Vec<SeenFinding>>;
 }

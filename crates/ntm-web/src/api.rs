@@ -786,6 +786,8 @@ pub struct QualityDto {
     /// Criteria sets without rules: their communes were not checked.
     pub unchecked_sets: Vec<String>,
     pub illustrative: bool,
+    /// Findings seen when values were saved and no longer raised since.
+    pub corrected: usize,
     pub findings: Vec<FindingDto>,
 }
 
@@ -852,6 +854,11 @@ pub async fn quality(
         .explanations(None, q.year)
         .await
         .map_err(|e| api_err(ntm_app::AppError::from(e)))?;
+    let seen = state
+        .store
+        .findings_seen(None, q.year)
+        .await
+        .map_err(|e| api_err(ntm_app::AppError::from(e)))?;
     let name = |u: &UnitId| {
         ws.registry.get(u).map_or_else(
             || (String::new(), u.to_string()),
@@ -873,6 +880,7 @@ pub async fn quality(
         info: report.count(Severity::Info),
         unchecked_sets: report.unchecked_sets.clone(),
         illustrative: report.illustrative,
+        corrected: ntm_app::quality::corrected(&seen, &report.findings, &scope).len(),
         findings: report
             .findings
             .iter()

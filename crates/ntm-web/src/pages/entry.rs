@@ -420,6 +420,15 @@ pub async fn save(
         year,
     )
     .await?;
+    ntm_app::quality::remember(
+        state.store.as_ref(),
+        &ws.registry,
+        &session.actor,
+        (&id, year),
+        &check,
+        now,
+    )
+    .await?;
     let refused = |problems: Vec<String>, message: &str| {
         let message = message.to_owned();
         let state = state.clone();

@@ -78,6 +78,15 @@ struct QualityPage {
     trend: Vec<(i32, usize, usize, usize, usize)>,
     explained: usize,
     open: usize,
+    /// Findings seen when values were saved and corrected since.
+    corrected: Vec<CorrectedRow>,
+}
+
+pub struct CorrectedRow {
+    pub severity: &'static str,
+    pub message: String,
+    pub seen: String,
+    pub resolved: String,
 }
 
 /// The CSS class a severity is shown with.
@@ -205,6 +214,29 @@ pub async fn page(
         .filter(|f| ntm_app::quality::explanation_for(&explanations, f).is_some())
         .count();
     let readable = visible(&session, &ws.registry, year);
+    let seen = state
+        .store
+        .findings_seen(only.as_ref(), year)
+        .await
+        .map_err(ntm_app::AppError::from)?;
+    let mut in_scope = readable.clone();
+    if let Some(id) = &only {
+        in_scope.retain(|u| u == id);
+    }
+    let corrected: Vec<CorrectedRow> =
+        ntm_app::quality::corrected(&seen, &report.findings, &in_scope)
+            .into_iter()
+            .map(|s| CorrectedRow {
+                severity: ntm_core::quality::Severity::parse(&s.severity)
+                    .map_or("", |x| x.label_vi()),
+                message: s.message.clone(),
+                seen: crate::format::datetime(s.first_seen_at),
+                resolved: s
+                    .resolved_at
+                    .map(crate::format::datetime)
+                    .unwrap_or_default(),
+            })
+            .collect();
     let name_of = |u: &ntm_core::UnitId| {
         readable.contains(u).then(|| {
             ws.registry
@@ -393,6 +425,7 @@ pub async fn page(
         trend,
         explained,
         open: warnings.len() - explained,
+        corrected,
         findings: rows
             .into_iter()
             .filter(|(s, _)| only.is_some() || *s != Severity::Info)

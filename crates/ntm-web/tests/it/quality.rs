@@ -589,3 +589,76 @@ async fn a_recognised_commune_whose_values_slip_is_told_with_its_decision() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("cần giải trình"));
 }
+
+#[tokio::test]
+async fn a_finding_corrected_after_it_was_seen_is_counted_as_corrected() {
+    let app = TestApp::demo().await;
+    let commune = app.login("xa-kylac").await;
+    let office = app.login("vpdp").await;
+    let entry = format!("/entry/{NEW_KY_LAC}/2026");
+    let page = format!("/reports/quality?year=2026&so_lieu=tat-ca&unit={NEW_KY_LAC}");
+    let corrected = |body: &str| {
+        let at = body.find("đã sửa số liệu").expect("the count is shown");
+        body[at..]
+            .split("<strong>")
+            .nth(1)
+            .and_then(|s| s.split('<').next())
+            .map(str::to_owned)
+    };
+    let before = app.get(&office, &page).await.body;
+    assert_eq!(corrected(&before).as_deref(), Some("0"));
+    let last = value_of(&app, &commune, NEW_KY_LAC, 2025, "17.1").await;
+    let now = value_of(&app, &commune, NEW_KY_LAC, 2026, "17.1").await;
+    let jumped = format!(
+        "{}",
+        if last >= 50.0 {
+            last - 45.0
+        } else {
+            last + 45.0
+        }
+    );
+    for v in [jumped, format!("{now}")] {
+        let r = app
+            .post(&commune, &entry, &[("v_17.1", &v), ("action", "save")])
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    }
+    // Seen at the first save, gone at the second: corrected, listed on the unit's page.
+    let after = app.get(&office, &page).await.body;
+    // The jump, and the distance from its peers the jumped value also had.
+    assert_eq!(corrected(&after).as_deref(), Some("2"), "{after}");
+    let listed = &after[after.find("<h2>Đã sửa số liệu").expect("listed")..];
+    assert!(
+        listed.contains("vượt mức 40") && listed.contains("cùng huyện cũ"),
+        "{listed}"
+    );
+    // Raised again, it is open again, no longer among the corrected.
+    let r = app
+        .post(
+            &commune,
+            &entry,
+            &[
+                (
+                    "v_17.1",
+                    &format!(
+                        "{}",
+                        if last >= 50.0 {
+                            last - 45.0
+                        } else {
+                            last + 45.0
+                        }
+                    ),
+                ),
+                ("action", "save"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let again = app.get(&office, &page).await.body;
+    // (Criterion 8 now fails, so the evidence its values lacked is no longer asked for.)
+    let listed = &again[again.find("<h2>Đã sửa số liệu").expect("listed")..];
+    assert!(
+        !listed.contains("vượt mức 40") && !listed.contains("cùng huyện cũ"),
+        "{listed}"
+    );
+}
