@@ -981,6 +981,67 @@ fn district_id(registry: &UnitRegistry, name: &str) -> AppResult<UnitId> {
         .ok_or_else(|| AppError::Invalid(vec![format!("không tìm thấy {name} năm 2022")]))
 }
 
+/// The 2026 recognition round under way (illustrative, labelled in each step's note):
+/// three post-reform communes verified by the province, two only registered, so that the
+/// year's plan and its map show dossiers at each stage. None is decided.
+async fn seed_dossiers_2026(
+    store: &dyn Store,
+    registry: &UnitRegistry,
+    audit: &AuditContext,
+) -> AppResult<()> {
+    use ntm_core::recognition::{Dossier, Entry, Step, Tier};
+    let stored = store
+        .list_dossiers(&ntm_store::DossierFilter::default())
+        .await?;
+    let note = "Hồ sơ minh họa của bản demo, không phải hồ sơ thật.";
+    let took = |step, on, by| Entry::Took {
+        step,
+        on,
+        by,
+        note: note.into(),
+    };
+    let rounds: [(&str, bool); 5] = [
+        ("Xã Tùng Lộc", true),
+        ("Xã Đức Minh", true),
+        ("Xã Cẩm Duệ", true),
+        ("Xã Hương Phố", false),
+        ("Xã Kỳ Xuân", false),
+    ];
+    for (name, verified) in rounds {
+        let unit = registry
+            .as_of(d(2026, 1, 1))
+            .iter()
+            .find(|v| v.name() == name)
+            .map(|v| v.id().clone())
+            .ok_or_else(|| AppError::Invalid(vec![format!("không tìm thấy {name} năm 2026")]))?;
+        if stored.iter().any(|r| r.unit_id == unit && r.year == 2026) {
+            continue;
+        }
+        let mut history = vec![took(Step::Registered, d(2026, 2, 16), Tier::Commune)];
+        if verified {
+            history.extend([
+                took(Step::SelfAssessed, d(2026, 5, 20), Tier::Commune),
+                took(Step::Consulted, d(2026, 7, 10), Tier::Commune),
+                took(Step::Submitted, d(2026, 9, 15), Tier::Commune),
+                took(Step::Verified, d(2026, 10, 28), Tier::Province),
+            ]);
+        }
+        let dossier = Dossier {
+            subject: Tier::Commune,
+            level: Level::Standard,
+            year: 2026,
+            verifier: Tier::Province,
+            conditions: Default::default(),
+            council: None,
+            decision: None,
+            history,
+        };
+        crate::recognition::record_history_as_operator(store, registry, &unit, dossier, audit)
+            .await?;
+    }
+    Ok(())
+}
+
 /// The districts' titles the sources give: Vũ Quang and Cẩm Xuyên recognised by the
 /// Prime Minister in 2021 (the seed; number and date not given), Hương Sơn appraised by
 /// the central team in 2021 (the seed) and recognised "đạt chuẩn năm 2020" by a decision
@@ -2292,6 +2353,7 @@ pub async fn build(store: &dyn Store, audit: &AuditContext) -> AppResult<DemoRep
     approve(store, &ws.registry, &writes, audit).await?;
     record_recognitions(store, &ws.registry, audit).await?;
     record_district_titles(store, &ws.registry, audit).await?;
+    seed_dossiers_2026(store, &ws.registry, audit).await?;
     seed_villages(store, &ws.registry, audit).await?;
     seed_targets(store, &ws, audit).await?;
     accounts(store, audit).await?;

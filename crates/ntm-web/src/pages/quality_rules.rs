@@ -112,9 +112,13 @@ fn what_of(e: &ntm_data::quality_file::RuleEntry) -> String {
     ] {
         if let Some(v) = v {
             let v = match v.as_str() {
-                "commune_group" => "các xã cùng nhóm",
-                "former_district" => "các xã cùng huyện cũ",
-                other => other,
+                "commune_group" => "các xã cùng nhóm".to_owned(),
+                "former_district" => "các xã cùng huyện cũ".to_owned(),
+                // Numbers as an office writes them (1,6); ids (2.1) are not numbers.
+                n if matches!(label, "từ" | "đến" | "gấp quá" | "chênh quá" | "ngưỡng z") => {
+                    n.replace('.', ",")
+                }
+                other => other.to_owned(),
             };
             parts.push(format!("{label} {v}"));
         }
