@@ -579,6 +579,28 @@ pub async fn check_unit_year(
     })
 }
 
+/// Refused with `why` unless `actor` may enter `unit`'s values of `year`: the right to
+/// explain, to remember findings and to attach evidence is the right to enter.
+fn may_enter(
+    registry: &ntm_core::UnitRegistry,
+    actor: &crate::accounts::Actor,
+    unit: &UnitId,
+    year: i32,
+    why: &str,
+) -> AppResult<()> {
+    if ntm_core::access::can(
+        registry,
+        &actor.grants,
+        ntm_core::access::Action::EnterValues,
+        unit,
+        year,
+    ) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(why.into()))
+    }
+}
+
 /// Records what `check` (of `unit` in `year`, on the values just saved) raises, so that a
 /// finding later corrected is counted as such: who may enter the unit's values only.
 pub async fn remember(
@@ -589,17 +611,13 @@ pub async fn remember(
     check: &UnitCheck,
     at: chrono::DateTime<chrono::Utc>,
 ) -> AppResult<()> {
-    if !ntm_core::access::can(
+    may_enter(
         registry,
-        &actor.grants,
-        ntm_core::access::Action::EnterValues,
+        actor,
         unit,
         year,
-    ) {
-        return Err(AppError::Forbidden(
-            "bạn không nhập số liệu của đơn vị này".into(),
-        ));
-    }
+        "bạn không nhập số liệu của đơn vị này",
+    )?;
     let current: Vec<(String, String, String)> = check
         .findings
         .iter()
@@ -648,17 +666,13 @@ pub async fn explain(
         return Ok(());
     };
     let (unit, year) = (first.unit.clone(), first.year);
-    if !ntm_core::access::can(
+    may_enter(
         registry,
-        &actor.grants,
-        ntm_core::access::Action::EnterValues,
+        actor,
         &unit,
         year,
-    ) {
-        return Err(AppError::Forbidden(
-            "bạn không nhập số liệu của đơn vị này nên không giải trình được".into(),
-        ));
-    }
+        "bạn không nhập số liệu của đơn vị này nên không giải trình được",
+    )?;
     let mut reasons = Vec::new();
     let mut problems = Vec::new();
     for f in check
@@ -803,18 +817,13 @@ async fn editable_by(
     unit: &UnitId,
     year: i32,
 ) -> AppResult<()> {
-    if !ntm_core::access::can(
+    may_enter(
         registry,
-        &actor.grants,
-        ntm_core::access::Action::EnterValues,
+        actor,
         unit,
         year,
-    ) {
-        return Err(AppError::Forbidden(
-            "bạn không nhập số liệu của đơn vị này nên không đính kèm hay gỡ minh chứng được"
-                .into(),
-        ));
-    }
+        "bạn không nhập số liệu của đơn vị này nên không đính kèm hay gỡ minh chứng được",
+    )?;
     let (status, _) = crate::workflow::status(store, unit, year).await?;
     if !status.is_editable() {
         return Err(AppError::Conflict(format!(

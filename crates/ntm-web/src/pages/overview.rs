@@ -171,67 +171,17 @@ pub async fn page(
     })
 }
 
-/// The communes of the summary on the map of the post-reform units, by level.
-fn level_map(
+/// The communes of the summary on the map, each in the class `class_of` gives it (an index
+/// into `labels`, light to dark), with its name, level and criteria met on hover.
+fn outcome_map(
     base: &ntm_app::maps::MapBase,
     ws: &ntm_app::evaluate::Workspace,
     year: i32,
     s: &ntm_app::summary::Summary<'_>,
+    (id, title): (&str, &str),
+    labels: Vec<String>,
+    class_of: impl Fn(&ntm_core::rollup::Outcome) -> usize,
 ) -> Result<String, String> {
-    use ntm_core::criteria::Level;
-    let mut classes: Vec<crate::maps::Class> = ntm_map::LEVEL_LABELS
-        .iter()
-        .map(|l| crate::maps::Class {
-            label: (*l).to_owned(),
-            units: Vec::new(),
-        })
-        .collect();
-    for o in &s.outcomes {
-        let n = match o.level {
-            Level::None => 0,
-            Level::Standard => 1,
-            Level::Advanced => 2,
-            Level::Model => 3,
-        };
-        let name = ws
-            .registry
-            .get(&o.unit)
-            .and_then(|u| u.version_in_year(year))
-            .map_or_else(|| o.unit.to_string(), |v| v.name.clone());
-        classes[n].units.push((
-            o.unit.clone(),
-            format!(
-                "{name} — {}, {}/{} tiêu chí",
-                o.level.label_vi(),
-                o.criteria_met,
-                o.criteria_total
-            ),
-        ));
-    }
-    crate::maps::unit_map(
-        base,
-        &ws.registry,
-        s.tree_date,
-        "ban-do-muc-dat",
-        &format!("Mức đạt nông thôn mới của các xã năm {year}"),
-        &classes,
-    )
-}
-
-/// The communes of the summary on the map by how many criteria each still misses.
-fn criteria_map(
-    base: &ntm_app::maps::MapBase,
-    ws: &ntm_app::evaluate::Workspace,
-    year: i32,
-    s: &ntm_app::summary::Summary<'_>,
-) -> Result<String, String> {
-    let total = s.stats.criteria_total;
-    let labels = [
-        "Thiếu 6 tiêu chí trở lên".to_owned(),
-        "Thiếu 3–5 tiêu chí".to_owned(),
-        "Thiếu 1–2 tiêu chí".to_owned(),
-        format!("Đạt đủ {total}/{total} tiêu chí"),
-    ];
     let mut classes: Vec<crate::maps::Class> = labels
         .into_iter()
         .map(|label| crate::maps::Class {
@@ -240,34 +190,83 @@ fn criteria_map(
         })
         .collect();
     for o in &s.outcomes {
-        let n = match o.criteria_total.saturating_sub(o.criteria_met) {
-            0 => 3,
-            1..=2 => 2,
-            3..=5 => 1,
-            _ => 0,
-        };
         let name = ws
             .registry
             .get(&o.unit)
             .and_then(|u| u.version_in_year(year))
             .map_or_else(|| o.unit.to_string(), |v| v.name.clone());
-        classes[n].units.push((
+        classes[class_of(o)].units.push((
             o.unit.clone(),
             format!(
-                "{name} — đạt {}/{} tiêu chí, {}",
+                "{name} — {}, đạt {}/{} tiêu chí",
+                o.level.label_vi(),
                 o.criteria_met,
-                o.criteria_total,
-                o.level.label_vi()
+                o.criteria_total
             ),
         ));
     }
-    crate::maps::unit_map(
+    crate::maps::unit_map(base, &ws.registry, s.tree_date, id, title, &classes)
+}
+
+/// The communes of the summary by level.
+fn level_map(
+    base: &ntm_app::maps::MapBase,
+    ws: &ntm_app::evaluate::Workspace,
+    year: i32,
+    s: &ntm_app::summary::Summary<'_>,
+) -> Result<String, String> {
+    use ntm_core::criteria::Level;
+    outcome_map(
         base,
-        &ws.registry,
-        s.tree_date,
-        "ban-do-tieu-chi",
-        &format!("Số tiêu chí đạt của các xã năm {year}"),
-        &classes,
+        ws,
+        year,
+        s,
+        (
+            "ban-do-muc-dat",
+            &format!("Mức đạt nông thôn mới của các xã năm {year}"),
+        ),
+        ntm_map::LEVEL_LABELS
+            .iter()
+            .map(|l| (*l).to_owned())
+            .collect(),
+        |o| match o.level {
+            Level::None => 0,
+            Level::Standard => 1,
+            Level::Advanced => 2,
+            Level::Model => 3,
+        },
+    )
+}
+
+/// The communes of the summary by how many criteria each still misses.
+fn criteria_map(
+    base: &ntm_app::maps::MapBase,
+    ws: &ntm_app::evaluate::Workspace,
+    year: i32,
+    s: &ntm_app::summary::Summary<'_>,
+) -> Result<String, String> {
+    let total = s.stats.criteria_total;
+    outcome_map(
+        base,
+        ws,
+        year,
+        s,
+        (
+            "ban-do-tieu-chi",
+            &format!("Số tiêu chí đạt của các xã năm {year}"),
+        ),
+        vec![
+            "Thiếu 6 tiêu chí trở lên".to_owned(),
+            "Thiếu 3–5 tiêu chí".to_owned(),
+            "Thiếu 1–2 tiêu chí".to_owned(),
+            format!("Đạt đủ {total}/{total} tiêu chí"),
+        ],
+        |o| match o.criteria_total.saturating_sub(o.criteria_met) {
+            0 => 3,
+            1..=2 => 2,
+            3..=5 => 1,
+            _ => 0,
+        },
     )
 }
 
