@@ -488,8 +488,8 @@ impl QualityStore for Backend {
         let now = latest.as_ref().map_or(0, |(v, _)| *v);
         if seen != now {
             return Err(StoreError::Conflict(format!(
-                "quy tắc kiểm tra của bộ {set_id} đã có phiên bản {now} được lưu sau phiên bản \
-                 {seen} bạn mở; không có gì được ghi"
+                "quy tắc kiểm tra của bộ {set_id} đã thay đổi kể từ khi bạn mở trang (đang dùng: \
+                 phiên bản {now}); không có gì được ghi"
             )));
         }
         if let Some((version, before)) = &latest
@@ -540,8 +540,8 @@ impl QualityStore for Backend {
     ) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
         let at = at.trunc_subsecs(6);
-        let before: Vec<(String, Option<DateTime<Utc>>)> = sqlx::query_as(
-            "SELECT finding_key, resolved_at FROM quality_findings_seen \
+        let before: Vec<(String, String, String, Option<DateTime<Utc>>)> = sqlx::query_as(
+            "SELECT finding_key, severity, message, resolved_at FROM quality_findings_seen \
              WHERE unit_id = $1 AND year = $2",
         )
         .bind(unit.as_str())
@@ -549,8 +549,15 @@ impl QualityStore for Backend {
         .fetch_all(&mut *tx)
         .await
         .map_err(|e| db_error("reading the findings seen", e))?;
+        // Only what changes is written: PostgreSQL's statement triggers raise the data
+        // version even for an UPDATE that matches no row.
+        let mut written = std::collections::BTreeSet::new();
         for (key, severity, message) in current {
-            match before.iter().find(|(k, _)| k == key) {
+            if !written.insert(key) {
+                continue;
+            }
+            match before.iter().find(|(k, ..)| k == key) {
+                Some((_, s, m, None)) if s == severity && m == message => continue,
                 None => sqlx::query(
                     "INSERT INTO quality_findings_seen (unit_id, year, finding_key, severity, \
                      message, first_seen_at, resolved_at) VALUES ($1, $2, $3, $4, $5, $6, NULL)",
@@ -563,8 +570,7 @@ impl QualityStore for Backend {
                 .bind(at),
                 Some(_) => sqlx::query(
                     "UPDATE quality_findings_seen SET severity = $4, message = $5, \
-                     resolved_at = NULL WHERE unit_id = $1 AND year = $2 AND finding_key = $3 \
-                     AND (resolved_at IS NOT NULL OR severity <> $4 OR message <> $5)",
+                     resolved_at = NULL WHERE unit_id = $1 AND year = $2 AND finding_key = $3",
                 )
                 .bind(unit.as_str())
                 .bind(year)
@@ -576,7 +582,7 @@ impl QualityStore for Backend {
             .await
             .map_err(|e| db_error("writing a finding seen", e))?;
         }
-        for (key, resolved) in &before {
+        for (key, _, _, resolved) in &before {
             if resolved.is_none() && !current.iter().any(|(k, _, _)| k == key) {
                 sqlx::query(
                     "UPDATE quality_findings_seen SET resolved_at = $4 \

@@ -224,7 +224,13 @@ pub fn check(
             Err(e) => return Err(e),
         };
         let set_id = e.set.id().0.clone();
-        let Some(rules) = context.rules.get(&set_id).map(|r| &r.rules) else {
+        // A set whose rules file holds no rule is as unchecked as one without a file.
+        let Some(rules) = context
+            .rules
+            .get(&set_id)
+            .map(|r| &r.rules)
+            .filter(|r| !r.is_empty())
+        else {
             if scope.contains(unit) {
                 unchecked.insert(set_id);
             }
@@ -291,23 +297,29 @@ pub fn check(
                         ),
                         StandingBasis::Nothing => continue,
                     };
-                    // Every step of the ladder up to the level held must still be met.
+                    // Every step of the ladder up to the level held must still be met; a
+                    // criterion a higher step takes over from the base is told once.
+                    let mut told: BTreeSet<Option<String>> = BTreeSet::new();
                     for step in &e.ladder.steps {
                         if step.set.header.level > st.level {
                             continue;
                         }
                         let step_names = Names::from_set(step.set);
-                        findings.extend(quality::check_regression(
-                            rule,
-                            unit,
-                            year,
-                            &Recognised {
-                                level: st.level,
-                                decision: decision.clone(),
-                            },
-                            &quality::criterion_statuses(step),
-                            &step_names,
-                        ));
+                        findings.extend(
+                            quality::check_regression(
+                                rule,
+                                unit,
+                                year,
+                                &Recognised {
+                                    level: st.level,
+                                    decision: decision.clone(),
+                                },
+                                &quality::criterion_statuses(step),
+                                &step_names,
+                            )
+                            .into_iter()
+                            .filter(|f| told.insert(f.criterion.clone())),
+                        );
                     }
                 }
                 RuleKind::EvidenceCoverage => {
@@ -633,20 +645,32 @@ pub async fn remember(
     Ok(store.record_findings(unit, year, &current, at).await?)
 }
 
-/// The findings seen when values were saved and no longer raised by `findings` (of the
-/// same year), inside `scope`: what the communes corrected.
+/// The findings seen when values were saved and no longer raised by the values saved
+/// since, inside `scope`: what the communes corrected. Only warnings and blocking findings
+/// of rules still in force count: a note (a peer's distance, a value without evidence)
+/// can go because others' values or a criterion's standing changed, and a rule the office
+/// removed ended its findings without anyone correcting them.
 pub fn corrected<'a>(
     seen: &'a [ntm_store::quality::SeenFinding],
-    findings: &[Finding],
+    book: &RuleBook,
     scope: &BTreeSet<UnitId>,
 ) -> Vec<&'a ntm_store::quality::SeenFinding> {
-    let now: BTreeSet<(&UnitId, String)> =
-        findings.iter().map(|f| (&f.unit, reason_key(f))).collect();
+    let in_force: BTreeSet<&str> = book
+        .values()
+        .flat_map(|r| r.rules.iter().map(|x| x.id.as_str()))
+        .collect();
     seen.iter()
         .filter(|s| {
             s.resolved_at.is_some()
                 && scope.contains(&s.unit_id)
-                && !now.contains(&(&s.unit_id, s.key.clone()))
+                && matches!(
+                    Severity::parse(&s.severity),
+                    Some(Severity::Warning | Severity::Blocking)
+                )
+                && s.key
+                    .split('~')
+                    .next()
+                    .is_some_and(|rule| in_force.contains(rule))
         })
         .collect()
 }

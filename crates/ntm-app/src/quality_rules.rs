@@ -88,17 +88,7 @@ impl RuleForm {
     fn entry(&self) -> Result<RuleEntry, Vec<String>> {
         let mut problems = Vec::new();
         let id = self.id.trim();
-        if id.is_empty() {
-            problems.push("thiếu mã quy tắc".into());
-        } else if !id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
-        {
-            // The id is part of the key a reason is kept under.
-            problems.push(format!(
-                "mã quy tắc “{id}”: chỉ dùng chữ không dấu, số, dấu gạch (-, _) và dấu chấm"
-            ));
-        }
+        problems.extend(quality_file::id_problem(id));
         if self.title.trim().is_empty() {
             problems.push("thiếu tên quy tắc".into());
         }
@@ -287,7 +277,9 @@ pub async fn save(
     change: RuleChange,
     at: chrono::DateTime<chrono::Utc>,
 ) -> AppResult<PutOutcome> {
-    crate::set_editor::may_edit(registry, actor)?;
+    crate::set_editor::may_edit(registry, actor).map_err(|_| {
+        AppError::Forbidden("chỉ văn phòng điều phối của tỉnh sửa quy tắc kiểm tra".into())
+    })?;
     let book = crate::quality::rules_in_force(store, cache).await?;
     // A change made on an older page is refused before it is applied to the newer file:
     // removing a rule already removed is a conflict, not a missing rule. The store checks
@@ -295,8 +287,13 @@ pub async fn save(
     let now = book.get(set_id).map_or(0, |r| r.version);
     if now != seen {
         return Err(AppError::Conflict(format!(
-            "quy tắc của bộ {set_id} đã có phiên bản {now} được lưu sau phiên bản {seen} bạn mở; \
-             không có gì được ghi: mở lại trang để xem"
+            "quy tắc kiểm tra của bộ {set_id} đã thay đổi kể từ khi bạn mở trang (đang dùng: {}); \
+             không có gì được ghi: mở lại trang để xem rồi sửa lại",
+            if now == 0 {
+                "tệp có sẵn kèm phần mềm".to_owned()
+            } else {
+                format!("phiên bản {now}")
+            }
         )));
     }
     let text = apply(&book, catalogue, set_id, &change)?;
@@ -440,6 +437,14 @@ mod tests {
                     text: "format = 1\nset = ".into(),
                 },
                 "dòng 2",
+            ),
+            (
+                RuleChange::File {
+                    text: format!(
+                        "format = 1\nset = \"{SET}\"\n[[rule]]\nid = \"x y\"\ntitle = \"A\"\nseverity = \"info\"\nkind = \"evidence\"\n"
+                    ),
+                },
+                "mã quy tắc “x y”",
             ),
         ];
         for (change, expected) in cases {

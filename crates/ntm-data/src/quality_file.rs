@@ -123,6 +123,10 @@ pub fn expand(doc: &RulesDoc) -> Result<RulesFile, Vec<String>> {
             problems.push(format!("{at}: mã quy tắc trùng với một quy tắc trước"));
             continue;
         }
+        if let Some(p) = id_problem(r.id.trim()) {
+            problems.push(format!("{at}: {p}"));
+            continue;
+        }
         match rule_of(r) {
             Ok(expanded) => {
                 for rule in expanded {
@@ -143,6 +147,23 @@ pub fn expand(doc: &RulesDoc) -> Result<RulesFile, Vec<String>> {
         })
     } else {
         Err(problems)
+    }
+}
+
+/// What is wrong with a rule id, if anything: it is part of the key a reason is kept
+/// under (`rule~indicator~criterion`) and of the address of its edit form.
+pub fn id_problem(id: &str) -> Option<String> {
+    if id.is_empty() {
+        Some("thiếu mã quy tắc".into())
+    } else if !id
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
+    {
+        Some(format!(
+            "mã quy tắc “{id}”: chỉ dùng chữ không dấu, số, dấu gạch (-, _) và dấu chấm"
+        ))
+    } else {
+        None
     }
 }
 
@@ -462,6 +483,10 @@ kind = "regression"
             (
                 "format = 1\nset = \"x\"\n[[rule]]\nid = \"a\"\ntitle = \"A\"\nseverity = \"info\"\nkind = \"magic\"\n",
                 "kind = “magic”",
+            ),
+            (
+                "format = 1\nset = \"x\"\n[[rule]]\nid = \"a~b\"\ntitle = \"A\"\nseverity = \"info\"\nkind = \"evidence\"\n",
+                "mã quy tắc “a~b”",
             ),
         ];
         for (text, expected) in cases {

@@ -6213,10 +6213,26 @@ pub async fn quality_explanations_evidence_and_maps_are_kept(store: &dyn Store) 
         )
         .await
         .unwrap();
+    // A key given twice (two checks telling one finding) is kept once.
+    store
+        .record_findings(
+            &unit,
+            2024,
+            &[finding("b~2~", "khác nhóm"), finding("b~2~", "khác nhóm")],
+            t(9),
+        )
+        .await
+        .unwrap();
+    let quiet = store.data_versions().await.unwrap().quality;
     store
         .record_findings(&unit, 2024, &[finding("b~2~", "khác nhóm")], t(9))
         .await
         .unwrap();
+    assert_eq!(
+        store.data_versions().await.unwrap().quality,
+        quiet,
+        "nothing changed, nothing written: the pages' kept views stay"
+    );
     store
         .record_findings(&unit, 2023, &[finding("a~1~", "năm trước")], t(9))
         .await

@@ -455,13 +455,13 @@ pub const TABLES: &[Table] = tables! {
         tree: Text, name: Text, geojson: Text, features: Integer, uploaded_at: Timestamp,
         uploaded_by: Text,
     }
-    quality_findings_seen [unit_id, year, finding_key] {
-        unit_id: Text, year: Integer, finding_key: Text, severity: Text, message: Text,
-        first_seen_at: Timestamp, resolved_at: Timestamp,
-    }
     quality_rule_files [set_id, version] {
         set_id: Text, version: Integer, source_text: Text, saved_at: Timestamp,
         saved_by: Text, reason: Text,
+    }
+    quality_findings_seen [unit_id, year, finding_key] {
+        unit_id: Text, year: Integer, finding_key: Text, severity: Text, message: Text,
+        first_seen_at: Timestamp, resolved_at: Timestamp,
     }
 };
 

@@ -859,6 +859,9 @@ pub async fn quality(
         .findings_seen(None, q.year)
         .await
         .map_err(|e| api_err(ntm_app::AppError::from(e)))?;
+    let book = ntm_app::quality::rules_in_force(state.store.as_ref(), &state.cache)
+        .await
+        .map_err(api_err)?;
     let name = |u: &UnitId| {
         ws.registry.get(u).map_or_else(
             || (String::new(), u.to_string()),
@@ -880,7 +883,7 @@ pub async fn quality(
         info: report.count(Severity::Info),
         unchecked_sets: report.unchecked_sets.clone(),
         illustrative: report.illustrative,
-        corrected: ntm_app::quality::corrected(&seen, &report.findings, &scope).len(),
+        corrected: ntm_app::quality::corrected(&seen, &book, &scope).len(),
         findings: report
             .findings
             .iter()

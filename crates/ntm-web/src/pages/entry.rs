@@ -420,7 +420,9 @@ pub async fn save(
         year,
     )
     .await?;
-    ntm_app::quality::remember(
+    // The values are saved: a failure to keep what they raised must not tell the user
+    // otherwise; it only leaves the "corrected" count behind.
+    if let Err(e) = ntm_app::quality::remember(
         state.store.as_ref(),
         &ws.registry,
         &session.actor,
@@ -428,7 +430,10 @@ pub async fn save(
         &check,
         now,
     )
-    .await?;
+    .await
+    {
+        tracing::warn!(unit = %id, year, error = %e, "findings seen not kept");
+    }
     let refused = |problems: Vec<String>, message: &str| {
         let message = message.to_owned();
         let state = state.clone();

@@ -223,20 +223,22 @@ pub async fn page(
     if let Some(id) = &only {
         in_scope.retain(|u| u == id);
     }
-    let corrected: Vec<CorrectedRow> =
-        ntm_app::quality::corrected(&seen, &report.findings, &in_scope)
-            .into_iter()
-            .map(|s| CorrectedRow {
-                severity: ntm_core::quality::Severity::parse(&s.severity)
-                    .map_or("", |x| x.label_vi()),
-                message: s.message.clone(),
-                seen: crate::format::datetime(s.first_seen_at),
-                resolved: s
-                    .resolved_at
-                    .map(crate::format::datetime)
-                    .unwrap_or_default(),
-            })
-            .collect();
+    let corrected: Vec<CorrectedRow> = ntm_app::quality::corrected(
+        &seen,
+        &*ntm_app::quality::rules_in_force(state.store.as_ref(), &state.cache).await?,
+        &in_scope,
+    )
+    .into_iter()
+    .map(|s| CorrectedRow {
+        severity: ntm_core::quality::Severity::parse(&s.severity).map_or("", |x| x.label_vi()),
+        message: s.message.clone(),
+        seen: crate::format::datetime(s.first_seen_at),
+        resolved: s
+            .resolved_at
+            .map(crate::format::datetime)
+            .unwrap_or_default(),
+    })
+    .collect();
     let name_of = |u: &ntm_core::UnitId| {
         readable.contains(u).then(|| {
             ws.registry

@@ -56,6 +56,8 @@ struct SetPage {
     set_title: String,
     version: i64,
     version_text: String,
+    /// Whether a file is in force (shipped or saved), to download.
+    has_file: bool,
     note: String,
     rules: Vec<RuleRow>,
     may_edit: bool,
@@ -148,7 +150,10 @@ pub async fn index(State(state): State<AppState>, session: Session) -> WebResult
                 }),
                 version: match r {
                     None => "chưa có quy tắc: các xã theo bộ này không được kiểm tra".into(),
-                    Some(r) if r.version == 0 => "tệp có sẵn kèm phần mềm".into(),
+                    Some(r) if r.rules.is_empty() => format!(
+                        "{}: không có quy tắc nào, các xã theo bộ này không được kiểm tra",
+                        version_text(r)
+                    ),
                     Some(r) => version_text(r),
                 },
                 id,
@@ -255,6 +260,7 @@ async fn build(
             None => "chưa có quy tắc: các xã theo bộ này không được kiểm tra".into(),
             Some(r) => version_text(r),
         },
+        has_file: in_force.is_some(),
         note: doc.note.clone().unwrap_or_default(),
         rules,
         may_edit: ntm_app::set_editor::may_edit(registry, &session.actor).is_ok(),

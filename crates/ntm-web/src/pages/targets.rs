@@ -462,14 +462,11 @@ async fn plan_page(
         chart: chart(&p),
         map: {
             let base = crate::maps::base(state).await?;
-            target_map(
-                &base,
-                &ws,
-                &super::visible(session, &ws.registry, year),
-                &plan,
-                &p,
-                on,
-            )
+            // Whom the viewer may see on the day the map draws, not in the plan's first year
+            // (a plan over the reform is drawn on the tree after it).
+            let drawn = chrono::Datelike::year(&on.min(p.period.end()));
+            let visible = super::visible(session, &ws.registry, drawn);
+            target_map(&base, &ws, &visible, &plan, &p, on)
         },
         lines: p
             .lines
@@ -543,7 +540,7 @@ fn target_map(
     let labels = [
         "Chưa có hồ sơ trong kỳ",
         "Đã đăng ký, chưa trình thẩm tra",
-        "Đang thẩm tra, thẩm định (được tính)",
+        "Đã trình thẩm tra trở lên (được tính)",
         "Có quyết định công nhận trong kỳ",
     ];
     let mut classes: Vec<crate::maps::Class> = labels

@@ -490,13 +490,18 @@ async fn the_plans_map_draws_each_commune_by_how_far_it_has_come() {
     let path = plan_path(&app, &office, ntm_app::demo::PLAN_2026).await;
     let page = app.get(&office, &path).await.body;
     assert!(page.contains("id=\"ntm-map-chi-tieu-"), "{page}");
+    // The demo's 2026 round: three verified, two only registered, none decided.
     for class in [
-        "Chưa có hồ sơ trong kỳ",
-        "Đang thẩm tra, thẩm định (được tính)",
-        "Có quyết định công nhận trong kỳ",
+        "Đã đăng ký, chưa trình thẩm tra (2)",
+        "Đã trình thẩm tra trở lên (được tính) (3)",
+        "Có quyết định công nhận trong kỳ (0)",
     ] {
         assert!(page.contains(class), "legend lacks {class}");
     }
+    assert!(
+        page.contains("Xã Tùng Lộc — Số xã đạt chuẩn nông thôn mới: đang ở bước thẩm tra"),
+        "a commune's hover names its dossier's stage: {page}"
+    );
     assert!(page.contains("(CC-BY-4.0)"), "the points' attribution");
     // Before the reform there is no map of the old tree unless the office uploads one.
     let old = plan_path(&app, &office, ntm_app::demo::PLAN_2022).await;
