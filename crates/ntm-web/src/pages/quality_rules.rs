@@ -128,6 +128,11 @@ fn what_of(e: &ntm_data::quality_file::RuleEntry) -> String {
     if let Some(n) = e.min_peers {
         parts.push(format!("ít nhất {n} xã so sánh"));
     }
+    match e.kind.trim() {
+        "regression" => parts.push("mọi tiêu chí của mức xã đang được công nhận".into()),
+        "evidence" => parts.push("mọi chỉ tiêu quyết định một tiêu chí đạt".into()),
+        _ => {}
+    }
     parts.join(" · ")
 }
 
