@@ -32,6 +32,17 @@ async fn value_of(
         .unwrap()
 }
 
+/// A share 45 points away from `last` (within 0–100): more than the demo's rule of 40
+/// points a year allows, so it warns.
+fn jumped_from(last: f64) -> String {
+    let v = if last >= 50.0 {
+        last - 45.0
+    } else {
+        last + 45.0
+    };
+    format!("{v}")
+}
+
 #[tokio::test]
 async fn a_warning_needs_a_reason_before_submission_and_the_office_reads_it() {
     let app = TestApp::demo().await;
@@ -39,12 +50,7 @@ async fn a_warning_needs_a_reason_before_submission_and_the_office_reads_it() {
     let entry = format!("/entry/{NEW_KY_LAC}/2026");
     // A share moved by more than 40 points from last year: the demo's rule warns.
     let last = value_of(&app, &commune, NEW_KY_LAC, 2025, "17.1").await;
-    let jumped = if last >= 50.0 {
-        last - 45.0
-    } else {
-        last + 45.0
-    };
-    let jumped = format!("{jumped}");
+    let jumped = jumped_from(last);
     let r = app
         .post(&commune, &entry, &[("v_17.1", &jumped), ("action", "save")])
         .await;
@@ -428,14 +434,7 @@ async fn the_office_edits_rules_as_versions_and_the_checks_follow() {
     let entry = format!("/entry/{NEW_KY_LAC}/2026");
     let rules = "/reports/quality/rules/xa-ntm-2026-2030-minh-hoa";
     let last = value_of(&app, &commune, NEW_KY_LAC, 2025, "17.1").await;
-    let jumped = format!(
-        "{}",
-        if last >= 50.0 {
-            last - 45.0
-        } else {
-            last + 45.0
-        }
-    );
+    let jumped = jumped_from(last);
     let r = app
         .post(&commune, &entry, &[("v_17.1", &jumped), ("action", "save")])
         .await;
@@ -609,14 +608,7 @@ async fn a_finding_corrected_after_it_was_seen_is_counted_as_corrected() {
     assert_eq!(corrected(&before).as_deref(), Some("0"));
     let last = value_of(&app, &commune, NEW_KY_LAC, 2025, "17.1").await;
     let now = value_of(&app, &commune, NEW_KY_LAC, 2026, "17.1").await;
-    let jumped = format!(
-        "{}",
-        if last >= 50.0 {
-            last - 45.0
-        } else {
-            last + 45.0
-        }
-    );
+    let jumped = jumped_from(last);
     for v in [jumped, format!("{now}")] {
         let r = app
             .post(&commune, &entry, &[("v_17.1", &v), ("action", "save")])
@@ -638,20 +630,7 @@ async fn a_finding_corrected_after_it_was_seen_is_counted_as_corrected() {
         .post(
             &commune,
             &entry,
-            &[
-                (
-                    "v_17.1",
-                    &format!(
-                        "{}",
-                        if last >= 50.0 {
-                            last - 45.0
-                        } else {
-                            last + 45.0
-                        }
-                    ),
-                ),
-                ("action", "save"),
-            ],
+            &[("v_17.1", &jumped_from(last)), ("action", "save")],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
